@@ -1,0 +1,62 @@
+// Source files and spans: byte offsets into an owned text, converted to 1-based
+// line:column only when a location is printed.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace covcheck::dsl {
+
+using FileId = std::uint32_t;
+inline constexpr FileId no_file = 0xFFFFFFFFu;
+
+// Half-open byte range [begin, end) in one source file.
+struct SourceSpan {
+  FileId file = no_file;
+  std::uint32_t begin = 0;
+  std::uint32_t end = 0;
+
+  friend bool operator==(const SourceSpan&, const SourceSpan&) = default;
+};
+
+struct LineColumn {
+  std::uint32_t line = 1;    // 1-based
+  std::uint32_t column = 1;  // 1-based, counted in bytes; a tab counts as one column
+};
+
+// One loaded file. Owns its bytes; every span into it stays valid for its lifetime.
+class SourceFile {
+ public:
+  SourceFile(std::string name, std::string text);
+
+  const std::string& name() const { return name_; }
+  std::string_view text() const { return text_; }
+  LineColumn location(std::uint32_t offset) const;
+  // The text of the line holding `offset`, without its line break.
+  std::string_view line_text(std::uint32_t line) const;
+  std::uint32_t line_count() const { return static_cast<std::uint32_t>(line_starts_.size()); }
+  std::string_view slice(SourceSpan span) const;
+
+ private:
+  std::string name_;
+  std::string text_;
+  std::vector<std::uint32_t> line_starts_;
+};
+
+// All files of one run, addressed by FileId. Files are never removed, so ids stay valid.
+class SourceRegistry {
+ public:
+  FileId add(std::string name, std::string text);
+  const SourceFile& file(FileId id) const { return *files_.at(id); }
+  std::size_t size() const { return files_.size(); }
+  // "path:line:col" of the span's start.
+  std::string describe(SourceSpan span) const;
+
+ private:
+  std::vector<std::unique_ptr<SourceFile>> files_;
+};
+
+}  // namespace covcheck::dsl
