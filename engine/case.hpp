@@ -12,7 +12,8 @@
 
 namespace covcheck::engine {
 
-enum class Kind : std::uint8_t { unknown, boolean, integer, decimal, string, date, duration, code, enumeration, record, list };
+// `range` exists only during evaluation: a count known to lie within [lo, hi].
+enum class Kind : std::uint8_t { unknown, boolean, integer, decimal, string, date, duration, code, enumeration, record, list, range };
 
 // One fact. `unknown` is an absent fact: never false, never zero.
 struct Value {
@@ -24,6 +25,10 @@ struct Value {
     std::int32_t date;    // days since 1970-01-01
     std::int64_t days;    // duration
     std::uint32_t index;  // string/code: Case::strings; enumeration: member ordinal; record: Case::records; list: Case::lists
+    struct {
+      std::int32_t lo;
+      std::int32_t hi;
+    } range;
   };
   Value() : integer(0) {}
   static Value make_bool(bool b) { Value v; v.kind = Kind::boolean; v.boolean = b; return v; }

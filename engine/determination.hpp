@@ -21,6 +21,8 @@ struct TraceNode {
   dsl::SourceSpan span;
   std::string value;         // "true", "false", "unknown", "17", "2026-03-02", "1..3" (a count's bounds)
   std::string note;          // e.g. "treatments[1] counted", "patient.birth_date is absent"
+  std::string fact;          // the input path when the node read a case fact
+  bool undetermined = false; // unknown, or a count whose bounds differ
   std::vector<TraceNode> children;
 };
 

@@ -1,0 +1,20 @@
+// Case loading: a YAML or JSON document -> a typed Case, validated against the schema.
+// Wrong types, bad enumeration values, malformed codes and dates are errors naming the
+// field path and its line:col; unknown fields are warnings with a did-you-mean.
+#pragma once
+
+#include <optional>
+
+#include "dsl/diagnostics.hpp"
+#include "dsl/schema.hpp"
+#include "engine/case.hpp"
+
+namespace covcheck::engine {
+
+// Loads the single document of a registered case file (YAML, or JSON, which is parsed as
+// YAML). Several documents in one file are an error (`check` takes one case). Returns
+// nullopt when any error was reported; warnings do not prevent loading.
+std::optional<Case> load_case(const dsl::Schema& schema, const dsl::SourceRegistry& sources, dsl::FileId file,
+                              dsl::Diagnostics& diagnostics);
+
+}  // namespace covcheck::engine

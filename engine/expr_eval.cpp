@@ -1,0 +1,507 @@
+// Expression evaluation: one switch over the op arena. Absent facts are unknown and stay
+// unknown through comparisons and arithmetic; `and`/`or` follow Kleene's tables; counts
+// carry lower and upper bounds, as the brief's "Missing information" section defines.
+#include "engine/expr_eval.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "dsl/dates.hpp"
+
+namespace covcheck::engine {
+
+namespace {
+
+Value unknown() { return Value{}; }
+Value boolean(Truth t) { return t == Truth::unknown ? unknown() : Value::make_bool(t == Truth::yes); }
+
+Truth and3(Truth a, Truth b) {
+  if (a == Truth::no || b == Truth::no) return Truth::no;
+  if (a == Truth::yes && b == Truth::yes) return Truth::yes;
+  return Truth::unknown;
+}
+
+// Integer bounds of a numeric value: a count's range, or one integer.
+bool bounds(const Value& v, std::int64_t& lo, std::int64_t& hi) {
+  if (v.kind == Kind::integer) {
+    lo = hi = v.integer;
+    return true;
+  }
+  if (v.kind == Kind::range) {
+    lo = v.range.lo;
+    hi = v.range.hi;
+    return true;
+  }
+  return false;
+}
+
+Value make_range(std::int64_t lo, std::int64_t hi) {
+  if (lo == hi) return Value::make_int(lo);
+  Value v;
+  v.kind = Kind::range;
+  v.range.lo = static_cast<std::int32_t>(lo);
+  v.range.hi = static_cast<std::int32_t>(hi);
+  return v;
+}
+
+bool code_in_intervals(const std::vector<std::pair<std::string, std::string>>& intervals, std::string_view code) {
+  // The last interval starting at or before the code is the only one that can hold it.
+  auto it = std::upper_bound(intervals.begin(), intervals.end(), code,
+                             [](std::string_view c, const std::pair<std::string, std::string>& iv) { return c < iv.first; });
+  if (it == intervals.begin()) return false;
+  --it;
+  return code <= std::string_view(it->second);
+}
+
+}  // namespace
+
+Truth truth_of(const Value& v) {
+  if (v.kind == Kind::boolean) return v.boolean ? Truth::yes : Truth::no;
+  return Truth::unknown;
+}
+
+ExprEvaluator::ExprEvaluator(const Program& program, const Case& c, const EvalContext& context)
+    : program_(program), case_(c), context_(context), variables_(std::max<std::uint32_t>(program.variable_slots, 1)) {}
+
+std::string_view ExprEvaluator::str(const Value& v) const {
+  if (v.index & program_string_bit) return program_.strings[v.index & ~program_string_bit];
+  return case_.strings[v.index];
+}
+
+std::string_view ExprEvaluator::text(std::uint32_t op) const {
+  const dsl::SourceSpan& span = program_.ops[op].span;
+  if (!context_.sources || span.file == dsl::no_file || span.file >= context_.sources->size()) return {};
+  return context_.sources->file(span.file).slice(span);
+}
+
+std::string ExprEvaluator::render_value(const Value& v, std::uint32_t enum_ref) const {
+  switch (v.kind) {
+    case Kind::unknown: return "unknown";
+    case Kind::boolean: return v.boolean ? "true" : "false";
+    case Kind::integer: return std::to_string(v.integer);
+    case Kind::decimal: return fmt::format("{}", v.decimal);
+    case Kind::date: return dsl::format_iso_date(v.date);
+    case Kind::duration: return fmt::format("{} day{}", v.days, v.days == 1 ? "" : "s");
+    case Kind::string: return fmt::format("\"{}\"", str(v));
+    case Kind::code: return std::string(str(v));
+    case Kind::enumeration: {
+      if (v.index == no_member) return "none";
+      const auto& enums = program_.schema().enums;
+      if (enum_ref < enums.size() && v.index < enums[enum_ref].members.size()) return enums[enum_ref].members[v.index];
+      return fmt::format("#{}", v.index);
+    }
+    case Kind::record: return "{…}";
+    case Kind::list: return fmt::format("[{} item{}]", case_.lists[v.index].count, case_.lists[v.index].count == 1 ? "" : "s");
+    case Kind::range: return fmt::format("{}..{}", v.range.lo, v.range.hi);
+  }
+  return "?";
+}
+
+Value ExprEvaluator::eval(std::uint32_t op) {
+  if (!trace_) return eval_op(op, program_.ops[op]);
+  TraceNode& node = trace_->children.emplace_back();
+  TraceNode* parent = trace_;
+  std::size_t slot = parent->children.size() - 1;
+  trace_ = &node;
+  Value v = eval_op(op, program_.ops[op]);
+  trace_ = parent;
+  TraceNode& done = parent->children[slot];  // children may have moved while recording
+  const Op& o = program_.ops[op];
+  done.span = o.span;
+  done.expr = std::string(text(op));
+  done.value = render_value(v, o.enum_ref);
+  done.undetermined = v.kind == Kind::unknown || v.kind == Kind::range;
+  // Constants and inlined define bodies add nothing to read: fold them away.
+  if (o.code == OpCode::constant) parent->children.pop_back();
+  return v;
+}
+
+Value ExprEvaluator::eval_traced(std::uint32_t op, TraceNode& root) {
+  TraceNode* saved = trace_;
+  trace_ = &root;
+  Value v = eval(op);
+  trace_ = saved;
+  return v;
+}
+
+Value ExprEvaluator::read_field(std::uint32_t record, std::uint32_t field) {
+  const CaseRecord& rec = case_.records[record];
+  std::uint32_t derived = program_.derived[rec.type][field];
+  Value v;
+  if (derived != no_op) {
+    std::uint32_t saved = self_record_;
+    self_record_ = record;
+    v = eval(derived);
+    self_record_ = saved;
+  } else {
+    v = case_.slots[rec.first_slot + field];
+  }
+  if (trace_ && (derived == no_op || !v.known())) {
+    trace_->fact = case_.field_path(program_.schema(), record, field);
+    if (!v.known() && derived == no_op) trace_->note = "absent";
+  }
+  return v;
+}
+
+Value ExprEvaluator::equal(const Value& a, const Value& b) const {
+  if (!a.known() || !b.known()) return unknown();
+  std::int64_t alo, ahi, blo, bhi;
+  if (bounds(a, alo, ahi) && bounds(b, blo, bhi)) {
+    if (alo == ahi && blo == bhi) return Value::make_bool(alo == blo);
+    if (ahi < blo || bhi < alo) return Value::make_bool(false);
+    return unknown();
+  }
+  switch (a.kind) {
+    case Kind::boolean: return Value::make_bool(a.boolean == b.boolean);
+    case Kind::decimal:
+    case Kind::integer: {
+      double x = a.kind == Kind::decimal ? a.decimal : static_cast<double>(a.integer);
+      double y = b.kind == Kind::decimal ? b.decimal : static_cast<double>(b.integer);
+      return Value::make_bool(x == y);
+    }
+    case Kind::date: return Value::make_bool(a.date == b.date);
+    case Kind::duration: return Value::make_bool(a.days == b.days);
+    case Kind::string:
+    case Kind::code: return Value::make_bool(str(a) == str(b));
+    case Kind::enumeration: return Value::make_bool(a.index == b.index && a.index != no_member);
+    default: return Value::make_bool(false);
+  }
+}
+
+Value ExprEvaluator::compare(const Op& op, const Value& a, const Value& b) {
+  if (op.code == OpCode::eq) return equal(a, b);
+  if (op.code == OpCode::ne) {
+    Value e = equal(a, b);
+    return e.known() ? Value::make_bool(!e.boolean) : e;
+  }
+  if (!a.known() || !b.known()) return unknown();
+  std::int64_t alo, ahi, blo, bhi;
+  if (bounds(a, alo, ahi) && bounds(b, blo, bhi)) {
+    // Interval comparison: true when every pair satisfies it, false when none does.
+    switch (op.code) {
+      case OpCode::lt: return ahi < blo ? Value::make_bool(true) : alo >= bhi ? Value::make_bool(false) : unknown();
+      case OpCode::le: return ahi <= blo ? Value::make_bool(true) : alo > bhi ? Value::make_bool(false) : unknown();
+      case OpCode::gt: return alo > bhi ? Value::make_bool(true) : ahi <= blo ? Value::make_bool(false) : unknown();
+      case OpCode::ge: return alo >= bhi ? Value::make_bool(true) : ahi < blo ? Value::make_bool(false) : unknown();
+      default: return unknown();
+    }
+  }
+  auto order = [&]() -> int {
+    if (a.kind == Kind::string || a.kind == Kind::code) return str(a).compare(str(b)) < 0 ? -1 : (str(a) == str(b) ? 0 : 1);
+    double x, y;
+    switch (a.kind) {
+      case Kind::date: x = a.date; break;
+      case Kind::duration: x = static_cast<double>(a.days); break;
+      case Kind::decimal: x = a.decimal; break;
+      default: x = static_cast<double>(a.integer);
+    }
+    switch (b.kind) {
+      case Kind::date: y = b.date; break;
+      case Kind::duration: y = static_cast<double>(b.days); break;
+      case Kind::decimal: y = b.decimal; break;
+      default: y = static_cast<double>(b.integer);
+    }
+    return x < y ? -1 : (x == y ? 0 : 1);
+  };
+  int c = order();
+  switch (op.code) {
+    case OpCode::lt: return Value::make_bool(c < 0);
+    case OpCode::le: return Value::make_bool(c <= 0);
+    case OpCode::gt: return Value::make_bool(c > 0);
+    case OpCode::ge: return Value::make_bool(c >= 0);
+    default: return unknown();
+  }
+}
+
+Value ExprEvaluator::arithmetic(const Op& op, const Value& a, const Value& b) {
+  if (!a.known() || !b.known()) return unknown();
+  auto overflow = [&]() {
+    if (context_.warnings)
+      context_.warnings->push_back(fmt::format("integer overflow in `{}`: its value is unknown", text(static_cast<std::uint32_t>(&op - program_.ops.data()))));
+    return unknown();
+  };
+  if (a.kind == Kind::decimal || b.kind == Kind::decimal) {
+    double x = a.kind == Kind::decimal ? a.decimal : static_cast<double>(a.integer);
+    double y = b.kind == Kind::decimal ? b.decimal : static_cast<double>(b.integer);
+    switch (op.code) {
+      case OpCode::add: return Value::make_decimal(x + y);
+      case OpCode::sub: return Value::make_decimal(x - y);
+      default: return Value::make_decimal(x * y);
+    }
+  }
+  if (a.kind == Kind::date && b.kind == Kind::date) return Value::make_duration(static_cast<std::int64_t>(a.date) - b.date);
+  if (a.kind == Kind::date || b.kind == Kind::date) {
+    const Value& d = a.kind == Kind::date ? a : b;
+    const Value& n = a.kind == Kind::date ? b : a;
+    std::int64_t days = op.code == OpCode::sub ? -n.days : n.days;
+    std::int64_t r = static_cast<std::int64_t>(d.date) + days;
+    if (r < INT32_MIN || r > INT32_MAX) return overflow();
+    return Value::make_date(static_cast<std::int32_t>(r));
+  }
+  std::int64_t alo, ahi, blo, bhi;
+  bool ranged = a.kind == Kind::range || b.kind == Kind::range;
+  if (ranged && bounds(a, alo, ahi) && bounds(b, blo, bhi)) {
+    if (op.code == OpCode::add) return make_range(alo + blo, ahi + bhi);
+    if (op.code == OpCode::sub) return make_range(alo - bhi, ahi - blo);
+    return unknown();
+  }
+  std::int64_t x = a.kind == Kind::duration ? a.days : a.integer;
+  std::int64_t y = b.kind == Kind::duration ? b.days : b.integer;
+  std::int64_t r = 0;
+  bool bad = op.code == OpCode::add ? __builtin_add_overflow(x, y, &r)
+             : op.code == OpCode::sub ? __builtin_sub_overflow(x, y, &r)
+                                       : __builtin_mul_overflow(x, y, &r);
+  if (bad) return overflow();
+  if (a.kind == Kind::duration || b.kind == Kind::duration) return Value::make_duration(r);
+  return Value::make_int(r);
+}
+
+Truth ExprEvaluator::in_codeset(std::uint32_t index, const Value& item) const {
+  const CodeSet& cs = program_.codesets[index];
+  switch (cs.kind) {
+    case CodeSet::Kind::union_: {
+      Truth l = in_codeset(cs.lhs, item);
+      return l == Truth::yes ? l : in_codeset(cs.rhs, item);
+    }
+    case CodeSet::Kind::difference:
+      return in_codeset(cs.lhs, item) == Truth::yes && in_codeset(cs.rhs, item) == Truth::no ? Truth::yes : Truth::no;
+    case CodeSet::Kind::enumeration:
+      return item.index < cs.members.size() && cs.members[item.index] ? Truth::yes : Truth::no;
+    case CodeSet::Kind::strings:
+      return std::binary_search(cs.strings.begin(), cs.strings.end(), str(item)) ? Truth::yes : Truth::no;
+    case CodeSet::Kind::codes: {
+      std::string_view code = str(item);
+      if (code_in_intervals(cs.intervals, code)) return Truth::yes;
+      for (const CodeSet::Dated& d : cs.dated) {
+        if (code >= d.lo && code <= d.hi && context_.has_evaluation_date && context_.evaluation_date >= d.from &&
+            context_.evaluation_date <= d.to)
+          return Truth::yes;
+      }
+      return Truth::no;
+    }
+  }
+  return Truth::no;
+}
+
+std::string ExprEvaluator::element_path(const Value& element, std::uint32_t list, std::uint32_t index) const {
+  if (element.kind == Kind::record) return case_.record_path(program_.schema(), element.index);
+  return fmt::format("{}[{}]", case_.list_path(program_.schema(), list), index);
+}
+
+Value ExprEvaluator::quantify(const Op& op) {
+  Value list = eval(op.a);
+  if (list.kind != Kind::list) return unknown();
+  const CaseList& l = case_.lists[list.index];
+  auto slot = static_cast<std::uint32_t>(op.imm.integer);
+  std::int64_t yes = 0, undecided = 0;
+  bool any_no = false;
+  std::set<std::string> certain_keys, possible_keys;
+  std::int64_t unknown_keys = 0;
+  bool any_certain = false;
+  for (std::uint32_t i = 0; i < l.count; ++i) {
+    const Value& element = case_.items[l.first + i];
+    variables_[slot] = element;
+    TraceNode* parent = trace_;
+    if (trace_) {
+      TraceNode& n = trace_->children.emplace_back();
+      n.span = program_.ops[op.a].span;
+      trace_ = &n;
+    }
+    Truth t = op.b == no_op ? Truth::yes : truth_of(eval(op.b));
+    std::string key_text;
+    bool key_known = true;
+    if (op.code == OpCode::count_distinct && t != Truth::no) {
+      Value k = eval(op.c);
+      key_known = k.known();
+      key_text = key_known ? render_value(k, program_.ops[op.c].enum_ref) : "";
+      if (!key_known) {
+        ++unknown_keys;
+      } else {
+        possible_keys.insert(key_text);
+        if (t == Truth::yes) certain_keys.insert(key_text);
+      }
+      if (t == Truth::yes) any_certain = true;
+    }
+    if (trace_) {
+      TraceNode& n = parent->children.back();
+      n.expr = element_path(element, list.index, i);
+      n.value = t == Truth::yes ? "true" : t == Truth::no ? "false" : "unknown";
+      n.undetermined = t == Truth::unknown;
+      const char* verdict = op.code == OpCode::count || op.code == OpCode::count_distinct
+                                ? (t == Truth::yes ? "counted" : t == Truth::no ? "rejected" : "undecided")
+                                : (t == Truth::yes ? "holds" : t == Truth::no ? "fails" : "undecided");
+      n.note = key_text.empty() ? verdict : fmt::format("{} (key {})", verdict, key_text);
+      trace_ = parent;
+    }
+    if (t == Truth::yes) ++yes;
+    else if (t == Truth::unknown) ++undecided;
+    else any_no = true;
+    if (op.code == OpCode::any && t == Truth::yes && !trace_) break;
+    if (op.code == OpCode::all && t == Truth::no && !trace_) break;
+  }
+  switch (op.code) {
+    case OpCode::any: return yes > 0 ? Value::make_bool(true) : undecided > 0 ? unknown() : Value::make_bool(false);
+    case OpCode::all: return any_no ? Value::make_bool(false) : undecided > 0 ? unknown() : Value::make_bool(true);
+    case OpCode::count: return make_range(yes, yes + undecided);
+    default: {
+      std::int64_t lo = std::max<std::int64_t>(static_cast<std::int64_t>(certain_keys.size()), any_certain ? 1 : 0);
+      std::int64_t hi = static_cast<std::int64_t>(possible_keys.size()) + unknown_keys;
+      if (op.imm2 >= 0) hi = std::min(hi, op.imm2);
+      return make_range(lo, std::max(lo, hi));
+    }
+  }
+}
+
+Value ExprEvaluator::eval_op(std::uint32_t index, const Op& op) {
+  switch (op.code) {
+    case OpCode::constant: return op.imm;
+    case OpCode::root_field: return read_field(0, op.b);
+    case OpCode::field: {
+      Value r = eval(op.a);
+      if (r.kind != Kind::record) return unknown();
+      return read_field(r.index, op.b);
+    }
+    case OpCode::self_field: return read_field(self_record_, op.b);
+    case OpCode::variable: return variables_[op.b];
+    case OpCode::param: {
+      const ParamSlot& p = program_.params[op.b];
+      for (const auto& [unit, value] : p.set_by)
+        if (unit == context_.policy_unit) return eval(value);
+      return eval(p.default_op);
+    }
+    case OpCode::benefit: return context_.benefit;
+    case OpCode::decision: return context_.decision;
+    case OpCode::and_: {
+      Truth a = truth_of(eval(op.a));
+      if (a == Truth::no && !trace_) return Value::make_bool(false);
+      return boolean(and3(a, truth_of(eval(op.b))));
+    }
+    case OpCode::or_: {
+      Truth a = truth_of(eval(op.a));
+      if (a == Truth::yes && !trace_) return Value::make_bool(true);
+      Truth b = truth_of(eval(op.b));
+      if (a == Truth::yes || b == Truth::yes) return Value::make_bool(true);
+      if (a == Truth::no && b == Truth::no) return Value::make_bool(false);
+      return unknown();
+    }
+    case OpCode::not_: {
+      Truth a = truth_of(eval(op.a));
+      return a == Truth::unknown ? unknown() : Value::make_bool(a == Truth::no);
+    }
+    case OpCode::eq:
+    case OpCode::ne:
+    case OpCode::lt:
+    case OpCode::le:
+    case OpCode::gt:
+    case OpCode::ge: {
+      Value a = eval(op.a);
+      Value b = eval(op.b);
+      return compare(op, a, b);
+    }
+    case OpCode::add:
+    case OpCode::sub:
+    case OpCode::mul: {
+      Value a = eval(op.a);
+      Value b = eval(op.b);
+      return arithmetic(op, a, b);
+    }
+    case OpCode::negate: {
+      Value a = eval(op.a);
+      if (a.kind == Kind::integer) {
+        std::int64_t r;
+        if (__builtin_sub_overflow(std::int64_t{0}, a.integer, &r)) return unknown();
+        return Value::make_int(r);
+      }
+      if (a.kind == Kind::decimal) return Value::make_decimal(-a.decimal);
+      if (a.kind == Kind::duration) return Value::make_duration(-a.days);
+      return unknown();
+    }
+    case OpCode::add_months: {
+      Value d = eval(op.a);
+      Value m = eval(op.b);
+      if (d.kind != Kind::date || m.kind != Kind::integer) return unknown();
+      std::int64_t months = m.integer * op.imm.integer;
+      if (months > 120000 || months < -120000) return unknown();
+      return Value::make_date(dsl::add_months(d.date, months));
+    }
+    case OpCode::in_codeset: {
+      Value item = eval(op.a);
+      if (!item.known()) return unknown();
+      return boolean(in_codeset(op.b, item));
+    }
+    case OpCode::in_list: {
+      Value item = eval(op.a);
+      Value list = eval(op.b);
+      if (list.kind != Kind::list) return unknown();
+      const CaseList& l = case_.lists[list.index];
+      if (l.count == 0) return Value::make_bool(false);
+      if (!item.known()) return unknown();
+      bool undecided = false;
+      for (std::uint32_t i = 0; i < l.count; ++i) {
+        Value e = equal(item, case_.items[l.first + i]);
+        if (e.known() && e.boolean) return Value::make_bool(true);
+        if (!e.known()) undecided = true;
+      }
+      return undecided ? unknown() : Value::make_bool(false);
+    }
+    case OpCode::in_values: {
+      Value item = eval(op.a);
+      bool undecided = false;
+      for (std::uint32_t i = 0; i < op.c; ++i) {
+        Value e = equal(item, eval(program_.args[op.b + i]));
+        if (e.known() && e.boolean) return Value::make_bool(true);
+        if (!e.known()) undecided = true;
+      }
+      return undecided ? unknown() : Value::make_bool(false);
+    }
+    case OpCode::is_known:
+    case OpCode::is_unknown: {
+      Value v = eval(op.a);
+      bool known = v.known() && !(v.kind == Kind::enumeration && v.index == no_member);
+      return Value::make_bool(op.code == OpCode::is_known ? known : !known);
+    }
+    case OpCode::within: {
+      Value s = eval(op.a);
+      Value amount = eval(op.b);
+      Value anchor = eval(op.c);
+      if (s.kind != Kind::date || !amount.known() || anchor.kind != Kind::date) return unknown();
+      std::int32_t lo = anchor.date, hi = anchor.date;
+      auto dir = static_cast<dsl::ast::WindowDirection>(op.imm.integer);
+      std::int64_t n = op.months ? amount.integer : amount.days;
+      auto shift = [&](std::int32_t d, std::int64_t k) -> std::int32_t {
+        if (op.months) return dsl::add_months(d, k);
+        return static_cast<std::int32_t>(std::clamp<std::int64_t>(d + k, INT32_MIN, INT32_MAX));
+      };
+      if (dir != dsl::ast::WindowDirection::after) lo = shift(anchor.date, -n);
+      if (dir != dsl::ast::WindowDirection::before) hi = shift(anchor.date, n);
+      return Value::make_bool(s.date >= lo && s.date <= hi);
+    }
+    case OpCode::years_between: {
+      Value a = eval(op.a);
+      Value b = eval(op.b);
+      if (a.kind != Kind::date || b.kind != Kind::date) return unknown();
+      return Value::make_int(dsl::years_between(a.date, b.date));
+    }
+    case OpCode::any:
+    case OpCode::all:
+    case OpCode::count:
+    case OpCode::count_distinct: return quantify(op);
+    case OpCode::conditional: {
+      Truth c = truth_of(eval(op.a));
+      if (c == Truth::yes) return eval(op.b);
+      if (c == Truth::no) return op.c == no_op ? unknown() : eval(op.c);
+      if (op.c == no_op) return unknown();
+      Value a = eval(op.b);
+      Value b = eval(op.c);
+      Value same = equal(a, b);
+      return same.known() && same.boolean ? a : unknown();
+    }
+    case OpCode::define_call: return eval(op.a);
+  }
+  (void)index;
+  return unknown();
+}
+
+}  // namespace covcheck::engine

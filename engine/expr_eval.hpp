@@ -1,0 +1,63 @@
+// Three-valued evaluation of compiled expressions against one case: Kleene logic,
+// unknown for absent facts, bounds for counts, optional recording of a trace tree.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/case.hpp"
+#include "engine/determination.hpp"
+#include "engine/program.hpp"
+
+namespace covcheck::engine {
+
+// What an expression may read besides the case: the evaluation date for dated code sets,
+// the routed benefit, the decision (advice only), and the in-force policy for params.
+struct EvalContext {
+  std::int32_t evaluation_date = 0;
+  bool has_evaluation_date = false;
+  Value benefit;                   // unknown while routing is undecided
+  Value decision;                  // set only while advice runs
+  std::uint32_t policy_unit = 0;
+  const dsl::SourceRegistry* sources = nullptr;
+  std::vector<std::string>* warnings = nullptr;  // arithmetic overflow and the like
+};
+
+enum class Truth : std::uint8_t { no, yes, unknown };
+Truth truth_of(const Value& v);
+
+class ExprEvaluator {
+ public:
+  ExprEvaluator(const Program& program, const Case& c, const EvalContext& context);
+
+  Value eval(std::uint32_t op);
+  // Evaluates with a trace rooted at `root` (its children are the sub-expressions).
+  Value eval_traced(std::uint32_t op, TraceNode& root);
+  void set_self_record(std::uint32_t record) { self_record_ = record; }
+  const Program& program() const { return program_; }
+
+  std::string render_value(const Value& v, std::uint32_t enum_ref) const;
+  std::string_view text(std::uint32_t op) const;
+  std::string_view str(const Value& v) const;
+
+ private:
+  Value eval_op(std::uint32_t index, const Op& op);
+  Value read_field(std::uint32_t record, std::uint32_t field);
+  Value compare(const Op& op, const Value& a, const Value& b);
+  Value arithmetic(const Op& op, const Value& a, const Value& b);
+  Value quantify(const Op& op);
+  Truth in_codeset(std::uint32_t set, const Value& item) const;
+  Value equal(const Value& a, const Value& b) const;
+  std::string element_path(const Value& element, std::uint32_t list, std::uint32_t index) const;
+
+  const Program& program_;
+  const Case& case_;
+  const EvalContext& context_;
+  std::vector<Value> variables_;
+  std::uint32_t self_record_ = 0;
+  TraceNode* trace_ = nullptr;  // the node whose children are being recorded
+};
+
+}  // namespace covcheck::engine

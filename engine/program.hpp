@@ -1,0 +1,120 @@
+// The compiled program: every expression lowered to a flat arena of ops with integer
+// links (paths resolved to field slots, defines inlined, code sets to interval tables),
+// plus the rules, units and params the evaluator needs. Immutable once built, so one
+// program serves any number of cases and threads.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dsl/checked.hpp"
+#include "engine/case.hpp"
+
+namespace covcheck::engine {
+
+inline constexpr std::uint32_t no_op = 0xFFFFFFFFu;
+// String constants of the program are addressed with this bit set, case strings without.
+inline constexpr std::uint32_t program_string_bit = 0x80000000u;
+// The `benefit` value when no routing rule applies: known, and equal to no member.
+inline constexpr std::uint32_t no_member = 0xFFFFFFFFu;
+
+enum class OpCode : std::uint8_t {
+  constant,        // imm
+  root_field,      // b = field of the case root
+  field,           // a = record-valued op, b = field
+  self_field,      // b = field of the record being derived or checked
+  variable,        // b = variable slot
+  param,           // b = param index
+  benefit,
+  decision,
+  and_, or_, not_,
+  eq, ne, lt, le, gt, ge,
+  add, sub, mul, negate,
+  add_months,      // a = date, b = months op (sub: imm.integer = -1)
+  in_codeset,      // a = item, b = code set
+  in_list,         // a = item, b = list-valued op
+  in_values,       // a = item, args[b .. b+c) = value ops (a set literal with non-constant items)
+  is_known, is_unknown,
+  within,          // a = subject, b = amount, c = anchor; imm.integer = WindowDirection
+  years_between,   // a, b
+  any, all, count, count_distinct,  // a = list, b = filter (or no_op), c = key; imm.index = variable slot; cap in imm2
+  conditional,     // a = condition, b = then, c = else (or no_op)
+  define_call,     // a = inlined body; names the define in traces
+};
+
+struct Op {
+  OpCode code = OpCode::constant;
+  std::uint32_t a = no_op, b = no_op, c = no_op;
+  Value imm;
+  std::int64_t imm2 = 0;
+  dsl::SourceSpan span;     // for traces and warnings
+  bool months = false;      // a constant in calendar months (`3 months`)
+  std::uint32_t enum_ref = no_op;  // the enumeration of an enum-valued op, for rendering values
+};
+
+// A code set: sorted, merged intervals of code strings (a wildcard `F33.*` is the
+// interval ["F33.", "F33.\xff"]), optional dated entries, or an enumeration mask; or a
+// union / difference of two other sets.
+struct CodeSet {
+  enum class Kind : std::uint8_t { codes, enumeration, strings, union_, difference } kind = Kind::codes;
+  std::vector<std::pair<std::string, std::string>> intervals;  // codes: [lo, hi] inclusive, disjoint, sorted
+  struct Dated {
+    std::string lo, hi;
+    std::int32_t from, to;
+  };
+  std::vector<Dated> dated;           // entries with an effective range, judged by the evaluation date
+  std::vector<bool> members;          // enumeration: by member ordinal
+  std::vector<std::string> strings;   // strings: sorted
+  std::uint32_t lhs = 0, rhs = 0;     // union / difference
+  bool dated_anywhere = false;
+};
+
+struct Criterion {
+  dsl::ast::Requirement::Kind kind;
+  const dsl::ast::Requirement* source = nullptr;
+  std::uint32_t op = no_op;                 // criterion condition
+  std::uint32_t document = 0;               // document member ordinal
+  dsl::ast::Decision on_fail = dsl::ast::Decision::denied;
+};
+
+struct CompiledRule {
+  const dsl::CheckedRule* checked = nullptr;
+  const dsl::ast::Rule* source = nullptr;
+  std::uint32_t unit = 0;
+  dsl::RuleKind kind = dsl::RuleKind::effect;
+  std::uint32_t when = no_op;               // no_op: always applies
+  std::optional<dsl::ast::Decision> direct;
+  std::optional<std::uint32_t> route;       // benefit member
+  bool prior_auth = false;
+  std::vector<Criterion> criteria;          // criteria and documents, in source order
+  std::vector<std::uint32_t> overridden_by; // rules that override this one
+  std::optional<std::int32_t> from, to;     // rule effective range
+};
+
+struct ParamSlot {
+  std::uint32_t default_op = no_op;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> set_by;  // (unit, op)
+};
+
+struct Program {
+  std::unique_ptr<dsl::CheckedRuleSet> checked;  // owns the ASTs the rules point into
+  std::vector<Op> ops;
+  std::vector<std::uint32_t> args;               // operand lists (in_values)
+  std::vector<std::string> strings;              // string and code constants
+  std::vector<CodeSet> codesets;
+  std::vector<CompiledRule> rules;               // parallel to checked->rules
+  std::vector<ParamSlot> params;
+  // derived[record][field]: the op computing a derived field (no_op when stored)
+  std::vector<std::vector<std::uint32_t>> derived;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> checks;  // (record, op) schema validations
+  std::uint32_t variable_slots = 0;
+  bool needs_evaluation_date = false;            // some range or dated code set exists
+  std::optional<std::uint32_t> dos_field;        // root field `date_of_service`
+
+  const dsl::Schema& schema() const { return checked->schema; }
+};
+
+}  // namespace covcheck::engine
