@@ -146,6 +146,7 @@ void CaseDecider::route() {
   const auto& members = rs_.schema.enums[rs_.benefit_enum.value_or(0)].members;
   if (definite.size() > 1) {
     for (std::uint32_t b : definite) d_.benefit_conflict.push_back(members[b]);
+    std::sort(d_.benefit_conflict.begin(), d_.benefit_conflict.end());
     ctx_.benefit = Value{};
   } else if (definite.size() == 1) {
     bool agreed = std::all_of(possible.begin(), possible.end(), [&](std::uint32_t b) { return b == definite[0]; });
@@ -266,7 +267,7 @@ void CaseDecider::finish_reasons() {
     if (!s.evaluated || s.applies != Truth::yes) continue;
     Reason reason;
     reason.rule = rule.checked->display_id;
-    reason.at = rule.source->name.span;
+    reason.at = rule.source->span;
     reason.cite = rule.source->cite;
     reason.decisive = s.decisive;
     std::string title = rule.source->title.value_or(rule.source->name.text);
@@ -435,7 +436,7 @@ void CaseDecider::build_trace() {
     RuleTrace t;
     t.rule = rule.checked->display_id;
     t.title = rule.source->title.value_or("");
-    t.span = rule.source->name.span;
+    t.span = rule.source->span;
     switch (rule.kind) {
       case RuleKind::coverage: t.kind = "coverage"; break;
       case RuleKind::restriction: t.kind = "restriction"; break;

@@ -6,13 +6,36 @@
 
 namespace covcheck::engine {
 
-void collect_missing(const TraceNode& node, const std::function<void(const std::string&)>& found) {
-  if (!node.undetermined) return;
+namespace {
+
+std::size_t absent_reads(const TraceNode& node, const std::function<void(const std::string&)>& found) {
   if (!node.fact.empty() && node.note == "absent") {
     found(node.fact);
-    return;
+    return 1;
   }
-  for (const TraceNode& child : node.children) collect_missing(child, found);
+  std::size_t n = 0;
+  for (const TraceNode& child : node.children) n += absent_reads(child, found);
+  return n;
+}
+
+std::size_t undetermined_reads(const TraceNode& node, const std::function<void(const std::string&)>& found) {
+  if (!node.undetermined) return 0;
+  if (!node.fact.empty() && node.note == "absent") {
+    found(node.fact);
+    return 1;
+  }
+  std::size_t n = 0;
+  for (const TraceNode& child : node.children) n += undetermined_reads(child, found);
+  // Unknown although every part is decided: an `if` without `else` whose condition is
+  // false because of an absent fact (`if end is known then end`). That fact is missing.
+  if (n == 0) n = absent_reads(node, found);
+  return n;
+}
+
+}  // namespace
+
+void collect_missing(const TraceNode& node, const std::function<void(const std::string&)>& found) {
+  undetermined_reads(node, found);
 }
 
 namespace {

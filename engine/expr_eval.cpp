@@ -360,7 +360,16 @@ Value ExprEvaluator::eval_op(std::uint32_t index, const Op& op) {
     case OpCode::root_field: return read_field(0, op.b);
     case OpCode::field: {
       Value r = eval(op.a);
-      if (r.kind != Kind::record) return unknown();
+      if (r.kind != Kind::record) {
+        // An absent record: the missing fact is the field asked for, not the whole record.
+        if (trace_ && !trace_->children.empty() && trace_->children.back().note == "absent") {
+          TraceNode& object = trace_->children.back();
+          trace_->fact = object.fact + "." + program_.schema().records[op.c].fields[op.b].name;
+          trace_->note = "absent";
+          object.note.clear();
+        }
+        return unknown();
+      }
       return read_field(r.index, op.b);
     }
     case OpCode::self_field: return read_field(self_record_, op.b);

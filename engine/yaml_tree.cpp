@@ -1,0 +1,227 @@
+// yaml-cpp parse events -> YamlTree. Working from events (not YAML::Node) keeps the
+// quoted/plain distinction and byte spans, and lets us stop at a depth limit.
+#include "engine/yaml_tree.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <istream>
+#include <streambuf>
+
+#include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/yaml.h>
+
+namespace covcheck::engine {
+
+namespace {
+
+struct TreeError {
+  YAML::Mark mark;
+  const char* code;
+  std::string message;
+};
+
+struct ViewBuf : std::streambuf {
+  explicit ViewBuf(std::string_view s) {
+    char* p = const_cast<char*>(s.data());
+    setg(p, p, p + s.size());
+  }
+};
+
+class TreeBuilder : public YAML::EventHandler {
+ public:
+  TreeBuilder(YamlTree& tree, std::string_view source, std::uint32_t bom, std::size_t max_depth)
+      : tree_(tree), source_(source), bom_(bom), max_depth_(max_depth) {}
+
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    std::uint32_t pos = null_position(offset(mark));
+    auto end = static_cast<std::uint32_t>(std::min<std::size_t>(pos + 1, source_.size()));
+    complete(add({YamlNode::Kind::null, false, pos, end, 0, 0}), anchor);
+  }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    // An anchor is registered when its node is complete: an alias inside its own anchored
+    // collection finds nothing, which rejects self-containing data.
+    if (anchor >= anchors_.size() || anchors_[anchor] == yaml_none) {
+      throw TreeError{mark, "case.alias", "an alias refers to a collection that contains it"};
+    }
+    complete(anchors_[anchor], 0);
+  }
+  void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
+                const std::string& value) override {
+    std::uint32_t pos = offset(mark);
+    YamlNode n{YamlNode::Kind::scalar, tag == "!" || tag == "tag:yaml.org,2002:str", pos, scalar_end(pos, value),
+            static_cast<std::uint32_t>(tree_.text.size()), static_cast<std::uint32_t>(value.size())};
+    tree_.text += value;
+    complete(add(n), anchor);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    open(mark, YamlNode::Kind::sequence, anchor);
+  }
+  void OnSequenceEnd() override { close(); }
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    open(mark, YamlNode::Kind::mapping, anchor);
+  }
+  void OnMapEnd() override { close(); }
+
+ private:
+  struct Frame {
+    std::uint32_t node;
+    std::size_t scratch_start;
+    YAML::anchor_t anchor;
+  };
+
+  std::uint32_t offset(const YAML::Mark& mark) const {
+    // yaml-cpp does not count a byte-order mark in its positions.
+    auto pos = static_cast<std::size_t>(std::max(mark.pos, 0)) + bom_;
+    return static_cast<std::uint32_t>(std::min(pos, source_.size()));
+  }
+  // Where a scalar's spelling ends: scanned for quoted text, else its value's length.
+  std::uint32_t scalar_end(std::uint32_t pos, std::string_view value) const {
+    if (pos >= source_.size()) return pos;
+    char q = source_[pos];
+    if (q == '"' || q == '\'') {
+      for (std::size_t i = pos + 1; i < source_.size(); ++i) {
+        if (q == '"' && source_[i] == '\\') {
+          ++i;
+        } else if (source_[i] == q) {
+          if (q == '\'' && i + 1 < source_.size() && source_[i + 1] == '\'') {
+            ++i;
+            continue;
+          }
+          return static_cast<std::uint32_t>(i + 1);
+        }
+      }
+      return static_cast<std::uint32_t>(source_.size());
+    }
+    if (source_.substr(pos, value.size()) == value) return static_cast<std::uint32_t>(pos + value.size());
+    std::size_t eol = source_.find_first_of("\r\n", pos);
+    return static_cast<std::uint32_t>(eol == std::string_view::npos ? source_.size() : eol);
+  }
+  // An empty value is reported at the next token; point at its `-` or `:` instead.
+  std::uint32_t null_position(std::uint32_t pos) const {
+    if (pos < source_.size() && (source_[pos] == '~' || source_.substr(pos, 4) == "null" ||
+                                 source_.substr(pos, 4) == "Null" || source_.substr(pos, 4) == "NULL")) {
+      return pos;
+    }
+    std::uint32_t p = pos;
+    while (p > 0 && (source_[p - 1] == ' ' || source_[p - 1] == '\t' || source_[p - 1] == '\n' || source_[p - 1] == '\r')) {
+      --p;
+    }
+    return p > 0 && (source_[p - 1] == '-' || source_[p - 1] == ':') ? p - 1 : pos;
+  }
+  std::uint32_t add(const YamlNode& n) {
+    tree_.nodes.push_back(n);
+    return static_cast<std::uint32_t>(tree_.nodes.size() - 1);
+  }
+  void complete(std::uint32_t node, YAML::anchor_t anchor) {
+    if (anchor != 0) {
+      if (anchor >= anchors_.size()) anchors_.resize(anchor + 1, yaml_none);
+      anchors_[anchor] = node;
+    }
+    if (stack_.empty()) {
+      tree_.root = node;
+    } else {
+      scratch_.push_back(node);
+    }
+  }
+  void open(const YAML::Mark& mark, YamlNode::Kind kind, YAML::anchor_t anchor) {
+    if (stack_.size() >= max_depth_) {
+      throw TreeError{mark, "case.too_deep", fmt::format("the case nests deeper than {} levels", max_depth_)};
+    }
+    std::uint32_t pos = offset(mark);
+    stack_.push_back({add({kind, false, pos, pos + 1, 0, 0}), scratch_.size(), anchor});
+  }
+  void close() {
+    Frame f = stack_.back();
+    stack_.pop_back();
+    YamlNode& n = tree_.nodes[f.node];
+    n.first = static_cast<std::uint32_t>(tree_.children.size());
+    n.count = static_cast<std::uint32_t>(scratch_.size() - f.scratch_start);
+    tree_.children.insert(tree_.children.end(), scratch_.begin() + static_cast<std::ptrdiff_t>(f.scratch_start),
+                          scratch_.end());
+    scratch_.resize(f.scratch_start);
+    complete(f.node, f.anchor);
+  }
+
+  YamlTree& tree_;
+  std::string_view source_;
+  std::uint32_t bom_;
+  std::size_t max_depth_;
+  std::vector<Frame> stack_;
+  std::vector<std::uint32_t> scratch_;  // children of the open collections, innermost last
+  std::vector<std::uint32_t> anchors_;  // anchor id -> node
+};
+
+// Counts the documents after the first; their content is not needed.
+struct DocumentCounter : YAML::EventHandler {
+  std::size_t documents = 0;
+  YAML::Mark first_mark;
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    if (documents++ == 0) first_mark = mark;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+// yaml-cpp messages are already lowercase phrases; normalise the odd capital and period.
+std::string syntax_message(std::string msg) {
+  if (!msg.empty() && msg.back() == '.') msg.pop_back();
+  if (msg.size() > 1 && std::isupper(static_cast<unsigned char>(msg[0])) &&
+      !std::isupper(static_cast<unsigned char>(msg[1]))) {
+    msg[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(msg[0])));
+  }
+  return "invalid YAML: " + msg;
+}
+
+}  // namespace
+
+YamlParse parse_first_yaml_document(std::string_view text, YamlTree& tree, std::size_t max_depth) {
+  YamlParse result;
+  const std::uint32_t bom = text.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
+  auto offset = [&](const YAML::Mark& mark) {
+    if (mark.is_null()) return std::uint32_t{0};
+    return static_cast<std::uint32_t>(std::min<std::size_t>(static_cast<std::size_t>(std::max(mark.pos, 0)) + bom, text.size()));
+  };
+  auto problem = [&](std::string code, const YAML::Mark& mark, std::uint32_t length, std::string message) {
+    std::uint32_t begin = offset(mark);
+    auto end = static_cast<std::uint32_t>(std::min<std::size_t>(begin + std::size_t{length}, text.size()));
+    result.problems.push_back({std::move(code), begin, end, std::move(message)});
+  };
+  // Reads the text in place rather than copying it into a stringstream.
+  ViewBuf buffer(text);
+  std::istream in(&buffer);
+  try {
+    YAML::Parser parser(in);
+    TreeBuilder builder(tree, text, bom, max_depth);
+    if (!parser.HandleNextDocument(builder)) return result;
+    result.documents = 1;
+    DocumentCounter more;
+    try {
+      while (parser.HandleNextDocument(more)) {
+      }
+    } catch (const YAML::Exception& e) {
+      problem("case.syntax", e.mark, 1, syntax_message(e.msg));
+    }
+    result.documents += more.documents;
+    if (more.documents > 0) result.second_document = offset(more.first_mark);
+  } catch (const YAML::Exception& e) {
+    problem("case.syntax", e.mark, 1, syntax_message(e.msg));
+  } catch (const TreeError& e) {
+    problem(e.code, e.mark, 1, e.message);
+  } catch (const std::bad_alloc&) {
+    problem("case.too_large", YAML::Mark::null_mark(), 0, "the case is too large to load");
+  }
+  return result;
+}
+
+}  // namespace covcheck::engine

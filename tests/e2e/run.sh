@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# End-to-end tests of the covcheck CLI: every exit status, outputs, and the golden files.
+# Usage: COVCHECK=build/covcheck bash tests/e2e/run.sh [--update]   (cwd: anywhere)
+# --update rewrites the golden `*.expected` files instead of comparing (tools/update-golden.sh).
+set -uo pipefail
+
+: "${COVCHECK:?set COVCHECK to the covcheck binary}"
+COVCHECK=$(cd "$(dirname "$COVCHECK")" && pwd)/$(basename "$COVCHECK")
+cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 2
+update=false
+[[ "${1:-}" == "--update" ]] && update=true
+
+passed=0
+failed=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+RULES=(--rules rules/acme --rules rules/mandates)
+CASES=rules/acme/cases
+VALID_CASE=$CASES/esk-covered.yaml
+
+pass() { passed=$((passed + 1)); }
+fail() {
+  failed=$((failed + 1))
+  echo "FAIL: $1"
+  if [[ -s "$tmp/err" ]]; then sed -n '1,15s/^/  stderr: /p' "$tmp/err"; fi
+}
+
+# run ARGS...: runs covcheck, keeping stdout, stderr and the exit status.
+run() {
+  "$COVCHECK" "$@" >"$tmp/out" 2>"$tmp/err"
+  status=$?
+}
+
+# expect_status NAME STATUS ARGS...
+expect_status() {
+  local name=$1 want=$2
+  shift 2
+  run "$@"
+  if [[ "$status" == "$want" ]]; then pass; else fail "$name: exit $status, expected $want"; fi
+}
+
+# contains NAME out|err TEXT: the last run's stdout or stderr contains TEXT.
+contains() {
+  if grep -qF -- "$3" "$tmp/$2"; then pass; else fail "$1: $2 lacks \`$3\`"; fi
+}
+lacks() {
+  if grep -qF -- "$3" "$tmp/$2"; then fail "$1: $2 has \`$3\`"; else pass; fi
+}
+first_line_is() {
+  if [[ "$(head -n1 "$tmp/$2")" == "$3"* ]]; then pass; else fail "$1: first line is \`$(head -n1 "$tmp/$2")\`"; fi
+}
+
+# golden NAME EXPECTED_FILE out|err: byte-for-byte comparison (or rewrite with --update).
+golden() {
+  local name=$1 expected=$2 stream=$3
+  if $update; then
+    cp "$tmp/$stream" "$expected"
+    pass
+  elif [[ ! -f "$expected" ]]; then
+    fail "$name: $expected is missing (run tools/update-golden.sh)"
+  elif cmp -s "$tmp/$stream" "$expected"; then
+    pass
+  else
+    fail "$name: $stream differs from $expected"
+    diff -u "$expected" "$tmp/$stream" | head -40 | sed 's/^/  /'
+  fi
+}
+
+if ! $update; then
+  # ---- 0: evaluated ---------------------------------------------------------------------
+  expect_status "covered case" 0 check "${RULES[@]}" --case "$VALID_CASE"
+  first_line_is "covered case headline" out "case esk-covered: COVERED (basis: rules)"
+  contains "covered case benefit" out "benefit: mental_health"
+  contains "covered case reasons" out "reasons:"
+  contains "covered case trace" out "trace:"
+  [[ -s "$tmp/err" ]] && fail "covered case: stderr is not empty" || pass
+
+  expect_status "--no-trace" 0 check "${RULES[@]}" --case "$VALID_CASE" --no-trace
+  lacks "--no-trace hides the trace" out "trace:"
+  contains "--no-trace keeps reasons" out "reasons:"
+
+  expect_status "json" 0 check "${RULES[@]}" --case "$VALID_CASE" --format json
+  first_line_is "json opens an object" out "{"
+  contains "json case" out '"case": "esk-covered",'
+  contains "json decision" out '"decision": "covered",'
+  contains "json prior_auth" out '"prior_auth": true,'
+  contains "json policies" out '"digest": "sha256:'
+  contains "json reasons" out '"rule": "s3_esketamine",'
+  contains "json trace" out '"trace": ['
+  [[ "$(tail -c1 "$tmp/out" | od -An -c | tr -d ' ')" == '\n' ]] && pass || fail "json ends with a newline"
+
+  expect_status "json --no-trace" 0 check "${RULES[@]}" --case "$VALID_CASE" --format json --no-trace
+  lacks "json --no-trace has no trace" out '"trace"'
+
+  run check "${RULES[@]}" --case - --format json <"$VALID_CASE"
+  [[ "$status" == 0 ]] && pass || fail "stdin case: exit $status"
+  contains "stdin case is read" out '"case": "esk-covered",'
+
+  expect_status "pend case" 0 check "${RULES[@]}" --case "$CASES/esk-no-treatments.yaml"
+  first_line_is "pend headline" out "case esk-no-treatments: PEND"
+  contains "pend lists the missing fact" out "  treatments (needed by"
+
+  expect_status "excluded case" 0 check "${RULES[@]}" --case "$CASES/iv-depression-no-rider.yaml"
+  first_line_is "excluded headline" out "case iv-depression-no-rider: EXCLUDED"
+
+  expect_status "--as-of puts a policy in force" 0 check "${RULES[@]}" --case "$CASES/dated-2027.yaml" --as-of 2026-06-01
+
+  # ---- 1: --fail-on ----------------------------------------------------------------------
+  expect_status "--fail-on denied, denied" 1 check "${RULES[@]}" --case "$CASES/esk-trial-4-weeks.yaml" --fail-on denied
+  contains "--fail-on still prints the answer" out "DENIED"
+  expect_status "--fail-on pend, covered" 0 check "${RULES[@]}" --case "$VALID_CASE" --fail-on pend
+  expect_status "--fail-on list, excluded" 1 check "${RULES[@]}" --case "$CASES/iv-depression-no-rider.yaml" \
+    --fail-on pend,denied,excluded
+  expect_status "--fail-on pend, pend" 1 check "${RULES[@]}" --case "$CASES/esk-no-treatments.yaml" --fail-on pend
+
+  # ---- 2: usage errors and files that cannot be opened -------------------------------------
+  expect_status "no subcommand" 2
+  expect_status "unknown subcommand" 2 frobnicate
+  expect_status "unknown option" 2 check "${RULES[@]}" --case "$VALID_CASE" --colour
+  expect_status "missing --case" 2 check "${RULES[@]}"
+  expect_status "missing --rules" 2 check --case "$VALID_CASE"
+  expect_status "bad --format" 2 check "${RULES[@]}" --case "$VALID_CASE" --format xml
+  expect_status "bad --as-of" 2 check "${RULES[@]}" --case "$VALID_CASE" --as-of 2026-02-30
+  contains "bad --as-of names the value" err "2026-02-30"
+  expect_status "malformed --as-of" 2 check "${RULES[@]}" --case "$VALID_CASE" --as-of yesterday
+  expect_status "bad --fail-on" 2 check "${RULES[@]}" --case "$VALID_CASE" --fail-on covered
+  expect_status "empty --fail-on item" 2 check "${RULES[@]}" --case "$VALID_CASE" --fail-on pend,,denied
+  expect_status "missing rules path" 2 check --rules rules/no-such-dir --case "$VALID_CASE"
+  contains "missing rules path is named" err "rules/no-such-dir"
+  expect_status "missing case file" 2 check "${RULES[@]}" --case "$CASES/no-such-case.yaml"
+  contains "missing case file is named" err "no-such-case.yaml"
+  expect_status "case is a directory" 2 check "${RULES[@]}" --case "$CASES"
+  expect_status "missing case wins over a bad rule set" 2 \
+    check --rules tests/golden/diagnostics/unknown_field.cpl --case "$CASES/no-such-case.yaml"
+  expect_status "--help" 0 --help
+  contains "--help lists check" out "check"
+  expect_status "check --help" 0 check --help
+  contains "check --help lists --fail-on" out "--fail-on"
+  expect_status "--version" 0 --version
+  contains "--version prints the version" out "covcheck "
+
+  # ---- 3 and 4: rule sets that do not compile, cases that cannot be decided -------------------
+  expect_status "bad rule set wins over a bad case" 3 \
+    check --rules tests/golden/diagnostics/unknown_field.cpl --case tests/golden/cases/wrong-type.yaml
+  expect_status "no policy in force" 4 check "${RULES[@]}" --case "$CASES/dated-2027.yaml"
+  contains "no policy in force names the date" err "2027"
+  expect_status "stdin case with an error" 4 check "${RULES[@]}" --case - <tests/golden/cases/wrong-type.yaml
+  contains "stdin errors name <stdin>" err "<stdin>:"
+fi
+
+# ---- golden files ---------------------------------------------------------------------------
+# Bad rule files: stderr of `check`, exit 3.
+for f in tests/golden/diagnostics/*.cpl; do
+  run check --rules "$f" --case "$VALID_CASE"
+  [[ "$status" == 3 ]] && pass || fail "$f: exit $status, expected 3"
+  golden "$f" "$f.expected" err
+done
+
+# Bad case files: stderr of `check` against the Acme policy; exit 4, or 0 for warnings only.
+for f in tests/golden/cases/*.yaml; do
+  run check --rules rules/acme --case "$f"
+  if [[ "$f" == */unknown-field.yaml ]]; then want=0; else want=4; fi
+  [[ "$status" == "$want" ]] && pass || fail "$f: exit $status, expected $want"
+  golden "$f" "$f.expected" err
+done
+
+# Valid cases: stdout of the text format with the trace.
+for f in tests/golden/traces/*.yaml; do
+  run check "${RULES[@]}" --case "$f"
+  [[ "$status" == 0 ]] && pass || fail "$f: exit $status, expected 0"
+  golden "$f" "$f.expected" out
+done
+
+echo "$passed passed, $failed failed"
+[[ "$failed" == 0 ]]

@@ -1,0 +1,90 @@
+// Test helper: the CLI's pipeline as a library call (load rules, check, compile once; then
+// load, validate and evaluate any number of cases), with every stage's diagnostics kept.
+#pragma once
+
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "dsl/checker.hpp"
+#include "dsl/dates.hpp"
+#include "dsl/rule_files.hpp"
+#include "engine/case_loader.hpp"
+#include "engine/compile.hpp"
+#include "engine/evaluate.hpp"
+
+namespace covcheck::testing {
+
+inline std::string decision_text(engine::Decision d) {
+  switch (d) {
+    case engine::Decision::covered: return "covered";
+    case engine::Decision::pend: return "pend";
+    case engine::Decision::denied: return "denied";
+    case engine::Decision::excluded: return "excluded";
+  }
+  return "?";
+}
+
+struct CaseRun {
+  std::optional<engine::Determination> determination;
+  dsl::Diagnostics case_diagnostics;  // loading and validation
+  dsl::Diagnostics errors;            // evaluation (e.g. no policy in force)
+
+  // The first error of validation or evaluation, in that order; empty when none.
+  std::string first_error() const {
+    for (const dsl::Diagnostics* ds : {&case_diagnostics, &errors}) {
+      for (const dsl::Diagnostic& d : ds->items()) {
+        if (d.severity == dsl::Severity::error) return d.message;
+      }
+    }
+    return {};
+  }
+};
+
+class Pipeline {
+ public:
+  explicit Pipeline(const std::vector<std::string>& rule_paths) {
+    dsl::RuleFiles files;
+    if (!dsl::load_rule_files(rule_paths, sources_, files, diagnostics_) || diagnostics_.has_errors()) return;
+    std::unique_ptr<dsl::CheckedRuleSet> checked = dsl::check_rule_set(std::move(files), sources_, diagnostics_);
+    if (!checked || diagnostics_.has_errors()) return;
+    program_ = engine::compile(std::move(checked));
+  }
+
+  bool ok() const { return program_ != nullptr; }
+  const engine::Program& program() const { return *program_; }
+  dsl::SourceRegistry& sources() { return sources_; }
+  std::string diagnostics_text() const { return dsl::render_all(diagnostics_, sources_); }
+  std::string render(const dsl::Diagnostics& ds) const { return dsl::render_all(ds, sources_); }
+
+  CaseRun run_text(const std::string& name, std::string text, std::optional<std::int32_t> as_of = std::nullopt) {
+    CaseRun run;
+    dsl::FileId file = sources_.add(name, std::move(text));
+    std::optional<engine::Case> c = engine::load_case(program_->schema(), sources_, file, run.case_diagnostics);
+    if (c) engine::validate_case(*program_, *c, run.case_diagnostics);
+    if (!c || run.case_diagnostics.has_errors()) return run;
+    engine::EvaluationOptions options;
+    options.as_of = as_of;
+    engine::Evaluation e = engine::evaluate(*program_, *c, options);
+    run.errors = std::move(e.errors);
+    run.determination = std::move(e.determination);
+    return run;
+  }
+
+  CaseRun run_file(const std::string& path, std::optional<std::int32_t> as_of = std::nullopt) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream buffer;
+    buffer << in.rdbuf();
+    return run_text(path, std::move(buffer).str(), as_of);
+  }
+
+ private:
+  dsl::SourceRegistry sources_;  // declared first: the program's ASTs point into its files
+  dsl::Diagnostics diagnostics_;
+  std::shared_ptr<const engine::Program> program_;
+};
+
+}  // namespace covcheck::testing

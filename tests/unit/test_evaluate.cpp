@@ -1,0 +1,274 @@
+// Evaluation semantics: Kleene logic, count bounds, the decision lattice, overrides,
+// routing, versions, missing facts and next steps — each pinned on small rule sets.
+#include <catch2/catch.hpp>
+
+#include "rule_text_fixture.hpp"
+
+using namespace covcheck;
+using covcheck::testing::decision_text;
+using covcheck::testing::policy_pipeline;
+
+namespace {
+
+const std::string header = "policy p \"Test\" version \"1\" default denied \"not addressed\"\n";
+
+engine::Determination decide(testing::Pipeline& p, const std::string& case_yaml) {
+  REQUIRE(p.ok());
+  auto run = p.run_text("case.yaml", case_yaml);
+  INFO(run.first_error());
+  REQUIRE(run.determination);
+  return *run.determination;
+}
+
+std::vector<std::string> reason_ids(const engine::Determination& d) {
+  std::vector<std::string> ids;
+  for (const auto& r : d.reasons) ids.push_back(r.rule);
+  return ids;
+}
+
+std::vector<std::string> missing_facts(const engine::Determination& d) {
+  std::vector<std::string> out;
+  for (const auto& m : d.missing) out.push_back(m.fact);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("unknown and false is false; unknown or true is true", "[evaluate][kleene]") {
+  auto p = policy_pipeline(header + R"(
+rule r1 when person.flag and x > 5 cover
+rule r2 when person.flag or x > 5 cover require y > 0
+)");
+  // person.flag unknown, x = 3: r1's `when` is false (definite), r2's is unknown.
+  auto d = decide(p, "date_of_service: 2026-01-01\nx: 3\ny: 1\n");
+  CHECK(decision_text(d.decision) == "pend");
+  CHECK(missing_facts(d) == std::vector<std::string>{"person.flag"});
+  // x = 9: r2 applies whatever the flag says.
+  auto d2 = decide(p, "date_of_service: 2026-01-01\nx: 9\ny: 1\n");
+  CHECK(decision_text(d2.decision) == "covered");
+}
+
+TEST_CASE("count keeps bounds over undecided elements", "[evaluate][count]") {
+  // One trial certainly failed, two undecided (outcome unknown).
+  const std::string trials = R"(date_of_service: 2026-01-01
+trials:
+  - {cls: a, outcome: failed}
+  - {cls: b}
+  - {cls: c}
+)";
+  auto at_least = [&](int n) {
+    auto p = policy_pipeline(header + "rule r cover require count(trials t: t.outcome == failed) >= " + std::to_string(n) + "\n");
+    return decision_text(decide(p, trials).decision);
+  };
+  CHECK(at_least(1) == "covered");
+  CHECK(at_least(2) == "pend");
+  CHECK(at_least(3) == "pend");
+  CHECK(at_least(4) == "denied");
+}
+
+TEST_CASE("count distinct bounds follow the brief", "[evaluate][count]") {
+  const std::string trials = R"(date_of_service: 2026-01-01
+trials:
+  - {cls: a, outcome: failed}
+  - {cls: a, outcome: failed}
+  - {outcome: failed}
+)";
+  auto distinct_at_least = [&](int n) {
+    auto p = policy_pipeline(header + "rule r cover require count distinct(trials t: t.outcome == failed ; t.cls) >= " +
+                             std::to_string(n) + "\n");
+    return decision_text(decide(p, trials).decision);
+  };
+  // Known keys {a}; one qualifying element with an unknown key: bounds 1..2.
+  CHECK(distinct_at_least(1) == "covered");
+  CHECK(distinct_at_least(2) == "pend");
+  CHECK(distinct_at_least(3) == "denied");
+}
+
+TEST_CASE("the most severe outcome wins: excluded over covered", "[evaluate][lattice]") {
+  auto p = policy_pipeline(header + R"(
+rule cov cover
+rule excl when s == "x" exclude "no"
+)");
+  CHECK(decision_text(decide(p, "s: x\n").decision) == "excluded");
+  CHECK(decision_text(decide(p, "s: y\n").decision) == "covered");
+  auto d = decide(p, "date_of_service: 2026-01-01\n");
+  CHECK(decision_text(d.decision) == "pend");
+  REQUIRE(d.at_stake.size() == 2);
+  CHECK(decision_text(d.at_stake[0]) == "covered");
+  CHECK(decision_text(d.at_stake[1]) == "excluded");
+}
+
+TEST_CASE("a definite exclusion decides even when coverage is undecided", "[evaluate][lattice]") {
+  auto p = policy_pipeline(header + R"(
+rule cov cover require x > 1
+rule excl when s == "x" exclude
+)");
+  auto d = decide(p, "s: x\n");
+  CHECK(decision_text(d.decision) == "excluded");
+  CHECK(d.missing.empty());
+}
+
+TEST_CASE("the default decides when no coverage rule applies", "[evaluate][default]") {
+  auto p = policy_pipeline(header + "rule cov when x > 1 cover\n");
+  auto d = decide(p, "x: 0\n");
+  CHECK(decision_text(d.decision) == "denied");
+  REQUIRE(d.basis);
+  CHECK(*d.basis == "default");
+  auto p2 = policy_pipeline("policy p \"T\" version \"1\" default covered\nrule r when x > 5 deny \"too big\"\n");
+  CHECK(decision_text(decide(p2, "x: 1\n").decision) == "covered");
+  CHECK(decision_text(decide(p2, "x: 9\n").decision) == "denied");
+}
+
+TEST_CASE("alternative coverage paths: the best one counts", "[evaluate][lattice]") {
+  auto p = policy_pipeline(header + R"(
+rule path_a cover require x > 5
+rule path_b cover require y > 5
+)");
+  CHECK(decision_text(decide(p, "x: 9\ny: 0\n").decision) == "covered");
+  CHECK(decision_text(decide(p, "x: 0\ny: 0\n").decision) == "denied");
+  // One path failed, the other unknown: a possible coverage path behind a denied one.
+  CHECK(decision_text(decide(p, "x: 0\n").decision) == "pend");
+}
+
+TEST_CASE("overrides by id and by tag", "[evaluate][overrides]") {
+  auto p = policy_pipeline(header + R"(
+rule investigational tag experimental when s == "k" exclude
+rule mandate when s == "k" and person.flag overrides tagged experimental cover require x > 0
+)");
+  CHECK(decision_text(decide(p, "s: k\nperson: {flag: false}\nx: 1\n").decision) == "excluded");
+  CHECK(decision_text(decide(p, "s: k\nperson: {flag: true}\nx: 1\n").decision) == "covered");
+  // The mandate applies but its criteria fail: denied, not the exclusion it overrode.
+  auto d = decide(p, "s: k\nperson: {flag: true}\nx: 0\n");
+  CHECK(decision_text(d.decision) == "denied");
+  CHECK(reason_ids(d) == std::vector<std::string>{"mandate"});
+  // Whether the mandate applies is unknown: the exclusion may or may not hold.
+  CHECK(decision_text(decide(p, "s: k\nx: 1\n").decision) == "pend");
+}
+
+TEST_CASE("routing: conflicts are reported and the benefit can be read", "[evaluate][routing]") {
+  auto p = policy_pipeline(header + R"(
+rule to_pain when x > 0 route pain_management
+rule to_mh when y > 0 route mental_health
+rule mh_cover when benefit == mental_health cover
+)");
+  auto d = decide(p, "x: 0\ny: 1\n");
+  REQUIRE(d.benefit);
+  CHECK(*d.benefit == "mental_health");
+  CHECK(decision_text(d.decision) == "covered");
+  auto conflict = decide(p, "x: 1\ny: 1\n");
+  CHECK_FALSE(conflict.benefit);
+  CHECK(conflict.benefit_conflict == std::vector<std::string>{"mental_health", "pain_management"});
+  auto none = decide(p, "x: 0\ny: 0\n");
+  CHECK_FALSE(none.benefit);
+  CHECK(decision_text(none.decision) == "denied");
+}
+
+TEST_CASE("presence tests are definite", "[evaluate][presence]") {
+  auto p = policy_pipeline(header + "rule r cover require s is known else pend \"send s\"\n");
+  auto d = decide(p, "x: 1\n");
+  CHECK(decision_text(d.decision) == "pend");
+  CHECK(d.at_stake.empty());  // a definite pend: the rule says so, nothing is undecided
+}
+
+TEST_CASE("documents: missing pends a coverage path and is reported", "[evaluate][documents]") {
+  auto p = policy_pipeline(header + "rule r cover require document lmn\n");
+  auto present = decide(p, "documents: [lmn]\n");
+  CHECK(decision_text(present.decision) == "covered");
+  REQUIRE(present.requirements.size() == 1);
+  CHECK(present.requirements[0].status == "present");
+  auto missing = decide(p, "documents: [notes]\n");
+  CHECK(decision_text(missing.decision) == "pend");
+  CHECK(missing.requirements[0].status == "missing");
+  auto unknown = decide(p, "x: 1\n");
+  CHECK(unknown.requirements[0].status == "unknown");
+}
+
+TEST_CASE("missing facts name input paths with list indexes", "[evaluate][missing]") {
+  auto p = policy_pipeline(header + "rule r cover require count(trials t: t.duration >= 6 weeks) >= 2\n");
+  auto d = decide(p, R"(date_of_service: 2026-03-01
+trials:
+  - {start: 2025-01-01, end: 2025-03-01}
+  - {start: 2025-01-01, outcome: failed}
+)");
+  CHECK(decision_text(d.decision) == "pend");
+  CHECK(missing_facts(d) == std::vector<std::string>{"trials[1].end"});
+  auto none = decide(p, "date_of_service: 2026-03-01\n");
+  CHECK(missing_facts(none) == std::vector<std::string>{"trials"});
+}
+
+TEST_CASE("durations: end exclusive, ongoing runs to the date of service", "[evaluate][dates]") {
+  auto p = policy_pipeline(header + "rule r cover require any trials t: t.duration >= 42 days\n");
+  CHECK(decision_text(decide(p, "date_of_service: 2026-03-01\ntrials: [{start: 2026-01-01, end: 2026-02-12}]\n").decision) == "covered");
+  CHECK(decision_text(decide(p, "date_of_service: 2026-03-01\ntrials: [{start: 2026-01-01, end: 2026-02-11}]\n").decision) == "denied");
+  CHECK(decision_text(decide(p, "date_of_service: 2026-02-12\ntrials: [{start: 2026-01-01, outcome: ongoing}]\n").decision) == "covered");
+}
+
+TEST_CASE("ages are completed years; 29 February turns over on 1 March", "[evaluate][dates]") {
+  auto p = policy_pipeline(header + "rule r cover require person.age >= 18\n");
+  CHECK(decision_text(decide(p, "date_of_service: 2026-02-28\nperson: {birth_date: 2008-02-29}\n").decision) == "denied");
+  CHECK(decision_text(decide(p, "date_of_service: 2026-03-01\nperson: {birth_date: 2008-02-29}\n").decision) == "covered");
+}
+
+TEST_CASE("windows and calendar months", "[evaluate][dates]") {
+  auto p = policy_pipeline(header + R"(
+rule r cover require person.birth_date within 30 days before date_of_service
+rule m when s == "m" cover require date_of_service + 1 months == 2026-02-28
+)");
+  CHECK(decision_text(decide(p, "date_of_service: 2026-03-31\nperson: {birth_date: 2026-03-01}\n").decision) == "covered");
+  CHECK(decision_text(decide(p, "date_of_service: 2026-03-31\nperson: {birth_date: 2026-02-28}\n").decision) == "denied");
+  CHECK(decision_text(decide(p, "date_of_service: 2026-01-31\ns: m\nperson: {birth_date: 2000-01-01}\n").decision) == "covered");
+}
+
+TEST_CASE("versions are chosen by date; --as-of replaces it", "[evaluate][versions]") {
+  auto dir = testing::write_rule_dir({
+      {"schema.cpl", testing::test_schema},
+      {"v1.cpl", "policy p \"T\" version \"1\" effective 2025-01-01 .. 2025-12-31 default denied\nrule r cover require x > 1\n"},
+      {"v2.cpl", "policy p \"T\" version \"2\" effective 2026-01-01 .. default denied\nrule r cover require x > 5\n"},
+  });
+  testing::Pipeline p({dir.string()});
+  REQUIRE(p.ok());
+  CHECK(decision_text(p.run_text("a", "date_of_service: 2025-06-01\nx: 3\n").determination->decision) == "covered");
+  CHECK(decision_text(p.run_text("b", "date_of_service: 2026-06-01\nx: 3\n").determination->decision) == "denied");
+  CHECK(decision_text(p.run_text("c", "date_of_service: 2026-06-01\nx: 3\n", dsl::parse_iso_date("2025-06-01")).determination->decision) == "covered");
+  auto early = p.run_text("d", "date_of_service: 2024-06-01\nx: 3\n");
+  CHECK_FALSE(early.determination);
+  CHECK_THAT(early.first_error(), Catch::Contains("no policy in force on 2024-06-01"));
+  auto undated = p.run_text("e", "x: 3\n");
+  REQUIRE(undated.determination);
+  CHECK(decision_text(undated.determination->decision) == "pend");
+  CHECK_FALSE(undated.determination->basis);
+  CHECK(missing_facts(*undated.determination) == std::vector<std::string>{"date_of_service"});
+}
+
+TEST_CASE("advice runs after the decision and adds next steps", "[evaluate][advice]") {
+  auto p = policy_pipeline(header + R"(
+rule r cover require x > 1 else deny "x too small"
+advice appeal when decision == denied next "appeal within 180 days"
+)");
+  auto d = decide(p, "x: 0\n");
+  CHECK(decision_text(d.decision) == "denied");
+  REQUIRE_FALSE(d.next_steps.empty());
+  CHECK(d.next_steps.back() == "appeal within 180 days");
+  CHECK(reason_ids(d) == std::vector<std::string>{"r"});
+  CHECK(decide(p, "x: 5\n").next_steps.empty());
+}
+
+TEST_CASE("schema checks reject impossible case values", "[evaluate][validation]") {
+  auto p = policy_pipeline(header + "rule r cover\n");
+  auto run = p.run_text("bad.yaml", "x: -1\n");
+  CHECK_FALSE(run.determination);
+  CHECK_THAT(run.first_error(), Catch::Contains("x: must not be negative"));
+}
+
+TEST_CASE("prior authorization follows the deciding coverage rule", "[evaluate][prior_auth]") {
+  auto p = policy_pipeline(header + R"(
+rule r when s == "e" cover require prior_auth require x > 1
+)");
+  auto covered = decide(p, "s: e\nx: 2\n");
+  REQUIRE(covered.prior_auth);
+  CHECK(*covered.prior_auth);
+  auto not_applicable = decide(p, "s: f\nx: 2\n");
+  REQUIRE(not_applicable.prior_auth);
+  CHECK_FALSE(*not_applicable.prior_auth);
+  CHECK_FALSE(decide(p, "x: 2\n").prior_auth);  // unknown whether the rule applies
+}

@@ -1,0 +1,32 @@
+// `covcheck check`: one case through the whole pipeline, rendered as text or JSON.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/determination.hpp"
+
+namespace covcheck::cli {
+
+// Exit statuses of the CLI contract; when several apply the lowest wins.
+enum ExitCode : int { exit_ok = 0, exit_fail_on = 1, exit_usage = 2, exit_rules = 3, exit_case = 4 };
+
+struct CheckOptions {
+  std::vector<std::string> rules;
+  std::string case_path;                   // `-` reads stdin
+  bool json = false;
+  std::optional<std::int32_t> as_of;
+  std::vector<engine::Decision> fail_on;
+  bool trace = true;
+};
+
+// Runs the pipeline; output goes to `out`, diagnostics to `err`. Returns the exit status.
+int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err);
+
+// `--fail-on pend,denied`: nullopt (a usage error) for anything outside pend, denied, excluded.
+std::optional<std::vector<engine::Decision>> parse_fail_on(const std::string& list);
+
+}  // namespace covcheck::cli

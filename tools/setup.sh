@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 build dependencies (skipped when already present) and builds
+# covcheck into build/. Run as root on a fresh machine: `bash tools/setup.sh`.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+packages=(g++ cmake ninja-build libyaml-cpp-dev tao-pegtl-dev libfmt-dev catch2 libcli11-dev libssl-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if ((${#missing[@]} > 0)); then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update
+  apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
+cmake --build build -j"$(nproc)"
