@@ -113,8 +113,8 @@ Value ExprEvaluator::eval(std::uint32_t op) {
   done.expr = std::string(text(op));
   done.value = render_value(v, o.enum_ref);
   done.undetermined = v.kind == Kind::unknown || v.kind == Kind::range;
-  // Constants and inlined define bodies add nothing to read: fold them away.
-  if (o.code == OpCode::constant) parent->children.pop_back();
+  // Constants and records (the intermediate steps of a path) add nothing to read.
+  if (o.code == OpCode::constant || v.kind == Kind::record) parent->children.pop_back();
   return v;
 }
 
@@ -135,6 +135,9 @@ Value ExprEvaluator::read_field(std::uint32_t record, std::uint32_t field) {
     self_record_ = record;
     v = eval(derived);
     self_record_ = saved;
+    // A derived fact's working is shown only when it did not come out: then it explains
+    // which stored fact was missing.
+    if (trace_ && v.known()) trace_->children.clear();
   } else {
     v = case_.slots[rec.first_slot + field];
   }

@@ -68,6 +68,8 @@ class Pipeline {
     if (!c || run.case_diagnostics.has_errors()) return run;
     engine::EvaluationOptions options;
     options.as_of = as_of;
+    options.sources = &sources_;
+    options.sources = &sources_;
     engine::Evaluation e = engine::evaluate(*program_, *c, options);
     run.errors = std::move(e.errors);
     run.determination = std::move(e.determination);

@@ -54,6 +54,19 @@ std::optional<CaseText> read_case(const std::string& path, dsl::Diagnostics& dia
   return CaseText{path, std::move(buffer).str()};
 }
 
+// The case loader's warnings belong to the answer; the evaluator sees only the Case.
+void attach_case_warnings(engine::Determination& determination, const dsl::Diagnostics& case_diags) {
+  std::vector<engine::CaseWarning> warnings;
+  for (const dsl::Diagnostic& d : case_diags.items()) {
+    if (d.severity != dsl::Severity::warning) continue;
+    std::string message = d.help ? fmt::format("{}; {}", d.message, *d.help) : d.message;
+    bool seen = std::any_of(determination.warnings.begin(), determination.warnings.end(),
+                            [&](const engine::CaseWarning& w) { return w.at == d.span && w.message == message; });
+    if (!seen) warnings.push_back(engine::CaseWarning{d.span, std::move(message)});
+  }
+  determination.warnings.insert(determination.warnings.begin(), warnings.begin(), warnings.end());
+}
+
 void report(std::ostream& err, dsl::Diagnostics& diagnostics, const dsl::SourceRegistry& sources) {
   diagnostics.sort();
   err << dsl::render_all(diagnostics, sources);
@@ -123,24 +136,20 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
     return exit_case;
   }
 
+  // Case warnings go to stderr like a compiler's, and into the answer (below).
+  if (!case_diags.empty()) report(err, case_diags, sources);
+
   engine::EvaluationOptions eval_options;
   eval_options.as_of = options.as_of;
   eval_options.trace = true;  // `missing` is derived from the trace; --no-trace only hides it
+  eval_options.sources = &sources;
   engine::Evaluation evaluation = engine::evaluate(*program, *loaded, eval_options);
   if (!evaluation.determination || evaluation.errors.has_errors()) {
     report(err, evaluation.errors, sources);
     return exit_case;
   }
   engine::Determination& determination = *evaluation.determination;
-  // Case warnings belong to the answer; carry them over when the evaluator did not.
-  if (determination.warnings.empty()) {
-    for (const dsl::Diagnostic& d : case_diags.items()) {
-      if (d.severity == dsl::Severity::warning) {
-        std::string message = d.help ? fmt::format("{}; {}", d.message, *d.help) : d.message;
-        determination.warnings.push_back(engine::CaseWarning{d.span, std::move(message)});
-      }
-    }
-  }
+  attach_case_warnings(determination, case_diags);
 
   out << (options.json ? engine::render_json(determination, sources, options.trace)
                        : engine::render_text(determination, sources, options.trace));

@@ -1,0 +1,132 @@
+// The checker: every name resolved, every expression typed against the schema, every
+// declaration validated; all errors reported (not just the first), sorted by position.
+#include <catch2/catch.hpp>
+
+#include "rule_text_fixture.hpp"
+
+using namespace covcheck;
+using covcheck::testing::policy_pipeline;
+
+namespace {
+
+const std::string header = "policy p \"Test\" version \"1\" default denied\n";
+
+// The rendered diagnostics of a rule set that must not compile.
+std::string errors_of(const std::string& policy, std::vector<std::pair<std::string, std::string>> extra = {}) {
+  auto p = policy_pipeline(policy, std::move(extra));
+  CHECK_FALSE(p.ok());
+  return p.diagnostics_text();
+}
+
+}  // namespace
+
+TEST_CASE("unknown names and fields get a did-you-mean", "[checker]") {
+  std::string out = errors_of(header + "rule r when persn.age >= 18 cover\nrule q when person.agee >= 18 cover\n");
+  CHECK_THAT(out, Catch::Contains("unknown name `persn`"));
+  CHECK_THAT(out, Catch::Contains("did you mean `person`?"));
+  CHECK_THAT(out, Catch::Contains("record `person` has no field `agee`"));
+  CHECK_THAT(out, Catch::Contains("did you mean `age`?"));
+  CHECK_THAT(out, Catch::Contains("2 errors"));
+  // Sorted by position: the first rule's error comes first.
+  CHECK(out.find("persn") < out.find("agee"));
+}
+
+TEST_CASE("type mismatches: a date compared with an integer", "[checker]") {
+  std::string out = errors_of(header + "rule r when date_of_service > 18 cover\n");
+  CHECK_THAT(out, Catch::Contains("cannot apply `>` to date and int"));
+  CHECK_THAT(out, Catch::Contains("policy.cpl:2:13: error"));
+}
+
+TEST_CASE("durations in days do not compare with calendar months", "[checker]") {
+  std::string out = errors_of(header + "rule r cover require any trials t: t.duration >= 6 months\n");
+  CHECK_THAT(out, Catch::Contains("cannot compare a duration in days with calendar months"));
+}
+
+TEST_CASE("malformed codes are errors at the entry", "[checker]") {
+  std::string out = errors_of(header + "codeset bad = icd10 { F3.2, F33.* }\nrule r cover require any codes c: c in bad\n");
+  CHECK_THAT(out, Catch::Contains("malformed ICD-10-CM code `F3.2`"));
+  std::string cpt = errors_of(header + "rule r cover require \"9636\" in codes\n");
+  CHECK_THAT(cpt, Catch::Contains("malformed ICD-10-CM code `9636`"));
+}
+
+TEST_CASE("enumeration members are checked with a suggestion", "[checker]") {
+  std::string out = errors_of(header + "rule r cover require any trials t: t.outcome == faild\n");
+  CHECK_THAT(out, Catch::Contains("`faild` is not a value of `outcome`"));
+  CHECK_THAT(out, Catch::Contains("did you mean `failed`?"));
+}
+
+TEST_CASE("duplicate rule ids within one policy version", "[checker]") {
+  std::string out = errors_of(header + "rule r cover\nrule r cover\n");
+  CHECK_THAT(out, Catch::Contains("rule id `r` is used twice in policy `p`"));
+  CHECK_THAT(out, Catch::Contains("first used here"));
+}
+
+TEST_CASE("unknown override targets", "[checker]") {
+  std::string out = errors_of(header + "rule excl exclude\nrule r overrides exlc cover\n");
+  CHECK_THAT(out, Catch::Contains("`overrides exlc`: no such rule"));
+  CHECK_THAT(out, Catch::Contains("did you mean `excl`?"));
+}
+
+TEST_CASE("override cycles are errors", "[checker]") {
+  std::string out = errors_of(header + "rule a overrides b exclude\nrule b overrides a exclude\n");
+  CHECK_THAT(out, Catch::Contains("override cycle"));
+}
+
+TEST_CASE("recursive defines are errors", "[checker]") {
+  std::string out = errors_of(header + "define a = b\ndefine b = a\nrule r when a cover\n");
+  CHECK_THAT(out, Catch::Contains("defines cannot be recursive"));
+}
+
+TEST_CASE("unused code sets and imports are warnings, not errors", "[checker]") {
+  auto p = policy_pipeline(header + "import \"lib.cpl\"\ncodeset unused = icd10 { F33.* }\nrule r cover\n",
+                           {{"lib.cpl", "codeset other = icd10 { G90.5* }\n"}});
+  REQUIRE(p.ok());
+  std::string out = p.diagnostics_text();
+  CHECK_THAT(out, Catch::Contains("warning: code set `unused` is never used"));
+  CHECK_THAT(out, Catch::Contains("warning: nothing from `lib.cpl` is used"));
+}
+
+TEST_CASE("overlapping versions of one policy do not compile", "[checker]") {
+  std::string out = errors_of("policy p \"T\" version \"1\" effective 2025-01-01 .. 2025-12-31 default denied\n",
+                              {{"v2.cpl", "policy p \"T\" version \"2\" effective 2025-06-01 .. default denied\n"}});
+  CHECK_THAT(out, Catch::Contains("are both in force on some dates"));
+}
+
+TEST_CASE("routing conditions may not read the benefit", "[checker]") {
+  std::string out = errors_of(header + "rule r when benefit == pain_management route mental_health\n");
+  CHECK_THAT(out, Catch::Contains("a routing rule's condition may not read `benefit`"));
+}
+
+TEST_CASE("only advice reads the decision", "[checker]") {
+  std::string out = errors_of(header + "rule r when decision == denied exclude\n");
+  CHECK_THAT(out, Catch::Contains("only advice rules may read `decision`"));
+}
+
+TEST_CASE("a rule mixing cover and a direct effect is rejected", "[checker]") {
+  std::string out = errors_of(header + "rule r cover exclude\n");
+  CHECK_THAT(out, Catch::Contains("both covers and has a direct effect"));
+}
+
+TEST_CASE("quantifiers need lists and fields of list elements need quantifiers", "[checker]") {
+  std::string out = errors_of(header + "rule r when trials.cls == a cover\nrule q when any x y: y > 1 cover\n");
+  CHECK_THAT(out, Catch::Contains("`trials` is a list; a field of its elements needs a quantifier"));
+  CHECK_THAT(out, Catch::Contains("`x` is int, not a list"));
+}
+
+TEST_CASE("a policy needs a default decision", "[checker]") {
+  std::string out = errors_of("policy p \"T\" version \"1\"\nrule r cover\n");
+  CHECK_THAT(out, Catch::Contains("the policy header of `p` needs a `default`"));
+}
+
+TEST_CASE("documents and benefits are checked against the schema", "[checker]") {
+  std::string out = errors_of(header + "rule r cover require document lnm route mental_helth\n");
+  CHECK_THAT(out, Catch::Contains("`lnm` is not a document of `document`"));
+  CHECK_THAT(out, Catch::Contains("did you mean `lmn`?"));
+  CHECK_THAT(out, Catch::Contains("`mental_helth` is not a benefit"));
+}
+
+TEST_CASE("the shipped rule sets compile without errors", "[checker][shipped]") {
+  testing::Pipeline p({std::string(COVCHECK_SOURCE_DIR) + "/rules/acme", std::string(COVCHECK_SOURCE_DIR) + "/rules/mandates"});
+  INFO(p.diagnostics_text());
+  CHECK(p.ok());
+}
