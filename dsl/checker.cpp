@@ -594,6 +594,29 @@ void DeclarationChecker::check_override_cycles() {
     if (state[i] == 0) visit(i);
 }
 
+// `# covcheck:ignore CODE` on a warning's line, or alone on the line above it, silences
+// that one warning there: a deliberate exception stays visible in the source.
+void drop_ignored_warnings(const RuleFiles& files, const SourceRegistry& sources, Diagnostics& diagnostics) {
+  std::vector<Diagnostic> kept;
+  for (const Diagnostic& d : diagnostics.items()) {
+    bool ignored = false;
+    if (d.severity == Severity::warning && d.span.file != no_file) {
+      std::uint32_t line = sources.file(d.span.file).location(d.span.begin).line;
+      for (const ast::File& f : files.files) {
+        if (f.file != d.span.file) continue;
+        for (const ast::Comment& c : f.comments) {
+          std::uint32_t at = sources.file(f.file).location(c.span.begin).line;
+          if ((at == line || at + 1 == line) && c.text.find("covcheck:ignore " + d.code) != std::string::npos) ignored = true;
+        }
+      }
+    }
+    if (!ignored) kept.push_back(d);
+  }
+  Diagnostics out;
+  for (Diagnostic& d : kept) out.add(std::move(d));
+  diagnostics = std::move(out);
+}
+
 }  // namespace
 
 std::unique_ptr<CheckedRuleSet> check_rule_set(RuleFiles files, SourceRegistry& sources, Diagnostics& diagnostics) {
@@ -642,6 +665,7 @@ std::unique_ptr<CheckedRuleSet> check_rule_set(RuleFiles files, SourceRegistry& 
   checker.check_unused();
   checker.check_override_cycles();
   diagnostics.sort();
+  drop_ignored_warnings(rs->files, sources, diagnostics);
   if (diagnostics.has_errors()) return nullptr;
   return rs;
 }

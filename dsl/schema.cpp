@@ -180,12 +180,14 @@ struct Builder {
     std::map<std::string, SourceSpan, std::less<>> seen;
     auto claim = [&](const ast::Ident& name, const char* what) {
       if (builtin_type(name.text)) {
-        error("schema.reserved_type", name.span, fmt::format("`{}` is a built-in type; a {} cannot take its name", name.text, what));
+        error("schema.reserved_type", name.span,
+              fmt::format("`{}` is a built-in type; a {} cannot take its name", name.text, what));
         return false;
       }
       auto [it, inserted] = seen.emplace(name.text, name.span);
       if (!inserted) {
-        Diagnostic& d = diags.error("schema.duplicate_type", name.span, fmt::format("type `{}` is declared twice", name.text));
+        Diagnostic& d =
+            diags.error("schema.duplicate_type", name.span, fmt::format("type `{}` is declared twice", name.text));
         d.notes.push_back({it->second, "first declared here"});
         failed = true;
         return false;
@@ -198,7 +200,8 @@ struct Builder {
         EnumType type{e->name.text, {}, e->span};
         for (const ast::Ident& m : e->members) {
           if (type.find(m.text)) {
-            error("schema.duplicate_member", m.span, fmt::format("`{}` is listed twice in enum `{}`", m.text, e->name.text));
+            error("schema.duplicate_member", m.span,
+                  fmt::format("`{}` is listed twice in enum `{}`", m.text, e->name.text));
             continue;
           }
           type.members.push_back(m.text);

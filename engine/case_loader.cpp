@@ -46,7 +46,9 @@ IntParse parse_decimal(std::string_view s, double& out) {
   if (!s.empty() && s[0] == '+') s.remove_prefix(1);
   // from_chars also takes `inf` and `nan`, which are not case data.
   bool digit = std::any_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-  bool letters = std::any_of(s.begin(), s.end(), [](char c) { return c != 'e' && c != 'E' && std::isalpha(static_cast<unsigned char>(c)); });
+  bool letters = std::any_of(s.begin(), s.end(), [](char c) {
+    return c != 'e' && c != 'E' && std::isalpha(static_cast<unsigned char>(c));
+  });
   if (!digit || letters) return IntParse::malformed;
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
   if (ec == std::errc::result_out_of_range || (ec == std::errc() && !std::isfinite(out))) return IntParse::overflow;
@@ -69,7 +71,9 @@ const char* system_name(BaseType b) {
 
 const char* code_format(BaseType b) {
   switch (b) {
-    case BaseType::icd10: return "an ICD-10-CM code is a letter, a digit, a digit or letter, then optionally `.` and 1 to 4 more (`F33.2`)";
+    case BaseType::icd10:
+      return "an ICD-10-CM code is a letter, a digit, a digit or letter, then optionally `.` and 1 to 4 more "
+             "(`F33.2`)";
     case BaseType::cpt: return "a CPT code is five digits, or four digits and `F` or `T` (`96365`, `0001F`)";
     default: return "an HCPCS code is a letter from A to V and four digits (`J0013`)";
   }
@@ -477,7 +481,8 @@ class Loader {
   }
 
   std::optional<Value> range_error(std::uint32_t node, const Where& w) {
-    error("case.range", span(node), fmt::format("`{}` is out of range: `{}`", path(w), shown(tree_.scalar(tree_.nodes[node]))));
+    error("case.range", span(node),
+          fmt::format("`{}` is out of range: `{}`", path(w), shown(tree_.scalar(tree_.nodes[node]))));
     return std::nullopt;
   }
 

@@ -586,9 +586,13 @@ void validate_case(const Program& program, const Case& c, dsl::Diagnostics& diag
         if (o == op) decl = program.schema().records[record_type].checks[k];
         ++k;
       }
+      // The fact may sit in a nested record (`patient.birth_date` checked at the root).
       dsl::SourceSpan at = {};
-      for (std::uint32_t f = 0; f < program.schema().records[record_type].fields.size(); ++f) {
-        if (c.field_path(program.schema(), r, f) == fact) at = c.slot_spans[c.records[r].first_slot + f];
+      for (std::uint32_t rr = 0; rr < c.records.size() && !fact.empty() && at.file == dsl::no_file; ++rr) {
+        const auto& fields = program.schema().records[c.records[rr].type].fields;
+        for (std::uint32_t f = 0; f < fields.size(); ++f) {
+          if (c.field_path(program.schema(), rr, f) == fact) at = c.slot_spans[c.records[rr].first_slot + f];
+        }
       }
       diagnostics.error("case.check", at, fmt::format("{}: {}", fact.empty() ? c.record_path(program.schema(), r) : fact,
                                                       decl ? decl->message : "validation failed"));

@@ -8,19 +8,15 @@
 
 namespace covcheck::engine::render_detail {
 
-// The renderers name decisions themselves so that output never depends on another stage.
-inline const char* decision_label(Decision d) {
-  switch (d) {
-    case Decision::covered: return "covered";
-    case Decision::pend: return "pend";
-    case Decision::denied: return "denied";
-    case Decision::excluded: return "excluded";
-  }
-  return "pend";
-}
-
 inline bool located(dsl::SourceSpan span, const dsl::SourceRegistry& sources) {
   return span.file != dsl::no_file && span.file < sources.size();
+}
+
+// A trace's source text; an evaluation run without a SourceRegistry leaves it empty, and
+// the renderer, which always has one, fills it from the span.
+inline std::string source_text(const std::string& given, dsl::SourceSpan span, const dsl::SourceRegistry& sources) {
+  if (!given.empty() || !located(span, sources)) return given;
+  return std::string(sources.file(span.file).slice(span));
 }
 
 }  // namespace covcheck::engine::render_detail

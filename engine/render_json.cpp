@@ -9,7 +9,6 @@ namespace covcheck::engine {
 
 namespace {
 
-using render_detail::decision_label;
 using render_detail::located;
 
 class JsonRenderer {
@@ -19,7 +18,7 @@ class JsonRenderer {
   std::string render(const Determination& d, bool with_trace) {
     w_.begin_object();
     w_.member("case", d.case_id);
-    w_.member("decision", decision_label(d.decision));
+    w_.member("decision", decision_name(d.decision));
     w_.member("basis", d.basis);
     w_.member("prior_auth", d.prior_auth);
     w_.member("benefit", d.benefit);
@@ -27,7 +26,7 @@ class JsonRenderer {
     if (d.authorization) authorization(*d.authorization);
     if (d.decision == Decision::pend && !d.at_stake.empty()) {
       w_.key("at_stake").begin_array();
-      for (Decision s : d.at_stake) w_.value(decision_label(s));
+      for (Decision s : d.at_stake) w_.value(decision_name(s));
       w_.end_array();
     }
     policies(d);
@@ -122,7 +121,7 @@ class JsonRenderer {
 
   void node(const TraceNode& n) {
     w_.begin_object();
-    w_.member("expr", n.expr);
+    w_.member("expr", render_detail::source_text(n.expr, n.span, sources_));
     at("at", n.span);
     w_.member("value", n.value);
     if (!n.note.empty()) w_.member("note", n.note);
@@ -152,7 +151,7 @@ class JsonRenderer {
       w_.key("criteria").begin_array();
       for (const CriterionTrace& c : r.criteria) {
         w_.begin_object();
-        w_.member("kind", c.kind).member("text", c.text);
+        w_.member("kind", c.kind).member("text", render_detail::source_text(c.text, c.span, sources_));
         at("at", c.span);
         if (c.cite) w_.member("cite", *c.cite);
         w_.member("result", c.result);

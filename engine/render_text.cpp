@@ -11,8 +11,8 @@ namespace covcheck::engine {
 
 namespace {
 
-using render_detail::decision_label;
 using render_detail::located;
+using render_detail::source_text;
 
 std::string upper(std::string_view s) {
   std::string out(s);
@@ -102,11 +102,11 @@ class TextRenderer {
   }
 
   void headline(const Determination& d) {
-    out_ += fmt::format("case {}: {}", d.case_id ? *d.case_id : std::string("(no id)"), upper(decision_label(d.decision)));
+    out_ += fmt::format("case {}: {}", d.case_id ? *d.case_id : std::string("(no id)"), upper(decision_name(d.decision)));
     std::string detail = fmt::format("basis: {}", d.basis ? *d.basis : std::string("none"));
     if (d.decision == Decision::pend && !d.at_stake.empty()) {
       std::vector<std::string> stake;
-      for (Decision s : d.at_stake) stake.emplace_back(decision_label(s));
+      for (Decision s : d.at_stake) stake.emplace_back(decision_name(s));
       detail += fmt::format("; at stake: {}", join(stake, ", "));
     }
     out_ += fmt::format(" ({})", detail);
@@ -161,10 +161,11 @@ class TextRenderer {
   void criterion(const CriterionTrace& c) {
     out_ += fmt::format("    {}", c.kind);
     if (c.cite) out_ += fmt::format(" {}", *c.cite);
-    out_ += fmt::format(" {}  => {}", one_line(c.text), c.result);
+    std::string text = one_line(source_text(c.text, c.span, sources_));
+    out_ += fmt::format(" {}  => {}", text, c.result);
     // The detail is usually the criterion's own expression: show its note and children
     // under the criterion line rather than repeating it.
-    if (c.detail && one_line(c.detail->expr) == one_line(c.text)) {
+    if (c.detail && one_line(source_text(c.detail->expr, c.detail->span, sources_)) == text) {
       if (!c.detail->note.empty()) out_ += fmt::format("  # {}", c.detail->note);
       out_ += '\n';
       for (const TraceNode& child : c.detail->children) node(child, 3);
@@ -175,7 +176,7 @@ class TextRenderer {
   }
 
   void node_line(const TraceNode& n) {
-    out_ += fmt::format("{}  => {}", one_line(n.expr), n.value);
+    out_ += fmt::format("{}  => {}", one_line(source_text(n.expr, n.span, sources_)), n.value);
     if (!n.note.empty()) out_ += fmt::format("  # {}", n.note);
     out_ += '\n';
   }

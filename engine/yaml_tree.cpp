@@ -108,9 +108,7 @@ class TreeBuilder : public YAML::EventHandler {
       return pos;
     }
     std::uint32_t p = pos;
-    while (p > 0 && (source_[p - 1] == ' ' || source_[p - 1] == '\t' || source_[p - 1] == '\n' || source_[p - 1] == '\r')) {
-      --p;
-    }
+    while (p > 0 && std::string_view(" \t\r\n").find(source_[p - 1]) != std::string_view::npos) --p;
     return p > 0 && (source_[p - 1] == '-' || source_[p - 1] == ':') ? p - 1 : pos;
   }
   std::uint32_t add(const YamlNode& n) {
@@ -190,7 +188,8 @@ YamlParse parse_first_yaml_document(std::string_view text, YamlTree& tree, std::
   const std::uint32_t bom = text.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
   auto offset = [&](const YAML::Mark& mark) {
     if (mark.is_null()) return std::uint32_t{0};
-    return static_cast<std::uint32_t>(std::min<std::size_t>(static_cast<std::size_t>(std::max(mark.pos, 0)) + bom, text.size()));
+    auto pos = static_cast<std::size_t>(std::max(mark.pos, 0)) + bom;
+    return static_cast<std::uint32_t>(std::min(pos, text.size()));
   };
   auto problem = [&](std::string code, const YAML::Mark& mark, std::uint32_t length, std::string message) {
     std::uint32_t begin = offset(mark);

@@ -18,15 +18,7 @@
 
 namespace covcheck::testing {
 
-inline std::string decision_text(engine::Decision d) {
-  switch (d) {
-    case engine::Decision::covered: return "covered";
-    case engine::Decision::pend: return "pend";
-    case engine::Decision::denied: return "denied";
-    case engine::Decision::excluded: return "excluded";
-  }
-  return "?";
-}
+inline std::string decision_text(engine::Decision d) { return engine::decision_name(d); }
 
 struct CaseRun {
   std::optional<engine::Determination> determination;

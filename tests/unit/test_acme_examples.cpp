@@ -35,7 +35,7 @@ void check_expectations(const YAML::Node& expect, const CaseRun& run, const Pipe
   INFO(pipeline.render(run.case_diagnostics) + pipeline.render(run.errors));
   REQUIRE(run.determination.has_value());
   const covcheck::engine::Determination& d = *run.determination;
-  if (expect["decision"]) CHECK(covcheck::testing::decision_text(d.decision) == expect["decision"].as<std::string>());
+  if (expect["decision"]) CHECK(std::string(covcheck::engine::decision_name(d.decision)) == expect["decision"].as<std::string>());
   if (expect["prior_auth"]) CHECK(optional_text(d.prior_auth) == yaml_text(expect["prior_auth"]));
   if (expect["benefit"]) CHECK(optional_text(d.benefit) == yaml_text(expect["benefit"]));
   if (expect["reasons"]) {

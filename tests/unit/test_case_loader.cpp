@@ -271,7 +271,8 @@ TEST_CASE("enumeration values are checked with a suggestion", "[case_loader]") {
   CHECK(l->at("case.enum") == "2:14: `sometimes` is not a valid `outcome` in `treatments[0].outcome`; expected one of "
                               "failed, intolerant, partial, effective, ongoing");
   CHECK_FALSE(l->find("case.enum")->help);
-  CHECK_THAT(l->text(), Catch::Contains("case.yaml:3:14: error: `faild` is not a valid `outcome` in `treatments[1].outcome`"));
+  CHECK_THAT(l->text(),
+             Catch::Contains("case.yaml:3:14: error: `faild` is not a valid `outcome` in `treatments[1].outcome`"));
   CHECK_THAT(l->text(), Catch::Contains("help: did you mean `failed`?"));
   auto docs = load(ts.schema, "documents: [treatment_histry]\n");
   CHECK(docs->at("case.enum").substr(0, 5) == "1:13:");

@@ -300,13 +300,25 @@ TEST_CASE("ICD-10-CM code formats", "[schema][codes]") {
 }
 
 TEST_CASE("CPT and HCPCS code formats", "[schema][codes]") {
-  for (const char* ok : {"96365", "90837", "0001F", "0042T"}) CHECK(is_valid_code(BaseType::cpt, ok));
-  for (const char* bad : {"9636", "963655", "0001X", "A1234", "001F", "9636F1"}) CHECK_FALSE(is_valid_code(BaseType::cpt, bad));
-  for (const char* ok : {"963", "9636", "0001", "0001F"}) CHECK(is_valid_code_prefix(BaseType::cpt, ok));
-  for (const char* bad : {"F", "96A", "963651"}) CHECK_FALSE(is_valid_code_prefix(BaseType::cpt, bad));
-  for (const char* ok : {"J0013", "G2082", "S0013", "T1503", "A0001", "V5008"}) CHECK(is_valid_code(BaseType::hcpcs, ok));
-  for (const char* bad : {"J001", "W1234", "j0013", "J00130", "JJ013"}) CHECK_FALSE(is_valid_code(BaseType::hcpcs, bad));
-  for (const char* ok : {"J", "G20", "J0013"}) CHECK(is_valid_code_prefix(BaseType::hcpcs, ok));
-  for (const char* bad : {"Z", "J0A", "J00131"}) CHECK_FALSE(is_valid_code_prefix(BaseType::hcpcs, bad));
+  auto all = [](BaseType system, std::initializer_list<const char*> codes, bool prefix) {
+    for (const char* c : codes) {
+      INFO(c);
+      CHECK((prefix ? is_valid_code_prefix(system, c) : is_valid_code(system, c)));
+    }
+  };
+  auto none = [](BaseType system, std::initializer_list<const char*> codes, bool prefix) {
+    for (const char* c : codes) {
+      INFO(c);
+      CHECK_FALSE((prefix ? is_valid_code_prefix(system, c) : is_valid_code(system, c)));
+    }
+  };
+  all(BaseType::cpt, {"96365", "90837", "0001F", "0042T"}, false);
+  none(BaseType::cpt, {"9636", "963655", "0001X", "A1234", "001F", "9636F1"}, false);
+  all(BaseType::cpt, {"963", "9636", "0001", "0001F"}, true);
+  none(BaseType::cpt, {"F", "96A", "963651"}, true);
+  all(BaseType::hcpcs, {"J0013", "G2082", "S0013", "T1503", "A0001", "V5008"}, false);
+  none(BaseType::hcpcs, {"J001", "W1234", "j0013", "J00130", "JJ013"}, false);
+  all(BaseType::hcpcs, {"J", "G20", "J0013"}, true);
+  none(BaseType::hcpcs, {"Z", "J0A", "J00131"}, true);
   CHECK_FALSE(is_valid_code(BaseType::string, "F33.2"));
 }

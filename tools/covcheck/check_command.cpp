@@ -70,6 +70,7 @@ void attach_case_warnings(engine::Determination& determination, const dsl::Diagn
 void report(std::ostream& err, dsl::Diagnostics& diagnostics, const dsl::SourceRegistry& sources) {
   diagnostics.sort();
   err << dsl::render_all(diagnostics, sources);
+  err.flush();
 }
 
 }  // namespace
@@ -96,61 +97,48 @@ std::optional<std::vector<engine::Decision>> parse_fail_on(const std::string& li
 
 int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err) {
   dsl::SourceRegistry sources;
+  // Every stage's diagnostics, rendered together at exit: one sorted list (rule files were
+  // registered before the case, so rule-set warnings come first) and one summary line.
+  dsl::Diagnostics diagnostics;
+  auto finish = [&](int status) {
+    report(err, diagnostics, sources);
+    return status;
+  };
 
-  dsl::Diagnostics io;
-  std::optional<CaseText> case_text = read_case(options.case_path, io);
-  if (!case_text) {
-    report(err, io, sources);
-    return exit_usage;
-  }
+  std::optional<CaseText> case_text = read_case(options.case_path, diagnostics);
+  if (!case_text) return finish(exit_usage);
 
-  dsl::Diagnostics rule_diags;
   dsl::RuleFiles files;
-  if (!dsl::load_rule_files(options.rules, sources, files, rule_diags)) {
-    report(err, rule_diags, sources);
-    return exit_usage;
-  }
+  if (!dsl::load_rule_files(options.rules, sources, files, diagnostics)) return finish(exit_usage);
   // Syntax errors stop here: checking a rule set with files missing would only add noise.
-  if (rule_diags.has_errors()) {
-    report(err, rule_diags, sources);
-    return exit_rules;
-  }
-  std::unique_ptr<dsl::CheckedRuleSet> checked = dsl::check_rule_set(std::move(files), sources, rule_diags);
-  if (!checked || rule_diags.has_errors()) {
-    report(err, rule_diags, sources);
-    return exit_rules;
-  }
-  if (!rule_diags.empty()) report(err, rule_diags, sources);  // warnings do not fail
+  if (diagnostics.has_errors()) return finish(exit_rules);
+  std::unique_ptr<dsl::CheckedRuleSet> checked = dsl::check_rule_set(std::move(files), sources, diagnostics);
+  if (!checked || diagnostics.has_errors()) return finish(exit_rules);
   std::shared_ptr<const engine::Program> program = engine::compile(std::move(checked));
   if (!program) {
-    err << "covcheck: error: the rule set could not be compiled\n";
-    return exit_rules;
+    diagnostics.error("internal.compile", dsl::SourceSpan{}, "the checked rule set could not be compiled");
+    return finish(exit_rules);
   }
 
   dsl::FileId case_file = sources.add(case_text->name, std::move(case_text->text));
   dsl::Diagnostics case_diags;
   std::optional<engine::Case> loaded = engine::load_case(program->schema(), sources, case_file, case_diags);
   if (loaded) engine::validate_case(*program, *loaded, case_diags);
-  if (!loaded || case_diags.has_errors()) {
-    report(err, case_diags, sources);
-    return exit_case;
-  }
-
-  // Case warnings go to stderr like a compiler's, and into the answer (below).
-  if (!case_diags.empty()) report(err, case_diags, sources);
+  diagnostics.append(case_diags);
+  if (!loaded || case_diags.has_errors()) return finish(exit_case);
 
   engine::EvaluationOptions eval_options;
   eval_options.as_of = options.as_of;
   eval_options.trace = true;  // `missing` is derived from the trace; --no-trace only hides it
   eval_options.sources = &sources;
   engine::Evaluation evaluation = engine::evaluate(*program, *loaded, eval_options);
-  if (!evaluation.determination || evaluation.errors.has_errors()) {
-    report(err, evaluation.errors, sources);
-    return exit_case;
-  }
+  diagnostics.append(evaluation.errors);
+  if (!evaluation.determination || evaluation.errors.has_errors()) return finish(exit_case);
   engine::Determination& determination = *evaluation.determination;
   attach_case_warnings(determination, case_diags);
 
+  // Warnings (rule set and case) go to stderr like a compiler's; the case's are also in the answer.
+  report(err, diagnostics, sources);
   out << (options.json ? engine::render_json(determination, sources, options.trace)
                        : engine::render_text(determination, sources, options.trace));
   out.flush();

@@ -8,7 +8,7 @@
 
 namespace {
 
-constexpr const char* covcheck_version = "0.1.0";
+constexpr const char* covcheck_version = COVCHECK_VERSION;  // from CMake's project()
 
 int usage_error(const std::string& message) {
   std::cerr << "covcheck: error: " << message << "\nRun with --help for more information.\n";
