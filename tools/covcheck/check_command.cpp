@@ -5,17 +5,16 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <iostream>
 #include <sstream>
 
 #include <fmt/format.h>
 
-#include "dsl/checker.hpp"
-#include "dsl/rule_files.hpp"
-#include "engine/case_loader.hpp"
-#include "engine/compile.hpp"
-#include "engine/evaluate.hpp"
+#include "dsl/dates.hpp"
+#include "engine/pipeline.hpp"
 #include "engine/render.hpp"
+#include "tools/covcheck/command.hpp"
 
 namespace covcheck::cli {
 
@@ -52,19 +51,6 @@ std::optional<CaseText> read_case(const std::string& path, dsl::Diagnostics& dia
     return std::nullopt;
   }
   return CaseText{path, std::move(buffer).str()};
-}
-
-// The case loader's warnings belong to the answer; the evaluator sees only the Case.
-void attach_case_warnings(engine::Determination& determination, const dsl::Diagnostics& case_diags) {
-  std::vector<engine::CaseWarning> warnings;
-  for (const dsl::Diagnostic& d : case_diags.items()) {
-    if (d.severity != dsl::Severity::warning) continue;
-    std::string message = d.help ? fmt::format("{}; {}", d.message, *d.help) : d.message;
-    bool seen = std::any_of(determination.warnings.begin(), determination.warnings.end(),
-                            [&](const engine::CaseWarning& w) { return w.at == d.span && w.message == message; });
-    if (!seen) warnings.push_back(engine::CaseWarning{d.span, std::move(message)});
-  }
-  determination.warnings.insert(determination.warnings.begin(), warnings.begin(), warnings.end());
 }
 
 void report(std::ostream& err, dsl::Diagnostics& diagnostics, const dsl::SourceRegistry& sources) {
@@ -108,34 +94,18 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
   std::optional<CaseText> case_text = read_case(options.case_path, diagnostics);
   if (!case_text) return finish(exit_usage);
 
-  dsl::RuleFiles files;
-  if (!dsl::load_rule_files(options.rules, sources, files, diagnostics)) return finish(exit_usage);
-  // Syntax errors stop here: checking a rule set with files missing would only add noise.
-  if (diagnostics.has_errors()) return finish(exit_rules);
-  std::unique_ptr<dsl::CheckedRuleSet> checked = dsl::check_rule_set(std::move(files), sources, diagnostics);
-  if (!checked || diagnostics.has_errors()) return finish(exit_rules);
-  std::shared_ptr<const engine::Program> program = engine::compile(std::move(checked));
-  if (!program) {
-    diagnostics.error("internal.compile", dsl::SourceSpan{}, "the checked rule set could not be compiled");
-    return finish(exit_rules);
-  }
+  engine::RuleSetBuild built = engine::build_rule_set(options.rules, sources, diagnostics);
+  if (built.status == engine::RuleSetStatus::unreadable) return finish(exit_usage);
+  if (built.status == engine::RuleSetStatus::does_not_compile) return finish(exit_rules);
 
   dsl::FileId case_file = sources.add(case_text->name, std::move(case_text->text));
-  dsl::Diagnostics case_diags;
-  std::optional<engine::Case> loaded = engine::load_case(program->schema(), sources, case_file, case_diags);
-  if (loaded) engine::validate_case(*program, *loaded, case_diags);
-  diagnostics.append(case_diags);
-  if (!loaded || case_diags.has_errors()) return finish(exit_case);
-
   engine::EvaluationOptions eval_options;
   eval_options.as_of = options.as_of;
   eval_options.trace = true;  // `missing` is derived from the trace; --no-trace only hides it
-  eval_options.sources = &sources;
-  engine::Evaluation evaluation = engine::evaluate(*program, *loaded, eval_options);
-  diagnostics.append(evaluation.errors);
-  if (!evaluation.determination || evaluation.errors.has_errors()) return finish(exit_case);
-  engine::Determination& determination = *evaluation.determination;
-  attach_case_warnings(determination, case_diags);
+  engine::CaseResult result = engine::decide_case(*built.program, sources, case_file, eval_options);
+  diagnostics.append(result.diagnostics);
+  if (!result.determination) return finish(exit_case);
+  const engine::Determination& determination = *result.determination;
 
   // Warnings (rule set and case) go to stderr like a compiler's; the case's are also in the answer.
   report(err, diagnostics, sources);
@@ -144,6 +114,48 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
   out.flush();
   bool fail = std::find(options.fail_on.begin(), options.fail_on.end(), determination.decision) != options.fail_on.end();
   return fail ? exit_fail_on : exit_ok;
+}
+
+// Options are parsed into locals that the returned closure validates and turns into
+// CheckOptions, so that CLI11 stays out of run_check.
+Command add_check_command(CLI::App& app) {
+  struct Raw {
+    CheckOptions options;
+    std::string format = "text";
+    std::string as_of;
+    std::string fail_on;
+    bool no_trace = false;
+  };
+  auto raw = std::make_shared<Raw>();
+  CLI::App* check = app.add_subcommand("check", "Decide one case against a rule set");
+  check->add_option("--rules", raw->options.rules, "Rule files, or directories of *.cpl files (repeatable)")
+      ->required()
+      ->type_name("PATH");
+  check->add_option("--case", raw->options.case_path, "The case file (YAML or JSON); - reads stdin")
+      ->required()
+      ->type_name("FILE");
+  check->add_option("--format", raw->format, "Output format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  check->add_option("--as-of", raw->as_of, "Judge effective ranges on this date instead of date_of_service")
+      ->type_name("DATE");
+  check->add_option("--fail-on", raw->fail_on, "Exit 1 when the decision is one of these (pend,denied,excluded)")
+      ->type_name("LIST");
+  check->add_flag("--no-trace", raw->no_trace, "Hide the explanation trace");
+  return {check, [check, raw]() {
+            CheckOptions options = raw->options;
+            options.json = raw->format == "json";
+            options.trace = !raw->no_trace;
+            if (check->count("--as-of") > 0) {
+              options.as_of = dsl::parse_iso_date(raw->as_of);
+              if (!options.as_of) return usage_error("--as-of: `" + raw->as_of + "` is not a date (YYYY-MM-DD)");
+            }
+            if (check->count("--fail-on") > 0) {
+              auto decisions = parse_fail_on(raw->fail_on);
+              if (!decisions)
+                return usage_error("--fail-on: `" + raw->fail_on + "` is not a comma-separated subset of pend,denied,excluded");
+              options.fail_on = *decisions;
+            }
+            return run_check(options, std::cout, std::cerr);
+          }};
 }
 
 }  // namespace covcheck::cli
