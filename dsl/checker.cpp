@@ -14,6 +14,7 @@
 
 #include "dsl/check_context.hpp"
 #include "dsl/dates.hpp"
+#include "dsl/ignore_comments.hpp"
 #include "dsl/parser.hpp"
 
 namespace covcheck::embedded {
@@ -337,6 +338,13 @@ void DeclarationChecker::check_params() {
     auto t = resolve_type(cx_, p.decl->type);
     if (!t) continue;
     p.type = *t;
+    // The grammar lets the default out, but a param's value must always be defined.
+    if (!p.decl->default_value) {
+      cx_.diagnostics.error("check.param_without_default", p.decl->name.span,
+                            fmt::format("param `{}` needs a default value (`param {}: ... = VALUE`)", p.decl->name.text,
+                                        p.decl->name.text));
+      continue;
+    }
     Scope scope;
     scope.file = p.file;
     Type dt = check_expr(cx_, *p.decl->default_value, scope, &p.type);
@@ -594,29 +602,6 @@ void DeclarationChecker::check_override_cycles() {
     if (state[i] == 0) visit(i);
 }
 
-// `# covcheck:ignore CODE` on a warning's line, or alone on the line above it, silences
-// that one warning there: a deliberate exception stays visible in the source.
-void drop_ignored_warnings(const RuleFiles& files, const SourceRegistry& sources, Diagnostics& diagnostics) {
-  std::vector<Diagnostic> kept;
-  for (const Diagnostic& d : diagnostics.items()) {
-    bool ignored = false;
-    if (d.severity == Severity::warning && d.span.file != no_file) {
-      std::uint32_t line = sources.file(d.span.file).location(d.span.begin).line;
-      for (const ast::File& f : files.files) {
-        if (f.file != d.span.file) continue;
-        for (const ast::Comment& c : f.comments) {
-          std::uint32_t at = sources.file(f.file).location(c.span.begin).line;
-          if ((at == line || at + 1 == line) && c.text.find("covcheck:ignore " + d.code) != std::string::npos) ignored = true;
-        }
-      }
-    }
-    if (!ignored) kept.push_back(d);
-  }
-  Diagnostics out;
-  for (Diagnostic& d : kept) out.add(std::move(d));
-  diagnostics = std::move(out);
-}
-
 }  // namespace
 
 std::unique_ptr<CheckedRuleSet> check_rule_set(RuleFiles files, SourceRegistry& sources, Diagnostics& diagnostics) {
@@ -665,7 +650,7 @@ std::unique_ptr<CheckedRuleSet> check_rule_set(RuleFiles files, SourceRegistry& 
   checker.check_unused();
   checker.check_override_cycles();
   diagnostics.sort();
-  drop_ignored_warnings(rs->files, sources, diagnostics);
+  drop_ignored(rs->files.files, sources, diagnostics);  // `# covcheck:ignore CODE` silences a warning
   if (diagnostics.has_errors()) return nullptr;
   return rs;
 }

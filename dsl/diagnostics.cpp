@@ -51,16 +51,23 @@ const char* severity_name(Severity s) {
 void render_excerpt(std::string& out, const SourceFile& file, SourceSpan span) {
   LineColumn lc = file.location(span.begin);
   std::string_view line = file.line_text(lc.line);
+  // Columns do not count a byte-order mark, so it is not quoted either (it would shift the caret).
+  if (lc.line == 1 && line.substr(0, 3) == "\xEF\xBB\xBF") line.remove_prefix(3);
   std::string number = std::to_string(lc.line);
   std::string gutter(number.size(), ' ');
   out += fmt::format(" {} | {}\n", number, line);
   std::size_t col = lc.column - 1;
-  if (lc.line == 1 && file.text().substr(0, 3) == "\xEF\xBB\xBF") col += 3;  // line_text keeps the BOM bytes
+  // One pad or caret character per displayed character: UTF-8 continuation bytes add none.
+  auto continuation = [](char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; };
   std::string pad;
-  for (std::size_t i = 0; i < col && i < line.size(); ++i) pad += line[i] == '\t' ? '\t' : ' ';
+  for (std::size_t i = 0; i < col && i < line.size(); ++i) {
+    if (!continuation(line[i])) pad += line[i] == '\t' ? '\t' : ' ';
+  }
   std::size_t width = span.end > span.begin ? span.end - span.begin : 1;
   if (col + width > line.size()) width = line.size() > col ? line.size() - col : 1;
-  out += fmt::format(" {} | {}{}\n", gutter, pad, std::string(std::max<std::size_t>(width, 1), '^'));
+  std::size_t carets = 0;
+  for (std::size_t i = col; i < col + width && i < line.size(); ++i) carets += continuation(line[i]) ? 0 : 1;
+  out += fmt::format(" {} | {}{}\n", gutter, pad, std::string(std::max<std::size_t>(carets, 1), '^'));
 }
 
 }  // namespace
@@ -117,15 +124,15 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 }  // namespace
 
 std::optional<std::string> closest_match(std::string_view word, const std::vector<std::string>& candidates) {
+  // Close enough to be a typo: about one edit per three characters, and never the whole word.
+  std::size_t limit = std::max<std::size_t>(1, word.size() / 3 + 1);
   std::optional<std::string> best;
-  std::size_t best_distance = std::max<std::size_t>(1, word.size() / 3 + 1);
+  std::size_t best_distance = limit + 1;
   for (const std::string& c : candidates) {
     std::size_t d = edit_distance(word, c);
-    if (d < best_distance || (d == best_distance && !best)) {
-      if (d <= std::max<std::size_t>(1, word.size() / 3 + 1) && d < word.size()) {
-        best = c;
-        best_distance = d;
-      }
+    if (d <= limit && d < word.size() && d < best_distance) {
+      best = c;
+      best_distance = d;
     }
   }
   return best;

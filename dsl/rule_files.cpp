@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "dsl/limits.hpp"
 #include "dsl/parser.hpp"
 
 namespace covcheck::dsl {
@@ -238,6 +239,7 @@ bool load_rule_files(const std::vector<std::string>& paths, SourceRegistry& sour
   if (walk_failed || loader.root_unreadable()) return false;
   loader.follow_imports();
   loader.report_cycles();
+  check_rule_set_limits(out, diagnostics);
   return true;
 }
 

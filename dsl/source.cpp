@@ -7,7 +7,8 @@
 
 namespace covcheck::dsl {
 
-SourceFile::SourceFile(std::string name, std::string text) : name_(std::move(name)), text_(std::move(text)) {
+SourceFile::SourceFile(std::string name, std::string text, std::uint32_t first_line)
+    : name_(std::move(name)), text_(std::move(text)), line_base_(first_line > 0 ? first_line - 1 : 0) {
   line_starts_.push_back(0);
   for (std::uint32_t i = 0; i < text_.size(); ++i) {
     // CRLF and LF both end a line; a lone CR is treated as a line end too.
@@ -25,10 +26,11 @@ LineColumn SourceFile::location(std::uint32_t offset) const {
   std::uint32_t start = line_starts_[line - 1];
   // A UTF-8 byte-order mark is not a column.
   if (line == 1 && text_.size() >= 3 && text_.compare(0, 3, "\xEF\xBB\xBF") == 0 && offset >= 3) start = 3;
-  return {line, offset - start + 1};
+  return {line + line_base_, offset - start + 1};
 }
 
 std::string_view SourceFile::line_text(std::uint32_t line) const {
+  line = line > line_base_ ? line - line_base_ : 0;
   if (line == 0 || line > line_starts_.size()) return {};
   std::uint32_t start = line_starts_[line - 1];
   std::uint32_t end = line < line_starts_.size() ? line_starts_[line] : static_cast<std::uint32_t>(text_.size());
@@ -41,8 +43,8 @@ std::string_view SourceFile::slice(SourceSpan span) const {
   return std::string_view(text_).substr(span.begin, std::min<std::size_t>(span.end, text_.size()) - span.begin);
 }
 
-FileId SourceRegistry::add(std::string name, std::string text) {
-  files_.push_back(std::make_unique<SourceFile>(std::move(name), std::move(text)));
+FileId SourceRegistry::add(std::string name, std::string text, std::uint32_t first_line) {
+  files_.push_back(std::make_shared<const SourceFile>(std::move(name), std::move(text), first_line));
   return static_cast<FileId>(files_.size() - 1);
 }
 

@@ -30,7 +30,9 @@ struct LineColumn {
 // One loaded file. Owns its bytes; every span into it stays valid for its lifetime.
 class SourceFile {
  public:
-  SourceFile(std::string name, std::string text);
+  // `first_line` numbers the text's first line: a record cut out of a larger stream
+  // (`batch`) reports the line numbers of the whole stream.
+  SourceFile(std::string name, std::string text, std::uint32_t first_line = 1);
 
   const std::string& name() const { return name_; }
   std::string_view text() const { return text_; }
@@ -44,19 +46,22 @@ class SourceFile {
   std::string name_;
   std::string text_;
   std::vector<std::uint32_t> line_starts_;
+  std::uint32_t line_base_ = 0;  // added to every line number
 };
 
 // All files of one run, addressed by FileId. Files are never removed, so ids stay valid.
+// Copies share the (immutable) files: `serve` copies the rule files' registry per request
+// and adds the request's case to the copy without touching the original.
 class SourceRegistry {
  public:
-  FileId add(std::string name, std::string text);
+  FileId add(std::string name, std::string text, std::uint32_t first_line = 1);
   const SourceFile& file(FileId id) const { return *files_.at(id); }
   std::size_t size() const { return files_.size(); }
   // "path:line:col" of the span's start.
   std::string describe(SourceSpan span) const;
 
  private:
-  std::vector<std::unique_ptr<SourceFile>> files_;
+  std::vector<std::shared_ptr<const SourceFile>> files_;
 };
 
 }  // namespace covcheck::dsl

@@ -21,6 +21,8 @@ using dsl::BaseType;
 using dsl::SourceSpan;
 
 constexpr std::size_t max_depth = 64;
+// Room for a million-element list of records; a bigger file is an export gone wrong.
+constexpr std::size_t max_case_bytes = std::size_t{64} << 20;
 // Aliases share nodes, so a small file can name billions of values ("billion laughs"). We
 // allow this many visits beyond the tree's own size before giving up.
 constexpr std::uint64_t alias_budget = 1'000'000;
@@ -510,8 +512,14 @@ class Loader {
 
 std::optional<Case> load_case(const dsl::Schema& schema, const dsl::SourceRegistry& sources, dsl::FileId file,
                               dsl::Diagnostics& diagnostics) {
+  std::string_view text = sources.file(file).text();
+  if (text.size() > max_case_bytes) {
+    diagnostics.error("case.too_large", SourceSpan{file, 0, 0},
+                      fmt::format("the case file is {} bytes; case files are limited to 64 MiB", text.size()));
+    return std::nullopt;
+  }
   YamlTree tree;
-  YamlParse parsed = parse_first_yaml_document(sources.file(file).text(), tree, max_depth);
+  YamlParse parsed = parse_first_yaml_document(text, tree, max_depth);
   for (const YamlProblem& p : parsed.problems) diagnostics.error(p.code, SourceSpan{file, p.begin, p.end}, p.message);
   if (parsed.documents == 0 && parsed.problems.empty()) {
     diagnostics.error("case.empty", SourceSpan{file, 0, 0}, "empty case file");
@@ -526,11 +534,29 @@ std::optional<Case> load_case(const dsl::Schema& schema, const dsl::SourceRegist
   if (!parsed.problems.empty() || tree.root == yaml_none) return std::nullopt;
 
   Case c;
-  c.source = file;
-  Loader loader(schema, tree, file, diagnostics, c);
-  loader.load_root(tree.root);
-  if (loader.failed()) return std::nullopt;
+  if (!load_case_tree(schema, tree, file, diagnostics, c)) return std::nullopt;
   return c;
+}
+
+bool load_case_tree(const dsl::Schema& schema, const YamlTree& tree, dsl::FileId file, dsl::Diagnostics& diagnostics,
+                    Case& out) {
+  // clear() keeps the capacity, so a reused Case loads without allocating.
+  out.slots.clear();
+  out.slot_spans.clear();
+  out.records.clear();
+  out.items.clear();
+  out.item_spans.clear();
+  out.lists.clear();
+  out.strings.clear();
+  out.id.reset();
+  out.source = file;
+  if (tree.root == yaml_none) {
+    diagnostics.error("case.empty", SourceSpan{file, 0, 0}, "empty case file");
+    return false;
+  }
+  Loader loader(schema, tree, file, diagnostics, out);
+  loader.load_root(tree.root);
+  return !loader.failed();
 }
 
 }  // namespace covcheck::engine

@@ -8,6 +8,7 @@
 #include "dsl/diagnostics.hpp"
 #include "dsl/schema.hpp"
 #include "engine/case.hpp"
+#include "engine/yaml_tree.hpp"
 
 namespace covcheck::engine {
 
@@ -16,5 +17,11 @@ namespace covcheck::engine {
 // nullopt when any error was reported; warnings do not prevent loading.
 std::optional<Case> load_case(const dsl::Schema& schema, const dsl::SourceRegistry& sources, dsl::FileId file,
                               dsl::Diagnostics& diagnostics);
+
+// Lays out an already-built tree (`batch` builds one per JSON Lines record or YAML
+// document) into `out`, reusing its storage; spans name `file`. Same validation and
+// diagnostics as load_case. Returns false when any error was reported.
+bool load_case_tree(const dsl::Schema& schema, const YamlTree& tree, dsl::FileId file, dsl::Diagnostics& diagnostics,
+                    Case& out);
 
 }  // namespace covcheck::engine

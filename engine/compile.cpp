@@ -3,6 +3,7 @@
 #include "engine/compile.hpp"
 
 #include <algorithm>
+#include <map>
 #include <stdexcept>
 
 namespace covcheck::engine {
@@ -61,6 +62,7 @@ class Compiler {
   std::vector<Binding> bindings_;
   std::vector<std::vector<std::uint32_t>> define_args_;
   std::vector<std::optional<std::uint32_t>> decl_codesets_;
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint32_t> derived_first_op_;
 };
 
 void normalise(CodeSet& cs) {
@@ -373,9 +375,28 @@ void Compiler::run() {
   p_.derived.resize(schema.records.size());
   for (std::uint32_t r = 0; r < schema.records.size(); ++r) {
     p_.derived[r].assign(schema.records[r].fields.size(), no_op);
-    for (std::uint32_t f = 0; f < schema.records[r].fields.size(); ++f)
-      if (schema.records[r].fields[f].derived) p_.derived[r][f] = lower(*schema.records[r].fields[f].derived);
+    for (std::uint32_t f = 0; f < schema.records[r].fields.size(); ++f) {
+      if (!schema.records[r].fields[f].derived) continue;
+      derived_first_op_[{r, f}] = static_cast<std::uint32_t>(p_.ops.size());
+      p_.derived[r][f] = lower(*schema.records[r].fields[f].derived);
+    }
     for (const ast::CheckDecl* c : schema.records[r].checks) p_.checks.emplace_back(r, lower(*c->condition));
+  }
+  p_.fact_field.resize(schema.records.size());
+  for (std::uint32_t r = 0; r < schema.records.size(); ++r) {
+    p_.fact_field[r].resize(schema.records[r].fields.size());
+    for (std::uint32_t f = 0; f < schema.records[r].fields.size(); ++f) {
+      p_.fact_field[r][f] = f;
+      if (p_.derived[r][f] == no_op) continue;
+      // The first stored sibling the derivation reads, in op order.
+      for (std::uint32_t i = derived_first_op_.at({r, f}); i <= p_.derived[r][f]; ++i) {
+        const Op& op = p_.ops[i];
+        if (op.code == OpCode::self_field && p_.derived[r][op.b] == no_op) {
+          p_.fact_field[r][f] = op.b;
+          break;
+        }
+      }
+    }
   }
   p_.dos_field = schema.root_record().find("date_of_service");
 

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <vector>
 
 #include "dsl/diagnostics.hpp"
 #include "engine/case.hpp"
@@ -28,5 +30,34 @@ Evaluation evaluate(const Program& program, const Case& c, const EvaluationOptio
 
 // Runs the schema's `check` validations; definite failures are errors at the field read.
 void validate_case(const Program& program, const Case& c, dsl::Diagnostics& diagnostics);
+
+// The decision without its explanation: what `batch --compact` prints. Equal, field for
+// field, to the same parts of evaluate()'s Determination.
+struct QuickDetermination {
+  Decision decision = Decision::pend;
+  bool dated = true;                 // false: basis null (the case could not be dated)
+  bool basis_rules = false;          // basis "rules" (else "default")
+  std::optional<bool> prior_auth;
+  std::uint32_t benefit = no_member;  // a member of the `benefit` enumeration, or none
+  std::vector<std::uint32_t> reasons; // rule indexes, in the order of Determination::reasons
+};
+
+// Decides cases one after another with no per-case allocation once warmed up: state lives
+// in scratch arrays reused from case to case, and no trace or text is built. One per thread;
+// the Program is shared. Cases it cannot decide (no policy, or several, in force) return
+// false: the caller runs evaluate() for the error.
+class QuickDecider {
+ public:
+  explicit QuickDecider(const Program& program);
+  ~QuickDecider();
+  QuickDecider(const QuickDecider&) = delete;
+  QuickDecider& operator=(const QuickDecider&) = delete;
+
+  bool decide(const Case& c, std::optional<std::int32_t> as_of, QuickDetermination& out);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace covcheck::engine

@@ -4,7 +4,6 @@
 #include "engine/expr_eval.hpp"
 
 #include <algorithm>
-#include <set>
 
 #include <fmt/format.h>
 
@@ -63,11 +62,11 @@ Truth truth_of(const Value& v) {
 }
 
 ExprEvaluator::ExprEvaluator(const Program& program, const Case& c, const EvalContext& context)
-    : program_(program), case_(c), context_(context), variables_(std::max<std::uint32_t>(program.variable_slots, 1)) {}
+    : program_(program), case_(&c), context_(context), variables_(std::max<std::uint32_t>(program.variable_slots, 1)) {}
 
 std::string_view ExprEvaluator::str(const Value& v) const {
   if (v.index & program_string_bit) return program_.strings[v.index & ~program_string_bit];
-  return case_.strings[v.index];
+  return case_->strings[v.index];
 }
 
 std::string_view ExprEvaluator::text(std::uint32_t op) const {
@@ -93,7 +92,7 @@ std::string ExprEvaluator::render_value(const Value& v, std::uint32_t enum_ref) 
       return fmt::format("#{}", v.index);
     }
     case Kind::record: return "{…}";
-    case Kind::list: return fmt::format("[{} item{}]", case_.lists[v.index].count, case_.lists[v.index].count == 1 ? "" : "s");
+    case Kind::list: return fmt::format("[{} item{}]", case_->lists[v.index].count, case_->lists[v.index].count == 1 ? "" : "s");
     case Kind::range: return fmt::format("{}..{}", v.range.lo, v.range.hi);
   }
   return "?";
@@ -127,7 +126,7 @@ Value ExprEvaluator::eval_traced(std::uint32_t op, TraceNode& root) {
 }
 
 Value ExprEvaluator::read_field(std::uint32_t record, std::uint32_t field) {
-  const CaseRecord& rec = case_.records[record];
+  const CaseRecord& rec = case_->records[record];
   std::uint32_t derived = program_.derived[rec.type][field];
   Value v;
   if (derived != no_op) {
@@ -139,10 +138,10 @@ Value ExprEvaluator::read_field(std::uint32_t record, std::uint32_t field) {
     // which stored fact was missing.
     if (trace_ && v.known()) trace_->children.clear();
   } else {
-    v = case_.slots[rec.first_slot + field];
+    v = case_->slots[rec.first_slot + field];
   }
   if (trace_ && (derived == no_op || !v.known())) {
-    trace_->fact = case_.field_path(program_.schema(), record, field);
+    trace_->fact = case_->field_path(program_.schema(), record, field);
     if (!v.known() && derived == no_op) trace_->note = "absent";
   }
   return v;
@@ -288,23 +287,60 @@ Truth ExprEvaluator::in_codeset(std::uint32_t index, const Value& item) const {
   return Truth::no;
 }
 
+// Distinct keys by value: enumerations by ordinal, strings and codes by content, numbers
+// and dates by value. Sorting keeps this O(n log n) for lists of any length.
+void ExprEvaluator::dedupe_keys(std::vector<Value>& keys) const {
+  if (keys.size() < 2) return;
+  auto numeric = [](const Value& v) -> double {
+    switch (v.kind) {
+      case Kind::boolean: return v.boolean ? 1 : 0;
+      case Kind::decimal: return v.decimal;
+      case Kind::date: return v.date;
+      case Kind::duration: return static_cast<double>(v.days);
+      case Kind::enumeration: return v.index;
+      case Kind::range: return v.range.lo;
+      default: return static_cast<double>(v.integer);
+    }
+  };
+  auto textual = [](const Value& v) { return v.kind == Kind::string || v.kind == Kind::code; };
+  auto less = [&](const Value& a, const Value& b) {
+    if (a.kind != b.kind) return a.kind < b.kind;
+    if (textual(a)) return str(a) < str(b);
+    return numeric(a) < numeric(b);
+  };
+  auto same = [&](const Value& a, const Value& b) {
+    if (a.kind != b.kind) return false;
+    if (textual(a)) return str(a) == str(b);
+    return numeric(a) == numeric(b);
+  };
+  std::sort(keys.begin(), keys.end(), less);
+  keys.erase(std::unique(keys.begin(), keys.end(), same), keys.end());
+}
+
 std::string ExprEvaluator::element_path(const Value& element, std::uint32_t list, std::uint32_t index) const {
-  if (element.kind == Kind::record) return case_.record_path(program_.schema(), element.index);
-  return fmt::format("{}[{}]", case_.list_path(program_.schema(), list), index);
+  if (element.kind == Kind::record) return case_->record_path(program_.schema(), element.index);
+  return fmt::format("{}[{}]", case_->list_path(program_.schema(), list), index);
 }
 
 Value ExprEvaluator::quantify(const Op& op) {
   Value list = eval(op.a);
   if (list.kind != Kind::list) return unknown();
-  const CaseList& l = case_.lists[list.index];
+  const CaseList& l = case_->lists[list.index];
   auto slot = static_cast<std::uint32_t>(op.imm.integer);
   std::int64_t yes = 0, undecided = 0;
   bool any_no = false;
-  std::set<std::string> certain_keys, possible_keys;
+  // Scratch key vectors, one pair per nesting level, reused from case to case.
+  if (op.code == OpCode::count_distinct && key_scratch_.size() <= key_depth_) key_scratch_.resize(key_depth_ + 1);
+  // An index, not a pointer: a nested count distinct may grow key_scratch_.
+  const std::size_t level = op.code == OpCode::count_distinct ? key_depth_++ : 0;
+  if (op.code == OpCode::count_distinct) {
+    key_scratch_[level].certain.clear();
+    key_scratch_[level].possible.clear();
+  }
   std::int64_t unknown_keys = 0;
   bool any_certain = false;
   for (std::uint32_t i = 0; i < l.count; ++i) {
-    const Value& element = case_.items[l.first + i];
+    const Value& element = case_->items[l.first + i];
     variables_[slot] = element;
     TraceNode* parent = trace_;
     if (trace_) {
@@ -318,12 +354,12 @@ Value ExprEvaluator::quantify(const Op& op) {
     if (op.code == OpCode::count_distinct && t != Truth::no) {
       Value k = eval(op.c);
       key_known = k.known();
-      key_text = key_known ? render_value(k, program_.ops[op.c].enum_ref) : "";
+      if (trace_ && key_known) key_text = render_value(k, program_.ops[op.c].enum_ref);
       if (!key_known) {
         ++unknown_keys;
       } else {
-        possible_keys.insert(key_text);
-        if (t == Truth::yes) certain_keys.insert(key_text);
+        key_scratch_[level].possible.push_back(k);
+        if (t == Truth::yes) key_scratch_[level].certain.push_back(k);
       }
       if (t == Truth::yes) any_certain = true;
     }
@@ -349,8 +385,12 @@ Value ExprEvaluator::quantify(const Op& op) {
     case OpCode::all: return any_no ? Value::make_bool(false) : undecided > 0 ? unknown() : Value::make_bool(true);
     case OpCode::count: return make_range(yes, yes + undecided);
     default: {
-      std::int64_t lo = std::max<std::int64_t>(static_cast<std::int64_t>(certain_keys.size()), any_certain ? 1 : 0);
-      std::int64_t hi = static_cast<std::int64_t>(possible_keys.size()) + unknown_keys;
+      --key_depth_;
+      KeyScratch& keys = key_scratch_[level];
+      dedupe_keys(keys.certain);
+      dedupe_keys(keys.possible);
+      std::int64_t lo = std::max<std::int64_t>(static_cast<std::int64_t>(keys.certain.size()), any_certain ? 1 : 0);
+      std::int64_t hi = static_cast<std::int64_t>(keys.possible.size()) + unknown_keys;
       if (op.imm2 >= 0) hi = std::min(hi, op.imm2);
       return make_range(lo, std::max(lo, hi));
     }
@@ -367,7 +407,7 @@ Value ExprEvaluator::eval_op(std::uint32_t index, const Op& op) {
         // An absent record: the missing fact is the field asked for, not the whole record.
         if (trace_ && !trace_->children.empty() && trace_->children.back().note == "absent") {
           TraceNode& object = trace_->children.back();
-          trace_->fact = object.fact + "." + program_.schema().records[op.c].fields[op.b].name;
+          trace_->fact = object.fact + "." + program_.schema().records[op.c].fields[program_.fact_field[op.c][op.b]].name;
           trace_->note = "absent";
           object.note.clear();
         }
@@ -447,12 +487,12 @@ Value ExprEvaluator::eval_op(std::uint32_t index, const Op& op) {
       Value item = eval(op.a);
       Value list = eval(op.b);
       if (list.kind != Kind::list) return unknown();
-      const CaseList& l = case_.lists[list.index];
+      const CaseList& l = case_->lists[list.index];
       if (l.count == 0) return Value::make_bool(false);
       if (!item.known()) return unknown();
       bool undecided = false;
       for (std::uint32_t i = 0; i < l.count; ++i) {
-        Value e = equal(item, case_.items[l.first + i]);
+        Value e = equal(item, case_->items[l.first + i]);
         if (e.known() && e.boolean) return Value::make_bool(true);
         if (!e.known()) undecided = true;
       }

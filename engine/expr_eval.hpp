@@ -31,6 +31,12 @@ Truth truth_of(const Value& v);
 class ExprEvaluator {
  public:
   ExprEvaluator(const Program& program, const Case& c, const EvalContext& context);
+  // Points the evaluator at another case, keeping its scratch storage (batch evaluation
+  // reuses one evaluator per thread, so evaluating allocates nothing).
+  void reset(const Case& c) {
+    case_ = &c;
+    self_record_ = 0;
+  }
 
   Value eval(std::uint32_t op);
   // Evaluates with a trace rooted at `root` (its children are the sub-expressions).
@@ -52,10 +58,18 @@ class ExprEvaluator {
   Value equal(const Value& a, const Value& b) const;
   std::string element_path(const Value& element, std::uint32_t list, std::uint32_t index) const;
 
+  // Keys of `count distinct`, as (kind, payload) values; strings compare by content.
+  struct KeyScratch {
+    std::vector<Value> certain, possible;
+  };
+  void dedupe_keys(std::vector<Value>& keys) const;
+
   const Program& program_;
-  const Case& case_;
+  const Case* case_;
   const EvalContext& context_;
   std::vector<Value> variables_;
+  std::vector<KeyScratch> key_scratch_;  // one per nesting level of count distinct
+  std::size_t key_depth_ = 0;
   std::uint32_t self_record_ = 0;
   TraceNode* trace_ = nullptr;  // the node whose children are being recorded
 };

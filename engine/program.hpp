@@ -109,6 +109,9 @@ struct Program {
   std::vector<ParamSlot> params;
   // derived[record][field]: the op computing a derived field (no_op when stored)
   std::vector<std::vector<std::uint32_t>> derived;
+  // fact_field[record][field]: the field to ask for when the record is absent — the field
+  // itself, or for a derived fact the stored sibling it is computed from (age → birth_date).
+  std::vector<std::vector<std::uint32_t>> fact_field;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> checks;  // (record, op) schema validations
   std::uint32_t variable_slots = 0;
   bool needs_evaluation_date = false;            // some range or dated code set exists

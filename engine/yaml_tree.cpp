@@ -11,9 +11,14 @@
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
+#include "dsl/encoding.hpp"
+
 namespace covcheck::engine {
 
 namespace {
+
+// Longer scalars are an error: no field of a case needs them, and they would be copied.
+constexpr std::size_t max_scalar_bytes = 1u << 20;
 
 struct TreeError {
   YAML::Mark mark;
@@ -30,10 +35,12 @@ struct ViewBuf : std::streambuf {
 
 class TreeBuilder : public YAML::EventHandler {
  public:
+  YAML::Mark start;  // where the document starts
+
   TreeBuilder(YamlTree& tree, std::string_view source, std::uint32_t bom, std::size_t max_depth)
       : tree_(tree), source_(source), bom_(bom), max_depth_(max_depth) {}
 
-  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentStart(const YAML::Mark& mark) override { start = mark; }
   void OnDocumentEnd() override {}
   void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
     std::uint32_t pos = null_position(offset(mark));
@@ -51,6 +58,10 @@ class TreeBuilder : public YAML::EventHandler {
   void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
                 const std::string& value) override {
     std::uint32_t pos = offset(mark);
+    if (value.size() > max_scalar_bytes) {
+      throw TreeError{mark, "case.too_long",
+                      fmt::format("a value of {} bytes; values are limited to 1 MiB", value.size())};
+    }
     YamlNode n{YamlNode::Kind::scalar, tag == "!" || tag == "tag:yaml.org,2002:str", pos, scalar_end(pos, value),
             static_cast<std::uint32_t>(tree_.text.size()), static_cast<std::uint32_t>(value.size())};
     tree_.text += value;
@@ -95,7 +106,13 @@ class TreeBuilder : public YAML::EventHandler {
           return static_cast<std::uint32_t>(i + 1);
         }
       }
-      return static_cast<std::uint32_t>(source_.size());
+      // yaml-cpp 0.7 ends an unclosed quoted scalar at the end of the text, swallowing the
+      // rest of the file into one value: refuse it rather than lose the fields silently.
+      YAML::Mark at;
+      at.pos = static_cast<int>(pos - bom_);
+      at.line = at.column = 0;
+      throw TreeError{at, "case.syntax", fmt::format("invalid YAML: the {}-quoted string is never closed",
+                                                     q == '"' ? "double" : "single")};
     }
     if (source_.substr(pos, value.size()) == value) return static_cast<std::uint32_t>(pos + value.size());
     std::size_t eol = source_.find_first_of("\r\n", pos);
@@ -154,11 +171,17 @@ class TreeBuilder : public YAML::EventHandler {
   std::vector<std::uint32_t> anchors_;  // anchor id -> node
 };
 
-// Counts the documents after the first; their content is not needed.
+// Counts the documents after the first; their content is not needed. yaml-cpp 0.7 can
+// loop forever on some malformed input (`,3]`), emitting empty documents that all start at
+// the same place: a document that does not start after the previous one is an error.
 struct DocumentCounter : YAML::EventHandler {
+  explicit DocumentCounter(const YAML::Mark& first) : previous(first) {}
   std::size_t documents = 0;
   YAML::Mark first_mark;
+  YAML::Mark previous;
   void OnDocumentStart(const YAML::Mark& mark) override {
+    if (mark.pos <= previous.pos) throw TreeError{mark, "case.syntax", ""};
+    previous = mark;
     if (documents++ == 0) first_mark = mark;
   }
   void OnDocumentEnd() override {}
@@ -185,6 +208,13 @@ std::string syntax_message(std::string msg) {
 
 YamlParse parse_first_yaml_document(std::string_view text, YamlTree& tree, std::size_t max_depth) {
   YamlParse result;
+  // YAML allows no NUL or other control characters and only UTF-8; yaml-cpp would report
+  // them as odd syntax errors (or accept them), so they are named here first.
+  if (std::optional<dsl::EncodingProblem> bad = dsl::find_encoding_problem(text, true)) {
+    auto begin = static_cast<std::uint32_t>(bad->offset);
+    result.problems.push_back({"case.encoding", begin, begin + static_cast<std::uint32_t>(bad->length), bad->message});
+    return result;
+  }
   const std::uint32_t bom = text.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
   auto offset = [&](const YAML::Mark& mark) {
     if (mark.is_null()) return std::uint32_t{0};
@@ -204,12 +234,19 @@ YamlParse parse_first_yaml_document(std::string_view text, YamlTree& tree, std::
     TreeBuilder builder(tree, text, bom, max_depth);
     if (!parser.HandleNextDocument(builder)) return result;
     result.documents = 1;
-    DocumentCounter more;
+    DocumentCounter more(builder.start);
     try {
       while (parser.HandleNextDocument(more)) {
       }
     } catch (const YAML::Exception& e) {
       problem("case.syntax", e.mark, 1, syntax_message(e.msg));
+    } catch (const TreeError& e) {
+      std::uint32_t at = offset(e.mark);
+      char c = at < text.size() ? text[at] : ' ';
+      bool visible = std::isgraph(static_cast<unsigned char>(c));
+      problem("case.syntax", e.mark, 1,
+              visible ? fmt::format("invalid YAML: unexpected `{}`", c) : "invalid YAML: the parser cannot continue here");
+      return result;  // the first document is not trustworthy either
     }
     result.documents += more.documents;
     if (more.documents > 0) result.second_document = offset(more.first_mark);

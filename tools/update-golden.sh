@@ -7,3 +7,5 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 binary=${1:-build/covcheck}
 [[ -x "$binary" ]] || { echo "update-golden: no covcheck binary at $binary" >&2; exit 2; }
 COVCHECK=$binary bash tests/e2e/run.sh --update
+COVCHECK=$binary bash tests/e2e/lint.sh --update
+COVCHECK=$binary bash tests/e2e/test_command.sh --update

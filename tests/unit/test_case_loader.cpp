@@ -402,6 +402,8 @@ TEST_CASE("syntax errors are located", "[case_loader]") {
   CHECK(load(ts.schema, "a: *nowhere\n")->find("case.syntax"));
   CHECK(load(ts.schema, "a: [1, 2\n")->find("case.syntax"));
   CHECK(load(ts.schema, "\t- x\n")->diags.has_errors());
+  // yaml-cpp 0.7 emits endless empty documents for this one; we must stop.
+  CHECK(load(ts.schema, ",3]}\n")->at("case.syntax") == "1:1: invalid YAML: unexpected `,`");
 }
 
 TEST_CASE("every error is reported, not just the first", "[case_loader]") {

@@ -272,3 +272,73 @@ rule r when s == "e" cover require prior_auth require x > 1
   CHECK_FALSE(*not_applicable.prior_auth);
   CHECK_FALSE(decide(p, "x: 2\n").prior_auth);  // unknown whether the rule applies
 }
+
+TEST_CASE("module params take the in-force policy's value, else their default", "[evaluate][params]") {
+  const std::string module = R"(module claims "Claims" 
+param filing_days: duration = 90 days
+rule timely when date_of_service is known require x <= 0 or date_of_service + filing_days >= 2026-06-01 else deny "late"
+)";
+  auto with_default = policy_pipeline(header + "rule r cover\n", {{"claims.cpl", module}});
+  // 2026-02-01 + 90 days = 2026-05-02, before 2026-06-01; + 180 days = 2026-07-31.
+  CHECK(decision_text(decide(with_default, "date_of_service: 2026-02-01\nx: 1\n").decision) == "denied");
+  auto with_set = policy_pipeline(header + "set claims.filing_days = 90 days\nrule r cover\n", {{"claims.cpl", module}});
+  CHECK(decision_text(decide(with_set, "date_of_service: 2026-02-01\nx: 1\n").decision) == "denied");
+  auto longer = policy_pipeline(header + "set claims.filing_days = 180 days\nrule r cover\n", {{"claims.cpl", module}});
+  CHECK(decision_text(decide(longer, "date_of_service: 2026-02-01\nx: 1\n").decision) == "covered");
+}
+
+TEST_CASE("dated code-set entries follow the evaluation date", "[evaluate][codesets]") {
+  auto p = policy_pipeline(header + R"(
+codeset accepted = icd10 { F33.*, F34.1 effective 2025-05-01 .. }
+rule r cover require any codes c: c in accepted
+)");
+  CHECK(decision_text(decide(p, "date_of_service: 2025-06-01\ncodes: [F34.1]\n").decision) == "covered");
+  CHECK(decision_text(decide(p, "date_of_service: 2025-04-30\ncodes: [F34.1]\n").decision) == "denied");
+  CHECK(decision_text(decide(p, "date_of_service: 2025-04-30\ncodes: [F33.2]\n").decision) == "covered");
+}
+
+TEST_CASE("code-set wildcards, ranges and difference", "[evaluate][codesets]") {
+  auto p = policy_pipeline(header + R"(
+codeset depression = icd10 { F32.0 .. F32.5, F32.9, F32.A, F33.* } - icd10 { F33.9 }
+rule r cover require any codes c: c in depression
+)");
+  auto decided = [&](const std::string& code) {
+    return decision_text(decide(p, "codes: [" + code + "]\n").decision);
+  };
+  CHECK(decided("F32.4") == "covered");
+  CHECK(decided("F32.51") == "covered");  // below the range's upper bound
+  CHECK(decided("F32.81") == "denied");   // premenstrual dysphoric disorder is not in the range
+  CHECK(decided("F33.2") == "covered");
+  CHECK(decided("F33.9") == "denied");    // taken out by the difference
+  CHECK(decided("F34.1") == "denied");
+}
+
+TEST_CASE("a module rule overrides a policy rule by qualified id", "[evaluate][overrides]") {
+  auto p = policy_pipeline(header + "rule excl when s == \"k\" exclude\nrule base cover\n",
+                           {{"mandate.cpl", "module m \"Mandate\"\nrule m1 when s == \"k\" and x > 0 overrides p.excl cover\n"}});
+  auto d = decide(p, "s: k\nx: 1\n");
+  CHECK(decision_text(d.decision) == "covered");
+  CHECK(reason_ids(d) == std::vector<std::string>{"base", "m.m1"});
+  REQUIRE_FALSE(d.trace.empty());
+  bool overridden_shown = false;
+  for (const auto& t : d.trace)
+    if (t.rule == "excl") overridden_shown = t.overridden_by == std::vector<std::string>{"m.m1"};
+  CHECK(overridden_shown);
+}
+
+TEST_CASE("within ... of is a window on both sides", "[evaluate][dates]") {
+  auto p = policy_pipeline(header + "rule r cover require person.birth_date within 10 days of date_of_service\n");
+  CHECK(decision_text(decide(p, "date_of_service: 2026-03-11\nperson: {birth_date: 2026-03-21}\n").decision) == "covered");
+  CHECK(decision_text(decide(p, "date_of_service: 2026-03-11\nperson: {birth_date: 2026-03-01}\n").decision) == "covered");
+  CHECK(decision_text(decide(p, "date_of_service: 2026-03-11\nperson: {birth_date: 2026-03-22}\n").decision) == "denied");
+}
+
+TEST_CASE("next steps name the bound and the actual value", "[evaluate][next_steps]") {
+  auto p = policy_pipeline(header + "rule r cover require person.age >= 18 else deny \"Adults only\"\n");
+  auto d = decide(p, "date_of_service: 2026-03-01\nperson: {birth_date: 2009-03-02}\n");
+  REQUIRE(d.next_steps.size() == 1);
+  CHECK(d.next_steps[0] == "Adults only: `person.age` is 16, must be >= 18");
+  auto unknown = decide(p, "date_of_service: 2026-03-01\n");
+  REQUIRE(unknown.next_steps.size() == 1);
+  CHECK(unknown.next_steps[0] == "Adults only: provide person.birth_date");
+}

@@ -2,8 +2,16 @@
 #include <iostream>
 #include <vector>
 
+#include "tools/covcheck/batch_command.hpp"
 #include "tools/covcheck/check_command.hpp"
 #include "tools/covcheck/command.hpp"
+#include "tools/covcheck/diff_command.hpp"
+#include "tools/covcheck/compare_command.hpp"
+#include "tools/covcheck/dump_command.hpp"
+#include "tools/covcheck/fmt_command.hpp"
+#include "tools/covcheck/lint_command.hpp"
+#include "tools/covcheck/serve_command.hpp"
+#include "tools/covcheck/test_command.hpp"
 
 namespace covcheck::cli {
 
@@ -23,6 +31,14 @@ int main(int argc, char** argv) {
   // One line per subcommand; each lives in its own *_command.cpp.
   std::vector<Command> commands{
       add_check_command(app),
+      add_compare_command(app),
+      add_fmt_command(app),
+      add_dump_command(app),
+      add_batch_command(app),
+      add_lint_command(app),
+      add_diff_command(app),
+      add_serve_command(app),
+      add_test_command(app),
   };
 
   try {

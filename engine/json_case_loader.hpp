@@ -1,0 +1,34 @@
+// JSON case loading through simdjson On-Demand, for `batch` over JSON Lines: one record
+// is parsed into the same YAML-shaped tree the YAML loader builds, then laid out by the
+// shared schema walk (load_case_tree), so both formats give the same diagnostics.
+#pragma once
+
+#include <memory>
+#include <string_view>
+
+#include "dsl/diagnostics.hpp"
+#include "dsl/schema.hpp"
+#include "engine/case.hpp"
+
+namespace covcheck::engine {
+
+class JsonCaseLoader {
+ public:
+  JsonCaseLoader();
+  ~JsonCaseLoader();
+  JsonCaseLoader(const JsonCaseLoader&) = delete;
+  JsonCaseLoader& operator=(const JsonCaseLoader&) = delete;
+
+  // Loads one JSON document into `out` (its storage is reused). `readable` is how many bytes
+  // may be read from `text.data()` (at least text.size()); simdjson reads up to 64 bytes past
+  // the end, so with less room the text is copied into a padded buffer first. Spans name
+  // `file`, offsets relative to `text`. Returns false when an error was reported.
+  bool load(const dsl::Schema& schema, std::string_view text, std::size_t readable, dsl::FileId file,
+            dsl::Diagnostics& diagnostics, Case& out);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace covcheck::engine

@@ -1,0 +1,57 @@
+// One case through the shared pipeline, as an HTTP status and a JSON body.
+#include "server/decide.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "engine/pipeline.hpp"
+#include "engine/render.hpp"
+#include "server/json_errors.hpp"
+
+namespace covcheck::server {
+
+Decided decide(const State& state, std::string text, std::uint32_t first_line, const CaseQuery& query, bool with_text) {
+  dsl::SourceRegistry sources = state.sources;
+  dsl::FileId file = sources.add("request", std::move(text), first_line);
+  engine::EvaluationOptions options;
+  options.as_of = query.as_of;
+  options.trace = true;  // `missing` is derived from the trace; `trace=false` only leaves it out of the answer
+  engine::CaseResult result = engine::decide_case(*state.program, sources, file, options);
+
+  Decided out;
+  if (!result.determination) {
+    result.diagnostics.sort();
+    const auto& items = result.diagnostics.items();
+    bool undecidable = std::any_of(items.begin(), items.end(), [](const dsl::Diagnostic& d) {
+      return d.severity == dsl::Severity::error && d.code.rfind("eval.", 0) == 0;
+    });
+    out.status = undecidable ? 422 : 400;
+    const char* code = undecidable ? "undecidable" : "invalid_case";
+    std::string message = undecidable ? "the case cannot be decided by the loaded rules"
+                                      : fmt::format("the case has {} error(s)", result.diagnostics.error_count());
+    if (with_text) {
+      out.json = diagnostics_body(code, message, result.diagnostics, sources);
+    } else {
+      engine::JsonWriter w(false);
+      w.begin_object().member("line", static_cast<std::int64_t>(first_line)).member("error", code);
+      w.member("message", message).key("diagnostics");
+      write_diagnostics(w, result.diagnostics, sources);
+      w.end_object();
+      out.json = w.str() + "\n";
+    }
+    return out;
+  }
+  const engine::Determination& d = *result.determination;
+  out.json = engine::render_json_line(d, sources, query.trace);
+  out.decision = d.decision;
+  out.case_id = d.case_id;
+  for (const engine::PolicyRef& p : d.policies) {
+    if (p.kind != "policy") continue;
+    out.policy = fmt::format("{}@{} {}", p.name, p.version, p.digest);
+    break;
+  }
+  return out;
+}
+
+}  // namespace covcheck::server

@@ -1,0 +1,49 @@
+// Prometheus counters of the server: requests by endpoint and status, decisions by kind,
+// a latency histogram per endpoint, reloads; rendered with the loaded policy digests.
+// Lock-free: every count is a relaxed atomic, so recording costs a few nanoseconds.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "engine/determination.hpp"
+#include "server/state.hpp"
+
+namespace covcheck::server {
+
+enum class Endpoint : std::uint8_t {
+  page, check, batch, policies, policy_file, schema, healthz, readyz, metrics, reload, other, count_
+};
+inline constexpr std::size_t endpoint_count = static_cast<std::size_t>(Endpoint::count_);
+// The route as metrics and the access log name it: "/v1/check", "other" for unknown paths.
+const char* endpoint_name(Endpoint e);
+
+class Metrics {
+ public:
+  void record_request(Endpoint endpoint, int status, std::chrono::nanoseconds latency);
+  void record_decision(engine::Decision decision);
+  void record_case_error();  // a case that did not load or could not be decided
+  void record_reload(bool ok);
+  // The exposition text; `state` supplies the policy digests (may be null).
+  std::string render(const State* state) const;
+
+ private:
+  // Statuses we answer with; anything else is counted under the last slot ("other").
+  static constexpr std::array<int, 14> statuses{200, 400, 401, 404, 405, 408, 413, 414, 415, 422, 500, 501, 503, 0};
+  static constexpr std::array<double, 12> bounds{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                                                 0.01,   0.025,   0.05,   0.1,   0.5,    1.0};
+  struct Histogram {
+    std::array<std::atomic<std::uint64_t>, bounds.size() + 1> buckets{};  // last: +Inf
+    std::atomic<std::uint64_t> sum_ns{0};
+  };
+  std::array<std::array<std::atomic<std::uint64_t>, statuses.size()>, endpoint_count> requests_{};
+  std::array<Histogram, endpoint_count> latency_{};
+  std::array<std::atomic<std::uint64_t>, 4> decisions_{};  // by Decision
+  std::atomic<std::uint64_t> case_errors_{0};
+  std::atomic<std::uint64_t> reloads_ok_{0}, reloads_failed_{0};
+};
+
+}  // namespace covcheck::server

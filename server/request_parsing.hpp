@@ -1,0 +1,39 @@
+// Reading what a request carries: its body under a size limit, its media type, the case
+// query parameters and a bearer token. Each failure is a status and a message for the
+// JSON error body.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <httplib.h>
+
+#include "server/decide.hpp"
+
+namespace covcheck::server {
+
+struct Body {
+  std::string text;
+  bool too_large = false;  // the limit was passed; the rest was read and dropped
+  bool broken = false;     // the client stopped sending, or the chunked framing is malformed
+};
+
+// Reads the whole body, keeping at most `limit` bytes. Past the limit the remaining bytes
+// are still read (and dropped) so that the connection can carry the next request.
+Body read_body(const httplib::Request& req, const httplib::ContentReader& reader, std::size_t limit);
+
+// "Application/JSON; charset=utf-8" -> "application/json"; "" when absent.
+std::string media_type(const httplib::Request& req);
+
+struct QueryError {
+  std::string message;
+};
+// `as_of=YYYY-MM-DD` and `trace=true|false`; any other parameter is an error.
+std::optional<QueryError> parse_case_query(const httplib::Request& req, CaseQuery& out);
+
+// `Authorization: Bearer <token>`, compared in constant time.
+bool bearer_matches(const httplib::Request& req, std::string_view token);
+
+}  // namespace covcheck::server

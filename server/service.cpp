@@ -1,0 +1,221 @@
+// Service setup: server limits and timeouts, the route table, the instrumentation every
+// route shares (request id, metrics, access log), JSON bodies for httplib's own errors,
+// 404 and 405, and loading/reloading the rules.
+#include "server/service.hpp"
+
+#include <fmt/format.h>
+
+#include "server/json_errors.hpp"
+#include "server/web_assets.hpp"
+
+namespace covcheck::server {
+
+namespace {
+
+constexpr const char* policy_file_pattern = R"(/v1/policies/([^/]+)/([^/]+)/files/(.+))";
+constexpr const char* asset_pattern = R"(/|/[A-Za-z0-9_-]+\.(html|css|js))";
+
+const char* error_code_for(int status) {
+  switch (status) {
+    case 400: return "bad_request";
+    case 404: return "not_found";
+    case 405: return "method_not_allowed";
+    case 408: return "timeout";
+    case 413: return "payload_too_large";
+    case 414: return "uri_too_long";
+    case 415: return "unsupported_media_type";
+    default: return status >= 500 ? "internal_error" : "error";
+  }
+}
+
+}  // namespace
+
+Service::Service(ServiceOptions options, AccessLog& log)
+    : options_(std::move(options)), log_(log), asset_re_(asset_pattern), file_re_(policy_file_pattern) {
+  unsigned threads = options_.threads == 0 ? 1 : options_.threads;
+  http_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  // httplib's own cap is the larger body limit; each route enforces its own below it.
+  http_.set_payload_max_length(std::max(options_.max_body, options_.max_batch_body));
+  auto split = [](std::chrono::milliseconds ms) { return std::make_pair(ms.count() / 1000, (ms.count() % 1000) * 1000); };
+  auto [rs, rus] = split(options_.read_timeout);
+  auto [ws, wus] = split(options_.write_timeout);
+  http_.set_read_timeout(rs, rus);
+  http_.set_write_timeout(ws, wus);
+  http_.set_keep_alive_timeout(options_.keep_alive_timeout.count());
+  http_.set_keep_alive_max_count(100000);
+  http_.set_tcp_nodelay(true);  // small answers must not wait for Nagle and delayed ACKs
+  install_routes();
+}
+
+void Service::begin(Exchange& x, Endpoint endpoint, const Request& req, Response& res) {
+  x.start = std::chrono::steady_clock::now();
+  x.endpoint = endpoint;
+  x.record.request_id = ids_.next(req.get_header_value("X-Request-Id"));
+  x.record.method = req.method;
+  x.record.endpoint = endpoint_name(endpoint);
+  res.set_header("X-Request-Id", x.record.request_id);
+}
+
+void Service::finish(Exchange& x, int status) {
+  x.record.status = status;
+  x.record.latency = std::chrono::steady_clock::now() - x.start;
+  metrics_.record_request(x.endpoint, status, x.record.latency);
+  log_.write(x.record);
+}
+
+template <typename Fn>
+httplib::Server::Handler Service::route(Endpoint endpoint, Fn fn) {
+  return [this, endpoint, fn](const Request& req, Response& res) {
+    Exchange x;
+    begin(x, endpoint, req, res);
+    try {
+      (this->*fn)(req, res, x);
+    } catch (const std::exception& e) {
+      res.status = 500;
+      res.set_content(error_body("internal_error", e.what()), json_type);
+    }
+    finish(x, res.status);
+  };
+}
+
+template <typename Fn>
+httplib::Server::HandlerWithContentReader Service::route_with_body(Endpoint endpoint, Fn fn) {
+  return [this, endpoint, fn](const Request& req, Response& res, const httplib::ContentReader& body) {
+    Exchange x;
+    begin(x, endpoint, req, res);
+    try {
+      (this->*fn)(req, res, body, x);
+    } catch (const std::exception& e) {
+      res.status = 500;
+      res.set_content(error_body("internal_error", e.what()), json_type);
+      x.deferred = false;
+    }
+    if (!x.deferred) finish(x, res.status);
+  };
+}
+
+void Service::install_routes() {
+  http_.Get(asset_pattern, route(Endpoint::page, &Service::page));
+  http_.Post("/v1/check", route_with_body(Endpoint::check, &Service::check));
+  http_.Post("/v1/batch", route_with_body(Endpoint::batch, &Service::batch));
+  http_.Get("/v1/policies", route(Endpoint::policies, &Service::policies));
+  http_.Get(policy_file_pattern, route(Endpoint::policy_file, &Service::policy_file));
+  http_.Get("/v1/schema", route(Endpoint::schema, &Service::schema));
+  http_.Get("/healthz", route(Endpoint::healthz, &Service::healthz));
+  http_.Get("/readyz", route(Endpoint::readyz, &Service::ready));
+  http_.Get("/metrics", route(Endpoint::metrics, &Service::metrics));
+  // Without a token the admin endpoint does not exist: it answers 404 like any unknown path.
+  if (options_.admin_token) http_.Post("/v1/admin/reload", route_with_body(Endpoint::reload, &Service::reload));
+
+  // Last: whatever no route above took. httplib has already read the body, so the
+  // connection stays usable after the 404 or 405.
+  auto fallback = route(Endpoint::other, &Service::not_routed);
+  http_.Get(".*", fallback);
+  http_.Post(".*", fallback);
+  http_.Put(".*", fallback);
+  http_.Patch(".*", fallback);
+  http_.Delete(".*", fallback);
+  http_.Options(".*", fallback);
+
+  // httplib's own errors (a malformed request line, a body over the hard cap, a URI too
+  // long) reach no route: give them a JSON body, count and log them. Routes' own error
+  // answers already have a body and pass through untouched.
+  http_.set_error_handler(httplib::Server::HandlerWithResponse([this](const Request& req, Response& res) {
+    if (!res.body.empty() || res.is_chunked_content_provider_) return httplib::Server::HandlerResponse::Unhandled;
+    Exchange x;
+    begin(x, Endpoint::other, req, res);
+    // A POST without a body to a path no route takes fails in httplib before routing:
+    // answer what the route table says about the path, as for any other request.
+    if (res.status == 400 && !req.method.empty() && !req.path.empty()) {
+      std::string allowed = allowed_methods(req.path);
+      if (allowed.empty() || allowed.find(req.method) == std::string::npos) {
+        not_routed(req, res, x);
+        finish(x, res.status);
+        return httplib::Server::HandlerResponse::Handled;
+      }
+    }
+    std::string message = res.status == 413 ? fmt::format("the request body is over {} bytes",
+                                                          std::max(options_.max_body, options_.max_batch_body))
+                                            : fmt::format("the request could not be handled (HTTP {})", res.status);
+    res.set_content(error_body(error_code_for(res.status), message), json_type);
+    finish(x, res.status);
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+  http_.set_exception_handler([](const Request&, Response& res, std::exception_ptr) {
+    res.status = 500;
+    res.set_content(error_body("internal_error", "the request could not be handled"), json_type);
+  });
+}
+
+std::string Service::allowed_methods(const std::string& path) const {
+  if (path == "/v1/check" || path == "/v1/batch") return "POST";
+  if (path == "/v1/admin/reload") return options_.admin_token ? "POST" : "";
+  if (path == "/v1/policies" || path == "/v1/schema" || path == "/healthz" || path == "/readyz" || path == "/metrics")
+    return "GET, HEAD";
+  if (std::regex_match(path, asset_re_) || std::regex_match(path, file_re_)) return "GET, HEAD";
+  return "";
+}
+
+void Service::not_routed(const Request& req, Response& res, Exchange&) {
+  std::string allowed = allowed_methods(req.path);
+  if (allowed.empty()) {
+    res.status = 404;
+    res.set_content(error_body("not_found", fmt::format("no route for `{}`", req.path)), json_type);
+    return;
+  }
+  res.status = 405;
+  res.set_header("Allow", allowed);
+  res.set_content(error_body("method_not_allowed", fmt::format("`{}` takes {}, not {}", req.path, allowed, req.method)),
+                  json_type);
+}
+
+ReloadResult Service::load() {
+  std::lock_guard lock(load_mutex_);
+  bool first = generation_ == 0;
+  LoadOutcome outcome = load_state(options_.rules, generation_ + 1);
+  outcome.diagnostics.sort();
+  ReloadResult result;
+  result.ok = outcome.state != nullptr;
+  result.diagnostics = dsl::render_all(outcome.diagnostics, outcome.sources);
+  if (result.ok) {
+    generation_ += 1;
+    state_.set(outcome.state);
+  }
+  result.generation = generation_;
+  if (!first) metrics_.record_reload(result.ok);
+
+  engine::JsonWriter w(false);
+  w.begin_object();
+  if (result.ok) {
+    w.member("status", "reloaded");
+  } else {
+    w.member("error", "reload_failed")
+        .member("message", fmt::format("the rules did not load; still serving generation {}", generation_));
+  }
+  w.member("generation", static_cast<std::int64_t>(generation_)).key("policies").begin_array();
+  if (auto state = state_.get())
+    for (const PolicyEntry& p : state->policies)
+      w.begin_object().member("name", p.name).member("version", p.version).member("digest", p.digest).end_object();
+  w.end_array().key("diagnostics");
+  write_diagnostics(w, outcome.diagnostics, outcome.sources);
+  w.end_object();
+  result.body = w.str() + "\n";
+
+  log_.event(result.ok ? (first ? "rules_loaded" : "rules_reloaded") : "reload_failed",
+             fmt::format("\"generation\":{},\"errors\":{}", generation_, outcome.diagnostics.error_count()));
+  return result;
+}
+
+int Service::bind() {
+  if (options_.port == 0) return http_.bind_to_any_port(options_.host);
+  return http_.bind_to_port(options_.host, options_.port) ? options_.port : -1;
+}
+
+bool Service::listen() { return http_.listen_after_bind(); }
+
+void Service::stop() {
+  stopping_ = true;
+  http_.stop();
+}
+
+}  // namespace covcheck::server

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# End-to-end tests of `covcheck compare`: side-by-side output (text and JSON golden files),
+# error rows for sets with no policy in force, and the exit statuses 2, 3 and 4.
+# Usage: COVCHECK=build/covcheck bash tests/e2e/compare.sh [--update]
+# --update rewrites tests/golden/compare/*.expected instead of comparing.
+set -uo pipefail
+
+: "${COVCHECK:?set COVCHECK to the covcheck binary}"
+COVCHECK=$(cd "$(dirname "$COVCHECK")" && pwd)/$(basename "$COVCHECK")
+cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 2
+update=false
+[[ "${1:-}" == "--update" ]] && update=true
+
+passed=0
+failed=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+GOLDEN=tests/golden/compare
+
+# The three real-payer rule sets of rules/ plus the Acme reference policy; appeal advice on Medicare.
+SETS=(--set bcbs-nd=rules/bcbs-nd --set medicare=rules/medicare-j09-a59250,rules/appeals
+      --set tricare=rules/tricare --set acme=rules/acme)
+
+pass() { passed=$((passed + 1)); }
+fail() {
+  failed=$((failed + 1))
+  echo "FAIL: $1"
+  if [[ -s "$tmp/err" ]]; then sed -n '1,10s/^/  stderr: /p' "$tmp/err"; fi
+}
+run() {
+  "$COVCHECK" "$@" >"$tmp/out" 2>"$tmp/err"
+  status=$?
+}
+expect_status() {
+  local name=$1 want=$2
+  shift 2
+  run "$@"
+  if [[ "$status" == "$want" ]]; then pass; else fail "$name: exit $status, expected $want"; fi
+}
+contains() {
+  if grep -qF -- "$3" "$tmp/$2"; then pass; else fail "$1: $2 lacks \`$3\`"; fi
+}
+# golden NAME: the last run's stdout equals tests/golden/compare/NAME.expected.
+golden() {
+  local file=$GOLDEN/$1.expected
+  if $update; then
+    cp "$tmp/out" "$file"
+    pass
+  elif diff -u "$file" "$tmp/out" >"$tmp/diff"; then
+    pass
+  else
+    fail "$1: output differs from $file"
+    sed -n '1,30p' "$tmp/diff"
+  fi
+}
+
+# ---- side by side ----------------------------------------------------------------------------
+expect_status "text: BCBSND TRD case" 0 compare "${SETS[@]}" --case rules/bcbs-nd/cases/bnd-trd-covered.yaml
+golden bnd-trd-covered.text
+
+expect_status "json: Medicare denied case, with appeal advice" 0 compare "${SETS[@]}" \
+  --case rules/medicare-j09-a59250/cases/mcr-monitoring-1-5-hours.yaml --format json
+golden mcr-monitoring-1-5-hours.json
+contains "json: Medicare redetermination advice" out "redetermination"
+
+expect_status "text: Acme esketamine case (authorization shown)" 0 compare "${SETS[@]}" --case rules/acme/cases/esk-covered.yaml
+golden acme-esk-covered.text
+contains "text: Acme authorization" out "28 days, 8 units"
+
+# A case dated 2020-06-01: only BCBSND (no effective range) is in force; the others are error rows.
+sed 's/^date_of_service: .*/date_of_service: 2020-06-01/' rules/bcbs-nd/cases/bnd-trd-covered.yaml >"$tmp/old.yaml"
+expect_status "text: sets with no policy in force are error rows" 0 compare "${SETS[@]}" --case "$tmp/old.yaml"
+golden no-policy-in-force.text
+contains "error row: Medicare" out "error: no policy in force on 2020-06-01"
+
+expect_status "--as-of moves the effective dates, not the case" 0 compare "${SETS[@]}" --case "$tmp/old.yaml" --as-of 2026-03-02 --format json
+contains "--as-of: TRICARE decided" out '"policy": "tricare_spravato'
+
+expect_status "case from stdin" 0 compare --set tricare=rules/tricare --case - <rules/tricare/cases/tri-trd-covered.yaml
+contains "stdin: TRICARE row" out "tricare  covered"
+
+# ---- exit statuses -----------------------------------------------------------------------------
+expect_status "missing case file" 2 compare "${SETS[@]}" --case "$tmp/nope.yaml"
+contains "missing case file message" err "does not exist"
+expect_status "--set without =" 2 compare --set rules/tricare --case rules/tricare/cases/tri-trd-covered.yaml
+contains "--set syntax message" err "expected NAME=PATH"
+expect_status "--set with an empty path" 2 compare --set tricare=rules/tricare, --case rules/tricare/cases/tri-trd-covered.yaml
+expect_status "a set name used twice" 2 compare --set a=rules/tricare --set a=rules/bcbs-nd --case rules/tricare/cases/tri-trd-covered.yaml
+contains "duplicate name message" err "used twice"
+expect_status "no --set" 2 compare --case rules/tricare/cases/tri-trd-covered.yaml
+expect_status "a rule path that does not exist" 2 compare --set x="$tmp/none" --case rules/tricare/cases/tri-trd-covered.yaml
+
+printf 'policy broken "b" version "1" default denied\nrule r when request.nonexistent cover\n' >"$tmp/broken.cpl"
+expect_status "a set that does not compile" 3 compare --set tricare=rules/tricare --set broken="$tmp/broken.cpl" \
+  --case rules/tricare/cases/tri-trd-covered.yaml
+contains "compile error names the file" err "broken.cpl:2:"
+expect_status "unreadable beats does-not-compile (2 before 3)" 2 compare --set broken="$tmp/broken.cpl" --set x="$tmp/none" \
+  --case rules/tricare/cases/tri-trd-covered.yaml
+expect_status "does-not-compile beats an invalid case (3 before 4)" 3 compare --set broken="$tmp/broken.cpl" \
+  --case tests/golden/cases/malformed-code.yaml
+
+expect_status "an invalid case" 4 compare "${SETS[@]}" --case tests/golden/cases/malformed-code.yaml
+contains "invalid case names the field" err "malformed"
+
+echo "$passed passed, $failed failed"
+[[ $failed == 0 ]]

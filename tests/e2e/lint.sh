@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# End-to-end tests of `covcheck lint`: the shipped rules lint clean, exit statuses, JSON
+# output, and one golden file per finding kind (tests/golden/lint/NAME.cpl ->
+# NAME.cpl.expected = stdout of `covcheck lint NAME.cpl`, then a line `exit N`).
+# Usage: COVCHECK=build/covcheck bash tests/e2e/lint.sh [--update]
+# --update rewrites the golden files instead of comparing (review `git diff tests/golden/lint`).
+set -uo pipefail
+
+: "${COVCHECK:?set COVCHECK to the covcheck binary}"
+COVCHECK=$(cd "$(dirname "$COVCHECK")" && pwd)/$(basename "$COVCHECK")
+cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 2
+update=false
+[[ "${1:-}" == "--update" ]] && update=true
+
+passed=0
+failed=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+pass() { passed=$((passed + 1)); }
+fail() {
+  failed=$((failed + 1))
+  echo "FAIL: $1"
+  sed -n '1,10s/^/  /p' "$tmp/out" "$tmp/err" 2>/dev/null
+}
+run() {
+  "$COVCHECK" "$@" >"$tmp/out" 2>"$tmp/err"
+  status=$?
+}
+expect_status() {
+  local name=$1 want=$2
+  shift 2
+  run "$@"
+  if [[ "$status" == "$want" ]]; then pass; else fail "$name: exit $status, expected $want"; fi
+}
+contains() {
+  if grep -qF -- "$3" "$tmp/$2"; then pass; else fail "$1: $2 lacks \`$3\`"; fi
+}
+
+# ---- the shipped rules ----------------------------------------------------------------------
+expect_status "shipped rules lint clean" 0 lint rules
+contains "shipped rules lint clean" out "no findings in"
+expect_status "shipped rules lint clean, strict" 0 lint --strict rules/acme rules/mandates
+
+# ---- exit statuses ----------------------------------------------------------------------------
+expect_status "warnings only" 0 lint tests/golden/lint/missing_cite.cpl
+expect_status "warnings only, strict" 1 lint --strict tests/golden/lint/missing_cite.cpl
+expect_status "an error finding" 1 lint tests/golden/lint/unreachable_rule.cpl
+expect_status "no such path" 2 lint tests/golden/lint/no-such-file.cpl
+contains "no such path" err "does not exist"
+expect_status "does not compile" 3 lint tests/golden/diagnostics/type_mismatch.cpl
+contains "does not compile" err "[check.type_mismatch]"
+expect_status "bad format" 2 lint --format yaml rules/acme
+expect_status "no path" 2 lint
+
+# ---- JSON -------------------------------------------------------------------------------------
+expect_status "json" 1 lint --format json tests/golden/lint/unreachable_rule.cpl
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["errors"]==3 and d["warnings"]==1; f=d["findings"][0]; assert f["code"]=="lint.unreachable_rule" and f["at"].endswith(":10:43") and f["hint"] and f["explanation"] and f["related"]' "$tmp/out"; then
+  pass
+else
+  fail "json: unexpected shape"
+fi
+expect_status "json clean" 0 lint --format json rules/acme
+contains "json clean" out '"findings": []'
+
+# ---- golden files -----------------------------------------------------------------------------
+for f in tests/golden/lint/*.cpl; do
+  run lint "$f"
+  printf 'exit %s\n' "$status" >>"$tmp/out"
+  if $update; then
+    cp "$tmp/out" "$f.expected"
+    pass
+  elif [[ ! -f "$f.expected" ]]; then
+    fail "$f: $f.expected is missing (run with --update)"
+  elif cmp -s "$tmp/out" "$f.expected"; then
+    pass
+  else
+    fail "$f: output differs from $f.expected"
+    diff "$f.expected" "$tmp/out" | head -20
+  fi
+done
+
+echo "$passed passed, $failed failed"
+[[ $failed == 0 ]]

@@ -1,0 +1,158 @@
+// Linter tests: each finding kind on a small rule text, the absence of false positives on
+// near misses, ignore comments, and the shipped rules linting clean.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "dsl/lint.hpp"
+#include "rule_text_fixture.hpp"
+
+using namespace covcheck;
+
+namespace {
+
+const char* header = "policy p \"P\" version \"1\"\n  default denied \"No\"\n";
+
+struct Linted {
+  std::vector<dsl::Diagnostic> findings;
+  std::string text;
+  bool has(const std::string& code) const {
+    return std::any_of(findings.begin(), findings.end(), [&](const dsl::Diagnostic& d) { return d.code == code; });
+  }
+  std::size_t count(const std::string& code) const {
+    return static_cast<std::size_t>(
+        std::count_if(findings.begin(), findings.end(), [&](const dsl::Diagnostic& d) { return d.code == code; }));
+  }
+};
+
+Linted lint_text(const std::string& body, std::vector<std::pair<std::string, std::string>> extra = {}) {
+  testing::Pipeline p = testing::policy_pipeline(std::string(header) + body, std::move(extra));
+  REQUIRE(p.ok());
+  dsl::Diagnostics ds = dsl::lint_rule_set(*p.program().checked, p.sources());
+  return {ds.items(), p.render(ds)};
+}
+
+}  // namespace
+
+TEST_CASE("lint: contradictory conditions make a rule unreachable", "[lint]") {
+  SECTION("one enum fact, two values") {
+    auto l = lint_text("rule r \"R\" cite \"1\" when person.flag and s == \"a\" and s == \"b\" deny \"x\"\n");
+    REQUIRE(l.has("lint.unreachable_rule"));
+    CHECK(l.findings[0].severity == dsl::Severity::error);
+  }
+  SECTION("an empty numeric range, integers") {
+    CHECK(lint_text("rule r \"R\" cite \"1\" when x > 5 and x < 6 deny \"x\"\n").has("lint.unreachable_rule"));
+    CHECK(!lint_text("rule r \"R\" cite \"1\" when x > 5 and x < 7 deny \"x\"\n").has("lint.unreachable_rule"));
+  }
+  SECTION("through a define") {
+    auto l = lint_text("define big = x >= 10\nrule r \"R\" cite \"1\" when big and x < 3 deny \"x\"\n");
+    CHECK(l.has("lint.unreachable_rule"));
+  }
+  SECTION("a negated conjunction beside its parts") {
+    auto l = lint_text("rule r \"R\" cite \"1\" when x > 1 and person.flag and not (x > 1 and person.flag) deny \"x\"\n");
+    CHECK(l.has("lint.unreachable_rule"));
+  }
+  SECTION("unknown and a value") {
+    CHECK(lint_text("rule r \"R\" cite \"1\" when x is unknown and x == 3 deny \"x\"\n").has("lint.unreachable_rule"));
+    CHECK(!lint_text("rule r \"R\" cite \"1\" when x is unknown or x == 3 deny \"x\"\n").has("lint.unreachable_rule"));
+  }
+  SECTION("enum members that leave nothing") {
+    auto l = lint_text("rule r \"R\" cite \"1\" when any trials t: t.cls in { a, b } and t.cls == c deny \"x\"\n");
+    CHECK(l.has("lint.never_true"));  // the filter; the rule itself is judged through `any`
+  }
+}
+
+TEST_CASE("lint: disjoint and overlapping code sets", "[lint]") {
+  std::string sets = "codeset dep = icd10 { F32.0 .. F32.5, F33.* }\ncodeset crps = icd10 { G90.5* }\n";
+  SECTION("disjoint sets for one code") {
+    auto l = lint_text(sets + "rule r \"R\" cite \"1\" when any codes c: c in dep and c in crps deny \"x\"\n");
+    CHECK(l.has("lint.never_true"));
+  }
+  SECTION("sets that share codes") {
+    auto l = lint_text(sets + "rule r \"R\" cite \"1\" when any codes c: c in dep and c in icd10 { F33.1 } deny \"x\"\n");
+    CHECK(!l.has("lint.never_true"));
+    CHECK(!l.has("lint.unreachable_rule"));
+  }
+  SECTION("entries that subsume each other") {
+    auto l = lint_text("codeset dep = icd10 { F33.*, F33.1, F32.0 .. F32.5, F32.51 }\n"
+                       "rule r \"R\" cite \"1\" when any codes c: c in dep deny \"x\"\n");
+    CHECK(l.count("lint.codeset_overlap") == 2);
+  }
+  SECTION("neighbouring entries do not overlap") {
+    auto l = lint_text("codeset dep = icd10 { F32.0 .. F32.5, F32.9, F33.*, F34.1 }\n"
+                       "rule r \"R\" cite \"1\" when any codes c: c in dep deny \"x\"\n");
+    CHECK(!l.has("lint.codeset_overlap"));
+  }
+}
+
+TEST_CASE("lint: always and never true", "[lint]") {
+  CHECK(lint_text("rule r \"R\" cite \"1\" when any trials t: t.cls in { a, b, c } deny \"x\"\n").has("lint.always_true"));
+  CHECK(!lint_text("rule r \"R\" cite \"1\" when any trials t: t.cls in { a, b } deny \"x\"\n").has("lint.always_true"));
+  CHECK(lint_text("rule r \"R\" cite \"1\" cover require count(trials t: t.cls == a) >= 0 cite \"2\"\n").has("lint.always_true"));
+  auto never = lint_text("rule r \"R\" cite \"1\" cover require x > 3 and x < 2 cite \"2\"\n");
+  REQUIRE(never.has("lint.never_true"));
+  CHECK(never.findings[0].severity == dsl::Severity::error);
+  CHECK(lint_text("rule r \"R\" cite \"1\" when x > 1 or 2 > 3 deny \"x\"\n").has("lint.never_true"));
+}
+
+TEST_CASE("lint: shadowed rules and overlapping routes", "[lint]") {
+  SECTION("an override with a weaker condition shadows") {
+    auto l = lint_text("rule a \"A\" cite \"1\" when x > 1 and person.flag exclude \"x\"\n"
+                       "rule b \"B\" cite \"2\" when person.flag overrides a cover\n");
+    CHECK(l.has("lint.shadowed_rule"));
+  }
+  SECTION("a narrower override does not") {
+    auto l = lint_text("rule a \"A\" cite \"1\" when person.flag exclude \"x\"\n"
+                       "rule b \"B\" cite \"2\" when person.flag and x > 1 overrides a cover\n");
+    CHECK(!l.has("lint.shadowed_rule"));
+  }
+  SECTION("routes") {
+    auto overlap = lint_text("rule a \"A\" cite \"1\" when x > 1 route pain_management\n"
+                             "rule b \"B\" cite \"2\" when person.flag route mental_health\n");
+    CHECK(overlap.has("lint.route_overlap"));
+    auto apart = lint_text("rule a \"A\" cite \"1\" when x > 1 route pain_management\n"
+                           "rule b \"B\" cite \"2\" when x <= 1 route mental_health\n");
+    CHECK(!apart.has("lint.route_overlap"));
+  }
+}
+
+TEST_CASE("lint: unused declarations, citations, versions", "[lint]") {
+  SECTION("a code set reachable only through an unused define") {
+    auto l = lint_text("codeset s = icd10 { F33.* }\ndefine d = any codes c: c in s\n"
+                       "rule r \"R\" cite \"1\" when x > 1 deny \"x\"\n");
+    CHECK(l.has("lint.unused_codeset"));
+    CHECK(l.has("lint.unused_define"));
+  }
+  SECTION("missing citations") {
+    auto l = lint_text("rule r \"R\" when x > 1 cover require x < 9 require document lmn require prior_auth\n");
+    CHECK(l.count("lint.missing_cite") == 3);
+  }
+  SECTION("a gap between versions") {
+    std::string v2 = "policy p \"P\" version \"2\"\n  effective 2026-02-01 ..\n  default denied \"No\"\n";
+    testing::Pipeline p = testing::policy_pipeline(
+        "policy p \"P\" version \"1\"\n  effective 2025-01-01 .. 2025-12-31\n  default denied \"No\"\n",
+        {{"v2.cpl", v2}});
+    REQUIRE(p.ok());
+    dsl::Diagnostics ds = dsl::lint_rule_set(*p.program().checked, p.sources());
+    REQUIRE(ds.items().size() == 1);
+    CHECK(ds.items()[0].code == "lint.version_gap");
+    CHECK(ds.items()[0].message.find("2026-01-01 to 2026-01-31") != std::string::npos);
+  }
+}
+
+TEST_CASE("lint: ignore comments silence one finding on one line", "[lint]") {
+  auto l = lint_text("# covcheck:ignore lint.missing_cite\nrule r \"R\" when x > 1 deny \"x\"\n"
+                     "rule s \"S\" when x > 2 deny \"x\"  # covcheck:ignore lint.never_true\n");
+  REQUIRE(l.count("lint.missing_cite") == 1);
+  CHECK(l.text.find("rule `s`") != std::string::npos);
+}
+
+TEST_CASE("lint: the shipped rules lint clean", "[lint]") {
+  testing::Pipeline p({std::string(COVCHECK_SOURCE_DIR) + "/rules"});
+  REQUIRE(p.ok());
+  dsl::Diagnostics ds = dsl::lint_rule_set(*p.program().checked, p.sources());
+  INFO(p.render(ds));
+  CHECK(ds.empty());
+}

@@ -1,0 +1,277 @@
+// Properties of the semantics over seeded, reproducible generated rule sets and cases
+// (tests/unit/rule_generator.hpp): information monotonicity, order independence,
+// determinism, and the formatter's round trip. A failure prints the seed and the rule set.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "dsl/ast_equal.hpp"
+#include "dsl/format.hpp"
+#include "dsl/parser.hpp"
+#include "engine/render.hpp"
+#include "pipeline_fixture.hpp"
+#include "rule_generator.hpp"
+
+using namespace covcheck;
+using namespace covcheck::testing::gen;
+
+namespace {
+
+constexpr std::uint64_t rule_sets = 150;  // seeds 1..150; each rule set is decided on several cases
+constexpr int cases_per_set = 6;
+
+std::string describe(std::uint64_t seed, const std::vector<GeneratedFile>& files) {
+  std::string out = "seed " + std::to_string(seed) + "\n";
+  for (const GeneratedFile& f : files) out += "--- " + f.name + "\n" + f.text();
+  return out;
+}
+
+// The determination as JSON, minus what legitimately depends on the files' bytes (digests).
+std::string comparable(engine::Determination d, const dsl::SourceRegistry& sources, bool trace) {
+  for (engine::PolicyRef& p : d.policies) p.digest.clear();
+  return engine::render_json(d, sources, trace);
+}
+
+const char* name(engine::Decision d) { return engine::decision_name(d); }
+
+}  // namespace
+
+TEST_CASE("information monotonicity: filling an absent field keeps a definite decision", "[properties][monotonicity]") {
+  int checked = 0, definite = 0;
+  for (std::uint64_t seed = 1; seed <= rule_sets; ++seed) {
+    SeededChoices choices(seed);
+    std::vector<GeneratedFile> files = RuleSetGenerator<SeededChoices>(choices, {}).generate();
+    GeneratedProgram g = build_program(with_schema(files));
+    INFO(describe(seed, files));
+    INFO(g.diagnostics);
+    REQUIRE(g.program);
+    CaseGenerator<SeededChoices> cases(choices);
+    for (int n = 0; n < cases_per_set; ++n) {
+      GeneratedCase k = cases.generate();
+      std::string errors;
+      std::optional<engine::Determination> d = decide(g, k.yaml(), &errors);
+      INFO(k.yaml() << errors);
+      REQUIRE(d);
+      auto [lo, hi] = outcome_bounds(*d);
+      engine::Decision first = d->decision;
+      bool first_definite = lo == hi && first != engine::Decision::pend;
+      for (std::string field = cases.fill(k); !field.empty(); field = cases.fill(k)) {
+        std::optional<engine::Determination> e = decide(g, k.yaml(), &errors);
+        INFO("after filling " << field << ":\n" << k.yaml() << errors);
+        REQUIRE(e);
+        auto [lo2, hi2] = outcome_bounds(*e);
+        // The outcomes still possible only narrow: a definite decision never changes.
+        CHECK(lo <= lo2);
+        CHECK(hi2 <= hi);
+        if (first_definite) CHECK(name(e->decision) == std::string(name(first)));
+        lo = lo2;
+        hi = hi2;
+        ++checked;
+      }
+      definite += first_definite ? 1 : 0;
+    }
+  }
+  CHECK(checked > 1000);  // the generator really exercises the property
+  CHECK(definite > 50);
+}
+
+TEST_CASE("with presence tests, every change of a definite decision traces to a presence test on the filled field",
+          "[properties][monotonicity]") {
+  int changes = 0;
+  for (std::uint64_t seed = 1; seed <= rule_sets; ++seed) {
+    SeededChoices choices(seed * 7919);
+    RuleSetOptions options;
+    options.presence_tests = true;
+    std::vector<GeneratedFile> files = RuleSetGenerator<SeededChoices>(choices, options).generate();
+    GeneratedProgram g = build_program(with_schema(files));
+    INFO(describe(seed, files));
+    REQUIRE(g.program);
+    std::string rules;
+    for (const GeneratedFile& f : files) rules += f.text();
+    CaseGenerator<SeededChoices> cases(choices);
+    for (int n = 0; n < cases_per_set; ++n) {
+      GeneratedCase k = cases.generate();
+      std::optional<engine::Determination> d = decide(g, k.yaml());
+      REQUIRE(d);
+      for (std::string field = cases.fill(k); !field.empty(); field = cases.fill(k)) {
+        std::optional<engine::Determination> e = decide(g, k.yaml());
+        REQUIRE(e);
+        auto [lo, hi] = outcome_bounds(*d);
+        auto [lo2, hi2] = outcome_bounds(*e);
+        if (lo2 < lo || hi2 > hi) {
+          ++changes;
+          INFO("filling " << field << " moved " << name(lo) << ".." << name(hi) << " to " << name(lo2) << ".."
+                          << name(hi2) << "\n" << k.yaml());
+          CHECK((rules.find(field + " is known") != std::string::npos ||
+                 rules.find(field + " is unknown") != std::string::npos));
+        }
+        d = std::move(e);
+      }
+    }
+  }
+  CHECK(changes > 0);  // presence tests do make decisions move, and every move was explained
+}
+
+TEST_CASE("order independence: reordering rules within and across files changes no determination",
+          "[properties][order]") {
+  for (std::uint64_t seed = 1; seed <= rule_sets; ++seed) {
+    SeededChoices choices(seed * 104729);
+    RuleSetOptions options;
+    options.presence_tests = seed % 3 == 0;
+    options.max_rules = 8;
+    std::vector<GeneratedFile> files = RuleSetGenerator<SeededChoices>(choices, options).generate();
+    GeneratedProgram g = build_program(with_schema(files));
+    INFO(describe(seed, files));
+    REQUIRE(g.program);
+
+    std::vector<GeneratedFile> shuffled = files;
+    for (GeneratedFile& f : shuffled) {
+      std::reverse(f.rules.begin(), f.rules.end());
+      if (f.rules.size() > 2) std::rotate(f.rules.begin(), f.rules.begin() + 1, f.rules.end());
+    }
+    auto reordered_files = with_schema(shuffled);
+    std::reverse(reordered_files.begin(), reordered_files.end());  // modules and schema first
+    GeneratedProgram h = build_program(reordered_files);
+    REQUIRE(h.program);
+
+    CaseGenerator<SeededChoices> cases(choices);
+    for (int n = 0; n < cases_per_set; ++n) {
+      std::string yaml = cases.generate().yaml();
+      std::optional<engine::Determination> a = decide(g, yaml);
+      std::optional<engine::Determination> b = decide(h, yaml);
+      REQUIRE(a);
+      REQUIRE(b);
+      INFO(yaml);
+      CHECK(comparable(*a, g.sources, false) == comparable(*b, h.sources, false));
+    }
+  }
+}
+
+TEST_CASE("determinism: the same inputs give byte-identical JSON", "[properties][determinism]") {
+  for (std::uint64_t seed = 1; seed <= 60; ++seed) {
+    SeededChoices choices(seed * 31337);
+    std::vector<GeneratedFile> files = RuleSetGenerator<SeededChoices>(choices, {}).generate();
+    GeneratedProgram g = build_program(with_schema(files));
+    GeneratedProgram h = build_program(with_schema(files));
+    REQUIRE(g.program);
+    REQUIRE(h.program);
+    CaseGenerator<SeededChoices> cases(choices);
+    for (int n = 0; n < cases_per_set; ++n) {
+      std::string yaml = cases.generate().yaml();
+      std::optional<engine::Determination> a = decide(g, yaml), again = decide(g, yaml), b = decide(h, yaml);
+      REQUIRE((a && again && b));
+      std::string json = engine::render_json(*a, g.sources, true);
+      CHECK(json == engine::render_json(*again, g.sources, true));
+      CHECK(json == engine::render_json(*b, h.sources, true));
+    }
+  }
+  // The reference policies and their example cases, through two independent pipelines.
+  namespace fs = std::filesystem;
+  const std::string root = COVCHECK_SOURCE_DIR;
+  testing::Pipeline one({root + "/rules/acme", root + "/rules/mandates"});
+  testing::Pipeline two({root + "/rules/acme", root + "/rules/mandates"});
+  REQUIRE(one.ok());
+  REQUIRE(two.ok());
+  std::vector<fs::path> paths;
+  for (const auto& e : fs::directory_iterator(root + "/rules/acme/cases"))
+    if (e.path().extension() == ".yaml") paths.push_back(e.path());
+  std::sort(paths.begin(), paths.end());
+  REQUIRE(paths.size() > 10);
+  for (const fs::path& path : paths) {
+    auto a = one.run_file(path.string()), b = two.run_file(path.string());
+    if (!a.determination) continue;
+    REQUIRE(b.determination);
+    INFO(path);
+    CHECK(engine::render_json(*a.determination, one.sources(), true) ==
+          engine::render_json(*b.determination, two.sources(), true));
+  }
+}
+
+TEST_CASE("fmt round trip: a formatted rule set parses to an equal AST and decides every case identically",
+          "[properties][fmt]") {
+  auto format_all = [](const std::vector<std::pair<std::string, std::string>>& files, std::string& problem) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& [file_name, text] : files) {
+      dsl::SourceRegistry sources;
+      dsl::Diagnostics diagnostics;
+      dsl::FileId id = sources.add(file_name, text);
+      std::optional<std::string> formatted = dsl::format_source(sources, id, diagnostics);
+      if (!formatted) {
+        problem = file_name + " did not format:\n" + dsl::render_all(diagnostics, sources);
+        return out;
+      }
+      dsl::FileId fid = sources.add(file_name + " (formatted)", *formatted);
+      dsl::ast::NodeId n1 = 0, n2 = 0;
+      auto before = dsl::parse_file(sources, id, n1, diagnostics);
+      auto after = dsl::parse_file(sources, fid, n2, diagnostics);
+      if (!before || !after) {
+        problem = file_name + ": the formatted text does not parse:\n" + *formatted + dsl::render_all(diagnostics, sources);
+        return out;
+      }
+      if (auto diff = dsl::ast_difference(*before, *after)) {
+        problem = file_name + ": " + *diff + "\n" + *formatted;
+        return out;
+      }
+      out.emplace_back(file_name, std::move(*formatted));
+    }
+    return out;
+  };
+
+  for (std::uint64_t seed = 1; seed <= 80; ++seed) {
+    SeededChoices choices(seed * 65537);
+    RuleSetOptions options;
+    options.presence_tests = seed % 2 == 0;
+    std::vector<GeneratedFile> files = RuleSetGenerator<SeededChoices>(choices, options).generate();
+    auto sources = with_schema(files);
+    std::string problem;
+    auto formatted = format_all(sources, problem);
+    INFO(describe(seed, files));
+    INFO(problem);
+    REQUIRE(problem.empty());
+    GeneratedProgram g = build_program(sources), h = build_program(formatted);
+    REQUIRE(g.program);
+    REQUIRE(h.program);
+    CaseGenerator<SeededChoices> cases(choices);
+    for (int n = 0; n < cases_per_set; ++n) {
+      std::string yaml = cases.generate().yaml();
+      std::optional<engine::Determination> a = decide(g, yaml), b = decide(h, yaml);
+      REQUIRE((a && b));
+      INFO(yaml);
+      CHECK(comparable(*a, g.sources, false) == comparable(*b, h.sources, false));
+    }
+  }
+}
+
+TEST_CASE("fmt round trip over every rule file of the repository", "[properties][fmt]") {
+  namespace fs = std::filesystem;
+  const fs::path root = COVCHECK_SOURCE_DIR;
+  std::vector<fs::path> paths;
+  for (const auto& e : fs::recursive_directory_iterator(root / "rules"))
+    if (e.path().extension() == ".cpl") paths.push_back(e.path());
+  std::sort(paths.begin(), paths.end());
+  REQUIRE(paths.size() > 5);
+  for (const fs::path& path : paths) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    dsl::SourceRegistry sources;
+    dsl::Diagnostics diagnostics;
+    dsl::FileId id = sources.add(path.string(), buffer.str());
+    std::optional<std::string> formatted = dsl::format_source(sources, id, diagnostics);
+    INFO(path << "\n" << dsl::render_all(diagnostics, sources));
+    REQUIRE(formatted);
+    dsl::FileId fid = sources.add(path.string() + " (formatted)", *formatted);
+    dsl::ast::NodeId n1 = 0, n2 = 0;
+    auto before = dsl::parse_file(sources, id, n1, diagnostics);
+    auto after = dsl::parse_file(sources, fid, n2, diagnostics);
+    REQUIRE(before);
+    REQUIRE(after);
+    CHECK(dsl::ast_difference(*before, *after) == std::nullopt);
+    dsl::SourceRegistry again_sources;
+    dsl::FileId again = again_sources.add("again", *formatted);
+    CHECK(dsl::format_source(again_sources, again, diagnostics) == formatted);  // idempotent
+  }
+}

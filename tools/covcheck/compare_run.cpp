@@ -1,0 +1,176 @@
+// `covcheck compare`'s pipeline: reads the case once, builds each named rule set, decides the
+// case with each and prints one row per set. A set with no policy in force on the case's date is an
+// error row, not a failure; rule sets that cannot be read or compiled and invalid cases keep
+// the exit statuses of `check` (2, 3, 4; the lowest wins).
+#include "tools/covcheck/compare_command.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "engine/pipeline.hpp"
+#include "tools/covcheck/check_command.hpp"
+
+namespace covcheck::cli {
+
+namespace {
+
+bool valid_set_name(const std::string& name) {
+  if (name.empty()) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+  });
+}
+
+// Reads the case file (or stdin) up front: an unreadable case is exit 2 before any rule set.
+std::optional<std::pair<std::string, std::string>> read_case(const std::string& path, dsl::Diagnostics& diagnostics) {
+  if (path == "-") {
+    std::ostringstream buffer;
+    buffer << std::cin.rdbuf();
+    return std::make_pair(std::string("<stdin>"), std::move(buffer).str());
+  }
+  std::error_code ec;
+  auto status = std::filesystem::status(path, ec);
+  if (!std::filesystem::exists(status) || std::filesystem::is_directory(status)) {
+    diagnostics.error("io.not_found", dsl::SourceSpan{},
+                      fmt::format("case file `{}` {}", path, std::filesystem::exists(status) ? "is a directory" : "does not exist"));
+    return std::nullopt;
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream buffer;
+  if (in) buffer << in.rdbuf();
+  if (!in || in.bad()) {
+    diagnostics.error("io.read", dsl::SourceSpan{}, fmt::format("cannot read case file `{}`", path));
+    return std::nullopt;
+  }
+  return std::make_pair(path, std::move(buffer).str());
+}
+
+// A case that cannot be decided only because of the dates in force is a row, not an error.
+bool only_date_errors(const dsl::Diagnostics& diagnostics) {
+  bool any = false;
+  for (const dsl::Diagnostic& d : diagnostics.items()) {
+    if (d.severity != dsl::Severity::error) continue;
+    if (d.code != "eval.no_policy_in_force" && d.code != "eval.several_policies_in_force") return false;
+    any = true;
+  }
+  return any;
+}
+
+std::string date_error_text(const dsl::Diagnostics& diagnostics) {
+  for (const dsl::Diagnostic& d : diagnostics.items()) {
+    if (d.severity != dsl::Severity::error) continue;
+    std::string text = d.message;
+    for (const dsl::DiagnosticNote& n : d.notes)
+      if (n.message.rfind("loaded: ", 0) == 0) text += " (" + n.message + ")";
+    return text;
+  }
+  return {};
+}
+
+std::string default_message_of(const engine::Program& program, const engine::Determination& d) {
+  for (const engine::PolicyRef& ref : d.policies) {
+    if (ref.kind != "policy") continue;
+    for (const dsl::Unit& unit : program.checked->units)
+      if (unit.kind == dsl::ast::FileKind::policy && unit.id == ref.name && unit.version == ref.version)
+        return unit.default_message;
+  }
+  return {};
+}
+
+void report(std::ostream& err, dsl::Diagnostics& diagnostics, const dsl::SourceRegistry& sources) {
+  diagnostics.sort();
+  err << dsl::render_all(diagnostics, sources);
+  err.flush();
+}
+
+}  // namespace
+
+std::optional<CompareSet> parse_compare_set(const std::string& spec, std::string& error) {
+  std::size_t eq = spec.find('=');
+  if (eq == std::string::npos) {
+    error = fmt::format("--set `{}`: expected NAME=PATH[,PATH...]", spec);
+    return std::nullopt;
+  }
+  CompareSet set;
+  set.name = spec.substr(0, eq);
+  if (!valid_set_name(set.name)) {
+    error = fmt::format("--set `{}`: the name must be letters, digits, `_`, `-` or `.`", spec);
+    return std::nullopt;
+  }
+  std::string rest = spec.substr(eq + 1);
+  std::size_t start = 0;
+  while (start <= rest.size()) {
+    std::size_t comma = std::min(rest.find(',', start), rest.size());
+    std::string path = rest.substr(start, comma - start);
+    if (path.empty()) {
+      error = fmt::format("--set `{}`: empty path", spec);
+      return std::nullopt;
+    }
+    set.paths.push_back(std::move(path));
+    start = comma + 1;
+  }
+  return set;
+}
+
+int run_compare(const CompareOptions& options, std::ostream& out, std::ostream& err) {
+  dsl::SourceRegistry sources;
+  dsl::Diagnostics diagnostics;
+  auto finish = [&](int status) {
+    report(err, diagnostics, sources);
+    return status;
+  };
+
+  auto case_text = read_case(options.case_path, diagnostics);
+  if (!case_text) return finish(exit_usage);
+
+  // Build every set before deciding anything, so that the exit status is the lowest of all.
+  std::vector<std::shared_ptr<const engine::Program>> programs;
+  int worst = exit_ok;
+  for (const CompareSet& set : options.sets) {
+    engine::RuleSetBuild built = engine::build_rule_set(set.paths, sources, diagnostics);
+    programs.push_back(built.program);
+    if (built.status == engine::RuleSetStatus::unreadable) worst = exit_usage;
+    if (built.status == engine::RuleSetStatus::does_not_compile && worst != exit_usage) worst = exit_rules;
+  }
+  if (worst != exit_ok) return finish(worst);
+
+  dsl::FileId case_file = sources.add(case_text->first, std::move(case_text->second));
+  engine::EvaluationOptions eval_options;
+  eval_options.as_of = options.as_of;
+  eval_options.trace = true;  // `missing` is derived from the trace
+  std::vector<CompareRow> rows;
+  bool warnings_kept = false;
+  for (std::size_t i = 0; i < options.sets.size(); ++i) {
+    CompareRow row;
+    row.name = options.sets[i].name;
+    row.paths = options.sets[i].paths;
+    engine::CaseResult result = engine::decide_case(*programs[i], sources, case_file, eval_options);
+    if (!result.determination) {
+      if (!only_date_errors(result.diagnostics)) {
+        diagnostics.append(result.diagnostics);
+        return finish(exit_case);
+      }
+      row.error = date_error_text(result.diagnostics);
+    } else {
+      // The case's own warnings (unknown fields…) are the same for every set: report them once.
+      if (!warnings_kept) diagnostics.append(result.diagnostics);
+      warnings_kept = true;
+      row.default_message = default_message_of(*programs[i], *result.determination);
+      result.determination->trace.clear();
+      row.determination = std::move(result.determination);
+    }
+    rows.push_back(std::move(row));
+  }
+  report(err, diagnostics, sources);
+  out << (options.json ? render_compare_json(rows) : render_compare_text(rows));
+  out.flush();
+  return exit_ok;
+}
+
+}  // namespace covcheck::cli

@@ -1,0 +1,215 @@
+// Running one test: decide its case with the suite's rule set, compare key by key, and on
+// failure keep the part of the trace that decided the outcome.
+#include "tools/covcheck/suite_run.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <fnmatch.h>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <fmt/format.h>
+
+namespace covcheck::cli {
+
+namespace {
+
+std::string list_text(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (const std::string& s : items) out += (out.size() > 1 ? ", " : "") + s;
+  return out + "]";
+}
+
+std::string optional_text(const std::optional<std::string>& s) { return s ? *s : "null"; }
+std::string optional_text(const std::optional<bool>& b) { return b ? (*b ? "true" : "false") : "null"; }
+
+std::string map_text(const std::map<std::string, std::string>& m) {
+  std::string out = "{";
+  for (const auto& [k, v] : m) out += (out.size() > 1 ? ", " : "") + k + ": " + v;
+  return out + "}";
+}
+
+template <typename Auth>
+std::string authorization_text(const std::optional<Auth>& a) {
+  if (!a) return "null";
+  std::vector<std::string> parts;
+  if (a->days) parts.push_back(fmt::format("days: {}", *a->days));
+  if (a->months) parts.push_back(fmt::format("months: {}", *a->months));
+  if (a->units) parts.push_back(fmt::format("units: {}", *a->units));
+  std::string out = "{";
+  for (const std::string& p : parts) out += (out.size() > 1 ? ", " : "") + p;
+  return out + "}";
+}
+
+// Whitespace runs collapsed: criteria span lines in the rule files.
+std::string one_line(std::string_view s) {
+  std::string out;
+  bool space = false;
+  for (char c : s) {
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += c;
+  }
+  return out;
+}
+
+std::string first_error(const dsl::Diagnostics& ds) {
+  for (const dsl::Diagnostic& d : ds.items())
+    if (d.severity == dsl::Severity::error) return d.message;
+  return {};
+}
+
+}  // namespace
+
+std::size_t SuiteResult::failures() const {
+  return static_cast<std::size_t>(std::count_if(tests.begin(), tests.end(), [](const TestResult& t) { return !t.passed; }));
+}
+
+engine::RuleSetStatus build_rule_sets(const std::vector<Suite>& suites, dsl::SourceRegistry& sources,
+                                      dsl::Diagnostics& diagnostics, RuleSets& out) {
+  engine::RuleSetStatus worst = engine::RuleSetStatus::ok;
+  auto rank = [](engine::RuleSetStatus s) {
+    return s == engine::RuleSetStatus::unreadable ? 2 : s == engine::RuleSetStatus::does_not_compile ? 1 : 0;
+  };
+  std::map<std::vector<std::string>, std::size_t> by_key;
+  for (const Suite& suite : suites) {
+    std::vector<std::string> key = suite.rules;
+    std::sort(key.begin(), key.end());
+    key.erase(std::unique(key.begin(), key.end()), key.end());
+    auto [it, fresh] = by_key.try_emplace(key, out.programs.size());
+    if (fresh) {
+      engine::RuleSetBuild built = engine::build_rule_set(suite.rules, sources, diagnostics);
+      out.paths.push_back(suite.rules);
+      out.programs.push_back(built.program);
+      if (rank(built.status) > rank(worst)) worst = built.status;
+    }
+    out.of_suite.push_back(it->second);
+  }
+  return worst;
+}
+
+bool filter_matches(const std::string& pattern, const std::string& name) {
+  if (pattern.empty()) return true;
+  if (pattern.find_first_of("*?[") != std::string::npos) return fnmatch(pattern.c_str(), name.c_str(), 0) == 0;
+  return name.find(pattern) != std::string::npos;
+}
+
+std::vector<Mismatch> compare(const Expectation& e, const engine::CaseResult& result) {
+  std::vector<Mismatch> out;
+  std::string error = first_error(result.diagnostics);
+  if (e.error) {
+    if (result.determination) {
+      out.push_back({"error", "an error containing `" + *e.error + "`",
+                     fmt::format("no error (decision {})", engine::decision_name(result.determination->decision))});
+    } else if (error.find(*e.error) == std::string::npos) {
+      out.push_back({"error", "an error containing `" + *e.error + "`", "error: " + error});
+    }
+    return out;
+  }
+  if (!result.determination) {
+    out.push_back({"error", "none", "error: " + error});
+    return out;
+  }
+  const engine::Determination& d = *result.determination;
+  if (e.decision && *e.decision != engine::decision_name(d.decision))
+    out.push_back({"decision", *e.decision, engine::decision_name(d.decision)});
+  if (e.prior_auth && *e.prior_auth != d.prior_auth)
+    out.push_back({"prior_auth", optional_text(*e.prior_auth), optional_text(d.prior_auth)});
+  if (e.benefit && *e.benefit != d.benefit)
+    out.push_back({"benefit", optional_text(*e.benefit), optional_text(d.benefit)});
+  if (e.reasons) {
+    std::vector<std::string> actual;
+    for (const engine::Reason& r : d.reasons) actual.push_back(r.rule);
+    std::sort(actual.begin(), actual.end());
+    if (actual != *e.reasons) out.push_back({"reasons", list_text(*e.reasons), list_text(actual)});
+  }
+  if (e.missing) {
+    std::vector<std::string> actual;
+    for (const engine::MissingFact& m : d.missing) actual.push_back(m.fact);
+    std::sort(actual.begin(), actual.end());
+    if (actual != *e.missing) out.push_back({"missing", list_text(*e.missing), list_text(actual)});
+  }
+  if (e.requirements) {
+    std::map<std::string, std::string> actual;
+    for (const engine::RequirementStatus& r : d.requirements) actual[r.item] = r.status;
+    if (actual != *e.requirements) out.push_back({"requirements", map_text(*e.requirements), map_text(actual)});
+  }
+  for (const std::string& step : e.next_steps_contain) {
+    bool found = std::any_of(d.next_steps.begin(), d.next_steps.end(),
+                             [&](const std::string& s) { return s.find(step) != std::string::npos; });
+    if (!found) out.push_back({"next_steps", "a step containing `" + step + "`", list_text(d.next_steps)});
+  }
+  if (e.authorization) {
+    const auto& want = *e.authorization;
+    bool same = want.has_value() == d.authorization.has_value();
+    if (same && want)
+      same = want->days == d.authorization->days && want->months == d.authorization->months &&
+             want->units == d.authorization->units;
+    if (!same) out.push_back({"authorization", authorization_text(want), authorization_text(d.authorization)});
+  }
+  return out;
+}
+
+std::vector<std::string> deciding_trace(const engine::Determination& d, const dsl::SourceRegistry& sources) {
+  std::vector<std::string> out;
+  for (const engine::Reason& r : d.reasons) {
+    if (!r.decisive) continue;
+    out.push_back(fmt::format("{}: decisive {} {}: {}", sources.describe(r.at), r.effect, r.rule, r.message));
+  }
+  for (const engine::RuleTrace& t : d.trace) {
+    if (!t.in_force || t.applied == "false" || t.kind == "advice") continue;
+    if (t.applied == "unknown" && t.when)
+      out.push_back(fmt::format("{}: {} may apply: `{}` is unknown", sources.describe(t.when->span), t.rule,
+                                one_line(t.when->expr)));
+    for (const engine::CriterionTrace& c : t.criteria) {
+      if (c.kind == "prior_auth" || c.result == "true" || c.result == "present") continue;
+      std::string what = c.kind == "document" ? fmt::format("document `{}` is {}", c.text, c.result)
+                                              : fmt::format("`{}` is {}", one_line(c.text), c.result);
+      out.push_back(fmt::format("{}: {} {}{}", sources.describe(c.span), t.rule, what,
+                                c.cite ? fmt::format(" ({})", *c.cite) : std::string()));
+    }
+  }
+  return out;
+}
+
+TestResult run_test(const SuiteTest& test, const engine::Program& program, dsl::SourceRegistry& sources) {
+  auto start = std::chrono::steady_clock::now();
+  TestResult result;
+  result.test = &test;
+  dsl::FileId file = dsl::no_file;
+  if (test.inline_case) {
+    file = sources.add(sources.file(test.case_at.file).name(), *test.inline_case);
+  } else {
+    std::ifstream in(test.case_path, std::ios::binary);
+    std::ostringstream buffer;
+    if (in) buffer << in.rdbuf();
+    if (!in || in.bad()) {
+      result.mismatches.push_back({"case", "a readable case file", "cannot read `" + test.case_path + "`"});
+      return result;
+    }
+    file = sources.add(test.case_path, std::move(buffer).str());
+  }
+  engine::EvaluationOptions options;
+  options.as_of = test.as_of;
+  options.trace = true;
+  engine::CaseResult decided = engine::decide_case(program, sources, file, options);
+  result.mismatches = compare(test.expect, decided);
+  result.passed = result.mismatches.empty();
+  if (!result.passed) {
+    if (decided.determination) result.trace = deciding_trace(*decided.determination, sources);
+    if (decided.diagnostics.has_errors()) {
+      decided.diagnostics.sort();
+      result.case_diagnostics = dsl::render_all(decided.diagnostics, sources);
+    }
+  }
+  result.determination = std::move(decided.determination);
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+}  // namespace covcheck::cli

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Runs one libFuzzer target for a bounded time: `tools/fuzz.sh TARGET SECONDS`.
+# TARGET: fuzz_cpl | fuzz_case_yaml | fuzz_case_json | fuzz_eval | all (each in turn).
+# Builds build-fuzz/ with clang (ASan + UBSan + libFuzzer) when needed, seeds the corpus from
+# rules/ and tests/, and keeps the corpus in build-fuzz/corpus/TARGET between runs. A crash,
+# leak or timeout is saved to build-fuzz/artifacts/TARGET/ and makes the script exit 1.
+# Environment: FUZZ_BUILD (build dir, default build-fuzz), FUZZ_ARGS (extra libFuzzer flags).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+target=${1:?usage: tools/fuzz.sh TARGET SECONDS}
+seconds=${2:?usage: tools/fuzz.sh TARGET SECONDS}
+build=${FUZZ_BUILD:-build-fuzz}
+targets=(fuzz_cpl fuzz_case_yaml fuzz_case_json fuzz_eval)
+
+if [[ "$target" == all ]]; then
+  status=0
+  for t in "${targets[@]}"; do bash "$0" "$t" "$seconds" || status=1; done
+  exit $status
+fi
+if [[ ! " ${targets[*]} " == *" $target "* ]]; then
+  echo "unknown target \`$target\`; one of: ${targets[*]} all" >&2
+  exit 2
+fi
+
+clangxx=$(command -v clang++-14 || command -v clang++ || true)
+if [[ -z "$clangxx" ]] || ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1; then
+  echo "fuzz.sh: clang and its libFuzzer runtime (apt-get install clang-14 libclang-rt-14-dev) are needed; skipped" >&2
+  exit 0
+fi
+
+if [[ ! -f "$build/build.ninja" ]]; then
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER="$clangxx" \
+    -DCOVCHECK_FUZZ=ON -DCOVCHECK_BUILD_TESTS=OFF >/dev/null
+fi
+cmake --build "$build" -j2 --target "$target"
+
+# Seeds: the real inputs of the project for each target.
+seeds="$build/seeds/$target"
+rm -rf "$seeds" && mkdir -p "$seeds"
+case "$target" in
+  fuzz_cpl)
+    find rules tests -name '*.cpl' -exec cp --backup=numbered -t "$seeds" {} + ;;
+  fuzz_case_yaml)
+    find rules tests -path '*/cases/*' \( -name '*.yaml' -o -name '*.yml' -o -name '*.json' \) \
+      -exec cp --backup=numbered -t "$seeds" {} +
+    [[ -d tests/bad/cases ]] && find tests/bad/cases -type f ! -name '*.expected' -exec cp --backup=numbered -t "$seeds" {} + ;;
+  fuzz_case_json)
+    n=0
+    while IFS= read -r f; do
+      python3 -c 'import json,sys,yaml' 2>/dev/null || break
+      python3 - "$f" "$seeds/case$n.json" <<'PY' || true
+import datetime, json, sys, yaml
+def plain(v):
+    if isinstance(v, (datetime.date, datetime.datetime)): return v.isoformat()
+    if isinstance(v, dict): return {str(k): plain(x) for k, x in v.items()}
+    if isinstance(v, list): return [plain(x) for x in v]
+    return v
+json.dump(plain(yaml.safe_load(open(sys.argv[1]))), open(sys.argv[2], "w"))
+PY
+      n=$((n + 1))
+    done < <(find rules -path '*/cases/*' -name '*.yaml' | sort | head -80)
+    find rules tests -name '*.jsonl' -exec sh -c 'head -c 4000 "$1" | head -n 1 > "$2/$(basename "$1").json"' _ {} "$seeds" \; ;;
+  fuzz_eval)
+    for i in $(seq 1 32); do head -c 256 /dev/urandom > "$seeds/random$i"; done ;;
+esac
+
+corpus="$build/corpus/$target"
+artifacts="$build/artifacts/$target"
+mkdir -p "$corpus" "$artifacts"
+dict=()
+[[ -f "fuzz/$target.dict" ]] && dict=("-dict=fuzz/$target.dict")
+echo "fuzz.sh: $target for ${seconds}s (corpus $corpus, artifacts $artifacts)"
+set +e
+# shellcheck disable=SC2086
+nice -n 10 "$build/fuzz/$target" "$corpus" "$seeds" -max_total_time="$seconds" -timeout=20 \
+  -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 -artifact_prefix="$artifacts/" \
+  "${dict[@]}" ${FUZZ_ARGS:-} >"$build/$target.log" 2>&1
+status=$?
+set -e
+grep -E '^#[0-9]+ +(INITED|DONE)|ERROR|SUMMARY|stat::number_of_executed_units|stat::peak_rss' "$build/$target.log" || true
+if ((status != 0)); then
+  echo "fuzz.sh: $target found a problem (exit $status); see $build/$target.log and $artifacts/" >&2
+  exit 1
+fi
