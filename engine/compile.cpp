@@ -60,6 +60,7 @@ class Compiler {
     std::uint32_t slot;
   };
   std::vector<Binding> bindings_;
+  std::uint32_t next_slot_ = 0;  // variable slots in use at this point of lowering
   std::vector<std::vector<std::uint32_t>> define_args_;
   std::vector<std::optional<std::uint32_t>> decl_codesets_;
   std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint32_t> derived_first_op_;
@@ -343,12 +344,15 @@ std::uint32_t Compiler::lower_node(const ast::Expr& e) {
             static constexpr OpCode codes[] = {OpCode::any, OpCode::all, OpCode::count, OpCode::count_distinct};
             op.code = codes[static_cast<int>(q.kind)];
             op.a = lower(*q.list);
-            auto slot = static_cast<std::uint32_t>(bindings_.size());
-            p_.variable_slots = std::max(p_.variable_slots, slot + 1);
+            // Slots count every enclosing quantifier, including those of the caller when
+            // this body is an inlined define: the caller's variables stay live meanwhile.
+            std::uint32_t slot = next_slot_++;
+            p_.variable_slots = std::max(p_.variable_slots, next_slot_);
             bindings_.push_back({e.id, slot});
             op.b = q.filter ? lower(*q.filter) : no_op;
             op.c = q.key ? lower(*q.key) : no_op;
             bindings_.pop_back();
+            --next_slot_;
             op.imm = Value::make_int(slot);
             op.imm2 = -1;
             if (q.key) {  // count distinct: a finite key type caps the upper bound

@@ -3,6 +3,7 @@
 
 #include "engine/determination.hpp"
 #include "server/decide.hpp"
+#include "server/fast_path.hpp"
 #include "server/json_errors.hpp"
 #include "server/request_parsing.hpp"
 #include "server/service.hpp"
@@ -66,7 +67,24 @@ void Service::check(const Request& req, Response& res, const httplib::ContentRea
     return fail(res, 400, "invalid_case", "a JSON case must be one object");
 
   std::shared_ptr<const State> state = state_.get();
-  Decided decided = decide(*state, std::move(*body), 1, query, true);
+  if (type == "application/json" && !query.as_of) {
+    std::size_t size = body->size();
+    body->append(json_padding, ' ');
+    std::string answer;
+    ProcessorPool& pool = query.trace ? *state->traced_answers : *state->answers;
+    if (std::optional<engine::Decision> decision = pool.decide(*body, size, answer)) {
+      AnswerSummary summary = summarize_answer(answer);
+      res.status = 200;
+      res.set_content(std::move(answer), json_type);
+      x.record.decision = engine::decision_name(*decision);
+      x.record.case_id = std::move(summary.case_id);
+      x.record.policy = std::move(summary.policy);
+      metrics_.record_decision(*decision);
+      return;
+    }
+    body->resize(size);  // errors: the ordinary path below builds the diagnostics body
+  }
+  Decided decided = decide(*state, std::move(*body), query);
   res.status = decided.status;
   res.set_content(std::move(decided.json), json_type);
   x.record.decision = decided.decision ? std::optional<std::string>(engine::decision_name(*decided.decision)) : std::nullopt;
@@ -77,14 +95,18 @@ void Service::check(const Request& req, Response& res, const httplib::ContentRea
 
 namespace {
 
-// A batch in flight: the State it started with, its input and where the output is.
+// A batch in flight: the State it started with, its input and where the output is. Records
+// go through the batch engine's RecordProcessor, so lines (and error records) are those of
+// `covcheck batch`.
 struct BatchJob {
   std::shared_ptr<const State> state;
   std::string input;
-  CaseQuery query;
+  engine::BatchOptions options;  // before `processor`, which keeps a reference to it
+  std::unique_ptr<engine::RecordProcessor> processor;
+  std::string scratch;           // the current line and simdjson's padding
   std::size_t pos = 0;
-  std::uint32_t line = 0;
-  std::int64_t records = 0;
+  std::uint64_t line = 0;
+  engine::RecordTally tally;
 };
 
 }  // namespace
@@ -102,7 +124,11 @@ void Service::batch(const Request& req, Response& res, const httplib::ContentRea
   auto job = std::make_shared<BatchJob>();
   job->state = state_.get();
   job->input = std::move(*body);
-  job->query = query;
+  job->options.format = engine::InputFormat::jsonl;
+  job->options.mode = query.trace ? engine::OutputMode::trace : engine::OutputMode::full;
+  job->options.as_of = query.as_of;
+  job->options.input_name = "request";
+  job->processor = std::make_unique<engine::RecordProcessor>(*job->state->program, job->state->sources, job->options);
   auto exchange = std::make_shared<Exchange>(std::move(x));
   x.deferred = true;
   res.status = 200;
@@ -115,14 +141,18 @@ void Service::batch(const Request& req, Response& res, const httplib::ContentRea
         for (int n = 0; n < 64 && job->pos < job->input.size();) {
           std::size_t end = job->input.find('\n', job->pos);
           if (end == std::string::npos) end = job->input.size();
-          std::string line = job->input.substr(job->pos, end - job->pos);
+          std::string_view line(job->input.data() + job->pos, end - job->pos);
           job->pos = end + 1;
           ++job->line;
-          if (line.find_first_not_of(" \t\r") == std::string::npos) continue;  // blank lines carry no record
-          Decided decided = decide(*job->state, std::move(line), job->line, job->query, false);
-          decided.decision ? metrics_.record_decision(*decided.decision) : metrics_.record_case_error();
-          out += decided.json;
-          ++job->records;
+          if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;  // blank lines carry no record
+          job->scratch.assign(line);
+          job->scratch.append(json_padding, ' ');
+          engine::RecordTally before = job->tally;
+          job->processor->process(std::string_view(job->scratch.data(), line.size()), job->scratch.size(), job->line,
+                                  out, job->tally);
+          if (job->tally.errors != before.errors) metrics_.record_case_error();
+          for (std::size_t d = 0; d < before.by_decision.size(); ++d)
+            if (job->tally.by_decision[d] != before.by_decision[d]) metrics_.record_decision(static_cast<engine::Decision>(d));
           ++n;
         }
         if (!out.empty() && !sink.write(out.data(), out.size())) return false;
@@ -130,7 +160,7 @@ void Service::batch(const Request& req, Response& res, const httplib::ContentRea
         return true;
       },
       [this, job, exchange](bool success) {
-        exchange->record.records = job->records;
+        exchange->record.records = static_cast<std::int64_t>(job->tally.records);
         // The status line went out before the records; a client that left is logged as 499.
         finish(*exchange, success ? 200 : 499);
       });

@@ -11,9 +11,9 @@
 
 namespace covcheck::server {
 
-Decided decide(const State& state, std::string text, std::uint32_t first_line, const CaseQuery& query, bool with_text) {
+Decided decide(const State& state, std::string text, const CaseQuery& query) {
   dsl::SourceRegistry sources = state.sources;
-  dsl::FileId file = sources.add("request", std::move(text), first_line);
+  dsl::FileId file = sources.add("request", std::move(text));
   engine::EvaluationOptions options;
   options.as_of = query.as_of;
   options.trace = true;  // `missing` is derived from the trace; `trace=false` only leaves it out of the answer
@@ -30,16 +30,7 @@ Decided decide(const State& state, std::string text, std::uint32_t first_line, c
     const char* code = undecidable ? "undecidable" : "invalid_case";
     std::string message = undecidable ? "the case cannot be decided by the loaded rules"
                                       : fmt::format("the case has {} error(s)", result.diagnostics.error_count());
-    if (with_text) {
-      out.json = diagnostics_body(code, message, result.diagnostics, sources);
-    } else {
-      engine::JsonWriter w(false);
-      w.begin_object().member("line", static_cast<std::int64_t>(first_line)).member("error", code);
-      w.member("message", message).key("diagnostics");
-      write_diagnostics(w, result.diagnostics, sources);
-      w.end_object();
-      out.json = w.str() + "\n";
-    }
+    out.json = diagnostics_body(code, message, result.diagnostics, sources);
     return out;
   }
   const engine::Determination& d = *result.determination;

@@ -25,8 +25,7 @@ struct Decided {
   std::optional<std::string> policy;  // "name@version sha256:..." of the policy in force
 };
 
-// `first_line` numbers the text's first line (a batch record reports its line in the
-// stream). `with_text`: error objects carry the compiler-style rendering too.
-Decided decide(const State& state, std::string text, std::uint32_t first_line, const CaseQuery& query, bool with_text);
+// Errors are answered with the diagnostics as JSON and their compiler-style rendering.
+Decided decide(const State& state, std::string text, const CaseQuery& query);
 
 }  // namespace covcheck::server

@@ -78,7 +78,7 @@ nice -n 10 "$build/fuzz/$target" "$corpus" "$seeds" -max_total_time="$seconds" -
   "${dict[@]}" ${FUZZ_ARGS:-} >"$build/$target.log" 2>&1
 status=$?
 set -e
-grep -E '^#[0-9]+ +(INITED|DONE)|ERROR|SUMMARY|stat::number_of_executed_units|stat::peak_rss' "$build/$target.log" || true
+grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)|ERROR|SUMMARY|stat::number_of_executed_units|stat::peak_rss' "$build/$target.log" || true
 if ((status != 0)); then
   echo "fuzz.sh: $target found a problem (exit $status); see $build/$target.log and $artifacts/" >&2
   exit 1

@@ -79,6 +79,17 @@ contains "--as-of: TRICARE decided" out '"policy": "tricare_spravato'
 expect_status "case from stdin" 0 compare --set tricare=rules/tricare --case - <rules/tricare/cases/tri-trd-covered.yaml
 contains "stdin: TRICARE row" out "tricare  covered"
 
+# All seven payers of docs/policies.md side by side (no golden file: four of the rule sets are
+# maintained elsewhere and change on their own schedule).
+ALL_SEVEN=(--set aetna=rules/aetna-cpb-0938 --set bcbs-al=rules/bcbs-al-mp-446 --set cigna=rules/cigna-spravato
+           --set highmark=rules/highmark-i-212-007 --set bcbs-nd=rules/bcbs-nd
+           --set medicare=rules/medicare-j09-a59250 --set tricare=rules/tricare)
+expect_status "all seven payers" 0 compare "${ALL_SEVEN[@]}" --case rules/bcbs-nd/cases/bnd-trd-covered.yaml
+contains "all seven: header" out "case bnd-trd-covered: 7 rule sets"
+for name in aetna bcbs-al cigna highmark bcbs-nd medicare tricare; do
+  if grep -qx -- "$name:" "$tmp/out"; then pass; else fail "all seven: no block for $name"; fi
+done
+
 # ---- exit statuses -----------------------------------------------------------------------------
 expect_status "missing case file" 2 compare "${SETS[@]}" --case "$tmp/nope.yaml"
 contains "missing case file message" err "does not exist"

@@ -342,3 +342,13 @@ TEST_CASE("next steps name the bound and the actual value", "[evaluate][next_ste
   REQUIRE(unknown.next_steps.size() == 1);
   CHECK(unknown.next_steps[0] == "Adults only: provide person.birth_date");
 }
+
+TEST_CASE("a define with a quantifier keeps the caller's variable intact", "[evaluate][defines]") {
+  // The define's own variable must not reuse the slot of the quantifier that calls it.
+  auto p = policy_pipeline(header + R"(
+define any_failed = (any trials x: x.outcome == failed)
+rule r cover require any trials t: any_failed and t.cls == a
+)");
+  CHECK(decision_text(decide(p, "trials: [{cls: a, outcome: ok}, {cls: b, outcome: failed}]\n").decision) == "covered");
+  CHECK(decision_text(decide(p, "trials: [{cls: b, outcome: ok}, {cls: b, outcome: failed}]\n").decision) == "denied");
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs what the browser end-to-end test (tests/e2e/browser.sh) needs: Debian's chromium,
+# node and npm when absent, and tests/browser's npm packages (playwright-core, pinned by
+# package-lock.json). Without them that test skips. Run as root: `bash tools/setup-browser.sh`.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+missing=()
+[[ -x /usr/bin/chromium ]] || missing+=(chromium)
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
+if ((${#missing[@]} > 0)); then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update
+  apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+# playwright-core drives the system chromium: no browser download.
+(cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
