@@ -538,25 +538,31 @@ void DeclarationChecker::check_unused() {
                               fmt::format("define `{}` is never used", rs_.defines[i].decl->name.text));
     }
   }
-  for (std::uint32_t i = 0; i < rs_.codesets.size(); ++i) {
-    if (!cx_.codeset_used[i]) {
-      // A code set that only feeds other code sets is used through them.
-      bool feeds = false;
-      for (std::uint32_t j = 0; j < rs_.codesets.size() && !feeds; ++j) {
-        if (i == j || !cx_.codeset_used[j]) continue;
-        std::function<bool(const ast::Expr&)> mentions = [&](const ast::Expr& e) -> bool {
-          if (auto* r = std::get_if<RefCodeSet>(&rs_.resolutions[e.id])) {
-            if (r->codeset == i) return true;
-          }
-          if (auto* op = std::get_if<ast::SetOperation>(&e.kind)) return mentions(*op->lhs) || mentions(*op->rhs);
-          return false;
-        };
-        feeds = mentions(*rs_.codesets[j].decl->value);
-      }
-      if (!feeds)
-        cx_.diagnostics.warning("check.unused_codeset", rs_.codesets[i].decl->name.span,
-                                fmt::format("code set `{}` is never used", rs_.codesets[i].decl->name.text));
+  // A code set that only feeds used code sets (`pain = crps | chronic_pain`) is used
+  // through them: propagate use along set operations until nothing changes.
+  std::function<void(const ast::Expr&, std::vector<std::uint32_t>&)> members = [&](const ast::Expr& e,
+                                                                                  std::vector<std::uint32_t>& out) {
+    if (auto* r = std::get_if<RefCodeSet>(&rs_.resolutions[e.id])) out.push_back(r->codeset);
+    if (auto* op = std::get_if<ast::SetOperation>(&e.kind)) {
+      members(*op->lhs, out);
+      members(*op->rhs, out);
     }
+  };
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (std::uint32_t j = 0; j < rs_.codesets.size(); ++j) {
+      if (!cx_.codeset_used[j]) continue;
+      std::vector<std::uint32_t> fed;
+      members(*rs_.codesets[j].decl->value, fed);
+      for (std::uint32_t i : fed) {
+        if (!cx_.codeset_used[i]) cx_.codeset_used[i] = changed = true;
+      }
+    }
+  }
+  for (std::uint32_t i = 0; i < rs_.codesets.size(); ++i) {
+    if (!cx_.codeset_used[i])
+      cx_.diagnostics.warning("check.unused_codeset", rs_.codesets[i].decl->name.span,
+                              fmt::format("code set `{}` is never used", rs_.codesets[i].decl->name.text));
   }
   const auto& files = rs_.files.files;
   for (std::size_t f = 0; f < files.size() && f < rs_.files.imports.size(); ++f) {

@@ -130,3 +130,10 @@ TEST_CASE("the shipped rule sets compile without errors", "[checker][shipped]") 
   INFO(p.diagnostics_text());
   CHECK(p.ok());
 }
+
+TEST_CASE("an import used only through a local union is used", "[checker]") {
+  auto p = policy_pipeline(header + "import \"lib.cpl\"\ncodeset both = crps | icd10 { F33.* }\nrule r cover require any codes c: c in both\n",
+                           {{"lib.cpl", "codeset crps = icd10 { G90.5* }\n"}});
+  REQUIRE(p.ok());
+  CHECK(p.diagnostics_text().find("unused") == std::string::npos);
+}
