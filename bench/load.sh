@@ -57,7 +57,12 @@ curl -sf -H 'Content-Type: application/json' --data-binary @"$tmp/case.json" "$u
 ) &
 reloader=$!
 
+# The server's own CPU time (utime + stime, in clock ticks) around the run: on a shared
+# machine, CPU per request says more than wall-clock throughput.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$server_pid/stat"; }
+cpu_before=$(cpu_ticks)
 wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$tmp/post.lua" "$url/v1/check" >"$tmp/wrk.out"
+cpu_after=$(cpu_ticks)
 wait "$reloader"
 generation=$(curl -s "$url/readyz" | grep -o '"generation":[0-9]*' | cut -d: -f2)
 
@@ -76,6 +81,8 @@ echo "requests:        $total"
 echo "throughput:      $rps req/s"
 echo "latency p50:     $p50"
 echo "latency p99:     $p99"
+echo "server CPU:      $(awk -v t=$((cpu_after - cpu_before)) -v n="$total" -v hz="$(getconf CLK_TCK)" \
+  'BEGIN { printf "%.1f us per request (%.1f s in all, reloads included)", t / hz * 1e6 / n, t / hz }')"
 echo "non-2xx:         ${non2xx:-0}"
 echo "socket errors:   ${socket_errors:-none}"
 echo "failed in log:   $logged_failures"
