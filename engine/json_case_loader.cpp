@@ -247,7 +247,7 @@ bool JsonCaseLoader::load(const dsl::Schema& schema, std::string_view text, std:
     if (s.padded.size() < text.size() || s.padded.size() > 4 * text.size() + 4096) {
       s.padded = simdjson::padded_string(text.size());
     }
-    std::memcpy(s.padded.data(), text.data(), text.size());
+    if (!text.empty()) std::memcpy(s.padded.data(), text.data(), text.size());  // an empty padded_string has no buffer
     data = s.padded.data();
     readable = s.padded.size() + simdjson::SIMDJSON_PADDING;
   }

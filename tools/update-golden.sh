@@ -9,3 +9,5 @@ binary=${1:-build/covcheck}
 COVCHECK=$binary bash tests/e2e/run.sh --update
 COVCHECK=$binary bash tests/e2e/lint.sh --update
 COVCHECK=$binary bash tests/e2e/test_command.sh --update
+COVCHECK=$binary bash tests/e2e/fmt.sh --update
+COVCHECK=$binary bash tests/e2e/dump.sh --update

@@ -11,6 +11,7 @@
 
 #include "dsl/dates.hpp"
 #include "dsl/limits.hpp"
+#include "engine/json_case_loader.hpp"
 #include "engine/render.hpp"
 #include "rule_text_fixture.hpp"
 
@@ -316,4 +317,21 @@ TEST_CASE("BOM, CRLF and tabs are accepted, with columns that count neither", "[
   INFO(rtext);
   CHECK(rtext.find("policy.cpl:3:7: error") != std::string::npos);
   CHECK(rtext.find('\r') == std::string::npos);
+}
+
+// Found by fuzz_case_json: an empty record was copied into an empty padded buffer with
+// memcpy(nullptr, ..., 0), undefined behaviour that UBSan reports.
+TEST_CASE("the JSON loader rejects empty and truncated records cleanly", "[limits][json]") {
+  auto p = policy_pipeline(header + "rule r cover\n");
+  REQUIRE(p.ok());
+  engine::JsonCaseLoader loader;
+  for (std::string text : {std::string(), std::string("{"), std::string("{\"date_of_service\": \"2026-01-0"),
+                           std::string("\0", 1), std::string("[1, 2]"), std::string("{\"x\": 99999999999999999999}")}) {
+    dsl::FileId file = p.sources().add("record.json", text);
+    dsl::Diagnostics diagnostics;
+    engine::Case c;
+    INFO(text);
+    CHECK_FALSE(loader.load(p.program().schema(), text, text.size(), file, diagnostics, c));
+    CHECK(diagnostics.has_errors());
+  }
 }
