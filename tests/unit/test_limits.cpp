@@ -248,14 +248,14 @@ TEST_CASE("integer overflow makes the value unknown, pends the case and warns na
 // engine/expr_eval.cpp negates with __builtin_sub_overflow but returns unknown without the
 // overflow warning the other operators give.
 TEST_CASE("negating the smallest integer warns like the other overflows", "[limits][overflow][!mayfail]") {
-  auto p = policy_pipeline(header + "rule r cover require -x > 0\n");
+  auto p = policy_pipeline(header + "rule r cover require -y > 0\n");
   REQUIRE(p.ok());
-  auto run = p.run_text("case.yaml", "date_of_service: 2026-01-01\nx: -9223372036854775808\n");
+  auto run = p.run_text("case.yaml", "date_of_service: 2026-01-01\ny: -9223372036854775808\n");
   INFO(run.first_error());
   REQUIRE(run.determination);
   CHECK(decision_text(run.determination->decision) == "pend");
   REQUIRE_FALSE(run.determination->warnings.empty());
-  CHECK(run.determination->warnings[0].message == "integer overflow in `-x`: its value is unknown");
+  CHECK(run.determination->warnings[0].message == "integer overflow in `-y`: its value is unknown");
 }
 
 TEST_CASE("invalid dates are errors in rules and cases", "[limits][dates]") {
