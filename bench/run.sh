@@ -56,7 +56,7 @@ e2e "covcheck batch (full output), 1 thread" $PIN "$COVCHECK" batch --rules benc
 e2e "covcheck batch (full output), 2 threads" "$COVCHECK" batch --rules bench/workload --cases "$cases" --threads 2 --out "$DATA/out-full.jsonl"
 [ -f "$yaml" ] && e2e "covcheck batch --compact, YAML, 1 thread" $PIN "$COVCHECK" batch --rules bench/workload --cases "$yaml" --compact --threads 1 --out "$DATA/out-yaml.jsonl"
 [ -f "$yaml" ] && e2e "covcheck batch --compact, YAML, 2 threads" "$COVCHECK" batch --rules bench/workload --cases "$yaml" --compact --threads 2 --out "$DATA/out-yaml.jsonl"
-e2e "C++ baseline (simdjson, hand-written)" $PIN "$BUILD/covcheck_baseline" "$cases" "$DATA/out-baseline.jsonl"
+e2e "C++ baseline (simdjson, hand-written)" $PIN "$BUILD/bench/covcheck_baseline" "$cases" "$DATA/out-baseline.jsonl"
 if [ -f "$DATA/bench.js" ] && command -v node >/dev/null; then
   e2e "plain JS (peers' reference)" $PIN node "$DATA/bench.js" plain e2e "$cases" "$DATA/out-plain.jsonl"
 fi
@@ -65,7 +65,7 @@ fi
 awk -f bench/to_reference.awk "$DATA/out.jsonl" | cmp -s - "$DATA/out-baseline.jsonl" && agree="yes" || agree="NO"
 
 echo "== evaluation only (Google Benchmark, $ROUNDS repetitions) ==" >&2
-COVCHECK_BENCH_CASES=$cases $PIN "$BUILD/covcheck_bench" --benchmark_filter='workload/' \
+COVCHECK_BENCH_CASES=$cases $PIN "$BUILD/bench/covcheck_bench" --benchmark_filter='workload/' \
   --benchmark_repetitions="$ROUNDS" --benchmark_report_aggregates_only=false --benchmark_format=json \
   > "$DATA/micro.json" 2>/dev/null
 rates() { # name -> "median min max" of items_per_second over the repetitions
