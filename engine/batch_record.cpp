@@ -171,7 +171,7 @@ struct RecordProcessor::Impl {
     if (!diags.empty()) ensure_registered(file, text, line);
     EvaluationOptions eo;
     eo.as_of = options.as_of;
-    eo.trace = true;  // `missing` is derived from the trace, as in `check`
+    eo.trace = options.mode == OutputMode::trace;  // `missing` is derived either way
     eo.sources = &registry;
     Evaluation e = evaluate(program, kase, eo);
     if (!e.determination || e.errors.has_errors()) {

@@ -212,6 +212,7 @@ std::uint32_t Compiler::lower_membership(const ast::Expr& e, const ast::Membersh
 }
 
 std::uint32_t Compiler::lower_define(std::uint32_t define, std::vector<std::uint32_t> args, dsl::SourceSpan span) {
+  const bool has_args = !args.empty();
   define_args_.push_back(std::move(args));
   std::vector<Binding> outer;
   outer.swap(bindings_);  // a define's body sees only its parameters
@@ -222,6 +223,7 @@ std::uint32_t Compiler::lower_define(std::uint32_t define, std::vector<std::uint
   op.code = OpCode::define_call;
   op.a = body;
   op.span = span;
+  if (!has_args) op.derived_or_memo = define;
   return emit(op);
 }
 
@@ -266,6 +268,7 @@ std::uint32_t Compiler::lower_node(const ast::Expr& e) {
   if (auto* sf = std::get_if<dsl::RefSelfField>(&res)) {
     op.code = OpCode::self_field;
     op.b = sf->field;
+    op.c = sf->record;
     return emit(op);
   }
   if (auto* f = std::get_if<dsl::RefField>(&res)) {
@@ -450,6 +453,11 @@ void Compiler::run() {
     for (std::uint32_t target : rs_.rules[i].overrides) p_.rules[target].overridden_by.push_back(i);
   for (const CodeSet& cs : p_.codesets)
     if (cs.dated_anywhere) p_.needs_evaluation_date = true;
+  // Field reads know statically whether they read a stored or a derived field.
+  for (Op& op : p_.ops)
+    if ((op.code == OpCode::root_field || op.code == OpCode::field || op.code == OpCode::self_field) && op.c != no_op)
+      op.derived_or_memo = p_.derived[op.c][op.b];
+  p_.memo_slots = static_cast<std::uint32_t>(rs_.defines.size());
 }
 
 }  // namespace

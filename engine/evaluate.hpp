@@ -16,7 +16,8 @@ namespace covcheck::engine {
 
 struct EvaluationOptions {
   std::optional<std::int32_t> as_of;  // replaces date_of_service for effective ranges
-  bool trace = true;                  // record the explanation trace (and derive `missing`)
+  bool trace = true;    // build the explanation trace (Determination::trace); implies `explain`
+  bool explain = true;  // derive `missing` and undecided next steps (pending cases are decided again with traces)
   // When given, traces carry each sub-expression's source text and next steps quote it.
   const dsl::SourceRegistry* sources = nullptr;
 };
@@ -26,7 +27,10 @@ struct Evaluation {
   dsl::Diagnostics errors;                     // e.g. no policy in force on the date (exit 4)
 };
 
+class Decider;
 Evaluation evaluate(const Program& program, const Case& c, const EvaluationOptions& options);
+// The same with a decider reused from case to case (batch workers, server threads).
+Evaluation evaluate(Decider& decider, const Case& c, const EvaluationOptions& options);
 
 // Runs the schema's `check` validations; definite failures are errors at the field read.
 void validate_case(const Program& program, const Case& c, dsl::Diagnostics& diagnostics);

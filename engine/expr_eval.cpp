@@ -62,7 +62,8 @@ Truth truth_of(const Value& v) {
 }
 
 ExprEvaluator::ExprEvaluator(const Program& program, const Case& c, const EvalContext& context)
-    : program_(program), case_(&c), context_(context), variables_(std::max<std::uint32_t>(program.variable_slots, 1)) {}
+    : program_(program), case_(&c), context_(context), variables_(std::max<std::uint32_t>(program.variable_slots, 1)),
+      memo_values_(program.memo_slots), memo_stamp_(program.memo_slots, 0u) {}
 
 std::string_view ExprEvaluator::str(const Value& v) const {
   if (v.index & program_string_bit) return program_.strings[v.index & ~program_string_bit];
@@ -125,9 +126,9 @@ Value ExprEvaluator::eval_traced(std::uint32_t op, TraceNode& root) {
   return v;
 }
 
-Value ExprEvaluator::read_field(std::uint32_t record, std::uint32_t field) {
+Value ExprEvaluator::read_field(std::uint32_t record, std::uint32_t field, std::uint32_t derived) {
   const CaseRecord& rec = case_->records[record];
-  std::uint32_t derived = program_.derived[rec.type][field];
+  if (!trace_ && derived == no_op) return case_->slots[rec.first_slot + field];
   Value v;
   if (derived != no_op) {
     std::uint32_t saved = self_record_;
@@ -400,7 +401,7 @@ Value ExprEvaluator::quantify(const Op& op) {
 Value ExprEvaluator::eval_op(std::uint32_t index, const Op& op) {
   switch (op.code) {
     case OpCode::constant: return op.imm;
-    case OpCode::root_field: return read_field(0, op.b);
+    case OpCode::root_field: return read_field(0, op.b, op.derived_or_memo);
     case OpCode::field: {
       Value r = eval(op.a);
       if (r.kind != Kind::record) {
@@ -413,9 +414,9 @@ Value ExprEvaluator::eval_op(std::uint32_t index, const Op& op) {
         }
         return unknown();
       }
-      return read_field(r.index, op.b);
+      return read_field(r.index, op.b, op.derived_or_memo);
     }
-    case OpCode::self_field: return read_field(self_record_, op.b);
+    case OpCode::self_field: return read_field(self_record_, op.b, op.derived_or_memo);
     case OpCode::variable: return variables_[op.b];
     case OpCode::param: {
       const ParamSlot& p = program_.params[op.b];
@@ -550,7 +551,16 @@ Value ExprEvaluator::eval_op(std::uint32_t index, const Op& op) {
       Value same = equal(a, b);
       return same.known() && same.boolean ? a : unknown();
     }
-    case OpCode::define_call: return eval(op.a);
+    case OpCode::define_call: {
+      // Traces show a define's working wherever it is used, so only untraced reads share it.
+      const std::uint32_t m = op.derived_or_memo;
+      if (m == no_op || trace_) return eval(op.a);
+      if (memo_stamp_[m] == memo_epoch_) return memo_values_[m];
+      Value v = eval(op.a);
+      memo_values_[m] = v;
+      memo_stamp_[m] = memo_epoch_;
+      return v;
+    }
   }
   (void)index;
   return unknown();

@@ -2,6 +2,7 @@
 // unknown for absent facts, bounds for counts, optional recording of a trace tree.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -36,6 +37,15 @@ class ExprEvaluator {
   void reset(const Case& c) {
     case_ = &c;
     self_record_ = 0;
+    forget_memos();
+  }
+  // Defines without parameters are evaluated once per case; their values depend on the
+  // context's benefit and decision too, so the decider forgets them when those change.
+  void forget_memos() {
+    if (++memo_epoch_ == 0) {  // wrapped: no stale slot may match again
+      std::fill(memo_stamp_.begin(), memo_stamp_.end(), 0u);
+      memo_epoch_ = 1;
+    }
   }
 
   Value eval(std::uint32_t op);
@@ -50,7 +60,7 @@ class ExprEvaluator {
 
  private:
   Value eval_op(std::uint32_t index, const Op& op);
-  Value read_field(std::uint32_t record, std::uint32_t field);
+  Value read_field(std::uint32_t record, std::uint32_t field, std::uint32_t derived);
   Value compare(const Op& op, const Value& a, const Value& b);
   Value arithmetic(const Op& op, const Value& a, const Value& b);
   Value quantify(const Op& op);
@@ -68,6 +78,9 @@ class ExprEvaluator {
   const Case* case_;
   const EvalContext& context_;
   std::vector<Value> variables_;
+  std::vector<Value> memo_values_;        // by define, valid where memo_stamp_ == memo_epoch_
+  std::vector<std::uint32_t> memo_stamp_;
+  std::uint32_t memo_epoch_ = 1;
   std::vector<KeyScratch> key_scratch_;  // one per nesting level of count distinct
   std::size_t key_depth_ = 0;
   std::uint32_t self_record_ = 0;

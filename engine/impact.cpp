@@ -28,6 +28,7 @@ SideOutcome decide_record(const Program& program, dsl::SourceRegistry& sources, 
   EvaluationOptions options;
   options.as_of = as_of;
   options.trace = false;  // the report needs decisions and reasons, not explanations
+  options.explain = false;
   CaseResult result = decide_case(program, sources, file, options);
   SideOutcome out;
   if (result.determination) {

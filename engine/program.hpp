@@ -53,6 +53,10 @@ struct Op {
   dsl::SourceSpan span;     // for traces and warnings
   bool months = false;      // a constant in calendar months (`3 months`)
   std::uint32_t enum_ref = no_op;  // the enumeration of an enum-valued op, for rendering values
+  // Field reads (root_field, field, self_field; c = record type): the op deriving the field,
+  // or no_op when it is stored. define_call: the memo slot of a define without parameters
+  // (its value is the same wherever it is used in one case), or no_op.
+  std::uint32_t derived_or_memo = no_op;
 };
 
 // A code set: sorted, merged intervals of code strings (a wildcard `F33.*` is the
@@ -114,6 +118,7 @@ struct Program {
   std::vector<std::vector<std::uint32_t>> fact_field;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> checks;  // (record, op) schema validations
   std::uint32_t variable_slots = 0;
+  std::uint32_t memo_slots = 0;                  // one per define without parameters
   bool needs_evaluation_date = false;            // some range or dated code set exists
   std::optional<std::uint32_t> dos_field;        // root field `date_of_service`
 

@@ -16,7 +16,7 @@ Decided decide(const State& state, std::string text, const CaseQuery& query) {
   dsl::FileId file = sources.add("request", std::move(text));
   engine::EvaluationOptions options;
   options.as_of = query.as_of;
-  options.trace = true;  // `missing` is derived from the trace; `trace=false` only leaves it out of the answer
+  options.trace = query.trace;  // `missing` is derived either way
   engine::CaseResult result = engine::decide_case(*state.program, sources, file, options);
 
   Decided out;

@@ -101,7 +101,7 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
   dsl::FileId case_file = sources.add(case_text->name, std::move(case_text->text));
   engine::EvaluationOptions eval_options;
   eval_options.as_of = options.as_of;
-  eval_options.trace = true;  // `missing` is derived from the trace; --no-trace only hides it
+  eval_options.trace = options.trace;  // `missing` is derived either way
   engine::CaseResult result = engine::decide_case(*built.program, sources, case_file, eval_options);
   diagnostics.append(result.diagnostics);
   if (!result.determination) return finish(exit_case);

@@ -143,7 +143,7 @@ int run_compare(const CompareOptions& options, std::ostream& out, std::ostream& 
   dsl::FileId case_file = sources.add(case_text->first, std::move(case_text->second));
   engine::EvaluationOptions eval_options;
   eval_options.as_of = options.as_of;
-  eval_options.trace = true;  // `missing` is derived from the trace
+  eval_options.trace = false;  // the table needs decisions, reasons and `missing`, not the trace
   std::vector<CompareRow> rows;
   bool warnings_kept = false;
   for (std::size_t i = 0; i < options.sets.size(); ++i) {
@@ -162,7 +162,6 @@ int run_compare(const CompareOptions& options, std::ostream& out, std::ostream& 
       if (!warnings_kept) diagnostics.append(result.diagnostics);
       warnings_kept = true;
       row.default_message = default_message_of(*programs[i], *result.determination);
-      result.determination->trace.clear();
       row.determination = std::move(result.determination);
     }
     rows.push_back(std::move(row));

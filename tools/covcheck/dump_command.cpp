@@ -144,7 +144,7 @@ void dump_ops(std::string& out, const engine::Program& p, const dsl::SourceRegis
     } else if (op.b != engine::no_op) {
       operands += " b=" + op_ref(op.b);
     }
-    if (op.c != engine::no_op && op.code != OpCode::in_values) operands += " c=" + op_ref(op.c);
+    if (op.c != engine::no_op && op.code != OpCode::in_values && op.code != OpCode::self_field) operands += " c=" + op_ref(op.c);
     if (op.code == OpCode::constant || op.imm.kind != engine::Kind::unknown) operands += " imm=" + value_text(p, op);
     if (op.imm2 != 0) operands += fmt::format(" imm2={}", op.imm2);
     if (op.enum_ref != engine::no_op && op.enum_ref < p.schema().enums.size()) {
