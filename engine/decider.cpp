@@ -30,6 +30,8 @@ Decider::Decider(const Program& p)
     if (p.rules[r].from || p.rules[r].to) any_rule_dated_ = true;
   }
   criteria_.resize(crit_first_.back());
+  when_at_.assign(p.rules.size(), no_entry);
+  criteria_at_.assign(criteria_.size(), no_entry);
   // Reasons are listed by rule id; a stable order for equal ids (rules of several files).
   std::vector<std::uint32_t> order(p.rules.size());
   std::iota(order.begin(), order.end(), 0u);
@@ -39,19 +41,16 @@ Decider::Decider(const Program& p)
   for (std::uint32_t i = 0; i < order.size(); ++i) rank_[order[i]] = i;
 }
 
-Value Decider::eval(std::uint32_t op, std::optional<TraceNode>* trace) {
+Value Decider::eval(std::uint32_t op, std::uint32_t& trace_at) {
   if (!record_) return expr_.eval(op);
-  TraceNode root;
-  Value v = expr_.eval_traced(op, root);
-  if (!root.children.empty()) *trace = std::move(root.children.front());
-  return v;
+  return expr_.eval_logged(op, log_, trace_at);
 }
 
 Truth Decider::when_of(std::uint32_t r) {
   RuleState& s = state_[r];
   if (!s.when_done) {
     s.when_done = true;
-    s.when = p_.rules[r].when == no_op ? Truth::yes : truth_of(eval(p_.rules[r].when, &when_trace_[r]));
+    s.when = p_.rules[r].when == no_op ? Truth::yes : truth_of(eval(p_.rules[r].when, when_at_[r]));
   }
   return s.when;
 }
@@ -86,7 +85,7 @@ void Decider::route() {
     bool active = state_[r].active;
     state_[r] = RuleState{};
     state_[r].active = active;
-    if (record_) when_trace_[r].reset();
+    if (record_) when_at_[r] = no_entry;
   }
   std::sort(definite_.begin(), definite_.end());
   definite_.erase(std::unique(definite_.begin(), definite_.end()), definite_.end());
@@ -115,7 +114,7 @@ void Decider::outcomes() {
     for (std::size_t i = 0; i < rule.criteria.size(); ++i) {
       const Criterion& c = rule.criteria[i];
       if (c.kind == Req::criterion) {
-        crit[i] = truth_of(eval(c.op, &criteria_trace_[crit_first_[r] + i]));
+        crit[i] = truth_of(eval(c.op, criteria_at_[crit_first_[r] + i]));
         continue;
       }
       const Value& docs = case_->field(0, documents);
@@ -232,8 +231,9 @@ DecideStatus Decider::decide(const Case& c, std::optional<std::int32_t> as_of, b
   lo_ = hi_ = cov_lo_ = cov_hi_ = Decision::pend;
   record_ = record_traces;
   if (record_) {
-    when_trace_.assign(p_.rules.size(), std::nullopt);
-    criteria_trace_.assign(criteria_.size(), std::nullopt);
+    log_.clear();
+    std::fill(when_at_.begin(), when_at_.end(), no_entry);
+    std::fill(criteria_at_.begin(), criteria_at_.end(), no_entry);
   }
   date_ = as_of;
   if (!date_ && p_.dos_field) {

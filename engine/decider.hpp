@@ -50,10 +50,12 @@ class Decider {
   ExprEvaluator& expr() { return expr_; }
   const RuleState& rule(std::uint32_t r) const { return state_[r]; }
   Truth criterion(std::uint32_t r, std::size_t i) const { return criteria_[crit_first_[r] + i]; }
-  const std::optional<TraceNode>& when_trace(std::uint32_t r) const { return when_trace_[r]; }
-  const std::optional<TraceNode>& criterion_trace(std::uint32_t r, std::size_t i) const {
-    return criteria_trace_[crit_first_[r] + i];
+  // The recorded traces of a rule's condition and criteria, as text (when recorded).
+  std::optional<TraceNode> when_trace(std::uint32_t r) const { return node(when_at_[r]); }
+  std::optional<TraceNode> criterion_trace(std::uint32_t r, std::size_t i) const {
+    return node(criteria_at_[crit_first_[r] + i]);
   }
+  const TraceLog& trace_log() const { return log_; }
   bool traced() const { return record_; }
 
   std::optional<std::int32_t> evaluation_date() const { return date_; }
@@ -76,7 +78,11 @@ class Decider {
 
  private:
   Truth applies(std::uint32_t r);
-  Value eval(std::uint32_t op, std::optional<TraceNode>* trace);
+  Value eval(std::uint32_t op, std::uint32_t& trace_at);
+  std::optional<TraceNode> node(std::uint32_t at) const {
+    if (!record_ || at == no_entry) return std::nullopt;
+    return expr_.materialize(log_, at);
+  }
   void route();
   void outcomes();
   void combine();
@@ -93,8 +99,9 @@ class Decider {
   std::vector<RuleState> state_;
   std::vector<Truth> criteria_;                       // rule r's criteria at crit_first_[r]
   std::vector<std::uint32_t> crit_first_;
-  std::vector<std::optional<TraceNode>> when_trace_;  // filled only when recording
-  std::vector<std::optional<TraceNode>> criteria_trace_;
+  TraceLog log_;                                      // filled only when recording
+  std::vector<std::uint32_t> when_at_;                // entries of log_, or no_entry
+  std::vector<std::uint32_t> criteria_at_;
   std::vector<std::uint32_t> rank_;                   // position of each rule in id order
   std::vector<std::uint32_t> route_rules_, non_route_rules_;
   std::vector<std::uint32_t> definite_, possible_;

@@ -166,13 +166,14 @@ void DeterminationBuilder::missing() {
     bool matters = s.evaluated && (s.decisive || (rule.route && s.applies == Truth::unknown));
     if (!matters) continue;
     const std::string& id = rule.checked->display_id;
-    if (s.applies == Truth::unknown && dec_.when_trace(r)) collect_missing(*dec_.when_trace(r), [&](const std::string& f) { note(f, id); });
+    if (s.applies == Truth::unknown)
+      if (auto when = dec_.when_trace(r)) collect_missing(*when, [&](const std::string& f) { note(f, id); });
     for (std::size_t i = 0; i < rule.criteria.size(); ++i) {
       if (dec_.criterion(r, i) != Truth::unknown) continue;
       if (rule.criteria[i].kind == Req::document) {
         note(c_.field_path(rs_.schema, 0, *rs_.documents_field), id);
-      } else if (dec_.criterion_trace(r, i)) {
-        collect_missing(*dec_.criterion_trace(r, i), [&](const std::string& f) { note(f, id); });
+      } else if (auto detail = dec_.criterion_trace(r, i)) {
+        collect_missing(*detail, [&](const std::string& f) { note(f, id); });
       }
     }
   }
@@ -184,7 +185,6 @@ void DeterminationBuilder::missing() {
 }
 
 void DeterminationBuilder::next_steps() {
-  static const std::optional<TraceNode> no_trace;
   for (std::uint32_t r = 0; r < p_.rules.size(); ++r) {
     const RuleState& s = dec_.rule(r);
     const CompiledRule& rule = p_.rules[r];
@@ -195,7 +195,7 @@ void DeterminationBuilder::next_steps() {
         if (t == Truth::yes) continue;
         if (d_.decision != Decision::pend && t == Truth::unknown) continue;
         const dsl::ast::Requirement& q = *rule.criteria[i].source;
-        std::string step = next_step_for(dec_.expr(), rule, i, t, dec_.traced() ? dec_.criterion_trace(r, i) : no_trace);
+        std::string step = next_step_for(dec_.expr(), rule, i, t, dec_.criterion_trace(r, i));
         if (q.cite) step += fmt::format(" ({})", *q.cite);
         if (std::find(d_.next_steps.begin(), d_.next_steps.end(), step) == d_.next_steps.end()) d_.next_steps.push_back(step);
       }

@@ -99,36 +99,49 @@ std::string ExprEvaluator::render_value(const Value& v, std::uint32_t enum_ref) 
   return "?";
 }
 
-Value ExprEvaluator::eval(std::uint32_t op) {
-  if (!trace_) return eval_op(op, program_.ops[op]);
-  TraceNode& node = trace_->children.emplace_back();
-  TraceNode* parent = trace_;
-  std::size_t slot = parent->children.size() - 1;
-  trace_ = &node;
-  Value v = eval_op(op, program_.ops[op]);
-  trace_ = parent;
-  TraceNode& done = parent->children[slot];  // children may have moved while recording
+Value ExprEvaluator::eval_recorded(std::uint32_t op) {
+  auto at = static_cast<std::uint32_t>(log_->entries.size());
+  log_->entries.emplace_back().op = op;
+  const std::uint32_t parent = cur_;
+  cur_ = at;
   const Op& o = program_.ops[op];
-  done.span = o.span;
-  done.expr = std::string(text(op));
-  done.value = render_value(v, o.enum_ref);
-  done.undetermined = v.kind == Kind::unknown || v.kind == Kind::range;
+  Value v = eval_op(op, o);
+  cur_ = parent;
   // Constants and records (the intermediate steps of a path) add nothing to read.
-  if (o.code == OpCode::constant || v.kind == Kind::record) parent->children.pop_back();
+  if (o.code == OpCode::constant || v.kind == Kind::record) {
+    log_->entries.resize(at);
+    return v;
+  }
+  TraceEntry& e = log_->entries[at];
+  e.value = v;
+  e.end = static_cast<std::uint32_t>(log_->entries.size());
+  return v;
+}
+
+Value ExprEvaluator::eval_logged(std::uint32_t op, TraceLog& log, std::uint32_t& root) {
+  TraceLog* saved_log = log_;
+  const std::uint32_t saved_cur = cur_;
+  log_ = &log;
+  cur_ = no_entry;
+  const std::size_t at = log.entries.size();
+  Value v = eval_recorded(op);
+  root = log.entries.size() > at ? static_cast<std::uint32_t>(at) : no_entry;
+  log_ = saved_log;
+  cur_ = saved_cur;
   return v;
 }
 
 Value ExprEvaluator::eval_traced(std::uint32_t op, TraceNode& root) {
-  TraceNode* saved = trace_;
-  trace_ = &root;
-  Value v = eval(op);
-  trace_ = saved;
+  TraceLog log;
+  std::uint32_t at = no_entry;
+  Value v = eval_logged(op, log, at);
+  if (at != no_entry) root.children.push_back(materialize(log, at));
   return v;
 }
 
+// The slow path of a field read: derived fields, and recording which fact was read.
 Value ExprEvaluator::read_field(std::uint32_t record, std::uint32_t field, std::uint32_t derived) {
   const CaseRecord& rec = case_->records[record];
-  if (!trace_ && derived == no_op) return case_->slots[rec.first_slot + field];
   Value v;
   if (derived != no_op) {
     std::uint32_t saved = self_record_;
@@ -137,13 +150,16 @@ Value ExprEvaluator::read_field(std::uint32_t record, std::uint32_t field, std::
     self_record_ = saved;
     // A derived fact's working is shown only when it did not come out: then it explains
     // which stored fact was missing.
-    if (trace_ && v.known()) trace_->children.clear();
+    if (log_ && v.known()) log_->entries.resize(cur_ + 1);
   } else {
     v = case_->slots[rec.first_slot + field];
   }
-  if (trace_ && (derived == no_op || !v.known())) {
-    trace_->fact = case_->field_path(program_.schema(), record, field);
-    if (!v.known() && derived == no_op) trace_->note = "absent";
+  if (log_ && (derived == no_op || !v.known())) {
+    TraceEntry& e = log_->entries[cur_];
+    e.fact = TraceEntry::Fact::field;
+    e.fact_record = record;
+    e.fact_field = field;
+    e.absent = !v.known() && derived == no_op;
   }
   return v;
 }
@@ -340,22 +356,28 @@ Value ExprEvaluator::quantify(const Op& op) {
   }
   std::int64_t unknown_keys = 0;
   bool any_certain = false;
+  const std::uint32_t parent = cur_;
   for (std::uint32_t i = 0; i < l.count; ++i) {
     const Value& element = case_->items[l.first + i];
     variables_[slot] = element;
-    TraceNode* parent = trace_;
-    if (trace_) {
-      TraceNode& n = trace_->children.emplace_back();
-      n.span = program_.ops[op.a].span;
-      trace_ = &n;
+    std::uint32_t entry = no_entry;
+    if (log_) {
+      entry = static_cast<std::uint32_t>(log_->entries.size());
+      TraceEntry& e = log_->entries.emplace_back();
+      e.op = static_cast<std::uint32_t>(&op - program_.ops.data());
+      e.element = true;
+      e.element_list = list.index;
+      e.element_index = i;
+      e.element_record = element.kind == Kind::record ? element.index : no_parent;
+      cur_ = entry;
     }
     Truth t = op.b == no_op ? Truth::yes : truth_of(eval(op.b));
-    std::string key_text;
+    Value key;
     bool key_known = true;
     if (op.code == OpCode::count_distinct && t != Truth::no) {
       Value k = eval(op.c);
       key_known = k.known();
-      if (trace_ && key_known) key_text = render_value(k, program_.ops[op.c].enum_ref);
+      if (key_known) key = k;
       if (!key_known) {
         ++unknown_keys;
       } else {
@@ -364,22 +386,18 @@ Value ExprEvaluator::quantify(const Op& op) {
       }
       if (t == Truth::yes) any_certain = true;
     }
-    if (trace_) {
-      TraceNode& n = parent->children.back();
-      n.expr = element_path(element, list.index, i);
-      n.value = t == Truth::yes ? "true" : t == Truth::no ? "false" : "unknown";
-      n.undetermined = t == Truth::unknown;
-      const char* verdict = op.code == OpCode::count || op.code == OpCode::count_distinct
-                                ? (t == Truth::yes ? "counted" : t == Truth::no ? "rejected" : "undecided")
-                                : (t == Truth::yes ? "holds" : t == Truth::no ? "fails" : "undecided");
-      n.note = key_text.empty() ? verdict : fmt::format("{} (key {})", verdict, key_text);
-      trace_ = parent;
+    if (log_) {
+      TraceEntry& e = log_->entries[entry];
+      e.value = boolean(t);
+      e.key = key;
+      e.end = static_cast<std::uint32_t>(log_->entries.size());
+      cur_ = parent;
     }
     if (t == Truth::yes) ++yes;
     else if (t == Truth::unknown) ++undecided;
     else any_no = true;
-    if (op.code == OpCode::any && t == Truth::yes && !trace_) break;
-    if (op.code == OpCode::all && t == Truth::no && !trace_) break;
+    if (op.code == OpCode::any && t == Truth::yes && !log_) break;
+    if (op.code == OpCode::all && t == Truth::no && !log_) break;
   }
   switch (op.code) {
     case OpCode::any: return yes > 0 ? Value::make_bool(true) : undecided > 0 ? unknown() : Value::make_bool(false);
@@ -401,19 +419,25 @@ Value ExprEvaluator::quantify(const Op& op) {
 Value ExprEvaluator::eval_op(std::uint32_t index, const Op& op) {
   switch (op.code) {
     case OpCode::constant: return op.imm;
-    case OpCode::root_field: return read_field(0, op.b, op.derived_or_memo);
+    case OpCode::root_field:
+      if (!log_ && op.derived_or_memo == no_op) return case_->slots[case_->records[0].first_slot + op.b];
+      return read_field(0, op.b, op.derived_or_memo);
     case OpCode::field: {
       Value r = eval(op.a);
       if (r.kind != Kind::record) {
         // An absent record: the missing fact is the field asked for, not the whole record.
-        if (trace_ && !trace_->children.empty() && trace_->children.back().note == "absent") {
-          TraceNode& object = trace_->children.back();
-          trace_->fact = object.fact + "." + program_.schema().records[op.c].fields[program_.fact_field[op.c][op.b]].name;
-          trace_->note = "absent";
-          object.note.clear();
+        if (log_ && cur_ + 1 < log_->entries.size() && log_->entries[cur_ + 1].absent) {
+          TraceEntry& object = log_->entries[cur_ + 1];
+          object.absent = false;
+          TraceEntry& e = log_->entries[cur_];
+          e.fact = TraceEntry::Fact::child_field;
+          e.fact_record = op.c;
+          e.fact_field = op.b;
+          e.absent = true;
         }
         return unknown();
       }
+      if (!log_ && op.derived_or_memo == no_op) return case_->slots[case_->records[r.index].first_slot + op.b];
       return read_field(r.index, op.b, op.derived_or_memo);
     }
     case OpCode::self_field: return read_field(self_record_, op.b, op.derived_or_memo);
@@ -428,12 +452,12 @@ Value ExprEvaluator::eval_op(std::uint32_t index, const Op& op) {
     case OpCode::decision: return context_.decision;
     case OpCode::and_: {
       Truth a = truth_of(eval(op.a));
-      if (a == Truth::no && !trace_) return Value::make_bool(false);
+      if (a == Truth::no && !log_) return Value::make_bool(false);
       return boolean(and3(a, truth_of(eval(op.b))));
     }
     case OpCode::or_: {
       Truth a = truth_of(eval(op.a));
-      if (a == Truth::yes && !trace_) return Value::make_bool(true);
+      if (a == Truth::yes && !log_) return Value::make_bool(true);
       Truth b = truth_of(eval(op.b));
       if (a == Truth::yes || b == Truth::yes) return Value::make_bool(true);
       if (a == Truth::no && b == Truth::no) return Value::make_bool(false);
@@ -554,7 +578,7 @@ Value ExprEvaluator::eval_op(std::uint32_t index, const Op& op) {
     case OpCode::define_call: {
       // Traces show a define's working wherever it is used, so only untraced reads share it.
       const std::uint32_t m = op.derived_or_memo;
-      if (m == no_op || trace_) return eval(op.a);
+      if (m == no_op || log_) return eval(op.a);
       if (memo_stamp_[m] == memo_epoch_) return memo_values_[m];
       Value v = eval(op.a);
       memo_values_[m] = v;

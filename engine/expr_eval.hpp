@@ -11,6 +11,7 @@
 #include "engine/case.hpp"
 #include "engine/determination.hpp"
 #include "engine/program.hpp"
+#include "engine/trace_log.hpp"
 
 namespace covcheck::engine {
 
@@ -48,7 +49,15 @@ class ExprEvaluator {
     }
   }
 
-  Value eval(std::uint32_t op);
+  Value eval(std::uint32_t op) {
+    if (!log_) return eval_op(op, program_.ops[op]);
+    return eval_recorded(op);
+  }
+  // Evaluates recording the trace into `log`; `root` is the entry of `op` (no_entry when
+  // the op adds nothing to read: a constant, or a record on the way along a path).
+  Value eval_logged(std::uint32_t op, TraceLog& log, std::uint32_t& root);
+  // The recorded subtree at `at` as text: source, rendered values, input paths, notes.
+  TraceNode materialize(const TraceLog& log, std::uint32_t at) const;
   // Evaluates with a trace rooted at `root` (its children are the sub-expressions).
   Value eval_traced(std::uint32_t op, TraceNode& root);
   void set_self_record(std::uint32_t record) { self_record_ = record; }
@@ -60,7 +69,9 @@ class ExprEvaluator {
 
  private:
   Value eval_op(std::uint32_t index, const Op& op);
+  Value eval_recorded(std::uint32_t op);
   Value read_field(std::uint32_t record, std::uint32_t field, std::uint32_t derived);
+  std::string fact_path(const TraceLog& log, std::uint32_t at) const;
   Value compare(const Op& op, const Value& a, const Value& b);
   Value arithmetic(const Op& op, const Value& a, const Value& b);
   Value quantify(const Op& op);
@@ -84,7 +95,8 @@ class ExprEvaluator {
   std::vector<KeyScratch> key_scratch_;  // one per nesting level of count distinct
   std::size_t key_depth_ = 0;
   std::uint32_t self_record_ = 0;
-  TraceNode* trace_ = nullptr;  // the node whose children are being recorded
+  TraceLog* log_ = nullptr;     // set while recording a trace
+  std::uint32_t cur_ = no_entry; // the entry whose children are being recorded
 };
 
 }  // namespace covcheck::engine
