@@ -13,6 +13,7 @@
 
 #include "bench/baseline.hpp"
 #include "engine/case_loader.hpp"
+#include "engine/decider.hpp"
 #include "engine/evaluate.hpp"
 #include "engine/json_case_loader.hpp"
 #include "engine/pipeline.hpp"
@@ -92,6 +93,10 @@ Workload load_workload(const std::string& source_dir, const std::string& path, s
     baseline::parse(parser, padded, b);
     w.plain.push_back(std::move(b));
   }
+  // Cases kept in memory are compacted, as a corpus held for replay would be; set
+  // COVCHECK_BENCH_AS_LOADED=1 to measure them as the loader left them.
+  if (!std::getenv("COVCHECK_BENCH_AS_LOADED"))
+    for (engine::Case& c : w.cases) c.compact();
   return w;
 }
 
@@ -115,6 +120,19 @@ void eval_full(benchmark::State& state, const Workload& w, bool trace) {
     for (const engine::Case& c : w.cases) {
       engine::Evaluation e = engine::evaluate(*w.built->program, c, options);
       benchmark::DoNotOptimize(e.determination);
+    }
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * w.cases.size()));
+}
+
+// The decision with every condition's trace recorded (engine/trace_log.hpp), as evaluate()
+// records it; turning it into text is rendering (measured end to end by `batch --trace`).
+void eval_trace_recorded(benchmark::State& state, const Workload& w) {
+  engine::Decider decider(*w.built->program);
+  for (auto _ : state) {
+    for (const engine::Case& c : w.cases) {
+      decider.decide(c, std::nullopt, true);
+      benchmark::DoNotOptimize(decider.trace_log().entries.size());
     }
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * w.cases.size()));
@@ -198,10 +216,22 @@ int main(int argc, char** argv) {
   const char* limit_env = std::getenv("COVCHECK_BENCH_N");
   std::size_t limit = limit_env ? std::strtoull(limit_env, nullptr, 10) : 100000;
   Workload w = load_workload(src, cases, limit);
-  std::fprintf(stderr, "workload: %zu cases from %s\n", w.cases.size(), cases.c_str());
+  std::size_t bytes = 0, blocks = 0;
+  for (const engine::Case& c : w.cases) {
+    bytes += sizeof c + c.slots.capacity() * sizeof(engine::Value) + c.slot_spans.capacity() * sizeof(dsl::SourceSpan) +
+             c.records.capacity() * sizeof(engine::CaseRecord) + c.items.capacity() * sizeof(engine::Value) +
+             c.item_spans.capacity() * sizeof(dsl::SourceSpan) + c.lists.capacity() * sizeof(engine::CaseList) +
+             c.strings.capacity() * sizeof(std::string);
+    blocks += 7;
+    for (const std::string& str : c.strings)
+      if (str.capacity() > 15) bytes += str.capacity() + 1, ++blocks;
+  }
+  std::fprintf(stderr, "workload: %zu cases from %s (%.0f bytes, %.1f heap blocks per case)\n", w.cases.size(), cases.c_str(),
+               double(bytes) / double(w.cases.size()), double(blocks) / double(w.cases.size()));
 
   benchmark::RegisterBenchmark("workload/eval_quick", [&](benchmark::State& s) { eval_quick(s, w); });
   benchmark::RegisterBenchmark("workload/eval_full_no_trace", [&](benchmark::State& s) { eval_full(s, w, false); });
+  benchmark::RegisterBenchmark("workload/eval_trace_recorded", [&](benchmark::State& s) { eval_trace_recorded(s, w); });
   benchmark::RegisterBenchmark("workload/eval_full_trace", [&](benchmark::State& s) { eval_full(s, w, true); });
   benchmark::RegisterBenchmark("workload/baseline_cpp", [&](benchmark::State& s) { eval_baseline(s, w); });
   benchmark::RegisterBenchmark("compile/workload", [&](benchmark::State& s) { compile_rules(s, {src + "/bench/workload"}); })

@@ -4,6 +4,29 @@
 
 namespace covcheck::engine {
 
+namespace {
+
+template <typename T>
+std::vector<T> exact_copy(const std::vector<T>& v) {
+  return std::vector<T>(v.begin(), v.end());
+}
+
+}  // namespace
+
+void Case::compact() {
+  // Every new array is allocated before any old one is freed, so they come out adjacent.
+  auto r = exact_copy(records);
+  auto l = exact_copy(lists);
+  auto s = exact_copy(slots);
+  auto i = exact_copy(items);
+  auto t = exact_copy(strings);
+  records.swap(r);
+  lists.swap(l);
+  slots.swap(s);
+  items.swap(i);
+  strings.swap(t);
+}
+
 std::string Case::record_path(const dsl::Schema& schema, std::uint32_t record) const {
   if (record >= records.size()) return {};
   const CaseRecord& r = records[record];

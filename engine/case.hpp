@@ -70,6 +70,11 @@ struct Case {
   std::optional<std::string> id;            // the case's `id`, when given
   dsl::FileId source = dsl::no_file;        // the case file in the SourceRegistry
 
+  // Reallocates the arrays evaluation reads (records, lists, slots, items, strings) at their
+  // exact sizes, one after another: a case kept in memory among many then spans few cache
+  // lines and pages. Loaders grow the arrays as they go; batch reuses one case per worker.
+  void compact();
+
   const Value& field(std::uint32_t record, std::uint32_t field_index) const {
     return slots[records[record].first_slot + field_index];
   }

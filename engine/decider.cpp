@@ -41,16 +41,16 @@ Decider::Decider(const Program& p)
   for (std::uint32_t i = 0; i < order.size(); ++i) rank_[order[i]] = i;
 }
 
-Value Decider::eval(std::uint32_t op, std::uint32_t& trace_at) {
-  if (!record_) return expr_.eval(op);
-  return expr_.eval_logged(op, log_, trace_at);
+Truth Decider::test(std::uint32_t op, std::uint32_t& trace_at) {
+  if (!record_) return expr_.test(op);
+  return truth_of(expr_.eval_logged(op, log_, trace_at));
 }
 
 Truth Decider::when_of(std::uint32_t r) {
   RuleState& s = state_[r];
   if (!s.when_done) {
     s.when_done = true;
-    s.when = p_.rules[r].when == no_op ? Truth::yes : truth_of(eval(p_.rules[r].when, when_at_[r]));
+    s.when = p_.rules[r].when == no_op ? Truth::yes : test(p_.rules[r].when, when_at_[r]);
   }
   return s.when;
 }
@@ -114,7 +114,7 @@ void Decider::outcomes() {
     for (std::size_t i = 0; i < rule.criteria.size(); ++i) {
       const Criterion& c = rule.criteria[i];
       if (c.kind == Req::criterion) {
-        crit[i] = truth_of(eval(c.op, criteria_at_[crit_first_[r] + i]));
+        crit[i] = test(c.op, criteria_at_[crit_first_[r] + i]);
         continue;
       }
       const Value& docs = case_->field(0, documents);
@@ -271,7 +271,6 @@ DecideStatus Decider::decide(const Case& c, std::optional<std::int32_t> as_of, b
 
 void Decider::run_advice() {
   ctx_.decision = Value::make_indexed(Kind::enumeration, static_cast<std::uint32_t>(decision()));
-  expr_.forget_memos();  // conditions read `decision` from here on
   for (std::uint32_t r = 0; r < p_.rules.size(); ++r) {
     RuleState& s = state_[r];
     if (!s.active || p_.rules[r].kind != RuleKind::advice) continue;

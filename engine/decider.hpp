@@ -78,7 +78,7 @@ class Decider {
 
  private:
   Truth applies(std::uint32_t r);
-  Value eval(std::uint32_t op, std::uint32_t& trace_at);
+  Truth test(std::uint32_t op, std::uint32_t& trace_at);
   std::optional<TraceNode> node(std::uint32_t at) const {
     if (!record_ || at == no_entry) return std::nullopt;
     return expr_.materialize(log_, at);

@@ -56,11 +56,6 @@ bool code_in_intervals(const std::vector<std::pair<std::string, std::string>>& i
 
 }  // namespace
 
-Truth truth_of(const Value& v) {
-  if (v.kind == Kind::boolean) return v.boolean ? Truth::yes : Truth::no;
-  return Truth::unknown;
-}
-
 ExprEvaluator::ExprEvaluator(const Program& program, const Case& c, const EvalContext& context)
     : program_(program), case_(&c), context_(context), variables_(std::max<std::uint32_t>(program.variable_slots, 1)),
       memo_values_(program.memo_slots), memo_stamp_(program.memo_slots, 0u) {}
@@ -371,7 +366,7 @@ Value ExprEvaluator::quantify(const Op& op) {
       e.element_record = element.kind == Kind::record ? element.index : no_parent;
       cur_ = entry;
     }
-    Truth t = op.b == no_op ? Truth::yes : truth_of(eval(op.b));
+    Truth t = op.b == no_op ? Truth::yes : log_ ? truth_of(eval(op.b)) : test(op.b);
     Value key;
     bool key_known = true;
     if (op.code == OpCode::count_distinct && t != Truth::no) {
@@ -416,6 +411,68 @@ Value ExprEvaluator::quantify(const Op& op) {
   }
 }
 
+Value ExprEvaluator::define_value(const Op& op) {
+  // Traces show a define's working wherever it is used, so only untraced reads share it.
+  const std::uint32_t m = op.derived_or_memo;
+  if (m == no_op || log_) return eval(op.a);
+  if (memo_stamp_[m] == memo_epoch_) return memo_values_[m];
+  Value v = eval(op.a);
+  memo_values_[m] = v;
+  memo_stamp_[m] = memo_epoch_;
+  return v;
+}
+
+// Kleene's and, or and not. Untraced, `and` stops at false and `or` at true; a trace shows
+// both sides.
+Truth ExprEvaluator::connective(const Op& op) {
+  Truth a = log_ ? truth_of(eval(op.a)) : test(op.a);
+  if (op.code == OpCode::not_) return a == Truth::unknown ? a : a == Truth::yes ? Truth::no : Truth::yes;
+  if (op.code == OpCode::and_) {
+    if (a == Truth::no && !log_) return a;
+    Truth b = log_ ? truth_of(eval(op.b)) : test(op.b);
+    return and3(a, b);
+  }
+  if (a == Truth::yes && !log_) return a;
+  Truth b = log_ ? truth_of(eval(op.b)) : test(op.b);
+  if (a == Truth::yes || b == Truth::yes) return Truth::yes;
+  if (a == Truth::no && b == Truth::no) return Truth::no;
+  return Truth::unknown;
+}
+
+// `is known` / `is unknown`: whether the operand has a value (no benefit is no value).
+bool ExprEvaluator::presence(const Op& op) {
+  Value v = operand(op.a);
+  bool known = v.known() && !(v.kind == Kind::enumeration && v.index == no_member);
+  return (op.code == OpCode::is_known) == known;
+}
+
+Truth ExprEvaluator::test(std::uint32_t index) {
+  if (log_) return truth_of(eval(index));
+  const Op& op = program_.ops[index];
+  switch (op.code) {
+    case OpCode::and_:
+    case OpCode::or_:
+    case OpCode::not_: return connective(op);
+    case OpCode::define_call: return truth_of(define_value(op));
+    case OpCode::root_field:
+    case OpCode::field:
+    case OpCode::constant:
+    case OpCode::variable: return truth_of(operand(index));
+    case OpCode::eq:
+    case OpCode::ne:
+    case OpCode::lt:
+    case OpCode::le:
+    case OpCode::gt:
+    case OpCode::ge: {
+      Value a = operand(op.a);
+      return truth_of(compare(op, a, operand(op.b)));
+    }
+    case OpCode::is_known:
+    case OpCode::is_unknown: return presence(op) ? Truth::yes : Truth::no;
+    default: return truth_of(eval_op(index, op));
+  }
+}
+
 Value ExprEvaluator::eval_op(std::uint32_t index, const Op& op) {
   switch (op.code) {
     case OpCode::constant: return op.imm;
@@ -450,31 +507,17 @@ Value ExprEvaluator::eval_op(std::uint32_t index, const Op& op) {
     }
     case OpCode::benefit: return context_.benefit;
     case OpCode::decision: return context_.decision;
-    case OpCode::and_: {
-      Truth a = truth_of(eval(op.a));
-      if (a == Truth::no && !log_) return Value::make_bool(false);
-      return boolean(and3(a, truth_of(eval(op.b))));
-    }
-    case OpCode::or_: {
-      Truth a = truth_of(eval(op.a));
-      if (a == Truth::yes && !log_) return Value::make_bool(true);
-      Truth b = truth_of(eval(op.b));
-      if (a == Truth::yes || b == Truth::yes) return Value::make_bool(true);
-      if (a == Truth::no && b == Truth::no) return Value::make_bool(false);
-      return unknown();
-    }
-    case OpCode::not_: {
-      Truth a = truth_of(eval(op.a));
-      return a == Truth::unknown ? unknown() : Value::make_bool(a == Truth::no);
-    }
+    case OpCode::and_:
+    case OpCode::or_:
+    case OpCode::not_: return boolean(log_ ? connective(op) : test(index));
     case OpCode::eq:
     case OpCode::ne:
     case OpCode::lt:
     case OpCode::le:
     case OpCode::gt:
     case OpCode::ge: {
-      Value a = eval(op.a);
-      Value b = eval(op.b);
+      Value a = operand(op.a);  // the left side first: traces list operands in source order
+      Value b = operand(op.b);
       return compare(op, a, b);
     }
     case OpCode::add:
@@ -504,7 +547,7 @@ Value ExprEvaluator::eval_op(std::uint32_t index, const Op& op) {
       return Value::make_date(dsl::add_months(d.date, months));
     }
     case OpCode::in_codeset: {
-      Value item = eval(op.a);
+      Value item = operand(op.a);
       if (!item.known()) return unknown();
       return boolean(in_codeset(op.b, item));
     }
@@ -534,11 +577,7 @@ Value ExprEvaluator::eval_op(std::uint32_t index, const Op& op) {
       return undecided ? unknown() : Value::make_bool(false);
     }
     case OpCode::is_known:
-    case OpCode::is_unknown: {
-      Value v = eval(op.a);
-      bool known = v.known() && !(v.kind == Kind::enumeration && v.index == no_member);
-      return Value::make_bool(op.code == OpCode::is_known ? known : !known);
-    }
+    case OpCode::is_unknown: return Value::make_bool(presence(op));
     case OpCode::within: {
       Value s = eval(op.a);
       Value amount = eval(op.b);
@@ -575,16 +614,7 @@ Value ExprEvaluator::eval_op(std::uint32_t index, const Op& op) {
       Value same = equal(a, b);
       return same.known() && same.boolean ? a : unknown();
     }
-    case OpCode::define_call: {
-      // Traces show a define's working wherever it is used, so only untraced reads share it.
-      const std::uint32_t m = op.derived_or_memo;
-      if (m == no_op || log_) return eval(op.a);
-      if (memo_stamp_[m] == memo_epoch_) return memo_values_[m];
-      Value v = eval(op.a);
-      memo_values_[m] = v;
-      memo_stamp_[m] = memo_epoch_;
-      return v;
-    }
+    case OpCode::define_call: return define_value(op);
   }
   (void)index;
   return unknown();

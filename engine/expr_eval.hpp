@@ -28,7 +28,10 @@ struct EvalContext {
 };
 
 enum class Truth : std::uint8_t { no, yes, unknown };
-Truth truth_of(const Value& v);
+inline Truth truth_of(const Value& v) {
+  if (v.kind == Kind::boolean) return v.boolean ? Truth::yes : Truth::no;
+  return Truth::unknown;
+}
 
 class ExprEvaluator {
  public:
@@ -40,8 +43,8 @@ class ExprEvaluator {
     self_record_ = 0;
     forget_memos();
   }
-  // Defines without parameters are evaluated once per case; their values depend on the
-  // context's benefit and decision too, so the decider forgets them when those change.
+  // Defines without parameters are evaluated once per case; they may read the routed
+  // benefit too, so the decider forgets them once routing has set it.
   void forget_memos() {
     if (++memo_epoch_ == 0) {  // wrapped: no stale slot may match again
       std::fill(memo_stamp_.begin(), memo_stamp_.end(), 0u);
@@ -53,6 +56,9 @@ class ExprEvaluator {
     if (!log_) return eval_op(op, program_.ops[op]);
     return eval_recorded(op);
   }
+  // A condition's truth: the same as truth_of(eval(op)), without building values for the
+  // connectives and leaves of conditions when no trace is being recorded.
+  Truth test(std::uint32_t op);
   // Evaluates recording the trace into `log`; `root` is the entry of `op` (no_entry when
   // the op adds nothing to read: a constant, or a record on the way along a path).
   Value eval_logged(std::uint32_t op, TraceLog& log, std::uint32_t& root);
@@ -70,6 +76,27 @@ class ExprEvaluator {
  private:
   Value eval_op(std::uint32_t index, const Op& op);
   Value eval_recorded(std::uint32_t op);
+  // Operands of comparisons: constants and stored fields read in place, the rest evaluated.
+  Value operand(std::uint32_t index) {
+    const Op& o = program_.ops[index];
+    if (o.code == OpCode::constant) return o.imm;
+    if (!log_ && o.derived_or_memo == no_op) {
+      if (o.code == OpCode::root_field) return case_->slots[case_->records[0].first_slot + o.b];
+      if (o.code == OpCode::variable) return variables_[o.b];
+      // A stored field of a stored root record: `plan.pain_benefit`.
+      if (o.code == OpCode::field) {
+        const Op& record = program_.ops[o.a];
+        if (record.code == OpCode::root_field && record.derived_or_memo == no_op) {
+          const Value& r = case_->slots[case_->records[0].first_slot + record.b];
+          return r.kind == Kind::record ? case_->slots[case_->records[r.index].first_slot + o.b] : Value{};
+        }
+      }
+    }
+    return eval(index);
+  }
+  Value define_value(const Op& op);
+  Truth connective(const Op& op);
+  bool presence(const Op& op);
   Value read_field(std::uint32_t record, std::uint32_t field, std::uint32_t derived);
   std::string fact_path(const TraceLog& log, std::uint32_t at) const;
   Value compare(const Op& op, const Value& a, const Value& b);

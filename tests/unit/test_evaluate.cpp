@@ -352,3 +352,50 @@ rule r cover require any trials t: any_failed and t.cls == a
   CHECK(decision_text(decide(p, "trials: [{cls: a, outcome: ok}, {cls: b, outcome: failed}]\n").decision) == "covered");
   CHECK(decision_text(decide(p, "trials: [{cls: b, outcome: ok}, {cls: b, outcome: failed}]\n").decision) == "denied");
 }
+
+TEST_CASE("a define is evaluated once per case, and again once the benefit is known", "[evaluate][define]") {
+  auto p = policy_pipeline(header + R"(
+define mh = benefit == mental_health
+rule to_mh when y > 0 route mental_health
+rule keep when mh and x > 100 overrides to_mh cover
+rule mh_cover when mh and x >= 0 cover
+advice appeal when decision == denied next "appeal the denial"
+)");
+  // `keep` reads `mh` while routing runs (benefit unknown); `mh_cover` reads it after.
+  auto d = decide(p, "x: 0\ny: 1\n");
+  CHECK(decision_text(d.decision) == "covered");
+  CHECK(d.next_steps.empty());
+  // The same untraced, where defines are shared within a case.
+  dsl::Diagnostics diags;
+  auto c = engine::load_case(p.program().schema(), p.sources(), p.sources().add("c.yaml", "x: 0\ny: 1\n"), diags);
+  REQUIRE(c);
+  engine::QuickDecider quick(p.program());
+  engine::QuickDetermination q;
+  REQUIRE(quick.decide(*c, std::nullopt, q));
+  CHECK(decision_text(q.decision) == "covered");
+  auto denied = decide(p, "x: 0\ny: 0\n");
+  CHECK(decision_text(denied.decision) == "denied");
+  CHECK(denied.next_steps == std::vector<std::string>{"appeal the denial"});
+}
+
+TEST_CASE("a compacted case decides the same and keeps its facts", "[evaluate][case]") {
+  auto p = policy_pipeline(header + R"(
+rule r1 when any trials t: t.outcome == failed and count(codes c: c in icd10 { F33.* }) >= 1 cover require x > 2
+)");
+  REQUIRE(p.ok());
+  const std::string yaml = "x: 3\ntrials: [{cls: a, outcome: failed}]\ncodes: [F33.1, Z00.0]\n";
+  auto before = p.run_text("case.yaml", yaml);
+  REQUIRE(before.determination);
+  dsl::Diagnostics diags;
+  dsl::FileId f = p.sources().add("again.yaml", yaml);
+  auto c = engine::load_case(p.program().schema(), p.sources(), f, diags);
+  REQUIRE(c);
+  c->compact();
+  CHECK(c->slots.capacity() == c->slots.size());
+  CHECK(c->strings.size() == 2);
+  engine::EvaluationOptions options;
+  auto after = engine::evaluate(p.program(), *c, options);
+  REQUIRE(after.determination);
+  CHECK(after.determination->decision == before.determination->decision);
+  CHECK(reason_ids(*after.determination) == reason_ids(*before.determination));
+}
