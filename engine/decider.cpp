@@ -110,6 +110,7 @@ void Decider::outcomes() {
     if (!s.active || rule.kind == RuleKind::advice) continue;
     if (applies(r) == Truth::no) continue;
     s.evaluated = true;
+    evaluated_.push_back(r);
     Truth* crit = criteria_.data() + crit_first_[r];
     for (std::size_t i = 0; i < rule.criteria.size(); ++i) {
       const Criterion& c = rule.criteria[i];
@@ -146,9 +147,9 @@ void Decider::combine() {
   Decision def = rs_.units[policy_].default_decision.value_or(Decision::denied);
   bool any_definite = false, any_possible = false;
   Decision d_lo = Decision::excluded, d_hi = Decision::excluded, u_lo = Decision::excluded, u_hi = Decision::covered;
-  for (std::uint32_t r = 0; r < p_.rules.size(); ++r) {
+  for (std::uint32_t r : evaluated_) {
     const RuleState& s = state_[r];
-    if (!s.evaluated || p_.rules[r].kind != RuleKind::coverage) continue;
+    if (p_.rules[r].kind != RuleKind::coverage) continue;
     if (s.applies == Truth::yes) {
       any_definite = true;
       d_lo = std::min(d_lo, s.lo);
@@ -170,16 +171,16 @@ void Decider::combine() {
   }
   lo_ = cov_lo_;
   hi_ = cov_hi_;
-  for (std::uint32_t r = 0; r < p_.rules.size(); ++r) {
+  for (std::uint32_t r : evaluated_) {
     const RuleState& s = state_[r];
-    if (!s.evaluated || p_.rules[r].kind != RuleKind::restriction || !s.has_outcome) continue;
+    if (p_.rules[r].kind != RuleKind::restriction || !s.has_outcome) continue;
     if (s.applies == Truth::yes) lo_ = std::max(lo_, s.lo);
     hi_ = std::max(hi_, s.hi);
   }
   any_decisive_ = false;
-  for (std::uint32_t r = 0; r < p_.rules.size(); ++r) {
+  for (std::uint32_t r : evaluated_) {
     RuleState& s = state_[r];
-    if (!s.evaluated || !s.has_outcome) continue;
+    if (!s.has_outcome) continue;
     bool coverage = p_.rules[r].kind == RuleKind::coverage;
     if (lo_ == hi_) {
       if (coverage) {
@@ -198,10 +199,9 @@ void Decider::combine() {
 
 void Decider::reasons_and_prior_auth() {
   bool yes = false, maybe = false;
-  for (std::uint32_t r = 0; r < p_.rules.size(); ++r) {
+  for (std::uint32_t r : evaluated_) {
     const RuleState& s = state_[r];
     const CompiledRule& rule = p_.rules[r];
-    if (!s.evaluated) continue;
     if (rule.prior_auth) {
       // A coverage path requires prior authorization only when it is the one that decides.
       bool deciding = rule.kind != RuleKind::coverage || s.decisive || (s.applies == Truth::yes && s.lo == cov_lo_);
@@ -224,6 +224,7 @@ DecideStatus Decider::decide(const Case& c, std::optional<std::int32_t> as_of, b
   expr_.reset(c);
   warnings_.clear();
   reasons_.clear();
+  evaluated_.clear();
   definite_.clear();
   prior_auth_.reset();
   benefit_ = no_member;

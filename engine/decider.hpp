@@ -106,6 +106,7 @@ class Decider {
   std::vector<std::uint32_t> route_rules_, non_route_rules_;
   std::vector<std::uint32_t> definite_, possible_;
   std::vector<std::uint32_t> reasons_;
+  std::vector<std::uint32_t> evaluated_;              // rules whose criteria were evaluated, in order
   std::vector<bool> unit_active_;
   std::vector<std::string> warnings_;
   bool any_rule_dated_ = false;
