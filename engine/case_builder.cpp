@@ -76,17 +76,11 @@ const char* code_format(BaseType b) {
 
 // ---- SchemaIndex ---------------------------------------------------------------------------
 
-std::uint32_t SchemaIndex::hash(std::string_view s) {
-  std::uint32_t h = 2166136261u ^ static_cast<std::uint32_t>(s.size());
-  for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
-  return h;
-}
-
 SchemaIndex::Table SchemaIndex::build(const std::vector<std::string>& names) {
   Table t;
   t.names = &names;
   std::size_t size = 4;
-  while (size < 2 * names.size()) size *= 2;
+  while (size < 4 * names.size()) size *= 2;
   t.mask = static_cast<std::uint32_t>(size - 1);
   t.slots.assign(size, 0);
   for (std::uint32_t i = 0; i < names.size(); ++i) {
@@ -98,14 +92,6 @@ SchemaIndex::Table SchemaIndex::build(const std::vector<std::string>& names) {
     if (t.slots[at] == 0) t.slots[at] = i + 1;
   }
   return t;
-}
-
-std::optional<std::uint32_t> SchemaIndex::find(const Table& t, std::string_view name) {
-  for (std::uint32_t at = hash(name) & t.mask;; at = (at + 1) & t.mask) {
-    std::uint32_t s = t.slots[at];
-    if (s == 0) return std::nullopt;
-    if ((*t.names)[s - 1] == name) return s - 1;
-  }
 }
 
 SchemaIndex::SchemaIndex(const dsl::Schema& schema) : schema_(&schema) {

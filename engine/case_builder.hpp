@@ -36,9 +36,25 @@ class SchemaIndex {
     std::vector<std::uint32_t> slots;            // index + 1; 0 is empty
     const std::vector<std::string>* names = nullptr;
   };
-  static std::uint32_t hash(std::string_view s);
+  // Names in a schema differ in length or at their ends often enough that three bytes and
+  // the length spread them well; a collision only costs a probe and a comparison.
+  static std::uint32_t hash(std::string_view s) {
+    if (s.empty()) return 0;
+    auto byte = [&](std::size_t i) { return static_cast<std::uint32_t>(static_cast<unsigned char>(s[i])); };
+    std::uint32_t h = static_cast<std::uint32_t>(s.size()) * 0x9E3779B1u;
+    h ^= byte(0) * 0x85EBCA6Bu ^ byte(s.size() - 1) * 0xC2B2AE35u ^ byte(s.size() / 2) * 0x27D4EB2Fu;
+    return h ^ (h >> 15);
+  }
   static Table build(const std::vector<std::string>& names);
-  static std::optional<std::uint32_t> find(const Table& t, std::string_view name);
+  static std::optional<std::uint32_t> find(const Table& t, std::string_view name) {
+    for (std::uint32_t at = hash(name) & t.mask;; at = (at + 1) & t.mask) {
+      std::uint32_t s = t.slots[at];
+      if (s == 0) return std::nullopt;
+      const std::string& candidate = (*t.names)[s - 1];
+      if (candidate.size() == name.size() && std::char_traits<char>::compare(candidate.data(), name.data(), name.size()) == 0)
+        return s - 1;
+    }
+  }
 
   const dsl::Schema* schema_;
   std::vector<std::vector<std::string>> field_names_;  // per record, for the tables to point at

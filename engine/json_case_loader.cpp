@@ -156,8 +156,18 @@ class Walker {
     raw = trim_right(raw);
     switch (type) {
       case od::json_type::string: {
+        // Without a backslash the text between the quotes is the value (stage 1 has checked
+        // the document's UTF-8 and control characters): it is consumed raw, not unescaped
+        // into the parser's buffer. (Consumed all the same: the parser's error positions
+        // depend on it.)
         std::string_view s;
-        if (auto e = v.get_string().get(s)) return fail(problem, e, at);
+        od::raw_json_string unescaped_not_needed;
+        if (raw.size() >= 2 && raw.back() == '"' && !std::memchr(raw.data() + 1, '\\', raw.size() - 2)) {
+          if (auto e = v.get_raw_json_string().get(unescaped_not_needed)) return fail(problem, e, at);
+          s = raw.substr(1, raw.size() - 2);
+        } else if (auto e = v.get_string().get(s)) {
+          return fail(problem, e, at);
+        }
         out = scalar(at, raw.size(), s, true);
         return true;
       }
@@ -211,8 +221,13 @@ class Walker {
   // A key: its unescaped text and span.
   bool key_of(od::field& f, std::string_view& key, SourceSpan& key_span, JsonProblem& problem) {
     const char* key_raw = f.key().raw();
-    if (auto e = f.unescaped_key().get(key)) return fail(problem, e, key_raw - 1);
-    std::size_t key_length = raw_string_length(key_raw, base_ + size_) + 2;
+    const std::size_t body = raw_string_length(key_raw, base_ + size_);
+    if (!std::memchr(key_raw, '\\', body)) {
+      key = std::string_view(key_raw, body);  // no escapes: the raw text is the key
+    } else if (auto e = f.unescaped_key().get(key)) {
+      return fail(problem, e, key_raw - 1);
+    }
+    std::size_t key_length = body + 2;
     key_span = span(key_raw - 1, key_length);
     last_ = key_raw - 1 + key_length;
     return true;
