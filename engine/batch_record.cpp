@@ -82,7 +82,7 @@ struct RecordProcessor::Impl {
 
   void error_record(std::uint64_t line, dsl::Diagnostics& diags, std::string& out, RecordTally& tally) {
     diags.sort();
-    JsonWriter w(false);
+    JsonWriter w(false, out);
     w.begin_object();
     w.member("line", static_cast<std::int64_t>(line));
     std::string first;
@@ -114,7 +114,6 @@ struct RecordProcessor::Impl {
     }
     w.end_array();
     w.end_object();
-    out += w.str();
     out += '\n';
     ++tally.errors;
   }
@@ -183,7 +182,7 @@ struct RecordProcessor::Impl {
     }
     ++tally.by_decision[static_cast<std::size_t>(e.determination->decision)];
     attach_warnings(*e.determination, diags);
-    out += render_json_line(*e.determination, registry, options.mode == OutputMode::trace);
+    render_json_line(*e.determination, registry, options.mode == OutputMode::trace, out);
     after_record();
   }
 
