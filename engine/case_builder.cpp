@@ -98,6 +98,10 @@ SchemaIndex::SchemaIndex(const dsl::Schema& schema) : schema_(&schema) {
   field_names_.reserve(schema.records.size());
   for (const dsl::RecordType& r : schema.records) field_names_.push_back(r.field_names());
   for (const std::vector<std::string>& names : field_names_) records_.push_back(build(names));
+  for (const dsl::RecordType& r : schema.records) {
+    std::vector<bool>& flags = derived_.emplace_back();
+    for (const dsl::FieldInfo& f : r.fields) flags.push_back(f.derived);
+  }
   for (const dsl::EnumType& e : schema.enums) enums_.push_back(build(e.members));
 }
 

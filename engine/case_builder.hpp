@@ -29,6 +29,8 @@ class SchemaIndex {
   std::optional<std::uint32_t> member(std::uint32_t enumeration, std::string_view name) const {
     return find(enums_[enumeration], name);
   }
+  // A field whose value is derived from others (a given value is ignored, with a warning).
+  bool derived(std::uint32_t record, std::uint32_t field) const { return derived_[record][field]; }
 
  private:
   struct Table {
@@ -60,6 +62,7 @@ class SchemaIndex {
   std::vector<std::vector<std::string>> field_names_;  // per record, for the tables to point at
   std::vector<Table> records_;
   std::vector<Table> enums_;
+  std::vector<std::vector<bool>> derived_;  // per record, per field
 };
 
 // What the schema side needs to know of an input value.

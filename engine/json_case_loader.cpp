@@ -289,6 +289,7 @@ class Walker {
           if (!first) pools_.unknown.emplace_back(key, key_span);
         }
         if (first) b_.duplicate_key(key, key_span, *first);
+        else if (field && !b_.index().derived(type, *field)) load = field;  // the common case, inline
         else load = b_.accept_field(r, field, key, key_span);
       }
       if (load ? !load_field(f.value(), r, *load, depth + 1, problem) : !skip_value(f.value(), depth + 1, problem))
