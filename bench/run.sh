@@ -18,7 +18,7 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
     dpkg -s "$p" >/dev/null 2>&1 || { apt-get update && apt-get install -y --no-install-recommends "$p"; }
   done
   cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCOVCHECK_BUILD_BENCH=ON -DCOVCHECK_BUILD_TESTS=OFF >/dev/null
-  cmake --build "$BUILD" -j2 --target covcheck covcheck_bench covcheck_baseline
+  cmake --build "$BUILD" -j2 --target covcheck covcheck_bench covcheck_baseline covcheck_yaml_floor
 fi
 COVCHECK=$BUILD/covcheck
 
@@ -56,6 +56,7 @@ e2e "covcheck batch (full output), 1 thread" $PIN "$COVCHECK" batch --rules benc
 e2e "covcheck batch (full output), 2 threads" "$COVCHECK" batch --rules bench/workload --cases "$cases" --threads 2 --out "$DATA/out-full.jsonl"
 [ -f "$yaml" ] && e2e "covcheck batch --compact, YAML, 1 thread" $PIN "$COVCHECK" batch --rules bench/workload --cases "$yaml" --compact --threads 1 --out "$DATA/out-yaml.jsonl"
 [ -f "$yaml" ] && e2e "covcheck batch --compact, YAML, 2 threads" "$COVCHECK" batch --rules bench/workload --cases "$yaml" --compact --threads 2 --out "$DATA/out-yaml.jsonl"
+[ -f "$yaml" ] && e2e "yaml-cpp alone (parse events, no case)" $PIN "$BUILD/bench/covcheck_yaml_floor" "$yaml"
 e2e "C++ baseline (simdjson, hand-written)" $PIN "$BUILD/bench/covcheck_baseline" "$cases" "$DATA/out-baseline.jsonl"
 if [ -f "$DATA/bench.js" ] && command -v node >/dev/null; then
   e2e "plain JS (peers' reference)" $PIN node "$DATA/bench.js" plain e2e "$cases" "$DATA/out-plain.jsonl"
@@ -96,6 +97,7 @@ bw=$(echo "${WALL[C++ baseline (simdjson, hand-written)]}" | awk '{print $1}')
 for name in "covcheck batch --compact, 1 thread" "covcheck batch --compact, 2 threads" \
             "covcheck batch (full output), 1 thread" "covcheck batch (full output), 2 threads" \
             "covcheck batch --compact, YAML, 1 thread" "covcheck batch --compact, YAML, 2 threads" \
+            "yaml-cpp alone (parse events, no case)" \
             "C++ baseline (simdjson, hand-written)" "plain JS (peers' reference)"; do
   [ -n "${WALL[$name]:-}" ] || continue
   echo "| $name | $(echo "${WALL[$name]}" | awk '{printf "%.2f (%.2f–%.2f)", $1, $2, $3}') | $(echo "${RSS[$name]}" | awk '{printf "%.0f", $3 / 1024}') | $(echo "${WALL[$name]} $bw" | awk '{printf "%.1f×", $1 / $4}') |"

@@ -168,12 +168,14 @@ bool RecordReader::next(Chunk& chunk) {
       continue;
     }
     if (b == 0 && buf_.empty()) return false;
-    chunk.text.reserve(b + padding);
-    chunk.text.assign(buf_, 0, b);
+    // The buffer becomes the chunk (no copy of the records); only the partial record after
+    // them is carried over, into the chunk's old buffer.
+    std::swap(chunk.text, buf_);
+    buf_.assign(chunk.text, b, std::string::npos);
+    chunk.text.resize(b);
     split(chunk.text, chunk, false);
+    line_ += static_cast<std::uint64_t>(std::count(chunk.text.begin(), chunk.text.end(), '\n'));
     chunk.text.append(padding, ' ');
-    line_ += static_cast<std::uint64_t>(std::count(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(b), '\n'));
-    buf_.erase(0, b);
     chunk.bytes_consumed = consumed_ - buf_.size();
     if (chunk.records.empty() && !eof_) continue;  // only blank lines so far
     return !chunk.records.empty() || !eof_ || !buf_.empty();

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/case_builder.hpp"
 #include "engine/case_loader.hpp"
 #include "engine/evaluate.hpp"
 #include "engine/json_case_loader.hpp"
@@ -28,7 +29,7 @@ const char* severity_name(dsl::Severity s) {
 
 struct RecordProcessor::Impl {
   Impl(const Program& p, const dsl::SourceRegistry& rules, const BatchOptions& o)
-      : program(p), rule_sources(rules), options(o), quick(p) {
+      : program(p), rule_sources(rules), options(o), index(p.schema()), quick(p) {
     rebuild_registry();
     const dsl::CheckedRuleSet& rs = *p.checked;
     for (const CompiledRule& r : p.rules) {
@@ -63,7 +64,7 @@ struct RecordProcessor::Impl {
   }
 
   bool load(std::string_view text, std::size_t readable, dsl::FileId file, dsl::Diagnostics& diags) {
-    if (options.format == InputFormat::jsonl) return json.load(program.schema(), text, readable, file, diags, kase);
+    if (options.format == InputFormat::jsonl) return json.load(index, text, readable, file, diags, kase);
     tree.nodes.clear();
     tree.children.clear();
     tree.text.clear();
@@ -76,12 +77,12 @@ struct RecordProcessor::Impl {
                   "a second document without its own `---` line");
       return false;
     }
-    return load_case_tree(program.schema(), tree, file, diags, kase);
+    return load_case_tree(index, tree, file, diags, kase);
   }
 
   void error_record(std::uint64_t line, dsl::Diagnostics& diags, std::string& out, RecordTally& tally) {
     diags.sort();
-    JsonWriter w(false);
+    JsonWriter w(false, out);
     w.begin_object();
     w.member("line", static_cast<std::int64_t>(line));
     std::string first;
@@ -113,7 +114,6 @@ struct RecordProcessor::Impl {
     }
     w.end_array();
     w.end_object();
-    out += w.str();
     out += '\n';
     ++tally.errors;
   }
@@ -182,13 +182,14 @@ struct RecordProcessor::Impl {
     }
     ++tally.by_decision[static_cast<std::size_t>(e.determination->decision)];
     attach_warnings(*e.determination, diags);
-    out += render_json_line(*e.determination, registry, options.mode == OutputMode::trace);
+    render_json_line(*e.determination, registry, options.mode == OutputMode::trace, out);
     after_record();
   }
 
   const Program& program;
   const dsl::SourceRegistry& rule_sources;
   const BatchOptions& options;
+  SchemaIndex index;  // the schema's name lookups, built once per worker
   dsl::SourceRegistry registry;
   JsonCaseLoader json;
   YamlTree tree;

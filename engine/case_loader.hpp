@@ -23,5 +23,9 @@ std::optional<Case> load_case(const dsl::Schema& schema, const dsl::SourceRegist
 // diagnostics as load_case. Returns false when any error was reported.
 bool load_case_tree(const dsl::Schema& schema, const YamlTree& tree, dsl::FileId file, dsl::Diagnostics& diagnostics,
                     Case& out);
+// The same with the schema's name lookups built once (case_builder.hpp), for loading many.
+class SchemaIndex;
+bool load_case_tree(const SchemaIndex& index, const YamlTree& tree, dsl::FileId file, dsl::Diagnostics& diagnostics,
+                    Case& out);
 
 }  // namespace covcheck::engine

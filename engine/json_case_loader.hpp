@@ -1,6 +1,6 @@
-// JSON case loading through simdjson On-Demand, for `batch` over JSON Lines: one record
-// is parsed into the same YAML-shaped tree the YAML loader builds, then laid out by the
-// shared schema walk (load_case_tree), so both formats give the same diagnostics.
+// JSON case loading through simdjson On-Demand, for `batch` over JSON Lines: the document is
+// walked once, in order, and each value written straight into the Case by the schema (no
+// intermediate tree), with the diagnostics the YAML loader gives for the same text.
 #pragma once
 
 #include <memory>
@@ -11,6 +11,8 @@
 #include "engine/case.hpp"
 
 namespace covcheck::engine {
+
+class SchemaIndex;
 
 class JsonCaseLoader {
  public:
@@ -23,6 +25,9 @@ class JsonCaseLoader {
   // may be read from `text.data()` (at least text.size()); simdjson reads up to 64 bytes past
   // the end, so with less room the text is copied into a padded buffer first. Spans name
   // `file`, offsets relative to `text`. Returns false when an error was reported.
+  bool load(const SchemaIndex& index, std::string_view text, std::size_t readable, dsl::FileId file,
+            dsl::Diagnostics& diagnostics, Case& out);
+  // The same, building the schema's name lookups for this one call (for loading a few cases).
   bool load(const dsl::Schema& schema, std::string_view text, std::size_t readable, dsl::FileId file,
             dsl::Diagnostics& diagnostics, Case& out);
 

@@ -1,6 +1,7 @@
 // Streaming JSON output with commas and indentation handled by a stack of open containers.
 #include "engine/json_writer.hpp"
 
+#include <charconv>
 #include <cstdio>
 
 namespace covcheck::engine {
@@ -38,9 +39,25 @@ std::size_t utf8_sequence(std::string_view s, std::size_t i) {
 
 }  // namespace
 
+namespace {
+
+// Bytes that need more than copying: control characters, the quote, the backslash, and
+// non-ASCII (checked for valid UTF-8).
+bool plain(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
+
+}  // namespace
+
 void JsonWriter::escape(std::string& out, std::string_view s) {
   out += '"';
   for (std::size_t i = 0; i < s.size();) {
+    // Runs of plain bytes are copied whole.
+    std::size_t run = i;
+    while (run < s.size() && plain(static_cast<unsigned char>(s[run]))) ++run;
+    if (run > i) {
+      out.append(s.data() + i, run - i);
+      i = run;
+      if (i == s.size()) break;
+    }
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80) {
       std::size_t n = utf8_sequence(s, i);
@@ -61,14 +78,11 @@ void JsonWriter::escape(std::string& out, std::string_view s) {
       case '\n': out += "\\n"; break;
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
+      default: {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", c);
+        out += buf;
+      }
     }
     ++i;
   }
@@ -77,8 +91,8 @@ void JsonWriter::escape(std::string& out, std::string_view s) {
 
 void JsonWriter::newline() {
   if (!pretty_) return;
-  out_ += '\n';
-  out_.append(stack_.size() * 2, ' ');
+  *out_ += '\n';
+  out_->append(stack_.size() * 2, ' ');
 }
 
 void JsonWriter::before_value() {
@@ -88,14 +102,14 @@ void JsonWriter::before_value() {
   }
   if (stack_.empty()) return;
   Frame& f = stack_.back();
-  if (!f.empty) out_ += ',';
+  if (!f.empty) *out_ += ',';
   f.empty = false;
   newline();
 }
 
 void JsonWriter::open(char c, bool object) {
   before_value();
-  out_ += c;
+  *out_ += c;
   stack_.push_back(Frame{object});
 }
 
@@ -103,7 +117,7 @@ void JsonWriter::close(char c) {
   bool empty = stack_.back().empty;
   stack_.pop_back();
   if (!empty) newline();
-  out_ += c;
+  *out_ += c;
 }
 
 JsonWriter& JsonWriter::begin_object() {
@@ -125,33 +139,35 @@ JsonWriter& JsonWriter::end_array() {
 
 JsonWriter& JsonWriter::key(std::string_view name) {
   before_value();
-  escape(out_, name);
-  out_ += pretty_ ? ": " : ":";
+  escape(*out_, name);
+  *out_ += pretty_ ? ": " : ":";
   after_key_ = true;
   return *this;
 }
 
 JsonWriter& JsonWriter::value(std::string_view s) {
   before_value();
-  escape(out_, s);
+  escape(*out_, s);
   return *this;
 }
 
 JsonWriter& JsonWriter::value(std::int64_t n) {
   before_value();
-  out_ += std::to_string(n);
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
+  out_->append(buf, static_cast<std::size_t>(end - buf));
   return *this;
 }
 
 JsonWriter& JsonWriter::value(bool b) {
   before_value();
-  out_ += b ? "true" : "false";
+  *out_ += b ? "true" : "false";
   return *this;
 }
 
 JsonWriter& JsonWriter::null() {
   before_value();
-  out_ += "null";
+  *out_ += "null";
   return *this;
 }
 

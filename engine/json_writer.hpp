@@ -12,7 +12,11 @@ namespace covcheck::engine {
 
 class JsonWriter {
  public:
-  explicit JsonWriter(bool pretty) : pretty_(pretty) {}
+  explicit JsonWriter(bool pretty) : pretty_(pretty), out_(&own_) {}
+  // Appends to `out` instead of a buffer of its own (no copy of the finished document).
+  JsonWriter(bool pretty, std::string& out) : pretty_(pretty), out_(&out) {}
+  JsonWriter(const JsonWriter&) = delete;
+  JsonWriter& operator=(const JsonWriter&) = delete;
 
   JsonWriter& begin_object();
   JsonWriter& end_object();
@@ -42,7 +46,7 @@ class JsonWriter {
   }
 
   // The document so far; complete once every container is closed.
-  const std::string& str() const { return out_; }
+  const std::string& str() const { return *out_; }
 
   // Appends `s` as a JSON string literal (quotes included).
   static void escape(std::string& out, std::string_view s);
@@ -60,7 +64,8 @@ class JsonWriter {
   bool pretty_;
   bool after_key_ = false;
   std::vector<Frame> stack_;
-  std::string out_;
+  std::string own_;
+  std::string* out_;  // own_, or the caller's buffer
 };
 
 }  // namespace covcheck::engine

@@ -1,4 +1,5 @@
 // The JSON determination of the brief's CLI contract; key order is part of the contract.
+#include <charconv>
 #include <string>
 
 #include "engine/json_writer.hpp"
@@ -13,9 +14,10 @@ using render_detail::located;
 
 class JsonRenderer {
  public:
-  JsonRenderer(const dsl::SourceRegistry& sources, bool pretty) : sources_(sources), w_(pretty) {}
+  JsonRenderer(const dsl::SourceRegistry& sources, bool pretty, std::string& out) : sources_(sources), out_(out), w_(pretty, out) {}
 
-  std::string render(const Determination& d, bool with_trace) {
+  // Appends the object and a newline to the output.
+  void render(const Determination& d, bool with_trace) {
     w_.begin_object();
     w_.member("case", d.case_id);
     w_.member("decision", decision_name(d.decision));
@@ -37,17 +39,28 @@ class JsonRenderer {
     warnings(d);
     if (with_trace) trace(d);
     w_.end_object();
-    return w_.str() + "\n";
+    out_ += '\n';
   }
 
  private:
+  // `file:line:col`, as SourceRegistry::describe() spells it, without a string per span.
   void at(std::string_view name, dsl::SourceSpan span) {
     w_.key(name);
-    if (located(span, sources_)) {
-      w_.value(sources_.describe(span));
-    } else {
+    if (!located(span, sources_)) {
       w_.null();
+      return;
     }
+    const dsl::SourceFile& f = sources_.file(span.file);
+    dsl::LineColumn lc = f.location(span.begin);
+    location_.assign(f.name());
+    char buf[32];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, lc.line);
+    location_ += ':';
+    location_.append(buf, end);
+    auto [end2, ec2] = std::to_chars(buf, buf + sizeof buf, lc.column);
+    location_ += ':';
+    location_.append(buf, end2);
+    w_.value(location_);
   }
 
   void strings(std::string_view name, const std::vector<std::string>& items) {
@@ -168,17 +181,27 @@ class JsonRenderer {
   }
 
   const dsl::SourceRegistry& sources_;
+  std::string& out_;
   JsonWriter w_;
+  std::string location_;  // scratch for at()
 };
 
 }  // namespace
 
 std::string render_json(const Determination& d, const dsl::SourceRegistry& sources, bool with_trace) {
-  return JsonRenderer(sources, true).render(d, with_trace);
+  std::string out;
+  JsonRenderer(sources, true, out).render(d, with_trace);
+  return out;
 }
 
 std::string render_json_line(const Determination& d, const dsl::SourceRegistry& sources, bool with_trace) {
-  return JsonRenderer(sources, false).render(d, with_trace);
+  std::string out;
+  render_json_line(d, sources, with_trace, out);
+  return out;
+}
+
+void render_json_line(const Determination& d, const dsl::SourceRegistry& sources, bool with_trace, std::string& out) {
+  JsonRenderer(sources, false, out).render(d, with_trace);
 }
 
 }  // namespace covcheck::engine

@@ -61,7 +61,13 @@ std::vector<std::pair<std::uint64_t, std::string>> read_records(const std::strin
 std::string diagnostics_summary(const dsl::Diagnostics& ds) {
   std::string out;
   for (const dsl::Diagnostic& d : ds.items())
-    out += d.code + " " + std::to_string(d.span.begin) + " " + d.message + " | " + d.help.value_or("") + "\n";
+  {
+    out += d.code + " " + std::to_string(d.span.begin) + " " + d.message + " | " +
+           d.help.value_or("");
+    for (const dsl::DiagnosticNote& n : d.notes)
+      out += " note " + (n.span ? std::to_string(n.span->begin) : std::string("-")) + " " + n.message;
+    out += "\n";
+  }
   return out;
 }
 
@@ -139,6 +145,15 @@ rule r "R" when x > 0 cover
       R"({"id":"e","x":true,"s":12,"person":{"flag":"yes"}})",
       R"([1,2])",
       R"("just text")",
+      // Repeated keys, known and unknown, at every level; the note names the first.
+      R"({"id":"f","zz":1,"x":1,"zz":{"a":[1,{"b":2}]},"x":"2","zz":3,"x":4,"person":{"flag":true,"flag":false}})",
+      R"({"trials":[null,{"cls":"a","cls":"b","qq":1,"qq":[]},[],3,{"outcome":null}],"documents":[null,"lmn",7,["x"]]})",
+      // Wrong shapes with content inside, skipped but read.
+      R"({"person":[{"flag":1},[2,[3]]],"codes":{"a":{"b":[1,2]}},"x":{"y":null},"s":[],"trials":{"cls":"a"}})",
+      R"({"id":"g\u00e9\"\\","s":"t\n\t","x":  7 ,"y":-1.5e3,"unknown":{"deep":[[[[[[[[[[1]]]]]]]]]]}})",
+      R"({"x":1,"y":"1.5","person":{"birth_date":"1990-13-01","flag":"true"},"date_of_service":"yesterday"})",
+      R"({"codes":["F33.2","F33.2","g89.4","G8941","Z"],"x":9223372036854775807,"y":1e400})",
+      R"({"x":-9223372036854775809,"trials":[{},{},{"cls":"zz"}],"documents":[]})",
   };
   engine::JsonCaseLoader loader;
   engine::Case reused;
@@ -162,6 +177,25 @@ rule r "R" when x > 0 cover
       CHECK(reused.slot_spans[i] == expected->slot_spans[i]);
     }
     CHECK(reused.items.size() == expected->items.size());
+  }
+}
+
+TEST_CASE("a syntax error anywhere in a JSON case is its only error", "[batch][json]") {
+  auto p = testing::policy_pipeline(R"(policy p "P" version "1" default denied
+rule r "R" when x > 0 cover
+)");
+  REQUIRE(p.ok());
+  engine::JsonCaseLoader loader;
+  engine::Case c;
+  std::string deep = "{\"id\":\"a\",\"x\":\"bad\",\"zz\":" + std::string(70, '[') + std::string(70, ']') + "}";
+  for (std::string text : {std::string(R"({"x":"bad","qq":1,"person":[],"y":tru})"),
+                           std::string(R"({"x":"bad","x":2,"trials":[{"cls":1}, 01]})"),
+                           std::string(R"({"x":"bad"} {"y":1})"), deep}) {
+    INFO(text);
+    dsl::Diagnostics diags;
+    CHECK_FALSE(loader.load(p.program().schema(), text, text.size(), 0, diags, c));
+    REQUIRE(diags.items().size() == 1);
+    CHECK((diags.items()[0].code == "case.syntax" || diags.items()[0].code == "case.too_deep"));
   }
 }
 
