@@ -138,6 +138,24 @@ ssize_t Connection::write(const char* ptr, std::size_t size) {
   return static_cast<ssize_t>(size);
 }
 
+void Connection::linger() {
+  // Closing with unread input makes the kernel send a reset, which can destroy the answer
+  // before the client reads it: say we are done, then drop what the client still sends.
+  if (!flush()) return;
+  ::shutdown(fd_, SHUT_WR);
+  auto deadline = std::chrono::steady_clock::now() + linger_time;
+  std::size_t dropped = 0;
+  while (dropped < linger_bytes) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return;
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return;
+    ssize_t n = ::recv(fd_, in_.data(), in_.size(), MSG_DONTWAIT);
+    if (n <= 0) return;
+    dropped += static_cast<std::size_t>(n);
+  }
+}
+
 void Connection::get_remote_ip_and_port(std::string& ip, int& port) const {
   if (remote_port_ < 0) address_of(fd_, true, remote_ip_, remote_port_);
   ip = remote_ip_;
@@ -163,6 +181,7 @@ bool HttpServer::process_and_close_socket(socket_t sock) {
     if (!connection.flush()) ok = false;
     if (!ok || connection_closed) break;
   }
+  if (!ok) connection.linger();
   ::shutdown(sock, SHUT_RDWR);
   ::close(sock);
   return ok;

@@ -46,6 +46,12 @@ class Connection final : public httplib::Stream {
   // Sends everything written so far; false when the client stopped reading for the write
   // timeout or the connection broke.
   bool flush();
+  // For a connection closed in the middle of a request: flushes, then reads and drops what
+  // the client still sends (up to linger_bytes, for up to linger_time) so that closing does
+  // not reset the connection before the client has read the answer.
+  void linger();
+  static constexpr std::size_t linger_bytes = 1024 * 1024;
+  static constexpr std::chrono::milliseconds linger_time{1000};
 
   bool is_readable() const override;
   bool is_writable() const override;
