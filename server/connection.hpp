@@ -5,6 +5,7 @@
 // so that a streamed answer can be written while the request body is still arriving.
 #pragma once
 
+#include <cerrno>
 #include <chrono>
 #include <cstddef>
 #include <string>
@@ -39,7 +40,11 @@ class Connection final : public httplib::Stream {
       if (left.count() <= 0) return false;
       int ready = wait(std::min<std::chrono::milliseconds>(left, std::chrono::milliseconds(100)));
       if (ready < 0) return false;
-      if (ready > 0) return fill(false) > 0;
+      if (ready > 0) {
+        ssize_t n = fill(false);
+        if (n >= 0) return n > 0;  // 0: the client closed the connection
+        if (errno != EAGAIN && errno != EWOULDBLOCK) return false;
+      }
     }
     return false;
   }
