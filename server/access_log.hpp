@@ -1,14 +1,19 @@
 // The access log: one JSON object per line per request. It names the case by its id and
-// never carries patient details or request bodies.
+// never carries patient details or request bodies. Lines are gathered in memory and
+// written by a background thread, so a request never waits on the log file; destroying
+// the log (or flush()) writes out every line taken so far.
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
+#include <thread>
 
 namespace covcheck::server {
 
@@ -26,15 +31,32 @@ struct AccessRecord {
 
 class AccessLog {
  public:
-  // `out` must outlive the log; null writes nothing.
-  explicit AccessLog(std::ostream* out) : out_(out) {}
+  // `out` must outlive the log; null writes nothing. Gathered lines are written at least
+  // every `interval`, and at once past `flush_size` bytes.
+  explicit AccessLog(std::ostream* out, std::chrono::milliseconds interval = std::chrono::milliseconds(100));
+  ~AccessLog();
+  AccessLog(const AccessLog&) = delete;
+  AccessLog& operator=(const AccessLog&) = delete;
+
   void write(const AccessRecord& record);
   // Free-form server events (start, reload, stop) in the same JSON Lines stream.
   void event(const std::string& event, const std::string& json_members);
+  // Writes every line taken so far to the stream and flushes it.
+  void flush();
+
+  static constexpr std::size_t flush_size = 256 * 1024;
 
  private:
-  std::mutex mutex_;
+  void append(std::string_view line);
+  void run(std::chrono::milliseconds interval);
+
   std::ostream* out_;
+  std::mutex out_mutex_;  // one writer to `out_` at a time, in the order lines were taken
+  std::mutex mutex_;      // guards the fields below
+  std::condition_variable wake_;
+  std::string pending_;
+  bool stopping_ = false;
+  std::thread writer_;
 };
 
 // Request ids: the client's X-Request-Id when it is short and plain, else a fresh one made

@@ -95,35 +95,75 @@ void Service::check(const Request& req, Response& res, const httplib::ContentRea
 
 namespace {
 
-// A batch in flight: the State it started with, its input and where the output is. Records
-// go through the batch engine's RecordProcessor, so lines (and error records) are those of
-// `covcheck batch`.
+// A batch in flight: the State it started with, the request body's reader and the record
+// being cut from it. Records go through the batch engine's RecordProcessor, so lines (and
+// error records) are those of `covcheck batch`.
 struct BatchJob {
   std::shared_ptr<const State> state;
-  std::string input;
-  engine::BatchOptions options;  // before `processor`, which keeps a reference to it
+  std::optional<httplib::ContentReader> reader;  // the body, read while the answer is written
+  bool has_body = false;
+  std::size_t max_body = 0;       // --max-batch-body
+  std::size_t max_record = 0;     // --max-body: a longer line is an error record
+  engine::BatchOptions options;   // before `processor`, which keeps a reference to it
   std::unique_ptr<engine::RecordProcessor> processor;
-  std::string scratch;           // the current line and simdjson's padding
-  std::size_t pos = 0;
-  std::uint64_t line = 0;
+  std::string record;             // the line being received, then simdjson's padding
+  bool oversized = false;         // the current line passed max_record: skip to its end
+  std::uint64_t line = 0;         // lines started so far
+  std::uint64_t received = 0;     // body bytes
+  std::string out;                // answers not yet handed to the sink
   engine::RecordTally tally;
+  int failure = 0;                // 0, or the status logged for a batch cut short
 };
+
+// Takes the line in job.record (without its newline), answers it into job.out.
+void batch_record(BatchJob& job, Metrics& metrics) {
+  ++job.line;
+  if (job.oversized) {
+    job.processor->oversized(job.line, job.out, job.tally);
+    metrics.record_case_error();
+    job.oversized = false;
+    job.record.clear();
+    return;
+  }
+  std::string& r = job.record;
+  if (r.find_first_not_of(" \t\r") == std::string::npos) {  // blank lines carry no record
+    r.clear();
+    return;
+  }
+  std::size_t size = r.size();
+  r.append(json_padding, ' ');
+  engine::RecordTally before = job.tally;
+  job.processor->process(std::string_view(r.data(), size), r.size(), job.line, job.out, job.tally);
+  if (job.tally.errors != before.errors) metrics.record_case_error();
+  for (std::size_t d = 0; d < before.by_decision.size(); ++d)
+    if (job.tally.by_decision[d] != before.by_decision[d]) metrics.record_decision(static_cast<engine::Decision>(d));
+  r.clear();
+}
 
 }  // namespace
 
 void Service::batch(const Request& req, Response& res, const httplib::ContentReader& reader, Exchange& x) {
-  std::optional<std::string> body = take_body(req, reader, options_.max_batch_body, "--max-batch-body", res);
-  if (!body) return;
   std::string type = media_type(req);
-  if (!is_json_lines(type))
-    return fail(res, 415, "unsupported_media_type",
-                fmt::format("a batch is JSON Lines (application/x-ndjson), not `{}`", type));
   CaseQuery query;
-  if (auto error = parse_case_query(req, query)) return fail(res, 400, "bad_request", error->message);
+  std::optional<QueryError> query_error = parse_case_query(req, query);
+  bool declared_too_large = req.has_header("Content-Length") &&
+                            req.get_header_value<std::uint64_t>("Content-Length") > options_.max_batch_body;
+  // Answers that come before any record: the body is read (and dropped) first, so that the
+  // connection can carry the next request.
+  if (!is_json_lines(type) || query_error || declared_too_large) {
+    if (!take_body(req, reader, options_.max_batch_body, "--max-batch-body", res)) return;
+    if (!is_json_lines(type))
+      return fail(res, 415, "unsupported_media_type",
+                  fmt::format("a batch is JSON Lines (application/x-ndjson), not `{}`", type));
+    return fail(res, 400, "bad_request", query_error->message);
+  }
 
   auto job = std::make_shared<BatchJob>();
   job->state = state_.get();
-  job->input = std::move(*body);
+  job->reader.emplace(reader);
+  job->has_body = req.has_header("Content-Length") || req.has_header("Transfer-Encoding");
+  job->max_body = options_.max_batch_body;
+  job->max_record = options_.max_body;
   job->options.format = engine::InputFormat::jsonl;
   job->options.mode = query.trace ? engine::OutputMode::trace : engine::OutputMode::full;
   job->options.as_of = query.as_of;
@@ -132,37 +172,70 @@ void Service::batch(const Request& req, Response& res, const httplib::ContentRea
   auto exchange = std::make_shared<Exchange>(std::move(x));
   x.deferred = true;
   res.status = 200;
-  // Records are decided as the answer is written, a slice at a time: output is never held
-  // whole, and a client that goes away stops the work.
+  // The body is read here, after the status line: each record is decided as soon as its
+  // line has arrived and its answer is sent on, so neither the input nor the output is ever
+  // held whole (one line and a few answers at a time), and a client that goes away stops
+  // the work. The connection sends answers whenever it waits for more of the body.
   res.set_chunked_content_provider(
       "application/x-ndjson",
       [this, job](std::size_t, httplib::DataSink& sink) {
-        std::string out;
-        for (int n = 0; n < 64 && job->pos < job->input.size();) {
-          std::size_t end = job->input.find('\n', job->pos);
-          if (end == std::string::npos) end = job->input.size();
-          std::string_view line(job->input.data() + job->pos, end - job->pos);
-          job->pos = end + 1;
-          ++job->line;
-          if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;  // blank lines carry no record
-          job->scratch.assign(line);
-          job->scratch.append(json_padding, ' ');
-          engine::RecordTally before = job->tally;
-          job->processor->process(std::string_view(job->scratch.data(), line.size()), job->scratch.size(), job->line,
-                                  out, job->tally);
-          if (job->tally.errors != before.errors) metrics_.record_case_error();
-          for (std::size_t d = 0; d < before.by_decision.size(); ++d)
-            if (job->tally.by_decision[d] != before.by_decision[d]) metrics_.record_decision(static_cast<engine::Decision>(d));
-          ++n;
+        auto hand_over = [&] {
+          if (job->out.empty()) return true;
+          bool ok = sink.write(job->out.data(), job->out.size());
+          job->out.clear();
+          if (!ok) job->failure = 499;
+          return ok;
+        };
+        bool read = !job->has_body || (*job->reader)([&](const char* data, std::size_t size) {
+          job->received += size;
+          if (job->received > job->max_body) {
+            job->failure = 413;
+            return false;
+          }
+          std::string_view chunk(data, size);
+          while (!chunk.empty()) {
+            std::size_t nl = chunk.find('\n');
+            std::string_view piece = chunk.substr(0, nl);
+            if (!job->oversized) {
+              if (job->record.size() + piece.size() > job->max_record) {
+                job->oversized = true;
+                job->record.clear();
+              } else {
+                job->record.append(piece);
+              }
+            }
+            if (nl == std::string_view::npos) break;
+            batch_record(*job, metrics_);
+            chunk.remove_prefix(nl + 1);
+          }
+          return hand_over();
+        });
+        if (read) {
+          if (!job->record.empty() || job->oversized) batch_record(*job, metrics_);  // a last line without its newline
+          if (!hand_over()) return false;
+          sink.done();
+          return true;
         }
-        if (!out.empty() && !sink.write(out.data(), out.size())) return false;
-        if (job->pos >= job->input.size()) sink.done();
-        return true;
+        if (job->failure == 0) job->failure = 400;  // the body broke off or its framing is malformed
+        if (job->failure != 499) {
+          // The status line has gone out: the error is the answer's last line, and the
+          // connection closes, since the rest of the body was not read.
+          job->out += job->failure == 413
+                          ? error_body("payload_too_large", fmt::format("the request body is over {} bytes "
+                                                                        "(--max-batch-body); the batch stops here",
+                                                                        job->max_body))
+                          : error_body("bad_request", "the request body ended early or its chunked framing is "
+                                                      "malformed; the batch stops here");
+          job->out += '\n';
+          if (hand_over()) sink.done();
+        }
+        return false;
       },
       [this, job, exchange](bool success) {
         exchange->record.records = static_cast<std::int64_t>(job->tally.records);
-        // The status line went out before the records; a client that left is logged as 499.
-        finish(*exchange, success ? 200 : 499);
+        // The status line went out before the records; a batch cut short is logged with
+        // why (413, 400), a client that left as 499.
+        finish(*exchange, job->failure != 0 ? job->failure : success ? 200 : 499);
       });
 }
 

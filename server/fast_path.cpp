@@ -24,18 +24,15 @@ std::optional<engine::Decision> ProcessorPool::decide(const std::string& padded,
   }
   if (!processor) processor = std::make_unique<engine::RecordProcessor>(*program_, sources_, options_);
   engine::RecordTally tally;
-  std::string answer;
-  processor->process(std::string_view(padded.data(), size), padded.size(), 1, answer, tally);
+  std::size_t start = out.size();
+  processor->process(std::string_view(padded.data(), size), padded.size(), 1, out, tally);
   {
     std::lock_guard lock(mutex_);
     idle_.push_back(std::move(processor));
   }
-  if (tally.errors != 0) return std::nullopt;
-  for (std::size_t d = 0; d < tally.by_decision.size(); ++d) {
-    if (tally.by_decision[d] == 0) continue;
-    out += answer;
-    return static_cast<engine::Decision>(d);
-  }
+  for (std::size_t d = 0; tally.errors == 0 && d < tally.by_decision.size(); ++d)
+    if (tally.by_decision[d] != 0) return static_cast<engine::Decision>(d);
+  out.resize(start);  // an error record: the caller answers with the diagnostics instead
   return std::nullopt;
 }
 

@@ -211,7 +211,11 @@ int Service::bind() {
   return http_.bind_to_port(options_.host, options_.port) ? options_.port : -1;
 }
 
-bool Service::listen() { return http_.listen_after_bind(); }
+bool Service::listen() {
+  bool ok = http_.listen_after_bind();
+  log_.flush();  // every request has been answered: its line is in the log when this returns
+  return ok;
+}
 
 void Service::stop() {
   stopping_ = true;

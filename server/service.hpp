@@ -15,6 +15,7 @@
 #include <httplib.h>
 
 #include "server/access_log.hpp"
+#include "server/connection.hpp"
 #include "server/metrics.hpp"
 #include "server/state.hpp"
 
@@ -101,7 +102,7 @@ class Service {
   std::uint64_t generation_ = 0;  // guarded by load_mutex_
   std::atomic<bool> stopping_{false};
   std::regex asset_re_, file_re_;  // for telling 405 from 404
-  httplib::Server http_;
+  HttpServer http_;
 };
 
 }  // namespace covcheck::server
