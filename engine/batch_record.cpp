@@ -3,10 +3,13 @@
 // their locations read `cases.jsonl:12:5` exactly as `check` would print them.
 #include "engine/batch_record.hpp"
 
+#include "engine/decider.hpp"
+
 #include <fmt/format.h>
 
 #include "engine/case_builder.hpp"
 #include "engine/case_loader.hpp"
+#include "engine/decider.hpp"
 #include "engine/evaluate.hpp"
 #include "engine/json_case_loader.hpp"
 #include "engine/json_writer.hpp"
@@ -29,7 +32,7 @@ const char* severity_name(dsl::Severity s) {
 
 struct RecordProcessor::Impl {
   Impl(const Program& p, const dsl::SourceRegistry& rules, const BatchOptions& o)
-      : program(p), rule_sources(rules), options(o), index(p.schema()), quick(p) {
+      : program(p), rule_sources(rules), options(o), index(p.schema()), quick(p), decider(p) {
     rebuild_registry();
     const dsl::CheckedRuleSet& rs = *p.checked;
     for (const CompiledRule& r : p.rules) {
@@ -173,7 +176,7 @@ struct RecordProcessor::Impl {
     eo.as_of = options.as_of;
     eo.trace = options.mode == OutputMode::trace;  // `missing` is derived either way
     eo.sources = &registry;
-    Evaluation e = evaluate(program, kase, eo);
+    Evaluation e = evaluate(decider, kase, eo);
     if (!e.determination || e.errors.has_errors()) {
       diags.append(e.errors);
       ensure_registered(file, text, line);
@@ -195,6 +198,7 @@ struct RecordProcessor::Impl {
   YamlTree tree;
   Case kase;
   QuickDecider quick;
+  Decider decider;  // full evaluations reuse its scratch state from record to record
   QuickDetermination quick_result;
   std::vector<std::string> quoted_ids;       // JSON string literals of rule ids
   std::vector<std::string> quoted_benefits;  // of `benefit` members
