@@ -3,8 +3,6 @@
 // their locations read `cases.jsonl:12:5` exactly as `check` would print them.
 #include "engine/batch_record.hpp"
 
-#include "engine/decider.hpp"
-
 #include <fmt/format.h>
 
 #include "engine/case_builder.hpp"
