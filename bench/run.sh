@@ -85,7 +85,7 @@ echo
 echo "| evaluation only, cases/s, 1 thread | median (min–max) | vs C++ baseline |"
 echo "|---|---|---|"
 base=$(rates workload/baseline_cpp | awk '{print $1}')
-for b in workload/eval_quick workload/eval_full_no_trace workload/eval_full_trace workload/baseline_cpp; do
+for b in workload/eval_quick workload/eval_trace_recorded workload/eval_full_no_trace workload/eval_full_trace workload/baseline_cpp; do
   r=$(rates "$b")
   ratio=$(echo "$r $base" | awk '{printf "%.1f× slower", $4 / $1}')
   echo "| $b | $(echo "$r" | fmt_rate) | $ratio |"

@@ -1,5 +1,5 @@
-// Input paths of case values (`treatments[1].adequate_dose`), rebuilt from parent links
-// only when a message needs one, so that loading and evaluation never build strings.
+// Loaded cases: input paths of case values (`treatments[1].adequate_dose`), rebuilt from
+// parent links only when a message needs one, and compaction of cases kept in memory.
 #include "engine/case.hpp"
 
 namespace covcheck::engine {
@@ -11,20 +11,35 @@ std::vector<T> exact_copy(const std::vector<T>& v) {
   return std::vector<T>(v.begin(), v.end());
 }
 
+// The hot arrays of a case, copied at their exact sizes.
+struct HotArrays {
+  std::vector<CaseRecord> records;
+  std::vector<CaseList> lists;
+  std::vector<Value> slots, items;
+  std::vector<std::string> strings;
+  explicit HotArrays(const Case& c)
+      : records(exact_copy(c.records)), lists(exact_copy(c.lists)), slots(exact_copy(c.slots)),
+        items(exact_copy(c.items)), strings(exact_copy(c.strings)) {}
+  void swap_into(Case& c) {
+    c.records.swap(records);
+    c.lists.swap(lists);
+    c.slots.swap(slots);
+    c.items.swap(items);
+    c.strings.swap(strings);
+  }
+};
+
 }  // namespace
 
 void Case::compact() {
-  // Every new array is allocated before any old one is freed, so they come out adjacent.
-  auto r = exact_copy(records);
-  auto l = exact_copy(lists);
-  auto s = exact_copy(slots);
-  auto i = exact_copy(items);
-  auto t = exact_copy(strings);
-  records.swap(r);
-  lists.swap(l);
-  slots.swap(s);
-  items.swap(i);
-  strings.swap(t);
+  HotArrays(*this).swap_into(*this);  // allocated before the old arrays are freed: adjacent
+}
+
+void compact_cases(std::vector<Case>& cases) {
+  std::vector<HotArrays> fresh;
+  fresh.reserve(cases.size());
+  for (const Case& c : cases) fresh.emplace_back(c);
+  for (std::size_t i = 0; i < cases.size(); ++i) fresh[i].swap_into(cases[i]);
 }
 
 std::string Case::record_path(const dsl::Schema& schema, std::uint32_t record) const {

@@ -84,4 +84,8 @@ struct Case {
   std::string list_path(const dsl::Schema& schema, std::uint32_t list) const;
 };
 
+// Compacts a corpus kept in memory: every case's new arrays are allocated before any old
+// one is released, so cases lie one after another in the order they are evaluated.
+void compact_cases(std::vector<Case>& cases);
+
 }  // namespace covcheck::engine

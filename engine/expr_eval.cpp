@@ -95,6 +95,8 @@ std::string ExprEvaluator::render_value(const Value& v, std::uint32_t enum_ref) 
 }
 
 Value ExprEvaluator::eval_recorded(std::uint32_t op) {
+  // Constants and records (the intermediate steps of a path) add nothing to read.
+  if (program_.ops[op].code == OpCode::constant) return program_.ops[op].imm;
   auto at = static_cast<std::uint32_t>(log_->entries.size());
   log_->entries.emplace_back().op = op;
   const std::uint32_t parent = cur_;
@@ -102,8 +104,7 @@ Value ExprEvaluator::eval_recorded(std::uint32_t op) {
   const Op& o = program_.ops[op];
   Value v = eval_op(op, o);
   cur_ = parent;
-  // Constants and records (the intermediate steps of a path) add nothing to read.
-  if (o.code == OpCode::constant || v.kind == Kind::record) {
+  if (v.kind == Kind::record) {
     log_->entries.resize(at);
     return v;
   }
@@ -229,13 +230,16 @@ Value ExprEvaluator::compare(const Op& op, const Value& a, const Value& b) {
   }
 }
 
+// Integer overflow never wraps: the value becomes unknown and a warning names the expression.
+Value ExprEvaluator::overflowed(const Op& op) {
+  if (context_.warnings)
+    context_.warnings->push_back(fmt::format("integer overflow in `{}`: its value is unknown", text(static_cast<std::uint32_t>(&op - program_.ops.data()))));
+  return unknown();
+}
+
 Value ExprEvaluator::arithmetic(const Op& op, const Value& a, const Value& b) {
   if (!a.known() || !b.known()) return unknown();
-  auto overflow = [&]() {
-    if (context_.warnings)
-      context_.warnings->push_back(fmt::format("integer overflow in `{}`: its value is unknown", text(static_cast<std::uint32_t>(&op - program_.ops.data()))));
-    return unknown();
-  };
+  auto overflow = [&]() { return overflowed(op); };
   if (a.kind == Kind::decimal || b.kind == Kind::decimal) {
     double x = a.kind == Kind::decimal ? a.decimal : static_cast<double>(a.integer);
     double y = b.kind == Kind::decimal ? b.decimal : static_cast<double>(b.integer);
@@ -531,7 +535,7 @@ Value ExprEvaluator::eval_op(std::uint32_t index, const Op& op) {
       Value a = eval(op.a);
       if (a.kind == Kind::integer) {
         std::int64_t r;
-        if (__builtin_sub_overflow(std::int64_t{0}, a.integer, &r)) return unknown();
+        if (__builtin_sub_overflow(std::int64_t{0}, a.integer, &r)) return overflowed(op);
         return Value::make_int(r);
       }
       if (a.kind == Kind::decimal) return Value::make_decimal(-a.decimal);

@@ -101,6 +101,7 @@ class ExprEvaluator {
   std::string fact_path(const TraceLog& log, std::uint32_t at) const;
   Value compare(const Op& op, const Value& a, const Value& b);
   Value arithmetic(const Op& op, const Value& a, const Value& b);
+  Value overflowed(const Op& op);
   Value quantify(const Op& op);
   Truth in_codeset(std::uint32_t set, const Value& item) const;
   Value equal(const Value& a, const Value& b) const;

@@ -245,9 +245,7 @@ TEST_CASE("integer overflow makes the value unknown, pends the case and warns na
   CHECK_FALSE(far.determination->warnings.empty());
 }
 
-// engine/expr_eval.cpp negates with __builtin_sub_overflow but returns unknown without the
-// overflow warning the other operators give.
-TEST_CASE("negating the smallest integer warns like the other overflows", "[limits][overflow][!mayfail]") {
+TEST_CASE("negating the smallest integer warns like the other overflows", "[limits][overflow]") {
   auto p = policy_pipeline(header + "rule r cover require -y > 0\n");
   REQUIRE(p.ok());
   auto run = p.run_text("case.yaml", "date_of_service: 2026-01-01\ny: -9223372036854775808\n");
