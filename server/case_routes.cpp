@@ -65,6 +65,7 @@ void Service::check(const Request& req, Response& res, const httplib::ContentRea
   if (auto error = parse_case_query(req, query)) return fail(res, 400, "bad_request", error->message);
   if (type == "application/json" && !looks_like_json_object(*body))
     return fail(res, 400, "invalid_case", "a JSON case must be one object");
+  if (type == "application/json") query.syntax = engine::CaseSyntax::json;
 
   std::shared_ptr<const State> state = state_.get();
   if (type == "application/json" && !query.as_of) {

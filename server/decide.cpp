@@ -17,7 +17,7 @@ Decided decide(const State& state, std::string text, const CaseQuery& query) {
   engine::EvaluationOptions options;
   options.as_of = query.as_of;
   options.trace = true;  // `missing` is derived from the trace; `trace=false` only leaves it out of the answer
-  engine::CaseResult result = engine::decide_case(*state.program, sources, file, options);
+  engine::CaseResult result = engine::decide_case(*state.program, sources, file, options, query.syntax);
 
   Decided out;
   if (!result.determination) {
