@@ -125,6 +125,7 @@ void Service::batch(const Request& req, Response& res, const httplib::ContentRea
   auto job = std::make_shared<BatchJob>();
   job->state = state_.get();
   job->input = std::move(*body);
+  if (job->input.compare(0, 3, "\xEF\xBB\xBF") == 0) job->pos = 3;  // a byte-order mark is not part of line 1
   job->options.format = engine::InputFormat::jsonl;
   job->options.mode = query.trace ? engine::OutputMode::trace : engine::OutputMode::full;
   job->options.as_of = query.as_of;

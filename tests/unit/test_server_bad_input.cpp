@@ -119,4 +119,13 @@ TEST_CASE("broken records in the middle of a batch are error records naming thei
   CHECK(contains(lines[3], R"({"line":6,"error":)"));
   CHECK(contains(lines[4], R"("case":"j1")"));
   CHECK(contains(lines[5], R"({"line":8,"error":"invalid JSON)"));
+
+  // A byte-order mark before the first record is not part of it.
+  auto bom = client.Post("/v1/batch", "\xEF\xBB\xBF" + good_json + "\n" + good_json + "\n", "application/x-ndjson");
+  REQUIRE(bom);
+  CHECK(bom->status == 200);
+  std::vector<std::string> both = lines_of(bom->body);
+  REQUIRE(both.size() == 2);
+  CHECK(contains(both[0], R"("case":"j1")"));
+  CHECK(contains(both[1], R"("case":"j1")"));
 }
