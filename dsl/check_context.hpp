@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -54,5 +55,8 @@ Type check_expr(CheckContext& cx, const ast::Expr& e, Scope& scope, const Type* 
 Type check_set(CheckContext& cx, const ast::Expr& e, Scope& scope, const Type& element);
 Type check_define(CheckContext& cx, std::uint32_t define, const std::vector<Type>& args, SourceSpan call_span);
 std::string describe_type(const CheckContext& cx, const Type& t);
+// An `effective` range whose end is before its start is never in force: reported as
+// `check.reversed_range` at the range (`what` names its owner: "policy `acme`", "rule `r1`").
+void check_date_range(CheckContext& cx, const ast::DateRange& range, std::string_view what);
 
 }  // namespace covcheck::dsl::detail

@@ -530,6 +530,10 @@ Type check_expr(CheckContext& cx, const ast::Expr& e, Scope& scope, const Type* 
               return error_type;
             }
             for (const ast::CodeEntry& entry : c.entries) {
+              if (entry.effective) {
+                check_date_range(cx, *entry.effective,
+                                 fmt::format("`{}{}`", entry.low, entry.wildcard ? "*" : (entry.high.empty() ? "" : " .. " + entry.high)));
+              }
               if (en) {
                 if (entry.wildcard || !entry.high.empty()) {
                   cx.diagnostics.error("check.enum_pattern", entry.span,

@@ -81,6 +81,20 @@ std::optional<Type> resolve_type(CheckContext& cx, const ast::TypeRef& t) {
   return std::nullopt;
 }
 
+}  // namespace
+
+void detail::check_date_range(CheckContext& cx, const ast::DateRange& range, std::string_view what) {
+  if (!range.from || !range.to || *range.from <= *range.to) return;
+  std::string from = format_iso_date(*range.from), to = format_iso_date(*range.to);
+  Diagnostic& d = cx.diagnostics.error(
+      "check.reversed_range", range.span,
+      fmt::format("the effective range of {} ends before it starts ({} is after {}): it is never in force", what,
+                  from, to));
+  d.help = fmt::format("write the earlier date first: `effective {} .. {}`", to, from);
+}
+
+namespace {
+
 class DeclarationChecker {
  public:
   DeclarationChecker(CheckContext& cx) : cx_(cx), rs_(cx.rules) {}
@@ -179,6 +193,7 @@ void DeclarationChecker::build_units() {
       u.title = h.title;
       u.version = h.version.value_or("");
       u.effective = h.effective;
+      if (h.effective) check_date_range(cx_, *h.effective, fmt::format("{} `{}`", kind_name(h.kind), h.id.text));
       u.default_decision = h.default_decision;
       u.default_message = h.default_message.value_or("");
       u.file = f;
@@ -447,6 +462,8 @@ void DeclarationChecker::check_rule(std::uint32_t index) {
     if (!r.route && r.requirements.empty() && r.next_steps.empty() && r.grants.empty())
       cx_.diagnostics.warning("check.no_effect", r.name.span, fmt::format("rule `{}` has no effect", r.name.text));
   }
+
+  if (r.effective) check_date_range(cx_, *r.effective, fmt::format("rule `{}`", r.name.text));
 
   Scope scope;
   scope.file = file;

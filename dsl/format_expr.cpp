@@ -97,6 +97,13 @@ int chain_operand_level(ast::BinaryOp op) {
 // parenthesized unless it is a plain value, a call or a quantifier.
 constexpr int not_operand_level = lv_add;
 
+// ... or another `not`: `not not x` reads one way only, and parentheses there would turn a
+// long run of `not`s (which the parser takes) into nesting past its depth limit.
+int not_operand_min_level(const ast::Expr& operand) {
+  const auto* u = as<ast::Unary>(operand);
+  return u && u->op == ast::UnaryOp::not_ ? lv_not : not_operand_level;
+}
+
 // A conditional's `else` (and an `else`-less `then`) extends as far right as it can, so a
 // conditional is parenthesized unless nothing follows it in its enclosing expression.
 bool needs_parens(const ast::Expr& e, int min_level, bool tail) {
@@ -158,7 +165,7 @@ class Printer {
   std::string node(const ast::NameRef& k, bool) { return k.name; }
   std::string node(const ast::MemberAccess& k, bool) { return operand(*k.object, lv_postfix, false) + "." + k.field.text; }
   std::string node(const ast::Unary& k, bool tail) {
-    if (k.op == ast::UnaryOp::not_) return "not " + operand(*k.operand, not_operand_level, tail);
+    if (k.op == ast::UnaryOp::not_) return "not " + operand(*k.operand, not_operand_min_level(*k.operand), tail);
     return "-" + operand(*k.operand, lv_neg, tail);
   }
   std::string node(const ast::Binary& k, bool tail) {  // comparisons; chains go through chain()
@@ -245,7 +252,7 @@ class Layout {
     if (as<ast::Binary>(e)) return chain(e, tail, suffix);
     if (const auto* u = as<ast::Unary>(e)) {
       w_.add("not ");
-      return operand(*u->operand, not_operand_level, tail, suffix);
+      return operand(*u->operand, not_operand_min_level(*u->operand), tail, suffix);
     }
     const auto& q = std::get<ast::Quantifier>(e.kind);
     collect_atoms(*q.list, w_.lines().back().atoms);

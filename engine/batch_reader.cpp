@@ -33,7 +33,9 @@ bool has_content(std::string_view line) {
 
 void split_records(std::string_view text, InputFormat format, std::uint64_t first_line, std::vector<RecordRef>& out) {
   std::uint64_t line = first_line;
-  std::size_t pos = 0;
+  // A byte-order mark at the start of the input (Windows exports) is not part of record 1;
+  // columns do not count it, as in case files.
+  std::size_t pos = first_line == 1 && text.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
   if (format == InputFormat::jsonl) {
     while (pos < text.size()) {
       const void* nl = std::memchr(text.data() + pos, '\n', text.size() - pos);
@@ -50,7 +52,7 @@ void split_records(std::string_view text, InputFormat format, std::uint64_t firs
   // YAML: a document runs from its `---` line (or the start) to the next `---` line. The
   // text before the first marker is a document only when it has content; an explicit
   // document is a record even when empty, so that it is reported rather than dropped.
-  std::size_t doc_start = 0;
+  std::size_t doc_start = pos;
   std::uint64_t doc_line = line;
   bool explicit_doc = false, content = false;
   auto close = [&](std::size_t end) {

@@ -56,6 +56,7 @@ class RecordReader {
 };
 
 // Splits whole records out of `text` (exposed for tests): JSON Lines, or YAML documents.
+// With `first_line` 1 (the start of the input), a byte-order mark is skipped.
 void split_records(std::string_view text, InputFormat format, std::uint64_t first_line, std::vector<RecordRef>& out);
 
 }  // namespace covcheck::engine

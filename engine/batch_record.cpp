@@ -10,6 +10,7 @@
 #include "engine/decider.hpp"
 #include "engine/evaluate.hpp"
 #include "engine/json_case_loader.hpp"
+#include "engine/json_syntax.hpp"
 #include "engine/json_writer.hpp"
 #include "engine/render.hpp"
 #include "engine/yaml_tree.hpp"
@@ -65,7 +66,11 @@ struct RecordProcessor::Impl {
   }
 
   bool load(std::string_view text, std::size_t readable, dsl::FileId file, dsl::Diagnostics& diags) {
-    if (options.format == InputFormat::jsonl) return json.load(index, text, readable, file, diags, kase);
+    if (options.format == InputFormat::jsonl) {
+      if (json.load(index, text, readable, file, diags, kase)) return true;
+      locate_json_failure(text, file, diags);  // as `check` reports a `.json` case
+      return false;
+    }
     tree.nodes.clear();
     tree.children.clear();
     tree.text.clear();

@@ -18,7 +18,8 @@ std::vector<CorpusRecord> split_corpus(std::string_view text, const std::string&
   std::vector<CorpusRecord> out;
   out.reserve(refs.size());
   for (const RecordRef& r : refs)
-    out.push_back({fmt::format("{}:#{}", file_name, out.size() + 1), std::string(text.substr(r.offset, r.length))});
+    out.push_back({fmt::format("{}:#{}", file_name, out.size() + 1), std::string(text.substr(r.offset, r.length)),
+                   yaml ? CaseSyntax::yaml : CaseSyntax::json});
   return out;
 }
 
@@ -29,7 +30,7 @@ SideOutcome decide_record(const Program& program, dsl::SourceRegistry& sources, 
   options.as_of = as_of;
   options.trace = false;  // the report needs decisions and reasons, not explanations
   options.explain = false;
-  CaseResult result = decide_case(program, sources, file, options);
+  CaseResult result = decide_case(program, sources, file, options, record.syntax);
   SideOutcome out;
   if (result.determination) {
     out.determination = std::move(result.determination);

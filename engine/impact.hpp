@@ -14,6 +14,7 @@
 
 #include "dsl/source.hpp"
 #include "engine/determination.hpp"
+#include "engine/pipeline.hpp"
 #include "engine/program.hpp"
 
 namespace covcheck::engine {
@@ -23,6 +24,7 @@ namespace covcheck::engine {
 struct CorpusRecord {
   std::string name;
   std::string text;
+  CaseSyntax syntax = CaseSyntax::yaml;  // a JSON Lines record is strict JSON, as in `batch`
 };
 
 // Splits a corpus into records: JSON Lines (one case per non-blank line) when `yaml` is

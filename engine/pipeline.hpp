@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dsl/diagnostics.hpp"
@@ -30,9 +31,18 @@ struct CaseResult {
   dsl::Diagnostics diagnostics;                 // loading, validation and evaluation (errors and warnings)
 };
 
+// How a case file is read. A `.json` file (or a body sent as application/json) is strict
+// JSON, read by the simdjson loader of `batch`: trailing commas, comments, single quotes
+// and the rest of YAML's leniency are syntax errors at their line:col. Both syntaxes share
+// the schema walk, so a case's schema diagnostics do not depend on its syntax.
+enum class CaseSyntax { by_name, yaml, json };
+
+// `by_name` resolved: json for a name ending in `.json` (any case), yaml otherwise.
+CaseSyntax case_syntax_of(std::string_view file_name);
+
 // Loads, validates and evaluates one case file already registered in `sources`; the
 // loader's warnings are copied into the determination's `warnings`.
 CaseResult decide_case(const Program& program, const dsl::SourceRegistry& sources, dsl::FileId case_file,
-                       EvaluationOptions options);
+                       EvaluationOptions options, CaseSyntax syntax = CaseSyntax::by_name);
 
 }  // namespace covcheck::engine

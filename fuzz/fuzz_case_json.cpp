@@ -1,12 +1,17 @@
 // libFuzzer target: the JSON case loader (engine/json_case_loader.cpp, simdjson On-Demand,
 // as `batch` uses it on JSON Lines), then evaluation against the Acme reference rules. The
-// same bytes also go through the YAML loader, which `check` uses for JSON case files.
+// same bytes then go through `check`'s path for a `.json` case file (engine/pipeline.cpp:
+// encoding check, byte-order mark, the loader, and engine/json_syntax.cpp locating a syntax
+// error). Aborts when the loader accepts text the strict scanner calls invalid JSON: either
+// would be a bug, and a lenient loader would let non-JSON through `.json` cases.
 #include <cstdint>
+#include <cstdio>
 #include <string>
 
 #include "engine/case_loader.hpp"
 #include "engine/evaluate.hpp"
 #include "engine/json_case_loader.hpp"
+#include "engine/json_syntax.hpp"
 #include "fuzz/fuzz_support.hpp"
 
 using namespace covcheck;
@@ -22,6 +27,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   dsl::Diagnostics diagnostics;
   engine::Case c;
   if (loader.load(ref.program->schema(), text, text.size(), file, diagnostics, c)) {
+    if (auto e = engine::find_json_syntax_error(text, 64)) {
+      fprintf(stderr, "the loader accepted what the scanner rejects at %zu: %s\n", e->offset, e->message.c_str());
+      abort();
+    }
     engine::validate_case(*ref.program, c, diagnostics);
     if (!diagnostics.has_errors()) {
       engine::EvaluationOptions options;

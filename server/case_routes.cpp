@@ -65,6 +65,7 @@ void Service::check(const Request& req, Response& res, const httplib::ContentRea
   if (auto error = parse_case_query(req, query)) return fail(res, 400, "bad_request", error->message);
   if (type == "application/json" && !looks_like_json_object(*body))
     return fail(res, 400, "invalid_case", "a JSON case must be one object");
+  if (type == "application/json") query.syntax = engine::CaseSyntax::json;
 
   std::shared_ptr<const State> state = state_.get();
   if (type == "application/json" && !query.as_of) {
@@ -126,6 +127,7 @@ void batch_record(BatchJob& job, Metrics& metrics) {
     return;
   }
   std::string& r = job.record;
+  if (job.line == 1 && r.compare(0, 3, "\xEF\xBB\xBF") == 0) r.erase(0, 3);  // a byte-order mark is not part of line 1
   if (r.find_first_not_of(" \t\r") == std::string::npos) {  // blank lines carry no record
     r.clear();
     return;

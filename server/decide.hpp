@@ -8,6 +8,7 @@
 #include <string>
 
 #include "engine/determination.hpp"
+#include "engine/pipeline.hpp"
 #include "server/state.hpp"
 
 namespace covcheck::server {
@@ -15,6 +16,8 @@ namespace covcheck::server {
 struct CaseQuery {
   std::optional<std::int32_t> as_of;
   bool trace = false;
+  // From the media type: an application/json body is strict JSON, as a `.json` case file is.
+  engine::CaseSyntax syntax = engine::CaseSyntax::yaml;
 };
 
 struct Decided {

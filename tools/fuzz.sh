@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs one libFuzzer target for a bounded time: `tools/fuzz.sh TARGET SECONDS`.
-# TARGET: fuzz_cpl | fuzz_case_yaml | fuzz_case_json | fuzz_eval | all (each in turn).
+# TARGET: fuzz_cpl | fuzz_case_yaml | fuzz_case_json | fuzz_eval | fuzz_batch | fuzz_server | all
+# (each in turn).
 # Builds build-fuzz/ with clang (ASan + UBSan + libFuzzer) when needed, seeds the corpus from
 # rules/ and tests/, and keeps the corpus in build-fuzz/corpus/TARGET between runs. A crash,
 # leak or timeout is saved to build-fuzz/artifacts/TARGET/ and makes the script exit 1.
@@ -11,7 +12,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 target=${1:?usage: tools/fuzz.sh TARGET SECONDS}
 seconds=${2:?usage: tools/fuzz.sh TARGET SECONDS}
 build=${FUZZ_BUILD:-build-fuzz}
-targets=(fuzz_cpl fuzz_case_yaml fuzz_case_json fuzz_eval)
+targets=(fuzz_cpl fuzz_case_yaml fuzz_case_json fuzz_eval fuzz_batch fuzz_server)
 
 if [[ "$target" == all ]]; then
   status=0
@@ -63,6 +64,38 @@ PY
     find rules tests -name '*.jsonl' -exec sh -c 'head -c 4000 "$1" | head -n 1 > "$2/$(basename "$1").json"' _ {} "$seeds" \; ;;
   fuzz_eval)
     for i in $(seq 1 32); do head -c 256 /dev/urandom > "$seeds/random$i"; done ;;
+  fuzz_batch)
+    # Byte 0: bit 0 YAML stream (else JSON Lines), bits 1-2 the output mode, bits 3-7 the chunk
+    # size of the second run. Then the stream: workload records (some broken), YAML documents.
+    workload=tests/data/workload/cases.jsonl
+    for mode in 0 2 4; do
+      { printf "\\x$(printf %02x $((mode | 0x40)))"; head -n 6 "$workload"; } > "$seeds/jsonl$mode"
+      { printf "\\x$(printf %02x $((mode | 0x09)))"; head -c 3000 tests/data/workload/cases-300.yaml; } > "$seeds/yaml$mode"
+    done
+    { printf '\x10'; head -n 2 "$workload"; printf '{"id":"x",}\n\n  \nnot json\n{"id":"y","patient":{"birth_date":"2026-02-30"}}\n'; head -n 1 "$workload" | head -c 200; } > "$seeds/jsonl_errors"
+    { printf '\x01'; for f in $(find rules/acme/cases -name '*.yaml' | sort | head -n 4); do echo ---; cat "$f"; done; printf -- '---\n---\n[1, 2\n'; } > "$seeds/yaml_errors"
+    n=0
+    for f in tests/bad/cases/*; do
+      [[ "$f" == *.expected ]] && continue
+      { printf '\x01---\n'; cat "$f"; } > "$seeds/bad$n"; n=$((n + 1))
+    done ;;
+  fuzz_server)
+    # Byte 0: bit 0 /v1/batch (else /v1/check), bits 1-3 the content type (7: the next line
+    # is the type); then a line with the query string, then the body.
+    n=0
+    for f in $(find rules/acme/cases -name '*.yaml' | sort | head -n 12); do
+      { printf '\x04\n'; cat "$f"; } > "$seeds/check_yaml$n"
+      { printf '\x04trace=true&as_of=2026-03-01\n'; cat "$f"; } > "$seeds/check_yaml_query$n"
+      n=$((n + 1))
+    done
+    for f in tests/bad/cases/*.json; do
+      { printf '\x02\n'; cat "$f"; } > "$seeds/check_json_$(basename "$f")"
+      { printf '\x0aas_of=2026-03-01\n'; cat "$f"; } > "$seeds/check_json_as_of_$(basename "$f")"
+    done
+    { printf '\x07\n'; head -n 8 tests/data/workload/cases.jsonl; printf 'not json\n\n{"id":1}\n'; } > "$seeds/batch"
+    { printf '\x07trace=true\n'; head -n 3 tests/data/workload/cases.jsonl; } > "$seeds/batch_trace"
+    { printf '\x0fapplication/x-ndjson; charset=utf-8\nas_of=bad\n'; head -n 2 tests/data/workload/cases.jsonl; } > "$seeds/batch_custom_type"
+    { printf '\x0etext/csv\n\n'; echo 'id,date'; } > "$seeds/check_unsupported" ;;
 esac
 
 corpus="$build/corpus/$target"

@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
-# The bad-input corpus (tests/bad/): every malformed rule file and case gets a clear error
-# (or, for BOM, CRLF and tab inputs, is accepted) and never a crash or a hang. Each input's
-# `FILE.expected` pins covcheck's stderr (message, file:line:col and caret), then its exit
-# status, then, when the input was accepted, the first line of the answer.
-#   tests/bad/rules/*.cpl  covcheck check --rules FILE --case rules/acme/cases/esk-covered.yaml
-#   tests/bad/cases/*      covcheck check --rules rules/acme --rules rules/mandates --case FILE
+# The bad-input corpus (tests/bad/): every command that reads input answers every malformed
+# rule file, case, suite and record stream with a clear error (or, for BOM, CRLF and tab
+# inputs, accepts it) and never crashes or hangs. Each input's golden pins covcheck's stderr
+# (message, file:line:col and caret), then its exit status, then what it wrote (the first line
+# of the answer for `check`; all of it for the other commands).
+#   tests/bad/rules/*.cpl          check --rules FILE --case rules/acme/cases/esk-covered.yaml  FILE.expected
+#                                  fmt FILE (a copy; then the formatted text and fmt --check)    FILE.fmt.expected
+#                                  lint FILE                                                     FILE.lint.expected
+#   tests/bad/cases/*              check --rules rules/acme --rules rules/mandates --case FILE  FILE.expected
+#   tests/bad/suites/*.yaml        test FILE                                                     FILE.expected
+#   tests/bad/streams/*            batch --rules rules/acme --rules rules/mandates --cases FILE --compact
+#                                                                                                FILE.expected
+#                                  diff (Acme 2025.2 -> 2026.1) --cases FILE                     FILE.diff.expected
 # Usage: COVCHECK=build/covcheck bash tests/e2e/bad_inputs.sh [--update]
 set -uo pipefail
 
@@ -19,16 +26,25 @@ failed=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# observe FILE ARGS...: runs covcheck (20 s at most) and writes what the golden pins to $tmp/got.
+# observe ARGS...: runs covcheck (20 s at most) and writes what the golden pins to $tmp/got:
+# stderr, the exit status and, when it is 0, the first line of stdout.
 observe() {
   timeout 20 "$COVCHECK" "$@" >"$tmp/out" 2>"$tmp/err"
   local status=$?
   { cat "$tmp/err"; echo "--- exit $status"; if ((status == 0)); then head -n 1 "$tmp/out"; fi; } >"$tmp/got"
   last_status=$status
 }
+# observe_all ARGS...: the same with all of stdout, whatever the status.
+observe_all() {
+  timeout 20 "$COVCHECK" "$@" >"$tmp/out" 2>"$tmp/err"
+  local status=$?
+  { cat "$tmp/err"; echo "--- exit $status"; cat "$tmp/out"; } >"$tmp/got"
+  last_status=$status
+}
 
+# compare INPUT [SUFFIX]: $tmp/got against INPUT.SUFFIX (default `expected`).
 compare() {
-  local input=$1 expected="$1.expected"
+  local input=$1 expected="$1.${2:-expected}"
   if ((last_status >= 124)); then
     failed=$((failed + 1))
     echo "FAIL: $input: exit $last_status (crash, signal or timeout)"
@@ -56,6 +72,50 @@ for f in tests/bad/cases/*; do
   [[ "$f" == *.expected ]] && continue
   observe check --rules rules/acme --rules rules/mandates --case "$f"
   compare "$f"
+done
+
+# fmt never rewrites a file that does not parse, and what it writes parses and is stable; lint
+# reports a rule set that does not compile instead of linting it.
+mkdir -p "$tmp/fmt"
+for f in tests/bad/rules/*.cpl; do
+  name=$(basename "$f")
+  cp "$f" "$tmp/fmt/$name"
+  (cd "$tmp/fmt" && timeout 20 "$COVCHECK" fmt "$name" >"$tmp/out" 2>"$tmp/err")
+  status=$?
+  {
+    cat "$tmp/err"
+    echo "--- exit $status"
+    if ((status == 0)); then
+      (cd "$tmp/fmt" && timeout 20 "$COVCHECK" fmt --check "$name" >/dev/null 2>&1)
+      echo "--- fmt --check after: exit $?"
+      cat "$tmp/fmt/$name"
+    elif cmp -s "$f" "$tmp/fmt/$name"; then
+      echo "--- the file is unchanged"
+    else
+      echo "--- THE FILE WAS CHANGED"
+    fi
+  } >"$tmp/got"
+  last_status=$status
+  compare "$f" fmt.expected
+  observe_all lint "$f"
+  compare "$f" lint.expected
+done
+
+for f in tests/bad/suites/*.yaml; do
+  observe_all test "$f"
+  compare "$f"
+done
+
+# Record streams: a bad record is an error record naming its line, in place; nothing is
+# dropped. The summary line's timing is blanked.
+for f in tests/bad/streams/*; do
+  [[ "$f" == *.expected ]] && continue
+  observe_all batch --rules rules/acme --rules rules/mandates --cases "$f" --compact
+  sed -i -E 's/; [0-9.]+ s, [0-9,]+ cases\/s$/; (time)/' "$tmp/got"
+  compare "$f"
+  observe_all diff --old rules/acme/acme-2025.2.cpl rules/acme/common.cpl --new rules/acme/acme-2026.1.cpl \
+    rules/acme/common.cpl --cases "$f" --old-as-of 2025-10-01 --new-as-of 2026-03-01
+  compare "$f" diff.expected
 done
 
 echo "$passed passed, $failed failed"

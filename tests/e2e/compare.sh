@@ -113,5 +113,17 @@ expect_status "does-not-compile beats an invalid case (3 before 4)" 3 compare --
 expect_status "an invalid case" 4 compare "${SETS[@]}" --case tests/golden/cases/malformed-code.yaml
 contains "invalid case names the field" err "malformed"
 
+# Bad case files are reported once, before any set is run, as `check` reports them: a `.json`
+# case is strict JSON; bytes that are not text and empty files are errors too.
+expect_status "a JSON case with a trailing comma" 4 compare "${SETS[@]}" --case tests/bad/cases/trailing_comma.json
+contains "trailing comma: line and column" err "tests/bad/cases/trailing_comma.json:21:14: error: invalid JSON: a trailing comma"
+contains "trailing comma: code" err "[case.syntax]"
+expect_status "a JSON case with single quotes" 4 compare "${SETS[@]}" --case tests/bad/cases/single_quotes.json
+contains "single quotes: line and column" err "tests/bad/cases/single_quotes.json:6:5: error"
+expect_status "a case with a NUL byte" 4 compare "${SETS[@]}" --case tests/bad/cases/nul_byte.yaml
+contains "NUL byte: code" err "[case.encoding]"
+expect_status "an empty case" 4 compare "${SETS[@]}" --case tests/bad/cases/empty.yaml
+contains "empty case" err "[case.empty]"
+
 echo "$passed passed, $failed failed"
 [[ $failed == 0 ]]

@@ -137,3 +137,42 @@ TEST_CASE("an import used only through a local union is used", "[checker]") {
   REQUIRE(p.ok());
   CHECK(p.diagnostics_text().find("unused") == std::string::npos);
 }
+
+TEST_CASE("an effective range that ends before it starts is an error at the range", "[checker][dates]") {
+  SECTION("on a policy") {
+    std::string out = errors_of("policy p \"Test\" version \"1\" effective 2026-12-31 .. 2026-01-01 default denied\n"
+                                "rule r cover\n");
+    CHECK_THAT(out, Catch::Contains("policy.cpl:1:39: error: the effective range of policy `p` ends before it starts "
+                                    "(2026-12-31 is after 2026-01-01): it is never in force [check.reversed_range]"));
+    CHECK_THAT(out, Catch::Contains("^^^^^^^^^^^^^^^^^^^^^^^^"));
+    CHECK_THAT(out, Catch::Contains("help: write the earlier date first: `effective 2026-01-01 .. 2026-12-31`"));
+  }
+  SECTION("on a module") {
+    std::string out = errors_of(header + "rule r cover\n",
+                                {{"m.cpl", "module m \"M\" effective 2027-01-01 .. 2026-06-30\nrule q cover\n"}});
+    CHECK_THAT(out, Catch::Contains("m.cpl:1:24: error: the effective range of module `m` ends before it starts"));
+  }
+  SECTION("on a rule") {
+    std::string out = errors_of(header + "rule r effective 2026-03-02 .. 2026-03-01 cover\n");
+    CHECK_THAT(out, Catch::Contains("policy.cpl:2:18: error: the effective range of rule `r` ends before it starts "
+                                    "(2026-03-02 is after 2026-03-01)"));
+  }
+  SECTION("on a dated code-set entry, once however often the code set is used") {
+    std::string out = errors_of(header + "codeset s = icd10 { F33.*, F34.1 effective 2026-01-01 .. 2025-01-01 }\n"
+                                         "rule r cover require any codes c: c in s\nrule q cover require any codes c: c in s\n");
+    CHECK_THAT(out, Catch::Contains("policy.cpl:2:44: error: the effective range of `F34.1` ends before it starts"));
+    CHECK_THAT(out, Catch::Contains("1 error"));
+    std::string wildcard = errors_of(header + "rule r cover require any codes c: c in icd10 { F33.* effective 2026-02-01 .. 2026-01-31 }\n");
+    CHECK_THAT(wildcard, Catch::Contains("the effective range of `F33.*` ends before it starts"));
+  }
+}
+
+TEST_CASE("one-day, open and ordered effective ranges are accepted", "[checker][dates]") {
+  for (const char* range : {"2026-03-01 .. 2026-03-01", "2026-01-01 ..", ".. 2026-12-31", "2026-01-01 .. 2026-12-31"}) {
+    INFO(range);
+    auto p = policy_pipeline(std::string("policy p \"Test\" version \"1\" effective ") + range +
+                             " default denied\nrule r effective " + range +
+                             " cover require any codes c: c in icd10 { F33.* effective " + range + " }\n");
+    CHECK(p.ok());
+  }
+}

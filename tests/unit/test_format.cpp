@@ -262,3 +262,17 @@ TEST_CASE("generated expressions keep their AST through formatting", "[format]")
     check_preserved_and_idempotent(fmt::format("generated {}", i), text, i % 2 ? 100 : 30);
   }
 }
+
+// Found by the bad-input corpus (tests/bad/rules/deep_not.cpl): `not (not (...))` for 300
+// `not`s is 300 levels of parentheses, past the parser's limit of 200, so the formatted file
+// did not parse. A `not` of a `not` now needs no parentheses.
+TEST_CASE("a long run of `not`s formats to a file that parses", "[format]") {
+  std::string nots;
+  for (int i = 0; i < 300; ++i) nots += "not ";
+  std::string text = "policy p \"P\" version \"1\" default denied\n\nrule r\n  when " + nots + "(x > 1)\n  cover\n";
+  check_preserved_and_idempotent("nots.cpl", text);
+  check_preserved_and_idempotent("short.cpl", "policy p \"P\" version \"1\" default denied\n\nrule r\n  when not not (x > 1)\n  cover\n");
+  auto f = format("paren.cpl", "policy p \"P\" version \"1\" default denied\nrule r when not (not (x > 1)) cover\n");
+  REQUIRE(f->text);
+  CHECK_THAT(*f->text, Catch::Contains("when not not (x > 1)"));
+}
