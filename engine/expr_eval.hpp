@@ -1,5 +1,5 @@
 // Three-valued evaluation of compiled expressions against one case: Kleene logic,
-// unknown for absent facts, bounds for counts, optional recording of a trace tree.
+// unknown for absent facts, bounds for counts, optional recording of a trace log.
 #pragma once
 
 #include <algorithm>

@@ -97,6 +97,17 @@ if ! $update; then
   [[ "$status" == 0 ]] && pass || fail "stdin case: exit $status"
   contains "stdin case is read" out '"case": "esk-covered",'
 
+  # --case-format json: stdin (or any name) read as strict JSON.
+  printf '{"id": "j1", "date_of_service": "2026-03-02", "diagnoses": [{"code": "F33.2"},]}' >"$tmp/trailing.txt"
+  expect_status "stdin JSON with a trailing comma" 4 check "${RULES[@]}" --case - --case-format json <"$tmp/trailing.txt"
+  contains "the trailing comma is named" err "<stdin>:1:"
+  expect_status "the same read as YAML is accepted" 0 check "${RULES[@]}" --case - --case-format yaml <"$tmp/trailing.txt"
+  printf '{"id": "j2", "date_of_service": "2026-03-02", "diagnoses": [{"code": "F33.2"}]}' >"$tmp/good.txt"
+  run check "${RULES[@]}" --case - --case-format json --format json <"$tmp/good.txt"
+  [[ "$status" == 0 ]] && pass || fail "stdin JSON case: exit $status"
+  contains "stdin JSON case is read" out '"case": "j2",'
+  expect_status "an unknown --case-format" 2 check "${RULES[@]}" --case - --case-format xml <"$tmp/good.txt"
+
   expect_status "pend case" 0 check "${RULES[@]}" --case "$CASES/esk-no-treatments.yaml"
   first_line_is "pend headline" out "case esk-no-treatments: PEND"
   contains "pend lists the missing fact" out "  treatments (needed by"

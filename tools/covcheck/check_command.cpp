@@ -102,7 +102,7 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
   engine::EvaluationOptions eval_options;
   eval_options.as_of = options.as_of;
   eval_options.trace = options.trace;  // `missing` is derived either way
-  engine::CaseResult result = engine::decide_case(*built.program, sources, case_file, eval_options);
+  engine::CaseResult result = engine::decide_case(*built.program, sources, case_file, eval_options, options.syntax);
   diagnostics.append(result.diagnostics);
   if (!result.determination) return finish(exit_case);
   const engine::Determination& determination = *result.determination;
@@ -122,6 +122,7 @@ Command add_check_command(CLI::App& app) {
   struct Raw {
     CheckOptions options;
     std::string format = "text";
+    std::string case_format;
     std::string as_of;
     std::string fail_on;
     bool no_trace = false;
@@ -134,6 +135,8 @@ Command add_check_command(CLI::App& app) {
   check->add_option("--case", raw->options.case_path, "The case file (YAML or JSON); - reads stdin")
       ->required()
       ->type_name("FILE");
+  check->add_option("--case-format", raw->case_format, "Read the case as yaml or json (default: by its name; stdin is YAML)")
+      ->check(CLI::IsMember({"yaml", "json"}));
   check->add_option("--format", raw->format, "Output format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
   check->add_option("--as-of", raw->as_of, "Judge effective ranges on this date instead of date_of_service")
       ->type_name("DATE");
@@ -144,6 +147,8 @@ Command add_check_command(CLI::App& app) {
             CheckOptions options = raw->options;
             options.json = raw->format == "json";
             options.trace = !raw->no_trace;
+            if (!raw->case_format.empty())
+              options.syntax = raw->case_format == "json" ? engine::CaseSyntax::json : engine::CaseSyntax::yaml;
             if (check->count("--as-of") > 0) {
               options.as_of = dsl::parse_iso_date(raw->as_of);
               if (!options.as_of) return usage_error("--as-of: `" + raw->as_of + "` is not a date (YYYY-MM-DD)");

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/determination.hpp"
+#include "engine/pipeline.hpp"
 
 namespace covcheck::cli {
 
@@ -17,6 +18,7 @@ enum ExitCode : int { exit_ok = 0, exit_fail_on = 1, exit_usage = 2, exit_rules 
 struct CheckOptions {
   std::vector<std::string> rules;
   std::string case_path;                   // `-` reads stdin
+  engine::CaseSyntax syntax = engine::CaseSyntax::by_name;  // by the file name: `.json` is JSON, else YAML
   bool json = false;
   std::optional<std::int32_t> as_of;
   std::vector<engine::Decision> fail_on;

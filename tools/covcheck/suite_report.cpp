@@ -41,6 +41,7 @@ std::string render_failure(const TestResult& result, const dsl::SourceRegistry& 
   for (const Mismatch& m : result.mismatches) {
     out += fmt::format("  {:<{}} expected {}\n", m.key + ":", width, m.expected);
     out += fmt::format("  {:<{}}      got {}\n", "", width, m.actual);
+    if (!m.hint.empty()) out += fmt::format("  {:<{}}     hint {}\n", "", width, m.hint);
   }
   if (!result.case_diagnostics.empty()) {
     out += "  case errors:\n";

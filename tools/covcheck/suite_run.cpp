@@ -99,6 +99,23 @@ bool filter_matches(const std::string& pattern, const std::string& name) {
   return name.find(pattern) != std::string::npos;
 }
 
+// An expected reason that is no rule of the rule set is a typo in the suite, not a change
+// in the policy: say so on the mismatch.
+void name_unknown_rules(const engine::Program& program, const Expectation& e, std::vector<Mismatch>& mismatches) {
+  if (!e.reasons) return;
+  std::vector<std::string> ids;
+  for (const engine::CompiledRule& r : program.rules) ids.push_back(r.checked->display_id);
+  for (Mismatch& m : mismatches) {
+    if (m.key != "reasons") continue;
+    for (const std::string& id : *e.reasons) {
+      if (std::find(ids.begin(), ids.end(), id) != ids.end()) continue;
+      std::string line = fmt::format("`{}` is not a rule of the rule set", id);
+      if (auto near = dsl::closest_match(id, ids)) line += fmt::format("; did you mean `{}`?", *near);
+      m.hint += (m.hint.empty() ? "" : "; ") + line;
+    }
+  }
+}
+
 std::vector<Mismatch> compare(const Expectation& e, const engine::CaseResult& result) {
   std::vector<Mismatch> out;
   std::string error = first_error(result.diagnostics);
@@ -199,6 +216,7 @@ TestResult run_test(const SuiteTest& test, const engine::Program& program, dsl::
   options.trace = true;
   engine::CaseResult decided = engine::decide_case(program, sources, file, options);
   result.mismatches = compare(test.expect, decided);
+  name_unknown_rules(program, test.expect, result.mismatches);
   result.passed = result.mismatches.empty();
   if (!result.passed) {
     if (decided.determination) result.trace = deciding_trace(*decided.determination, sources);

@@ -18,6 +18,7 @@ struct Mismatch {
   std::string key;       // decision, reasons, error, ...
   std::string expected;
   std::string actual;
+  std::string hint = {};  // e.g. an expected reason that names no rule, with a did-you-mean
 };
 
 struct TestResult {
