@@ -3,56 +3,15 @@
 # error rows for sets with no policy in force, and the exit statuses 2, 3 and 4.
 # Usage: COVCHECK=build/covcheck bash tests/e2e/compare.sh [--update]
 # --update rewrites tests/golden/compare/*.expected instead of comparing.
-set -uo pipefail
-
-: "${COVCHECK:?set COVCHECK to the covcheck binary}"
-COVCHECK=$(cd "$(dirname "$COVCHECK")" && pwd)/$(basename "$COVCHECK")
-cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 2
-update=false
-[[ "${1:-}" == "--update" ]] && update=true
-
-passed=0
-failed=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/lib/harness.sh" "$@"
 GOLDEN=tests/golden/compare
 
 # The three real-payer rule sets of rules/ plus the Acme reference policy; appeal advice on Medicare.
 SETS=(--set bcbs-nd=rules/bcbs-nd --set medicare=rules/medicare-j09-a59250,rules/appeals
       --set tricare=rules/tricare --set acme=rules/acme)
 
-pass() { passed=$((passed + 1)); }
-fail() {
-  failed=$((failed + 1))
-  echo "FAIL: $1"
-  if [[ -s "$tmp/err" ]]; then sed -n '1,10s/^/  stderr: /p' "$tmp/err"; fi
-}
-run() {
-  "$COVCHECK" "$@" >"$tmp/out" 2>"$tmp/err"
-  status=$?
-}
-expect_status() {
-  local name=$1 want=$2
-  shift 2
-  run "$@"
-  if [[ "$status" == "$want" ]]; then pass; else fail "$name: exit $status, expected $want"; fi
-}
-contains() {
-  if grep -qF -- "$3" "$tmp/$2"; then pass; else fail "$1: $2 lacks \`$3\`"; fi
-}
 # golden NAME: the last run's stdout equals tests/golden/compare/NAME.expected.
-golden() {
-  local file=$GOLDEN/$1.expected
-  if $update; then
-    cp "$tmp/out" "$file"
-    pass
-  elif diff -u "$file" "$tmp/out" >"$tmp/diff"; then
-    pass
-  else
-    fail "$1: output differs from $file"
-    sed -n '1,30p' "$tmp/diff"
-  fi
-}
+golden() { golden_file "$1" "$tmp/out" "$GOLDEN/$1.expected"; }
 
 # ---- side by side ----------------------------------------------------------------------------
 expect_status "text: BCBSND TRD case" 0 compare "${SETS[@]}" --case rules/bcbs-nd/cases/bnd-trd-covered.yaml
@@ -125,5 +84,4 @@ contains "NUL byte: code" err "[case.encoding]"
 expect_status "an empty case" 4 compare "${SETS[@]}" --case tests/bad/cases/empty.yaml
 contains "empty case" err "[case.empty]"
 
-echo "$passed passed, $failed failed"
-[[ $failed == 0 ]]
+finish

@@ -3,36 +3,7 @@
 # reproduced exactly (docs/impact-acme-2025.2-to-2026.1.md), JSON and YAML corpora agree,
 # the corpus generator is deterministic, and every failure exits with its status.
 # Usage: COVCHECK=build/covcheck bash tests/e2e/diff.sh
-set -uo pipefail
-
-: "${COVCHECK:?set COVCHECK to the covcheck binary}"
-COVCHECK=$(cd "$(dirname "$COVCHECK")" && pwd)/$(basename "$COVCHECK")
-cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 2
-
-passed=0
-failed=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-pass() { passed=$((passed + 1)); }
-fail() {
-  failed=$((failed + 1))
-  echo "FAIL: $1"
-  sed -n '1,10s/^/  /p' "$tmp/err" 2>/dev/null
-}
-run() {
-  "$COVCHECK" "$@" >"$tmp/out" 2>"$tmp/err"
-  status=$?
-}
-expect_status() {
-  local name=$1 want=$2
-  shift 2
-  run "$@"
-  if [[ "$status" == "$want" ]]; then pass; else fail "$name: exit $status, expected $want"; fi
-}
-contains() {
-  if grep -qF -- "$3" "$tmp/$2"; then pass; else fail "$1: $2 lacks \`$3\`"; fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib/harness.sh" "$@"
 
 OLD=(--old rules/acme/acme-2025.2.cpl rules/acme/common.cpl)
 NEW=(--new rules/acme/acme-2026.1.cpl rules/acme/common.cpl)
@@ -88,5 +59,4 @@ expect_status "bad date" 2 diff "${OLD[@]}" "${NEW[@]}" --cases "$CORPUS" --old-
 contains "bad date" err "--old-as-of"
 expect_status "missing --new" 2 diff "${OLD[@]}" --cases "$CORPUS"
 
-echo "$passed passed, $failed failed"
-[[ $failed == 0 ]]
+finish

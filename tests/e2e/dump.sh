@@ -3,47 +3,9 @@
 # (tests/golden/dump), the shipped rules, and exit statuses.
 # Usage: COVCHECK=build/covcheck bash tests/e2e/dump.sh [--update]   (--update rewrites the
 # tests/golden/dump/*.expected files from the current binary; review the diff)
-set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/harness.sh" "$@"
 
-: "${COVCHECK:?set COVCHECK to the covcheck binary}"
-COVCHECK=$(cd "$(dirname "$COVCHECK")" && pwd)/$(basename "$COVCHECK")
-cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 2
-update=false
-[[ "${1:-}" == "--update" ]] && update=true
-
-passed=0
-failed=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-pass() { passed=$((passed + 1)); }
-fail() {
-  failed=$((failed + 1))
-  echo "FAIL: $1"
-  if [[ -s "$tmp/err" ]]; then sed -n '1,10s/^/  stderr: /p' "$tmp/err"; fi
-}
-run() {
-  "$COVCHECK" "$@" >"$tmp/out" 2>"$tmp/err"
-  status=$?
-}
-expect_status() {
-  local name=$1 want=$2
-  shift 2
-  run "$@"
-  if [[ "$status" == "$want" ]]; then pass; else fail "$name: exit $status, expected $want"; fi
-}
-contains() { if grep -qF -- "$3" "$tmp/$2"; then pass; else fail "$1: $2 lacks \`$3\`"; fi; }
-golden() {
-  if $update; then
-    cp "$tmp/out" "$2"
-    pass
-  elif diff -u "$2" "$tmp/out" >"$tmp/diff"; then
-    pass
-  else
-    fail "$1: output differs from $2"
-    sed -n '1,30p' "$tmp/diff"
-  fi
-}
+golden() { golden_file "$1" "$tmp/out" "$2"; }
 
 small=tests/golden/dump/small
 for stage in parse ast; do
@@ -74,5 +36,4 @@ expect_status "missing file" 2 dump --stage ast "$tmp/nope.cpl"
 expect_status "missing rule path" 2 dump --stage program "$tmp/nope"
 expect_status "unknown stage" 2 dump --stage tokens "$small/policy.cpl"
 
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish

@@ -3,37 +3,8 @@
 # layouts of tests/golden/format, in-place rewriting, --check, and exit statuses.
 # Usage: COVCHECK=build/covcheck bash tests/e2e/fmt.sh [--update]   (--update rewrites the
 # tests/golden/format/*.expected files from the current binary; review the diff)
-set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/harness.sh" "$@"
 
-: "${COVCHECK:?set COVCHECK to the covcheck binary}"
-COVCHECK=$(cd "$(dirname "$COVCHECK")" && pwd)/$(basename "$COVCHECK")
-cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 2
-update=false
-[[ "${1:-}" == "--update" ]] && update=true
-
-passed=0
-failed=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-pass() { passed=$((passed + 1)); }
-fail() {
-  failed=$((failed + 1))
-  echo "FAIL: $1"
-  if [[ -s "$tmp/err" ]]; then sed -n '1,10s/^/  stderr: /p' "$tmp/err"; fi
-  if [[ -s "$tmp/out" ]]; then sed -n '1,10s/^/  stdout: /p' "$tmp/out"; fi
-}
-run() {
-  "$COVCHECK" "$@" >"$tmp/out" 2>"$tmp/err"
-  status=$?
-}
-expect_status() {
-  local name=$1 want=$2
-  shift 2
-  run "$@"
-  if [[ "$status" == "$want" ]]; then pass; else fail "$name: exit $status, expected $want"; fi
-}
-contains() { if grep -qF -- "$3" "$tmp/$2"; then pass; else fail "$1: $2 lacks \`$3\`"; fi; }
 empty() { if [[ ! -s "$tmp/$2" ]]; then pass; else fail "$1: $2 is not empty"; fi; }
 same_file() { if cmp -s "$2" "$3"; then pass; else fail "$1: $2 differs from $3"; fi; }
 
@@ -94,5 +65,4 @@ expect_status "missing file" 2 fmt "$tmp/nope.cpl"
 contains "missing file" err "does not exist"
 expect_status "no paths" 2 fmt
 
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish

@@ -4,38 +4,7 @@
 # NAME.cpl.expected = stdout of `covcheck lint NAME.cpl`, then a line `exit N`).
 # Usage: COVCHECK=build/covcheck bash tests/e2e/lint.sh [--update]
 # --update rewrites the golden files instead of comparing (review `git diff tests/golden/lint`).
-set -uo pipefail
-
-: "${COVCHECK:?set COVCHECK to the covcheck binary}"
-COVCHECK=$(cd "$(dirname "$COVCHECK")" && pwd)/$(basename "$COVCHECK")
-cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 2
-update=false
-[[ "${1:-}" == "--update" ]] && update=true
-
-passed=0
-failed=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-pass() { passed=$((passed + 1)); }
-fail() {
-  failed=$((failed + 1))
-  echo "FAIL: $1"
-  sed -n '1,10s/^/  /p' "$tmp/out" "$tmp/err" 2>/dev/null
-}
-run() {
-  "$COVCHECK" "$@" >"$tmp/out" 2>"$tmp/err"
-  status=$?
-}
-expect_status() {
-  local name=$1 want=$2
-  shift 2
-  run "$@"
-  if [[ "$status" == "$want" ]]; then pass; else fail "$name: exit $status, expected $want"; fi
-}
-contains() {
-  if grep -qF -- "$3" "$tmp/$2"; then pass; else fail "$1: $2 lacks \`$3\`"; fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib/harness.sh" "$@"
 
 # ---- the shipped rules ----------------------------------------------------------------------
 expect_status "shipped rules lint clean" 0 lint rules
@@ -88,5 +57,4 @@ for f in tests/golden/lint/*.cpl; do
   fi
 done
 
-echo "$passed passed, $failed failed"
-[[ $failed == 0 ]]
+finish

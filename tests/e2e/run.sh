@@ -2,70 +2,18 @@
 # End-to-end tests of the covcheck CLI: every exit status, outputs, and the golden files.
 # Usage: COVCHECK=build/covcheck bash tests/e2e/run.sh [--update]   (cwd: anywhere)
 # --update rewrites the golden `*.expected` files instead of comparing (tools/update-golden.sh).
-set -uo pipefail
-
-: "${COVCHECK:?set COVCHECK to the covcheck binary}"
-COVCHECK=$(cd "$(dirname "$COVCHECK")" && pwd)/$(basename "$COVCHECK")
-cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 2
-update=false
-[[ "${1:-}" == "--update" ]] && update=true
-
-passed=0
-failed=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/lib/harness.sh" "$@"
 
 RULES=(--rules rules/acme --rules rules/mandates)
 CASES=rules/acme/cases
 VALID_CASE=$CASES/esk-covered.yaml
 
-pass() { passed=$((passed + 1)); }
-fail() {
-  failed=$((failed + 1))
-  echo "FAIL: $1"
-  if [[ -s "$tmp/err" ]]; then sed -n '1,15s/^/  stderr: /p' "$tmp/err"; fi
-}
-
-# run ARGS...: runs covcheck, keeping stdout, stderr and the exit status.
-run() {
-  "$COVCHECK" "$@" >"$tmp/out" 2>"$tmp/err"
-  status=$?
-}
-
-# expect_status NAME STATUS ARGS...
-expect_status() {
-  local name=$1 want=$2
-  shift 2
-  run "$@"
-  if [[ "$status" == "$want" ]]; then pass; else fail "$name: exit $status, expected $want"; fi
-}
-
-# contains NAME out|err TEXT: the last run's stdout or stderr contains TEXT.
-contains() {
-  if grep -qF -- "$3" "$tmp/$2"; then pass; else fail "$1: $2 lacks \`$3\`"; fi
-}
-lacks() {
-  if grep -qF -- "$3" "$tmp/$2"; then fail "$1: $2 has \`$3\`"; else pass; fi
-}
 first_line_is() {
   if [[ "$(head -n1 "$tmp/$2")" == "$3"* ]]; then pass; else fail "$1: first line is \`$(head -n1 "$tmp/$2")\`"; fi
 }
 
 # golden NAME EXPECTED_FILE out|err: byte-for-byte comparison (or rewrite with --update).
-golden() {
-  local name=$1 expected=$2 stream=$3
-  if $update; then
-    cp "$tmp/$stream" "$expected"
-    pass
-  elif [[ ! -f "$expected" ]]; then
-    fail "$name: $expected is missing (run tools/update-golden.sh)"
-  elif cmp -s "$tmp/$stream" "$expected"; then
-    pass
-  else
-    fail "$name: $stream differs from $expected"
-    diff -u "$expected" "$tmp/$stream" | head -40 | sed 's/^/  /'
-  fi
-}
+golden() { golden_file "$1" "$tmp/$3" "$2"; }
 
 if ! $update; then
   # ---- 0: evaluated ---------------------------------------------------------------------
@@ -183,5 +131,4 @@ for f in tests/golden/traces/*.yaml; do
   golden "$f" "$f.expected" out
 done
 
-echo "$passed passed, $failed failed"
-[[ "$failed" == 0 ]]
+finish

@@ -3,57 +3,14 @@
 # under rules/, found by folder), and the runner's output on small broken suites, pinned in
 # tests/golden/test_command/. Usage: COVCHECK=build/covcheck bash tests/e2e/test_command.sh [--update]
 # --update rewrites the golden `*.expected` files (tools/update-golden.sh does it for all).
-set -uo pipefail
-
-: "${COVCHECK:?set COVCHECK to the covcheck binary}"
-COVCHECK=$(cd "$(dirname "$COVCHECK")" && pwd)/$(basename "$COVCHECK")
-cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 2
-update=false
-[[ "${1:-}" == "--update" ]] && update=true
-
-passed=0
-failed=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/lib/harness.sh" "$@"
 G=tests/golden/test_command
 
-pass() { passed=$((passed + 1)); }
-fail() {
-  failed=$((failed + 1))
-  echo "FAIL: $1"
-  if [[ -s "$tmp/err" ]]; then sed -n '1,15s/^/  stderr: /p' "$tmp/err"; fi
-}
-run() {
-  "$COVCHECK" "$@" >"$tmp/out" 2>"$tmp/err"
-  status=$?
-}
-expect_status() {
-  local name=$1 want=$2
-  shift 2
-  run "$@"
-  if [[ "$status" == "$want" ]]; then pass; else fail "$name: exit $status, expected $want"; fi
-}
-contains() {
-  if grep -qF -- "$3" "$tmp/$2"; then pass; else fail "$1: $2 lacks \`$3\`"; fi
-}
 last_line_is() {
   if [[ "$(tail -n1 "$tmp/$2")" == "$3" ]]; then pass; else fail "$1: last line is \`$(tail -n1 "$tmp/$2")\`, not \`$3\`"; fi
 }
 # golden NAME FILE EXPECTED: byte-for-byte comparison (or rewrite with --update).
-golden() {
-  local name=$1 actual=$2 expected=$3
-  if $update; then
-    cp "$actual" "$expected"
-    pass
-  elif [[ ! -f "$expected" ]]; then
-    fail "$name: $expected is missing (run tools/update-golden.sh)"
-  elif cmp -s "$actual" "$expected"; then
-    pass
-  else
-    fail "$name: output differs from $expected"
-    diff -u "$expected" "$actual" | head -40 | sed 's/^/  /'
-  fi
-}
+golden() { golden_file "$@"; }
 
 # ---- the CI gate: every suite under rules/ passes with >= 95 % criterion coverage ----------
 if ! $update; then
@@ -146,5 +103,4 @@ if command -v genhtml >/dev/null; then
     [[ -f "$tmp/html/index.html" ]] && pass || { fail "genhtml reads the lcov file"; cat "$tmp/genhtml.log"; }
 fi
 
-echo "$passed passed, $failed failed"
-[[ "$failed" == 0 ]]
+finish
