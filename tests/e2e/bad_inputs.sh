@@ -13,18 +13,7 @@
 #                                                                                                FILE.expected
 #                                  diff (Acme 2025.2 -> 2026.1) --cases FILE                     FILE.diff.expected
 # Usage: COVCHECK=build/covcheck bash tests/e2e/bad_inputs.sh [--update]
-set -uo pipefail
-
-: "${COVCHECK:?set COVCHECK to the covcheck binary}"
-COVCHECK=$(cd "$(dirname "$COVCHECK")" && pwd)/$(basename "$COVCHECK")
-cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 2
-update=false
-[[ "${1:-}" == "--update" ]] && update=true
-
-passed=0
-failed=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/lib/harness.sh" "$@"
 
 # observe ARGS...: runs covcheck (20 s at most) and writes what the golden pins to $tmp/got:
 # stderr, the exit status and, when it is 0, the first line of stdout.
@@ -118,5 +107,4 @@ for f in tests/bad/streams/*; do
   compare "$f" diff.expected
 done
 
-echo "$passed passed, $failed failed"
-((failed == 0))
+finish

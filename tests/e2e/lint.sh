@@ -44,17 +44,7 @@ contains "json clean" out '"findings": []'
 for f in tests/golden/lint/*.cpl; do
   run lint "$f"
   printf 'exit %s\n' "$status" >>"$tmp/out"
-  if $update; then
-    cp "$tmp/out" "$f.expected"
-    pass
-  elif [[ ! -f "$f.expected" ]]; then
-    fail "$f: $f.expected is missing (run with --update)"
-  elif cmp -s "$tmp/out" "$f.expected"; then
-    pass
-  else
-    fail "$f: output differs from $f.expected"
-    diff "$f.expected" "$tmp/out" | head -20
-  fi
+  golden_file "$f" "$tmp/out" "$f.expected"
 done
 
 finish
