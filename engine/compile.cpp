@@ -6,6 +6,8 @@
 #include <map>
 #include <stdexcept>
 
+#include "engine/condition_plan.hpp"
+
 namespace covcheck::engine {
 
 namespace {
@@ -79,6 +81,13 @@ void normalise(CodeSet& cs) {
   }
   v = std::move(merged);
   std::sort(cs.strings.begin(), cs.strings.end());
+  auto lead = [&](const std::string& lo, const std::string& hi) {
+    unsigned first = lo.empty() ? 0u : static_cast<unsigned char>(lo[0]);
+    unsigned last = hi.empty() ? 0u : static_cast<unsigned char>(hi[0]);
+    for (unsigned b = first; b <= last; ++b) cs.leading[b >> 6] |= std::uint64_t{1} << (b & 63);
+  };
+  for (const auto& [lo, hi] : v) lead(lo, hi);
+  for (const CodeSet::Dated& d : cs.dated) lead(d.lo, d.hi);
 }
 
 std::optional<Value> Compiler::constant_value(const ast::Expr& e) {
@@ -458,6 +467,7 @@ void Compiler::run() {
     if ((op.code == OpCode::root_field || op.code == OpCode::field || op.code == OpCode::self_field) && op.c != no_op)
       op.derived_or_memo = p_.derived[op.c][op.b];
   p_.memo_slots = static_cast<std::uint32_t>(rs_.defines.size());
+  plan_conditions(p_);
 }
 
 }  // namespace

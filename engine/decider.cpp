@@ -26,8 +26,9 @@ Decider::Decider(const Program& p)
   for (std::uint32_t r = 0; r < p.rules.size(); ++r) {
     crit_first_[r + 1] = crit_first_[r] + static_cast<std::uint32_t>(p.rules[r].criteria.size());
     if (p.rules[r].route && p.rules[r].kind != RuleKind::advice) route_rules_.push_back(r);
-    if (!p.rules[r].route) non_route_rules_.push_back(r);
     if (p.rules[r].from || p.rules[r].to) any_rule_dated_ = true;
+    when_op_.push_back(p.rules[r].when);
+    overridable_.push_back(p.rules[r].overridden_by.empty() ? 0 : 1);
   }
   criteria_.resize(crit_first_.back());
   when_at_.assign(p.rules.size(), no_entry);
@@ -39,26 +40,24 @@ Decider::Decider(const Program& p)
     return p.rules[a].checked->display_id < p.rules[b].checked->display_id;
   });
   for (std::uint32_t i = 0; i < order.size(); ++i) rank_[order[i]] = i;
-}
-
-Truth Decider::test(std::uint32_t op, std::uint32_t& trace_at) {
-  if (!record_) return expr_.test(op);
-  return truth_of(expr_.eval_logged(op, log_, trace_at));
-}
-
-Truth Decider::when_of(std::uint32_t r) {
-  RuleState& s = state_[r];
-  if (!s.when_done) {
-    s.when_done = true;
-    s.when = p_.rules[r].when == no_op ? Truth::yes : test(p_.rules[r].when, when_at_[r]);
+  ranked_in_order_ = std::is_sorted(order.begin(), order.end());
+  // The other rules routing may evaluate: the overriders of route rules, transitively.
+  std::vector<bool> seen(p.rules.size(), false);
+  std::vector<std::uint32_t> todo(route_rules_);
+  while (!todo.empty()) {
+    std::uint32_t r = todo.back();
+    todo.pop_back();
+    for (std::uint32_t o : p.rules[r].overridden_by) {
+      if (seen[o]) continue;
+      seen[o] = true;
+      todo.push_back(o);
+      if (!p.rules[o].route) routing_overriders_.push_back(o);
+    }
   }
-  return s.when;
 }
 
 // A rule applies when its own condition holds and no in-force rule overriding it applies.
-Truth Decider::applies(std::uint32_t r) {
-  RuleState& s = state_[r];
-  if (s.applies_done) return s.applies;
+Truth Decider::applies_overridden(std::uint32_t r) {
   Truth t = when_of(r);
   for (std::uint32_t o : p_.rules[r].overridden_by) {
     if (!state_[o].active || t == Truth::no) continue;
@@ -81,7 +80,7 @@ void Decider::route() {
     else if (a == Truth::unknown) possible_.push_back(*p_.rules[r].route);
   }
   // Overriders evaluated during routing saw no benefit; they are evaluated again with it.
-  for (std::uint32_t r : non_route_rules_) {
+  for (std::uint32_t r : routing_overriders_) {
     bool active = state_[r].active;
     state_[r] = RuleState{};
     state_[r].active = active;
@@ -99,7 +98,7 @@ void Decider::route() {
   } else if (definite_.empty() && possible_.empty()) {
     ctx_.benefit = Value::make_indexed(Kind::enumeration, no_member);  // known: no benefit
   }
-  expr_.forget_memos();  // conditions read `benefit` from here on
+  expr_.forget_routing_memos();  // conditions read `benefit` from here on
 }
 
 void Decider::outcomes() {
@@ -216,7 +215,8 @@ void Decider::reasons_and_prior_auth() {
     if (reason) reasons_.push_back(r);
   }
   prior_auth_ = yes ? std::optional<bool>(true) : maybe ? std::nullopt : std::optional<bool>(false);
-  std::sort(reasons_.begin(), reasons_.end(), [&](std::uint32_t a, std::uint32_t b) { return rank_[a] < rank_[b]; });
+  if (!ranked_in_order_)  // evaluated_, and so reasons_, are in rule order
+    std::sort(reasons_.begin(), reasons_.end(), [&](std::uint32_t a, std::uint32_t b) { return rank_[a] < rank_[b]; });
 }
 
 DecideStatus Decider::decide(const Case& c, std::optional<std::int32_t> as_of, bool record_traces) {
@@ -263,7 +263,9 @@ DecideStatus Decider::decide(const Case& c, std::optional<std::int32_t> as_of, b
     state_[r] = RuleState{};
     state_[r].active = unit_active_[rule.unit] && (!any_rule_dated_ || !date_ || in_range(rule.from, rule.to, *date_));
   }
+  if (!record_) expr_.run_eager(0);
   route();
+  if (!record_) expr_.run_eager(1);
   outcomes();
   combine();
   reasons_and_prior_auth();

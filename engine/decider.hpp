@@ -42,7 +42,14 @@ class Decider {
   // Advice rules, evaluated after the decision with `decision` known (evaluate() only).
   void run_advice();
   // A rule's own condition (evaluated on first use).
-  Truth when_of(std::uint32_t r);
+  Truth when_of(std::uint32_t r) {
+    RuleState& s = state_[r];
+    if (!s.when_done) {
+      s.when_done = true;
+      s.when = when_op_[r] == no_op ? Truth::yes : test(when_op_[r], when_at_[r]);
+    }
+    return s.when;
+  }
 
   // Source text for traces and next steps (the registry holding the rule files).
   void set_sources(const dsl::SourceRegistry* sources) { ctx_.sources = sources; }
@@ -77,8 +84,19 @@ class Decider {
   const std::vector<std::string>& warnings() const { return warnings_; }
 
  private:
-  Truth applies(std::uint32_t r);
-  Truth test(std::uint32_t op, std::uint32_t& trace_at);
+  Truth applies(std::uint32_t r) {
+    RuleState& s = state_[r];
+    if (s.applies_done) return s.applies;
+    if (overridable_[r]) return applies_overridden(r);
+    s.applies = when_of(r);
+    s.applies_done = true;
+    return s.applies;
+  }
+  Truth applies_overridden(std::uint32_t r);
+  Truth test(std::uint32_t op, std::uint32_t& trace_at) {
+    if (!record_) return expr_.test(op);
+    return truth_of(expr_.eval_logged(op, log_, trace_at));
+  }
   std::optional<TraceNode> node(std::uint32_t at) const {
     if (!record_ || at == no_entry) return std::nullopt;
     return expr_.materialize(log_, at);
@@ -103,7 +121,11 @@ class Decider {
   std::vector<std::uint32_t> when_at_;                // entries of log_, or no_entry
   std::vector<std::uint32_t> criteria_at_;
   std::vector<std::uint32_t> rank_;                   // position of each rule in id order
-  std::vector<std::uint32_t> route_rules_, non_route_rules_;
+  std::vector<std::uint32_t> when_op_;                 // each rule's condition op (no_op: always)
+  std::vector<std::uint8_t> overridable_;             // the rule has overriders
+  std::vector<std::uint32_t> route_rules_;
+  std::vector<std::uint32_t> routing_overriders_;     // non-route rules that routing may evaluate
+  bool ranked_in_order_ = false;                      // rule order is id order
   std::vector<std::uint32_t> definite_, possible_;
   std::vector<std::uint32_t> reasons_;
   std::vector<std::uint32_t> evaluated_;              // rules whose criteria were evaluated, in order

@@ -58,7 +58,7 @@ bool code_in_intervals(const std::vector<std::pair<std::string, std::string>>& i
 
 ExprEvaluator::ExprEvaluator(const Program& program, const Case& c, const EvalContext& context)
     : program_(program), case_(&c), context_(context), variables_(std::max<std::uint32_t>(program.variable_slots, 1)),
-      memo_values_(program.memo_slots), memo_stamp_(program.memo_slots, 0u) {}
+      memo_values_(program.memo_slots), memo_stamp_(program.memo_slots, 0u), eager_(program.eager.slots, Truth::unknown) {}
 
 std::string_view ExprEvaluator::str(const Value& v) const {
   if (v.index & program_string_bit) return program_.strings[v.index & ~program_string_bit];
@@ -291,6 +291,7 @@ Truth ExprEvaluator::in_codeset(std::uint32_t index, const Value& item) const {
       return std::binary_search(cs.strings.begin(), cs.strings.end(), str(item)) ? Truth::yes : Truth::no;
     case CodeSet::Kind::codes: {
       std::string_view code = str(item);
+      if (!cs.has_leading(code)) return Truth::no;
       if (code_in_intervals(cs.intervals, code)) return Truth::yes;
       for (const CodeSet::Dated& d : cs.dated) {
         if (code >= d.lo && code <= d.hi && context_.has_evaluation_date && context_.evaluation_date >= d.from &&
@@ -450,8 +451,146 @@ bool ExprEvaluator::presence(const Op& op) {
   return (op.code == OpCode::is_known) == known;
 }
 
-Truth ExprEvaluator::test(std::uint32_t index) {
+namespace {
+
+// Kleene's tables over Truth {no, yes, unknown}, for the eager links: and, or, not.
+constexpr Truth eager_tables[3][3][3] = {
+    {{Truth::no, Truth::no, Truth::no}, {Truth::no, Truth::yes, Truth::unknown}, {Truth::no, Truth::unknown, Truth::unknown}},
+    {{Truth::no, Truth::yes, Truth::unknown}, {Truth::yes, Truth::yes, Truth::yes}, {Truth::unknown, Truth::yes, Truth::unknown}},
+    {{Truth::yes, Truth::yes, Truth::yes}, {Truth::no, Truth::no, Truth::no}, {Truth::unknown, Truth::unknown, Truth::unknown}},
+};
+
+}  // namespace
+
+Truth ExprEvaluator::test_lazily(std::uint32_t index) {
   if (log_) return truth_of(eval(index));
+  const TestForm& t = program_.tests[index];
+  switch (t.kind) {
+    case TestKind::general: return test_general(index);
+    case TestKind::and_: {
+      Truth a = test(t.a);
+      return a == Truth::no ? a : and3(a, test(t.b));
+    }
+    case TestKind::or_: {
+      Truth a = test(t.a);
+      if (a == Truth::yes) return a;
+      Truth b = test(t.b);
+      return b == Truth::yes ? b : a == Truth::no && b == Truth::no ? Truth::no : Truth::unknown;
+    }
+    case TestKind::not_: {
+      Truth a = test(t.a);
+      return a == Truth::unknown ? a : a == Truth::yes ? Truth::no : Truth::yes;
+    }
+    case TestKind::define: {
+      // The memo holds the define's value; a condition's value is its truth as a boolean.
+      if (t.b == no_op) return test(t.a);
+      if (memo_stamp_[t.b] == memo_epoch_) return truth_of(memo_values_[t.b]);
+      Truth r = test(t.a);
+      memo_values_[t.b] = boolean(r);
+      memo_stamp_[t.b] = memo_epoch_;
+      return r;
+    }
+    default: return test_fact(index, t);
+  }
+}
+
+// A fact of a recognised shape, read in place (a shape whose operand turns out not to be of
+// the expected kind takes the general path).
+[[gnu::always_inline]] inline Truth ExprEvaluator::test_fact(std::uint32_t index, const TestForm& t) {
+  switch (t.kind) {
+    case TestKind::truth: return truth_of(fact(t));
+    case TestKind::known:
+    case TestKind::unknown: {
+      Value v = fact(t);
+      bool known = v.known() && !(v.kind == Kind::enumeration && v.index == no_member);
+      return (t.kind == TestKind::known) == known ? Truth::yes : Truth::no;
+    }
+    case TestKind::compare_int: {
+      Value v = fact(t);
+      if (v.kind != Kind::integer) {
+        if (!v.known()) return Truth::unknown;
+        break;  // a range or a decimal: the general comparison
+      }
+      bool r;
+      switch (t.cmp) {
+        case OpCode::eq: r = v.integer == t.k; break;
+        case OpCode::ne: r = v.integer != t.k; break;
+        case OpCode::lt: r = v.integer < t.k; break;
+        case OpCode::le: r = v.integer <= t.k; break;
+        case OpCode::gt: r = v.integer > t.k; break;
+        default: r = v.integer >= t.k; break;
+      }
+      return r ? Truth::yes : Truth::no;
+    }
+    case TestKind::equal_member: {
+      Value v = fact(t);
+      if (v.kind != Kind::enumeration) {
+        if (!v.known()) return Truth::unknown;
+        break;
+      }
+      bool equal = v.index == static_cast<std::uint32_t>(t.k) && v.index != no_member;
+      return equal == (t.cmp == OpCode::eq) ? Truth::yes : Truth::no;
+    }
+    case TestKind::equal_text: {
+      Value v = fact(t);
+      if (v.kind != Kind::string && v.kind != Kind::code) {
+        if (!v.known()) return Truth::unknown;
+        break;
+      }
+      bool equal = str(v) == std::string_view(program_.strings[t.k]);
+      return equal == (t.cmp == OpCode::eq) ? Truth::yes : Truth::no;
+    }
+    case TestKind::in_set: {
+      Value v = fact(t);
+      return v.known() ? in_codeset(static_cast<std::uint32_t>(t.k), v) : Truth::unknown;
+    }
+    case TestKind::any_in_set: {
+      Value list = fact(t);
+      if (list.kind != Kind::list) return Truth::unknown;
+      const CaseList& l = case_->lists[list.index];
+      bool undecided = false;
+      for (std::uint32_t i = 0; i < l.count; ++i) {
+        const Value& element = case_->items[l.first + i];
+        Truth e = element.known() ? in_codeset(static_cast<std::uint32_t>(t.k), element) : Truth::unknown;
+        if (e == Truth::yes) return e;
+        undecided |= e == Truth::unknown;
+      }
+      return undecided ? Truth::unknown : Truth::no;
+    }
+    case TestKind::has_member: {
+      Value list = fact(t);
+      if (list.kind != Kind::list) return Truth::unknown;
+      const CaseList& l = case_->lists[list.index];
+      bool undecided = false;
+      for (std::uint32_t i = 0; i < l.count; ++i) {
+        const Value& element = case_->items[l.first + i];
+        if (element.kind == Kind::enumeration) {
+          if (element.index == static_cast<std::uint32_t>(t.k)) return Truth::yes;
+        } else if (element.known()) {
+          return test_general(index);  // not a list of members after all
+        } else {
+          undecided = true;
+        }
+      }
+      return undecided ? Truth::unknown : Truth::no;
+    }
+    default: break;
+  }
+  return test_general(index);
+}
+
+void ExprEvaluator::run_eager(std::uint8_t phase) {
+  const EagerPhase& plan = phase == 0 ? program_.eager.before_routing : program_.eager.after_routing;
+  Truth* out = eager_.data();
+  for (std::uint32_t op : plan.facts) out[program_.tests[op].eager] = test_fact(op, program_.tests[op]);
+  for (const EagerLink& l : plan.links)
+    out[l.out] = eager_tables[l.table][static_cast<int>(out[l.a])][static_cast<int>(out[l.b])];
+  eager_ready_ = static_cast<std::uint8_t>(phase + 1);
+}
+
+// Conditions of no recognised shape (and shapes whose operand turned out not to be the
+// expected kind): connectives and comparisons still avoid building values where they can.
+Truth ExprEvaluator::test_general(std::uint32_t index) {
   const Op& op = program_.ops[index];
   switch (op.code) {
     case OpCode::and_:

@@ -41,10 +41,18 @@ class ExprEvaluator {
   void reset(const Case& c) {
     case_ = &c;
     self_record_ = 0;
+    eager_ready_ = 0;
     forget_memos();
   }
-  // Defines without parameters are evaluated once per case; they may read the routed
-  // benefit too, so the decider forgets them once routing has set it.
+  // Computes the eager conditions of Program::eager for this case: phase 0 once the
+  // evaluation date is set, phase 1 once routing has set the benefit. Until then test()
+  // evaluates those conditions lazily like any other.
+  void run_eager(std::uint8_t phase);
+  // Defines without parameters are evaluated once per case. Those that read the routed
+  // benefit (Program::routing_memos) are forgotten once routing has set it.
+  void forget_routing_memos() {
+    for (std::uint32_t m : program_.routing_memos) memo_stamp_[m] = 0;
+  }
   void forget_memos() {
     if (++memo_epoch_ == 0) {  // wrapped: no stale slot may match again
       std::fill(memo_stamp_.begin(), memo_stamp_.end(), 0u);
@@ -58,7 +66,11 @@ class ExprEvaluator {
   }
   // A condition's truth: the same as truth_of(eval(op)), without building values for the
   // connectives and leaves of conditions when no trace is being recorded.
-  Truth test(std::uint32_t op);
+  Truth test(std::uint32_t op) {
+    const TestForm& t = program_.tests[op];
+    if (t.eager != no_op && t.phase < eager_ready_ && !log_) return eager_[t.eager];
+    return test_lazily(op);
+  }
   // Evaluates recording the trace into `log`; `root` is the entry of `op` (no_entry when
   // the op adds nothing to read: a constant, or a record on the way along a path).
   Value eval_logged(std::uint32_t op, TraceLog& log, std::uint32_t& root);
@@ -94,6 +106,26 @@ class ExprEvaluator {
     }
     return eval(index);
   }
+  // The fact a test form reads, in place: a stored field of the root, of a root record or
+  // of a quantifier's element, or the routed benefit. An absent record on the way is unknown.
+  Value fact(const TestForm& t) const {
+    if (t.base == FactBase::benefit) return context_.benefit;
+    const Case& c = *case_;
+    std::uint32_t record = 0;
+    if (t.base == FactBase::variable) {
+      const Value& v = variables_[t.var];
+      if (t.steps == 0) return v;
+      if (v.kind != Kind::record) return Value{};
+      record = v.index;
+    }
+    const Value& first = c.slots[c.records[record].first_slot + t.f1];
+    if (t.steps == 1) return first;
+    if (first.kind != Kind::record) return Value{};
+    return c.slots[c.records[first.index].first_slot + t.f2];
+  }
+  Truth test_lazily(std::uint32_t index);
+  Truth test_fact(std::uint32_t index, const TestForm& t);
+  Truth test_general(std::uint32_t index);
   Value define_value(const Op& op);
   Truth connective(const Op& op);
   bool presence(const Op& op);
@@ -120,6 +152,8 @@ class ExprEvaluator {
   std::vector<Value> memo_values_;        // by define, valid where memo_stamp_ == memo_epoch_
   std::vector<std::uint32_t> memo_stamp_;
   std::uint32_t memo_epoch_ = 1;
+  std::vector<Truth> eager_;              // by TestForm::eager slot, valid for phases < eager_ready_
+  std::uint8_t eager_ready_ = 0;
   std::vector<KeyScratch> key_scratch_;  // one per nesting level of count distinct
   std::size_t key_depth_ = 0;
   std::uint32_t self_record_ = 0;

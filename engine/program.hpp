@@ -4,10 +4,12 @@
 // program serves any number of cases and threads.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dsl/checked.hpp"
@@ -74,6 +76,67 @@ struct CodeSet {
   std::vector<std::string> strings;   // strings: sorted
   std::uint32_t lhs = 0, rhs = 0;     // union / difference
   bool dated_anywhere = false;
+  // codes: the first bytes a member can have (bit b of leading[b / 64]), so most codes of
+  // other chapters are rejected without a string comparison.
+  std::array<std::uint64_t, 4> leading{};
+  bool has_leading(std::string_view code) const {
+    if (code.empty()) return true;
+    auto b = static_cast<unsigned char>(code[0]);
+    return (leading[b >> 6] >> (b & 63)) & 1u;
+  }
+};
+
+// The shape of a condition op when it is tested without a trace, recognised once at
+// compile time (engine/test_forms.cpp): a comparison of a stored fact with a constant, a
+// membership, a presence test, a connective. Testing one reads the case in place with a
+// single dispatch, where the general path evaluates each operand as an op of its own.
+enum class TestKind : std::uint8_t {
+  general,        // no shape: the op is evaluated
+  and_, or_, not_, // a, b: the operand ops
+  define,         // a: the body; b: the memo slot (no_op for a define with parameters)
+  truth,          // the fact itself is the condition (a stored bool)
+  known, unknown, // `is known` / `is unknown`
+  compare_int,    // fact <cmp> integer k
+  equal_member,   // fact == / != enumeration member k
+  equal_text,     // fact == / != program string k (a string or a code)
+  in_set,         // fact in code set k
+  any_in_set,     // any element of the list fact in code set k
+  has_member,     // constant enumeration member k in the list fact
+};
+
+// Where a tested fact lives: a stored field of the case root, of a stored root record, or of
+// a quantifier's element (or the element itself), or the routed benefit.
+enum class FactBase : std::uint8_t { root, variable, benefit };
+
+struct TestForm {
+  TestKind kind = TestKind::general;
+  OpCode cmp = OpCode::eq;         // compare_int, equal_member, equal_text: eq, ne, lt, le, gt, ge
+  FactBase base = FactBase::root;
+  std::uint8_t steps = 0;          // fields read from the base: 0 (a variable itself), 1 or 2
+  std::uint32_t var = 0;           // FactBase::variable: the slot
+  std::uint32_t f1 = 0, f2 = 0;    // the fields read, in order
+  std::uint32_t a = no_op, b = no_op;
+  std::int64_t k = 0;
+  std::uint32_t eager = no_op;     // its slot among the eager results (see EagerPlan), or no_op
+  std::uint8_t phase = 0;          // 0: computed before routing, 1: after (it reads `benefit`)
+};
+
+// Conditions cheap enough to compute for every case up front (facts read in place and the
+// connectives over them): evaluated in a fixed order, facts grouped by shape, so the work
+// per case is the same sequence of branches, which the processor predicts, instead of one
+// data-dependent dispatch per node. Conditions over lists, quantifiers and arithmetic stay
+// lazy and read these results.
+struct EagerLink {
+  std::uint32_t out = 0, a = 0, b = 0;  // result slots: out = table[a][b]
+  std::uint8_t table = 0;               // 0 and, 1 or, 2 not (b unused); a define shares its body's slot
+};
+struct EagerPhase {
+  std::vector<std::uint32_t> facts;     // ops, sorted by (kind, comparison)
+  std::vector<EagerLink> links;         // children before parents
+};
+struct EagerPlan {
+  EagerPhase before_routing, after_routing;
+  std::uint32_t slots = 0;
 };
 
 struct Criterion {
@@ -106,6 +169,8 @@ struct ParamSlot {
 struct Program {
   std::unique_ptr<dsl::CheckedRuleSet> checked;  // owns the ASTs the rules point into
   std::vector<Op> ops;
+  std::vector<TestForm> tests;                   // parallel to ops: each op's shape as a condition
+  EagerPlan eager;
   std::vector<std::uint32_t> args;               // operand lists (in_values)
   std::vector<std::string> strings;              // string and code constants
   std::vector<CodeSet> codesets;
@@ -119,6 +184,7 @@ struct Program {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> checks;  // (record, op) schema validations
   std::uint32_t variable_slots = 0;
   std::uint32_t memo_slots = 0;                  // one per define without parameters
+  std::vector<std::uint32_t> routing_memos;      // memo slots of defines that read `benefit` or `decision`
   bool needs_evaluation_date = false;            // some range or dated code set exists
   std::optional<std::uint32_t> dos_field;        // root field `date_of_service`
 
