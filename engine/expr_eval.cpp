@@ -620,7 +620,7 @@ Value ExprEvaluator::eval_op(std::uint32_t index, const Op& op) {
   switch (op.code) {
     case OpCode::constant: return op.imm;
     case OpCode::root_field:
-      if (!log_ && op.derived_or_memo == no_op) return case_->slots[case_->records[0].first_slot + op.b];
+      if (op.derived_or_memo == no_op) return stored_field(0, op.b);
       return read_field(0, op.b, op.derived_or_memo);
     case OpCode::field: {
       Value r = eval(op.a);
@@ -637,7 +637,7 @@ Value ExprEvaluator::eval_op(std::uint32_t index, const Op& op) {
         }
         return unknown();
       }
-      if (!log_ && op.derived_or_memo == no_op) return case_->slots[case_->records[r.index].first_slot + op.b];
+      if (op.derived_or_memo == no_op) return stored_field(r.index, op.b);
       return read_field(r.index, op.b, op.derived_or_memo);
     }
     case OpCode::self_field: return read_field(self_record_, op.b, op.derived_or_memo);

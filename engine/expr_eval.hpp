@@ -130,6 +130,18 @@ class ExprEvaluator {
   Truth connective(const Op& op);
   bool presence(const Op& op);
   Value read_field(std::uint32_t record, std::uint32_t field, std::uint32_t derived);
+  // A stored field, noting in the trace (when recording) which fact was read.
+  Value stored_field(std::uint32_t record, std::uint32_t field) {
+    const Value& v = case_->slots[case_->records[record].first_slot + field];
+    if (log_) {
+      TraceEntry& e = log_->entries[cur_];
+      e.fact = TraceEntry::Fact::field;
+      e.fact_record = record;
+      e.fact_field = field;
+      e.absent = !v.known();
+    }
+    return v;
+  }
   std::string fact_path(const TraceLog& log, std::uint32_t at) const;
   Value compare(const Op& op, const Value& a, const Value& b);
   Value arithmetic(const Op& op, const Value& a, const Value& b);
