@@ -148,7 +148,9 @@ bool reads_routing(const Program& p, std::uint32_t index, std::vector<std::uint8
 }
 
 // Fact shapes cheap enough to compute for every case: one read and one comparison (a code
-// set lookup is logarithmic). List scans stay lazy: their cost grows with the case.
+// set lookup is logarithmic), or a scan of a list of codes or members, no filter evaluated
+// per element (the lists such tests read, diagnoses and documents, are short; a condition
+// per element of a list of records stays lazy, its cost growing with the case).
 bool cheap_fact(const TestForm& t) {
   switch (t.kind) {
     case TestKind::truth:
@@ -157,7 +159,9 @@ bool cheap_fact(const TestForm& t) {
     case TestKind::compare_int:
     case TestKind::equal_member:
     case TestKind::equal_text:
-    case TestKind::in_set: return t.base != FactBase::variable;
+    case TestKind::in_set:
+    case TestKind::any_in_set:
+    case TestKind::has_member: return t.base != FactBase::variable;
     default: return false;
   }
 }

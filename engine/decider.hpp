@@ -46,7 +46,8 @@ class Decider {
     RuleState& s = state_[r];
     if (!s.when_done) {
       s.when_done = true;
-      s.when = when_op_[r] == no_op ? Truth::yes : test(when_op_[r], when_at_[r]);
+      const std::uint32_t op = when_op_[r];
+      s.when = op == no_op ? Truth::yes : test(op, when_at_[r]);
     }
     return s.when;
   }

@@ -45,13 +45,26 @@ Value make_range(std::int64_t lo, std::int64_t hi) {
   return v;
 }
 
+// Byte order like std::string_view's compare, inline: codes are a few bytes, shorter than
+// what makes a call to memcmp pay.
+int compare_code(std::string_view a, std::string_view b) {
+  const std::size_t n = std::min(a.size(), b.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    auto x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
+    if (x != y) return x < y ? -1 : 1;
+  }
+  return a.size() < b.size() ? -1 : a.size() > b.size() ? 1 : 0;
+}
+
 bool code_in_intervals(const std::vector<std::pair<std::string, std::string>>& intervals, std::string_view code) {
   // The last interval starting at or before the code is the only one that can hold it.
   auto it = std::upper_bound(intervals.begin(), intervals.end(), code,
-                             [](std::string_view c, const std::pair<std::string, std::string>& iv) { return c < iv.first; });
+                             [](std::string_view c, const std::pair<std::string, std::string>& iv) {
+                               return compare_code(c, iv.first) < 0;
+                             });
   if (it == intervals.begin()) return false;
   --it;
-  return code <= std::string_view(it->second);
+  return compare_code(code, it->second) <= 0;
 }
 
 }  // namespace
