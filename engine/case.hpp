@@ -30,7 +30,7 @@ struct Value {
       std::int32_t hi;
     } range;
   };
-  Value() : integer(0) {}
+  constexpr Value() : integer(0) {}
   static Value make_bool(bool b) { Value v; v.kind = Kind::boolean; v.boolean = b; return v; }
   static Value make_int(std::int64_t i) { Value v; v.kind = Kind::integer; v.integer = i; return v; }
   static Value make_decimal(double d) { Value v; v.kind = Kind::decimal; v.decimal = d; return v; }

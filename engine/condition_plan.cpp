@@ -200,7 +200,7 @@ void plan_eager(Program& p, const std::vector<std::uint8_t>& routing) {
       auto [it, added] = facts.try_emplace({t.kind, t.cmp, t.base, t.steps, t.var, t.f1, t.f2, t.k}, plan.slots);
       if (added) {
         ++plan.slots;
-        into.facts.push_back(i);
+        into.facts.push_back({TestForm{}, i});
       }
       t.eager = it->second;
       t.phase = phase;
@@ -233,10 +233,9 @@ void plan_eager(Program& p, const std::vector<std::uint8_t>& routing) {
     t.phase = phase;
   }
   for (EagerPhase* phase : {&plan.before_routing, &plan.after_routing}) {
-    std::stable_sort(phase->facts.begin(), phase->facts.end(), [&](std::uint32_t x, std::uint32_t y) {
-      const TestForm& a = p.tests[x];
-      const TestForm& b = p.tests[y];
-      return std::tie(a.kind, a.cmp, a.steps) < std::tie(b.kind, b.cmp, b.steps);
+    for (EagerPhase::Fact& f : phase->facts) f.form = p.tests[f.op];
+    std::stable_sort(phase->facts.begin(), phase->facts.end(), [&](const EagerPhase::Fact& x, const EagerPhase::Fact& y) {
+      return std::tie(x.form.kind, x.form.cmp, x.form.steps) < std::tie(y.form.kind, y.form.cmp, y.form.steps);
     });
   }
 }

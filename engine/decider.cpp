@@ -29,6 +29,13 @@ Decider::Decider(const Program& p)
     if (p.rules[r].from || p.rules[r].to) any_rule_dated_ = true;
     when_op_.push_back(p.rules[r].when);
     overridable_.push_back(p.rules[r].overridden_by.empty() ? 0 : 1);
+    const CompiledRule& rule = p.rules[r];
+    Shape shape = Shape::general;
+    if (rule.kind == RuleKind::advice) shape = Shape::advice;
+    else if (rule.criteria.empty() && rule.direct && rule.kind != RuleKind::coverage) shape = Shape::direct;
+    else if (rule.criteria.empty() && !rule.direct && rule.kind != RuleKind::coverage && rule.kind != RuleKind::restriction)
+      shape = Shape::no_outcome;
+    shape_.push_back(shape);
   }
   criteria_.resize(crit_first_.back());
   when_at_.assign(p.rules.size(), no_entry);
@@ -106,10 +113,16 @@ void Decider::outcomes() {
   for (std::uint32_t r = 0; r < p_.rules.size(); ++r) {
     RuleState& s = state_[r];
     const CompiledRule& rule = p_.rules[r];
-    if (!s.active || rule.kind == RuleKind::advice) continue;
+    if (!s.active || shape_[r] == Shape::advice) continue;
     if (applies(r) == Truth::no) continue;
     s.evaluated = true;
     evaluated_.push_back(r);
+    if (shape_[r] == Shape::direct) {
+      s.has_outcome = true;
+      s.lo = s.hi = *rule.direct;
+      continue;
+    }
+    if (shape_[r] == Shape::no_outcome) continue;
     Truth* crit = criteria_.data() + crit_first_[r];
     for (std::size_t i = 0; i < rule.criteria.size(); ++i) {
       const Criterion& c = rule.criteria[i];

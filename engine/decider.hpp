@@ -124,6 +124,11 @@ class Decider {
   std::vector<std::uint32_t> rank_;                   // position of each rule in id order
   std::vector<std::uint32_t> when_op_;                 // each rule's condition op (no_op: always)
   std::vector<std::uint8_t> overridable_;             // the rule has overriders
+  // What outcomes() does with a rule that applies: an advice rule waits for run_advice();
+  // a direct effect without criteria decides it; a rule that only routes or requires prior
+  // authorization decides nothing; the rest weigh their criteria.
+  enum class Shape : std::uint8_t { general, advice, direct, no_outcome };
+  std::vector<Shape> shape_;
   std::vector<std::uint32_t> route_rules_;
   std::vector<std::uint32_t> routing_overriders_;     // non-route rules that routing may evaluate
   bool ranked_in_order_ = false;                      // rule order is id order

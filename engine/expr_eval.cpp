@@ -71,7 +71,8 @@ bool code_in_intervals(const std::vector<std::pair<std::string, std::string>>& i
 
 ExprEvaluator::ExprEvaluator(const Program& program, const Case& c, const EvalContext& context)
     : program_(program), case_(&c), context_(context), variables_(std::max<std::uint32_t>(program.variable_slots, 1)),
-      memo_values_(program.memo_slots), memo_stamp_(program.memo_slots, 0u), eager_(program.eager.slots, Truth::unknown) {}
+      memo_values_(program.memo_slots), memo_stamp_(program.memo_slots, 0u), eager_(program.eager.slots, Truth::unknown),
+      root_first_slot_(c.records.empty() ? 0 : c.records[0].first_slot) {}
 
 std::string_view ExprEvaluator::str(const Value& v) const {
   if (v.index & program_string_bit) return program_.strings[v.index & ~program_string_bit];
@@ -514,12 +515,12 @@ Truth ExprEvaluator::test_lazily(std::uint32_t index) {
     case TestKind::truth: return truth_of(fact(t));
     case TestKind::known:
     case TestKind::unknown: {
-      Value v = fact(t);
+      const Value& v = fact(t);
       bool known = v.known() && !(v.kind == Kind::enumeration && v.index == no_member);
       return (t.kind == TestKind::known) == known ? Truth::yes : Truth::no;
     }
     case TestKind::compare_int: {
-      Value v = fact(t);
+      const Value& v = fact(t);
       if (v.kind != Kind::integer) {
         if (!v.known()) return Truth::unknown;
         break;  // a range or a decimal: the general comparison
@@ -536,7 +537,7 @@ Truth ExprEvaluator::test_lazily(std::uint32_t index) {
       return r ? Truth::yes : Truth::no;
     }
     case TestKind::equal_member: {
-      Value v = fact(t);
+      const Value& v = fact(t);
       if (v.kind != Kind::enumeration) {
         if (!v.known()) return Truth::unknown;
         break;
@@ -545,7 +546,7 @@ Truth ExprEvaluator::test_lazily(std::uint32_t index) {
       return equal == (t.cmp == OpCode::eq) ? Truth::yes : Truth::no;
     }
     case TestKind::equal_text: {
-      Value v = fact(t);
+      const Value& v = fact(t);
       if (v.kind != Kind::string && v.kind != Kind::code) {
         if (!v.known()) return Truth::unknown;
         break;
@@ -554,11 +555,11 @@ Truth ExprEvaluator::test_lazily(std::uint32_t index) {
       return equal == (t.cmp == OpCode::eq) ? Truth::yes : Truth::no;
     }
     case TestKind::in_set: {
-      Value v = fact(t);
+      const Value& v = fact(t);
       return v.known() ? in_codeset(static_cast<std::uint32_t>(t.k), v) : Truth::unknown;
     }
     case TestKind::any_in_set: {
-      Value list = fact(t);
+      const Value& list = fact(t);
       if (list.kind != Kind::list) return Truth::unknown;
       const CaseList& l = case_->lists[list.index];
       bool undecided = false;
@@ -571,7 +572,7 @@ Truth ExprEvaluator::test_lazily(std::uint32_t index) {
       return undecided ? Truth::unknown : Truth::no;
     }
     case TestKind::has_member: {
-      Value list = fact(t);
+      const Value& list = fact(t);
       if (list.kind != Kind::list) return Truth::unknown;
       const CaseList& l = case_->lists[list.index];
       bool undecided = false;
@@ -595,7 +596,7 @@ Truth ExprEvaluator::test_lazily(std::uint32_t index) {
 void ExprEvaluator::run_eager(std::uint8_t phase) {
   const EagerPhase& plan = phase == 0 ? program_.eager.before_routing : program_.eager.after_routing;
   Truth* out = eager_.data();
-  for (std::uint32_t op : plan.facts) out[program_.tests[op].eager] = test_fact(op, program_.tests[op]);
+  for (const EagerPhase::Fact& f : plan.facts) out[f.form.eager] = test_fact(f.op, f.form);
   for (const EagerLink& l : plan.links)
     out[l.out] = eager_tables[l.table][static_cast<int>(out[l.a])][static_cast<int>(out[l.b])];
   eager_ready_ = static_cast<std::uint8_t>(phase + 1);

@@ -40,6 +40,7 @@ class ExprEvaluator {
   // reuses one evaluator per thread, so evaluating allocates nothing).
   void reset(const Case& c) {
     case_ = &c;
+    root_first_slot_ = c.records.empty() ? 0 : c.records[0].first_slot;
     self_record_ = 0;
     eager_ready_ = 0;
     forget_memos();
@@ -108,19 +109,20 @@ class ExprEvaluator {
   }
   // The fact a test form reads, in place: a stored field of the root, of a root record or
   // of a quantifier's element, or the routed benefit. An absent record on the way is unknown.
-  Value fact(const TestForm& t) const {
+  const Value& fact(const TestForm& t) const {
+    static constexpr Value absent{};
     if (t.base == FactBase::benefit) return context_.benefit;
     const Case& c = *case_;
-    std::uint32_t record = 0;
+    const Value* slots = c.slots.data() + root_first_slot_;
     if (t.base == FactBase::variable) {
       const Value& v = variables_[t.var];
       if (t.steps == 0) return v;
-      if (v.kind != Kind::record) return Value{};
-      record = v.index;
+      if (v.kind != Kind::record) return absent;
+      slots = c.slots.data() + c.records[v.index].first_slot;
     }
-    const Value& first = c.slots[c.records[record].first_slot + t.f1];
+    const Value& first = slots[t.f1];
     if (t.steps == 1) return first;
-    if (first.kind != Kind::record) return Value{};
+    if (first.kind != Kind::record) return absent;
     return c.slots[c.records[first.index].first_slot + t.f2];
   }
   Truth test_lazily(std::uint32_t index);
@@ -166,6 +168,7 @@ class ExprEvaluator {
   std::uint32_t memo_epoch_ = 1;
   std::vector<Truth> eager_;              // by TestForm::eager slot, valid for phases < eager_ready_
   std::uint8_t eager_ready_ = 0;
+  std::uint32_t root_first_slot_ = 0;     // records[0].first_slot of the current case
   std::vector<KeyScratch> key_scratch_;  // one per nesting level of count distinct
   std::size_t key_depth_ = 0;
   std::uint32_t self_record_ = 0;

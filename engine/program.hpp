@@ -131,7 +131,11 @@ struct EagerLink {
   std::uint8_t table = 0;               // 0 and, 1 or, 2 not (b unused); a define shares its body's slot
 };
 struct EagerPhase {
-  std::vector<std::uint32_t> facts;     // ops, sorted by (kind, comparison)
+  struct Fact {
+    TestForm form;                      // a copy: one load less per fact and case
+    std::uint32_t op = 0;
+  };
+  std::vector<Fact> facts;              // sorted by (kind, comparison, steps)
   std::vector<EagerLink> links;         // children before parents
 };
 struct EagerPlan {
