@@ -380,9 +380,8 @@ Value ExprEvaluator::quantify(const Op& op) {
       TraceEntry& e = log_->entries.emplace_back();
       e.op = static_cast<std::uint32_t>(&op - program_.ops.data());
       e.element = true;
-      e.element_list = list.index;
-      e.element_index = i;
-      e.element_record = element.kind == Kind::record ? element.index : no_parent;
+      e.element_at = static_cast<std::uint32_t>(log_->elements.size());
+      log_->elements.push_back({list.index, i, element.kind == Kind::record ? element.index : no_parent, Value{}});
       cur_ = entry;
     }
     Truth t = op.b == no_op ? Truth::yes : log_ ? truth_of(eval(op.b)) : test(op.b);
@@ -403,7 +402,7 @@ Value ExprEvaluator::quantify(const Op& op) {
     if (log_) {
       TraceEntry& e = log_->entries[entry];
       e.value = boolean(t);
-      e.key = key;
+      log_->elements[e.element_at].key = key;
       e.end = static_cast<std::uint32_t>(log_->entries.size());
       cur_ = parent;
     }

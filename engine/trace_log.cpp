@@ -28,15 +28,16 @@ TraceNode ExprEvaluator::materialize(const TraceLog& log, std::uint32_t at) cons
   TraceNode node;
   if (e.element) {
     Truth t = truth_of(e.value);
-    Value element = e.element_record != no_parent ? Value::make_indexed(Kind::record, e.element_record) : Value{};
+    const TraceElement& el = log.elements[e.element_at];
+    Value element = el.record != no_parent ? Value::make_indexed(Kind::record, el.record) : Value{};
     node.span = program_.ops[o.a].span;
-    node.expr = element_path(element, e.element_list, e.element_index);
+    node.expr = element_path(element, el.list, el.index);
     node.value = t == Truth::yes ? "true" : t == Truth::no ? "false" : "unknown";
     node.undetermined = t == Truth::unknown;
     const bool counting = o.code == OpCode::count || o.code == OpCode::count_distinct;
     const char* verdict = counting ? (t == Truth::yes ? "counted" : t == Truth::no ? "rejected" : "undecided")
                                    : (t == Truth::yes ? "holds" : t == Truth::no ? "fails" : "undecided");
-    node.note = e.key.known() ? fmt::format("{} (key {})", verdict, render_value(e.key, program_.ops[o.c].enum_ref)) : verdict;
+    node.note = el.key.known() ? fmt::format("{} (key {})", verdict, render_value(el.key, program_.ops[o.c].enum_ref)) : verdict;
   } else {
     node.span = o.span;
     node.expr = std::string(text(e.op));

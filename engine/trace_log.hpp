@@ -13,6 +13,13 @@ namespace covcheck::engine {
 
 inline constexpr std::uint32_t no_entry = 0xFFFFFFFFu;
 
+// A quantifier's element: which element of which list, and its key for `count distinct`.
+struct TraceElement {
+  std::uint32_t list = 0, index = 0;
+  std::uint32_t record = no_parent;  // the element's record, when it is one
+  Value key;                         // `count distinct`: its key, when known
+};
+
 struct TraceEntry {
   enum class Fact : std::uint8_t {
     none,
@@ -22,18 +29,21 @@ struct TraceEntry {
   std::uint32_t op = 0;          // the op evaluated; for a quantifier's element, the quantifier
   std::uint32_t end = 0;         // one past the last entry of this subtree
   Value value;                   // element: true / false / unknown (undecided)
-  Value key;                     // element of `count distinct`: its key, when shown
   std::uint32_t fact_record = 0;
   std::uint32_t fact_field = 0;
-  std::uint32_t element_list = 0, element_index = 0, element_record = no_parent;
+  std::uint32_t element_at = 0;  // element: its TraceElement in TraceLog::elements
   Fact fact = Fact::none;
   bool element = false;
   bool absent = false;           // the fact read is absent from the case
 };
 
 struct TraceLog {
-  std::vector<TraceEntry> entries;
-  void clear() { entries.clear(); }
+  std::vector<TraceEntry> entries;  // 40 bytes each: recording writes one per evaluated node
+  std::vector<TraceElement> elements;
+  void clear() {
+    entries.clear();
+    elements.clear();
+  }
 };
 
 }  // namespace covcheck::engine
