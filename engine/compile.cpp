@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <numeric>
 #include <stdexcept>
 
 #include "engine/condition_plan.hpp"
@@ -460,6 +461,15 @@ void Compiler::run() {
   }
   for (std::uint32_t i = 0; i < rs_.rules.size(); ++i)
     for (std::uint32_t target : rs_.rules[i].overrides) p_.rules[target].overridden_by.push_back(i);
+  // Reasons are listed by rule id; a stable order for equal ids (rules of several files).
+  std::vector<std::uint32_t> order(p_.rules.size());
+  std::iota(order.begin(), order.end(), 0u);
+  std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+    return p_.rules[a].checked->display_id < p_.rules[b].checked->display_id;
+  });
+  p_.rule_rank.resize(order.size());
+  for (std::uint32_t i = 0; i < order.size(); ++i) p_.rule_rank[order[i]] = i;
+  p_.rules_in_id_order = std::is_sorted(order.begin(), order.end());
   for (const CodeSet& cs : p_.codesets)
     if (cs.dated_anywhere) p_.needs_evaluation_date = true;
   // Field reads know statically whether they read a stored or a derived field.

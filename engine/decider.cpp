@@ -4,7 +4,6 @@
 #include "engine/decider.hpp"
 
 #include <algorithm>
-#include <numeric>
 
 namespace covcheck::engine {
 
@@ -21,7 +20,7 @@ bool in_range(std::optional<std::int32_t> from, std::optional<std::int32_t> to, 
 
 Decider::Decider(const Program& p)
     : p_(p), rs_(*p.checked), expr_(p, empty_case_, ctx_), state_(p.rules.size()), crit_first_(p.rules.size() + 1),
-      rank_(p.rules.size()), unit_active_(rs_.units.size()) {
+      unit_active_(rs_.units.size()) {
   ctx_.warnings = &warnings_;
   for (std::uint32_t r = 0; r < p.rules.size(); ++r) {
     crit_first_[r + 1] = crit_first_[r] + static_cast<std::uint32_t>(p.rules[r].criteria.size());
@@ -40,14 +39,6 @@ Decider::Decider(const Program& p)
   criteria_.resize(crit_first_.back());
   when_at_.assign(p.rules.size(), no_entry);
   criteria_at_.assign(criteria_.size(), no_entry);
-  // Reasons are listed by rule id; a stable order for equal ids (rules of several files).
-  std::vector<std::uint32_t> order(p.rules.size());
-  std::iota(order.begin(), order.end(), 0u);
-  std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
-    return p.rules[a].checked->display_id < p.rules[b].checked->display_id;
-  });
-  for (std::uint32_t i = 0; i < order.size(); ++i) rank_[order[i]] = i;
-  ranked_in_order_ = std::is_sorted(order.begin(), order.end());
   // The other rules routing may evaluate: the overriders of route rules, transitively.
   std::vector<bool> seen(p.rules.size(), false);
   std::vector<std::uint32_t> todo(route_rules_);
@@ -228,8 +219,8 @@ void Decider::reasons_and_prior_auth() {
     if (reason) reasons_.push_back(r);
   }
   prior_auth_ = yes ? std::optional<bool>(true) : maybe ? std::nullopt : std::optional<bool>(false);
-  if (!ranked_in_order_)  // evaluated_, and so reasons_, are in rule order
-    std::sort(reasons_.begin(), reasons_.end(), [&](std::uint32_t a, std::uint32_t b) { return rank_[a] < rank_[b]; });
+  if (!p_.rules_in_id_order)  // evaluated_, and so reasons_, are in rule order
+    std::sort(reasons_.begin(), reasons_.end(), [&](std::uint32_t a, std::uint32_t b) { return p_.rule_rank[a] < p_.rule_rank[b]; });
 }
 
 DecideStatus Decider::decide(const Case& c, std::optional<std::int32_t> as_of, bool record_traces) {

@@ -121,7 +121,6 @@ class Decider {
   TraceLog log_;                                      // filled only when recording
   std::vector<std::uint32_t> when_at_;                // entries of log_, or no_entry
   std::vector<std::uint32_t> criteria_at_;
-  std::vector<std::uint32_t> rank_;                   // position of each rule in id order
   std::vector<std::uint32_t> when_op_;                 // each rule's condition op (no_op: always)
   std::vector<std::uint8_t> overridable_;             // the rule has overriders
   // What outcomes() does with a rule that applies: an advice rule waits for run_advice();
@@ -131,7 +130,6 @@ class Decider {
   std::vector<Shape> shape_;
   std::vector<std::uint32_t> route_rules_;
   std::vector<std::uint32_t> routing_overriders_;     // non-route rules that routing may evaluate
-  bool ranked_in_order_ = false;                      // rule order is id order
   std::vector<std::uint32_t> definite_, possible_;
   std::vector<std::uint32_t> reasons_;
   std::vector<std::uint32_t> evaluated_;              // rules whose criteria were evaluated, in order

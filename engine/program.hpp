@@ -179,6 +179,8 @@ struct Program {
   std::vector<std::string> strings;              // string and code constants
   std::vector<CodeSet> codesets;
   std::vector<CompiledRule> rules;               // parallel to checked->rules
+  std::vector<std::uint32_t> rule_rank;          // each rule's position in id order (reasons are listed so)
+  bool rules_in_id_order = false;                // rule_rank[r] == r
   std::vector<ParamSlot> params;
   // derived[record][field]: the op computing a derived field (no_op when stored)
   std::vector<std::vector<std::uint32_t>> derived;
