@@ -35,6 +35,8 @@ Decider::Decider(const Program& p)
     else if (rule.criteria.empty() && !rule.direct && rule.kind != RuleKind::coverage && rule.kind != RuleKind::restriction)
       shape = Shape::no_outcome;
     shape_.push_back(shape);
+    direct_.push_back(rule.direct.value_or(Decision::covered));
+    rule_unit_.push_back(rule.unit);
   }
   criteria_.resize(crit_first_.back());
   when_at_.assign(p.rules.size(), no_entry);
@@ -103,17 +105,17 @@ void Decider::outcomes() {
   const std::uint32_t documents = rs_.documents_field.value_or(0);
   for (std::uint32_t r = 0; r < p_.rules.size(); ++r) {
     RuleState& s = state_[r];
-    const CompiledRule& rule = p_.rules[r];
     if (!s.active || shape_[r] == Shape::advice) continue;
     if (applies(r) == Truth::no) continue;
     s.evaluated = true;
     evaluated_.push_back(r);
     if (shape_[r] == Shape::direct) {
       s.has_outcome = true;
-      s.lo = s.hi = *rule.direct;
+      s.lo = s.hi = direct_[r];
       continue;
     }
     if (shape_[r] == Shape::no_outcome) continue;
+    const CompiledRule& rule = p_.rules[r];
     Truth* crit = criteria_.data() + crit_first_[r];
     for (std::size_t i = 0; i < rule.criteria.size(); ++i) {
       const Criterion& c = rule.criteria[i];
@@ -262,10 +264,10 @@ DecideStatus Decider::decide(const Case& c, std::optional<std::int32_t> as_of, b
   if (policies_ == 0) return DecideStatus::no_policy;
   if (policies_ > 1) return DecideStatus::several_policies;
   ctx_.policy_unit = policy_;
-  for (std::uint32_t r = 0; r < p_.rules.size(); ++r) {
-    const CompiledRule& rule = p_.rules[r];
+  const bool by_date = any_rule_dated_ && date_;
+  for (std::uint32_t r = 0; r < state_.size(); ++r) {
     state_[r] = RuleState{};
-    state_[r].active = unit_active_[rule.unit] && (!any_rule_dated_ || !date_ || in_range(rule.from, rule.to, *date_));
+    state_[r].active = unit_active_[rule_unit_[r]] && (!by_date || in_range(p_.rules[r].from, p_.rules[r].to, *date_));
   }
   if (!record_) expr_.run_eager(0);
   route();

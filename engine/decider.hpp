@@ -128,6 +128,8 @@ class Decider {
   // authorization decides nothing; the rest weigh their criteria.
   enum class Shape : std::uint8_t { general, advice, direct, no_outcome };
   std::vector<Shape> shape_;
+  std::vector<Decision> direct_;                      // Shape::direct: the rule's effect
+  std::vector<std::uint32_t> rule_unit_;
   std::vector<std::uint32_t> route_rules_;
   std::vector<std::uint32_t> routing_overriders_;     // non-route rules that routing may evaluate
   std::vector<std::uint32_t> definite_, possible_;
