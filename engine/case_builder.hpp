@@ -33,10 +33,16 @@ class SchemaIndex {
   bool derived(std::uint32_t record, std::uint32_t field) const { return derived_[record][field]; }
 
  private:
+  // A slot holds the name's length and characters beside its index, so that a probe reads
+  // one place rather than the index, then the name's string, then its characters.
+  struct Slot {
+    std::uint32_t index = 0;   // index + 1; 0 is empty
+    std::uint32_t length = 0;
+    const char* chars = nullptr;
+  };
   struct Table {
     std::uint32_t mask = 0;
-    std::vector<std::uint32_t> slots;            // index + 1; 0 is empty
-    const std::vector<std::string>* names = nullptr;
+    std::vector<Slot> slots;
   };
   // Names in a schema differ in length or at their ends often enough that three bytes and
   // the length spread them well; a collision only costs a probe and a comparison.
@@ -50,12 +56,16 @@ class SchemaIndex {
   static Table build(const std::vector<std::string>& names);
   static std::optional<std::uint32_t> find(const Table& t, std::string_view name) {
     for (std::uint32_t at = hash(name) & t.mask;; at = (at + 1) & t.mask) {
-      std::uint32_t s = t.slots[at];
-      if (s == 0) return std::nullopt;
-      const std::string& candidate = (*t.names)[s - 1];
-      if (candidate.size() == name.size() && std::char_traits<char>::compare(candidate.data(), name.data(), name.size()) == 0)
-        return s - 1;
+      const Slot& s = t.slots[at];
+      if (s.index == 0) return std::nullopt;
+      if (s.length == name.size() && same(s.chars, name.data(), name.size())) return s.index - 1;
     }
+  }
+  // Names are short: a loop beats a call to memcmp.
+  static bool same(const char* a, const char* b, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i)
+      if (a[i] != b[i]) return false;
+    return true;
   }
 
   const dsl::Schema* schema_;
@@ -137,6 +147,9 @@ class CaseBuilder {
   void type_error(const Where& w, const dsl::Type& t, const NodeView& n, std::optional<std::string> help = {});
   // A scalar converted by `type` (never a record or list type); nullopt after an error.
   std::optional<Value> convert_scalar(const dsl::Type& type, const NodeView& n, const Where& w);
+  // The same, written straight into `out` (a slot or list item): no optional to copy back
+  // from the stack, which costs a stalled load per value on the JSON fast path.
+  bool convert_scalar(const dsl::Type& type, const NodeView& n, const Where& w, Value& out);
 
  private:
   std::string path(const Where& w) const;

@@ -1,0 +1,274 @@
+// The clean-document fast path of JSON case loading (see the header). It makes the same
+// CaseBuilder calls in the same order as the full walk (json_case_loader.cpp), with the same
+// texts and spans, so the Case it builds is the same; it never words a diagnostic itself: a
+// document that would get one is handed back. tests/unit/test_json_differential.cpp checks
+// the two walks against each other on many mutated records.
+#include "engine/json_clean_walk.hpp"
+
+#include <cstring>
+#include <optional>
+
+#include "engine/case_builder.hpp"
+
+namespace covcheck::engine {
+
+namespace {
+
+using dsl::SourceSpan;
+
+// Far below the full walk's limit (64): deeper documents are rare and go the full way, which
+// reports nesting past its limit.
+constexpr std::size_t max_clean_depth = 24;
+
+class CleanWalk {
+ public:
+  CleanWalk(CaseBuilder& b, const SchemaIndex& index, std::string_view text, dsl::FileId file, CleanWalkPools& pools)
+      : b_(b), index_(index), base_(text.data()), p_(text.data()), end_(text.data() + text.size()), file_(file),
+        pools_(pools) {}
+
+  bool document() {
+    skip_ws();
+    if (!at('{')) return false;  // an empty case or one that is no mapping: an error
+    std::uint32_t r = b_.open_record(b_.schema().root, CaseRecord{});
+    if (!record(r, 1)) return false;
+    b_.close_record(r);
+    b_.finish_root();
+    skip_ws();
+    return p_ == end_;
+  }
+
+ private:
+  bool at(char c) const { return p_ < end_ && *p_ == c; }
+  void skip_ws() {
+    while (p_ < end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
+  }
+  // Where a scalar token may end: whitespace, punctuation, a quote or the end of the text.
+  bool token_ends() const {
+    if (p_ == end_) return true;
+    switch (*p_) {
+      case ' ': case '\n': case '\r': case '\t': case ',': case ']': case '}': case ':': case '[': case '{': case '"':
+        return true;
+      default: return false;
+    }
+  }
+  SourceSpan span(const char* from, const char* to) const {
+    return SourceSpan{file_, static_cast<std::uint32_t>(from - base_), static_cast<std::uint32_t>(to - base_)};
+  }
+  // After a member or element: true at the closing `close`, false after a `,` (more follow).
+  // `ok` false: neither, a syntax error.
+  bool next_or_close(char close, bool& ok) {
+    skip_ws();
+    ok = true;
+    if (at(',')) {
+      ++p_;
+      skip_ws();
+      return false;
+    }
+    if (at(close)) {
+      ++p_;
+      return true;
+    }
+    ok = false;
+    return true;
+  }
+
+  // A string's body, p_ at its opening quote. Only printable ASCII without escapes: the
+  // body is then the value, as the full walk takes it.
+  bool string(std::string_view& body) {
+    const char* from = ++p_;
+    for (; p_ < end_; ++p_) {
+      const auto c = static_cast<unsigned char>(*p_);
+      if (c == '"') {
+        body = std::string_view(from, static_cast<std::size_t>(p_ - from));
+        ++p_;
+        return true;
+      }
+      if (c < 0x20 || c >= 0x7F || c == '\\') return false;
+    }
+    return false;
+  }
+  bool literal(const char* word, std::size_t length) {
+    if (static_cast<std::size_t>(end_ - p_) < length || std::memcmp(p_, word, length) != 0) return false;
+    p_ += length;
+    return token_ends();
+  }
+  // JSON's number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, then a token end.
+  bool number() {
+    auto digits = [&] {
+      const char* from = p_;
+      while (p_ < end_ && *p_ >= '0' && *p_ <= '9') ++p_;
+      return p_ > from;
+    };
+    if (at('-')) ++p_;
+    if (at('0')) ++p_;
+    else if (!digits()) return false;
+    if (at('.') && !(++p_, digits())) return false;
+    if (at('e') || at('E')) {
+      ++p_;
+      if (at('+') || at('-')) ++p_;
+      if (!digits()) return false;
+    }
+    return token_ends();
+  }
+  // A scalar (not null) as the full walk sees it: text, quotedness and span.
+  bool scalar(NodeView& n) {
+    const char* from = p_;
+    n.kind = YamlNode::Kind::scalar;
+    n.quoted = false;
+    switch (*p_) {
+      case '"':
+        n.quoted = true;
+        if (!string(n.text)) return false;
+        n.span = span(from, p_);
+        return true;
+      case 't':
+        if (!literal("true", 4)) return false;
+        break;
+      case 'f':
+        if (!literal("false", 5)) return false;
+        break;
+      default:
+        if (!number()) return false;
+    }
+    n.text = std::string_view(from, static_cast<std::size_t>(p_ - from));
+    n.span = span(from, p_);
+    return true;
+  }
+
+  // The members of record `r`, p_ at its `{`.
+  bool record(std::uint32_t r, std::size_t depth) {
+    const std::uint32_t type = b_.kase().records[r].type;
+    if (b_.schema().records[type].fields.size() > 64) return false;  // no room in `seen`
+    std::uint64_t seen = 0;
+    ++p_;
+    skip_ws();
+    if (at('}')) {
+      ++p_;
+      return true;
+    }
+    for (;;) {
+      if (!at('"')) return false;
+      std::string_view key;
+      if (!string(key)) return false;
+      skip_ws();
+      if (!at(':')) return false;
+      ++p_;
+      skip_ws();
+      std::optional<std::uint32_t> f = index_.field(type, key);
+      if (!f || index_.derived(type, *f)) return false;  // warned about
+      const std::uint64_t bit = std::uint64_t{1} << *f;
+      if (seen & bit) return false;  // a repeated key: an error
+      seen |= bit;
+      if (p_ == end_ || !field(r, *f, depth + 1)) return false;
+      bool ok;
+      if (next_or_close('}', ok)) return ok;
+    }
+  }
+
+  bool field(std::uint32_t r, std::uint32_t f, std::size_t depth) {
+    if (depth > max_clean_depth) return false;
+    if (*p_ == 'n') return literal("null", 4);  // absent: unknown
+    const dsl::Type& type = b_.field_type(r, f);
+    const char* from = p_;
+    Case& c = b_.kase();
+    const std::uint32_t slot = c.records[r].first_slot + f;
+    if (type.list) {
+      if (*p_ != '[') return false;
+      std::uint32_t l = b_.open_list(r, f);
+      if (!list(l, type.element_type(), depth)) return false;
+      c.slots[slot] = Value::make_indexed(Kind::list, l);
+      c.slot_spans[slot] = span(from, from + 1);  // as in the YAML tree: the opening bracket
+    } else if (type.base == dsl::BaseType::record) {
+      std::uint32_t nested;
+      if (!record_value(type, Where{r, f}, depth, nested)) return false;
+      c.slots[slot] = Value::make_indexed(Kind::record, nested);
+      c.slot_spans[slot] = span(from, from + 1);
+    } else {
+      // Converted in place: the slot does not move while a scalar is converted.
+      if (!scalar_value(type, Where{r, f}, c.slots[slot])) return false;
+      c.slot_spans[slot] = span(from, p_);
+    }
+    return true;
+  }
+
+  // A list's elements, p_ at its `[`; placed together at the end, contiguous.
+  bool list(std::uint32_t l, dsl::Type element_type, std::size_t depth) {
+    if (element_type.list) return false;
+    const bool records = element_type.base == dsl::BaseType::record;
+    const std::size_t base = pools_.items.size();
+    std::uint32_t i = 0;
+    ++p_;
+    skip_ws();
+    if (at(']')) {
+      ++p_;
+    } else {
+      for (;;) {
+        if (p_ == end_ || depth + 1 > max_clean_depth) return false;
+        const char* from = p_;
+        if (*p_ == 'n') {
+          // A null element of a list of records is warned about; of other lists, unknown.
+          if (records || !literal("null", 4)) return false;
+          pools_.items.emplace_back();
+          pools_.item_spans.emplace_back();
+        } else if (records) {
+          std::uint32_t r;
+          if (!record_value(element_type, Where{no_parent, 0, l, i}, depth + 1, r)) return false;
+          pools_.items.push_back(Value::make_indexed(Kind::record, r));
+          pools_.item_spans.push_back(span(from, from + 1));
+        } else {
+          if (!scalar_value(element_type, Where{no_parent, 0, l, i}, pools_.items.emplace_back())) return false;
+          pools_.item_spans.push_back(span(from, p_));
+        }
+        ++i;
+        bool ok;
+        if (next_or_close(']', ok)) {
+          if (!ok) return false;
+          break;
+        }
+      }
+    }
+    b_.set_list_items(l, pools_.items.data() + base, pools_.item_spans.data() + base, i);
+    pools_.items.resize(base);
+    pools_.item_spans.resize(base);
+    if (records) b_.check_exclusive(l, element_type.ref);
+    return true;
+  }
+
+  // A record-typed value, p_ at its `{` (else the schema refuses it).
+  bool record_value(const dsl::Type& type, const Where& w, std::size_t depth, std::uint32_t& r) {
+    if (*p_ != '{') return false;
+    r = b_.open_record(type.ref, CaseBuilder::placement(w));
+    if (!record(r, depth)) return false;
+    b_.close_record(r);
+    return true;
+  }
+
+  // A scalar the schema accepts for `type` (no record, no list), converted into `out`.
+  bool scalar_value(const dsl::Type& type, const Where& w, Value& out) {
+    NodeView n;
+    return scalar(n) && b_.convert_scalar(type, n, w, out);  // else an error was reported
+  }
+
+  CaseBuilder& b_;
+  const SchemaIndex& index_;
+  const char* base_;
+  const char* p_;
+  const char* end_;
+  dsl::FileId file_;
+  CleanWalkPools& pools_;
+};
+
+}  // namespace
+
+bool load_clean_json(const SchemaIndex& index, std::string_view text, dsl::FileId file, CleanWalkPools& pools,
+                     Case& out) {
+  reset_case(out, file);
+  pools.items.clear();
+  pools.item_spans.clear();
+  dsl::Diagnostics diagnostics;
+  CaseBuilder builder(index, file, diagnostics, out);
+  CleanWalk walk(builder, index, text, file, pools);
+  return walk.document() && diagnostics.empty();
+}
+
+}  // namespace covcheck::engine
