@@ -100,6 +100,9 @@ SchemaIndex::SchemaIndex(const dsl::Schema& schema) : schema_(&schema) {
   for (const dsl::RecordType& r : schema.records) {
     std::vector<bool>& flags = derived_.emplace_back();
     for (const dsl::FieldInfo& f : r.fields) flags.push_back(f.derived);
+    std::vector<std::uint32_t>& with_default = defaulted_.emplace_back();
+    for (std::uint32_t f = 0; f < r.fields.size(); ++f)
+      if (r.fields[f].default_value) with_default.push_back(f);
   }
   for (const dsl::EnumType& e : schema.enums) enums_.push_back(build(e.members));
 }
@@ -270,9 +273,8 @@ void CaseBuilder::bad_key(const NodeView& key) {
 
 void CaseBuilder::apply_defaults(std::uint32_t r) {
   const dsl::RecordType& type = schema_.records[c_.records[r].type];
-  for (std::uint32_t f = 0; f < type.fields.size(); ++f) {
+  for (std::uint32_t f : index_.defaulted(c_.records[r].type)) {
     const dsl::FieldInfo& info = type.fields[f];
-    if (!info.default_value) continue;
     Value& slot = c_.slots[c_.records[r].first_slot + f];
     if (slot.known()) continue;
     const dsl::DefaultLiteral& d = *info.default_value;

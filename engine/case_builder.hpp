@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,32 @@ class SchemaIndex {
   }
   // A field whose value is derived from others (a given value is ignored, with a warning).
   bool derived(std::uint32_t record, std::uint32_t field) const { return derived_[record][field]; }
+  // The fields of a record type that have a default, for filling in a closed record.
+  const std::vector<std::uint32_t>& defaulted(std::uint32_t record) const { return defaulted_[record]; }
+
+  // Names are short: a few word comparisons (never reading outside either name) beat a
+  // call to memcmp or a byte loop, whose exit the branch predictor keeps missing.
+  static bool same(const char* a, const char* b, std::size_t n) {
+    auto word = [](const char* p) {
+      std::uint64_t w;
+      std::memcpy(&w, p, sizeof w);
+      return w;
+    };
+    auto half = [](const char* p) {
+      std::uint32_t w;
+      std::memcpy(&w, p, sizeof w);
+      return w;
+    };
+    if (n >= 8) {
+      for (std::size_t i = 0; i + 8 < n; i += 8)
+        if (word(a + i) != word(b + i)) return false;
+      return word(a + n - 8) == word(b + n - 8);
+    }
+    if (n >= 4) return half(a) == half(b) && half(a + n - 4) == half(b + n - 4);
+    for (std::size_t i = 0; i < n; ++i)
+      if (a[i] != b[i]) return false;
+    return true;
+  }
 
  private:
   // A slot holds the name's length and characters beside its index, so that a probe reads
@@ -61,18 +88,12 @@ class SchemaIndex {
       if (s.length == name.size() && same(s.chars, name.data(), name.size())) return s.index - 1;
     }
   }
-  // Names are short: a loop beats a call to memcmp.
-  static bool same(const char* a, const char* b, std::size_t n) {
-    for (std::size_t i = 0; i < n; ++i)
-      if (a[i] != b[i]) return false;
-    return true;
-  }
-
   const dsl::Schema* schema_;
   std::vector<std::vector<std::string>> field_names_;  // per record, for the tables to point at
   std::vector<Table> records_;
   std::vector<Table> enums_;
   std::vector<std::vector<bool>> derived_;  // per record, per field
+  std::vector<std::vector<std::uint32_t>> defaulted_;  // per record
 };
 
 // What the schema side needs to know of an input value.

@@ -8,6 +8,10 @@
 #include <cstring>
 #include <optional>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "engine/case_builder.hpp"
 
 namespace covcheck::engine {
@@ -39,8 +43,11 @@ class CleanWalk {
 
  private:
   bool at(char c) const { return p_ < end_ && *p_ == c; }
+  // (The scanning loops walk a local pointer: with the member, every step would be a store.)
   void skip_ws() {
-    while (p_ < end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
+    const char* q = p_;
+    while (q < end_ && (*q == ' ' || *q == '\n' || *q == '\r' || *q == '\t')) ++q;
+    p_ = q;
   }
   // Where a scalar token may end: whitespace, punctuation, a quote or the end of the text.
   bool token_ends() const {
@@ -75,12 +82,29 @@ class CleanWalk {
   // A string's body, p_ at its opening quote. Only printable ASCII without escapes: the
   // body is then the value, as the full walk takes it.
   bool string(std::string_view& body) {
-    const char* from = ++p_;
-    for (; p_ < end_; ++p_) {
-      const auto c = static_cast<unsigned char>(*p_);
+    const char* from = p_ + 1;
+    const char* q = from;
+#ifdef __SSE2__
+    // Sixteen bytes at a time while they lie within the text: the first quote, backslash,
+    // control byte or byte outside ASCII ends the run (signed: 0x80-0xFF are below 0x20).
+    const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+    const __m128i space = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7F);
+    while (end_ - q >= 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
+      const __m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                                        _mm_or_si128(_mm_cmplt_epi8(v, space), _mm_cmpeq_epi8(v, del)));
+      if (const int mask = _mm_movemask_epi8(stop)) {
+        q += __builtin_ctz(static_cast<unsigned>(mask));
+        break;
+      }
+      q += 16;
+    }
+#endif
+    for (; q < end_; ++q) {
+      const auto c = static_cast<unsigned char>(*q);
       if (c == '"') {
-        body = std::string_view(from, static_cast<std::size_t>(p_ - from));
-        ++p_;
+        body = std::string_view(from, static_cast<std::size_t>(q - from));
+        p_ = q + 1;
         return true;
       }
       if (c < 0x20 || c >= 0x7F || c == '\\') return false;
@@ -94,22 +118,26 @@ class CleanWalk {
   }
   // JSON's number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, then a token end.
   bool number() {
+    const char* q = p_;
     auto digits = [&] {
-      const char* from = p_;
-      while (p_ < end_ && *p_ >= '0' && *p_ <= '9') ++p_;
-      return p_ > from;
+      const char* from = q;
+      while (q < end_ && *q >= '0' && *q <= '9') ++q;
+      return q > from;
     };
-    if (at('-')) ++p_;
-    if (at('0')) ++p_;
+    auto at_q = [&](char c) { return q < end_ && *q == c; };
+    if (at_q('-')) ++q;
+    if (at_q('0')) ++q;
     else if (!digits()) return false;
-    if (at('.') && !(++p_, digits())) return false;
-    if (at('e') || at('E')) {
-      ++p_;
-      if (at('+') || at('-')) ++p_;
+    if (at_q('.') && !(++q, digits())) return false;
+    if (at_q('e') || at_q('E')) {
+      ++q;
+      if (at_q('+') || at_q('-')) ++q;
       if (!digits()) return false;
     }
+    p_ = q;
     return token_ends();
   }
+
   // A scalar (not null) as the full walk sees it: text, quotedness and span.
   bool scalar(NodeView& n) {
     const char* from = p_;
@@ -138,7 +166,10 @@ class CleanWalk {
   // The members of record `r`, p_ at its `{`.
   bool record(std::uint32_t r, std::size_t depth) {
     const std::uint32_t type = b_.kase().records[r].type;
-    if (b_.schema().records[type].fields.size() > 64) return false;  // no room in `seen`
+    const std::vector<dsl::FieldInfo>& fields = b_.schema().records[type].fields;
+    if (fields.size() > 64) return false;  // no room in `seen`
+    if (pools_.order.size() <= type) pools_.order.resize(type + 1);
+    std::vector<std::uint32_t>& order = pools_.order[type];
     std::uint64_t seen = 0;
     ++p_;
     skip_ws();
@@ -146,7 +177,7 @@ class CleanWalk {
       ++p_;
       return true;
     }
-    for (;;) {
+    for (std::size_t position = 0;; ++position) {
       if (!at('"')) return false;
       std::string_view key;
       if (!string(key)) return false;
@@ -154,21 +185,31 @@ class CleanWalk {
       if (!at(':')) return false;
       ++p_;
       skip_ws();
-      std::optional<std::uint32_t> f = index_.field(type, key);
-      if (!f || index_.derived(type, *f)) return false;  // warned about
-      const std::uint64_t bit = std::uint64_t{1} << *f;
+      std::uint32_t f;
+      const std::uint32_t predicted = position < order.size() ? order[position] : 0;
+      if (predicted != 0 && fields[predicted - 1].name.size() == key.size() &&
+          SchemaIndex::same(fields[predicted - 1].name.data(), key.data(), key.size())) {
+        f = predicted - 1;
+      } else {
+        std::optional<std::uint32_t> found = index_.field(type, key);
+        if (!found) return false;  // an unknown field: warned about
+        f = *found;
+        if (position < order.size()) order[position] = f + 1;
+        else order.push_back(f + 1);  // positions come in order: this is the next one
+      }
+      if (index_.derived(type, f)) return false;  // warned about
+      const std::uint64_t bit = std::uint64_t{1} << f;
       if (seen & bit) return false;  // a repeated key: an error
       seen |= bit;
-      if (p_ == end_ || !field(r, *f, depth + 1)) return false;
+      if (p_ == end_ || !field(r, f, fields[f].type, depth + 1)) return false;
       bool ok;
       if (next_or_close('}', ok)) return ok;
     }
   }
 
-  bool field(std::uint32_t r, std::uint32_t f, std::size_t depth) {
+  bool field(std::uint32_t r, std::uint32_t f, const dsl::Type& type, std::size_t depth) {
     if (depth > max_clean_depth) return false;
     if (*p_ == 'n') return literal("null", 4);  // absent: unknown
-    const dsl::Type& type = b_.field_type(r, f);
     const char* from = p_;
     Case& c = b_.kase();
     const std::uint32_t slot = c.records[r].first_slot + f;

@@ -18,6 +18,10 @@ class SchemaIndex;
 struct CleanWalkPools {
   std::vector<Value> items;  // elements of the open lists
   std::vector<dsl::SourceSpan> item_spans;
+  // Per record type, the field at each member position in the last record of that type
+  // (+1; 0: none): records in one input mostly list their keys in the same order, so a
+  // key is first compared with its prediction before it is looked up.
+  std::vector<std::vector<std::uint32_t>> order;
 };
 
 // Loads `text` into `out` (reset first) and returns true when the document is clean: the
