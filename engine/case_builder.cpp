@@ -105,6 +105,7 @@ SchemaIndex::SchemaIndex(const dsl::Schema& schema) : schema_(&schema) {
       if (r.fields[f].default_value) with_default.push_back(f);
   }
   for (const dsl::EnumType& e : schema.enums) enums_.push_back(build(e.members));
+  if (schema.root < records_.size()) root_id_ = field(schema.root, "id");
 }
 
 // ---- CaseBuilder ---------------------------------------------------------------------------
@@ -153,7 +154,7 @@ void CaseBuilder::bad_root(const NodeView& n) {
 }
 
 void CaseBuilder::finish_root() {
-  if (auto id = index_.field(schema_.root, "id"); id && c_.field(0, *id).kind == Kind::string) {
+  if (auto id = index_.root_id(); id && c_.field(0, *id).kind == Kind::string) {
     c_.id = c_.strings[c_.field(0, *id).index];
   }
 }
@@ -214,30 +215,7 @@ void CaseBuilder::type_error(const Where& w, const dsl::Type& t, const NodeView&
       std::move(help);
 }
 
-std::uint32_t CaseBuilder::open_record(std::uint32_t type, CaseRecord placement) {
-  auto r = static_cast<std::uint32_t>(c_.records.size());
-  placement.type = type;
-  placement.first_slot = static_cast<std::uint32_t>(c_.slots.size());
-  c_.records.push_back(placement);
-  std::size_t fields = schema_.records[type].fields.size();
-  c_.slots.resize(c_.slots.size() + fields);
-  c_.slot_spans.resize(c_.slot_spans.size() + fields);
-  return r;
-}
-
 void CaseBuilder::close_record(std::uint32_t r) { apply_defaults(r); }
-
-CaseRecord CaseBuilder::placement(const Where& w) {
-  CaseRecord placement;
-  if (w.list != no_parent) {
-    placement.parent_list = w.list;
-    placement.index_in_list = w.index;
-  } else {
-    placement.parent_record = w.record;
-    placement.parent_field = w.field;
-  }
-  return placement;
-}
 
 std::optional<std::uint32_t> CaseBuilder::field_for_key(std::uint32_t r, std::string_view name, SourceSpan key_span) {
   return accept_field(r, index_.field(c_.records[r].type, name), name, key_span);

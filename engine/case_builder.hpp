@@ -32,6 +32,8 @@ class SchemaIndex {
   }
   // A field whose value is derived from others (a given value is ignored, with a warning).
   bool derived(std::uint32_t record, std::uint32_t field) const { return derived_[record][field]; }
+  // The root record's `id` field, which names the case.
+  std::optional<std::uint32_t> root_id() const { return root_id_; }
   // The fields of a record type that have a default, for filling in a closed record.
   const std::vector<std::uint32_t>& defaulted(std::uint32_t record) const { return defaulted_[record]; }
 
@@ -94,6 +96,7 @@ class SchemaIndex {
   std::vector<Table> enums_;
   std::vector<std::vector<bool>> derived_;  // per record, per field
   std::vector<std::vector<std::uint32_t>> defaulted_;  // per record
+  std::optional<std::uint32_t> root_id_;
 };
 
 // What the schema side needs to know of an input value.
@@ -133,10 +136,30 @@ class CaseBuilder {
   void finish_root();
 
   // Appends a record (its slots unknown); fill it, then close_record() applies defaults.
-  std::uint32_t open_record(std::uint32_t type, CaseRecord placement);
+  // (Inline, as placement() below: they run for every record of every case.)
+  std::uint32_t open_record(std::uint32_t type, CaseRecord placement) {
+    auto r = static_cast<std::uint32_t>(c_.records.size());
+    placement.type = type;
+    placement.first_slot = static_cast<std::uint32_t>(c_.slots.size());
+    c_.records.push_back(placement);
+    std::size_t fields = schema_.records[type].fields.size();
+    c_.slots.resize(c_.slots.size() + fields);
+    c_.slot_spans.resize(c_.slot_spans.size() + fields);
+    return r;
+  }
   void close_record(std::uint32_t r);
   // A record as a list element or a field's value.
-  static CaseRecord placement(const Where& w);
+  static CaseRecord placement(const Where& w) {
+    CaseRecord placement;
+    if (w.list != no_parent) {
+      placement.parent_list = w.list;
+      placement.index_in_list = w.index;
+    } else {
+      placement.parent_record = w.record;
+      placement.parent_field = w.field;
+    }
+    return placement;
+  }
 
   // A mapping key of record `r` that is not a duplicate: the field to load, or nullopt after
   // warning about an unknown or derived field.
