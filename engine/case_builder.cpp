@@ -400,9 +400,4 @@ std::optional<Value> CaseBuilder::range_error(const NodeView& n, const Where& w)
   return std::nullopt;
 }
 
-std::uint32_t CaseBuilder::intern(std::string_view s) {
-  c_.strings.emplace_back(s);
-  return static_cast<std::uint32_t>(c_.strings.size() - 1);
-}
-
 }  // namespace covcheck::engine

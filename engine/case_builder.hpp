@@ -189,6 +189,11 @@ class CaseBuilder {
   void check_exclusive(std::uint32_t l, std::uint32_t type);
 
   void type_error(const Where& w, const dsl::Type& t, const NodeView& n, std::optional<std::string> help = {});
+  // A string or code value: its index in the case's strings.
+  std::uint32_t intern(std::string_view s) {
+    c_.strings.emplace_back(s);
+    return static_cast<std::uint32_t>(c_.strings.size() - 1);
+  }
   // A scalar converted by `type` (never a record or list type); nullopt after an error.
   std::optional<Value> convert_scalar(const dsl::Type& type, const NodeView& n, const Where& w);
   // The same, written straight into `out` (a slot or list item): no optional to copy back
@@ -202,7 +207,6 @@ class CaseBuilder {
   void apply_defaults(std::uint32_t r);
   std::optional<Value> convert_code(dsl::BaseType system, const NodeView& n, const Where& w);
   std::optional<Value> range_error(const NodeView& n, const Where& w);
-  std::uint32_t intern(std::string_view s);
 
   const dsl::Schema& schema_;
   const SchemaIndex& index_;

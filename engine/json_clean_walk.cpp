@@ -287,7 +287,42 @@ class CleanWalk {
   // A scalar the schema accepts for `type` (no record, no list), converted into `out`.
   bool scalar_value(const dsl::Type& type, const Where& w, Value& out) {
     NodeView n;
-    return scalar(n) && b_.convert_scalar(type, n, w, out);  // else an error was reported
+    if (!scalar(n)) return false;
+    // The commonest conversions inline, each exactly as CaseBuilder::convert_scalar makes it
+    // (the differential test holds them to it); everything else, errors included, there.
+    switch (type.base) {
+      case dsl::BaseType::boolean:
+        if (!n.quoted && (n.text == "true" || n.text == "false")) {
+          out = Value::make_bool(n.text.size() == 4);
+          return true;
+        }
+        break;
+      case dsl::BaseType::integer: {
+        // Up to 18 digits cannot overflow; longer ones are left to from_chars.
+        std::string_view digits = n.text.substr(!n.text.empty() && n.text[0] == '-');
+        if (n.quoted || digits.empty() || digits.size() > 18) break;
+        std::int64_t v = 0;
+        bool all = true;
+        for (char c : digits) {
+          all &= c >= '0' && c <= '9';
+          v = v * 10 + (c - '0');
+        }
+        if (!all) break;
+        out = Value::make_int(digits.size() < n.text.size() ? -v : v);
+        return true;
+      }
+      case dsl::BaseType::string:
+        out = Value::make_indexed(Kind::string, b_.intern(n.text));
+        return true;
+      case dsl::BaseType::enumeration:
+        if (auto m = index_.member(type.ref, n.text)) {
+          out = Value::make_indexed(Kind::enumeration, *m);
+          return true;
+        }
+        break;
+      default: break;
+    }
+    return b_.convert_scalar(type, n, w, out);  // false: an error was reported
   }
 
   CaseBuilder& b_;
