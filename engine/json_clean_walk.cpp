@@ -179,24 +179,29 @@ class CleanWalk {
     }
     for (std::size_t position = 0;; ++position) {
       if (!at('"')) return false;
-      std::string_view key;
-      if (!string(key)) return false;
-      skip_ws();
-      if (!at(':')) return false;
-      ++p_;
-      skip_ws();
       std::uint32_t f;
       const std::uint32_t predicted = position < order.size() ? order[position] : 0;
-      if (predicted != 0 && fields[predicted - 1].name.size() == key.size() &&
-          SchemaIndex::same(fields[predicted - 1].name.data(), key.data(), key.size())) {
+      const std::string* name = predicted != 0 ? &fields[predicted - 1].name : nullptr;
+      const char* k = p_ + 1;
+      if (name && static_cast<std::size_t>(end_ - k) > name->size() && k[name->size()] == '"' &&
+          SchemaIndex::same(name->data(), k, name->size())) {
+        // The predicted name, then a quote: a field name is a plain word (no quote, no
+        // backslash), so this is the whole key, unescaped, without scanning it.
         f = predicted - 1;
+        p_ = k + name->size() + 1;
       } else {
+        std::string_view key;
+        if (!string(key)) return false;
         std::optional<std::uint32_t> found = index_.field(type, key);
         if (!found) return false;  // an unknown field: warned about
         f = *found;
         if (position < order.size()) order[position] = f + 1;
         else order.push_back(f + 1);  // positions come in order: this is the next one
       }
+      skip_ws();
+      if (!at(':')) return false;
+      ++p_;
+      skip_ws();
       if (index_.derived(type, f)) return false;  // warned about
       const std::uint64_t bit = std::uint64_t{1} << f;
       if (seen & bit) return false;  // a repeated key: an error
