@@ -79,20 +79,19 @@ class CleanWalk {
     return true;
   }
 
-  // A string's body, p_ at its opening quote. Only printable ASCII without escapes: the
-  // body is then the value, as the full walk takes it.
+  // A string's body, p_ at its opening quote. Only ASCII without control bytes or escapes:
+  // the body is then the value, as the full walk takes it.
   bool string(std::string_view& body) {
     const char* from = p_ + 1;
     const char* q = from;
 #ifdef __SSE2__
     // Sixteen bytes at a time while they lie within the text: the first quote, backslash,
     // control byte or byte outside ASCII ends the run (signed: 0x80-0xFF are below 0x20).
-    const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
-    const __m128i space = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7F);
+    const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(0x20);
     while (end_ - q >= 16) {
       const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
-      const __m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
-                                        _mm_or_si128(_mm_cmplt_epi8(v, space), _mm_cmpeq_epi8(v, del)));
+      const __m128i stop =
+          _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)), _mm_cmplt_epi8(v, space));
       if (const int mask = _mm_movemask_epi8(stop)) {
         q += __builtin_ctz(static_cast<unsigned>(mask));
         break;
@@ -107,7 +106,7 @@ class CleanWalk {
         p_ = q + 1;
         return true;
       }
-      if (c < 0x20 || c >= 0x7F || c == '\\') return false;
+      if (c < 0x20 || c >= 0x80 || c == '\\') return false;
     }
     return false;
   }
@@ -181,7 +180,8 @@ class CleanWalk {
       if (!at('"')) return false;
       std::uint32_t f;
       const std::uint32_t predicted = position < order.size() ? order[position] : 0;
-      const std::string* name = predicted != 0 ? &fields[predicted - 1].name : nullptr;
+      // (Bounded: one loader may serve several schemas, one after another.)
+      const std::string* name = predicted != 0 && predicted <= fields.size() ? &fields[predicted - 1].name : nullptr;
       const char* k = p_ + 1;
       if (name && static_cast<std::size_t>(end_ - k) > name->size() && k[name->size()] == '"' &&
           SchemaIndex::same(name->data(), k, name->size())) {

@@ -26,7 +26,7 @@ struct CleanWalkPools {
 
 // Loads `text` into `out` (reset first) and returns true when the document is clean: the
 // Case is then exactly what the full walk builds, with no diagnostic to report. False as soon
-// as anything is unusual (a byte outside printable ASCII, an escape, a syntax error, an
+// as anything is unusual (a byte outside ASCII, a control byte, an escape, a syntax error, an
 // unknown, derived or repeated key, a value the schema refuses...): `out` is then partly
 // written and the caller loads the text again with the full walk.
 bool load_clean_json(const SchemaIndex& index, std::string_view text, dsl::FileId file, CleanWalkPools& pools,
