@@ -31,8 +31,8 @@ bool has_content(std::string_view line) {
 
 }  // namespace
 
-void split_records(std::string_view text, InputFormat format, std::uint64_t first_line, std::vector<RecordRef>& out) {
-  std::uint64_t line = first_line;
+std::uint64_t split_records(std::string_view text, InputFormat format, std::uint64_t first_line, std::vector<RecordRef>& out) {
+  std::uint64_t line = first_line, newlines = 0;
   // A byte-order mark at the start of the input (Windows exports) is not part of record 1;
   // columns do not count it, as in case files.
   std::size_t pos = first_line == 1 && text.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
@@ -40,6 +40,7 @@ void split_records(std::string_view text, InputFormat format, std::uint64_t firs
     while (pos < text.size()) {
       const void* nl = std::memchr(text.data() + pos, '\n', text.size() - pos);
       std::size_t end = nl ? static_cast<const char*>(nl) - text.data() : text.size();
+      newlines += nl != nullptr;
       std::size_t stop = end;
       if (stop > pos && text[stop - 1] == '\r') --stop;
       if (!blank(text.substr(pos, stop - pos)))
@@ -47,7 +48,7 @@ void split_records(std::string_view text, InputFormat format, std::uint64_t firs
       ++line;
       pos = end + 1;
     }
-    return;
+    return newlines;
   }
   // YAML: a document runs from its `---` line (or the start) to the next `---` line. The
   // text before the first marker is a document only when it has content; an explicit
@@ -63,6 +64,7 @@ void split_records(std::string_view text, InputFormat format, std::uint64_t firs
   while (pos < text.size()) {
     const void* nl = std::memchr(text.data() + pos, '\n', text.size() - pos);
     std::size_t end = nl ? static_cast<const char*>(nl) - text.data() : text.size();
+    newlines += nl != nullptr;
     std::string_view whole = text.substr(pos, end - pos);
     if (document_marker(text, pos) || whole == "---") {
       close(pos);
@@ -77,6 +79,7 @@ void split_records(std::string_view text, InputFormat format, std::uint64_t firs
     pos = end + 1;
   }
   close(text.size());
+  return newlines;
 }
 
 RecordReader::RecordReader(int fd, InputFormat format, std::size_t chunk_size, std::size_t max_record)
@@ -117,8 +120,8 @@ std::size_t RecordReader::boundary(bool at_eof) const {
   return 0;
 }
 
-void RecordReader::split(std::string_view text, Chunk& chunk, bool) {
-  split_records(text, format_, line_, chunk.records);
+std::uint64_t RecordReader::split(std::string_view text, Chunk& chunk, bool) {
+  return split_records(text, format_, line_, chunk.records);
 }
 
 bool RecordReader::next(Chunk& chunk) {
@@ -175,8 +178,7 @@ bool RecordReader::next(Chunk& chunk) {
     std::swap(chunk.text, buf_);
     buf_.assign(chunk.text, b, std::string::npos);
     chunk.text.resize(b);
-    split(chunk.text, chunk, false);
-    line_ += static_cast<std::uint64_t>(std::count(chunk.text.begin(), chunk.text.end(), '\n'));
+    line_ += split(chunk.text, chunk, false);
     chunk.text.append(padding, ' ');
     chunk.bytes_consumed = consumed_ - buf_.size();
     if (chunk.records.empty() && !eof_) continue;  // only blank lines so far

@@ -41,7 +41,7 @@ class RecordReader {
  private:
   bool fill();                                   // reads more into buf_; false at EOF or error
   std::size_t boundary(bool at_eof) const;       // end of the last whole record in buf_
-  void split(std::string_view text, Chunk& chunk, bool oversized_first);
+  std::uint64_t split(std::string_view text, Chunk& chunk, bool oversized_first);  // newlines in text
 
   int fd_;
   InputFormat format_;
@@ -56,7 +56,8 @@ class RecordReader {
 };
 
 // Splits whole records out of `text` (exposed for tests): JSON Lines, or YAML documents.
-// With `first_line` 1 (the start of the input), a byte-order mark is skipped.
-void split_records(std::string_view text, InputFormat format, std::uint64_t first_line, std::vector<RecordRef>& out);
+// With `first_line` 1 (the start of the input), a byte-order mark is skipped. Returns how
+// many newlines `text` holds (the reader's line count, without a second pass).
+std::uint64_t split_records(std::string_view text, InputFormat format, std::uint64_t first_line, std::vector<RecordRef>& out);
 
 }  // namespace covcheck::engine

@@ -78,18 +78,17 @@ const char* code_format(BaseType b) {
 
 SchemaIndex::Table SchemaIndex::build(const std::vector<std::string>& names) {
   Table t;
-  t.names = &names;
   std::size_t size = 4;
   while (size < 4 * names.size()) size *= 2;
   t.mask = static_cast<std::uint32_t>(size - 1);
-  t.slots.assign(size, 0);
+  t.slots.assign(size, Slot{});
   for (std::uint32_t i = 0; i < names.size(); ++i) {
     std::uint32_t at = hash(names[i]) & t.mask;
-    while (t.slots[at] != 0) {
-      if (names[t.slots[at] - 1] == names[i]) break;  // a repeated name: the first wins, as in find()
+    while (t.slots[at].index != 0) {
+      if (names[t.slots[at].index - 1] == names[i]) break;  // a repeated name: the first wins, as in find()
       at = (at + 1) & t.mask;
     }
-    if (t.slots[at] == 0) t.slots[at] = i + 1;
+    if (t.slots[at].index == 0) t.slots[at] = Slot{i + 1, static_cast<std::uint32_t>(names[i].size()), names[i].data()};
   }
   return t;
 }
@@ -101,8 +100,12 @@ SchemaIndex::SchemaIndex(const dsl::Schema& schema) : schema_(&schema) {
   for (const dsl::RecordType& r : schema.records) {
     std::vector<bool>& flags = derived_.emplace_back();
     for (const dsl::FieldInfo& f : r.fields) flags.push_back(f.derived);
+    std::vector<std::uint32_t>& with_default = defaulted_.emplace_back();
+    for (std::uint32_t f = 0; f < r.fields.size(); ++f)
+      if (r.fields[f].default_value) with_default.push_back(f);
   }
   for (const dsl::EnumType& e : schema.enums) enums_.push_back(build(e.members));
+  if (schema.root < records_.size()) root_id_ = field(schema.root, "id");
 }
 
 // ---- CaseBuilder ---------------------------------------------------------------------------
@@ -151,7 +154,7 @@ void CaseBuilder::bad_root(const NodeView& n) {
 }
 
 void CaseBuilder::finish_root() {
-  if (auto id = index_.field(schema_.root, "id"); id && c_.field(0, *id).kind == Kind::string) {
+  if (auto id = index_.root_id(); id && c_.field(0, *id).kind == Kind::string) {
     c_.id = c_.strings[c_.field(0, *id).index];
   }
 }
@@ -212,30 +215,7 @@ void CaseBuilder::type_error(const Where& w, const dsl::Type& t, const NodeView&
       std::move(help);
 }
 
-std::uint32_t CaseBuilder::open_record(std::uint32_t type, CaseRecord placement) {
-  auto r = static_cast<std::uint32_t>(c_.records.size());
-  placement.type = type;
-  placement.first_slot = static_cast<std::uint32_t>(c_.slots.size());
-  c_.records.push_back(placement);
-  std::size_t fields = schema_.records[type].fields.size();
-  c_.slots.resize(c_.slots.size() + fields);
-  c_.slot_spans.resize(c_.slot_spans.size() + fields);
-  return r;
-}
-
 void CaseBuilder::close_record(std::uint32_t r) { apply_defaults(r); }
-
-CaseRecord CaseBuilder::placement(const Where& w) {
-  CaseRecord placement;
-  if (w.list != no_parent) {
-    placement.parent_list = w.list;
-    placement.index_in_list = w.index;
-  } else {
-    placement.parent_record = w.record;
-    placement.parent_field = w.field;
-  }
-  return placement;
-}
 
 std::optional<std::uint32_t> CaseBuilder::field_for_key(std::uint32_t r, std::string_view name, SourceSpan key_span) {
   return accept_field(r, index_.field(c_.records[r].type, name), name, key_span);
@@ -271,9 +251,8 @@ void CaseBuilder::bad_key(const NodeView& key) {
 
 void CaseBuilder::apply_defaults(std::uint32_t r) {
   const dsl::RecordType& type = schema_.records[c_.records[r].type];
-  for (std::uint32_t f = 0; f < type.fields.size(); ++f) {
+  for (std::uint32_t f : index_.defaulted(c_.records[r].type)) {
     const dsl::FieldInfo& info = type.fields[f];
-    if (!info.default_value) continue;
     Value& slot = c_.slots[c_.records[r].first_slot + f];
     if (slot.known()) continue;
     const dsl::DefaultLiteral& d = *info.default_value;
@@ -342,39 +321,47 @@ void CaseBuilder::check_exclusive(std::uint32_t l, std::uint32_t type) {
 }
 
 std::optional<Value> CaseBuilder::convert_scalar(const dsl::Type& type, const NodeView& n, const Where& w) {
+  Value v;
+  if (convert_scalar(type, n, w, v)) return v;
+  return std::nullopt;
+}
+
+bool CaseBuilder::convert_scalar(const dsl::Type& type, const NodeView& n, const Where& w, Value& out) {
   std::string_view s = n.text;
   switch (type.base) {
     case BaseType::boolean:
-      if (!n.quoted && (s == "true" || s == "false")) return Value::make_bool(s == "true");
+      if (!n.quoted && (s == "true" || s == "false")) return out = Value::make_bool(s == "true"), true;
       break;
     case BaseType::integer:
     case BaseType::duration: {
       std::int64_t i = 0;
       IntParse p = n.quoted ? IntParse::malformed : parse_int(s, i);
-      if (p == IntParse::ok) return type.base == BaseType::integer ? Value::make_int(i) : Value::make_duration(i);
-      if (p == IntParse::overflow) return range_error(n, w);
+      if (p == IntParse::ok) return out = type.base == BaseType::integer ? Value::make_int(i) : Value::make_duration(i), true;
+      if (p == IntParse::overflow) return range_error(n, w), false;
       break;
     }
     case BaseType::decimal: {
       double d = 0;
       IntParse p = n.quoted ? IntParse::malformed : parse_decimal(s, d);
-      if (p == IntParse::ok) return Value::make_decimal(d);
-      if (p == IntParse::overflow) return range_error(n, w);
+      if (p == IntParse::ok) return out = Value::make_decimal(d), true;
+      if (p == IntParse::overflow) return range_error(n, w), false;
       break;
     }
-    case BaseType::string: return Value::make_indexed(Kind::string, intern(s));
+    case BaseType::string: return out = Value::make_indexed(Kind::string, intern(s)), true;
     case BaseType::date: {
-      if (auto d = dsl::parse_iso_date(s)) return Value::make_date(*d);
+      if (auto d = dsl::parse_iso_date(s)) return out = Value::make_date(*d), true;
       bool shaped = s.size() == 10 && s[4] == '-' && s[7] == '-';
       error("case.date", n.span, fmt::format("invalid date `{}` in `{}`", shown(s), path(w))).help =
           shaped ? fmt::format("`{}` is not a day of the calendar", shown(s)) : "write dates as YYYY-MM-DD";
-      return std::nullopt;
+      return false;
     }
     case BaseType::icd10:
     case BaseType::cpt:
-    case BaseType::hcpcs: return convert_code(type.base, n, w);
+    case BaseType::hcpcs:
+      if (auto v = convert_code(type.base, n, w)) return out = *v, true;
+      return false;
     case BaseType::enumeration: {
-      if (auto m = index_.member(type.ref, s)) return Value::make_indexed(Kind::enumeration, *m);
+      if (auto m = index_.member(type.ref, s)) return out = Value::make_indexed(Kind::enumeration, *m), true;
       const dsl::EnumType& e = schema_.enums[type.ref];
       std::string members;
       for (std::size_t i = 0; i < e.members.size() && i < 12; ++i) members += (i ? ", " : "") + e.members[i];
@@ -383,14 +370,14 @@ std::optional<Value> CaseBuilder::convert_scalar(const dsl::Type& type, const No
           "case.enum", n.span,
           fmt::format("`{}` is not a valid `{}` in `{}`; expected one of {}", shown(s), e.name, path(w), members));
       if (auto m = dsl::closest_match(s, e.members)) d.help = fmt::format("did you mean `{}`?", *m);
-      return std::nullopt;
+      return false;
     }
     default: break;
   }
   std::optional<std::string> help;
   if (type.base == BaseType::boolean && !n.quoted) help = "write `true` or `false`";
   type_error(w, type, n, std::move(help));
-  return std::nullopt;
+  return false;
 }
 
 std::optional<Value> CaseBuilder::convert_code(BaseType system, const NodeView& n, const Where& w) {
@@ -411,11 +398,6 @@ std::optional<Value> CaseBuilder::convert_code(BaseType system, const NodeView& 
 std::optional<Value> CaseBuilder::range_error(const NodeView& n, const Where& w) {
   error("case.range", n.span, fmt::format("`{}` is out of range: `{}`", path(w), shown(n.text)));
   return std::nullopt;
-}
-
-std::uint32_t CaseBuilder::intern(std::string_view s) {
-  c_.strings.emplace_back(s);
-  return static_cast<std::uint32_t>(c_.strings.size() - 1);
 }
 
 }  // namespace covcheck::engine

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,12 +32,46 @@ class SchemaIndex {
   }
   // A field whose value is derived from others (a given value is ignored, with a warning).
   bool derived(std::uint32_t record, std::uint32_t field) const { return derived_[record][field]; }
+  // The root record's `id` field, which names the case.
+  std::optional<std::uint32_t> root_id() const { return root_id_; }
+  // The fields of a record type that have a default, for filling in a closed record.
+  const std::vector<std::uint32_t>& defaulted(std::uint32_t record) const { return defaulted_[record]; }
+
+  // Names are short: a few word comparisons (never reading outside either name) beat a
+  // call to memcmp or a byte loop, whose exit the branch predictor keeps missing.
+  static bool same(const char* a, const char* b, std::size_t n) {
+    auto word = [](const char* p) {
+      std::uint64_t w;
+      std::memcpy(&w, p, sizeof w);
+      return w;
+    };
+    auto half = [](const char* p) {
+      std::uint32_t w;
+      std::memcpy(&w, p, sizeof w);
+      return w;
+    };
+    if (n >= 8) {
+      for (std::size_t i = 0; i + 8 < n; i += 8)
+        if (word(a + i) != word(b + i)) return false;
+      return word(a + n - 8) == word(b + n - 8);
+    }
+    if (n >= 4) return half(a) == half(b) && half(a + n - 4) == half(b + n - 4);
+    for (std::size_t i = 0; i < n; ++i)
+      if (a[i] != b[i]) return false;
+    return true;
+  }
 
  private:
+  // A slot holds the name's length and characters beside its index, so that a probe reads
+  // one place rather than the index, then the name's string, then its characters.
+  struct Slot {
+    std::uint32_t index = 0;   // index + 1; 0 is empty
+    std::uint32_t length = 0;
+    const char* chars = nullptr;
+  };
   struct Table {
     std::uint32_t mask = 0;
-    std::vector<std::uint32_t> slots;            // index + 1; 0 is empty
-    const std::vector<std::string>* names = nullptr;
+    std::vector<Slot> slots;
   };
   // Names in a schema differ in length or at their ends often enough that three bytes and
   // the length spread them well; a collision only costs a probe and a comparison.
@@ -50,19 +85,18 @@ class SchemaIndex {
   static Table build(const std::vector<std::string>& names);
   static std::optional<std::uint32_t> find(const Table& t, std::string_view name) {
     for (std::uint32_t at = hash(name) & t.mask;; at = (at + 1) & t.mask) {
-      std::uint32_t s = t.slots[at];
-      if (s == 0) return std::nullopt;
-      const std::string& candidate = (*t.names)[s - 1];
-      if (candidate.size() == name.size() && std::char_traits<char>::compare(candidate.data(), name.data(), name.size()) == 0)
-        return s - 1;
+      const Slot& s = t.slots[at];
+      if (s.index == 0) return std::nullopt;
+      if (s.length == name.size() && same(s.chars, name.data(), name.size())) return s.index - 1;
     }
   }
-
   const dsl::Schema* schema_;
   std::vector<std::vector<std::string>> field_names_;  // per record, for the tables to point at
   std::vector<Table> records_;
   std::vector<Table> enums_;
   std::vector<std::vector<bool>> derived_;  // per record, per field
+  std::vector<std::vector<std::uint32_t>> defaulted_;  // per record
+  std::optional<std::uint32_t> root_id_;
 };
 
 // What the schema side needs to know of an input value.
@@ -102,10 +136,30 @@ class CaseBuilder {
   void finish_root();
 
   // Appends a record (its slots unknown); fill it, then close_record() applies defaults.
-  std::uint32_t open_record(std::uint32_t type, CaseRecord placement);
+  // (Inline, as placement() below: they run for every record of every case.)
+  std::uint32_t open_record(std::uint32_t type, CaseRecord placement) {
+    auto r = static_cast<std::uint32_t>(c_.records.size());
+    placement.type = type;
+    placement.first_slot = static_cast<std::uint32_t>(c_.slots.size());
+    c_.records.push_back(placement);
+    std::size_t fields = schema_.records[type].fields.size();
+    c_.slots.resize(c_.slots.size() + fields);
+    c_.slot_spans.resize(c_.slot_spans.size() + fields);
+    return r;
+  }
   void close_record(std::uint32_t r);
   // A record as a list element or a field's value.
-  static CaseRecord placement(const Where& w);
+  static CaseRecord placement(const Where& w) {
+    CaseRecord placement;
+    if (w.list != no_parent) {
+      placement.parent_list = w.list;
+      placement.index_in_list = w.index;
+    } else {
+      placement.parent_record = w.record;
+      placement.parent_field = w.field;
+    }
+    return placement;
+  }
 
   // A mapping key of record `r` that is not a duplicate: the field to load, or nullopt after
   // warning about an unknown or derived field.
@@ -135,8 +189,16 @@ class CaseBuilder {
   void check_exclusive(std::uint32_t l, std::uint32_t type);
 
   void type_error(const Where& w, const dsl::Type& t, const NodeView& n, std::optional<std::string> help = {});
+  // A string or code value: its index in the case's strings.
+  std::uint32_t intern(std::string_view s) {
+    c_.strings.emplace_back(s);
+    return static_cast<std::uint32_t>(c_.strings.size() - 1);
+  }
   // A scalar converted by `type` (never a record or list type); nullopt after an error.
   std::optional<Value> convert_scalar(const dsl::Type& type, const NodeView& n, const Where& w);
+  // The same, written straight into `out` (a slot or list item): no optional to copy back
+  // from the stack, which costs a stalled load per value on the JSON fast path.
+  bool convert_scalar(const dsl::Type& type, const NodeView& n, const Where& w, Value& out);
 
  private:
   std::string path(const Where& w) const;
@@ -145,7 +207,6 @@ class CaseBuilder {
   void apply_defaults(std::uint32_t r);
   std::optional<Value> convert_code(dsl::BaseType system, const NodeView& n, const Where& w);
   std::optional<Value> range_error(const NodeView& n, const Where& w);
-  std::uint32_t intern(std::string_view s);
 
   const dsl::Schema& schema_;
   const SchemaIndex& index_;

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "engine/case_builder.hpp"
+#include "engine/json_clean_walk.hpp"
 
 namespace covcheck::engine {
 
@@ -393,6 +394,7 @@ struct JsonCaseLoader::State {
   od::parser parser;
   simdjson::padded_string padded;  // only for texts without readable padding
   WalkPools pools;
+  CleanWalkPools clean;
 };
 
 JsonCaseLoader::JsonCaseLoader() : state_(std::make_unique<State>()) {}
@@ -407,15 +409,21 @@ bool JsonCaseLoader::load(const dsl::Schema& schema, std::string_view text, std:
 bool JsonCaseLoader::load(const SchemaIndex& index, std::string_view text, std::size_t readable, dsl::FileId file,
                           dsl::Diagnostics& diagnostics, Case& out) {
   State& s = *state_;
-  const char* data = text.data();
-  if (readable < text.size() + simdjson::SIMDJSON_PADDING) {
-    if (s.padded.size() < text.size() || s.padded.size() > 4 * text.size() + 4096) {
-      s.padded = simdjson::padded_string(text.size());
-    }
-    if (!text.empty()) std::memcpy(s.padded.data(), text.data(), text.size());  // an empty padded_string has no buffer
-    data = s.padded.data();
-    readable = s.padded.size() + simdjson::SIMDJSON_PADDING;
+  if (fast_path_ && load_clean_json(index, text, file, s.clean, out)) return true;
+  // The text is always copied, and the padding after it zeroed: simdjson's error positions
+  // in a truncated document depend on the bytes past its end, which in a batch chunk are
+  // the next records and in a reused buffer an earlier, longer text. (Only documents the
+  // fast path leaves come here, so the copy is rare.)
+  (void)readable;
+  if (s.padded.size() < text.size() || s.padded.size() > 4 * text.size() + 4096) {
+    s.padded = simdjson::padded_string(text.size());
   }
+  if (!text.empty()) {  // an empty padded_string has no buffer
+    std::memcpy(s.padded.data(), text.data(), text.size());
+    std::memset(s.padded.data() + text.size(), 0, simdjson::SIMDJSON_PADDING);
+  }
+  const char* data = s.padded.data();
+  std::size_t readable_here = s.padded.size() + simdjson::SIMDJSON_PADDING;
   reset_case(out, file);
   s.pools.seen.clear();
   s.pools.unknown.clear();
@@ -433,7 +441,7 @@ bool JsonCaseLoader::load(const SchemaIndex& index, std::string_view text, std::
     return false;
   }
   od::document doc;
-  simdjson::padded_string_view view(data, text.size(), readable);
+  simdjson::padded_string_view view(data, text.size(), readable_here);
   if (auto e = s.parser.iterate(view).get(doc)) {
     JsonProblem p;
     std::string msg = simdjson::error_message(e);

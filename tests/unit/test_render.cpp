@@ -59,6 +59,27 @@ TEST_CASE("json writer escapes control characters and keeps UTF-8", "[render]") 
   CHECK(out == "\"a\\\"b\\\\c\\n\\t\\u0001\\u001f \xc2\xa7 \\ufffd\"");
 }
 
+TEST_CASE("json writer escapes the same wherever a special byte falls in a long string", "[render]") {
+  // Plain runs are scanned sixteen bytes at a time: put each special byte at every offset of
+  // a 40-byte string and compare with escaping the pieces one by one.
+  const std::string specials[] = {"\"", "\\", "\n", "\x01", "\x1f", "\x7f", "\xc2\xa7", "\xff", "\xe2\x82"};
+  for (const std::string& special : specials) {
+    for (std::size_t at = 0; at <= 40; ++at) {
+      std::string before(at, 'a'), after(40 - at, 'b');
+      std::string whole, expected = "\"";
+      engine::JsonWriter::escape(whole, before + special + after);
+      for (const std::string& piece : {before, special, after}) {
+        std::string one;
+        engine::JsonWriter::escape(one, piece);
+        expected += one.substr(1, one.size() - 2);
+      }
+      expected += '"';
+      INFO("byte " << static_cast<int>(static_cast<unsigned char>(special[0])) << " at " << at);
+      CHECK(whole == expected);
+    }
+  }
+}
+
 TEST_CASE("json writer nests pretty and compact", "[render]") {
   engine::JsonWriter pretty(true);
   pretty.begin_object().member("a", 1).key("b").begin_array().value(true).null().end_array();
