@@ -1,8 +1,10 @@
 // libFuzzer target: evaluation. The input's bytes steer the generator of tests/unit/
 // rule_generator.hpp to a small rule set (presence tests allowed or not) and a few cases.
-// Besides crashes it checks three properties, aborting on a violation:
+// Besides crashes it checks four properties, aborting on a violation:
 //  - determinism: deciding the same case twice renders byte-identical JSON;
 //  - the quick decider (`batch --compact`) agrees with the full evaluator;
+//  - deciding untraced (through the condition plan) agrees with deciding traced (every op
+//    through eval) on the decision, its bounds, reasons, prior authorization and benefit;
 //  - information monotonicity (rule sets without presence tests): giving an absent field a
 //    value keeps the outcome within the bounds the first determination allowed.
 #include <cstdint>
@@ -10,6 +12,7 @@
 #include <cstdlib>
 
 #include "engine/case_loader.hpp"
+#include "engine/decider.hpp"
 #include "engine/evaluate.hpp"
 #include "engine/render.hpp"
 #include "tests/unit/rule_generator.hpp"
@@ -40,6 +43,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   CaseGenerator<ByteChoices> cases(choices);
   engine::QuickDecider quick(*g.program);
+  engine::Decider untraced(*g.program), traced(*g.program);
   for (int round = 0; round < 3 && !choices.exhausted(); ++round) {
     GeneratedCase k = cases.generate();
     std::string yaml = k.yaml();
@@ -56,6 +60,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     engine::QuickDetermination q;
     if (loaded && quick.decide(*loaded, std::nullopt, q) && q.decision != d->decision)
       violation("the quick decider disagrees with evaluate()", files, yaml, engine::decision_name(q.decision));
+    if (loaded) {
+      engine::DecideStatus a = untraced.decide(*loaded, std::nullopt, false);
+      engine::DecideStatus b = traced.decide(*loaded, std::nullopt, true);
+      if (a != b || (a == engine::DecideStatus::decided &&
+                     (untraced.decision() != traced.decision() || untraced.lowest() != traced.lowest() ||
+                      untraced.highest() != traced.highest() || untraced.reasons() != traced.reasons() ||
+                      untraced.prior_auth() != traced.prior_auth() || untraced.benefit() != traced.benefit())))
+        violation("deciding untraced disagrees with deciding traced", files, yaml, engine::decision_name(traced.decision()));
+    }
 
     if (options.presence_tests) continue;
     auto [lo, hi] = outcome_bounds(*d);
