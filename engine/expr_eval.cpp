@@ -557,36 +557,15 @@ Truth ExprEvaluator::test_lazily(std::uint32_t index) {
       const Value& v = fact(t);
       return v.known() ? in_codeset(static_cast<std::uint32_t>(t.k), v) : Truth::unknown;
     }
-    case TestKind::any_in_set: {
-      const Value& list = fact(t);
-      if (list.kind != Kind::list) return Truth::unknown;
-      const CaseList& l = case_->lists[list.index];
-      bool undecided = false;
-      for (std::uint32_t i = 0; i < l.count; ++i) {
-        const Value& element = case_->items[l.first + i];
-        Truth e = element.known() ? in_codeset(static_cast<std::uint32_t>(t.k), element) : Truth::unknown;
-        if (e == Truth::yes) return e;
-        undecided |= e == Truth::unknown;
-      }
-      return undecided ? Truth::unknown : Truth::no;
-    }
-    case TestKind::has_member: {
-      const Value& list = fact(t);
-      if (list.kind != Kind::list) return Truth::unknown;
-      const CaseList& l = case_->lists[list.index];
-      bool undecided = false;
-      for (std::uint32_t i = 0; i < l.count; ++i) {
-        const Value& element = case_->items[l.first + i];
-        if (element.kind == Kind::enumeration) {
-          if (element.index == static_cast<std::uint32_t>(t.k)) return Truth::yes;
-        } else if (element.known()) {
-          return test_general(index);  // not a list of members after all
-        } else {
-          undecided = true;
-        }
-      }
-      return undecided ? Truth::unknown : Truth::no;
-    }
+    case TestKind::any_in_set:
+      return any_element(t, [&](const Value& e) {
+        return e.known() ? in_codeset(static_cast<std::uint32_t>(t.k), e) : Truth::unknown;
+      });
+    case TestKind::has_member:
+      // Equality with a member compares ordinals, as equal() does.
+      return any_element(t, [&](const Value& e) {
+        return !e.known() ? Truth::unknown : e.index == static_cast<std::uint32_t>(t.k) ? Truth::yes : Truth::no;
+      });
     default: break;
   }
   return test_general(index);

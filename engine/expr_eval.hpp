@@ -125,6 +125,20 @@ class ExprEvaluator {
     if (first.kind != Kind::record) return absent;
     return c.slots[c.records[first.index].first_slot + t.f2];
   }
+  // Kleene's `any` over the elements of the list fact `t`: unknown when the list is absent.
+  template <class ElementTest>
+  Truth any_element(const TestForm& t, ElementTest element_test) {
+    const Value& list = fact(t);
+    if (list.kind != Kind::list) return Truth::unknown;
+    const CaseList& l = case_->lists[list.index];
+    bool undecided = false;
+    for (std::uint32_t i = 0; i < l.count; ++i) {
+      Truth e = element_test(case_->items[l.first + i]);
+      if (e == Truth::yes) return e;
+      undecided |= e == Truth::unknown;
+    }
+    return undecided ? Truth::unknown : Truth::no;
+  }
   Truth test_lazily(std::uint32_t index);
   Truth test_fact(std::uint32_t index, const TestForm& t);
   Truth test_general(std::uint32_t index);

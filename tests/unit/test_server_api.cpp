@@ -13,6 +13,7 @@
 
 using covcheck::testing::case_text;
 using covcheck::testing::read_text;
+using covcheck::testing::connect_loopback;
 using covcheck::testing::TestServer;
 namespace server = covcheck::server;
 
@@ -20,19 +21,6 @@ namespace {
 
 bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
-}
-
-// A raw TCP connection, for what httplib::Client will not send.
-int connect_raw(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  timeval tv{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  return fd;
 }
 
 std::string read_all(int fd) {
@@ -244,7 +232,7 @@ TEST_CASE("unknown routes are 404 and wrong methods 405, with JSON bodies", "[se
 
   // Without any body (no Content-Length) httplib fails the read before routing; the
   // answer is still what the route table says.
-  int fd = connect_raw(ts.port());
+  int fd = connect_loopback(ts.port(), 5);
   std::string bare = "POST /v2/nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
   REQUIRE(::send(fd, bare.data(), bare.size(), 0) == static_cast<ssize_t>(bare.size()));
   std::string answer = read_all(fd);
@@ -478,7 +466,7 @@ TEST_CASE("malformed requests and stalled clients get JSON errors or are dropped
   options.keep_alive_timeout = std::chrono::seconds(1);
   TestServer ts(options);
 
-  int fd = connect_raw(ts.port());
+  int fd = connect_loopback(ts.port(), 5);
   std::string garbage = "THIS IS NOT HTTP\r\n\r\n";
   REQUIRE(::send(fd, garbage.data(), garbage.size(), 0) == static_cast<ssize_t>(garbage.size()));
   std::string answer = read_all(fd);
@@ -487,7 +475,7 @@ TEST_CASE("malformed requests and stalled clients get JSON errors or are dropped
   CHECK(contains(answer, R"("error":"bad_request")"));
 
   // A client that sends half a request and stalls is dropped after the read timeout.
-  int slow = connect_raw(ts.port());
+  int slow = connect_loopback(ts.port(), 5);
   std::string partial = "POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nid: ";
   REQUIRE(::send(slow, partial.data(), partial.size(), 0) > 0);
   auto start = std::chrono::steady_clock::now();

@@ -15,6 +15,7 @@
 
 #include "test_server_fixture.hpp"
 
+using covcheck::testing::connect_loopback;
 using covcheck::testing::TestServer;
 namespace server = covcheck::server;
 
@@ -55,16 +56,6 @@ std::size_t answer_lines(const std::string& text) {
   return n;
 }
 
-int connect_raw(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  return fd;
-}
-
 void send_all(int fd, const std::string& text) {
   std::size_t sent = 0;
   while (sent < text.size()) {
@@ -93,7 +84,7 @@ void read_until(int fd, std::string& into, Done done) {
 TEST_CASE("POST /v1/batch answers records while the body is still arriving", "[server][batch]") {
   TestServer ts({}, "stream");
   std::string first = records(0, 200), second = records(200, 400);
-  int fd = connect_raw(ts.port());
+  int fd = connect_loopback(ts.port());
   send_all(fd, "POST /v1/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\nConnection: close\r\n"
                "Content-Length: " + std::to_string(first.size() + second.size()) + "\r\n\r\n" + first);
   // Half the body is sent and the request is not complete, yet all its answers come back.
@@ -161,7 +152,7 @@ TEST_CASE("batch limits: a long record is an error record in place; a body over 
 
   // Without a length the limit is found while streaming: the answers so far, then an error
   // line, and the connection closes.
-  int fd = connect_raw(ts.port());
+  int fd = connect_loopback(ts.port());
   std::string body = records(0, 100);
   std::string request = "POST /v1/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\n"
                         "Transfer-Encoding: chunked\r\n\r\n";

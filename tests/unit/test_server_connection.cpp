@@ -14,19 +14,10 @@
 #include "test_server_fixture.hpp"
 
 using covcheck::testing::case_text;
+using covcheck::testing::connect_loopback;
 using covcheck::testing::TestServer;
 
 namespace {
-
-int connect_to(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  return fd;
-}
 
 std::size_t count(const std::string& text, const std::string& what) {
   std::size_t n = 0;
@@ -60,7 +51,7 @@ TEST_CASE("requests sent back to back on one connection are all answered, in ord
   // Three requests in one write: the bytes of the later ones arrive with the first.
   std::string requests = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Request-Id: first\r\n\r\n" + check +
                          "GET /readyz HTTP/1.1\r\nHost: x\r\nX-Request-Id: third\r\nConnection: close\r\n\r\n";
-  int fd = connect_to(ts.port());
+  int fd = connect_loopback(ts.port());
   REQUIRE(::send(fd, requests.data(), requests.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(requests.size()));
   std::string answers = read_answers(fd, "");  // the last request closes the connection
   ::close(fd);
@@ -78,7 +69,7 @@ TEST_CASE("requests sent back to back on one connection are all answered, in ord
 
 TEST_CASE("a server with idle keep-alive clients stops promptly", "[server]") {
   TestServer ts({}, "stop");
-  int fd = connect_to(ts.port());
+  int fd = connect_loopback(ts.port());
   std::string request = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
   REQUIRE(::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size()));
   CHECK(read_answers(fd, R"("status":"ok")").find("HTTP/1.1 200 OK") == 0);

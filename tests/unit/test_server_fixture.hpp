@@ -2,6 +2,10 @@
 // from a private copy of the Acme and mandate rules (so reload tests can change them).
 #pragma once
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -10,6 +14,7 @@
 #include <string>
 #include <thread>
 
+#include <catch2/catch.hpp>
 #include <httplib.h>
 
 #include "server/service.hpp"
@@ -90,6 +95,22 @@ class TestServer {
   int port_ = -1;
   std::thread thread_;
 };
+
+// A raw TCP connection to the test server, for what httplib::Client will not send; with
+// `receive_timeout_s`, a blocking recv gives up after that many seconds.
+inline int connect_loopback(int port, int receive_timeout_s = 0) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  if (receive_timeout_s > 0) {
+    timeval tv{receive_timeout_s, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+  return fd;
+}
 
 inline std::string case_text(const std::string& name) {
   return read_text(std::filesystem::path(COVCHECK_SOURCE_DIR) / "rules/acme/cases" / (name + ".yaml"));
