@@ -163,7 +163,7 @@ TEST_CASE("appeals: advice only after denied or excluded, only for its plan type
   Run covered = steps_of(bnd, "rules/bcbs-nd/cases/bnd-trd-covered.yaml");
   REQUIRE(covered.status == cli::exit_ok);
   CHECK(covered.out.find("Appeal") == std::string::npos);
-  Run pend = steps_of(bnd, "rules/bcbs-nd/cases/bnd-indication-unknown.yaml");
+  Run pend = steps_of(bnd, "rules/bcbs-nd/cases/bnd-renewal-response-unknown.yaml");
   CHECK(pend.out.find("Appeal") == std::string::npos);
   Run denied = steps_of(bnd, "rules/bcbs-nd/cases/bnd-no-oral-antidepressant.yaml");
   CHECK(denied.out.find("internal appeal with the plan within 180 days") != std::string::npos);
