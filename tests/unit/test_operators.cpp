@@ -56,7 +56,7 @@ std::vector<Form> forms() {
 std::string fill(std::string text, const std::vector<std::string>& operands) {
   for (std::size_t i = 0; i < operands.size(); ++i) {
     std::string place = "{" + std::to_string(i) + "}";
-    text.replace(text.find(place), place.size(), operands[i]);
+    if (std::size_t at = text.find(place); at != std::string::npos) text.replace(at, place.size(), operands[i]);
   }
   return text;
 }
