@@ -8,6 +8,7 @@
 
 #include "dsl/dates.hpp"
 #include "dsl/format_internal.hpp"
+#include "dsl/operators.hpp"
 
 namespace covcheck::dsl {
 
@@ -23,23 +24,6 @@ const char* decision_name(ast::Decision d) {
     case ast::Decision::pend: return "pend";
     case ast::Decision::denied: return "denied";
     case ast::Decision::excluded: return "excluded";
-  }
-  return "?";
-}
-
-const char* binary_name(ast::BinaryOp op) {
-  switch (op) {
-    case ast::BinaryOp::and_: return "and";
-    case ast::BinaryOp::or_: return "or";
-    case ast::BinaryOp::eq: return "==";
-    case ast::BinaryOp::ne: return "!=";
-    case ast::BinaryOp::lt: return "<";
-    case ast::BinaryOp::le: return "<=";
-    case ast::BinaryOp::gt: return ">";
-    case ast::BinaryOp::ge: return ">=";
-    case ast::BinaryOp::add: return "+";
-    case ast::BinaryOp::sub: return "-";
-    case ast::BinaryOp::mul: return "*";
   }
   return "?";
 }
@@ -161,20 +145,18 @@ class TreeDump {
             return fmt::format("DurationLiteral {} {}", k.amount, unit);
           } else if constexpr (std::is_same_v<K, ast::NameRef>) return "NameRef " + k.name;
           else if constexpr (std::is_same_v<K, ast::MemberAccess>) return "MemberAccess ." + k.field.text;
-          else if constexpr (std::is_same_v<K, ast::Unary>) return k.op == ast::UnaryOp::not_ ? "Unary not" : "Unary -";
-          else if constexpr (std::is_same_v<K, ast::Binary>) return std::string("Binary ") + binary_name(k.op);
-          else if constexpr (std::is_same_v<K, ast::Membership>) return k.negated ? "Membership not in" : "Membership in";
+          else if constexpr (std::is_same_v<K, ast::Unary>) return fmt::format("Unary {}", spelling(k.op));
+          else if constexpr (std::is_same_v<K, ast::Binary>) return fmt::format("Binary {}", spelling(k.op));
+          else if constexpr (std::is_same_v<K, ast::Membership>) return fmt::format("Membership {}", spelling(predicate_op(k)));
           else if constexpr (std::is_same_v<K, ast::SetLiteral>) return fmt::format("SetLiteral ({} items)", k.items.size());
           else if constexpr (std::is_same_v<K, ast::CodeSetLiteral>) {
             std::string entries;
             for (std::size_t i = 0; i < k.entries.size(); ++i) entries += (i ? ", " : "") + code_entry_text(k.entries[i]);
             return fmt::format("CodeSetLiteral {} {{ {} }}", k.system.text, entries);
           } else if constexpr (std::is_same_v<K, ast::SetOperation>) return k.difference ? "SetOperation -" : "SetOperation |";
-          else if constexpr (std::is_same_v<K, ast::Presence>) return k.known ? "Presence is known" : "Presence is unknown";
+          else if constexpr (std::is_same_v<K, ast::Presence>) return fmt::format("Presence {}", spelling(predicate_op(k)));
           else if constexpr (std::is_same_v<K, ast::Within>) {
-            return std::string("Within ") + (k.direction == ast::WindowDirection::before  ? "before"
-                                             : k.direction == ast::WindowDirection::after ? "after"
-                                                                                          : "of");
+            return fmt::format("Within {}", spelling(k.direction));
           } else if constexpr (std::is_same_v<K, ast::Call>) return "Call " + k.function.text;
           else if constexpr (std::is_same_v<K, ast::Quantifier>) {
             const char* kind = k.kind == ast::QuantifierKind::any     ? "any"

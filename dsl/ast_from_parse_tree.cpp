@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "dsl/dates.hpp"
+#include "dsl/operators.hpp"
 #include "dsl/parse_tree.hpp"
 
 namespace covcheck::dsl::parse_tree {
@@ -263,13 +264,8 @@ Built Converter::comparison(const Node& n) {
   if (kids.size() == 3) {  // lhs, operator, rhs
     std::string_view op = tail.string_view();
     Built rhs = build(*kids[2]);
-    ast::BinaryOp bop = op == "==" ? ast::BinaryOp::eq
-                        : op == "!=" ? ast::BinaryOp::ne
-                        : op == "<=" ? ast::BinaryOp::le
-                        : op == ">=" ? ast::BinaryOp::ge
-                        : op == "<"  ? ast::BinaryOp::lt
-                                     : ast::BinaryOp::gt;
-    return binary(bop, std::move(lhs), std::move(rhs));
+    // The grammar's comparison rules are checked against the operator table (parser.cpp).
+    return binary(comparison_spelled(op).value(), std::move(lhs), std::move(rhs));
   }
   if (tail.is_type<g::in_tail>() || tail.is_type<g::not_in_tail>()) {
     Built set = build(*tail.children.at(0));

@@ -7,6 +7,7 @@
 
 #include "dsl/check_context.hpp"
 #include "dsl/dates.hpp"
+#include "dsl/operators.hpp"
 
 namespace covcheck::dsl::detail {
 
@@ -161,27 +162,11 @@ Type expect(CheckContext& cx, const ast::Expr& e, Scope& scope, BaseType base, c
   return t;
 }
 
-void mismatch(CheckContext& cx, SourceSpan span, const char* op, const Type& a, const Type& b) {
+void mismatch(CheckContext& cx, SourceSpan span, std::string_view op, const Type& a, const Type& b) {
   cx.diagnostics.error("check.type_mismatch", span,
                        fmt::format("cannot apply `{}` to {} and {}", op, describe_type(cx, a), describe_type(cx, b)));
 }
 
-const char* op_text(ast::BinaryOp op) {
-  switch (op) {
-    case ast::BinaryOp::and_: return "and";
-    case ast::BinaryOp::or_: return "or";
-    case ast::BinaryOp::eq: return "==";
-    case ast::BinaryOp::ne: return "!=";
-    case ast::BinaryOp::lt: return "<";
-    case ast::BinaryOp::le: return "<=";
-    case ast::BinaryOp::gt: return ">";
-    case ast::BinaryOp::ge: return ">=";
-    case ast::BinaryOp::add: return "+";
-    case ast::BinaryOp::sub: return "-";
-    case ast::BinaryOp::mul: return "*";
-  }
-  return "?";
-}
 
 Type arithmetic(CheckContext& cx, const ast::Expr& e, ast::BinaryOp op, const Type& a, const Type& b) {
   if (is_error(a) || is_error(b)) return error_type;
@@ -203,15 +188,15 @@ Type arithmetic(CheckContext& cx, const ast::Expr& e, ast::BinaryOp op, const Ty
     if (is(a, BaseType::integer) && is(b, BaseType::duration)) return b;
     if (is(a, BaseType::duration) && is(b, BaseType::integer)) return a;
   }
-  mismatch(cx, e.span, op_text(op), a, b);
+  mismatch(cx, e.span, spelling(op), a, b);
   return error_type;
 }
 
 Type check_binary(CheckContext& cx, const ast::Expr& e, const ast::Binary& b, Scope& scope) {
   using Op = ast::BinaryOp;
   if (b.op == Op::and_ || b.op == Op::or_) {
-    expect(cx, *b.lhs, scope, BaseType::boolean, fmt::format("the left side of `{}`", op_text(b.op)).c_str());
-    expect(cx, *b.rhs, scope, BaseType::boolean, fmt::format("the right side of `{}`", op_text(b.op)).c_str());
+    expect(cx, *b.lhs, scope, BaseType::boolean, fmt::format("the left side of `{}`", spelling(b.op)).c_str());
+    expect(cx, *b.rhs, scope, BaseType::boolean, fmt::format("the right side of `{}`", spelling(b.op)).c_str());
     return Type::of(BaseType::boolean);
   }
   Type lt, rt;
@@ -226,7 +211,7 @@ Type check_binary(CheckContext& cx, const ast::Expr& e, const ast::Binary& b, Sc
     case Op::eq:
     case Op::ne:
       if (!same_kind(lt, rt) || lt.list || rt.list) {
-        mismatch(cx, e.span, op_text(b.op), lt, rt);
+        mismatch(cx, e.span, spelling(b.op), lt, rt);
       }
       return Type::of(BaseType::boolean);
     case Op::lt:
@@ -245,7 +230,7 @@ Type check_binary(CheckContext& cx, const ast::Expr& e, const ast::Binary& b, Sc
               "check.type_mismatch", e.span, "cannot compare a duration in days with calendar months");
           d.help = "months have no fixed length: compare dates instead, e.g. `t.start + 6 months <= t.end`";
         } else {
-          mismatch(cx, e.span, op_text(b.op), lt, rt);
+          mismatch(cx, e.span, spelling(b.op), lt, rt);
         }
       }
       return Type::of(BaseType::boolean);
@@ -421,13 +406,14 @@ Type check_membership(CheckContext& cx, const ast::Membership& m, Scope& scope) 
     item = check_contextual(cx, *m.item, scope, elem);
     if (!st.list && st.base != BaseType::set)
       cx.diagnostics.error("check.not_a_set", m.set->span,
-                           fmt::format("the right side of `in` must be a set or a list, found {}", describe_type(cx, st)));
+                           fmt::format("the right side of `{}` must be a set or a list, found {}", spelling(PredicateOp::in),
+                                       describe_type(cx, st)));
     return Type::of(BaseType::boolean);
   }
   item = check_expr(cx, *m.item, scope);
   if (!is_error(item) && item.list) {
     Diagnostic& d = cx.diagnostics.error("check.type_mismatch", m.item->span,
-                                         fmt::format("the left side of `in` is a list ({})", describe_type(cx, item)));
+                                         fmt::format("the left side of `{}` is a list ({})", spelling(PredicateOp::in), describe_type(cx, item)));
     d.help = "test its elements with a quantifier: `any LIST x: x in SET`";
     return Type::of(BaseType::boolean);
   }
@@ -502,7 +488,8 @@ Type check_expr(CheckContext& cx, const ast::Expr& e, Scope& scope, const Type* 
           },
           [&](const ast::MemberAccess& m) { return check_member(cx, e, m, scope); },
           [&](const ast::Unary& u) {
-            if (u.op == ast::UnaryOp::not_) return expect(cx, *u.operand, scope, BaseType::boolean, "the operand of `not`");
+            if (u.op == ast::UnaryOp::not_)
+              return expect(cx, *u.operand, scope, BaseType::boolean, fmt::format("the operand of `{}`", spelling(u.op)).c_str());
             Type ot = check_expr(cx, *u.operand, scope);
             if (!is_error(ot) && !ot.is_numeric() && !(ot.base == BaseType::duration && !ot.list)) {
               cx.diagnostics.error("check.type_mismatch", e.span,
@@ -572,12 +559,13 @@ Type check_expr(CheckContext& cx, const ast::Expr& e, Scope& scope, const Type* 
             return Type::of(BaseType::boolean);
           },
           [&](const ast::Within& w) {
-            expect(cx, *w.subject, scope, BaseType::date, "the subject of `within`");
+            const std::string_view within = spelling(PredicateOp::within);
+            expect(cx, *w.subject, scope, BaseType::date, fmt::format("the subject of `{}`", within).c_str());
             Type at = check_expr(cx, *w.amount, scope);
             if (!is_error(at) && (at.list || (at.base != BaseType::duration && at.base != BaseType::period)))
               cx.diagnostics.error("check.type_mismatch", w.amount->span,
-                                   fmt::format("`within` needs a duration (`30 days`), found {}", describe_type(cx, at)));
-            expect(cx, *w.anchor, scope, BaseType::date, "the anchor of `within`");
+                                   fmt::format("`{}` needs a duration (`30 days`), found {}", within, describe_type(cx, at)));
+            expect(cx, *w.anchor, scope, BaseType::date, fmt::format("the anchor of `{}`", within).c_str());
             return Type::of(BaseType::boolean);
           },
           [&](const ast::Call& c) { return check_call(cx, e, c, scope); },

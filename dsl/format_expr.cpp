@@ -7,58 +7,37 @@
 
 #include "dsl/dates.hpp"
 #include "dsl/format_internal.hpp"
+#include "dsl/operators.hpp"
 
 namespace covcheck::dsl::format_detail {
 
 namespace {
 
-// Binding strength, loosest first, as in docs/language.md.
-enum Level : int { lv_or = 1, lv_and, lv_not, lv_cmp, lv_add, lv_mul, lv_neg, lv_postfix };
+// Binding strength, loosest first: the operator table's precedence levels.
+constexpr int level(Precedence p) { return static_cast<int>(p); }
+constexpr int lv_or = level(Precedence::or_), lv_not = level(Precedence::not_), lv_cmp = level(Precedence::comparison),
+              lv_add = level(Precedence::sum), lv_neg = level(Precedence::negation), lv_postfix = level(Precedence::postfix);
 
 template<typename T>
 const T* as(const ast::Expr& e) {
   return std::get_if<T>(&e.kind);
 }
 
-int binary_level(ast::BinaryOp op) {
-  switch (op) {
-    case ast::BinaryOp::or_: return lv_or;
-    case ast::BinaryOp::and_: return lv_and;
-    case ast::BinaryOp::add:
-    case ast::BinaryOp::sub: return lv_add;
-    case ast::BinaryOp::mul: return lv_mul;
-    default: return lv_cmp;
-  }
-}
+int binary_level(ast::BinaryOp op) { return level(operator_of(op).precedence); }
 
-const char* binary_word(ast::BinaryOp op) {
-  switch (op) {
-    case ast::BinaryOp::and_: return "and";
-    case ast::BinaryOp::or_: return "or";
-    case ast::BinaryOp::eq: return "==";
-    case ast::BinaryOp::ne: return "!=";
-    case ast::BinaryOp::lt: return "<";
-    case ast::BinaryOp::le: return "<=";
-    case ast::BinaryOp::gt: return ">";
-    case ast::BinaryOp::ge: return ">=";
-    case ast::BinaryOp::add: return "+";
-    case ast::BinaryOp::sub: return "-";
-    case ast::BinaryOp::mul: return "*";
-  }
-  return "?";
-}
+std::string binary_word(ast::BinaryOp op) { return std::string(spelling(op)); }
 
 int level_of(const ast::Expr& e) {
   if (const auto* b = as<ast::Binary>(e)) return binary_level(b->op);
-  if (const auto* u = as<ast::Unary>(e)) return u->op == ast::UnaryOp::not_ ? lv_not : lv_neg;
-  if (as<ast::Membership>(e) || as<ast::Presence>(e) || as<ast::Within>(e)) return lv_cmp;
+  if (const auto* u = as<ast::Unary>(e)) return level(operator_of(u->op).precedence);
+  if (const auto* m = as<ast::Membership>(e)) return level(operator_of(predicate_op(*m)).precedence);
+  if (const auto* p = as<ast::Presence>(e)) return level(operator_of(predicate_op(*p)).precedence);
+  if (as<ast::Within>(e)) return level(operator_of(PredicateOp::within).precedence);
   return lv_postfix;
 }
 
-bool is_chain(const ast::Binary& b) {
-  int level = binary_level(b.op);
-  return level != lv_cmp;
-}
+// Left-associative levels chain (`a and b and c`); comparisons do not.
+bool is_chain(const ast::Binary& b) { return operator_of(b.op).associativity == Associativity::left; }
 
 // Operands of a left-nested chain of one level (`a and b and c`, `a - b + c`), leftmost first;
 // ops[i] joins operands[i] and operands[i + 1].
@@ -111,14 +90,7 @@ bool needs_parens(const ast::Expr& e, int min_level, bool tail) {
   return as<ast::Conditional>(e) != nullptr && !tail;
 }
 
-const char* window_word(ast::WindowDirection d) {
-  switch (d) {
-    case ast::WindowDirection::before: return "before";
-    case ast::WindowDirection::after: return "after";
-    case ast::WindowDirection::around: return "of";
-  }
-  return "of";
-}
+std::string window_word(ast::WindowDirection d) { return std::string(spelling(d)); }
 
 class Printer {
  public:
@@ -165,14 +137,15 @@ class Printer {
   std::string node(const ast::NameRef& k, bool) { return k.name; }
   std::string node(const ast::MemberAccess& k, bool) { return operand(*k.object, lv_postfix, false) + "." + k.field.text; }
   std::string node(const ast::Unary& k, bool tail) {
-    if (k.op == ast::UnaryOp::not_) return "not " + operand(*k.operand, not_operand_min_level(*k.operand), tail);
-    return "-" + operand(*k.operand, lv_neg, tail);
+    const std::string op(spelling(k.op));
+    if (k.op == ast::UnaryOp::not_) return op + " " + operand(*k.operand, not_operand_min_level(*k.operand), tail);
+    return op + operand(*k.operand, lv_neg, tail);
   }
   std::string node(const ast::Binary& k, bool tail) {  // comparisons; chains go through chain()
     return operand(*k.lhs, lv_add, false) + " " + binary_word(k.op) + " " + operand(*k.rhs, lv_add, tail);
   }
   std::string node(const ast::Membership& k, bool tail) {
-    return operand(*k.item, lv_add, false) + (k.negated ? " not in " : " in ") + set(*k.set, tail);
+    return operand(*k.item, lv_add, false) + " " + std::string(spelling(predicate_op(k))) + " " + set(*k.set, tail);
   }
   std::string node(const ast::SetLiteral& k, bool) {
     if (k.items.empty()) return "{}";
@@ -188,10 +161,11 @@ class Printer {
   }
   std::string node(const ast::SetOperation&, bool) { return {}; }  // unreachable: expr() sends it to set()
   std::string node(const ast::Presence& k, bool) {
-    return operand(*k.operand, lv_add, false) + (k.known ? " is known" : " is unknown");
+    return operand(*k.operand, lv_add, false) + " " + std::string(spelling(predicate_op(k)));
   }
   std::string node(const ast::Within& k, bool tail) {
-    return operand(*k.subject, lv_add, false) + " within " + operand(*k.amount, lv_add, false) + " " +
+    return operand(*k.subject, lv_add, false) + " " + std::string(spelling(PredicateOp::within)) + " " +
+           operand(*k.amount, lv_add, false) + " " +
            window_word(k.direction) + " " + operand(*k.anchor, lv_add, tail);
   }
   std::string node(const ast::Call& k, bool) {
@@ -251,7 +225,7 @@ class Layout {
     }
     if (as<ast::Binary>(e)) return chain(e, tail, suffix);
     if (const auto* u = as<ast::Unary>(e)) {
-      w_.add("not ");
+      w_.add(std::string(spelling(u->op)) + " ");
       return operand(*u->operand, not_operand_min_level(*u->operand), tail, suffix);
     }
     const auto& q = std::get<ast::Quantifier>(e.kind);

@@ -11,6 +11,8 @@
 //   a successful look-ahead built), hence the separate `*_start` and `kw_*` rules.
 // - A rule wrapped in `must<>` or named by `raise<>` has a message in parser.cpp; contexts that
 //   need their own message get their own rule type (`when_condition`, `and_operand`, ...).
+// - Operator rules (`kw_and`, `op_eq`, `op_times`, ...) spell what the operator table
+//   (dsl/operators.hpp) says; parser.cpp checks them against it at compile time.
 #pragma once
 
 #include <tao/pegtl.hpp>
@@ -197,8 +199,9 @@ struct op_neg : one<'-'> {};
 struct neg_operand : seq<postfix_expr> {};
 struct neg_expr : sor<seq<plus<op_neg, sp>, must<neg_operand>>, postfix_expr> {};
 
+struct op_times : one<'*'> {};
 struct mul_operand : seq<neg_expr> {};
-struct mul_expr : seq<neg_expr, star<sp, one<'*'>, sp, must<mul_operand>>> {};
+struct mul_expr : seq<neg_expr, star<sp, op_times, sp, must<mul_operand>>> {};
 
 struct op_plus : one<'+'> {};
 struct op_minus : one<'-'> {};

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "dsl/lint_context.hpp"
+#include "dsl/three_valued.hpp"
 
 namespace covcheck::dsl::lint {
 
@@ -117,8 +118,13 @@ std::optional<Rel> comparison(ast::BinaryOp op) {
     case ast::BinaryOp::le: return Rel::le;
     case ast::BinaryOp::gt: return Rel::gt;
     case ast::BinaryOp::ge: return Rel::ge;
-    default: return std::nullopt;
+    case ast::BinaryOp::and_:
+    case ast::BinaryOp::or_:
+    case ast::BinaryOp::add:
+    case ast::BinaryOp::sub:
+    case ast::BinaryOp::mul: return std::nullopt;
   }
+  return std::nullopt;
 }
 
 // The atom a conjunct (or its negation) asserts. A condition the analysis cannot look
@@ -341,18 +347,14 @@ std::optional<Contradiction> find_contradiction(const Context& cx, const std::ve
 
 std::optional<bool> fold_constant(const Context& cx, const ast::Expr& e) {
   if (auto* b = std::get_if<ast::BoolLiteral>(&e.kind)) return b->value;
-  if (auto* u = std::get_if<ast::Unary>(&e.kind); u && u->op == ast::UnaryOp::not_) {
-    if (auto v = fold_constant(cx, *u->operand)) return !*v;
-    return std::nullopt;
-  }
+  // A condition that is not constant folds as unknown, through the Kleene tables:
+  // `false and unknown` is false, `true or unknown` is true.
+  if (auto* u = std::get_if<ast::Unary>(&e.kind); u && u->op == ast::UnaryOp::not_)
+    return to_optional(not3(truth(fold_constant(cx, *u->operand))));
   if (auto* b = std::get_if<ast::Binary>(&e.kind)) {
     if (b->op == ast::BinaryOp::and_ || b->op == ast::BinaryOp::or_) {
-      bool is_and = b->op == ast::BinaryOp::and_;
-      auto l = fold_constant(cx, *b->lhs), r = fold_constant(cx, *b->rhs);
-      // Kleene logic: `false and unknown` is false, `true or unknown` is true.
-      if ((l && *l != is_and) || (r && *r != is_and)) return !is_and;
-      if (l && r) return is_and;
-      return std::nullopt;
+      const Truth l = truth(fold_constant(cx, *b->lhs)), r = truth(fold_constant(cx, *b->rhs));
+      return to_optional(connect(b->op == ast::BinaryOp::and_ ? Connective::and_ : Connective::or_, l, r));
     }
     auto rel = comparison(b->op);
     auto l = constant(cx, *b->lhs), r = constant(cx, *b->rhs);

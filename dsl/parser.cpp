@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "dsl/operators.hpp"
 #include "dsl/parse_tree.hpp"
 
 namespace covcheck::dsl {
@@ -210,6 +211,102 @@ constexpr std::string_view keyword_list[] = {
       "cover", "exclude", "deny", "pend", "route", "require", "authorize", "next", "effective", "version",
       "default", "source", "tagged", "document", "prior_auth", "exclusive"};
 
+// Two-character tokens, named whole in messages.
+constexpr std::string_view symbol_pairs[] = {"==", "!=", "<=", ">=", ".."};
+
+// ---- The grammar and its messages against the operator table (dsl/operators.hpp) --------
+
+// The text of a rule that matches one fixed string (a keyword, a string, one character).
+template<char... Cs> inline constexpr char rule_chars[] = {Cs..., '\0'};
+template<char... Cs> constexpr std::string_view text_of(const tao::pegtl::ascii::keyword<Cs...>*) {
+  return {rule_chars<Cs...>, sizeof...(Cs)};
+}
+template<char... Cs> constexpr std::string_view text_of(const tao::pegtl::ascii::string<Cs...>*) {
+  return {rule_chars<Cs...>, sizeof...(Cs)};
+}
+template<char C> constexpr std::string_view text_of(const tao::pegtl::ascii::one<C>*) { return {rule_chars<C>, 1}; }
+template<typename Rule> inline constexpr std::string_view rule_text = text_of(static_cast<const Rule*>(nullptr));
+
+template<typename First, typename Second>
+constexpr bool spelt(std::string_view s) {
+  return s.size() == rule_text<First>.size() + 1 + rule_text<Second>.size() && s.starts_with(rule_text<First>) &&
+         s[rule_text<First>.size()] == ' ' && s.ends_with(rule_text<Second>);
+}
+
+using ast::BinaryOp;
+static_assert(rule_text<g::kw_or> == spelling(BinaryOp::or_) && rule_text<g::kw_and> == spelling(BinaryOp::and_));
+static_assert(rule_text<g::op_eq> == spelling(BinaryOp::eq) && rule_text<g::op_ne> == spelling(BinaryOp::ne) &&
+              rule_text<g::op_lt> == spelling(BinaryOp::lt) && rule_text<g::op_le> == spelling(BinaryOp::le) &&
+              rule_text<g::op_gt> == spelling(BinaryOp::gt) && rule_text<g::op_ge> == spelling(BinaryOp::ge));
+static_assert(rule_text<g::op_plus> == spelling(BinaryOp::add) && rule_text<g::op_minus> == spelling(BinaryOp::sub) &&
+              rule_text<g::op_times> == spelling(BinaryOp::mul));
+static_assert(rule_text<g::op_not> == spelling(ast::UnaryOp::not_) && rule_text<g::op_neg> == spelling(ast::UnaryOp::negate));
+static_assert(rule_text<g::kw_in> == spelling(PredicateOp::in) && spelt<g::kw_not, g::kw_in>(spelling(PredicateOp::not_in)) &&
+              spelt<g::kw_is, g::kw_known>(spelling(PredicateOp::is_known)) &&
+              spelt<g::kw_is, g::kw_unknown>(spelling(PredicateOp::is_unknown)) &&
+              rule_text<g::kw_within> == spelling(PredicateOp::within));
+static_assert(rule_text<g::kw_before> == spelling(ast::WindowDirection::before) &&
+              rule_text<g::kw_after> == spelling(ast::WindowDirection::after) &&
+              rule_text<g::kw_of> == spelling(ast::WindowDirection::around));
+
+// Whether a message names `word` in backticks.
+constexpr bool names(const char* message, std::string_view word) {
+  const std::string_view m(message);
+  for (std::size_t i = 0; i + word.size() + 2 <= m.size(); ++i)
+    if (m[i] == '`' && m.substr(i + 1, word.size()) == word && m[i + 1 + word.size()] == '`') return true;
+  return false;
+}
+static_assert(names(error_message<g::or_operand>.message, spelling(BinaryOp::or_)) &&
+              names(error_message<g::and_operand>.message, spelling(BinaryOp::and_)) &&
+              names(error_message<g::not_operand>.message, spelling(ast::UnaryOp::not_)) &&
+              names(error_message<g::neg_operand>.message, spelling(ast::UnaryOp::negate)) &&
+              names(error_message<g::mul_operand>.message, spelling(BinaryOp::mul)) &&
+              names(error_message<g::plus_operand>.message, spelling(BinaryOp::add)) &&
+              names(error_message<g::minus_operand>.message, spelling(BinaryOp::sub)));
+static_assert(names(error_message<g::cmp_operand<g::op_eq>>.message, spelling(BinaryOp::eq)) &&
+              names(error_message<g::cmp_operand<g::op_ne>>.message, spelling(BinaryOp::ne)) &&
+              names(error_message<g::cmp_operand<g::op_lt>>.message, spelling(BinaryOp::lt)) &&
+              names(error_message<g::cmp_operand<g::op_le>>.message, spelling(BinaryOp::le)) &&
+              names(error_message<g::cmp_operand<g::op_gt>>.message, spelling(BinaryOp::gt)) &&
+              names(error_message<g::cmp_operand<g::op_ge>>.message, spelling(BinaryOp::ge)));
+static_assert(names(error_message<g::in_set>.message, spelling(PredicateOp::in)) &&
+              names(error_message<g::in_after_not>.message, spelling(PredicateOp::in)) &&
+              names(error_message<g::window_amount>.message, spelling(PredicateOp::within)) &&
+              names(error_message<g::window_direction>.message, spelling(ast::WindowDirection::before)) &&
+              names(error_message<g::window_direction>.message, spelling(ast::WindowDirection::after)) &&
+              names(error_message<g::window_direction>.message, spelling(ast::WindowDirection::around)));
+
+// Every word of every operator is a keyword (for did-you-mean hints), and every
+// two-character operator is named whole in messages.
+template<std::size_t N>
+constexpr bool listed(const std::string_view (&list)[N], std::string_view s) {
+  for (std::string_view item : list)
+    if (item == s) return true;
+  return false;
+}
+constexpr bool words_listed(std::string_view spelling) {
+  if (spelling.empty() || !(spelling[0] >= 'a' && spelling[0] <= 'z')) return spelling.size() != 2 || listed(symbol_pairs, spelling);
+  for (std::size_t begin = 0; begin < spelling.size();) {
+    std::size_t end = spelling.find(' ', begin);
+    if (end == std::string_view::npos) end = spelling.size();
+    if (!listed(keyword_list, spelling.substr(begin, end - begin))) return false;
+    begin = end + 1;
+  }
+  return true;
+}
+constexpr bool operators_listed() {
+  for (BinaryOp op : binary_ops)
+    if (!words_listed(spelling(op))) return false;
+  for (ast::UnaryOp op : unary_ops)
+    if (!words_listed(spelling(op))) return false;
+  for (PredicateOp op : predicate_ops)
+    if (!words_listed(spelling(op))) return false;
+  for (ast::WindowDirection d : window_directions)
+    if (!words_listed(spelling(d))) return false;
+  return true;
+}
+static_assert(operators_listed(), "keyword_list and symbol_pairs must hold every operator's words and pairs");
+
 bool is_word_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
@@ -247,8 +344,7 @@ FoundToken found_token(std::string_view text, std::size_t offset) {
     if (ok) return {fmt::format("`{}`", text.substr(offset, len)), "", len};
     return {fmt::format("byte 0x{:02x} (invalid UTF-8)", byte), "", 1};
   }
-  static constexpr std::string_view pairs[] = {"==", "!=", "<=", ">=", ".."};
-  for (std::string_view p : pairs) {
+  for (std::string_view p : symbol_pairs) {
     if (text.substr(offset, 2) == p) return {fmt::format("`{}`", p), "", 2};
   }
   return {fmt::format("`{}`", text.substr(offset, 1)), "", 1};

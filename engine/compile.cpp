@@ -23,6 +23,42 @@ struct overloaded : Fs... {
 template <class... Fs>
 overloaded(Fs...) -> overloaded<Fs...>;
 
+// The AST's operators as opcodes. No default: a new enumerator is a -Wswitch error here.
+OpCode opcode_of(ast::BinaryOp op) {
+  switch (op) {
+    case ast::BinaryOp::and_: return OpCode::and_;
+    case ast::BinaryOp::or_: return OpCode::or_;
+    case ast::BinaryOp::eq: return OpCode::eq;
+    case ast::BinaryOp::ne: return OpCode::ne;
+    case ast::BinaryOp::lt: return OpCode::lt;
+    case ast::BinaryOp::le: return OpCode::le;
+    case ast::BinaryOp::gt: return OpCode::gt;
+    case ast::BinaryOp::ge: return OpCode::ge;
+    case ast::BinaryOp::add: return OpCode::add;
+    case ast::BinaryOp::sub: return OpCode::sub;
+    case ast::BinaryOp::mul: return OpCode::mul;
+  }
+  throw std::logic_error("unknown binary operator");
+}
+
+OpCode opcode_of(ast::UnaryOp op) {
+  switch (op) {
+    case ast::UnaryOp::not_: return OpCode::not_;
+    case ast::UnaryOp::negate: return OpCode::negate;
+  }
+  throw std::logic_error("unknown unary operator");
+}
+
+OpCode opcode_of(ast::QuantifierKind kind) {
+  switch (kind) {
+    case ast::QuantifierKind::any: return OpCode::any;
+    case ast::QuantifierKind::all: return OpCode::all;
+    case ast::QuantifierKind::count: return OpCode::count;
+    case ast::QuantifierKind::count_distinct: return OpCode::count_distinct;
+  }
+  throw std::logic_error("unknown quantifier");
+}
+
 class Compiler {
  public:
   Compiler(Program& program) : p_(program), rs_(*program.checked) {}
@@ -233,7 +269,7 @@ std::uint32_t Compiler::lower_define(std::uint32_t define, std::vector<std::uint
   op.code = OpCode::define_call;
   op.a = body;
   op.span = span;
-  if (!has_args) op.derived_or_memo = define;
+  if (!has_args) op.memo = define;
   return emit(op);
 }
 
@@ -304,7 +340,7 @@ std::uint32_t Compiler::lower_node(const ast::Expr& e) {
   return std::visit(
       overloaded{
           [&](const ast::Unary& u) -> std::uint32_t {
-            op.code = u.op == ast::UnaryOp::not_ ? OpCode::not_ : OpCode::negate;
+            op.code = opcode_of(u.op);
             op.a = lower(*u.operand);
             return emit(op);
           },
@@ -320,9 +356,7 @@ std::uint32_t Compiler::lower_node(const ast::Expr& e) {
               op.imm = Value::make_int(b.op == ast::BinaryOp::sub ? -1 : 1);
               return emit(op);
             }
-            static constexpr OpCode codes[] = {OpCode::and_, OpCode::or_, OpCode::eq,  OpCode::ne,  OpCode::lt, OpCode::le,
-                                               OpCode::gt,   OpCode::ge,  OpCode::add, OpCode::sub, OpCode::mul};
-            op.code = codes[static_cast<int>(b.op)];
+            op.code = opcode_of(b.op);
             op.a = lower(*b.lhs);
             op.b = lower(*b.rhs);
             return emit(op);
@@ -354,8 +388,7 @@ std::uint32_t Compiler::lower_node(const ast::Expr& e) {
             return lower_define(std::get<dsl::RefDefine>(res).define, std::move(args), e.span);
           },
           [&](const ast::Quantifier& q) -> std::uint32_t {
-            static constexpr OpCode codes[] = {OpCode::any, OpCode::all, OpCode::count, OpCode::count_distinct};
-            op.code = codes[static_cast<int>(q.kind)];
+            op.code = opcode_of(q.kind);
             op.a = lower(*q.list);
             // Slots count every enclosing quantifier, including those of the caller when
             // this body is an inlined define: the caller's variables stay live meanwhile.
@@ -367,11 +400,10 @@ std::uint32_t Compiler::lower_node(const ast::Expr& e) {
             bindings_.pop_back();
             --next_slot_;
             op.imm = Value::make_int(slot);
-            op.imm2 = -1;
             if (q.key) {  // count distinct: a finite key type caps the upper bound
               const dsl::Type& kt = rs_.types[q.key->id];
-              if (kt.base == BaseType::enumeration) op.imm2 = static_cast<std::int64_t>(rs_.schema.enums[kt.ref].members.size());
-              if (kt.base == BaseType::boolean) op.imm2 = 2;
+              if (kt.base == BaseType::enumeration) op.distinct_cap = static_cast<std::int32_t>(rs_.schema.enums[kt.ref].members.size());
+              if (kt.base == BaseType::boolean) op.distinct_cap = 2;
             }
             return emit(op);
           },
@@ -475,7 +507,7 @@ void Compiler::run() {
   // Field reads know statically whether they read a stored or a derived field.
   for (Op& op : p_.ops)
     if ((op.code == OpCode::root_field || op.code == OpCode::field || op.code == OpCode::self_field) && op.c != no_op)
-      op.derived_or_memo = p_.derived[op.c][op.b];
+      op.derived = p_.derived[op.c][op.b];
   p_.memo_slots = static_cast<std::uint32_t>(rs_.defines.size());
   plan_conditions(p_);
 }

@@ -14,7 +14,7 @@ namespace covcheck::engine {
 
 namespace {
 
-bool stored(const Op& op) { return op.derived_or_memo == no_op; }
+bool stored(const Op& op) { return op.derived == no_op; }
 
 // The fact an op reads, when it is a stored field within two steps of the case root, a
 // quantifier's element or a stored field of it, or the routed benefit.
@@ -73,7 +73,7 @@ TestForm form_of(const Program& p, std::uint32_t index) {
     case OpCode::and_: t.kind = TestKind::and_; t.a = op.a; t.b = op.b; return t;
     case OpCode::or_: t.kind = TestKind::or_; t.a = op.a; t.b = op.b; return t;
     case OpCode::not_: t.kind = TestKind::not_; t.a = op.a; return t;
-    case OpCode::define_call: t.kind = TestKind::define; t.a = op.a; t.b = op.derived_or_memo; return t;
+    case OpCode::define_call: t.kind = TestKind::define; t.a = op.a; t.b = op.memo; return t;
     case OpCode::root_field:
     case OpCode::field:
     case OpCode::variable: with_fact(index, TestKind::truth); return t;
@@ -134,8 +134,8 @@ bool reads_routing(const Program& p, std::uint32_t index, std::vector<std::uint8
     case OpCode::constant:
     case OpCode::variable: break;
     case OpCode::root_field:
-    case OpCode::self_field: child(op.derived_or_memo); break;
-    case OpCode::field: child(op.a); child(op.derived_or_memo); break;
+    case OpCode::self_field: child(op.derived); break;
+    case OpCode::field: child(op.a); child(op.derived); break;
     case OpCode::in_codeset: child(op.a); break;
     case OpCode::in_values:
       child(op.a);
@@ -151,6 +151,27 @@ bool reads_routing(const Program& p, std::uint32_t index, std::vector<std::uint8
 // set lookup is logarithmic), or a scan of a list of codes or members, no filter evaluated
 // per element (the lists such tests read, diagnoses and documents, are short; a condition
 // per element of a list of records stays lazy, its cost growing with the case).
+// The connective an eager link computes for a test form, when it is one.
+std::optional<dsl::Connective> connective_of(TestKind kind) {
+  switch (kind) {
+    case TestKind::and_: return dsl::Connective::and_;
+    case TestKind::or_: return dsl::Connective::or_;
+    case TestKind::not_: return dsl::Connective::not_;
+    case TestKind::general:
+    case TestKind::define:
+    case TestKind::truth:
+    case TestKind::known:
+    case TestKind::unknown:
+    case TestKind::compare_int:
+    case TestKind::equal_member:
+    case TestKind::equal_text:
+    case TestKind::in_set:
+    case TestKind::any_in_set:
+    case TestKind::has_member: return std::nullopt;
+  }
+  return std::nullopt;
+}
+
 bool cheap_fact(const TestForm& t) {
   switch (t.kind) {
     case TestKind::truth:
@@ -190,7 +211,7 @@ void plan_eager(Program& p, const std::vector<std::uint8_t>& routing) {
   std::map<std::tuple<TestKind, OpCode, FactBase, std::uint8_t, std::uint32_t, std::uint32_t, std::uint32_t, std::int64_t>,
            std::uint32_t>
       facts;
-  std::map<std::tuple<std::uint8_t, std::uint32_t, std::uint32_t>, std::uint32_t> links;
+  std::map<std::tuple<dsl::Connective, std::uint32_t, std::uint32_t>, std::uint32_t> links;
   for (std::uint32_t i = 0; i < p.ops.size(); ++i) {
     if (!condition[i]) continue;
     TestForm& t = p.tests[i];
@@ -206,25 +227,22 @@ void plan_eager(Program& p, const std::vector<std::uint8_t>& routing) {
       t.phase = phase;
       continue;
     }
-    EagerLink link;
-    switch (t.kind) {
-      case TestKind::and_: link.table = 0; break;
-      case TestKind::or_: link.table = 1; break;
-      case TestKind::not_: link.table = 2; break;
-      case TestKind::define: link.table = 3; break;
-      default: continue;
-    }
-    const bool binary = t.kind == TestKind::and_ || t.kind == TestKind::or_;
     auto planned = [&](std::uint32_t op) { return op != no_op && p.tests[op].eager != no_op; };
-    if (!planned(t.a) || (binary && !planned(t.b))) continue;
-    link.a = p.tests[t.a].eager;
-    link.b = binary ? p.tests[t.b].eager : link.a;
-    if (link.table == 3) {  // a define is its body's result
-      t.eager = link.a;
+    if (t.kind == TestKind::define) {  // a define is its body's result
+      if (!planned(t.a)) continue;
+      t.eager = p.tests[t.a].eager;
       t.phase = phase;
       continue;
     }
-    auto [it, added] = links.try_emplace({link.table, link.a, link.b}, plan.slots);
+    const std::optional<dsl::Connective> connective = connective_of(t.kind);
+    if (!connective) continue;
+    const bool binary = *connective != dsl::Connective::not_;
+    if (!planned(t.a) || (binary && !planned(t.b))) continue;
+    EagerLink link;
+    link.connective = *connective;
+    link.a = p.tests[t.a].eager;
+    link.b = binary ? p.tests[t.b].eager : link.a;
+    auto [it, added] = links.try_emplace({link.connective, link.a, link.b}, plan.slots);
     if (added) {
       link.out = plan.slots++;
       into.links.push_back(link);
@@ -252,10 +270,10 @@ void plan_conditions(Program& program) {
   program.routing_memos.clear();
   for (std::uint32_t i = 0; i < program.ops.size(); ++i) {
     const Op& op = program.ops[i];
-    if (op.code != OpCode::define_call || op.derived_or_memo == no_op || listed[op.derived_or_memo]) continue;
+    if (op.code != OpCode::define_call || op.memo == no_op || listed[op.memo]) continue;
     if (routing[op.a] != 2) continue;
-    listed[op.derived_or_memo] = true;
-    program.routing_memos.push_back(op.derived_or_memo);
+    listed[op.memo] = true;
+    program.routing_memos.push_back(op.memo);
   }
   plan_eager(program, routing);
 }

@@ -56,14 +56,13 @@ Decider::Decider(const Program& p)
   }
 }
 
-// A rule applies when its own condition holds and no in-force rule overriding it applies.
+// A rule applies when its own condition holds and no in-force rule overriding it applies:
+// `when and not o1 and not o2 ...`, in Kleene's logic, stopping once it is false.
 Truth Decider::applies_overridden(std::uint32_t r) {
   Truth t = when_of(r);
   for (std::uint32_t o : p_.rules[r].overridden_by) {
-    if (!state_[o].active || t == Truth::no) continue;
-    Truth other = applies(o);
-    if (other == Truth::yes) t = Truth::no;
-    else if (other == Truth::unknown) t = Truth::unknown;
+    if (!state_[o].active || t == dsl::decides(dsl::Connective::and_)) continue;
+    t = dsl::and3(t, dsl::not3(applies(o)));
   }
   state_[r].applies = t;
   state_[r].applies_done = true;
@@ -131,7 +130,7 @@ void Decider::outcomes() {
       const CaseList& l = case_->lists[docs.index];
       bool present = false;
       for (std::uint32_t k = 0; k < l.count; ++k) present |= case_->items[l.first + k].index == c.document;
-      crit[i] = present ? Truth::yes : Truth::no;
+      crit[i] = dsl::truth(present);
     }
     if (rule.kind == RuleKind::coverage || (rule.kind == RuleKind::restriction && !rule.direct)) {
       s.has_outcome = true;

@@ -1,5 +1,6 @@
 // Expression evaluation: one switch over the op arena. Absent facts are unknown and stay
-// unknown through comparisons and arithmetic; `and`/`or` follow Kleene's tables; counts
+// unknown through comparisons and arithmetic; `and`/`or`/`not`, `any`/`all` and presence
+// follow dsl/three_valued.hpp (every path below reads it, eager, lazy and traced); counts
 // carry lower and upper bounds, as the brief's "Missing information" section defines.
 #include "engine/expr_eval.hpp"
 
@@ -16,11 +17,7 @@ namespace {
 Value unknown() { return Value{}; }
 Value boolean(Truth t) { return t == Truth::unknown ? unknown() : Value::make_bool(t == Truth::yes); }
 
-Truth and3(Truth a, Truth b) {
-  if (a == Truth::no || b == Truth::no) return Truth::no;
-  if (a == Truth::yes && b == Truth::yes) return Truth::yes;
-  return Truth::unknown;
-}
+using dsl::Connective;
 
 // Integer bounds of a numeric value: a count's range, or one integer.
 bool bounds(const Value& v, std::int64_t& lo, std::int64_t& hi) {
@@ -409,12 +406,13 @@ Value ExprEvaluator::quantify(const Op& op) {
     if (t == Truth::yes) ++yes;
     else if (t == Truth::unknown) ++undecided;
     else any_no = true;
-    if (op.code == OpCode::any && t == Truth::yes && !log_) break;
-    if (op.code == OpCode::all && t == Truth::no && !log_) break;
+    // `any` is `or` over the elements and `all` is `and`: untraced, they stop where it decides.
+    if (op.code == OpCode::any && t == dsl::decides(Connective::or_) && !log_) break;
+    if (op.code == OpCode::all && t == dsl::decides(Connective::and_) && !log_) break;
   }
   switch (op.code) {
-    case OpCode::any: return yes > 0 ? Value::make_bool(true) : undecided > 0 ? unknown() : Value::make_bool(false);
-    case OpCode::all: return any_no ? Value::make_bool(false) : undecided > 0 ? unknown() : Value::make_bool(true);
+    case OpCode::any: return boolean(dsl::any_of(yes > 0, undecided > 0));
+    case OpCode::all: return boolean(dsl::all_of(any_no, undecided > 0));
     case OpCode::count: return make_range(yes, yes + undecided);
     default: {
       --key_depth_;
@@ -423,7 +421,7 @@ Value ExprEvaluator::quantify(const Op& op) {
       dedupe_keys(keys.possible);
       std::int64_t lo = std::max<std::int64_t>(static_cast<std::int64_t>(keys.certain.size()), any_certain ? 1 : 0);
       std::int64_t hi = static_cast<std::int64_t>(keys.possible.size()) + unknown_keys;
-      if (op.imm2 >= 0) hi = std::min(hi, op.imm2);
+      if (op.distinct_cap >= 0) hi = std::min<std::int64_t>(hi, op.distinct_cap);
       return make_range(lo, std::max(lo, hi));
     }
   }
@@ -431,7 +429,7 @@ Value ExprEvaluator::quantify(const Op& op) {
 
 Value ExprEvaluator::define_value(const Op& op) {
   // Traces show a define's working wherever it is used, so only untraced reads share it.
-  const std::uint32_t m = op.derived_or_memo;
+  const std::uint32_t m = op.memo;
   if (m == no_op || log_) return eval(op.a);
   if (memo_stamp_[m] == memo_epoch_) return memo_values_[m];
   Value v = eval(op.a);
@@ -440,40 +438,33 @@ Value ExprEvaluator::define_value(const Op& op) {
   return v;
 }
 
-// Kleene's and, or and not. Untraced, `and` stops at false and `or` at true; a trace shows
-// both sides.
-Truth ExprEvaluator::connective(const Op& op) {
-  Truth a = log_ ? truth_of(eval(op.a)) : test(op.a);
-  if (op.code == OpCode::not_) return a == Truth::unknown ? a : a == Truth::yes ? Truth::no : Truth::yes;
-  if (op.code == OpCode::and_) {
-    if (a == Truth::no && !log_) return a;
-    Truth b = log_ ? truth_of(eval(op.b)) : test(op.b);
-    return and3(a, b);
-  }
-  if (a == Truth::yes && !log_) return a;
-  Truth b = log_ ? truth_of(eval(op.b)) : test(op.b);
-  if (a == Truth::yes || b == Truth::yes) return Truth::yes;
-  if (a == Truth::no && b == Truth::no) return Truth::no;
-  return Truth::unknown;
-}
-
-// `is known` / `is unknown`: whether the operand has a value (no benefit is no value).
-bool ExprEvaluator::presence(const Op& op) {
-  Value v = operand(op.a);
-  bool known = v.known() && !(v.kind == Kind::enumeration && v.index == no_member);
-  return (op.code == OpCode::is_known) == known;
-}
-
 namespace {
 
-// Kleene's tables over Truth {no, yes, unknown}, for the eager links: and, or, not.
-constexpr Truth eager_tables[3][3][3] = {
-    {{Truth::no, Truth::no, Truth::no}, {Truth::no, Truth::yes, Truth::unknown}, {Truth::no, Truth::unknown, Truth::unknown}},
-    {{Truth::no, Truth::yes, Truth::unknown}, {Truth::yes, Truth::yes, Truth::yes}, {Truth::unknown, Truth::yes, Truth::unknown}},
-    {{Truth::yes, Truth::yes, Truth::yes}, {Truth::no, Truth::no, Truth::no}, {Truth::unknown, Truth::unknown, Truth::unknown}},
-};
+// The connective of an and_ / or_ / not_ op: those opcodes come in Connective's order.
+static_assert(static_cast<int>(OpCode::or_) - static_cast<int>(OpCode::and_) == static_cast<int>(Connective::or_) &&
+              static_cast<int>(OpCode::not_) - static_cast<int>(OpCode::and_) == static_cast<int>(Connective::not_));
+constexpr Connective connective_of(OpCode code) {
+  return static_cast<Connective>(static_cast<int>(code) - static_cast<int>(OpCode::and_));
+}
 
 }  // namespace
+
+// Kleene's and, or and not. Untraced, a side that decides the connective alone (`false and`,
+// `true or`) ends it; a trace shows both sides.
+Truth ExprEvaluator::connective(const Op& op) {
+  const Connective c = connective_of(op.code);
+  Truth a = log_ ? truth_of(eval(op.a)) : test(op.a);
+  if (c == Connective::not_) return dsl::not3(a);
+  if (a == dsl::decides(c) && !log_) return a;
+  Truth b = log_ ? truth_of(eval(op.b)) : test(op.b);
+  return dsl::connect(c, a, b);
+}
+
+// `is known` / `is unknown`.
+Truth ExprEvaluator::presence(const Op& op) {
+  const auto asks = op.code == OpCode::is_known ? dsl::PresenceTest::is_known : dsl::PresenceTest::is_unknown;
+  return dsl::presence(asks, has_value(operand(op.a)));
+}
 
 Truth ExprEvaluator::test_lazily(std::uint32_t index) {
   if (log_) return truth_of(eval(index));
@@ -482,18 +473,13 @@ Truth ExprEvaluator::test_lazily(std::uint32_t index) {
     case TestKind::general: return test_general(index);
     case TestKind::and_: {
       Truth a = test(t.a);
-      return a == Truth::no ? a : and3(a, test(t.b));
+      return a == dsl::decides(Connective::and_) ? a : dsl::and3(a, test(t.b));
     }
     case TestKind::or_: {
       Truth a = test(t.a);
-      if (a == Truth::yes) return a;
-      Truth b = test(t.b);
-      return b == Truth::yes ? b : a == Truth::no && b == Truth::no ? Truth::no : Truth::unknown;
+      return a == dsl::decides(Connective::or_) ? a : dsl::or3(a, test(t.b));
     }
-    case TestKind::not_: {
-      Truth a = test(t.a);
-      return a == Truth::unknown ? a : a == Truth::yes ? Truth::no : Truth::yes;
-    }
+    case TestKind::not_: return dsl::not3(test(t.a));
     case TestKind::define: {
       // The memo holds the define's value; a condition's value is its truth as a boolean.
       if (t.b == no_op) return test(t.a);
@@ -512,12 +498,8 @@ Truth ExprEvaluator::test_lazily(std::uint32_t index) {
 [[gnu::always_inline]] inline Truth ExprEvaluator::test_fact(std::uint32_t index, const TestForm& t) {
   switch (t.kind) {
     case TestKind::truth: return truth_of(fact(t));
-    case TestKind::known:
-    case TestKind::unknown: {
-      const Value& v = fact(t);
-      bool known = v.known() && !(v.kind == Kind::enumeration && v.index == no_member);
-      return (t.kind == TestKind::known) == known ? Truth::yes : Truth::no;
-    }
+    case TestKind::known: return dsl::presence(dsl::PresenceTest::is_known, has_value(fact(t)));
+    case TestKind::unknown: return dsl::presence(dsl::PresenceTest::is_unknown, has_value(fact(t)));
     case TestKind::compare_int: {
       const Value& v = fact(t);
       if (v.kind != Kind::integer) {
@@ -533,7 +515,7 @@ Truth ExprEvaluator::test_lazily(std::uint32_t index) {
         case OpCode::gt: r = v.integer > t.k; break;
         default: r = v.integer >= t.k; break;
       }
-      return r ? Truth::yes : Truth::no;
+      return dsl::truth(r);
     }
     case TestKind::equal_member: {
       const Value& v = fact(t);
@@ -575,8 +557,7 @@ void ExprEvaluator::run_eager(std::uint8_t phase) {
   const EagerPhase& plan = phase == 0 ? program_.eager.before_routing : program_.eager.after_routing;
   Truth* out = eager_.data();
   for (const EagerPhase::Fact& f : plan.facts) out[f.form.eager] = test_fact(f.op, f.form);
-  for (const EagerLink& l : plan.links)
-    out[l.out] = eager_tables[l.table][static_cast<int>(out[l.a])][static_cast<int>(out[l.b])];
+  for (const EagerLink& l : plan.links) out[l.out] = dsl::connect(l.connective, out[l.a], out[l.b]);
   eager_ready_ = static_cast<std::uint8_t>(phase + 1);
 }
 
@@ -603,7 +584,7 @@ Truth ExprEvaluator::test_general(std::uint32_t index) {
       return truth_of(compare(op, a, operand(op.b)));
     }
     case OpCode::is_known:
-    case OpCode::is_unknown: return presence(op) ? Truth::yes : Truth::no;
+    case OpCode::is_unknown: return presence(op);
     default: return truth_of(eval_op(index, op));
   }
 }
@@ -612,8 +593,8 @@ Value ExprEvaluator::eval_op(std::uint32_t index, const Op& op) {
   switch (op.code) {
     case OpCode::constant: return op.imm;
     case OpCode::root_field:
-      if (op.derived_or_memo == no_op) return stored_field(0, op.b);
-      return read_field(0, op.b, op.derived_or_memo);
+      if (op.derived == no_op) return stored_field(0, op.b);
+      return read_field(0, op.b, op.derived);
     case OpCode::field: {
       Value r = eval(op.a);
       if (r.kind != Kind::record) {
@@ -629,10 +610,10 @@ Value ExprEvaluator::eval_op(std::uint32_t index, const Op& op) {
         }
         return unknown();
       }
-      if (op.derived_or_memo == no_op) return stored_field(r.index, op.b);
-      return read_field(r.index, op.b, op.derived_or_memo);
+      if (op.derived == no_op) return stored_field(r.index, op.b);
+      return read_field(r.index, op.b, op.derived);
     }
-    case OpCode::self_field: return read_field(self_record_, op.b, op.derived_or_memo);
+    case OpCode::self_field: return read_field(self_record_, op.b, op.derived);
     case OpCode::variable: return variables_[op.b];
     case OpCode::param: {
       const ParamSlot& p = program_.params[op.b];
@@ -699,7 +680,7 @@ Value ExprEvaluator::eval_op(std::uint32_t index, const Op& op) {
         if (e.known() && e.boolean) return Value::make_bool(true);
         if (!e.known()) undecided = true;
       }
-      return undecided ? unknown() : Value::make_bool(false);
+      return boolean(dsl::any_of(false, undecided));
     }
     case OpCode::in_values: {
       Value item = eval(op.a);
@@ -709,10 +690,10 @@ Value ExprEvaluator::eval_op(std::uint32_t index, const Op& op) {
         if (e.known() && e.boolean) return Value::make_bool(true);
         if (!e.known()) undecided = true;
       }
-      return undecided ? unknown() : Value::make_bool(false);
+      return boolean(dsl::any_of(false, undecided));
     }
     case OpCode::is_known:
-    case OpCode::is_unknown: return Value::make_bool(presence(op));
+    case OpCode::is_unknown: return boolean(presence(op));
     case OpCode::within: {
       Value s = eval(op.a);
       Value amount = eval(op.b);

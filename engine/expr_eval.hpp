@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dsl/three_valued.hpp"
 #include "engine/case.hpp"
 #include "engine/determination.hpp"
 #include "engine/program.hpp"
@@ -27,11 +28,15 @@ struct EvalContext {
   std::vector<std::string>* warnings = nullptr;  // arithmetic overflow and the like
 };
 
-enum class Truth : std::uint8_t { no, yes, unknown };
+// Truth values and the Kleene tables over them: dsl/three_valued.hpp.
+using dsl::Truth;
 inline Truth truth_of(const Value& v) {
-  if (v.kind == Kind::boolean) return v.boolean ? Truth::yes : Truth::no;
+  if (v.kind == Kind::boolean) return dsl::truth(v.boolean);
   return Truth::unknown;
 }
+// What `is known` asks of a value: there is one, and it is not the routed benefit's "none"
+// (no route applies: known, yet no benefit).
+inline bool has_value(const Value& v) { return v.known() && !(v.kind == Kind::enumeration && v.index == no_member); }
 
 class ExprEvaluator {
  public:
@@ -93,13 +98,13 @@ class ExprEvaluator {
   Value operand(std::uint32_t index) {
     const Op& o = program_.ops[index];
     if (o.code == OpCode::constant) return o.imm;
-    if (!log_ && o.derived_or_memo == no_op) {
+    if (!log_ && o.derived == no_op) {
       if (o.code == OpCode::root_field) return case_->slots[case_->records[0].first_slot + o.b];
       if (o.code == OpCode::variable) return variables_[o.b];
       // A stored field of a stored root record: `plan.pain_benefit`.
       if (o.code == OpCode::field) {
         const Op& record = program_.ops[o.a];
-        if (record.code == OpCode::root_field && record.derived_or_memo == no_op) {
+        if (record.code == OpCode::root_field && record.derived == no_op) {
           const Value& r = case_->slots[case_->records[0].first_slot + record.b];
           return r.kind == Kind::record ? case_->slots[case_->records[r.index].first_slot + o.b] : Value{};
         }
@@ -134,17 +139,17 @@ class ExprEvaluator {
     bool undecided = false;
     for (std::uint32_t i = 0; i < l.count; ++i) {
       Truth e = element_test(case_->items[l.first + i]);
-      if (e == Truth::yes) return e;
+      if (e == dsl::decides(dsl::Connective::or_)) return e;
       undecided |= e == Truth::unknown;
     }
-    return undecided ? Truth::unknown : Truth::no;
+    return dsl::any_of(false, undecided);
   }
   Truth test_lazily(std::uint32_t index);
   Truth test_fact(std::uint32_t index, const TestForm& t);
   Truth test_general(std::uint32_t index);
   Value define_value(const Op& op);
   Truth connective(const Op& op);
-  bool presence(const Op& op);
+  Truth presence(const Op& op);
   Value read_field(std::uint32_t record, std::uint32_t field, std::uint32_t derived);
   // A stored field, noting in the trace (when recording) which fact was read.
   Value stored_field(std::uint32_t record, std::uint32_t field) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "dsl/checked.hpp"
+#include "dsl/three_valued.hpp"
 #include "engine/case.hpp"
 
 namespace covcheck::engine {
@@ -42,7 +43,7 @@ enum class OpCode : std::uint8_t {
   is_known, is_unknown,
   within,          // a = subject, b = amount, c = anchor; imm.integer = WindowDirection
   years_between,   // a, b
-  any, all, count, count_distinct,  // a = list, b = filter (or no_op), c = key; imm.index = variable slot; cap in imm2
+  any, all, count, count_distinct,  // a = list, b = filter (or no_op), c = key; imm.index = variable slot; distinct_cap
   conditional,     // a = condition, b = then, c = else (or no_op)
   define_call,     // a = inlined body; names the define in traces
 };
@@ -51,15 +52,21 @@ struct Op {
   OpCode code = OpCode::constant;
   std::uint32_t a = no_op, b = no_op, c = no_op;
   Value imm;
-  std::int64_t imm2 = 0;
+  // count_distinct: how many values its key can take (an enumeration's members, 2 for a
+  // bool), which caps the count's upper bound; -1 when unbounded.
+  std::int32_t distinct_cap = -1;
   dsl::SourceSpan span;     // for traces and warnings
   bool months = false;      // a constant in calendar months (`3 months`)
   std::uint32_t enum_ref = no_op;  // the enumeration of an enum-valued op, for rendering values
   // Field reads (root_field, field, self_field; c = record type): the op deriving the field,
-  // or no_op when it is stored. define_call: the memo slot of a define without parameters
-  // (its value is the same wherever it is used in one case), or no_op.
-  std::uint32_t derived_or_memo = no_op;
+  // or no_op when it is stored.
+  std::uint32_t derived = no_op;
+  // define_call: the memo slot of a define without parameters (its value is the same
+  // wherever it is used in one case), or no_op.
+  std::uint32_t memo = no_op;
 };
+// One cache line: evaluation walks the arena op by op.
+static_assert(sizeof(Op) <= 64, "keep Op within a cache line");
 
 // A code set: sorted, merged intervals of code strings (a wildcard `F33.*` is the
 // interval ["F33.", "F33.\xff"]), optional dated entries, or an enumeration mask; or a
@@ -87,7 +94,7 @@ struct CodeSet {
 };
 
 // The shape of a condition op when it is tested without a trace, recognised once at
-// compile time (engine/test_forms.cpp): a comparison of a stored fact with a constant, a
+// compile time (engine/condition_plan.cpp): a comparison of a stored fact with a constant, a
 // membership, a presence test, a connective. Testing one reads the case in place with a
 // single dispatch, where the general path evaluates each operand as an op of its own.
 enum class TestKind : std::uint8_t {
@@ -127,8 +134,8 @@ struct TestForm {
 // data-dependent dispatch per node. Conditions over lists, quantifiers and arithmetic stay
 // lazy and read these results.
 struct EagerLink {
-  std::uint32_t out = 0, a = 0, b = 0;  // result slots: out = table[a][b]
-  std::uint8_t table = 0;               // 0 and, 1 or, 2 not (b unused); a define shares its body's slot
+  std::uint32_t out = 0, a = 0, b = 0;  // result slots: out = dsl::connect(connective, a, b)
+  dsl::Connective connective = dsl::Connective::and_;  // `not` reads only a; a define shares its body's slot
 };
 struct EagerPhase {
   struct Fact {

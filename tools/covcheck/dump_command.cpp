@@ -146,7 +146,7 @@ void dump_ops(std::string& out, const engine::Program& p, const dsl::SourceRegis
     }
     if (op.c != engine::no_op && op.code != OpCode::in_values && op.code != OpCode::self_field) operands += " c=" + op_ref(op.c);
     if (op.code == OpCode::constant || op.imm.kind != engine::Kind::unknown) operands += " imm=" + value_text(p, op);
-    if (op.imm2 != 0) operands += fmt::format(" imm2={}", op.imm2);
+    if (op.distinct_cap >= 0) operands += fmt::format(" distinct_cap={}", op.distinct_cap);
     if (op.enum_ref != engine::no_op && op.enum_ref < p.schema().enums.size()) {
       operands += " enum=" + p.schema().enums[op.enum_ref].name;
     }
@@ -186,14 +186,23 @@ void dump_codesets(std::string& out, const engine::Program& p) {
   }
 }
 
+const char* rule_kind_name(dsl::RuleKind kind) {
+  switch (kind) {
+    case dsl::RuleKind::coverage: return "coverage";
+    case dsl::RuleKind::restriction: return "restriction";
+    case dsl::RuleKind::effect: return "effect";
+    case dsl::RuleKind::advice: return "advice";
+  }
+  return "?";
+}
+
 void dump_rules(std::string& out, const engine::Program& p) {
-  const char* kinds[] = {"coverage", "restriction", "effect", "advice"};
   out += fmt::format("rules ({}):\n", p.rules.size());
   for (std::size_t i = 0; i < p.rules.size(); ++i) {
     const engine::CompiledRule& r = p.rules[i];
     const dsl::CheckedRule& c = p.checked->rules.at(i);
     std::string line = fmt::format("  rule {} {} ({}) unit {} when={}", i, c.display_id,
-                                   kinds[static_cast<int>(r.kind)], r.unit, op_ref(r.when));
+                                   rule_kind_name(r.kind), r.unit, op_ref(r.when));
     if (r.direct) line += std::string(" direct=") + decision_name(*r.direct);
     if (r.route && p.checked->benefit_enum) {
       const auto& members = p.schema().enums.at(*p.checked->benefit_enum).members;
