@@ -188,7 +188,7 @@ class Printer {
   }
   std::string node(const ast::SetOperation&, bool) { return {}; }  // unreachable: expr() sends it to set()
   std::string node(const ast::Presence& k, bool) {
-    return operand(*k.operand, lv_add, false) + (k.known ? " is known" : " is unknown");
+    return operand(*k.operand, lv_add, false) + (k.none ? " is none" : k.known ? " is known" : " is unknown");
   }
   std::string node(const ast::Within& k, bool tail) {
     return operand(*k.subject, lv_add, false) + " within " + operand(*k.amount, lv_add, false) + " " +
@@ -210,6 +210,11 @@ class Printer {
     out += list;
     if (k.variable) out += " " + k.variable->text + ":" + (k.filter ? " " + operand(*k.filter, lv_or, true) : "");
     if (k.key) out += " ; " + operand(*k.key, lv_or, true);
+    return out + ")";
+  }
+  std::string node(const ast::UnknownValue& k, bool) {
+    std::string out = "unknown(";
+    for (std::size_t i = 0; i < k.facts.size(); ++i) out += (i ? ", " : "") + operand(*k.facts[i], lv_postfix, false);
     return out + ")";
   }
   std::string node(const ast::Conditional& k, bool tail) {
@@ -336,6 +341,8 @@ void for_each_child(const ast::Expr& e, F&& f) {
           visit(k.condition);
           visit(k.then_value);
           visit(k.else_value);
+        } else if constexpr (std::is_same_v<K, ast::UnknownValue>) {
+          for (const auto& f : k.facts) visit(f);
         }
       },
       e.kind);

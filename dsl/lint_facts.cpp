@@ -32,6 +32,7 @@ void visit_exprs(const ast::Expr& e, const std::function<void(const ast::Expr&)>
         else if constexpr (std::is_same_v<K, ast::Call>) { for (const auto& a : k.args) go(a); }
         else if constexpr (std::is_same_v<K, ast::Quantifier>) { go(k.list); go(k.filter); go(k.key); }
         else if constexpr (std::is_same_v<K, ast::Conditional>) { go(k.condition); go(k.then_value); go(k.else_value); }
+        else if constexpr (std::is_same_v<K, ast::UnknownValue>) { for (const auto& f : k.facts) go(f); }
       },
       e.kind);
 }
@@ -152,7 +153,8 @@ Atom atom_of(const Context& cx, const ast::Expr& e, bool positive, SourceSpan or
       }
     }
   }
-  if (auto* p = std::get_if<ast::Presence>(&e.kind)) {
+  // (`x is none` is three-valued, unlike a presence test: it stays an opaque condition.)
+  if (auto* p = std::get_if<ast::Presence>(&e.kind); p && !p->none) {
     bool known = positive == p->known;
     return Atom{cx.text(p->operand->span), p->operand.get(), known ? Rel::known : Rel::unknown, {}, {}, origin};
   }
