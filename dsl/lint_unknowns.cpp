@@ -1,17 +1,17 @@
-// Findings about unknown facts: a rule's scope (`when`) that the absence of one fact can
-// leave undecided (`lint.unguarded_unknown`), and an `if` without `else`, whose value is
+// Findings about unknown facts: a coverage path's scope (`when`) that the absence of one fact
+// can leave undecided (`lint.unguarded_unknown`), and an `if` without `else`, whose value is
 // unknown with no fact named when its condition is false (`lint.if_without_else`).
 //
 // "Can open", in three-valued terms: fill in every other fact (each other test is true or
 // false) and leave fact F absent; when some such filling makes the scope unknown, F's
-// absence alone can make the rule possibly apply, and the case pends on F instead of being
-// decided by the other rules. Tests of F with `is known` / `is unknown` decide it (F absent
+// absence alone can make the path possibly apply, and the case cannot be denied: it pends on
+// F instead of being decided by the other paths. Restrictions are not judged: an exclusion
+// or denial that an absent fact may trigger rightly keeps the case open (no false approval). Tests of F with `is known` / `is unknown` decide it (F absent
 // makes them false / true); every other test of F is unknown while F is absent. Only
 // scalar fields are judged (lists are read through quantifiers), not `benefit`, `decision`
 // or `date_of_service` (without which nothing dated is decided). A fact that every
-// coverage rule of the policy reads in its scope (for a module without coverage rules:
-// every rule with a `when`) is the policy's subject, such as the requested service: without
-// it no path is decided, so pending on it is right; it is exempt.
+// coverage rule of the policy (or module) reads in its scope is its subject, such as the
+// requested service: without it no path is decided, so pending on it is right; it is exempt.
 #include <algorithm>
 #include <set>
 
@@ -145,15 +145,12 @@ class Scopes {
 
 void check_scopes(Context& cx) {
   Scopes scopes(cx);
-  // Per unit: the facts every coverage rule's scope reads (or every scoped rule's, in a
-  // unit without coverage rules).
+  // Per unit: the facts every coverage rule's scope reads.
   std::vector<std::optional<std::set<std::string>>> subject(cx.rs.units.size());
   for (std::uint32_t u = 0; u < cx.rs.units.size(); ++u) {
-    bool has_coverage = std::any_of(cx.rs.units[u].rules.begin(), cx.rs.units[u].rules.end(),
-                                    [&](std::uint32_t r) { return cx.rs.rules[r].kind == RuleKind::coverage; });
     for (std::uint32_t r : cx.rs.units[u].rules) {
       const CheckedRule& cr = cx.rs.rules[r];
-      if (cr.rule->advice || (has_coverage && cr.kind != RuleKind::coverage)) continue;
+      if (cr.kind != RuleKind::coverage) continue;
       std::set<std::string> read;
       if (cr.rule->when) scopes.facts(*cr.rule->when, read);
       if (!subject[u]) {
@@ -168,22 +165,19 @@ void check_scopes(Context& cx) {
   }
   for (const CheckedRule& cr : cx.rs.rules) {
     const ast::Rule& r = *cr.rule;
-    if (r.advice || !r.when) continue;
+    if (cr.kind != RuleKind::coverage || !r.when) continue;
     std::set<std::string> read;
     scopes.facts(*r.when, read);
     for (const std::string& fact : read) {
       if (subject[cr.unit] && subject[cr.unit]->count(fact)) continue;
       std::optional<SourceSpan> at;
       if (!(scopes.truths(*r.when, fact, r.when->span, 0, at) & unknown)) continue;
-      const char* what = cr.kind == RuleKind::coverage      ? "the coverage path stays open"
-                         : cr.kind == RuleKind::restriction ? "the restriction may still hit"
-                                                            : "its effects may still apply";
       cx.report(Severity::warning, "lint.unguarded_unknown", at.value_or(r.when->span),
-                fmt::format("an absent `{}` leaves the scope of rule `{}` undecided", fact, cr.display_id),
+                fmt::format("an absent `{}` leaves the coverage path `{}` open", fact, cr.display_id),
                 fmt::format("with `{}` absent and every other fact known, the `when` can be neither true nor false: "
-                            "the rule may apply ({}), so the case pends asking for `{}` instead of being decided "
-                            "by the other rules",
-                            fact, what, fact),
+                            "the path may apply, so the case cannot be denied and pends asking for `{}` instead of "
+                            "being decided by the other paths",
+                            fact, fact),
                 fmt::format("say what an absent `{0}` means here: `{0} is known and ...` (absent: the rule does not "
                             "apply) or `{0} is unknown or ...` (absent: it applies), as docs/case-format.md reads "
                             "the absent fact",
