@@ -58,6 +58,10 @@ std::string shown(std::string_view s) {
   return out;
 }
 
+// `none` given for a field the schema does not declare `or none`.
+constexpr const char* none_help =
+    "this field cannot be `none` (the schema does not declare it `or none`); leave it out when it is not known";
+
 const char* system_name(BaseType b) {
   return b == BaseType::icd10 ? "ICD-10-CM" : b == BaseType::cpt ? "CPT" : "HCPCS";
 }
@@ -241,6 +245,8 @@ void CaseBuilder::type_error(const Where& w, const dsl::Type& t, const NodeView&
                                             : parse_int(s, i) == IntParse::ok;
     if (fits && !t.list) help = "remove the quotes";
   }
+  if (!help && n.kind == YamlNode::Kind::scalar && n.text == "none")
+    help = t.list ? std::string("write `[]` to say there are none") : std::string(none_help);
   if (!help && t.list && n.kind == YamlNode::Kind::scalar) {
     help = fmt::format("write a one-element list: `[{}]`", shown(n.text));
   }
@@ -386,7 +392,8 @@ bool CaseBuilder::convert_scalar(const dsl::Type& type, const NodeView& n, const
       if (none_value(n, w, out)) return true;
       bool shaped = s.size() == 10 && s[4] == '-' && s[7] == '-';
       error("case.date", n.span, fmt::format("invalid date `{}` in `{}`", shown(s), path(w))).help =
-          shaped ? fmt::format("`{}` is not a day of the calendar", shown(s)) : "write dates as YYYY-MM-DD";
+          shaped ? fmt::format("`{}` is not a day of the calendar", shown(s))
+                 : s == "none" ? none_help : "write dates as YYYY-MM-DD";
       return false;
     }
     case BaseType::icd10:
@@ -407,7 +414,8 @@ bool CaseBuilder::convert_scalar(const dsl::Type& type, const NodeView& n, const
       dsl::Diagnostic& d = error(
           "case.enum", n.span,
           fmt::format("`{}` is not a valid `{}` in `{}`; expected one of {}", shown(s), e.name, path(w), members));
-      if (auto m = dsl::closest_match(s, e.members)) d.help = fmt::format("did you mean `{}`?", *m);
+      if (s == "none") d.help = none_help;
+      else if (auto m = dsl::closest_match(s, e.members)) d.help = fmt::format("did you mean `{}`?", *m);
       return false;
     }
     default: break;
