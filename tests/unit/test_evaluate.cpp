@@ -457,9 +457,7 @@ TEST_CASE("a case says none only for fields declared `or none`", "[evaluate][non
   CHECK_THAT(out, Catch::Contains("`none` is not a valid `specialty` in `prescriber`"));
   CHECK_THAT(out, Catch::Contains("`none` is not a valid `level` in `level`"));
   CHECK_THAT(out, Catch::Contains("this field cannot be `none` (the schema does not declare it `or none`)"));
-  auto list = p.run_text("case.yaml", "date_of_service: 2026-03-01
-visits: none
-");
+  auto list = p.run_text("case.yaml", "date_of_service: 2026-03-01\nvisits: none\n");
   CHECK_THAT(p.render(list.case_diagnostics), Catch::Contains("write `[]` to say there are none"));
 }
 
