@@ -203,3 +203,25 @@ TEST_CASE("lint: the shipped rules lint clean", "[lint]") {
   INFO(p.render(ds));
   CHECK(ds.empty());
 }
+
+TEST_CASE("lint: a field declared `or none` can differ from every member", "[lint][none]") {
+  auto lint_vocabulary = [](const std::string& body) {
+    testing::Pipeline p = testing::vocabulary_pipeline(std::string(header) + body);
+    REQUIRE(p.ok());
+    dsl::Diagnostics ds = dsl::lint_rule_set(*p.program().checked, p.sources());
+    return p.render(ds);
+  };
+  // `prescriber` has three members and no none: differing from all three never holds.
+  CHECK(lint_vocabulary("rule r \"R\" cite \"1\" when prescriber != psychiatry and prescriber != neurology "
+                        "and prescriber != other deny \"x\"\n")
+            .find("[lint.unreachable_rule]") != std::string::npos);
+  // `consultant` may be none, which differs from all three: the rule can apply.
+  CHECK(lint_vocabulary("rule r \"R\" cite \"1\" when consultant != psychiatry and consultant != neurology "
+                        "and consultant != other deny \"x\"\n")
+            .find("[lint.unreachable_rule]") == std::string::npos);
+  // `not (score < 5)` is not `score >= 5` when score may be none: both negations hold for none.
+  CHECK(lint_vocabulary("rule r \"R\" cite \"1\" when not (score < 5) and not (score >= 5) deny \"x\"\n")
+            .find("[lint.unreachable_rule]") == std::string::npos);
+  CHECK(lint_vocabulary("rule r \"R\" cite \"1\" when score >= 5 and score < 5 deny \"x\"\n")
+            .find("[lint.unreachable_rule]") != std::string::npos);
+}
