@@ -72,7 +72,9 @@ struct CodeSetLiteral { Ident system; std::vector<CodeEntry> entries; };
 // `a | b` (union), `a - b` (difference) in set position.
 struct SetOperation { bool difference; ExprPtr lhs; ExprPtr rhs; };
 
-struct Presence { ExprPtr operand; bool known; };  // `x is known` / `x is unknown`
+// `x is known` / `x is unknown`; with `none` set, `x is none` (three-valued: unknown while x
+// is absent, true when the case says x is none; `known` is then false and unused).
+struct Presence { ExprPtr operand; bool known; bool none = false; };
 // `subject within amount before|after|of anchor`, inclusive at both ends.
 struct Within { ExprPtr subject; ExprPtr amount; WindowDirection direction; ExprPtr anchor; };
 // `f(a, b)`: a define with parameters or a built-in (`years_between`).
@@ -87,13 +89,16 @@ struct Quantifier {
 };
 // `if c then a else b`; `else` may be omitted (then the value is unknown when c is false).
 struct Conditional { ExprPtr condition; ExprPtr then_value; ExprPtr else_value; };
+// `unknown(request.type, patient.x)`: a value left unknown on purpose; `facts` are the paths
+// it waits for, which `missing` names when it keeps a decision open.
+struct UnknownValue { std::vector<ExprPtr> facts; };
 
 struct Expr {
   NodeId id = 0;
   SourceSpan span;
   std::variant<BoolLiteral, IntLiteral, DecimalLiteral, StringLiteral, DateLiteral, DurationLiteral, NameRef,
                MemberAccess, Unary, Binary, Membership, SetLiteral, CodeSetLiteral, SetOperation, Presence, Within,
-               Call, Quantifier, Conditional>
+               Call, Quantifier, Conditional, UnknownValue>
       kind;
 };
 
@@ -138,11 +143,18 @@ struct FieldDecl {
   ExprPtr default_value;  // schema default (rare)
   ExprPtr derived;        // derived fact, computed from sibling fields and the case root
   bool exclusive = false; // bool field in list elements: at most one element may be true
+  bool or_none = false;   // `type or none`: a case may say the fact is known to be absent
 };
 // `check EXPR "message"`: a validation of case data; false is a case error naming the field.
 struct CheckDecl { SourceSpan span; ExprPtr condition; std::string message; };
 // `record patient { ... }`; the record named `case` is the document root.
 struct RecordDecl { SourceSpan span; Ident name; std::vector<FieldDecl> fields; std::vector<CheckDecl> checks; };
+
+// `synonyms drug_class { ssri: "SSRI", "selective serotonin reuptake inhibitor" }`: other
+// spellings of enumeration members that case data may use (matched ignoring ASCII case).
+struct SynonymText { std::string text; SourceSpan span; };
+struct SynonymEntry { SourceSpan span; Ident member; std::vector<SynonymText> texts; };
+struct SynonymsDecl { SourceSpan span; Ident enumeration; std::vector<SynonymEntry> entries; };
 
 // ---- Rules -----------------------------------------------------------------------------
 
@@ -190,7 +202,7 @@ struct Rule {
 
 struct Comment { SourceSpan span; std::string text; };  // kept for the formatter
 
-using Item = std::variant<Import, CodeSetDecl, Define, ParamDecl, ParamSet, EnumDecl, RecordDecl, Rule>;
+using Item = std::variant<Import, CodeSetDecl, Define, ParamDecl, ParamSet, EnumDecl, RecordDecl, Rule, SynonymsDecl>;
 
 struct File {
   FileId file = no_file;

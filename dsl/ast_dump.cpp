@@ -91,6 +91,8 @@ class TreeDump {
             child("condition", k.condition);
             child("then", k.then_value);
             child("else", k.else_value);
+          } else if constexpr (std::is_same_v<K, ast::UnknownValue>) {
+            for (std::size_t i = 0; i < k.facts.size(); ++i) child(fmt::format("facts[{}]", i), k.facts[i]);
           }
         },
         e.kind);
@@ -164,6 +166,8 @@ class TreeDump {
                                : k.kind == ast::QuantifierKind::count ? "count"
                                                                       : "count distinct";
             return fmt::format("Quantifier {}{}", kind, k.variable ? " " + k.variable->text : "");
+          } else if constexpr (std::is_same_v<K, ast::UnknownValue>) {
+            return fmt::format("UnknownValue ({} fact{})", k.facts.size(), k.facts.size() == 1 ? "" : "s");
           } else return "Conditional";
         },
         e.kind);
@@ -264,11 +268,19 @@ class TreeDump {
     for (std::size_t i = 0; i < e.members.size(); ++i) members += (i ? ", " : "") + e.members[i].text;
     line(depth, fmt::format("EnumDecl {} {{ {} }} {}", e.name.text, members, at(e.span)));
   }
+  void item(int depth, const ast::SynonymsDecl& s) {
+    line(depth, fmt::format("SynonymsDecl {} {}", s.enumeration.text, at(s.span)));
+    for (const ast::SynonymEntry& e : s.entries) {
+      std::string texts;
+      for (std::size_t i = 0; i < e.texts.size(); ++i) texts += (i ? ", " : "") + escape_string(e.texts[i].text);
+      line(depth + 1, fmt::format("SynonymEntry {}: {} {}", e.member.text, texts, at(e.span)));
+    }
+  }
   void item(int depth, const ast::RecordDecl& r) {
     line(depth, fmt::format("RecordDecl {} {}", r.name.text, at(r.span)));
     for (const ast::FieldDecl& f : r.fields) {
-      line(depth + 1, fmt::format("FieldDecl {}: {}{} {}", f.name.text, type_text(f.type), f.exclusive ? " exclusive" : "",
-                                  at(f.span)));
+      line(depth + 1, fmt::format("FieldDecl {}: {}{}{} {}", f.name.text, type_text(f.type), f.or_none ? " or none" : "",
+                                  f.exclusive ? " exclusive" : "", at(f.span)));
       if (f.default_value) expr(depth + 2, "default", *f.default_value);
       if (f.derived) expr(depth + 2, "derived", *f.derived);
     }

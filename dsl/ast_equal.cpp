@@ -121,6 +121,7 @@ Diff kind(const ast::Expr& ea, const ast::Expr& eb) {
           return under("rhs", expr_ptr(a.rhs, b.rhs));
         } else if constexpr (std::is_same_v<K, ast::Presence>) {
           if (Diff d = under("known", value(a.known, b.known))) return d;
+          if (Diff d = under("none", value(a.none, b.none))) return d;
           return under("operand", expr_ptr(a.operand, b.operand));
         } else if constexpr (std::is_same_v<K, ast::Within>) {
           if (Diff d = under("direction", value(a.direction, b.direction))) return d;
@@ -136,6 +137,8 @@ Diff kind(const ast::Expr& ea, const ast::Expr& eb) {
           if (Diff d = under("variable", optional(a.variable, b.variable, ident))) return d;
           if (Diff d = under("filter", expr_ptr(a.filter, b.filter))) return d;
           return under("key", expr_ptr(a.key, b.key));
+        } else if constexpr (std::is_same_v<K, ast::UnknownValue>) {
+          return under("facts", list(a.facts, b.facts, expr_ptr));
         } else {
           static_assert(std::is_same_v<K, ast::Conditional>);
           if (Diff d = under("condition", expr_ptr(a.condition, b.condition))) return d;
@@ -214,6 +217,7 @@ Diff record(const ast::RecordDecl& a, const ast::RecordDecl& b) {
     if (Diff d = under("type", type_ref(x.type, y.type))) return d;
     if (Diff d = under("default", expr_ptr(x.default_value, y.default_value))) return d;
     if (Diff d = under("derived", expr_ptr(x.derived, y.derived))) return d;
+    if (Diff d = under("or_none", value(x.or_none, y.or_none))) return d;
     return under("exclusive", value(x.exclusive, y.exclusive));
   };
   if (Diff d = under("fields", list(a.fields, b.fields, field))) return d;
@@ -251,6 +255,15 @@ Diff item(const ast::Item& ia, const ast::Item& ib) {
           return under("members", idents(a.members, b.members));
         } else if constexpr (std::is_same_v<K, ast::RecordDecl>) {
           return record(a, b);
+        } else if constexpr (std::is_same_v<K, ast::SynonymsDecl>) {
+          if (Diff d = under("enumeration", ident(a.enumeration, b.enumeration))) return d;
+          auto entry = [](const ast::SynonymEntry& x, const ast::SynonymEntry& y) {
+            if (Diff d = under("member", ident(x.member, y.member))) return d;
+            return under("texts", list(x.texts, y.texts, [](const ast::SynonymText& p, const ast::SynonymText& q) {
+                           return value(p.text, q.text);
+                         }));
+          };
+          return under("entries", list(a.entries, b.entries, entry));
         } else {
           return rule(a, b);
         }
@@ -264,6 +277,7 @@ std::string item_label(const ast::Item& i) {
         using K = std::decay_t<decltype(k)>;
         if constexpr (std::is_same_v<K, ast::Import>) return "import";
         else if constexpr (std::is_same_v<K, ast::Rule>) return (k.advice ? "advice " : "rule ") + k.name.text;
+        else if constexpr (std::is_same_v<K, ast::SynonymsDecl>) return "synonyms " + k.enumeration.text;
         else return k.name.text;
       },
       i);

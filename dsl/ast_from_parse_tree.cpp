@@ -204,6 +204,16 @@ Built Converter::build(const Node& n) {
     std::size_t h = std::max({c.height, t.height, e.height}) + 1;
     return make(span(n), ast::Conditional{std::move(c.expr), std::move(t.expr), std::move(e.expr)}, h);
   }
+  if (n.is_type<g::unknown_value>()) {
+    ast::UnknownValue u;
+    std::size_t h = 0;
+    for (const auto& c : n.children) {
+      Built fact = build(*c);
+      h = std::max(h, fact.height);
+      u.facts.push_back(std::move(fact.expr));
+    }
+    return make(span(n), std::move(u), h + 1);
+  }
   if (n.is_type<g::neg_literal>() || n.is_type<g::neg_expr>()) return prefixed(n, ast::UnaryOp::negate);
   if (n.is_type<g::not_expr>()) return prefixed(n, ast::UnaryOp::not_);
   if (n.is_type<g::name_or_call>()) return call(n);
@@ -273,8 +283,8 @@ Built Converter::comparison(const Node& n) {
     return make(at, ast::Membership{std::move(lhs.expr), std::move(set.expr), tail.is_type<g::not_in_tail>()}, h);
   }
   if (tail.is_type<g::presence_tail>()) {
-    bool known = tail.children.at(0)->string_view() == "known";
-    return make(at, ast::Presence{std::move(lhs.expr), known}, lhs.height + 1);
+    std::string_view word = tail.children.at(0)->string_view();
+    return make(at, ast::Presence{std::move(lhs.expr), word == "known", word == "none"}, lhs.height + 1);
   }
   // within_tail: amount, direction, anchor
   Built amount = build(*tail.children.at(0)), anchor = build(*tail.children.at(2));
@@ -459,6 +469,7 @@ ast::RecordDecl Converter::record(const Node& n) {
       const Node& part = *m.children[j];
       if (part.is_type<g::field_default>()) f.default_value = expression(*part.children.at(0));
       else if (part.is_type<g::field_exclusive>()) f.exclusive = true;
+      else if (part.is_type<g::field_or_none>()) f.or_none = true;
       else f.derived = expression(*part.children.at(0));
     }
     r.fields.push_back(std::move(f));
@@ -611,6 +622,16 @@ std::optional<ast::File> Converter::convert(const Node& root) {
       f.items.emplace_back(std::move(e));
     } else if (n.is_type<g::record_item>()) {
       f.items.emplace_back(record(n));
+    } else if (n.is_type<g::synonyms_item>()) {
+      ast::SynonymsDecl d{span(n), ident(*n.children.at(0)), {}};
+      for (std::size_t i = 1; i < n.children.size(); ++i) {
+        const Node& entry = *n.children[i];
+        ast::SynonymEntry e{span(entry), ident(*entry.children.at(0)), {}};
+        for (std::size_t j = 1; j < entry.children.size(); ++j)
+          e.texts.push_back({unescape(*entry.children[j]), span(*entry.children[j])});
+        d.entries.push_back(std::move(e));
+      }
+      f.items.emplace_back(std::move(d));
     } else {
       f.items.emplace_back(rule(n));  // rule_item, advice_item
     }

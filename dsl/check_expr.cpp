@@ -127,6 +127,41 @@ Type check_enum_member(CheckContext& cx, const ast::Expr& e, const std::string& 
   return record(cx, e, error_type);
 }
 
+// The schema field a checked path reads (`request.type`, `t.end`, a sibling in a derivation),
+// or null when the expression is not a path to a field.
+const FieldInfo* field_of(CheckContext& cx, const ast::Expr& e) {
+  const Resolution& r = cx.rules.resolutions[e.id];
+  if (const auto* f = std::get_if<RefField>(&r)) return &cx.rules.schema.records[f->record].fields[f->field];
+  if (const auto* f = std::get_if<RefSelfField>(&r)) return &cx.rules.schema.records[f->record].fields[f->field];
+  return nullptr;
+}
+
+// `unknown(f, ...)`: each argument must be a fact of the case. Its type is the one the
+// context expects (the other branch of an `if`), so it fits wherever a value does.
+Type check_unknown_value(CheckContext& cx, const ast::UnknownValue& u, Scope& scope, const Type* expected) {
+  for (const ast::ExprPtr& f : u.facts) {
+    Type t = check_expr(cx, *f, scope);
+    if (is_error(t) || field_of(cx, *f)) continue;
+    Diagnostic& d = cx.diagnostics.error("check.unknown_fact", f->span,
+                                         "`unknown(...)` names the facts it waits for: this is not a field of the case");
+    d.help = "name a field path, as in `unknown(request.type)` or `unknown(t.end)`";
+  }
+  return expected ? *expected : error_type;
+}
+
+// `x is none`: only a field the schema declares `or none` can be none.
+void check_none_test(CheckContext& cx, const ast::Presence& p) {
+  const FieldInfo* f = field_of(cx, *p.operand);
+  if (f && f->or_none) return;
+  if (is_error(cx.rules.types[p.operand->id])) return;
+  Diagnostic& d = cx.diagnostics.error(
+      "check.not_or_none", p.operand->span,
+      f ? fmt::format("`{}` is never none: the schema does not declare it `or none`", f->name)
+        : std::string("`is none` tests a field of the case"));
+  d.help = f ? fmt::format("add `or none` to the declaration of `{}` in the schema, or test `is unknown`", f->name)
+             : "test a field path, as in `request.consultant_specialty is none`";
+}
+
 Type check_contextual(CheckContext& cx, const ast::Expr& e, Scope& scope, const Type& expected) {
   Type want = expected.element_type();
   if (auto* s = std::get_if<ast::StringLiteral>(&e.kind)) {
@@ -556,8 +591,10 @@ Type check_expr(CheckContext& cx, const ast::Expr& e, Scope& scope, const Type* 
           },
           [&](const ast::Presence& p) {
             check_expr(cx, *p.operand, scope);
+            if (p.none) check_none_test(cx, p);
             return Type::of(BaseType::boolean);
           },
+          [&](const ast::UnknownValue& u) { return check_unknown_value(cx, u, scope, expected); },
           [&](const ast::Within& w) {
             const std::string_view within = spelling(PredicateOp::within);
             expect(cx, *w.subject, scope, BaseType::date, fmt::format("the subject of `{}`", within).c_str());
@@ -572,6 +609,11 @@ Type check_expr(CheckContext& cx, const ast::Expr& e, Scope& scope, const Type* 
           [&](const ast::Quantifier& q) { return check_quantifier(cx, e, q, scope); },
           [&](const ast::Conditional& c) {
             expect(cx, *c.condition, scope, BaseType::boolean, "the condition of `if`");
+            // `if c then unknown(x) else v`: the explicit unknown takes the other branch's type.
+            if (c.else_value && std::holds_alternative<ast::UnknownValue>(c.then_value->kind)) {
+              Type b = check_operand(cx, *c.else_value, scope, expected);
+              return check_operand(cx, *c.then_value, scope, &b);
+            }
             Type a = check_operand(cx, *c.then_value, scope, expected);
             if (c.else_value) {
               Type b = check_operand(cx, *c.else_value, scope, &a);

@@ -261,6 +261,8 @@ void DeclarationChecker::build_units() {
         cx_.diagnostics.error("check.schema_outside_schema", e->span, "enumerations belong in a `schema` file");
       } else if (auto* rec = std::get_if<ast::RecordDecl>(&item); rec && !(file.header && file.header->kind == ast::FileKind::schema)) {
         cx_.diagnostics.error("check.schema_outside_schema", rec->span, "records belong in a `schema` file");
+      } else if (auto* syn = std::get_if<ast::SynonymsDecl>(&item); syn && !(file.header && file.header->kind == ast::FileKind::schema)) {
+        cx_.diagnostics.error("check.schema_outside_schema", syn->span, "synonyms belong in the `schema` file, beside their enumeration");
       }
     }
   }
@@ -648,7 +650,7 @@ std::unique_ptr<CheckedRuleSet> check_rule_set(RuleFiles files, SourceRegistry& 
   if (!schema) return nullptr;
   rs->schema = std::move(*schema);
   if (!rs->schema.find_enum("decision")) {
-    rs->schema.enums.push_back(EnumType{"decision", {"covered", "pend", "denied", "excluded"}, {}});
+    rs->schema.enums.push_back(EnumType{"decision", {"covered", "pend", "denied", "excluded"}, {}, {}});
   }
   rs->benefit_enum = rs->schema.find_enum("benefit");
   if (auto docs = rs->schema.root_record().find("documents")) {

@@ -186,6 +186,11 @@ class Printer {
     if (k.key) out += " ; " + operand(*k.key, lv_or, true);
     return out + ")";
   }
+  std::string node(const ast::UnknownValue& k, bool) {
+    std::string out = "unknown(";
+    for (std::size_t i = 0; i < k.facts.size(); ++i) out += (i ? ", " : "") + operand(*k.facts[i], lv_postfix, false);
+    return out + ")";
+  }
   std::string node(const ast::Conditional& k, bool tail) {
     std::string out = "if " + operand(*k.condition, lv_or, false) + " then " +
                       operand(*k.then_value, lv_or, k.else_value ? false : tail);
@@ -310,6 +315,8 @@ void for_each_child(const ast::Expr& e, F&& f) {
           visit(k.condition);
           visit(k.then_value);
           visit(k.else_value);
+        } else if constexpr (std::is_same_v<K, ast::UnknownValue>) {
+          for (const auto& f : k.facts) visit(f);
         }
       },
       e.kind);

@@ -52,6 +52,7 @@ class ItemLayout {
   Chunk param_set(const ast::ParamSet& p);
   Chunk enumeration(const ast::EnumDecl& e);
   Chunk record(const ast::RecordDecl& r);
+  Chunk synonyms(const ast::SynonymsDecl& s);
   Chunk rule(const ast::Rule& r);
   void requirement(Writer& w, const ast::Requirement& req);
   void set_block(Writer& w, const ast::Expr& e, int indent);
@@ -111,6 +112,7 @@ Chunk ItemLayout::item(const ast::Item& item) {
         else if constexpr (std::is_same_v<K, ast::ParamSet>) return param_set(k);
         else if constexpr (std::is_same_v<K, ast::EnumDecl>) return enumeration(k);
         else if constexpr (std::is_same_v<K, ast::RecordDecl>) return record(k);
+        else if constexpr (std::is_same_v<K, ast::SynonymsDecl>) return synonyms(k);
         else return rule(k);
       },
       item);
@@ -255,6 +257,7 @@ Chunk ItemLayout::record(const ast::RecordDecl& r) {
       w.add(" default " + flat_expr(*f.default_value));
       collect_atoms(*f.default_value, w.lines().back().atoms);
     }
+    if (f.or_none) w.add(" or none");
     if (f.exclusive) w.add(" exclusive");
     if (f.derived) {
       w.add(" = ");
@@ -271,6 +274,27 @@ Chunk ItemLayout::record(const ast::RecordDecl& r) {
   w.line(0, 2);
   w.add("}", r.span.end - 1);
   return finish(start(ChunkKind::record, r.span), w);
+}
+
+// One member per line, like a record's fields (and laid out as a record: comments align).
+Chunk ItemLayout::synonyms(const ast::SynonymsDecl& s) {
+  Writer w(width_);
+  w.line(0);
+  if (s.entries.empty()) {
+    w.add("synonyms " + s.enumeration.text + " {}", s.span.begin);
+    return finish(start(ChunkKind::record, s.span), w);
+  }
+  w.add("synonyms " + s.enumeration.text + " {", s.span.begin);
+  for (const ast::SynonymEntry& e : s.entries) {
+    w.line(2);
+    std::string text = e.member.text + ":";
+    for (std::size_t i = 0; i < e.texts.size(); ++i) text += (i ? ", " : " ") + escape_string(e.texts[i].text);
+    w.add(text, e.span.begin);
+    for (const ast::SynonymText& t : e.texts) w.atom(t.span.begin);
+  }
+  w.line(0, 2);
+  w.add("}", s.span.end - 1);
+  return finish(start(ChunkKind::record, s.span), w);
 }
 
 Chunk ItemLayout::rule(const ast::Rule& r) {

@@ -80,13 +80,14 @@ struct kw_require : TAO_PEGTL_KEYWORD("require") {};
 struct kw_authorize : TAO_PEGTL_KEYWORD("authorize") {};
 struct kw_next : TAO_PEGTL_KEYWORD("next") {};
 struct kw_effective : TAO_PEGTL_KEYWORD("effective") {};
+struct kw_synonyms : TAO_PEGTL_KEYWORD("synonyms") {};
 
 struct expression_word : sor<kw_and, kw_or, kw_not, kw_in, kw_is, kw_known, kw_unknown, kw_any, kw_all, kw_count,
                              kw_distinct, kw_within, kw_before, kw_after, kw_of, kw_if, kw_then, kw_else, kw_true,
                              kw_false> {};
 struct header_word : sor<kw_policy, kw_module, kw_schema> {};
 struct item_word : sor<kw_import, kw_codeset, kw_define, kw_param, kw_set, kw_enum, kw_record, kw_check, kw_rule,
-                       kw_advice> {};
+                       kw_advice, kw_synonyms> {};
 struct clause_word : sor<kw_tag, kw_cite, kw_when, kw_overrides, kw_cover, kw_exclude, kw_deny, kw_pend, kw_route,
                          kw_require, kw_authorize, kw_next, kw_effective> {};
 struct reserved : sor<expression_word, header_word, item_word, clause_word> {};
@@ -107,6 +108,8 @@ struct kw_units : sor<TAO_PEGTL_KEYWORD("units"), TAO_PEGTL_KEYWORD("unit")> {};
 struct kw_covered : TAO_PEGTL_KEYWORD("covered") {};
 struct kw_denied : TAO_PEGTL_KEYWORD("denied") {};
 struct kw_excluded : TAO_PEGTL_KEYWORD("excluded") {};
+// `x is none`, `field: type or none`: a fact known to be absent (contextual, not reserved).
+struct kw_none : TAO_PEGTL_KEYWORD("none") {};
 
 struct identifier : seq<not_at<reserved>, word> {};
 // A clause word that an enumeration may still use as a member (`pend` for decisions,
@@ -189,8 +192,16 @@ struct count_close : one<')'> {};
 struct count_expr : seq<kw_count, sp, opt<count_distinct, sp>, must<count_open>, sp, must<count_list>,
                         opt<sp, count_binding>, opt<sp, count_key>, sp, must<count_close>> {};
 
+// `unknown(request.type, ...)`: a value left unknown on purpose, naming the facts it waits for.
+struct unknown_open : one<'('> {};
+struct unknown_fact : seq<postfix_expr> {};
+struct next_unknown_fact : seq<postfix_expr> {};
+struct unknown_close : one<')'> {};
+struct unknown_value : seq<kw_unknown, sp, must<unknown_open>, sp, must<unknown_fact>,
+                           star<sp, comma, sp, must<next_unknown_fact>>, sp, must<unknown_close>> {};
+
 struct primary : sor<paren_expr, set_literal, string_literal, number_literal, bool_literal, conditional, quantifier,
-                     count_expr, name_or_call> {};
+                     count_expr, unknown_value, name_or_call> {};
 
 struct member_name : seq<identifier> {};
 struct postfix_expr : seq<primary, star<one<'.'>, must<member_name>>> {};
@@ -223,7 +234,7 @@ struct in_set : seq<set_expr> {};
 struct in_after_not : kw_in {};
 struct in_tail : seq<kw_in, sp, must<in_set>> {};
 struct not_in_tail : seq<kw_not, sp, must<in_after_not>, sp, must<in_set>> {};
-struct presence_word : sor<kw_known, kw_unknown> {};
+struct presence_word : sor<kw_known, kw_unknown, kw_none> {};
 struct presence_tail : seq<kw_is, sp, must<presence_word>> {};
 struct window_amount : seq<add_expr> {};
 struct window_direction : sor<kw_before, kw_after, kw_of> {};
@@ -352,7 +363,9 @@ struct derived_expr : seq<expression> {};
 struct field_derived : seq<one<'='>, sp, must<derived_expr>> {};
 struct field_colon : one<':'> {};
 struct field_type : seq<type_ref> {};
-struct field_decl : seq<identifier, sp, must<field_colon>, sp, must<field_type>, opt<sp, field_default>,
+struct none_after_or : kw_none {};
+struct field_or_none : seq<kw_or, sp, must<none_after_or>> {};
+struct field_decl : seq<identifier, sp, must<field_colon>, sp, must<field_type>, opt<sp, field_or_none>, opt<sp, field_default>,
                         opt<sp, field_exclusive>, opt<sp, field_derived>> {};
 struct check_condition : seq<expression> {};
 struct check_message : seq<string_literal> {};
@@ -362,6 +375,19 @@ struct record_open : one<'{'> {};
 struct record_close : one<'}'> {};
 struct record_item : seq<kw_record, sp, must<record_name>, sp, must<record_open>, sp,
                          star<sor<check_decl, field_decl>, sp>, must<record_close>> {};
+
+// `synonyms drug_class { ssri: "SSRI", "selective serotonin reuptake inhibitor" ... }`: other
+// spellings a case may give for an enumeration's members (matched ignoring ASCII case).
+struct synonyms_enum : seq<identifier> {};
+struct synonyms_open : one<'{'> {};
+struct synonym_colon : one<':'> {};
+struct synonym_text : seq<string_literal> {};
+struct next_synonym_text : seq<string_literal> {};
+struct synonym_entry : seq<enum_member, sp, must<synonym_colon>, sp, must<synonym_text>,
+                           star<sp, comma, sp, must<next_synonym_text>>> {};
+struct synonyms_close : one<'}'> {};
+struct synonyms_item : seq<kw_synonyms, sp, must<synonyms_enum>, sp, must<synonyms_open>, sp, star<synonym_entry, sp>,
+                           must<synonyms_close>> {};
 
 // ---- Rules -------------------------------------------------------------------------------
 
@@ -419,7 +445,7 @@ struct advice_item : seq<kw_advice, sp, must<advice_name>, opt<sp, string_litera
 // ---- File --------------------------------------------------------------------------------
 
 struct item : sor<rule_item, advice_item, codeset_item, define_item, import_item, param_item, set_decl, enum_item,
-                  record_item> {};
+                  record_item, synonyms_item> {};
 struct misplaced_header : failure {};
 struct end_of_file : eof {};
 struct file : seq<opt<bom>, sp, opt<header, sp>, star<item, sp>, opt<at<header_word>, raise<misplaced_header>>,

@@ -61,6 +61,9 @@ struct Walker {
                      },
                      [&](const ast::Quantifier& q) { push(q.list), push(q.filter), push(q.key); },
                      [&](const ast::Conditional& c) { push(c.condition), push(c.then_value), push(c.else_value); },
+                     [&](const ast::UnknownValue& u) {
+                       for (const ast::ExprPtr& f : u.facts) push(f);
+                     },
                      [](const auto&) {},
                  },
                  e->kind);

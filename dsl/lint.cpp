@@ -57,6 +57,7 @@ const std::vector<std::string>& lint_codes() {
       "lint.unreachable_rule", "lint.always_true",   "lint.never_true",     "lint.shadowed_rule",
       "lint.route_overlap",    "lint.unused_codeset", "lint.unused_define", "lint.unused_import",
       "lint.codeset_overlap",  "lint.missing_cite",  "lint.version_gap",
+      "lint.unguarded_unknown", "lint.criterion_without_message", "lint.if_without_else",
   };
   return codes;
 }
@@ -69,6 +70,7 @@ Diagnostics lint_rule_set(const CheckedRuleSet& rules, const SourceRegistry& sou
   lint::lint_codesets(cx);
   lint::lint_unused(cx);
   lint::lint_versions(cx);
+  lint::lint_unknowns(cx);
   findings.sort();
   drop_ignored(rules.files.files, sources, findings, /*errors_too=*/true);
   return findings;

@@ -113,7 +113,7 @@ void scan(Context& cx, const ast::Expr& e, bool top, bool judged) {
         else if constexpr (std::is_same_v<K, ast::Quantifier>) { go(k.list, false); go(k.filter, true); go(k.key, false); }
         else if constexpr (std::is_same_v<K, ast::Conditional>) {
           go(k.condition, false); go(k.then_value, false); go(k.else_value, false);
-        }
+        } else if constexpr (std::is_same_v<K, ast::UnknownValue>) { for (const auto& f : k.facts) go(f, false); }
       },
       e.kind);
 }

@@ -77,5 +77,6 @@ void lint_rule_relations(Context& cx);  // shadowed rules, route overlaps, missi
 void lint_codesets(Context& cx);     // overlapping code-set entries
 void lint_unused(Context& cx);       // declarations reachable only from unused ones
 void lint_versions(Context& cx);     // gaps between versions of one policy
+void lint_unknowns(Context& cx);     // scopes an absent fact leaves open, `if` without `else`
 
 }  // namespace covcheck::dsl::lint

@@ -33,6 +33,7 @@ void visit_exprs(const ast::Expr& e, const std::function<void(const ast::Expr&)>
         else if constexpr (std::is_same_v<K, ast::Call>) { for (const auto& a : k.args) go(a); }
         else if constexpr (std::is_same_v<K, ast::Quantifier>) { go(k.list); go(k.filter); go(k.key); }
         else if constexpr (std::is_same_v<K, ast::Conditional>) { go(k.condition); go(k.then_value); go(k.else_value); }
+        else if constexpr (std::is_same_v<K, ast::UnknownValue>) { for (const auto& f : k.facts) go(f); }
       },
       e.kind);
 }
@@ -74,6 +75,15 @@ std::optional<Const> constant(const Context& cx, const ast::Expr& e) {
 }
 
 enum class Rel { eq, ne, lt, le, gt, ge, in, not_in, known, unknown };
+
+// A field declared `or none`: besides its values it can be none, which every comparison and
+// membership fails, so `not (x < 5)` is not `x >= 5` and `x != a` can hold for every member.
+bool or_none_fact(const Context& cx, const ast::Expr& e) {
+  const Resolution& r = cx.rs.resolutions[e.id];
+  if (const auto* f = std::get_if<RefField>(&r)) return cx.rs.schema.records[f->record].fields[f->field].or_none;
+  if (const auto* f = std::get_if<RefSelfField>(&r)) return cx.rs.schema.records[f->record].fields[f->field].or_none;
+  return false;
+}
 
 struct Atom {
   std::string key;          // the constrained expression's canonical text
@@ -142,13 +152,15 @@ Atom atom_of(const Context& cx, const ast::Expr& e, bool positive, SourceSpan or
       } else if (lc && !rc) {
         a = Atom{cx.text(b->rhs->span), b->rhs.get(), flip(*rel), *lc, {}, origin};
       }
+      if (a.fact && !positive && or_none_fact(cx, *a.fact)) a.fact = nullptr;  // negated: left opaque
       if (a.fact) {
         if (!positive) a.rel = negate(a.rel);
         return a;
       }
     }
   }
-  if (auto* m = std::get_if<ast::Membership>(&e.kind); m && !constant(cx, *m->item)) {
+  if (auto* m = std::get_if<ast::Membership>(&e.kind);
+      m && !constant(cx, *m->item) && !(!positive && or_none_fact(cx, *m->item))) {
     if (auto values = set_values(cx, *m->set)) {
       bool in = positive != m->negated;
       // A code set's difference is over-approximated: only positive membership is exact enough.
@@ -158,7 +170,8 @@ Atom atom_of(const Context& cx, const ast::Expr& e, bool positive, SourceSpan or
       }
     }
   }
-  if (auto* p = std::get_if<ast::Presence>(&e.kind)) {
+  // (`x is none` is three-valued, unlike a presence test: it stays an opaque condition.)
+  if (auto* p = std::get_if<ast::Presence>(&e.kind); p && !p->none) {
     bool known = positive == p->known;
     return Atom{cx.text(p->operand->span), p->operand.get(), known ? Rel::known : Rel::unknown, {}, {}, origin};
   }
@@ -185,6 +198,7 @@ std::optional<std::string> conflict(const Context& cx, const std::vector<const A
   const Type& t = cx.rs.types[atoms.front()->fact->id];
   std::optional<std::vector<std::string>> allowed;
   if (!t.list && t.base == BaseType::enumeration) allowed = cx.rs.schema.enums[t.ref].members;
+  if (allowed && or_none_fact(cx, *atoms.front()->fact)) allowed->push_back("\x01none");  // no constant names it
   if (!t.list && t.base == BaseType::boolean) allowed = std::vector<std::string>{"false", "true"};
   if (allowed) std::sort(allowed->begin(), allowed->end());
   bool symbolic = false;

@@ -117,12 +117,27 @@ void check_citations(Context& cx) {
   }
 }
 
+// A criterion without an `else` message: its denial or pend reads as the bare expression.
+void check_messages(Context& cx) {
+  for (const CheckedRule& cr : cx.rs.rules) {
+    for (const ast::Requirement& q : cr.rule->requirements) {
+      if (q.kind != ast::Requirement::Kind::criterion || q.else_message) continue;
+      cx.report(Severity::warning, "lint.criterion_without_message", q.span,
+                fmt::format("this criterion of rule `{}` has no `else` message", cr.rule->name.text),
+                "when it fails or cannot be decided, the reasons and next steps show only the expression, not what "
+                "the clinic has to supply or change",
+                "add `else deny \"…\"` (or `else pend \"…\"`) saying in the policy's words what is required");
+    }
+  }
+}
+
 }  // namespace
 
 void lint_rule_relations(Context& cx) {
   check_shadowed(cx);
   check_route_overlaps(cx);
   check_citations(cx);
+  check_messages(cx);
 }
 
 }  // namespace covcheck::dsl::lint

@@ -30,7 +30,7 @@ struct Operator {
 // The comparison-level operators that are AST nodes of their own rather than ast::Binary:
 // ast::Membership (`in`, `not in`), ast::Presence (`is known`, `is unknown`), ast::Within
 // (`x within D before|after|of Y`: subject, amount, anchor).
-enum class PredicateOp : std::uint8_t { in, not_in, is_known, is_unknown, within };
+enum class PredicateOp : std::uint8_t { in, not_in, is_known, is_unknown, within, is_none };
 
 // The switches have no default: a new enumerator is a -Wswitch error here until it has a row.
 constexpr Operator operator_of(ast::BinaryOp op) {
@@ -68,6 +68,7 @@ constexpr Operator operator_of(PredicateOp op) {
     case PredicateOp::is_known: return {"is known", cmp, 1, Associativity::none};
     case PredicateOp::is_unknown: return {"is unknown", cmp, 1, Associativity::none};
     case PredicateOp::within: return {"within", cmp, 3, Associativity::none};
+    case PredicateOp::is_none: return {"is none", cmp, 1, Associativity::none};
   }
   return {"?", Precedence::postfix, 0, Associativity::none};
 }
@@ -87,7 +88,9 @@ constexpr std::string_view spelling(ast::UnaryOp op) { return operator_of(op).sp
 constexpr std::string_view spelling(PredicateOp op) { return operator_of(op).spelling; }
 
 constexpr PredicateOp predicate_op(const ast::Membership& m) { return m.negated ? PredicateOp::not_in : PredicateOp::in; }
-constexpr PredicateOp predicate_op(const ast::Presence& p) { return p.known ? PredicateOp::is_known : PredicateOp::is_unknown; }
+constexpr PredicateOp predicate_op(const ast::Presence& p) {
+  return p.none ? PredicateOp::is_none : p.known ? PredicateOp::is_known : PredicateOp::is_unknown;
+}
 
 // Every operator, for lookups and tests (in enumeration order: checked below).
 inline constexpr ast::BinaryOp binary_ops[] = {
@@ -95,7 +98,8 @@ inline constexpr ast::BinaryOp binary_ops[] = {
     ast::BinaryOp::gt,   ast::BinaryOp::ge,  ast::BinaryOp::add, ast::BinaryOp::sub, ast::BinaryOp::mul};
 inline constexpr ast::UnaryOp unary_ops[] = {ast::UnaryOp::not_, ast::UnaryOp::negate};
 inline constexpr PredicateOp predicate_ops[] = {PredicateOp::in, PredicateOp::not_in, PredicateOp::is_known,
-                                                PredicateOp::is_unknown, PredicateOp::within};
+                                                PredicateOp::is_unknown, PredicateOp::within,
+                                                PredicateOp::is_none};
 inline constexpr ast::WindowDirection window_directions[] = {
     ast::WindowDirection::before, ast::WindowDirection::after, ast::WindowDirection::around};
 

@@ -47,13 +47,13 @@ using selector = tao::pegtl::parse_tree::selector<
         g::range_start, g::range_end, g::range_end_required, g::qualified_name,
         // expressions
         g::paren_expr, g::set_literal, g::call_args, g::conditional, g::quantifier, g::count_expr, g::count_binding,
-        g::count_key, g::in_tail, g::not_in_tail, g::presence_tail, g::within_tail, g::neg_literal,
+        g::count_key, g::unknown_value, g::in_tail, g::not_in_tail, g::presence_tail, g::within_tail, g::neg_literal,
         g::code_set_literal, g::code_entry, g::paren_set, g::date_range,
         // declarations
         g::policy_header, g::module_header, g::schema_header, g::version_option, g::effective_option,
         g::default_option, g::source_option, g::import_item, g::codeset_item, g::define_item, g::define_params,
         g::type_ref, g::param_item, g::set_decl, g::enum_item, g::record_item, g::field_decl, g::field_default,
-        g::field_exclusive, g::field_derived, g::check_decl,
+        g::field_exclusive, g::field_derived, g::check_decl, g::field_or_none, g::synonyms_item, g::synonym_entry,
         // rules
         g::rule_item, g::advice_item, g::tag_clause, g::cite_clause, g::effective_clause, g::when_clause,
         g::overrides_clause, g::tagged_target, g::cover_clause, g::effect_clause, g::route_clause, g::require_clause,

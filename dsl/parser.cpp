@@ -69,7 +69,11 @@ COVCHECK_ERROR(g::cmp_operand<g::op_lt>, "parse.expected_expression", "expected 
 COVCHECK_ERROR(g::cmp_operand<g::op_gt>, "parse.expected_expression", "expected an expression after `>`");
 COVCHECK_ERROR(g::in_after_not, "parse.expected_in", "expected `in` after `not` (as in `x not in s`)");
 COVCHECK_ERROR(g::in_set, "parse.expected_set", "expected a set after `in`");
-COVCHECK_ERROR(g::presence_word, "parse.expected_known", "expected `known` or `unknown` after `is`");
+COVCHECK_ERROR(g::presence_word, "parse.expected_known", "expected `known`, `unknown` or `none` after `is`");
+COVCHECK_ERROR(g::unknown_open, "parse.expected_open_paren", "expected `(` and the facts the value waits for after `unknown`, as in `unknown(request.type)`");
+COVCHECK_ERROR(g::unknown_fact, "parse.expected_fact", "expected a fact (a path such as `request.type`) after `unknown(`");
+COVCHECK_ERROR(g::next_unknown_fact, "parse.expected_fact", "expected a fact (a path such as `request.type`) after `,`");
+COVCHECK_ERROR(g::unknown_close, "parse.expected_close_paren", "expected `)` to close `unknown(...)`");
 COVCHECK_ERROR(g::window_amount, "parse.expected_expression", "expected a duration after `within`");
 COVCHECK_ERROR(g::window_direction, "parse.expected_window_direction", "expected `before`, `after` or `of` after the duration of `within`");
 COVCHECK_ERROR(g::window_anchor, "parse.expected_expression", "expected a date expression after `before`, `after` or `of`");
@@ -129,6 +133,13 @@ COVCHECK_ERROR(g::field_colon, "parse.expected_colon", "expected `:` and a type 
 COVCHECK_ERROR(g::field_type, "parse.expected_type", "expected a type after `:`");
 COVCHECK_ERROR(g::default_literal, "parse.expected_literal", "expected a literal after `default`");
 COVCHECK_ERROR(g::derived_expr, "parse.expected_expression", "expected an expression after `=`");
+COVCHECK_ERROR(g::none_after_or, "parse.expected_none", "expected `none` after `or` in a field declaration (`field: type or none`)");
+COVCHECK_ERROR(g::synonyms_enum, "parse.expected_name", "expected an enumeration name after `synonyms`");
+COVCHECK_ERROR(g::synonyms_open, "parse.expected_open_brace", "expected `{` after the enumeration name");
+COVCHECK_ERROR(g::synonym_colon, "parse.expected_colon", "expected `:` and the member's other spellings after the member name");
+COVCHECK_ERROR(g::synonym_text, "parse.expected_string", "expected a synonym string after `:`");
+COVCHECK_ERROR(g::next_synonym_text, "parse.expected_string", "expected a synonym string after `,`");
+COVCHECK_ERROR(g::synonyms_close, "parse.expected_close_brace", "expected a member name or `}` to close the synonyms");
 COVCHECK_ERROR(g::check_condition, "parse.expected_expression", "expected a condition after `check`");
 COVCHECK_ERROR(g::check_message, "parse.expected_string", "expected a message string after the check condition");
 // Rules.
@@ -299,8 +310,8 @@ constexpr bool operators_listed() {
     if (!words_listed(spelling(op))) return false;
   for (ast::UnaryOp op : unary_ops)
     if (!words_listed(spelling(op))) return false;
-  for (PredicateOp op : predicate_ops)
-    if (!words_listed(spelling(op))) return false;
+  for (PredicateOp op : predicate_ops)  // `none` is contextual (a field may be named so): not a keyword
+    if (op != PredicateOp::is_none && !words_listed(spelling(op))) return false;
   for (ast::WindowDirection d : window_directions)
     if (!words_listed(spelling(d))) return false;
   return true;

@@ -18,6 +18,25 @@ std::optional<std::uint32_t> EnumType::find(std::string_view member) const {
   return std::nullopt;
 }
 
+std::string fold_case(std::string_view text) {
+  std::string out(text);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+std::optional<std::uint32_t> EnumType::match(std::string_view text) const {
+  if (auto m = find(text)) return m;
+  std::string folded = fold_case(text);
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    if (fold_case(members[i]) == folded) return static_cast<std::uint32_t>(i);
+  }
+  for (const Synonym& s : synonyms) {
+    if (s.folded == folded) return s.member;
+  }
+  return std::nullopt;
+}
+
 std::optional<std::uint32_t> RecordType::find(std::string_view field) const {
   for (std::size_t i = 0; i < fields.size(); ++i) {
     if (fields[i].name == field) return static_cast<std::uint32_t>(i);
@@ -197,7 +216,7 @@ struct Builder {
     for (const ast::Item& item : file.items) {
       if (const auto* e = std::get_if<ast::EnumDecl>(&item)) {
         if (!claim(e->name, "enum")) continue;
-        EnumType type{e->name.text, {}, e->span};
+        EnumType type{e->name.text, {}, e->span, {}};
         for (const ast::Ident& m : e->members) {
           if (type.find(m.text)) {
             error("schema.duplicate_member", m.span,
@@ -305,8 +324,10 @@ struct Builder {
       info.span = fd.span;
       info.derived = fd.derived.get();
       info.exclusive = fd.exclusive;
+      info.or_none = fd.or_none;
       auto type = resolve(fd.type);
       info.type = type.value_or(Type::of(BaseType::error));
+      if (type && fd.or_none) check_or_none(info, fd);
       if (type) {
         if (fd.exclusive && !(info.type.base == BaseType::boolean && !info.type.list)) {
           error("schema.exclusive", fd.span,
@@ -325,6 +346,84 @@ struct Builder {
       rec.fields.push_back(std::move(info));
     }
     for (const ast::CheckDecl& c : decl.checks) rec.checks.push_back(&c);
+  }
+
+  // `or none` is for a scalar whose absence a case can state: not a list (an empty list says
+  // it), a record, a bool (`false` says it) or a string (the text `none` is a string); and
+  // neither a default nor a derivation, which would never let the case say it.
+  void check_or_none(const FieldInfo& info, const ast::FieldDecl& fd) {
+    const Type& t = info.type;
+    const char* why = t.list                          ? "a list says it has nothing with `[]`"
+                      : t.base == BaseType::record    ? "a record cannot be none"
+                      : t.base == BaseType::boolean   ? "a bool says it with `false`"
+                      : t.base == BaseType::string    ? "the text `none` is a valid string"
+                      : fd.default_value != nullptr   ? "a field with a default is never absent"
+                      : fd.derived != nullptr         ? "a derived field is never read from the case"
+                                                      : nullptr;
+    if (!why) return;
+    error("schema.or_none", fd.span,
+          fmt::format("`{}` cannot be declared `or none`: {}", info.name, why),
+          "`or none` applies to enumeration, code, date, number and duration fields");
+  }
+
+  // `synonyms E { member: "text", ... }`: other spellings case data may use for E's members.
+  void build_synonyms(const ast::File& file) {
+    for (const ast::Item& item : file.items) {
+      const auto* decl = std::get_if<ast::SynonymsDecl>(&item);
+      if (!decl) continue;
+      auto en = schema.find_enum(decl->enumeration.text);
+      if (!en) {
+        std::vector<std::string> names;
+        for (const EnumType& e : schema.enums) names.push_back(e.name);
+        std::optional<std::string> help;
+        if (auto m = closest_match(decl->enumeration.text, names)) help = fmt::format("did you mean `{}`?", *m);
+        error("schema.unknown_enum", decl->enumeration.span,
+              fmt::format("synonyms for `{}`, which is not an enumeration of the schema", decl->enumeration.text),
+              std::move(help));
+        continue;
+      }
+      EnumType& type = schema.enums[*en];
+      std::vector<SourceSpan> spans(type.synonyms.size());  // where each synonym was declared
+      for (const ast::SynonymEntry& entry : decl->entries) {
+        auto member = type.find(entry.member.text);
+        if (!member) {
+          std::optional<std::string> help;
+          if (auto m = closest_match(entry.member.text, type.members)) help = fmt::format("did you mean `{}`?", *m);
+          error("schema.unknown_member", entry.member.span,
+                fmt::format("`{}` is not a member of enum `{}`", entry.member.text, type.name), std::move(help));
+          continue;
+        }
+        for (const ast::SynonymText& text : entry.texts) {
+          std::string folded = fold_case(text.text);
+          if (folded.find_first_not_of(" \t") == std::string::npos) {
+            error("schema.synonym", text.span, "a synonym cannot be empty");
+            continue;
+          }
+          bool clash = false;
+          for (std::uint32_t m = 0; m < type.members.size() && !clash; ++m) {
+            if (fold_case(type.members[m]) != folded) continue;
+            clash = true;
+            if (m != *member)
+              error("schema.synonym", text.span,
+                    fmt::format("`{}` is already the member `{}` of `{}`", text.text, type.members[m], type.name));
+          }
+          for (std::size_t s = 0; s < type.synonyms.size() && !clash; ++s) {
+            if (type.synonyms[s].folded != folded) continue;
+            clash = true;
+            Diagnostic& d = diags.error(
+                "schema.synonym", text.span,
+                type.synonyms[s].member == *member
+                    ? fmt::format("`{}` is listed twice for `{}`", text.text, type.members[*member])
+                    : fmt::format("`{}` is already a synonym of `{}`", text.text, type.members[type.synonyms[s].member]));
+            d.notes.push_back({spans[s], "first declared here"});
+            failed = true;
+          }
+          if (clash) continue;
+          type.synonyms.push_back({std::move(folded), *member});
+          spans.push_back(text.span);
+        }
+      }
+    }
   }
 
   // A record that contains itself (directly, or through lists) would describe infinite data.
@@ -388,6 +487,7 @@ std::optional<Schema> build_schema(const std::vector<const ast::File*>& schema_f
   b.schema.version = file.header->version.value_or("");
   b.declare_names(file);
   for (std::uint32_t r = 0; r < b.schema.records.size(); ++r) b.build_fields(r);
+  b.build_synonyms(file);
   b.check_cycles();
   if (auto root = b.schema.find_record("case")) {
     b.schema.root = *root;

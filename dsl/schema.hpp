@@ -15,12 +15,25 @@
 
 namespace covcheck::dsl {
 
+// Another spelling of a member, from a `synonyms` declaration: `folded` is the text in ASCII
+// lowercase (case data matches it ignoring case).
+struct Synonym {
+  std::string folded;
+  std::uint32_t member = 0;
+};
+
 struct EnumType {
   std::string name;
   std::vector<std::string> members;
   SourceSpan span;
+  std::vector<Synonym> synonyms;
   std::optional<std::uint32_t> find(std::string_view member) const;
+  // What case data may spell: a member exactly, a member or a synonym ignoring ASCII case.
+  std::optional<std::uint32_t> match(std::string_view text) const;
 };
+
+// ASCII lowercase, the folding case data is matched with against members and synonyms.
+std::string fold_case(std::string_view text);
 
 using DefaultLiteral = std::variant<bool, std::int64_t, double, std::string>;
 
@@ -31,6 +44,7 @@ struct FieldInfo {
   std::optional<DefaultLiteral> default_value;  // rare: `primary: bool default false`
   const ast::Expr* derived = nullptr;           // derived fact; never read from case data
   bool exclusive = false;                       // at most one list element may set it true
+  bool or_none = false;                         // `type or none`: a case may say the fact is known to be absent
 };
 
 struct RecordType {

@@ -12,8 +12,9 @@
 
 namespace covcheck::engine {
 
-// `range` exists only during evaluation: a count known to lie within [lo, hi].
-enum class Kind : std::uint8_t { unknown, boolean, integer, decimal, string, date, duration, code, enumeration, record, list, range };
+// `range` exists only during evaluation: a count known to lie within [lo, hi]. `none` is a
+// fact the case says is absent (a field declared `or none`): known, equal only to none.
+enum class Kind : std::uint8_t { unknown, boolean, integer, decimal, string, date, duration, code, enumeration, record, list, range, none };
 
 // One fact. `unknown` is an absent fact: never false, never zero.
 struct Value {
@@ -37,6 +38,7 @@ struct Value {
   static Value make_date(std::int32_t d) { Value v; v.kind = Kind::date; v.date = d; return v; }
   static Value make_duration(std::int64_t d) { Value v; v.kind = Kind::duration; v.days = d; return v; }
   static Value make_indexed(Kind k, std::uint32_t i) { Value v; v.kind = k; v.index = i; return v; }
+  static Value make_none() { Value v; v.kind = Kind::none; return v; }
   bool known() const { return kind != Kind::unknown; }
 };
 

@@ -58,6 +58,10 @@ std::string shown(std::string_view s) {
   return out;
 }
 
+// `none` given for a field the schema does not declare `or none`.
+constexpr const char* none_help =
+    "this field cannot be `none` (the schema does not declare it `or none`); leave it out when it is not known";
+
 const char* system_name(BaseType b) {
   return b == BaseType::icd10 ? "ICD-10-CM" : b == BaseType::cpt ? "CPT" : "HCPCS";
 }
@@ -105,7 +109,40 @@ SchemaIndex::SchemaIndex(const dsl::Schema& schema) : schema_(&schema) {
       if (r.fields[f].default_value) with_default.push_back(f);
   }
   for (const dsl::EnumType& e : schema.enums) enums_.push_back(build(e.members));
+  for (const dsl::EnumType& e : schema.enums) {
+    std::vector<std::string>& names = folded_names_.emplace_back();
+    std::vector<std::uint32_t>& members = folded_members_.emplace_back();
+    for (std::uint32_t m = 0; m < e.members.size(); ++m) {
+      names.push_back(dsl::fold_case(e.members[m]));
+      members.push_back(m);
+    }
+    for (const dsl::Synonym& s : e.synonyms) {
+      names.push_back(s.folded);
+      members.push_back(s.member);
+    }
+  }
+  // (Built once every name is in place: the tables point at the names' characters.)
+  for (const std::vector<std::string>& names : folded_names_) folded_.push_back(build(names));
   if (schema.root < records_.size()) root_id_ = field(schema.root, "id");
+}
+
+std::optional<std::uint32_t> SchemaIndex::synonym(std::uint32_t enumeration, std::string_view text) const {
+  char buffer[96];
+  std::string long_text;
+  std::string_view folded;
+  if (text.size() <= sizeof buffer) {
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      char c = text[i];
+      buffer[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    }
+    folded = std::string_view(buffer, text.size());
+  } else {
+    long_text = dsl::fold_case(text);
+    folded = long_text;
+  }
+  auto at = find(folded_[enumeration], folded);
+  if (!at) return std::nullopt;
+  return folded_members_[enumeration][*at];
 }
 
 // ---- CaseBuilder ---------------------------------------------------------------------------
@@ -208,6 +245,8 @@ void CaseBuilder::type_error(const Where& w, const dsl::Type& t, const NodeView&
                                             : parse_int(s, i) == IntParse::ok;
     if (fits && !t.list) help = "remove the quotes";
   }
+  if (!help && n.kind == YamlNode::Kind::scalar && n.text == "none")
+    help = t.list ? std::string("write `[]` to say there are none") : std::string(none_help);
   if (!help && t.list && n.kind == YamlNode::Kind::scalar) {
     help = fmt::format("write a one-element list: `[{}]`", shown(n.text));
   }
@@ -350,18 +389,24 @@ bool CaseBuilder::convert_scalar(const dsl::Type& type, const NodeView& n, const
     case BaseType::string: return out = Value::make_indexed(Kind::string, intern(s)), true;
     case BaseType::date: {
       if (auto d = dsl::parse_iso_date(s)) return out = Value::make_date(*d), true;
+      if (none_value(n, w, out)) return true;
       bool shaped = s.size() == 10 && s[4] == '-' && s[7] == '-';
       error("case.date", n.span, fmt::format("invalid date `{}` in `{}`", shown(s), path(w))).help =
-          shaped ? fmt::format("`{}` is not a day of the calendar", shown(s)) : "write dates as YYYY-MM-DD";
+          shaped ? fmt::format("`{}` is not a day of the calendar", shown(s))
+                 : s == "none" ? none_help : "write dates as YYYY-MM-DD";
       return false;
     }
     case BaseType::icd10:
     case BaseType::cpt:
     case BaseType::hcpcs:
+      if (dsl::is_valid_code(type.base, s)) return out = Value::make_indexed(Kind::code, intern(s)), true;
+      if (none_value(n, w, out)) return true;
       if (auto v = convert_code(type.base, n, w)) return out = *v, true;
       return false;
     case BaseType::enumeration: {
       if (auto m = index_.member(type.ref, s)) return out = Value::make_indexed(Kind::enumeration, *m), true;
+      if (auto m = index_.synonym(type.ref, s)) return out = Value::make_indexed(Kind::enumeration, *m), true;
+      if (none_value(n, w, out)) return true;
       const dsl::EnumType& e = schema_.enums[type.ref];
       std::string members;
       for (std::size_t i = 0; i < e.members.size() && i < 12; ++i) members += (i ? ", " : "") + e.members[i];
@@ -369,11 +414,13 @@ bool CaseBuilder::convert_scalar(const dsl::Type& type, const NodeView& n, const
       dsl::Diagnostic& d = error(
           "case.enum", n.span,
           fmt::format("`{}` is not a valid `{}` in `{}`; expected one of {}", shown(s), e.name, path(w), members));
-      if (auto m = dsl::closest_match(s, e.members)) d.help = fmt::format("did you mean `{}`?", *m);
+      if (s == "none") d.help = none_help;
+      else if (auto m = dsl::closest_match(s, e.members)) d.help = fmt::format("did you mean `{}`?", *m);
       return false;
     }
     default: break;
   }
+  if (none_value(n, w, out)) return true;
   std::optional<std::string> help;
   if (type.base == BaseType::boolean && !n.quoted) help = "write `true` or `false`";
   type_error(w, type, n, std::move(help));
@@ -393,6 +440,13 @@ std::optional<Value> CaseBuilder::convert_code(BaseType system, const NodeView& 
       error("case.code", n.span, fmt::format("malformed {} code `{}` in `{}`", system_name(system), shown(s), path(w)));
   d.help = dsl::is_valid_code(system, fixed) ? fmt::format("did you mean `{}`?", fixed) : code_format(system);
   return std::nullopt;
+}
+
+bool CaseBuilder::none_value(const NodeView& n, const Where& w, Value& out) const {
+  if (n.kind != YamlNode::Kind::scalar || n.text != "none" || w.list != no_parent) return false;
+  if (!schema_.records[c_.records[w.record].type].fields[w.field].or_none) return false;
+  out = Value::make_none();
+  return true;
 }
 
 std::optional<Value> CaseBuilder::range_error(const NodeView& n, const Where& w) {

@@ -30,6 +30,10 @@ class SchemaIndex {
   std::optional<std::uint32_t> member(std::uint32_t enumeration, std::string_view name) const {
     return find(enums_[enumeration], name);
   }
+  // The member a text names ignoring ASCII case, directly or by a declared synonym
+  // (`Spravato`, `PHQ-9`). Asked only once member() found nothing, so canonical members
+  // cost nothing more.
+  std::optional<std::uint32_t> synonym(std::uint32_t enumeration, std::string_view text) const;
   // A field whose value is derived from others (a given value is ignored, with a warning).
   bool derived(std::uint32_t record, std::uint32_t field) const { return derived_[record][field]; }
   // The root record's `id` field, which names the case.
@@ -94,6 +98,9 @@ class SchemaIndex {
   std::vector<std::vector<std::string>> field_names_;  // per record, for the tables to point at
   std::vector<Table> records_;
   std::vector<Table> enums_;
+  std::vector<std::vector<std::string>> folded_names_;       // per enum: members and synonyms, lowercase
+  std::vector<std::vector<std::uint32_t>> folded_members_;   // per enum: the member each folded name means
+  std::vector<Table> folded_;
   std::vector<std::vector<bool>> derived_;  // per record, per field
   std::vector<std::vector<std::uint32_t>> defaulted_;  // per record
   std::optional<std::uint32_t> root_id_;
@@ -207,6 +214,8 @@ class CaseBuilder {
   void apply_defaults(std::uint32_t r);
   std::optional<Value> convert_code(dsl::BaseType system, const NodeView& n, const Where& w);
   std::optional<Value> range_error(const NodeView& n, const Where& w);
+  // `none` given for a field declared `or none`: the fact is known to be absent.
+  bool none_value(const NodeView& n, const Where& w, Value& out) const;
 
   const dsl::Schema& schema_;
   const SchemaIndex& index_;

@@ -363,7 +363,7 @@ std::uint32_t Compiler::lower_node(const ast::Expr& e) {
           },
           [&](const ast::Membership& m) -> std::uint32_t { return lower_membership(e, m); },
           [&](const ast::Presence& pr) -> std::uint32_t {
-            op.code = pr.known ? OpCode::is_known : OpCode::is_unknown;
+            op.code = pr.none ? OpCode::is_none : pr.known ? OpCode::is_known : OpCode::is_unknown;
             op.a = lower(*pr.operand);
             return emit(op);
           },
@@ -403,8 +403,21 @@ std::uint32_t Compiler::lower_node(const ast::Expr& e) {
             if (q.key) {  // count distinct: a finite key type caps the upper bound
               const dsl::Type& kt = rs_.types[q.key->id];
               if (kt.base == BaseType::enumeration) op.distinct_cap = static_cast<std::int32_t>(rs_.schema.enums[kt.ref].members.size());
+              // A key declared `or none` has one value more.
+              if (const auto* f = std::get_if<dsl::RefField>(&rs_.resolutions[q.key->id]);
+                  f && op.distinct_cap >= 0 && rs_.schema.records[f->record].fields[f->field].or_none)
+                ++op.distinct_cap;
               if (kt.base == BaseType::boolean) op.distinct_cap = 2;
             }
+            return emit(op);
+          },
+          [&](const ast::UnknownValue& u) -> std::uint32_t {
+            op.code = OpCode::unknown_value;
+            std::vector<std::uint32_t> facts;
+            for (const auto& f : u.facts) facts.push_back(lower(*f));
+            op.b = static_cast<std::uint32_t>(p_.args.size());
+            op.c = static_cast<std::uint32_t>(facts.size());
+            p_.args.insert(p_.args.end(), facts.begin(), facts.end());
             return emit(op);
           },
           [&](const ast::Conditional& c) -> std::uint32_t {

@@ -137,6 +137,9 @@ bool reads_routing(const Program& p, std::uint32_t index, std::vector<std::uint8
     case OpCode::self_field: child(op.derived); break;
     case OpCode::field: child(op.a); child(op.derived); break;
     case OpCode::in_codeset: child(op.a); break;
+    case OpCode::unknown_value:
+      for (std::uint32_t i = 0; i < op.c; ++i) child(p.args[op.b + i]);
+      break;
     case OpCode::in_values:
       child(op.a);
       for (std::uint32_t i = 0; i < op.c; ++i) child(p.args[op.b + i]);

@@ -101,6 +101,7 @@ std::string ExprEvaluator::render_value(const Value& v, std::uint32_t enum_ref) 
     case Kind::record: return "{…}";
     case Kind::list: return fmt::format("[{} item{}]", case_->lists[v.index].count, case_->lists[v.index].count == 1 ? "" : "s");
     case Kind::range: return fmt::format("{}..{}", v.range.lo, v.range.hi);
+    case Kind::none: return "none";
   }
   return "?";
 }
@@ -173,6 +174,8 @@ Value ExprEvaluator::read_field(std::uint32_t record, std::uint32_t field, std::
 
 Value ExprEvaluator::equal(const Value& a, const Value& b) const {
   if (!a.known() || !b.known()) return unknown();
+  // A fact the case says is none equals none only: `x == a` false, `x != a` true.
+  if (a.kind == Kind::none || b.kind == Kind::none) return Value::make_bool(a.kind == b.kind);
   std::int64_t alo, ahi, blo, bhi;
   if (bounds(a, alo, ahi) && bounds(b, blo, bhi)) {
     if (alo == ahi && blo == bhi) return Value::make_bool(alo == blo);
@@ -203,6 +206,7 @@ Value ExprEvaluator::compare(const Op& op, const Value& a, const Value& b) {
     return e.known() ? Value::make_bool(!e.boolean) : e;
   }
   if (!a.known() || !b.known()) return unknown();
+  if (a.kind == Kind::none || b.kind == Kind::none) return Value::make_bool(false);  // none has no order
   std::int64_t alo, ahi, blo, bhi;
   if (bounds(a, alo, ahi) && bounds(b, blo, bhi)) {
     // Interval comparison: true when every pair satisfies it, false when none does.
@@ -250,6 +254,7 @@ Value ExprEvaluator::overflowed(const Op& op) {
 
 Value ExprEvaluator::arithmetic(const Op& op, const Value& a, const Value& b) {
   if (!a.known() || !b.known()) return unknown();
+  if (a.kind == Kind::none || b.kind == Kind::none) return Value::make_none();  // no date, no amount
   auto overflow = [&]() { return overflowed(op); };
   if (a.kind == Kind::decimal || b.kind == Kind::decimal) {
     double x = a.kind == Kind::decimal ? a.decimal : static_cast<double>(a.integer);
@@ -537,6 +542,7 @@ Truth ExprEvaluator::test_lazily(std::uint32_t index) {
     }
     case TestKind::in_set: {
       const Value& v = fact(t);
+      if (v.kind == Kind::none) return Truth::no;
       return v.known() ? in_codeset(static_cast<std::uint32_t>(t.k), v) : Truth::unknown;
     }
     case TestKind::any_in_set:
@@ -652,11 +658,12 @@ Value ExprEvaluator::eval_op(std::uint32_t index, const Op& op) {
       }
       if (a.kind == Kind::decimal) return Value::make_decimal(-a.decimal);
       if (a.kind == Kind::duration) return Value::make_duration(-a.days);
-      return unknown();
+      return a.kind == Kind::none ? a : unknown();
     }
     case OpCode::add_months: {
       Value d = eval(op.a);
       Value m = eval(op.b);
+      if (d.kind == Kind::none && m.known()) return d;
       if (d.kind != Kind::date || m.kind != Kind::integer) return unknown();
       std::int64_t months = m.integer * op.imm.integer;
       if (months > 120000 || months < -120000) return unknown();
@@ -665,6 +672,7 @@ Value ExprEvaluator::eval_op(std::uint32_t index, const Op& op) {
     case OpCode::in_codeset: {
       Value item = operand(op.a);
       if (!item.known()) return unknown();
+      if (item.kind == Kind::none) return Value::make_bool(false);
       return boolean(in_codeset(op.b, item));
     }
     case OpCode::in_list: {
@@ -698,6 +706,7 @@ Value ExprEvaluator::eval_op(std::uint32_t index, const Op& op) {
       Value s = eval(op.a);
       Value amount = eval(op.b);
       Value anchor = eval(op.c);
+      if (s.kind == Kind::none && amount.known() && anchor.known()) return Value::make_bool(false);
       if (s.kind != Kind::date || !amount.known() || anchor.kind != Kind::date) return unknown();
       std::int32_t lo = anchor.date, hi = anchor.date;
       auto dir = static_cast<dsl::ast::WindowDirection>(op.imm.integer);
@@ -713,9 +722,20 @@ Value ExprEvaluator::eval_op(std::uint32_t index, const Op& op) {
     case OpCode::years_between: {
       Value a = eval(op.a);
       Value b = eval(op.b);
+      if ((a.kind == Kind::none && b.known()) || (b.kind == Kind::none && a.known())) return Value::make_none();
       if (a.kind != Kind::date || b.kind != Kind::date) return unknown();
       return Value::make_int(dsl::years_between(a.date, b.date));
     }
+    case OpCode::is_none: {
+      Value v = operand(op.a);
+      return v.known() ? Value::make_bool(v.kind == Kind::none) : unknown();
+    }
+    case OpCode::unknown_value:
+      // Unknown on purpose. Traced, the facts it waits for are read, so that those the case
+      // lacks are recorded absent and `missing` names them.
+      if (log_)
+        for (std::uint32_t i = 0; i < op.c; ++i) eval(program_.args[op.b + i]);
+      return unknown();
     case OpCode::any:
     case OpCode::all:
     case OpCode::count:

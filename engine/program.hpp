@@ -46,6 +46,8 @@ enum class OpCode : std::uint8_t {
   any, all, count, count_distinct,  // a = list, b = filter (or no_op), c = key; imm.index = variable slot; distinct_cap
   conditional,     // a = condition, b = then, c = else (or no_op)
   define_call,     // a = inlined body; names the define in traces
+  is_none,         // a = operand: `x is none` (unknown while x is absent)
+  unknown_value,   // args[b .. b+c) = the facts `unknown(...)` waits for (read only when tracing)
 };
 
 struct Op {

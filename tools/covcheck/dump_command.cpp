@@ -59,6 +59,8 @@ const char* opcode_name(OpCode c) {
     case OpCode::count_distinct: return "count_distinct";
     case OpCode::conditional: return "conditional";
     case OpCode::define_call: return "define_call";
+    case OpCode::is_none: return "is_none";
+    case OpCode::unknown_value: return "unknown_value";
   }
   return "?";
 }
@@ -98,6 +100,7 @@ std::string value_text(const engine::Program& p, const engine::Op& op) {
     case engine::Kind::record: return fmt::format("record {}", v.index);
     case engine::Kind::list: return fmt::format("list {}", v.index);
     case engine::Kind::range: return fmt::format("[{}, {}]", v.range.lo, v.range.hi);
+    case engine::Kind::none: return "none";
   }
   return "?";
 }
@@ -130,7 +133,7 @@ void dump_ops(std::string& out, const engine::Program& p, const dsl::SourceRegis
     const engine::Op& op = p.ops[i];
     std::string operands;
     if (op.a != engine::no_op) operands += " a=" + op_ref(op.a);
-    if (op.code == OpCode::in_values) {
+    if (op.code == OpCode::in_values || op.code == OpCode::unknown_value) {
       std::string items;
       for (std::uint32_t k = op.b; k < op.b + op.c && k < p.args.size(); ++k) items += (items.empty() ? "" : ",") + op_ref(p.args[k]);
       operands += " values=[" + items + "]";
@@ -144,7 +147,7 @@ void dump_ops(std::string& out, const engine::Program& p, const dsl::SourceRegis
     } else if (op.b != engine::no_op) {
       operands += " b=" + op_ref(op.b);
     }
-    if (op.c != engine::no_op && op.code != OpCode::in_values && op.code != OpCode::self_field) operands += " c=" + op_ref(op.c);
+    if (op.c != engine::no_op && op.code != OpCode::in_values && op.code != OpCode::unknown_value && op.code != OpCode::self_field) operands += " c=" + op_ref(op.c);
     if (op.code == OpCode::constant || op.imm.kind != engine::Kind::unknown) operands += " imm=" + value_text(p, op);
     if (op.distinct_cap >= 0) operands += fmt::format(" distinct_cap={}", op.distinct_cap);
     if (op.enum_ref != engine::no_op && op.enum_ref < p.schema().enums.size()) {
