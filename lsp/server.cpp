@@ -1,0 +1,316 @@
+// The server's message handling: lifecycle (initialize, shutdown, exit), document sync,
+// debounced diagnostics, and dispatch of each request to its feature (lsp/features.hpp).
+#include "lsp/server.hpp"
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "lsp/features.hpp"
+#include "lsp/jsonrpc.hpp"
+
+namespace covcheck::lsp {
+
+namespace {
+
+// JSON-RPC and LSP error codes.
+constexpr int parse_error = -32700;
+constexpr int invalid_request = -32600;
+constexpr int method_not_found = -32601;
+constexpr int invalid_params = -32602;
+constexpr int internal_error = -32603;
+constexpr int server_not_initialized = -32002;
+constexpr int request_failed = -32803;
+
+// A request whose answer is an error rather than a result.
+struct RequestError {
+  int code;
+  std::string message;
+};
+
+const Json& member(const Json& j, const char* key) {
+  static const Json null_json;
+  if (!j.is_object()) return null_json;
+  auto it = j.find(key);
+  return it == j.end() ? null_json : *it;
+}
+
+std::string uri_of(const Json& params) {
+  const Json& uri = member(member(params, "textDocument"), "uri");
+  if (!uri.is_string()) throw RequestError{invalid_params, "`textDocument.uri` must be a string"};
+  return uri.get<std::string>();
+}
+
+Json capabilities() {
+  return Json{{"positionEncoding", "utf-16"},
+              {"textDocumentSync", {{"openClose", true}, {"change", 1}, {"save", false}}},
+              {"hoverProvider", true},
+              {"definitionProvider", true},
+              {"referencesProvider", true},
+              {"completionProvider", {{"triggerCharacters", Json::array({".", " ", "{"})}, {"resolveProvider", false}}},
+              {"documentFormattingProvider", true},
+              {"documentSymbolProvider", true},
+              {"foldingRangeProvider", true},
+              {"codeActionProvider", {{"codeActionKinds", Json::array({"quickfix"})}}}};
+}
+
+}  // namespace
+
+Server::Server(ServerOptions options, std::function<void(const std::string&)> send)
+    : options_(options), send_(std::move(send)) {}
+
+void Server::respond(const Json& id, Json result) {
+  send_(Json{{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(result)}}.dump(-1, ' ', false, Json::error_handler_t::replace));
+}
+
+void Server::respond_error(const Json& id, int code, const std::string& message) {
+  send_(Json{{"jsonrpc", "2.0"}, {"id", id}, {"error", {{"code", code}, {"message", message}}}}.dump(
+      -1, ' ', false, Json::error_handler_t::replace));
+}
+
+void Server::notify(const std::string& method, Json params) {
+  send_(Json{{"jsonrpc", "2.0"}, {"method", method}, {"params", std::move(params)}}.dump(-1, ' ', false,
+                                                                                           Json::error_handler_t::replace));
+}
+
+void Server::bad_frame(const std::string& problem) {
+  notify("window/logMessage", Json{{"type", 1}, {"message", "covcheck lsp: skipped " + problem}});
+}
+
+void Server::handle(const std::string& body, Clock::time_point now) {
+  if (exited_) return;
+  Json msg = Json::parse(body, nullptr, false);
+  if (msg.is_discarded()) {
+    respond_error(nullptr, parse_error, "the message is not valid JSON");
+    return;
+  }
+  if (!msg.is_object()) {
+    respond_error(nullptr, invalid_request, "a message must be a JSON object");
+    return;
+  }
+  const Json& id = member(msg, "id");
+  const Json& method = member(msg, "method");
+  bool has_id = msg.contains("id");
+  if (has_id && !id.is_number_integer() && !id.is_string()) {
+    respond_error(nullptr, invalid_request, "`id` must be an integer or a string");
+    return;
+  }
+  if (!method.is_string()) {
+    // A response to a request of ours (we send none), or garbage.
+    if (!msg.contains("result") && !msg.contains("error")) respond_error(id, invalid_request, "`method` must be a string");
+    return;
+  }
+  dispatch(method.get<std::string>(), id, member(msg, "params"), has_id, now);
+}
+
+void Server::dispatch(const std::string& method, const Json& id, const Json& params, bool is_request,
+                      Clock::time_point now) {
+  if (method == "exit") {
+    exited_ = true;
+    return;
+  }
+  if (!initialized_ && method != "initialize") {
+    if (is_request) respond_error(id, server_not_initialized, "the server has not been initialized");
+    return;
+  }
+  if (shutdown_) {
+    if (is_request) respond_error(id, invalid_request, "the server is shutting down");
+    return;
+  }
+  try {
+    if (is_request) respond(id, request(method, params));
+    else notification(method, params, now);
+  } catch (const RequestError& e) {
+    if (is_request) respond_error(id, e.code, e.message);
+  } catch (const Json::exception& e) {
+    if (is_request) respond_error(id, invalid_params, fmt::format("invalid params: {}", e.what()));
+  } catch (const std::exception& e) {
+    if (is_request) respond_error(id, internal_error, fmt::format("internal error: {}", e.what()));
+  }
+}
+
+const Analysis& Server::analysis(const Document& d) {
+  State& s = states_[d.uri];
+  if (!s.current) {
+    s.current = analyse(d, documents_);
+    if (s.current->checked) s.last_checked.reset();  // `current` serves both
+  }
+  return *s.current;
+}
+
+void Server::publish(const Document& d) {
+  const Analysis& a = analysis(d);
+  notify("textDocument/publishDiagnostics", Json{{"uri", d.uri}, {"version", d.version}, {"diagnostics", diagnostics_json(a, d)}});
+}
+
+void Server::publish_due(Clock::time_point now) {
+  for (auto& [uri, s] : states_) {
+    if (!s.due || *s.due > now) continue;
+    s.due.reset();
+    if (const Document* d = documents_.find(uri)) publish(*d);
+  }
+}
+
+std::optional<Clock::time_point> Server::next_due() const {
+  std::optional<Clock::time_point> next;
+  for (const auto& [uri, s] : states_)
+    if (s.due && (!next || *s.due < *next)) next = s.due;
+  return next;
+}
+
+void Server::notification(const std::string& method, const Json& params, Clock::time_point now) {
+  if (method == "textDocument/didOpen") {
+    const Json& doc = member(params, "textDocument");
+    const Json& text = member(doc, "text");
+    if (!text.is_string()) throw RequestError{invalid_params, "`textDocument.text` must be a string"};
+    const Json& version = member(doc, "version");
+    documents_.open(uri_of(params), text.get<std::string>(), version.is_number_integer() ? version.get<std::int64_t>() : 0);
+  } else if (method == "textDocument/didChange") {
+    Document* d = documents_.find(uri_of(params));
+    if (!d) return;
+    const Json& changes = member(params, "contentChanges");
+    if (!changes.is_array()) throw RequestError{invalid_params, "`contentChanges` must be an array"};
+    for (const Json& change : changes) {
+      const Json& text = member(change, "text");
+      if (!text.is_string()) continue;
+      const Json& range = member(change, "range");
+      if (range.is_null()) {
+        d->text = text.get<std::string>();
+      } else {
+        // An incremental change (clients may send them even though we ask for full text).
+        auto start = position_from_json(member(range, "start"));
+        auto end = position_from_json(member(range, "end"));
+        if (!start || !end) continue;
+        LineIndex lines(d->text);
+        std::uint32_t b = lines.offset(*start), e = std::max(b, lines.offset(*end));
+        d->text.replace(b, e - b, text.get<std::string>());
+      }
+    }
+    const Json& version = member(member(params, "textDocument"), "version");
+    if (version.is_number_integer()) d->version = version.get<std::int64_t>();
+  } else if (method == "textDocument/didClose") {
+    std::string uri = uri_of(params);
+    documents_.close(uri);
+    states_.erase(uri);
+    notify("textDocument/publishDiagnostics", Json{{"uri", uri}, {"diagnostics", Json::array()}});
+    return;
+  } else {
+    return;  // `initialized`, `$/cancelRequest`, `$/setTrace`, `didSave` and the rest need nothing
+  }
+  // An open or an edit can change what every open document imports: all are analysed
+  // again once edits pause. A newly opened document is shown at once.
+  for (const auto& [uri, d] : documents_.all()) {
+    State& s = states_[uri];
+    if (s.current && s.current->checked) s.last_checked = std::move(s.current);  // completion's names meanwhile
+    s.current.reset();
+    s.due = method == "textDocument/didOpen" && uri == uri_of(params) ? now : now + options_.debounce;
+  }
+}
+
+Json Server::request(const std::string& method, const Json& params) {
+  if (method == "initialize") {
+    if (initialized_) throw RequestError{invalid_request, "`initialize` was already called"};
+    initialized_ = true;
+    return Json{{"capabilities", capabilities()}, {"serverInfo", {{"name", "covcheck"}}}};
+  }
+  if (method == "shutdown") {
+    shutdown_ = true;
+    return nullptr;
+  }
+  static const char* const document_methods[] = {"textDocument/hover", "textDocument/definition",
+                                                 "textDocument/references", "textDocument/completion",
+                                                 "textDocument/formatting", "textDocument/documentSymbol",
+                                                 "textDocument/foldingRange", "textDocument/codeAction"};
+  if (std::find(std::begin(document_methods), std::end(document_methods), method) == std::end(document_methods))
+    throw RequestError{method_not_found, fmt::format("unknown method `{}`", method)};
+
+  const Document* d = documents_.find(uri_of(params));
+  if (!d) throw RequestError{request_failed, "the document is not open"};
+  LineIndex lines(d->text);
+  auto offset_at = [&]() {
+    auto p = position_from_json(member(params, "position"));
+    if (!p) throw RequestError{invalid_params, "`position` must be {line, character}"};
+    return lines.offset(*p);
+  };
+  if (method == "textDocument/completion") {
+    std::uint32_t offset = offset_at();
+    State& s = states_[d->uri];
+    return completion(*d, offset, s.current.get(), s.last_checked.get());
+  }
+  if (method == "textDocument/formatting") {
+    std::string error;
+    std::optional<Json> edits = formatting(*d, error);
+    if (!edits) throw RequestError{request_failed, error};
+    return *edits;
+  }
+  if (method == "textDocument/documentSymbol") return document_symbols(analysis(*d), *d);
+  if (method == "textDocument/foldingRange") return folding_ranges(analysis(*d), *d);
+  if (method == "textDocument/codeAction") {
+    const Json& range = member(params, "range");
+    auto start = position_from_json(member(range, "start"));
+    auto end = position_from_json(member(range, "end"));
+    if (!start || !end) throw RequestError{invalid_params, "`range` must be {start, end}"};
+    return code_actions(analysis(*d), *d, documents_, lines.offset(*start), lines.offset(*end));
+  }
+  std::uint32_t offset = offset_at();
+  const Analysis& a = analysis(*d);
+  if (method == "textDocument/hover") return hover(a, offset);
+  if (method == "textDocument/definition") return definition(a, offset);
+  bool with_declaration = member(member(params, "context"), "includeDeclaration").is_boolean() &&
+                          member(member(params, "context"), "includeDeclaration").get<bool>();
+  return references(a, offset, with_declaration);
+}
+
+int run_server(std::istream& in, std::ostream& out, ServerOptions options) {
+  std::mutex mutex;
+  std::condition_variable ready;
+  std::deque<FrameRead> queue;
+  bool reader_done = false;
+
+  // The reader blocks on input; the main thread waits for a message or a debounce deadline.
+  std::thread reader([&] {
+    for (;;) {
+      FrameRead frame = read_frame(in);
+      bool last = frame.status == FrameRead::Status::eof;
+      if (frame.status == FrameRead::Status::message && frame.body.find("\"exit\"") != std::string::npos) {
+        Json j = Json::parse(frame.body, nullptr, false);
+        last = j.is_object() && j.contains("method") && j["method"] == "exit";
+      }
+      std::lock_guard<std::mutex> lock(mutex);
+      if (!last || frame.status != FrameRead::Status::eof) queue.push_back(std::move(frame));
+      if (last) {
+        reader_done = true;
+        ready.notify_one();
+        return;
+      }
+      ready.notify_one();
+    }
+  });
+
+  Server server(options, [&](const std::string& body) { write_frame(out, body); });
+  for (;;) {
+    server.publish_due(Clock::now());
+    std::unique_lock<std::mutex> lock(mutex);
+    auto has_work = [&] { return !queue.empty() || reader_done; };
+    if (auto due = server.next_due()) ready.wait_until(lock, *due, has_work);
+    else ready.wait(lock, has_work);
+    if (queue.empty()) {
+      if (reader_done) break;
+      continue;  // a deadline passed
+    }
+    FrameRead frame = std::move(queue.front());
+    queue.pop_front();
+    lock.unlock();
+    if (frame.status == FrameRead::Status::message) server.handle(frame.body);
+    else if (frame.status == FrameRead::Status::bad_frame) server.bad_frame(frame.problem);
+    if (server.exited()) break;
+  }
+  reader.join();
+  return server.exit_code();
+}
+
+}  // namespace covcheck::lsp
