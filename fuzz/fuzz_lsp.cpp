@@ -29,7 +29,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   bool initialize_first = data[0] & 1;
   std::istringstream in(std::string(reinterpret_cast<const char*>(data) + 1, size - 1));
   std::vector<nlohmann::json> sent;  // by the message being handled
-  lsp::Server server(lsp::ServerOptions{std::chrono::milliseconds(0)}, [&](const std::string& body) {
+  lsp::ServerOptions options;
+  options.debounce = std::chrono::milliseconds(0);  // no covcheck binary: the fuzzer never starts processes
+  lsp::Server server(options, [&](const std::string& body) {
     nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
     if (j.is_discarded() || !j.is_object() || j.value("jsonrpc", "") != "2.0") fail("not a JSON-RPC message", body);
     sent.push_back(std::move(j));

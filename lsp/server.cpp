@@ -5,11 +5,13 @@
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
+#include <filesystem>
 #include <mutex>
 #include <thread>
 
 #include <fmt/format.h>
 
+#include "lsp/code_lens.hpp"
 #include "lsp/features.hpp"
 #include "lsp/jsonrpc.hpp"
 
@@ -55,7 +57,9 @@ Json capabilities() {
               {"documentFormattingProvider", true},
               {"documentSymbolProvider", true},
               {"foldingRangeProvider", true},
-              {"codeActionProvider", {{"codeActionKinds", Json::array({"quickfix"})}}}};
+              {"codeActionProvider", {{"codeActionKinds", Json::array({"quickfix"})}}},
+              {"codeLensProvider", {{"resolveProvider", false}}},
+              {"executeCommandProvider", {{"commands", Json::array({run_tests_command, evaluate_command})}}}};
 }
 
 }  // namespace
@@ -100,8 +104,8 @@ void Server::handle(const std::string& body, Clock::time_point now) {
     return;
   }
   if (!method.is_string()) {
-    // A response to a request of ours (we send none), or garbage.
-    if (!msg.contains("result") && !msg.contains("error")) respond_error(id, invalid_request, "`method` must be a string");
+    if (msg.contains("result") || msg.contains("error")) client_response(id, member(msg, "result"));
+    else respond_error(id, invalid_request, "`method` must be a string");
     return;
   }
   dispatch(method.get<std::string>(), id, member(msg, "params"), has_id, now);
@@ -215,13 +219,16 @@ Json Server::request(const std::string& method, const Json& params) {
   if (method == "initialize") {
     if (initialized_) throw RequestError{invalid_request, "`initialize` was already called"};
     initialized_ = true;
+    const Json& refresh = member(member(member(member(params, "capabilities"), "workspace"), "codeLens"), "refreshSupport");
+    refresh_lenses_ = refresh.is_boolean() && refresh.get<bool>();
     return Json{{"capabilities", capabilities()}, {"serverInfo", {{"name", "covcheck"}}}};
   }
   if (method == "shutdown") {
     shutdown_ = true;
     return nullptr;
   }
-  static const char* const document_methods[] = {"textDocument/hover", "textDocument/definition",
+  if (method == "workspace/executeCommand") return execute_command(params);
+  static const char* const document_methods[] = {"textDocument/codeLens", "textDocument/hover", "textDocument/definition",
                                                  "textDocument/references", "textDocument/completion",
                                                  "textDocument/formatting", "textDocument/documentSymbol",
                                                  "textDocument/foldingRange", "textDocument/codeAction"};
@@ -247,6 +254,8 @@ Json Server::request(const std::string& method, const Json& params) {
     if (!edits) throw RequestError{request_failed, error};
     return *edits;
   }
+  if (method == "textDocument/codeLens")
+    return code_lenses(analysis(*d), *d, test_results_, !options_.covcheck_path.empty());
   if (method == "textDocument/documentSymbol") return document_symbols(analysis(*d), *d);
   if (method == "textDocument/foldingRange") return folding_ranges(analysis(*d), *d);
   if (method == "textDocument/codeAction") {
@@ -263,6 +272,72 @@ Json Server::request(const std::string& method, const Json& params) {
   bool with_declaration = member(member(params, "context"), "includeDeclaration").is_boolean() &&
                           member(member(params, "context"), "includeDeclaration").get<bool>();
   return references(a, offset, with_declaration);
+}
+
+void Server::show(int type, const std::string& message, const std::string& log) {
+  notify("window/showMessage", Json{{"type", type}, {"message", message}});
+  if (!log.empty()) notify("window/logMessage", Json{{"type", type}, {"message", log}});
+}
+
+void Server::server_request(const std::string& id, const std::string& method, Json params) {
+  send_(Json{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}}.dump(
+      -1, ' ', false, Json::error_handler_t::replace));
+}
+
+Json Server::execute_command(const Json& params) {
+  const Json& command = member(params, "command");
+  const Json& args = member(params, "arguments");
+  if (!command.is_string()) throw RequestError{invalid_params, "`command` must be a string"};
+  auto arg = [&](std::size_t i) -> std::optional<std::string> {
+    if (!args.is_array() || i >= args.size() || !args[i].is_string()) return std::nullopt;
+    return args[i].get<std::string>();
+  };
+  if (command == run_tests_command) {
+    auto suites = arg(0);
+    if (!suites) throw RequestError{invalid_params, "covcheck.runTests takes the suite folder"};
+    TestRun run = run_tests(options_.covcheck_path, *suites);
+    test_results_[*suites] = (run.status == 0 ? "✓ " : "✗ ") + run.summary;
+    show(run.status == 0 ? 3 : 1, "covcheck test: " + run.summary, run.output);
+    if (refresh_lenses_) server_request(fmt::format("covcheck-{}", ++server_requests_), "workspace/codeLens/refresh", nullptr);
+    return Json{{"status", run.status}, {"summary", run.summary}};
+  }
+  if (command == evaluate_command) {
+    auto uri = arg(0);
+    const Document* d = uri ? documents_.find(*uri) : nullptr;
+    if (!d) throw RequestError{request_failed, "covcheck.evaluate takes the URI of an open document"};
+    if (auto case_path = arg(1)) {
+      std::string text = evaluate_with_case(*d, documents_, *case_path);
+      show(3, text.substr(0, text.find('\n')), text);
+      return Json{{"text", text}};
+    }
+    // Ask which case: the answer comes back as a response to our request.
+    std::vector<std::string> cases = case_files(*d);
+    if (cases.empty()) throw RequestError{request_failed, "no case files in `cases/` beside the document"};
+    Json actions = Json::array();
+    for (const std::string& c : cases) actions.push_back(Json{{"title", std::filesystem::path(c).filename().string()}});
+    std::string id = fmt::format("covcheck-{}", ++server_requests_);
+    pending_picks_[id] = d->uri;
+    server_request(id, "window/showMessageRequest",
+                   Json{{"type", 3}, {"message", "Evaluate with which case?"}, {"actions", std::move(actions)}});
+    return nullptr;
+  }
+  throw RequestError{invalid_params, fmt::format("unknown command `{}`", command.get<std::string>())};
+}
+
+void Server::client_response(const Json& id, const Json& result) {
+  if (!id.is_string()) return;
+  auto pick = pending_picks_.find(id.get<std::string>());
+  if (pick == pending_picks_.end()) return;
+  std::string uri = pick->second;
+  pending_picks_.erase(pick);
+  const Json& title = member(result, "title");
+  const Document* d = documents_.find(uri);
+  if (!d || !title.is_string()) return;  // dismissed, or the document was closed meanwhile
+  for (const std::string& c : case_files(*d)) {
+    if (std::filesystem::path(c).filename().string() != title.get<std::string>()) continue;
+    std::string text = evaluate_with_case(*d, documents_, c);
+    show(3, title.get<std::string>() + ": " + text.substr(0, text.find('\n')), text);
+  }
 }
 
 int run_server(std::istream& in, std::ostream& out, ServerOptions options) {

@@ -24,6 +24,8 @@ using Clock = std::chrono::steady_clock;
 struct ServerOptions {
   // Diagnostics are computed once no edit has arrived for this long.
   std::chrono::milliseconds debounce{150};
+  // The covcheck binary that runs test suites for the "run tests" code lens (empty: no lens).
+  std::string covcheck_path;
 };
 
 class Server {
@@ -55,6 +57,11 @@ class Server {
   // The analysis of a document's current text (computed now if an edit is pending).
   const Analysis& analysis(const Document& d);
   void publish(const Document& d);
+  Json execute_command(const Json& params);
+  // A response from the client to a request of ours (a case picked for "evaluate with case…").
+  void client_response(const Json& id, const Json& result);
+  void show(int type, const std::string& message, const std::string& log);
+  void server_request(const std::string& id, const std::string& method, Json params);
 
   ServerOptions options_;
   std::function<void(const std::string&)> send_;
@@ -65,6 +72,10 @@ class Server {
     std::optional<Clock::time_point> due;    // diagnostics pending until then
   };
   std::map<std::string, State> states_;
+  std::map<std::string, std::string> test_results_;   // by suite folder, for the lenses
+  std::map<std::string, std::string> pending_picks_;  // our showMessageRequest id -> document URI
+  int server_requests_ = 0;
+  bool refresh_lenses_ = false;  // the client supports workspace/codeLens/refresh
   bool initialized_ = false;
   bool shutdown_ = false;
   bool exited_ = false;

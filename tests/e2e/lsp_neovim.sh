@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `covcheck lsp` driven by a real client: a scripted headless Neovim session
 # (tests/e2e/lib/neovim_session.lua) on a copy of a shipped policy: diagnostics, a code
-# action, hover, go-to-definition, completion, formatting and symbols. Needs Debian's
+# action, hover, go-to-definition, completion, formatting, symbols and the code lenses. Needs Debian's
 # `neovim` (tools/setup.sh installs it): absent in CI (CI set) is a failure, elsewhere a skip.
 # TRANSCRIPT=FILE keeps the session's transcript (docs/editor.md quotes it).
 set -uo pipefail
@@ -23,6 +23,7 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cp -r rules/acme "$tmp/acme"
+cp -r rules/mandates "$tmp/mandates"  # the acme suites load it (`rules: [.., ../../mandates]`)
 transcript=${TRANSCRIPT:-$tmp/transcript.txt}
 
 COVCHECK="$COVCHECK" POLICY="$tmp/acme/acme-2026.1.cpl" TRANSCRIPT="$transcript" HOME="$tmp" \

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "dsl/format.hpp"
+#include "lsp/code_lens.hpp"
 #include "lsp/features.hpp"
 #include "lsp/jsonrpc.hpp"
 #include "lsp/positions.hpp"
@@ -53,12 +54,18 @@ class TempDir {
   fs::path root_;
 };
 
+lsp::ServerOptions options(std::chrono::milliseconds debounce) {
+  lsp::ServerOptions o;
+  o.debounce = debounce;
+  return o;
+}
+
 // An editor session against an in-process server: requests answer synchronously; the
 // diagnostics published so far are kept per URI.
 class Session {
  public:
   explicit Session(std::chrono::milliseconds debounce = std::chrono::milliseconds(0))
-      : server_(lsp::ServerOptions{debounce}, [this](const std::string& body) { sent.push_back(Json::parse(body)); }) {}
+      : server_(options(debounce), [this](const std::string& body) { sent.push_back(Json::parse(body)); }) {}
 
   Json request(const std::string& method, Json params = Json::object()) {
     int id = next_id_++;
@@ -525,7 +532,7 @@ TEST_CASE("run_server: a whole session over a stream, then the client goes away"
                       framed({{"jsonrpc", "2.0"}, {"id", 3}, {"method", "never/read"}});
   std::istringstream in(input);
   std::ostringstream out;
-  CHECK(lsp::run_server(in, out, lsp::ServerOptions{std::chrono::milliseconds(0)}) == 0);
+  CHECK(lsp::run_server(in, out, options(std::chrono::milliseconds(0))) == 0);
   std::vector<Json> messages = read_all(out.str());
   REQUIRE(messages.size() == 4);
   CHECK(messages[0]["id"] == 1);
@@ -540,4 +547,47 @@ TEST_CASE("run_server: a whole session over a stream, then the client goes away"
   std::ostringstream out2;
   CHECK(lsp::run_server(cut, out2, {}) == 1);
   CHECK(read_all(out2.str()).size() == 1);
+}
+
+TEST_CASE("code lenses: evaluate a case beside the policy, in-process, from the buffer", "[lsp]") {
+  std::string path = (acme_dir / "acme-2026.1.cpl").string();
+  std::string text = read_text(path);
+  std::string uri = lsp::path_to_uri(fs::absolute(path).lexically_normal().string());
+  Session s;  // no covcheck binary: no "run tests" lens
+  s.initialize();
+  s.open(uri, text);
+  Json lenses = s.request("textDocument/codeLens", {{"textDocument", {{"uri", uri}}}})["result"];
+  std::size_t rules = 0;
+  for (std::size_t at = text.find("\nrule "); at != std::string::npos; at = text.find("\nrule ", at + 1)) ++rules;
+  for (std::size_t at = text.find("\nadvice "); at != std::string::npos; at = text.find("\nadvice ", at + 1)) ++rules;
+  REQUIRE(lenses.size() == rules);  // one per rule
+  CHECK(lenses[0]["command"]["title"] == "evaluate with case…");
+  CHECK(lenses[0]["command"]["command"] == "covcheck.evaluate");
+  CHECK(lenses[0]["range"]["start"] == lsp::to_json(find(text, "rule s1_route_pain", 5)));
+
+  std::string crps = (acme_dir / "cases" / "iv-crps-covered.yaml").string();
+  Json run = s.request("workspace/executeCommand", {{"command", "covcheck.evaluate"}, {"arguments", {uri, crps}}});
+  CHECK(run["result"]["text"].get<std::string>().rfind("case iv-crps-covered: COVERED", 0) == 0);
+  // The buffer, not the disk: a §4.1 age of 99 denies the same case.
+  std::string edited = text;
+  edited.replace(edited.find("require adult cite \"§4.1\""), 13, "require patient.age >= 99");
+  s.change(uri, edited, 2);
+  run = s.request("workspace/executeCommand", {{"command", "covcheck.evaluate"}, {"arguments", {uri, crps}}});
+  CHECK(run["result"]["text"].get<std::string>().rfind("case iv-crps-covered: DENIED", 0) == 0);
+
+  // Without a case: the client is asked to pick one, and the answer is evaluated.
+  std::size_t before = s.sent.size();
+  CHECK(s.request("workspace/executeCommand", {{"command", "covcheck.evaluate"}, {"arguments", {uri}}})["result"].is_null());
+  Json ask;
+  for (std::size_t i = before; i < s.sent.size(); ++i)
+    if (s.sent[i].value("method", "") == "window/showMessageRequest") ask = s.sent[i];
+  REQUIRE(ask.is_object());
+  CHECK(ask["params"]["actions"].size() == lsp::case_files(lsp::Document{uri, path, text, 1}).size());
+  s.server().handle(Json{{"jsonrpc", "2.0"}, {"id", ask["id"]}, {"result", {{"title", "iv-crps-covered.yaml"}}}}.dump());
+  CHECK(s.sent.back()["method"] == "window/logMessage");
+  CHECK(s.sent.back()["params"]["message"].get<std::string>().rfind("case iv-crps-covered: DENIED", 0) == 0);
+
+  CHECK(s.request("workspace/executeCommand", {{"command", "covcheck.nothing"}})["error"]["code"] == -32602);
+  Json no_binary = s.request("workspace/executeCommand", {{"command", "covcheck.runTests"}, {"arguments", {"rules/acme/tests"}}});
+  CHECK(no_binary["result"]["status"] == -1);
 }

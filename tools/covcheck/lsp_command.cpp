@@ -3,6 +3,7 @@
 #include "tools/covcheck/lsp_command.hpp"
 
 #include <csignal>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -24,6 +25,9 @@ Command add_lsp_command(CLI::App& app) {
             std::ios::sync_with_stdio(false);
             lsp::ServerOptions options;
             options.debounce = std::chrono::milliseconds(*debounce_ms);
+            // The "run tests" code lens runs this same binary's `covcheck test`.
+            std::error_code ec;
+            options.covcheck_path = std::filesystem::read_symlink("/proc/self/exe", ec).string();
             return lsp::run_server(std::cin, std::cout, options);
           }};
 }

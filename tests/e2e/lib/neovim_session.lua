@@ -131,6 +131,41 @@ local children = symbols[1] and symbols[1].children or {}
 say(string.format('> document symbols: %s with %d children', symbols[1] and symbols[1].name or '?', #children))
 check('document symbols', symbols[1] and symbols[1].name == 'acme' and #children > 5)
 
+-- 8. Code lenses: the suites beside the policy (`covcheck test`, the result shown in the
+-- lens), and "evaluate with case…" with a case from cases/ (decided from the buffer).
+local function execute(command)
+  local answers = vim.lsp.buf_request_sync(buf, 'workspace/executeCommand',
+                                           { command = command.command, arguments = command.arguments }, 60000)
+  local answer = answers and answers[client_id]
+  return answer and answer.result
+end
+local function lenses_named(command)
+  local found = {}
+  for _, l in ipairs(request('textDocument/codeLens', 0, 0) or {}) do
+    if l.command.command == command then table.insert(found, l) end
+  end
+  return found
+end
+local run_lens, eval_lens = lenses_named('covcheck.runTests')[1], lenses_named('covcheck.evaluate')[1]
+check('code lenses on each rule', run_lens ~= nil and eval_lens ~= nil)
+if run_lens then
+  say('> code lens on line ' .. (run_lens.range.start.line + 1) .. ': ' .. run_lens.command.title)
+  local result = execute(run_lens.command) or {}
+  say('  ' .. tostring(result.summary))
+  check('the suites pass', result.status == 0)
+  local after = lenses_named('covcheck.runTests')[1]
+  say('> the lens now reads: ' .. (after and after.command.title or '?'))
+  check('the lens shows the result', after ~= nil and after.command.title:find(result.summary or '?', 1, true) ~= nil)
+end
+if eval_lens then
+  local case = vim.fn.fnamemodify(policy, ':h') .. '/cases/iv-crps-covered.yaml'
+  say('> evaluate with case iv-crps-covered.yaml')
+  local result = execute({ command = eval_lens.command.command, arguments = { eval_lens.command.arguments[1], case } }) or {}
+  local first = (result.text or ''):match('[^\n]*')
+  say('  ' .. first)
+  check('evaluation decides the case', first:find('COVERED', 1, true) ~= nil)
+end
+
 vim.lsp.stop_client(client_id)
 local stopped = vim.wait(5000, function() return vim.lsp.get_client_by_id(client_id) == nil end, 20)
 check('server stopped', stopped)
