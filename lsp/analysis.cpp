@@ -188,6 +188,12 @@ class Indexer {
 // warnings (as `covcheck lint` does).
 bool superseded(const std::string& code) { return code.rfind("check.unused_", 0) == 0; }
 
+// A library opened on its own has no rules: whether its defines and code sets are used
+// depends on the policies that import it, so "unused" would flag every one of them.
+bool unused_declaration(const std::string& code) {
+  return code == "lint.unused_define" || code == "lint.unused_codeset";
+}
+
 }  // namespace
 
 const Occurrence* Analysis::occurrence_at(dsl::FileId in, std::uint32_t offset) const {
@@ -224,7 +230,10 @@ std::unique_ptr<Analysis> analyse(const Document& document, const DocumentStore&
     if (a->checked && !checking.has_errors()) {
       for (const dsl::Diagnostic& d : checking.items())
         if (!superseded(d.code)) a->diagnostics.add(d);
-      a->diagnostics.append(dsl::lint_rule_set(*a->checked, a->sources));
+      bool library = !a->checked->files.files.front().header;
+      dsl::Diagnostics findings = dsl::lint_rule_set(*a->checked, a->sources);
+      for (const dsl::Diagnostic& d : findings.items())
+        if (!(library && d.span.file == *a->file && unused_declaration(d.code))) a->diagnostics.add(d);
     } else {
       a->diagnostics.append(checking);
     }

@@ -351,6 +351,11 @@ TEST_CASE("hover, definition and references over a shipped policy and its import
 
   // Nothing under the cursor: null, not an error.
   CHECK(s.at("textDocument/hover", uri, {0, 0})["result"].is_null());
+
+  // The library opened on its own: its defines are not "unused" (the policies use them).
+  std::string common_uri = lsp::path_to_uri(fs::absolute(acme_dir / "common.cpl").lexically_normal().string());
+  s.open(common_uri, common);
+  CHECK(s.diagnostics(common_uri).empty());
 }
 
 TEST_CASE("completion: fields after a dot, members where expected, code sets after in", "[lsp]") {
