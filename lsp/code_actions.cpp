@@ -153,12 +153,10 @@ Json code_actions(const Analysis& a, const Document& document, const DocumentSto
   Json published = diagnostics_json(a, document);
   std::size_t k = 0;
   for (const dsl::Diagnostic& d : a.diagnostics.items()) {
-    // diagnostics_json keeps the document's own diagnostics in order (others are skipped or moved).
-    if (d.span.file != *a.file) {
-      if (d.span.file == dsl::no_file || (d.severity == dsl::Severity::error && d.span.file < a.sources.size())) ++k;
-      continue;
-    }
+    // `published` holds the shown diagnostics in order: the k-th shown is `d`.
+    if (!shown_in_document(a, d)) continue;
     const Json& shown = published.at(k++);
+    if (d.span.file != *a.file) continue;
     if (d.span.end < begin || d.span.begin > end) continue;
     Range range = lines.range(d.span.begin, d.span.end);
 

@@ -39,18 +39,22 @@ dsl::SourceSpan import_reaching(const Analysis& a, const std::string& other_file
 
 }  // namespace
 
+bool shown_in_document(const Analysis& a, const dsl::Diagnostic& d) {
+  bool elsewhere = d.span.file != dsl::no_file && d.span.file < a.sources.size() && !(a.file && d.span.file == *a.file);
+  return !elsewhere || (d.severity == dsl::Severity::error && a.file);
+}
+
 Json diagnostics_json(const Analysis& a, const Document& document) {
   Json out = Json::array();
   LineIndex lines(document.text);
   for (const dsl::Diagnostic& d : a.diagnostics.items()) {
+    if (!shown_in_document(a, d)) continue;
     std::string message = d.message;
     dsl::SourceSpan span = d.span;
     Json related = Json::array();
     bool here = a.file && d.span.file == *a.file;
     if (!here) {
       if (d.span.file != dsl::no_file && d.span.file < a.sources.size()) {
-        // Problems in other files matter here only when they stop this file from checking.
-        if (d.severity != dsl::Severity::error || !a.file) continue;
         message = fmt::format("in `{}`: {}", a.sources.describe(d.span), d.message);
         Json l = location_json(a, d.span);
         if (!l.is_null()) related.push_back(Json{{"location", std::move(l)}, {"message", d.message}});

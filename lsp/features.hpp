@@ -31,6 +31,9 @@ Json location_json(const Analysis& a, dsl::SourceSpan span);
 // textDocument/publishDiagnostics's `diagnostics` for the document (diagnostics in
 // imported files are shown at the import that reaches them).
 Json diagnostics_json(const Analysis& a, const Document& document);
+// Whether diagnostics_json shows `d`: the document's own, those without a location, and the
+// errors of imported files (their warnings belong to those files).
+bool shown_in_document(const Analysis& a, const dsl::Diagnostic& d);
 
 Json hover(const Analysis& a, std::uint32_t offset);
 Json definition(const Analysis& a, std::uint32_t offset);

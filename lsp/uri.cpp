@@ -31,7 +31,7 @@ std::optional<std::string> uri_to_path(std::string_view uri) {
   if (std::size_t q = uri.find_first_of("?#"); q != std::string_view::npos) uri = uri.substr(0, q);
   std::string path;
   for (std::size_t i = 0; i < uri.size(); ++i) {
-    if (uri[i] == '%' && i + 2 < uri.size() + 0 && hex_value(uri[i + 1]) >= 0 && hex_value(uri[i + 2]) >= 0) {
+    if (uri[i] == '%' && i + 2 < uri.size() && hex_value(uri[i + 1]) >= 0 && hex_value(uri[i + 2]) >= 0) {
       path.push_back(static_cast<char>(hex_value(uri[i + 1]) * 16 + hex_value(uri[i + 2])));
       i += 2;
     } else {

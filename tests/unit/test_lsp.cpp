@@ -596,3 +596,26 @@ TEST_CASE("code lenses: evaluate a case beside the policy, in-process, from the 
   Json no_binary = s.request("workspace/executeCommand", {{"command", "covcheck.runTests"}, {"arguments", {"rules/acme/tests"}}});
   CHECK(no_binary["result"]["status"] == -1);
 }
+
+TEST_CASE("an import's errors show at the import line; open buffers win over the disk", "[lsp]") {
+  TempDir dir;
+  dir.write("lib.cpl", "define grown_up = patient.age >=\n");  // a syntax error, on disk
+  std::string uri = dir.uri("p.cpl");
+  std::string text = policy_header + "import \"lib.cpl\"\nrule r \"t\" cite \"§1\" when grown_up exclude \"x\"\n";
+  Session s;
+  s.initialize();
+  s.open(uri, text);
+  Json ds = s.diagnostics(uri);
+  REQUIRE(ds.size() == 1);
+  CHECK(ds[0]["range"]["start"] == Json{{"line", 1}, {"character", 0}});
+  CHECK(ds[0]["message"].get<std::string>().rfind("in `", 0) == 0);
+  CHECK(ds[0]["message"].get<std::string>().find("lib.cpl:2:1") != std::string::npos);
+  REQUIRE(ds[0]["relatedInformation"].size() == 1);
+  CHECK(ds[0]["relatedInformation"][0]["location"]["uri"] == dir.uri("lib.cpl"));
+
+  // The library fixed in its (unsaved) buffer: the policy checks clean, though the disk is unchanged.
+  s.open(dir.uri("lib.cpl"), "define grown_up = patient.age >= 18\n");
+  s.server().publish_due(lsp::Clock::now() + std::chrono::hours(1));
+  CHECK(s.diagnostics(uri).empty());
+  CHECK(s.diagnostics(dir.uri("lib.cpl")).empty());
+}
