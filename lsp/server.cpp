@@ -47,6 +47,29 @@ std::string uri_of(const Json& params) {
   return uri.get<std::string>();
 }
 
+// JSON nested deeper than any LSP message needs is refused before parsing: nested values
+// are freed and compared recursively, and a client must not be able to exhaust the stack.
+constexpr int max_json_depth = 256;
+
+bool nested_too_deep(const std::string& body) {
+  int depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    char c = body[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_json_depth) return true;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return false;
+}
+
 Json capabilities() {
   return Json{{"positionEncoding", "utf-16"},
               {"textDocumentSync", {{"openClose", true}, {"change", 1}, {"save", false}}},
@@ -87,6 +110,10 @@ void Server::bad_frame(const std::string& problem) {
 
 void Server::handle(const std::string& body, Clock::time_point now) {
   if (exited_) return;
+  if (nested_too_deep(body)) {
+    respond_error(nullptr, invalid_request, fmt::format("the message nests deeper than {} levels", max_json_depth));
+    return;
+  }
   Json msg = Json::parse(body, nullptr, false);
   if (msg.is_discarded()) {
     respond_error(nullptr, parse_error, "the message is not valid JSON");

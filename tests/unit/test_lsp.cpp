@@ -219,7 +219,9 @@ TEST_CASE("lifecycle: initialize first, unknown methods, malformed messages, shu
   s.server().handle("[1,2]");
   s.server().handle(R"({"jsonrpc":"2.0","id":{"x":1},"method":"shutdown"})");
   s.server().handle(R"({"jsonrpc":"2.0","id":7,"result":null})");  // a response: nothing to say
-  REQUIRE(s.sent.size() == before + 3);
+  s.server().handle(std::string(1'000'000, '[') + std::string(1'000'000, ']'));  // would exhaust the stack
+  REQUIRE(s.sent.size() == before + 4);
+  CHECK(s.sent[before + 3]["error"]["code"] == -32600);
   CHECK(s.sent[before]["error"]["code"] == -32700);
   CHECK(s.sent[before + 1]["error"]["code"] == -32600);
   CHECK(s.sent[before + 2]["error"]["code"] == -32600);
