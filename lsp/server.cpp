@@ -372,6 +372,9 @@ int run_server(std::istream& in, std::ostream& out, ServerOptions options) {
   std::condition_variable ready;
   std::deque<FrameRead> queue;
   bool reader_done = false;
+  // std::cin is tied to std::cout: every read would flush `out` from the reader thread while
+  // the main thread writes to it. Untied, only the main thread touches `out`.
+  std::ostream* tied = in.tie(nullptr);
 
   // The reader blocks on input; the main thread waits for a message or a debounce deadline.
   std::thread reader([&] {
@@ -412,6 +415,7 @@ int run_server(std::istream& in, std::ostream& out, ServerOptions options) {
     if (server.exited()) break;
   }
   reader.join();
+  in.tie(tied);
   return server.exit_code();
 }
 

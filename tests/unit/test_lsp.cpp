@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include <catch2/catch.hpp>
 #include <unistd.h>
@@ -547,6 +548,24 @@ TEST_CASE("run_server: a whole session over a stream, then the client goes away"
   CHECK(messages[2]["method"] == "textDocument/publishDiagnostics");
   CHECK(messages[2]["params"]["diagnostics"].size() == 1);
   CHECK(messages[3]["id"] == 2);
+
+  // stdin is tied to stdout: reading must not flush the output from the reader thread, which
+  // raced with the main thread's writes (duplicated and torn messages in a real editor).
+  struct OneThreadBuffer : std::stringbuf {
+    std::thread::id owner = std::this_thread::get_id();
+    bool touched_elsewhere = false;
+    int sync() override {
+      touched_elsewhere = touched_elsewhere || std::this_thread::get_id() != owner;
+      return std::stringbuf::sync();
+    }
+  } buffer;
+  std::ostream tied_out(&buffer);
+  std::istringstream tied_in(input);
+  tied_in.tie(&tied_out);
+  CHECK(lsp::run_server(tied_in, tied_out, options(std::chrono::milliseconds(0))) == 0);
+  CHECK_FALSE(buffer.touched_elsewhere);
+  CHECK(tied_in.tie() == &tied_out);
+  CHECK(read_all(buffer.str()).size() == 4);
 
   // The client disappears in the middle of a message: the server ends (status 1: no shutdown).
   std::istringstream cut(framed({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "initialize"}, {"params", Json::object()}}) +
