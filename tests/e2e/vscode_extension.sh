@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The VS Code extension (tools/editors/vscode-cpl): packaged with @vscode/vsce 3 into a .vsix
-# holding extension.js and vscode-languageclient 9, and `covcheck lsp` driven through
-# vscode-jsonrpc, the transport VS Code's client uses (test/protocol.test.js). Needs node and
+# holding extension.js and vscode-languageclient 9; extension.js's activation with VS Code's
+# API stood in for (test/extension.test.js); and `covcheck lsp` driven through vscode-jsonrpc,
+# the transport VS Code's client uses (test/protocol.test.js). Needs node and
 # the extension's npm packages (tools/setup-browser.sh installs both): absent in CI (CI set)
 # is a failure, elsewhere a skip.
 set -uo pipefail
@@ -49,6 +50,9 @@ if [[ -f "$tmp/cpl.vsix" ]]; then
   main=$(node -p "require('$tmp/unpacked/extension/package.json').main")
   if [[ "$main" == ./extension.js ]]; then pass; else fail "package.json main is $main"; fi
 fi
+
+# extension.js's own logic, with VS Code's API stood in for.
+if timeout 60 node "$ext/test/extension.test.js"; then pass; else fail "extension.js activation"; fi
 
 # The server through the client's JSON-RPC layer.
 if COVCHECK="$COVCHECK" POLICY=rules/acme/acme-2026.1.cpl NODE_PATH="$ext/node_modules" \
