@@ -79,7 +79,10 @@ void each_expr(const ast::File& file, const std::function<void(const ast::Expr&)
   }
 }
 
+// A sibling rule file's text; only regular files within the rule-file limit are read.
 std::string read_file(const fs::path& p) {
+  std::error_code ec;
+  if (!fs::is_regular_file(p, ec) || fs::file_size(p, ec) > (std::uintmax_t{16} << 20) || ec) return {};
   std::ifstream in(p, std::ios::binary);
   std::ostringstream s;
   s << in.rdbuf();

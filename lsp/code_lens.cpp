@@ -23,6 +23,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
+constexpr std::uintmax_t max_case_file_bytes = std::uintmax_t{64} << 20;  // as for `covcheck check`
+
 std::vector<std::string> files_in(const fs::path& dir, std::initializer_list<const char*> extensions) {
   std::vector<std::string> out;
   std::error_code ec;
@@ -113,6 +115,10 @@ std::string evaluate_with_case(const Document& d, const DocumentStore& documents
   std::unique_ptr<Analysis> a = analyse(d, documents);
   if (!a->checked || a->diagnostics.has_errors())
     return fmt::format("`{}` has errors: fix them before evaluating", fs::path(d.path).filename().string());
+  // Only a regular file of a case's size: a client's path could name a device or a pipe.
+  std::error_code ec;
+  if (!fs::is_regular_file(case_path, ec) || fs::file_size(case_path, ec) > max_case_file_bytes || ec)
+    return fmt::format("cannot read `{}`: not a case file", case_path);
   std::ifstream in(case_path, std::ios::binary);
   std::ostringstream text;
   text << in.rdbuf();

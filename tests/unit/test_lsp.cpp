@@ -613,6 +613,9 @@ TEST_CASE("code lenses: evaluate a case beside the policy, in-process, from the 
   CHECK(s.sent.back()["method"] == "window/logMessage");
   CHECK(s.sent.back()["params"]["message"].get<std::string>().rfind("case iv-crps-covered: DENIED", 0) == 0);
 
+  // A path that is no case file (a device that never ends) is refused, not read.
+  Json device = s.request("workspace/executeCommand", {{"command", "covcheck.evaluate"}, {"arguments", {uri, "/dev/zero"}}});
+  CHECK(device["result"]["text"].get<std::string>().find("not a case file") != std::string::npos);
   CHECK(s.request("workspace/executeCommand", {{"command", "covcheck.nothing"}})["error"]["code"] == -32602);
   Json no_binary = s.request("workspace/executeCommand", {{"command", "covcheck.runTests"}, {"arguments", {"rules/acme/tests"}}});
   CHECK(no_binary["result"]["status"] == -1);
