@@ -321,7 +321,9 @@ Json Server::execute_command(const Json& params) {
   };
   if (command == run_tests_command) {
     auto suites = arg(0);
-    if (!suites) throw RequestError{invalid_params, "covcheck.runTests takes the suite folder"};
+    std::error_code ec;
+    if (!suites || !std::filesystem::is_directory(*suites, ec))
+      throw RequestError{invalid_params, "covcheck.runTests takes the folder of the suites"};
     TestRun run = run_tests(options_.covcheck_path, *suites);
     test_results_[*suites] = (run.status == 0 ? "✓ " : "✗ ") + run.summary;
     show(run.status == 0 ? 3 : 1, "covcheck test: " + run.summary, run.output);

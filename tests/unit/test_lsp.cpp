@@ -617,8 +617,9 @@ TEST_CASE("code lenses: evaluate a case beside the policy, in-process, from the 
   Json device = s.request("workspace/executeCommand", {{"command", "covcheck.evaluate"}, {"arguments", {uri, "/dev/zero"}}});
   CHECK(device["result"]["text"].get<std::string>().find("not a case file") != std::string::npos);
   CHECK(s.request("workspace/executeCommand", {{"command", "covcheck.nothing"}})["error"]["code"] == -32602);
-  Json no_binary = s.request("workspace/executeCommand", {{"command", "covcheck.runTests"}, {"arguments", {"rules/acme/tests"}}});
+  Json no_binary = s.request("workspace/executeCommand", {{"command", "covcheck.runTests"}, {"arguments", {(acme_dir / "tests").string()}}});
   CHECK(no_binary["result"]["status"] == -1);
+  CHECK(s.request("workspace/executeCommand", {{"command", "covcheck.runTests"}, {"arguments", {"/dev/zero"}}})["error"]["code"] == -32602);
 }
 
 TEST_CASE("an import's errors show at the import line; open buffers win over the disk", "[lsp]") {
