@@ -38,6 +38,10 @@ bool shown_in_document(const Analysis& a, const dsl::Diagnostic& d);
 Json hover(const Analysis& a, std::uint32_t offset);
 Json definition(const Analysis& a, std::uint32_t offset);
 Json references(const Analysis& a, std::uint32_t offset, bool include_declaration);
+// A WorkspaceEdit renaming the define, parameter, code set, param, rule or variable at
+// `offset` in every file of the rule set; nullopt with `error` set for schema names, files,
+// nothing at all, or a new name that is not a CPL name.
+std::optional<Json> rename(const Analysis& a, std::uint32_t offset, const std::string& new_name, std::string& error);
 Json document_symbols(const Analysis& a, const Document& document);
 Json folding_ranges(const Analysis& a, const Document& document);
 // `last_checked`: the most recent analysis of the document that checked, for names and the

@@ -76,6 +76,7 @@ Json capabilities() {
               {"hoverProvider", true},
               {"definitionProvider", true},
               {"referencesProvider", true},
+              {"renameProvider", true},
               {"completionProvider", {{"triggerCharacters", Json::array({".", " ", "{"})}, {"resolveProvider", false}}},
               {"documentFormattingProvider", true},
               {"documentSymbolProvider", true},
@@ -258,7 +259,8 @@ Json Server::request(const std::string& method, const Json& params) {
   static const char* const document_methods[] = {"textDocument/codeLens", "textDocument/hover", "textDocument/definition",
                                                  "textDocument/references", "textDocument/completion",
                                                  "textDocument/formatting", "textDocument/documentSymbol",
-                                                 "textDocument/foldingRange", "textDocument/codeAction"};
+                                                 "textDocument/foldingRange", "textDocument/codeAction",
+                                                 "textDocument/rename"};
   if (std::find(std::begin(document_methods), std::end(document_methods), method) == std::end(document_methods))
     throw RequestError{method_not_found, fmt::format("unknown method `{}`", method)};
 
@@ -296,6 +298,14 @@ Json Server::request(const std::string& method, const Json& params) {
   const Analysis& a = analysis(*d);
   if (method == "textDocument/hover") return hover(a, offset);
   if (method == "textDocument/definition") return definition(a, offset);
+  if (method == "textDocument/rename") {
+    const Json& new_name = member(params, "newName");
+    if (!new_name.is_string()) throw RequestError{invalid_params, "`newName` must be a string"};
+    std::string error;
+    std::optional<Json> edit = rename(a, offset, new_name.get<std::string>(), error);
+    if (!edit) throw RequestError{request_failed, error};
+    return *edit;
+  }
   bool with_declaration = member(member(params, "context"), "includeDeclaration").is_boolean() &&
                           member(member(params, "context"), "includeDeclaration").get<bool>();
   return references(a, offset, with_declaration);

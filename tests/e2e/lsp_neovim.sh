@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `covcheck lsp` driven by a real client: a scripted headless Neovim session
 # (tests/e2e/lib/neovim_session.lua) on a copy of a shipped policy: diagnostics, a code
-# action, hover, go-to-definition, completion, formatting, symbols and the code lenses. Needs Debian's
+# action, hover, go-to-definition, completion, formatting, symbols, the code lenses and rename. Needs Debian's
 # `neovim` (tools/setup.sh installs it): absent in CI (CI set) is a failure, elsewhere a skip.
 # TRANSCRIPT=FILE keeps the session's transcript (docs/editor.md quotes it).
 set -uo pipefail

@@ -204,7 +204,7 @@ TEST_CASE("lifecycle: initialize first, unknown methods, malformed messages, shu
   const Json& caps = init["result"]["capabilities"];
   CHECK(caps["textDocumentSync"]["change"] == 1);
   CHECK(caps["positionEncoding"] == "utf-16");
-  for (const char* p : {"hoverProvider", "definitionProvider", "referencesProvider", "documentFormattingProvider",
+  for (const char* p : {"hoverProvider", "definitionProvider", "referencesProvider", "renameProvider", "documentFormattingProvider",
                         "documentSymbolProvider", "foldingRangeProvider"})
     CHECK(caps[p] == true);
   CHECK(caps["completionProvider"]["triggerCharacters"].size() == 3);
@@ -643,4 +643,56 @@ TEST_CASE("an import's errors show at the import line; open buffers win over the
   s.server().publish_due(lsp::Clock::now() + std::chrono::hours(1));
   CHECK(s.diagnostics(uri).empty());
   CHECK(s.diagnostics(dir.uri("lib.cpl")).empty());
+}
+
+TEST_CASE("rename across the rule set, qualified names keep their qualifier", "[lsp]") {
+  std::string path = (acme_dir / "acme-2026.1.cpl").string();
+  std::string text = read_text(path);
+  std::string common = read_text(acme_dir / "common.cpl");
+  std::string uri = lsp::path_to_uri(fs::absolute(path).lexically_normal().string());
+  std::string common_uri = lsp::path_to_uri(fs::absolute(acme_dir / "common.cpl").lexically_normal().string());
+  Session s;
+  s.initialize();
+  s.open(uri, text);
+  auto apply_all = [](std::string t, Json edits) {
+    // Back to front, so earlier ranges stay valid.
+    std::vector<Json> sorted(edits.begin(), edits.end());
+    std::sort(sorted.begin(), sorted.end(), [](const Json& x, const Json& y) {
+      return std::make_pair(x["range"]["start"]["line"].get<int>(), x["range"]["start"]["character"].get<int>()) >
+             std::make_pair(y["range"]["start"]["line"].get<int>(), y["range"]["start"]["character"].get<int>());
+    });
+    for (const Json& e : sorted) t = apply_edit(t, e);
+    return t;
+  };
+
+  Json edit = s.at("textDocument/rename", uri, find(text, "require adult", 8), {{"newName", "grown_up"}})["result"];
+  REQUIRE(edit["changes"].contains(uri));
+  REQUIRE(edit["changes"].contains(common_uri));
+  std::string renamed = apply_all(text, edit["changes"][uri]);
+  std::string renamed_common = apply_all(common, edit["changes"][common_uri]);
+  CHECK(renamed.find("require adult") == std::string::npos);
+  CHECK(renamed.find("require grown_up cite \"§3.1\"") != std::string::npos);
+  CHECK(renamed_common.find("define grown_up = patient.age >= 18") != std::string::npos);
+  // Both buffers renamed: the rule set checks clean.
+  s.open(common_uri, renamed_common);
+  s.change(uri, renamed, 2);
+  s.server().publish_due(lsp::Clock::now() + std::chrono::hours(1));
+  CHECK(s.diagnostics(uri).empty());
+
+  CHECK(s.at("textDocument/rename", uri, find(renamed, "require grown_up", 8), {{"newName", "rule"}})["error"]["code"] == -32803);
+  CHECK(s.at("textDocument/rename", uri, find(renamed, "request.service", 9), {{"newName", "svc"}})["error"]["code"] == -32803);
+  CHECK(s.at("textDocument/rename", uri, {0, 0}, {{"newName", "x"}})["error"]["code"] == -32803);
+
+  // A module's param set by a policy: `set claims.filing_days` keeps `claims.`.
+  fs::path bcbs = fs::path(COVCHECK_SOURCE_DIR) / "rules" / "bcbs-nd" / "bcbs-nd-esketamine.cpl";
+  std::string bcbs_text = read_text(bcbs);
+  std::string bcbs_uri = lsp::path_to_uri(fs::absolute(bcbs).lexically_normal().string());
+  s.open(bcbs_uri, bcbs_text);
+  Json param = s.at("textDocument/rename", bcbs_uri, find(bcbs_text, "set claims.filing_days", 12), {{"newName", "filing_limit"}})["result"];
+  REQUIRE(param["changes"].contains(bcbs_uri));
+  CHECK(apply_all(bcbs_text, param["changes"][bcbs_uri]).find("set claims.filing_limit = 365 days") != std::string::npos);
+  std::string claims_uri = lsp::path_to_uri(fs::absolute(fs::path(COVCHECK_SOURCE_DIR) / "rules" / "claims" / "claims.cpl").lexically_normal().string());
+  REQUIRE(param["changes"].contains(claims_uri));
+  CHECK(apply_all(read_text(fs::path(COVCHECK_SOURCE_DIR) / "rules" / "claims" / "claims.cpl"), param["changes"][claims_uri])
+            .find("param filing_limit: duration = 90 days") != std::string::npos);
 }

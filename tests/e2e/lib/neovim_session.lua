@@ -1,6 +1,6 @@
 -- The scripted Neovim session of tests/e2e/lsp_neovim.sh: Neovim 0.7's own LSP client
 -- (vim.lsp.start_client, buf_attach_client, buf_request_sync, buf.formatting_sync,
--- vim.diagnostic.get) against `covcheck lsp`, on a copy of a shipped policy. Each step
+-- vim.diagnostic.get, vim.lsp.util.apply_workspace_edit) against `covcheck lsp`, on a copy of a shipped policy. Each step
 -- appends to the transcript (TRANSCRIPT) and counts a pass or a failure; exits 0 when all
 -- passed, 1 otherwise. Env: COVCHECK (binary), POLICY (the .cpl file), TRANSCRIPT.
 local covcheck, policy, transcript_path = os.getenv('COVCHECK'), os.getenv('POLICY'), os.getenv('TRANSCRIPT')
@@ -165,6 +165,20 @@ if eval_lens then
   say('  ' .. first)
   check('evaluation decides the case', first:find('COVERED', 1, true) ~= nil)
 end
+
+-- 9. Rename a define: every use in the buffer follows (applied with Neovim's workspace-edit code).
+line, col = find('define two_adequate_trials_two_classes')
+local edit = request('textDocument/rename', line, col + 8, { newName = 'two_trials_two_classes' })
+local count = 0
+for _, edits in pairs(edit and edit.changes or {}) do count = count + #edits end
+say('> rename `two_adequate_trials_two_classes` to `two_trials_two_classes`: ' .. count .. ' edits')
+if edit then vim.lsp.util.apply_workspace_edit(edit, 'utf-16') end
+local renamed = table.concat(vim.api.nvim_buf_get_lines(buf, 0, -1, false), '\n')
+check('rename applied everywhere', count == 3 and not renamed:find('two_adequate', 1, true))
+local clean = vim.wait(5000, function()
+  return #vim.diagnostic.get(buf, { severity = vim.diagnostic.severity.ERROR }) == 0
+end, 20)
+check('no errors after the rename', clean)
 
 vim.lsp.stop_client(client_id)
 local stopped = vim.wait(5000, function() return vim.lsp.get_client_by_id(client_id) == nil end, 20)
