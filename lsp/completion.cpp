@@ -149,6 +149,14 @@ Json completion(const Document& document, std::uint32_t offset, const Analysis* 
   offset = std::min<std::uint32_t>(offset, static_cast<std::uint32_t>(document.text.size()));
   std::size_t from = offset > lookback ? offset - lookback : 0;
   std::string_view before(document.text.data() + from, offset - from);
+  // Only the declaration being written binds variables: it starts at the last line that
+  // begins with a declaration word.
+  std::size_t declaration = 0;
+  for (const char* word : {"\nrule ", "\nadvice ", "\ndefine ", "\ncodeset ", "\nparam ", "\nset ", "\nrecord "}) {
+    std::size_t at = before.rfind(word);
+    if (at != std::string_view::npos) declaration = std::max(declaration, at + 1);
+  }
+  before.remove_prefix(declaration);
   std::size_t word = before.size();
   while (word > 0 && is_word(before[word - 1])) --word;
   std::vector<std::string> t = tokens(before.substr(0, word));

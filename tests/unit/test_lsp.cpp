@@ -391,6 +391,13 @@ TEST_CASE("completion: fields after a dot, members where expected, code sets aft
   std::vector<std::string> trial = labels(s.at("textDocument/completion", uri, end));
   CHECK(has(trial, "class"));
   CHECK(has(trial, "outcome"));
+  // Variables of other rules are not in scope in the one being written.
+  typing = text + "\nrule new_rule \"t\" cite \"§9\"\n  when any treatments t: ";
+  s.change(uri, typing, 3);
+  end = lsp::LineIndex(typing).position(static_cast<std::uint32_t>(typing.size()));
+  std::vector<std::string> scope = labels(s.at("textDocument/completion", uri, end));
+  CHECK(has(scope, "t"));
+  CHECK_FALSE(has(scope, "c"));  // `any conditions c:` in §3.7
 
   typing = text + "\nrule new_rule \"t\" cite \"§9\"\n  when request.service == ";
   s.change(uri, typing, 4);
