@@ -627,9 +627,7 @@ void DeclarationChecker::check_override_cycles() {
     if (state[i] == 0) visit(i);
 }
 
-}  // namespace
-
-std::unique_ptr<CheckedRuleSet> check_rule_set(RuleFiles files, SourceRegistry& sources, Diagnostics& diagnostics) {
+std::unique_ptr<CheckedRuleSet> check_all(RuleFiles files, SourceRegistry& sources, Diagnostics& diagnostics) {
   auto rs = std::make_unique<CheckedRuleSet>();
   rs->files = std::move(files);
   std::vector<const ast::File*> schema_files;
@@ -676,8 +674,20 @@ std::unique_ptr<CheckedRuleSet> check_rule_set(RuleFiles files, SourceRegistry& 
   checker.check_override_cycles();
   diagnostics.sort();
   drop_ignored(rs->files.files, sources, diagnostics);  // `# covcheck:ignore CODE` silences a warning
+  return rs;
+}
+
+}  // namespace
+
+std::unique_ptr<CheckedRuleSet> check_rule_set(RuleFiles files, SourceRegistry& sources, Diagnostics& diagnostics) {
+  std::unique_ptr<CheckedRuleSet> rs = check_all(std::move(files), sources, diagnostics);
   if (diagnostics.has_errors()) return nullptr;
   return rs;
+}
+
+std::unique_ptr<CheckedRuleSet> check_rule_set_for_editor(RuleFiles files, SourceRegistry& sources,
+                                                          Diagnostics& diagnostics) {
+  return check_all(std::move(files), sources, diagnostics);
 }
 
 }  // namespace covcheck::dsl

@@ -16,4 +16,11 @@ namespace covcheck::dsl {
 // error was reported: a rule set with errors is never evaluated.
 std::unique_ptr<CheckedRuleSet> check_rule_set(RuleFiles files, SourceRegistry& sources, Diagnostics& diagnostics);
 
+// For the language server: the same checks, but the rule set is returned even when errors
+// were reported (null only when the schema cannot be built), so that hover and go-to-definition
+// work in a file with a type error. Its side tables are partial: what failed has no
+// resolution and the error type. Never compile or evaluate what this returns.
+std::unique_ptr<CheckedRuleSet> check_rule_set_for_editor(RuleFiles files, SourceRegistry& sources,
+                                                          Diagnostics& diagnostics);
+
 }  // namespace covcheck::dsl

@@ -31,12 +31,18 @@ std::string display_path(const fs::path& p) {
   return s.empty() ? p.generic_string() : s;
 }
 
-std::string canonical_key(const fs::path& p) {
+}  // namespace
+
+std::string canonical_rule_path(const fs::path& p) {
   std::error_code ec;
   fs::path c = fs::weakly_canonical(p, ec);
   if (ec) c = fs::absolute(p, ec).lexically_normal();
   return c.generic_string();
 }
+
+namespace {
+
+std::string canonical_key(const fs::path& p) { return canonical_rule_path(p); }
 
 bool is_hidden(const fs::path& p) {
   std::string name = p.filename().string();
@@ -77,8 +83,8 @@ std::vector<fs::path> walk_directory(const fs::path& dir, Diagnostics& diagnosti
 // Loads files one by one; `files` grows while imports are followed.
 class Loader {
  public:
-  Loader(SourceRegistry& sources, RuleFiles& out, Diagnostics& diagnostics)
-      : sources_(sources), out_(out), diagnostics_(diagnostics) {}
+  Loader(SourceRegistry& sources, RuleFiles& out, Diagnostics& diagnostics, const SourceOverlay* overlay)
+      : sources_(sources), out_(out), diagnostics_(diagnostics), overlay_(overlay) {}
 
   // Loads one file unless already loaded. Returns its index in `out_.files`, or nullopt
   // when it could not be read or parsed. `where` is the import that reached it, if any.
@@ -88,7 +94,7 @@ class Loader {
     by_canonical_[key] = std::nullopt;  // a failed file is reported once
 
     std::string name = display_path(path);
-    std::optional<std::string> text = read(path, name, where);
+    std::optional<std::string> text = read(path, key, name, where);
     if (!text) return std::nullopt;
     FileId id = sources_.add(name, std::move(*text));
     std::optional<ast::File> parsed = parse_file(sources_, id, out_.node_count, diagnostics_);
@@ -135,7 +141,7 @@ class Loader {
     std::string name = display_path(target);
     std::error_code ec;
     fs::file_status st = fs::status(target, ec);
-    if (!fs::exists(st) || fs::is_directory(st)) {
+    if ((!fs::exists(st) || fs::is_directory(st)) && !in_overlay(target)) {
       Diagnostic& d = diagnostics_.error(
           "load.import_not_found", imp.path_span,
           fmt::format("imported file `{}` {}", name, fs::is_directory(st) ? "is a directory" : "does not exist"));
@@ -176,8 +182,21 @@ class Loader {
 
   std::string name_of(std::size_t index) const { return sources_.file(out_.files[index].file).name(); }
 
-  std::optional<std::string> read(const fs::path& path, const std::string& name, const ast::Import* where) {
+  bool in_overlay(const fs::path& path) const { return overlay_ && overlay_->count(canonical_key(path)) > 0; }
+
+  std::optional<std::string> read(const fs::path& path, const std::string& key, const std::string& name,
+                                  const ast::Import* where) {
     SourceSpan at = where ? where->path_span : SourceSpan{};
+    if (overlay_) {
+      if (auto open = overlay_->find(key); open != overlay_->end()) {
+        if (open->second.size() > max_file_size) {
+          diagnostics_.error("load.file_too_large", at,
+                             fmt::format("`{}` is {} bytes; rule files are limited to 16 MiB", name, open->second.size()));
+          return std::nullopt;
+        }
+        return open->second;
+      }
+    }
     bool is_root = where == nullptr;
     std::error_code ec;
     std::uintmax_t size = fs::file_size(path, ec);
@@ -200,6 +219,7 @@ class Loader {
   SourceRegistry& sources_;
   RuleFiles& out_;
   Diagnostics& diagnostics_;
+  const SourceOverlay* overlay_;
   std::map<std::string, std::optional<std::size_t>> by_canonical_;
   std::vector<fs::path> paths_;       // display path of each loaded file, for relative imports
   std::vector<std::size_t> depths_;   // import depth of each loaded file
@@ -210,24 +230,24 @@ class Loader {
 }  // namespace
 
 bool load_rule_files(const std::vector<std::string>& paths, SourceRegistry& sources, RuleFiles& out,
-                     Diagnostics& diagnostics) {
+                     Diagnostics& diagnostics, const SourceOverlay* overlay) {
   // Missing `--rules` paths are checked before anything is parsed: a usage error (exit 2)
   // should not be buried under syntax errors of the paths that do exist.
   bool all_found = true;
   for (const std::string& p : paths) {
     std::error_code ec;
-    if (!fs::exists(fs::status(p, ec))) {
+    if (!fs::exists(fs::status(p, ec)) && !(overlay && overlay->count(canonical_rule_path(p)))) {
       diagnostics.error("io.not_found", SourceSpan{}, fmt::format("rules path `{}` does not exist", p));
       all_found = false;
     }
   }
   if (!all_found) return false;
 
-  Loader loader(sources, out, diagnostics);
+  Loader loader(sources, out, diagnostics, overlay);
   bool walk_failed = false;
   for (const std::string& p : paths) {
     std::error_code ec;
-    if (fs::is_directory(p, ec)) {
+    if (fs::is_directory(p, ec) && !(overlay && overlay->count(canonical_rule_path(p)))) {
       Diagnostics walk_errors;
       for (const fs::path& file : walk_directory(p, walk_errors)) loader.load(file, 0, nullptr);
       walk_failed = walk_failed || walk_errors.has_errors();

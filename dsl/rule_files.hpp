@@ -2,6 +2,8 @@
 // then every import, each file parsed once however it is reached.
 #pragma once
 
+#include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -17,9 +19,16 @@ struct RuleFiles {
   ast::NodeId node_count = 0;                       // expression NodeIds are 0 .. node_count-1 across all files
 };
 
+// Texts read instead of the files on disk, by canonical path (`canonical_rule_path`): the
+// language server's unsaved editor buffers. A path in the overlay need not exist on disk.
+using SourceOverlay = std::map<std::string, std::string>;
+
+// The key under which a file is loaded once (and looked up in a SourceOverlay).
+std::string canonical_rule_path(const std::filesystem::path& path);
+
 // Errors (unreadable file or directory: code "io.*"; syntax errors; import cycles) go to
 // `diagnostics`. Returns false when a path cannot be opened at all (CLI exit 2).
 bool load_rule_files(const std::vector<std::string>& paths, SourceRegistry& sources, RuleFiles& out,
-                     Diagnostics& diagnostics);
+                     Diagnostics& diagnostics, const SourceOverlay* overlay = nullptr);
 
 }  // namespace covcheck::dsl
