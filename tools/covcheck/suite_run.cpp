@@ -194,32 +194,46 @@ std::vector<std::string> deciding_trace(const engine::Determination& d, const ds
   return out;
 }
 
-TestResult run_test(const SuiteTest& test, const engine::Program& program, dsl::SourceRegistry& sources) {
+PreparedCase prepare_case(const SuiteTest& test, dsl::SourceRegistry& sources) {
+  PreparedCase prepared;
+  if (test.inline_case) {
+    prepared.file = sources.add(sources.file(test.case_at.file).name(), *test.inline_case);
+    return prepared;
+  }
+  std::ifstream in(test.case_path, std::ios::binary);
+  std::ostringstream buffer;
+  if (in) buffer << in.rdbuf();
+  if (!in || in.bad()) {
+    prepared.unreadable = "cannot read `" + test.case_path + "`";
+    return prepared;
+  }
+  prepared.file = sources.add(test.case_path, std::move(buffer).str());
+  return prepared;
+}
+
+engine::CaseResult decide_test_case(const SuiteTest& test, const PreparedCase& prepared, const engine::Program& program,
+                                    const dsl::SourceRegistry& sources, bool trace) {
+  engine::EvaluationOptions options;
+  options.as_of = test.as_of;
+  options.trace = trace;
+  return engine::decide_case(program, sources, prepared.file, options);
+}
+
+TestResult run_test(const SuiteTest& test, const PreparedCase& prepared, const engine::Program& program,
+                    const dsl::SourceRegistry& sources, bool trace) {
   auto start = std::chrono::steady_clock::now();
   TestResult result;
   result.test = &test;
-  dsl::FileId file = dsl::no_file;
-  if (test.inline_case) {
-    file = sources.add(sources.file(test.case_at.file).name(), *test.inline_case);
-  } else {
-    std::ifstream in(test.case_path, std::ios::binary);
-    std::ostringstream buffer;
-    if (in) buffer << in.rdbuf();
-    if (!in || in.bad()) {
-      result.mismatches.push_back({"case", "a readable case file", "cannot read `" + test.case_path + "`"});
-      return result;
-    }
-    file = sources.add(test.case_path, std::move(buffer).str());
+  if (!prepared.unreadable.empty()) {
+    result.mismatches.push_back({"case", "a readable case file", prepared.unreadable});
+    return result;
   }
-  engine::EvaluationOptions options;
-  options.as_of = test.as_of;
-  options.trace = true;
-  engine::CaseResult decided = engine::decide_case(program, sources, file, options);
+  engine::CaseResult decided = decide_test_case(test, prepared, program, sources, trace);
   result.mismatches = compare(test.expect, decided);
   name_unknown_rules(program, test.expect, result.mismatches);
   result.passed = result.mismatches.empty();
   if (!result.passed) {
-    if (decided.determination) result.trace = deciding_trace(*decided.determination, sources);
+    if (decided.determination && trace) result.trace = deciding_trace(*decided.determination, sources);
     if (decided.diagnostics.has_errors()) {
       decided.diagnostics.sort();
       result.case_diagnostics = dsl::render_all(decided.diagnostics, sources);
@@ -228,6 +242,11 @@ TestResult run_test(const SuiteTest& test, const engine::Program& program, dsl::
   result.determination = std::move(decided.determination);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
+}
+
+TestResult run_test(const SuiteTest& test, const engine::Program& program, dsl::SourceRegistry& sources) {
+  PreparedCase prepared = prepare_case(test, sources);
+  return run_test(test, prepared, program, sources, true);
 }
 
 }  // namespace covcheck::cli

@@ -53,7 +53,23 @@ engine::RuleSetStatus build_rule_sets(const std::vector<Suite>& suites, dsl::Sou
 // the pattern has glob characters, a substring otherwise. An empty filter matches all.
 bool filter_matches(const std::string& pattern, const std::string& name);
 
-// Decides one test's case and compares it with the expectation.
+// A test's case read once and registered, shared by every program it is decided with
+// (the suite's rule set, and each mutant's under --mutate).
+struct PreparedCase {
+  dsl::FileId file = dsl::no_file;
+  std::string unreadable;  // the case file could not be read: the message
+};
+PreparedCase prepare_case(const SuiteTest& test, dsl::SourceRegistry& sources);
+
+// The one place the runner decides a case (what `covcheck check` does for a case file).
+engine::CaseResult decide_test_case(const SuiteTest& test, const PreparedCase& prepared, const engine::Program& program,
+                                    const dsl::SourceRegistry& sources, bool trace);
+
+// Decides one test's case and compares it with the expectation. Without `trace` (mutants)
+// a failure keeps no deciding trace and the determination has no trace.
+TestResult run_test(const SuiteTest& test, const PreparedCase& prepared, const engine::Program& program,
+                    const dsl::SourceRegistry& sources, bool trace = true);
+// The same, preparing the case first.
 TestResult run_test(const SuiteTest& test, const engine::Program& program, dsl::SourceRegistry& sources);
 
 // Expected against actual, key by key; empty when the test passes.
