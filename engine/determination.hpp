@@ -101,6 +101,9 @@ struct Determination {
   std::vector<MissingFact> missing;
   std::vector<RequirementStatus> requirements;
   std::vector<std::string> next_steps;
+  // Parallel to next_steps: the citations each step answers to (its criterion's, then its
+  // rule's), for `next_steps_contain` in test suites; not part of the JSON contract.
+  std::vector<std::vector<std::string>> next_step_cites;
   std::vector<CaseWarning> warnings;
   std::vector<RuleTrace> trace;
 };

@@ -153,6 +153,7 @@ class TreeBuilder : public YAML::EventHandler {
   void close() {
     Frame f = stack_.back();
     stack_.pop_back();
+    if (tree_.nodes[f.node].kind == YamlNode::Kind::mapping) merge_keys(f.scratch_start);
     YamlNode& n = tree_.nodes[f.node];
     n.first = static_cast<std::uint32_t>(tree_.children.size());
     n.count = static_cast<std::uint32_t>(scratch_.size() - f.scratch_start);
@@ -160,6 +161,61 @@ class TreeBuilder : public YAML::EventHandler {
                           scratch_.end());
     scratch_.resize(f.scratch_start);
     complete(f.node, f.anchor);
+  }
+
+  bool is_merge_key(std::uint32_t node) const {
+    const YamlNode& k = tree_.nodes[node];
+    return k.kind == YamlNode::Kind::scalar && !k.quoted && tree_.scalar(k) == "<<";
+  }
+  // YAML merge keys (`<<: *base`, `<<: [*a, *b]`): the pairs of the merged mappings whose keys
+  // the mapping does not set itself join it, the first merged mapping winning. The mapping's
+  // pairs are in scratch_ from `start`; the merged ones are complete (aliases or nested).
+  void merge_keys(std::size_t start) {
+    bool any = false;
+    for (std::size_t i = start; i + 1 < scratch_.size(); i += 2) any = any || is_merge_key(scratch_[i]);
+    if (!any) return;
+    std::vector<std::uint32_t> own, sources;
+    for (std::size_t i = start; i + 1 < scratch_.size(); i += 2) {
+      if (!is_merge_key(scratch_[i])) {
+        own.push_back(scratch_[i]);
+        own.push_back(scratch_[i + 1]);
+        continue;
+      }
+      const YamlNode& v = tree_.nodes[scratch_[i + 1]];
+      if (v.kind == YamlNode::Kind::mapping) {
+        sources.push_back(scratch_[i + 1]);
+      } else if (v.kind == YamlNode::Kind::sequence) {
+        for (std::uint32_t j = 0; j < v.count; ++j) sources.push_back(tree_.children[v.first + j]);
+      }
+      for (std::uint32_t m : sources) {
+        if (tree_.nodes[m].kind == YamlNode::Kind::mapping) continue;
+        YAML::Mark at;
+        at.pos = static_cast<int>(tree_.nodes[scratch_[i + 1]].pos - bom_);
+        at.line = at.column = 0;
+        throw TreeError{at, "case.merge", "`<<` merges a mapping (an alias such as `*base`) or a list of mappings"};
+      }
+    }
+    auto has_key = [&](const std::vector<std::uint32_t>& pairs, std::uint32_t key) {
+      const YamlNode& k = tree_.nodes[key];
+      if (k.kind != YamlNode::Kind::scalar) return false;
+      for (std::size_t i = 0; i < pairs.size(); i += 2) {
+        const YamlNode& o = tree_.nodes[pairs[i]];
+        if (o.kind == YamlNode::Kind::scalar && tree_.scalar(o) == tree_.scalar(k)) return true;
+      }
+      return false;
+    };
+    std::vector<std::uint32_t> merged = own;
+    for (std::uint32_t m : sources) {
+      const YamlNode& map = tree_.nodes[m];
+      for (std::uint32_t j = 0; j + 1 < map.count; j += 2) {
+        std::uint32_t key = tree_.children[map.first + j];
+        if (has_key(merged, key)) continue;
+        merged.push_back(key);
+        merged.push_back(tree_.children[map.first + j + 1]);
+      }
+    }
+    scratch_.resize(start);
+    scratch_.insert(scratch_.end(), merged.begin(), merged.end());
   }
 
   YamlTree& tree_;

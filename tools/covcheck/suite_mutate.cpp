@@ -28,15 +28,17 @@ namespace {
 
 namespace ast = dsl::ast;
 
+// Words without parentheses: a changed operator may move them, which is not the change.
 std::vector<std::string> words(std::string_view s) {
   std::vector<std::string> out;
-  std::size_t i = 0;
-  while (i < s.size()) {
-    while (i < s.size() && s[i] == ' ') ++i;
-    std::size_t j = i;
-    while (j < s.size() && s[j] != ' ') ++j;
-    if (j > i) out.emplace_back(s.substr(i, j - i));
-    i = j;
+  std::string word;
+  for (char c : std::string(s) + " ") {
+    if (c == ' ') {
+      if (!word.empty()) out.push_back(std::move(word));
+      word.clear();
+    } else if (c != '(' && c != ')') {
+      word += c;
+    }
   }
   return out;
 }

@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 
+#include "engine/case_loader.hpp"
+
 namespace covcheck::cli {
 
 namespace {
@@ -102,12 +104,12 @@ bool filter_matches(const std::string& pattern, const std::string& name) {
 // An expected reason that is no rule of the rule set is a typo in the suite, not a change
 // in the policy: say so on the mismatch.
 void name_unknown_rules(const engine::Program& program, const Expectation& e, std::vector<Mismatch>& mismatches) {
-  if (!e.reasons) return;
+  if (!e.reasons && !e.reasons_include) return;
   std::vector<std::string> ids;
   for (const engine::CompiledRule& r : program.rules) ids.push_back(r.checked->display_id);
   for (Mismatch& m : mismatches) {
-    if (m.key != "reasons") continue;
-    for (const std::string& id : *e.reasons) {
+    if (m.key != "reasons" && m.key != "reasons_include") continue;
+    for (const std::string& id : m.key == "reasons" ? *e.reasons : *e.reasons_include) {
       if (std::find(ids.begin(), ids.end(), id) != ids.end()) continue;
       std::string line = fmt::format("`{}` is not a rule of the rule set", id);
       if (auto near = dsl::closest_match(id, ids)) line += fmt::format("; did you mean `{}`?", *near);
@@ -145,6 +147,13 @@ std::vector<Mismatch> compare(const Expectation& e, const engine::CaseResult& re
     std::sort(actual.begin(), actual.end());
     if (actual != *e.reasons) out.push_back({"reasons", list_text(*e.reasons), list_text(actual)});
   }
+  if (e.reasons_include) {
+    std::vector<std::string> actual;
+    for (const engine::Reason& r : d.reasons) actual.push_back(r.rule);
+    std::sort(actual.begin(), actual.end());
+    if (!std::includes(actual.begin(), actual.end(), e.reasons_include->begin(), e.reasons_include->end()))
+      out.push_back({"reasons_include", list_text(*e.reasons_include), list_text(actual)});
+  }
   if (e.missing) {
     std::vector<std::string> actual;
     for (const engine::MissingFact& m : d.missing) actual.push_back(m.fact);
@@ -157,8 +166,15 @@ std::vector<Mismatch> compare(const Expectation& e, const engine::CaseResult& re
     if (actual != *e.requirements) out.push_back({"requirements", map_text(*e.requirements), map_text(actual)});
   }
   for (const std::string& step : e.next_steps_contain) {
-    bool found = std::any_of(d.next_steps.begin(), d.next_steps.end(),
-                             [&](const std::string& s) { return s.find(step) != std::string::npos; });
+    // `(CITE)` or `CITE` also names a step by its criterion's or its rule's citation.
+    std::string_view cite = step;
+    if (cite.size() > 2 && cite.front() == '(' && cite.back() == ')') cite = cite.substr(1, cite.size() - 2);
+    bool found = false;
+    for (std::size_t i = 0; i < d.next_steps.size() && !found; ++i) {
+      found = d.next_steps[i].find(step) != std::string::npos;
+      if (!found && i < d.next_step_cites.size())
+        for (const std::string& c : d.next_step_cites[i]) found = found || c == cite;
+    }
     if (!found) out.push_back({"next_steps", "a step containing `" + step + "`", list_text(d.next_steps)});
   }
   if (e.authorization) {
@@ -196,10 +212,7 @@ std::vector<std::string> deciding_trace(const engine::Determination& d, const ds
 
 PreparedCase prepare_case(const SuiteTest& test, dsl::SourceRegistry& sources) {
   PreparedCase prepared;
-  if (test.inline_case) {
-    prepared.file = sources.add(sources.file(test.case_at.file).name(), *test.inline_case);
-    return prepared;
-  }
+  if (test.inline_case) return prepared;  // read with its suite
   std::ifstream in(test.case_path, std::ios::binary);
   std::ostringstream buffer;
   if (in) buffer << in.rdbuf();
@@ -216,7 +229,24 @@ engine::CaseResult decide_test_case(const SuiteTest& test, const PreparedCase& p
   engine::EvaluationOptions options;
   options.as_of = test.as_of;
   options.trace = trace;
-  return engine::decide_case(program, sources, prepared.file, options);
+  if (!test.inline_case) return engine::decide_case(program, sources, prepared.file, options);
+  // An inline case is laid out from the suite's own tree, as decide_case does from a file.
+  engine::CaseResult result;
+  engine::Case loaded;
+  if (engine::load_case_tree(program.schema(), *test.inline_case, test.case_at.file, result.diagnostics, loaded))
+    engine::validate_case(program, loaded, result.diagnostics);
+  if (result.diagnostics.has_errors()) return result;
+  options.sources = &sources;
+  engine::Evaluation evaluation = engine::evaluate(program, loaded, options);
+  result.diagnostics.append(evaluation.errors);
+  if (!evaluation.determination || evaluation.errors.has_errors()) return result;
+  result.determination = std::move(evaluation.determination);
+  std::vector<engine::CaseWarning> warnings;
+  for (const dsl::Diagnostic& d : result.diagnostics.items())
+    if (d.severity == dsl::Severity::warning)
+      warnings.push_back({d.span, d.help ? fmt::format("{}; {}", d.message, *d.help) : d.message});
+  result.determination->warnings.insert(result.determination->warnings.begin(), warnings.begin(), warnings.end());
+  return result;
 }
 
 TestResult run_test(const SuiteTest& test, const PreparedCase& prepared, const engine::Program& program,

@@ -102,7 +102,7 @@ int run_tests(const TestOptions& options, std::ostream& out, std::ostream& err) 
         ++failed;
         text << render_failure(r, sources);
       }
-      if (want_coverage && r.determination) coverage.add(*r.determination, sources);
+      if (want_coverage && r.determination) coverage.add(*r.determination, sources, selected[i].path);
       r.determination.reset();  // traces are large; coverage has what it needs
       result.tests.push_back(std::move(r));
     }
