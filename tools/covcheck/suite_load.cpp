@@ -216,7 +216,7 @@ class SuiteReader {
       }
       if (require(f, "expect", t, "this test")) {
         read_expect(*f["expect"], test.expect);
-        test.expect_at = span(*f["expect"]);
+        test.expect_at = value_span(*f["expect"]);
         if (f["expect"]->kind == Kind::mapping)
           for (std::uint32_t k = 0; k + 1 < f["expect"]->count; k += 2) {
             const YamlNode& key = child(*f["expect"], k);

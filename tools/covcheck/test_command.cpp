@@ -15,6 +15,7 @@
 #include "tools/covcheck/suite_mutate.hpp"
 #include "tools/covcheck/suite_report.hpp"
 #include "tools/covcheck/suite_run.hpp"
+#include "tools/covcheck/suite_update.hpp"
 
 namespace covcheck::cli {
 
@@ -88,11 +89,14 @@ int run_tests(const TestOptions& options, std::ostream& out, std::ostream& err) 
   std::ostream& text = options.junit || options.json ? err : out;
   std::vector<SuiteResult> results;
   std::size_t passed = 0, failed = 0;
+  std::size_t updated_tests = 0;
+  bool update_complete = true;
   for (std::size_t i = 0; i < selected.size(); ++i) {
     SuiteResult result;
     result.suite = &selected[i];
     result.rule_set = rule_sets.of_suite[i];
     const engine::Program& program = *rule_sets.programs[result.rule_set];
+    std::vector<ExpectationEdit> edits;
     for (std::size_t t = 0; t < selected[i].tests.size(); ++t) {
       const SuiteTest& test = selected[i].tests[t];
       TestResult r = run_test(test, cases[i][t], program, sources);
@@ -101,6 +105,10 @@ int run_tests(const TestOptions& options, std::ostream& out, std::ostream& err) 
       } else {
         ++failed;
         text << render_failure(r, sources);
+      }
+      if (options.update && !r.passed) {
+        std::vector<ExpectationEdit> found = expectation_edits(r, sources);
+        edits.insert(edits.end(), found.begin(), found.end());
       }
       if (want_coverage && r.determination) coverage.add(*r.determination, sources, selected[i].path);
       r.determination.reset();  // traces are large; coverage has what it needs
@@ -111,9 +119,17 @@ int run_tests(const TestOptions& options, std::ostream& out, std::ostream& err) 
     text << (failures == 0 ? fmt::format("{}: {} ok\n", result.suite->path, tests)
                            : fmt::format("{}: {}, {} failed\n", result.suite->path, tests, failures));
     results.push_back(std::move(result));
+    if (!edits.empty()) {
+      updated_tests += failures;
+      if (!write_updates(selected[i].path, sources.file(selected[i].file).text(), edits, text, err)) update_complete = false;
+    }
   }
 
-  int exit = failed > 0 ? exit_fail_on : exit_ok;
+  // With --update, the failures are fixed in the suites: the run succeeds when all were.
+  int exit = failed > 0 && !(options.update && update_complete) ? exit_fail_on : exit_ok;
+  if (options.update && failed > 0)
+    text << fmt::format("{} failing test{} updated{}\n", updated_tests, updated_tests == 1 ? "" : "s",
+                        update_complete ? "" : " (not every expectation: see `not updated` above)");
   if (options.coverage_report) text << render_coverage(coverage);
   if (options.coverage_min) {
     for (const std::string& line : below_minimum(coverage, *options.coverage_min)) {
@@ -178,6 +194,8 @@ Command add_test_command(CLI::App& app) {
       ->type_name("FILE");
   test->add_option("--as-of", raw->as_of, "Judge effective ranges on this date in tests without their own as_of")
       ->type_name("DATE");
+  test->add_flag("--update", raw->options.update,
+                 "Rewrite the failing expectations to the current results, in the suites' text (comments kept)");
   test->add_flag("--mutate", raw->options.mutate,
                  "Mutation testing: make small mistakes in the rules the suites own; each must fail a test");
   test->add_option("--mutate-min", raw->mutate_min, "Fail (exit 1) when a rule file's mutation score is below P percent")

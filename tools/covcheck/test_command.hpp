@@ -22,6 +22,7 @@ struct TestOptions {
   std::optional<std::string> lcov_file;
   std::optional<std::int32_t> as_of;        // for tests without their own `as_of`
   bool json = false;                        // --format json: one JSON object on stdout, the text on stderr
+  bool update = false;                      // --update: rewrite failing expectations in the suites' text
   bool mutate = false;                      // --mutate: mutation testing of the rules the suites own
   std::optional<double> mutate_min;
   std::optional<std::size_t> mutate_sample; // at most this many mutants per rule file
