@@ -71,7 +71,15 @@ class SuiteReader {
   // A value's whole text: a collection's end is found in the text (the tree keeps its start).
   dsl::SourceSpan value_span(const YamlNode& n) const {
     if (n.kind == Kind::scalar) return span(n);
-    if (n.kind == Kind::null) return {file_, n.pos, n.pos};
+    if (n.kind == Kind::null) {
+      // `null`, `~`, or nothing at all (the tree then points at the key's `:`).
+      std::string_view text = sources_.file(file_).text().substr(n.pos);
+      std::uint32_t length = text.starts_with("null") || text.starts_with("Null") || text.starts_with("NULL") ? 4
+                             : text.starts_with("~")                                                     ? 1
+                                                                                                         : 0;
+      std::uint32_t at = length == 0 && text.starts_with(":") ? n.pos + 1 : n.pos;
+      return {file_, at, at + length};
+    }
     std::uint32_t end = n.pos + 1;
     for (std::uint32_t i = 0; i < n.count; ++i) end = std::max(end, value_span(child(n, i)).end);
     std::string_view text = sources_.file(file_).text();

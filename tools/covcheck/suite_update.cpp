@@ -103,7 +103,8 @@ std::string apply_edits(std::string_view text, std::vector<ExpectationEdit> edit
   std::string out(text);
   for (const ExpectationEdit& e : edits) {
     if (!e.problem.empty() || e.at.file == dsl::no_file) continue;
-    out.replace(e.at.begin, e.at.end - e.at.begin, e.text);
+    // An empty value (`key:` alone) gets the space YAML needs after the colon.
+    out.replace(e.at.begin, e.at.end - e.at.begin, e.at.begin == e.at.end ? " " + e.text : e.text);
   }
   return out;
 }
