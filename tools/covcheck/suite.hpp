@@ -32,6 +32,7 @@ struct Expectation {
   std::optional<std::map<std::string, std::string>> requirements;  // item -> present|missing|unknown
   std::optional<std::string> error;                       // substring of the case's first error
   std::vector<std::string> next_steps_contain;            // each a substring, or the citation, of some next step
+  std::vector<std::string> next_steps_lack;               // each a substring of no next step
   std::optional<std::optional<ExpectedAuthorization>> authorization;  // inner nullopt: none granted
 };
 

@@ -256,7 +256,7 @@ class SuiteReader {
     if (!is(n, Kind::mapping, "`expect`", "a mapping of expected results")) return;
     auto f = fields(n,
                     {"decision", "prior_auth", "benefit", "reasons", "reasons_include", "missing", "requirements",
-                     "error", "next_steps_contain", "authorization"},
+                     "error", "next_steps_contain", "next_steps_lack", "authorization"},
                     "expectation");
     if (f.empty() && n.count == 0) error(n, "`expect` names nothing to check");
     if (f.count("error") && f.size() > 1) {
@@ -285,6 +285,9 @@ class SuiteReader {
     if (f.count("error")) e.error = text(*f["error"], "`error`");
     if (f.count("next_steps_contain")) {
       if (auto steps = texts(*f["next_steps_contain"], "`next_steps_contain`", true)) e.next_steps_contain = *steps;
+    }
+    if (f.count("next_steps_lack")) {
+      if (auto steps = texts(*f["next_steps_lack"], "`next_steps_lack`", true)) e.next_steps_lack = *steps;
     }
     if (f.count("authorization")) read_authorization(*f["authorization"], e);
   }

@@ -177,6 +177,11 @@ std::vector<Mismatch> compare(const Expectation& e, const engine::CaseResult& re
     }
     if (!found) out.push_back({"next_steps", "a step containing `" + step + "`", list_text(d.next_steps)});
   }
+  for (const std::string& text : e.next_steps_lack) {
+    auto hit = std::find_if(d.next_steps.begin(), d.next_steps.end(),
+                            [&](const std::string& s) { return s.find(text) != std::string::npos; });
+    if (hit != d.next_steps.end()) out.push_back({"next_steps", "no step containing `" + text + "`", *hit});
+  }
   if (e.authorization) {
     const auto& want = *e.authorization;
     bool same = want.has_value() == d.authorization.has_value();

@@ -76,7 +76,7 @@ std::vector<ExpectationEdit> expectation_edits(const TestResult& result, const d
   for (const Mismatch& m : result.mismatches) {
     ExpectationEdit edit;
     edit.test = test.name;
-    edit.key = m.key == "next_steps" ? "next_steps_contain" : m.key;
+    edit.key = m.key == "next_steps" ? (m.expected.starts_with("no step") ? "next_steps_lack" : "next_steps_contain") : m.key;
     edit.was = m.expected;
     auto at = test.expect_values.find(edit.key);
     std::optional<std::string> now = result.determination ? current_value(edit.key, *result.determination) : std::nullopt;
