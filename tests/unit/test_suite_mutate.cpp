@@ -68,7 +68,7 @@ bool has_change(const std::vector<Mutant>& ms, std::uint32_t line, std::uint32_t
 }  // namespace
 
 TEST_CASE("mutants come from the AST, each one local change of the text", "[suite][mutate]") {
-  Fixture f("  - name: a\n    case: {date_of_service: 2026-01-05, x: 1, y: 2}\n    expect: {decision: covered}\n");
+  Fixture f("  - name: a\n    case: {date_of_service: 2026-01-05, person: {flag: false}, trials: [], x: 1, y: 2}\n    expect: {decision: covered}\n");
   std::vector<Mutant> ms = mutants_of_file(f.program(), f.policy_file(), f.sources);
   INFO(ms.size());
   CHECK(has_change(ms, 3, 10, "`>` → `>=`"));
@@ -77,7 +77,7 @@ TEST_CASE("mutants come from the AST, each one local change of the text", "[suit
   CHECK(has_change(ms, 3, 18, "`not person.flag` → `person.flag`"));
   CHECK(has_change(ms, 5, 13, "`>=` → `>`"));
   CHECK(has_change(ms, 6, 10, "`deny` → `pend`"));
-  CHECK(has_change(ms, 8, 32, "`a` → `c`"));  // the next member the set does not hold
+  CHECK(has_change(ms, 8, 33, "`a` → `c`"));  // the next member the set does not hold
   CHECK(has_change(ms, 9, 3, "`exclude` → `deny`"));
   for (const Mutant& m : ms) {
     CHECK(m.text != std::string(f.sources.file(f.program().checked->files.files[f.policy_file()].file).text()));
@@ -86,8 +86,8 @@ TEST_CASE("mutants come from the AST, each one local change of the text", "[suit
 }
 
 TEST_CASE("a boundary test kills the boundary mutant", "[suite][mutate]") {
-  std::string at_boundary = "  - name: y at 2\n    case: {date_of_service: 2026-01-05, x: 1, y: 2}\n    expect: {decision: covered}\n";
-  std::string inside = "  - name: y at 5\n    case: {date_of_service: 2026-01-05, x: 1, y: 5}\n    expect: {decision: covered}\n";
+  std::string at_boundary = "  - name: y at 2\n    case: {date_of_service: 2026-01-05, person: {flag: false}, trials: [], x: 1, y: 2}\n    expect: {decision: covered}\n";
+  std::string inside = "  - name: y at 5\n    case: {date_of_service: 2026-01-05, person: {flag: false}, trials: [], x: 1, y: 5}\n    expect: {decision: covered}\n";
   auto survivors = [](Fixture& f) {
     MutationOptions options;
     options.threads = 2;
@@ -104,7 +104,7 @@ TEST_CASE("a boundary test kills the boundary mutant", "[suite][mutate]") {
 
 TEST_CASE("--update rewrites failing values by span, keeping comments and layout", "[suite][update]") {
   Fixture f("  - name: wrong\n"
-            "    case: {date_of_service: 2026-01-05, x: 1, y: 1}\n"
+            "    case: {date_of_service: 2026-01-05, person: {flag: false}, trials: [], x: 1, y: 1}\n"
             "    expect:\n"
             "      decision: covered   # the comment stays\n"
             "      reasons: []\n"
@@ -123,7 +123,7 @@ TEST_CASE("--update rewrites failing values by span, keeping comments and layout
 
 TEST_CASE("reasons_include, citations in next steps, and merge keys across tests", "[suite][run]") {
   Fixture f("  - name: base\n"
-            "    case: &base {date_of_service: 2026-01-05, x: 1, y: 1}\n"
+            "    case: &base {date_of_service: 2026-01-05, person: {flag: false}, trials: [], x: 1, y: 1}\n"
             "    expect: {reasons_include: [r1], next_steps_contain: \"(§1.1)\"}\n"
             "  - name: merged\n"
             "    case: {<<: *base, y: 3}\n"
