@@ -5,7 +5,10 @@
 #include <algorithm>
 #include <cctype>
 #include <istream>
+#include <optional>
 #include <streambuf>
+#include <string_view>
+#include <unordered_set>
 
 #include <fmt/format.h>
 #include <yaml-cpp/eventhandler.h>
@@ -19,6 +22,7 @@ namespace {
 
 // Longer scalars are an error: no field of a case needs them, and they would be copied.
 constexpr std::size_t max_scalar_bytes = 1u << 20;
+constexpr std::size_t max_merged_pairs = 100'000;
 
 struct TreeError {
   YAML::Mark mark;
@@ -195,21 +199,32 @@ class TreeBuilder : public YAML::EventHandler {
         throw TreeError{at, "case.merge", "`<<` merges a mapping (an alias such as `*base`) or a list of mappings"};
       }
     }
-    auto has_key = [&](const std::vector<std::uint32_t>& pairs, std::uint32_t key) {
+    // Keys already set, by their text (a non-scalar key never matches another).
+    std::unordered_set<std::string_view> keys;
+    auto text_of = [&](std::uint32_t key) -> std::optional<std::string_view> {
       const YamlNode& k = tree_.nodes[key];
-      if (k.kind != YamlNode::Kind::scalar) return false;
-      for (std::size_t i = 0; i < pairs.size(); i += 2) {
-        const YamlNode& o = tree_.nodes[pairs[i]];
-        if (o.kind == YamlNode::Kind::scalar && tree_.scalar(o) == tree_.scalar(k)) return true;
-      }
-      return false;
+      if (k.kind != YamlNode::Kind::scalar) return std::nullopt;
+      return tree_.scalar(k);
     };
+    for (std::size_t i = 0; i < own.size(); i += 2)
+      if (auto t = text_of(own[i])) keys.insert(*t);
     std::vector<std::uint32_t> merged = own;
     for (std::uint32_t m : sources) {
       const YamlNode& map = tree_.nodes[m];
+      // Merged pairs are copied (their values stay shared): bound the copies as aliases are
+      // bounded, so that many small merges of a large anchor cannot exhaust memory.
+      merged_pairs_ += map.count / 2;
+      if (merged_pairs_ > max_merged_pairs) {
+        YAML::Mark at;
+        at.pos = static_cast<int>(map.pos - bom_);
+        at.line = at.column = 0;
+        throw TreeError{at, "case.too_large",
+                        fmt::format("merge keys (`<<`) copy more than {} pairs", max_merged_pairs)};
+      }
       for (std::uint32_t j = 0; j + 1 < map.count; j += 2) {
         std::uint32_t key = tree_.children[map.first + j];
-        if (has_key(merged, key)) continue;
+        auto t = text_of(key);
+        if (t && !keys.insert(*t).second) continue;
         merged.push_back(key);
         merged.push_back(tree_.children[map.first + j + 1]);
       }
@@ -225,6 +240,7 @@ class TreeBuilder : public YAML::EventHandler {
   std::vector<Frame> stack_;
   std::vector<std::uint32_t> scratch_;  // children of the open collections, innermost last
   std::vector<std::uint32_t> anchors_;  // anchor id -> node
+  std::size_t merged_pairs_ = 0;
 };
 
 // Counts the documents after the first; their content is not needed. yaml-cpp 0.7 can

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include "tests/unit/rule_text_fixture.hpp"
+#include "engine/yaml_tree.hpp"
 #include "tools/covcheck/suite.hpp"
 #include "tools/covcheck/suite_mutate.hpp"
 #include "tools/covcheck/suite_run.hpp"
@@ -137,4 +138,27 @@ TEST_CASE("reasons_include, citations in next steps, and merge keys across tests
   REQUIRE(wrong.mismatches.size() == 2);
   CHECK(wrong.mismatches[0].key == "reasons_include");
   CHECK(wrong.mismatches[1].key == "next_steps");
+}
+
+TEST_CASE("merge keys copy a bounded number of pairs, own keys first", "[suite][yaml]") {
+  engine::YamlTree tree;
+  engine::YamlParse ok = engine::parse_first_yaml_document("a: &a {x: 1, y: 2}\nb: {<<: *a, y: 3}\n", tree, 64);
+  REQUIRE(ok.problems.empty());
+  const engine::YamlNode& root = tree.nodes[tree.root];
+  const engine::YamlNode& b = tree.nodes[tree.children[root.first + 3]];
+  REQUIRE(b.count == 4);  // y (its own), then x (merged); the anchor's y is not copied
+  CHECK(tree.scalar(tree.nodes[tree.children[b.first]]) == "y");
+  CHECK(tree.scalar(tree.nodes[tree.children[b.first + 1]]) == "3");
+  CHECK(tree.scalar(tree.nodes[tree.children[b.first + 2]]) == "x");
+
+  // 2,000 merges of a 100-pair anchor copy 200,000 pairs: refused, not built.
+  std::string text = "a: &a {";
+  for (int i = 0; i < 100; ++i) text += "k" + std::to_string(i) + ": 1, ";
+  text += "z: 1}\nl:\n";
+  for (int i = 0; i < 2000; ++i) text += "  - {<<: *a}\n";
+  engine::YamlTree big;
+  engine::YamlParse refused = engine::parse_first_yaml_document(text, big, 64);
+  REQUIRE(refused.problems.size() == 1);
+  CHECK(refused.problems[0].code == "case.too_large");
+  CHECK_THAT(refused.problems[0].message, Catch::Contains("merge keys"));
 }
