@@ -186,13 +186,14 @@ class TreeBuilder : public YAML::EventHandler {
         continue;
       }
       const YamlNode& v = tree_.nodes[scratch_[i + 1]];
+      bool bad = v.kind != YamlNode::Kind::mapping && v.kind != YamlNode::Kind::sequence;
       if (v.kind == YamlNode::Kind::mapping) {
         sources.push_back(scratch_[i + 1]);
       } else if (v.kind == YamlNode::Kind::sequence) {
         for (std::uint32_t j = 0; j < v.count; ++j) sources.push_back(tree_.children[v.first + j]);
       }
-      for (std::uint32_t m : sources) {
-        if (tree_.nodes[m].kind == YamlNode::Kind::mapping) continue;
+      for (std::uint32_t m : sources) bad = bad || tree_.nodes[m].kind != YamlNode::Kind::mapping;
+      if (bad) {
         YAML::Mark at;
         at.pos = static_cast<int>(tree_.nodes[scratch_[i + 1]].pos - bom_);
         at.line = at.column = 0;

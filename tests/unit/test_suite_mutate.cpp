@@ -103,7 +103,7 @@ TEST_CASE("a boundary test kills the boundary mutant", "[suite][mutate]") {
   CHECK_FALSE(has_change(survivors(strong), 5, 13, "`>=` → `>`"));
 }
 
-TEST_CASE("--update rewrites failing values by span, keeping comments and layout", "[suite][update]") {
+TEST_CASE("update: failing values are rewritten by span, keeping comments and layout", "[suite][update]") {
   Fixture f("  - name: wrong\n"
             "    case: {date_of_service: 2026-01-05, person: {flag: false}, trials: [], x: 1, y: 1}\n"
             "    expect:\n"

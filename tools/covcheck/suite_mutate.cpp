@@ -525,11 +525,16 @@ std::string render_mutation(const MutationReport& r) {
   return out;
 }
 
-std::string render_mutation_json(const MutationReport& r, std::size_t passed, std::size_t failed) {
+std::string render_tests_json(const MutationReport* report, std::size_t passed, std::size_t failed) {
   engine::JsonWriter w(true);
   w.begin_object();
   w.member("passed", static_cast<std::int64_t>(passed));
   w.member("failed", static_cast<std::int64_t>(failed));
+  if (!report) {
+    w.end_object();
+    return w.str() + "\n";
+  }
+  const MutationReport& r = *report;
   w.key("mutation").begin_object();
   w.member("score", shown_score(r.killed, r.mutants));
   w.member("killed", static_cast<std::int64_t>(r.killed));

@@ -64,7 +64,8 @@ MutationReport run_mutation(const std::vector<Suite>& suites, const RuleSets& ru
                             const MutationOptions& options);
 
 std::string render_mutation(const MutationReport& report);
-std::string render_mutation_json(const MutationReport& report, std::size_t passed, std::size_t failed);
+// `{"passed": N, "failed": M, "mutation": {…}}`, the mutation object only with a report.
+std::string render_tests_json(const MutationReport* report, std::size_t passed, std::size_t failed);
 // Files (and the total) below `min_score`, one error line each.
 std::vector<std::string> below_mutation_minimum(const MutationReport& report, double min_score);
 

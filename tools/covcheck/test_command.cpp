@@ -157,7 +157,7 @@ int run_tests(const TestOptions& options, std::ostream& out, std::ostream& err) 
   text << fmt::format("{} passed, {} failed\n", passed, failed);
   text.flush();
 
-  if (options.json) out << render_mutation_json(mutation.value_or(MutationReport{}), passed, failed);
+  if (options.json) out << render_tests_json(mutation ? &*mutation : nullptr, passed, failed);
   if (options.junit) out << render_junit(results, sources);
   out.flush();
   if (options.junit_file && !write_file(*options.junit_file, render_junit(results, sources), err)) return exit_usage;
