@@ -51,6 +51,7 @@ struct DecisionSession::Impl {
     const auto file = static_cast<dsl::FileId>(rule_files);  // where the case is (or would be) registered
     dsl::Diagnostics& diags = outcome.diagnostics;
 
+    case_record.id.reset();  // a reader that stops before the case is laid out must not show the last one's id
     const CaseReader& reader = choose_case_reader(in.format, in.media_type, in.name, in.text);
     bool ok = reader.read(scratch, index, CaseText{in.text, file, in.record}, diags, case_record);
     outcome.case_id = &case_record.id;
