@@ -121,7 +121,7 @@ class CaseBuilder {
 
   const dsl::Schema& schema() const { return schema_; }
   const SchemaIndex& index() const { return index_; }
-  Case& kase() { return c_; }
+  Case& case_record() { return c_; }
   bool failed() const { return failed_; }
   // The error limit was reached: the walk stops.
   bool aborted() const { return aborted_; }

@@ -21,6 +21,9 @@ struct CaseText {
   // A record cut from a stream by the batch reader (size, byte-order mark and document
   // boundaries already dealt with), rather than a whole case file or request body.
   bool record = false;
+  // An in-memory value tree instead of text (the Python binding's dicts and lists), for a
+  // reader that walks one; `text` is then empty. The YAML and JSON readers read text only.
+  const void* value = nullptr;
 };
 
 // The scratch state of every reader, owned by a session and reused from case to case. A

@@ -267,7 +267,7 @@ class Walker {
   bool fill_record(od::value& v, std::uint32_t r, std::size_t depth, const char* at, JsonProblem& problem) {
     od::object obj;
     if (auto e = v.get_object().get(obj)) return fail(problem, e, at);
-    const std::uint32_t type = b_.kase().records[r].type;
+    const std::uint32_t type = b_.case_record().records[r].type;
     const std::size_t seen_base = pools_.seen.size(), unknown_base = pools_.unknown.size();
     pools_.seen.resize(seen_base + b_.schema().records[type].fields.size());
     for (auto item : obj) {

@@ -164,7 +164,7 @@ class CleanWalk {
 
   // The members of record `r`, p_ at its `{`.
   bool record(std::uint32_t r, std::size_t depth) {
-    const std::uint32_t type = b_.kase().records[r].type;
+    const std::uint32_t type = b_.case_record().records[r].type;
     const std::vector<dsl::FieldInfo>& fields = b_.schema().records[type].fields;
     if (fields.size() > 64) return false;  // no room in `seen`
     if (pools_.order.size() <= type) pools_.order.resize(type + 1);
@@ -216,7 +216,7 @@ class CleanWalk {
     if (depth > max_clean_depth) return false;
     if (*p_ == 'n') return literal("null", 4);  // absent: unknown
     const char* from = p_;
-    Case& c = b_.kase();
+    Case& c = b_.case_record();
     const std::uint32_t slot = c.records[r].first_slot + f;
     if (type.list) {
       if (*p_ != '[') return false;

@@ -53,7 +53,7 @@ struct DecisionSession::Impl {
 
     case_record.id.reset();  // a reader that stops before the case is laid out must not show the last one's id
     const CaseReader& reader = choose_case_reader(in.format, in.media_type, in.name, in.text);
-    bool ok = reader.read(scratch, index, CaseText{in.text, file, in.record}, diags, case_record);
+    bool ok = reader.read(scratch, index, CaseText{in.text, file, in.record, in.value}, diags, case_record);
     outcome.case_id = &case_record.id;
     if (ok) validate_case(program, case_record, diags);
     if (!ok || diags.has_errors()) return failed(in);

@@ -29,6 +29,7 @@ struct CaseInput {
   std::string_view format;      // a reader's name ("yaml", "json"); empty: by media type, name, text
   std::uint32_t first_line = 1;  // the line of the whole input the text starts on (batch records)
   bool record = false;           // a record already cut by the batch reader (see CaseText)
+  const void* value = nullptr;   // an in-memory value tree, for the reader named by `format` (CaseText)
 };
 
 struct SessionOptions {
