@@ -61,8 +61,9 @@ struct DecisionSession::Impl {
     if (options.compact) {
       if (!quick) quick = std::make_unique<QuickDecider>(program);
       if (quick->decide(case_record, options.as_of, quick_result)) {
+        // The compact line shows no warnings, so the case is not copied to locate them
+        // (their spans then name no registered file and print without a location).
         outcome.quick = &quick_result;
-        if (!diags.empty()) locate(in);
         return outcome;
       }
       // Not decidable: the full evaluation words why.
