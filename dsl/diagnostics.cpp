@@ -8,12 +8,12 @@
 namespace covcheck::dsl {
 
 Diagnostic& Diagnostics::error(std::string code, SourceSpan span, std::string message) {
-  items_.push_back(Diagnostic{Severity::error, std::move(code), span, std::move(message), {}, {}});
+  items_.push_back(Diagnostic{Severity::error, std::move(code), span, std::move(message), {}, {}, {}});
   return items_.back();
 }
 
 Diagnostic& Diagnostics::warning(std::string code, SourceSpan span, std::string message) {
-  items_.push_back(Diagnostic{Severity::warning, std::move(code), span, std::move(message), {}, {}});
+  items_.push_back(Diagnostic{Severity::warning, std::move(code), span, std::move(message), {}, {}, {}});
   return items_.back();
 }
 

@@ -25,6 +25,9 @@ struct Diagnostic {
   std::string message;  // lowercase, no final period, names in backticks
   std::vector<DiagnosticNote> notes;
   std::optional<std::string> help;  // a fix: "did you mean `patient.age`?"
+  // The case field the diagnostic is about (`request.service`, `treatments[1].adequate_dose`:
+  // dotted, lists indexed from 0), set where the diagnostic is made; absent for rule files.
+  std::optional<std::string> field;
 };
 
 class Diagnostics {
@@ -38,6 +41,8 @@ class Diagnostics {
   std::size_t error_count() const;
   const std::vector<Diagnostic>& items() const { return items_; }
   bool empty() const { return items_.empty(); }
+  // Empties the list, keeping its storage (sessions reuse one from case to case).
+  void clear() { items_.clear(); }
   // Stable sort by file, then offset; keeps insertion order for equal positions.
   void sort();
 

@@ -57,6 +57,10 @@ class SourceRegistry {
   FileId add(std::string name, std::string text, std::uint32_t first_line = 1);
   const SourceFile& file(FileId id) const { return *files_.at(id); }
   std::size_t size() const { return files_.size(); }
+  // Forgets the files registered after the first `count` (a session's case of the moment).
+  void truncate(std::size_t count) {
+    if (count < files_.size()) files_.resize(count);
+  }
   // "path:line:col" of the span's start.
   std::string describe(SourceSpan span) const;
 

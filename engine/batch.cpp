@@ -53,7 +53,7 @@ void process_chunk(RecordProcessor& processor, Job& job) {
       continue;
     }
     std::string_view text(c.text.data() + r.offset, r.length);
-    processor.process(text, c.text.size() - r.offset, r.line, job.out, job.tally);
+    processor.process(text, r.line, job.out, job.tally);
   }
 }
 

@@ -1,6 +1,6 @@
-// One `batch` worker's per-record work: load (JSON through simdjson, YAML through yaml-cpp),
-// validate, decide, and append one JSON line: the `check --format json` object, the compact
-// summary, or an error record. All scratch state is reused from record to record.
+// One `batch` worker's per-record work: the record through the worker's DecisionSession
+// (session.hpp), and one JSON line appended: the `check --format json` object, the compact
+// line, or an error record. All scratch state is reused from record to record.
 #pragma once
 
 #include <array>
@@ -29,8 +29,8 @@ class RecordProcessor {
   RecordProcessor(const RecordProcessor&) = delete;
   RecordProcessor& operator=(const RecordProcessor&) = delete;
 
-  // `readable`: bytes readable from text.data() (simdjson reads past the end).
-  void process(std::string_view text, std::size_t readable, std::uint64_t line, std::string& out, RecordTally& tally);
+  // `line`: the record's first line in the whole input.
+  void process(std::string_view text, std::uint64_t line, std::string& out, RecordTally& tally);
   // A record over the size limit: only an error record.
   void oversized(std::uint64_t line, std::string& out, RecordTally& tally);
 

@@ -250,8 +250,9 @@ void CaseBuilder::type_error(const Where& w, const dsl::Type& t, const NodeView&
   if (!help && t.list && n.kind == YamlNode::Kind::scalar) {
     help = fmt::format("write a one-element list: `[{}]`", shown(n.text));
   }
-  error("case.type", n.span, fmt::format("`{}` must be {}, found {}", path(w), expected(t), found(n))).help =
-      std::move(help);
+  dsl::Diagnostic& d = error("case.type", n.span, fmt::format("`{}` must be {}, found {}", path(w), expected(t), found(n)));
+  d.help = std::move(help);
+  d.field = path(w);
 }
 
 void CaseBuilder::close_record(std::uint32_t r) { apply_defaults(r); }
@@ -269,23 +270,29 @@ std::optional<std::uint32_t> CaseBuilder::accept_field(std::uint32_t r, std::opt
                                  where.empty() ? fmt::format("unknown field `{}`", shown(name))
                                                : fmt::format("unknown field `{}` in `{}`", shown(name), where));
     if (auto m = dsl::closest_match(name, type.field_names())) d.help = fmt::format("did you mean `{}`?", *m);
+    d.field = where.empty() ? std::string(name) : fmt::format("{}.{}", where, name);
     return std::nullopt;
   }
   if (type.fields[*field].derived) {
-    warning("case.derived_field", key_span,
-            fmt::format("`{}` is derived from other facts; the given value is ignored", c_.field_path(schema_, r, *field)));
+    std::string path = c_.field_path(schema_, r, *field);
+    warning("case.derived_field", key_span, fmt::format("`{}` is derived from other facts; the given value is ignored", path))
+        .field = std::move(path);
     return std::nullopt;
   }
   return field;
 }
 
-void CaseBuilder::duplicate_key(std::string_view name, SourceSpan key_span, SourceSpan first_span) {
-  error("case.duplicate_key", key_span, fmt::format("duplicate key `{}`", shown(name)))
-      .notes.push_back({first_span, "first given here"});
+void CaseBuilder::duplicate_key(std::uint32_t r, std::string_view name, SourceSpan key_span, SourceSpan first_span) {
+  dsl::Diagnostic& d = error("case.duplicate_key", key_span, fmt::format("duplicate key `{}`", shown(name)));
+  d.notes.push_back({first_span, "first given here"});
+  std::string where = c_.record_path(schema_, r);
+  d.field = where.empty() ? std::string(name) : fmt::format("{}.{}", where, name);
 }
 
-void CaseBuilder::bad_key(const NodeView& key) {
-  error("case.type", key.span, fmt::format("a field name must be a plain word, found {}", found(key)));
+void CaseBuilder::bad_key(std::uint32_t r, const NodeView& key) {
+  dsl::Diagnostic& d = error("case.type", key.span, fmt::format("a field name must be a plain word, found {}", found(key)));
+  // The key names no field: the diagnostic is about the record that holds it.
+  if (std::string where = c_.record_path(schema_, r); !where.empty()) d.field = std::move(where);
 }
 
 void CaseBuilder::apply_defaults(std::uint32_t r) {
@@ -328,7 +335,7 @@ void CaseBuilder::set_list_items(std::uint32_t l, const Value* values, const Sou
 }
 
 Value CaseBuilder::empty_element(const Where& w, SourceSpan span, std::uint32_t record_type) {
-  warning("case.empty_element", span, fmt::format("`{}` is empty", path(w)));
+  warning("case.empty_element", span, fmt::format("`{}` is empty", path(w))).field = path(w);
   std::uint32_t r = open_record(record_type, placement(w));
   close_record(r);
   return Value::make_indexed(Kind::record, r);
@@ -350,10 +357,11 @@ void CaseBuilder::check_exclusive(std::uint32_t l, std::uint32_t type) {
         continue;
       }
       std::string a = c_.field_path(schema_, first, f), b = c_.field_path(schema_, item.index, f);
-      error("case.exclusive", c_.slot_spans[c_.records[item.index].first_slot + f],
-            fmt::format("at most one element of `{}` may set `{}`: `{}` and `{}` are both true",
-                        c_.list_path(schema_, l), rec.fields[f].name, a, b))
-          .notes.push_back({c_.slot_spans[c_.records[first].first_slot + f], "the first is here"});
+      dsl::Diagnostic& d = error("case.exclusive", c_.slot_spans[c_.records[item.index].first_slot + f],
+                                 fmt::format("at most one element of `{}` may set `{}`: `{}` and `{}` are both true",
+                                             c_.list_path(schema_, l), rec.fields[f].name, a, b));
+      d.notes.push_back({c_.slot_spans[c_.records[first].first_slot + f], "the first is here"});
+      d.field = std::move(b);
       break;
     }
   }
@@ -391,9 +399,10 @@ bool CaseBuilder::convert_scalar(const dsl::Type& type, const NodeView& n, const
       if (auto d = dsl::parse_iso_date(s)) return out = Value::make_date(*d), true;
       if (none_value(n, w, out)) return true;
       bool shaped = s.size() == 10 && s[4] == '-' && s[7] == '-';
-      error("case.date", n.span, fmt::format("invalid date `{}` in `{}`", shown(s), path(w))).help =
-          shaped ? fmt::format("`{}` is not a day of the calendar", shown(s))
-                 : s == "none" ? none_help : "write dates as YYYY-MM-DD";
+      dsl::Diagnostic& d = error("case.date", n.span, fmt::format("invalid date `{}` in `{}`", shown(s), path(w)));
+      d.help = shaped ? fmt::format("`{}` is not a day of the calendar", shown(s))
+                      : s == "none" ? none_help : "write dates as YYYY-MM-DD";
+      d.field = path(w);
       return false;
     }
     case BaseType::icd10:
@@ -416,6 +425,7 @@ bool CaseBuilder::convert_scalar(const dsl::Type& type, const NodeView& n, const
           fmt::format("`{}` is not a valid `{}` in `{}`; expected one of {}", shown(s), e.name, path(w), members));
       if (s == "none") d.help = none_help;
       else if (auto m = dsl::closest_match(s, e.members)) d.help = fmt::format("did you mean `{}`?", *m);
+      d.field = path(w);
       return false;
     }
     default: break;
@@ -439,6 +449,7 @@ std::optional<Value> CaseBuilder::convert_code(BaseType system, const NodeView& 
   dsl::Diagnostic& d =
       error("case.code", n.span, fmt::format("malformed {} code `{}` in `{}`", system_name(system), shown(s), path(w)));
   d.help = dsl::is_valid_code(system, fixed) ? fmt::format("did you mean `{}`?", fixed) : code_format(system);
+  d.field = path(w);
   return std::nullopt;
 }
 
@@ -450,7 +461,7 @@ bool CaseBuilder::none_value(const NodeView& n, const Where& w, Value& out) cons
 }
 
 std::optional<Value> CaseBuilder::range_error(const NodeView& n, const Where& w) {
-  error("case.range", n.span, fmt::format("`{}` is out of range: `{}`", path(w), shown(n.text)));
+  error("case.range", n.span, fmt::format("`{}` is out of range: `{}`", path(w), shown(n.text))).field = path(w);
   return std::nullopt;
 }
 

@@ -174,8 +174,9 @@ class CaseBuilder {
   // As above, with the field already looked up.
   std::optional<std::uint32_t> accept_field(std::uint32_t r, std::optional<std::uint32_t> field, std::string_view name,
                                             dsl::SourceSpan key_span);
-  void duplicate_key(std::string_view name, dsl::SourceSpan key_span, dsl::SourceSpan first_span);
-  void bad_key(const NodeView& key);
+  // Errors about a key of record `r`.
+  void duplicate_key(std::uint32_t r, std::string_view name, dsl::SourceSpan key_span, dsl::SourceSpan first_span);
+  void bad_key(std::uint32_t r, const NodeView& key);
 
   void set_slot(std::uint32_t r, std::uint32_t f, Value v, dsl::SourceSpan span) {
     std::uint32_t slot = c_.records[r].first_slot + f;

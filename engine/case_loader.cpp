@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "engine/case_builder.hpp"
+#include "engine/case_readers.hpp"
 #include "engine/yaml_tree.hpp"
 
 namespace covcheck::engine {
@@ -17,9 +18,6 @@ namespace {
 using dsl::BaseType;
 using dsl::SourceSpan;
 
-constexpr std::size_t max_depth = 64;
-// Room for a million-element list of records; a bigger file is an export gone wrong.
-constexpr std::size_t max_case_bytes = std::size_t{64} << 20;
 // Aliases share nodes, so a small file can name billions of values ("billion laughs"). We
 // allow this many visits beyond the tree's own size before giving up.
 constexpr std::uint64_t alias_budget = 1'000'000;
@@ -116,12 +114,12 @@ class Loader {
       if (!visit(key)) break;
       const YamlNode& k = tree_.nodes[key];
       if (k.kind != YamlNode::Kind::scalar) {
-        b_.bad_key(view(key));
+        b_.bad_key(r, view(key));
         continue;
       }
       std::string_view name = tree_.scalar(k);
       if (first_of != yaml_none) {
-        b_.duplicate_key(name, span(key), span(tree_.children[map.first + 2 * first_of]));
+        b_.duplicate_key(r, name, span(key), span(tree_.children[map.first + 2 * first_of]));
         continue;
       }
       if (auto field = b_.field_for_key(r, name, span(key))) load_field(r, *field, value);
@@ -205,29 +203,11 @@ class Loader {
 
 std::optional<Case> load_case(const dsl::Schema& schema, const dsl::SourceRegistry& sources, dsl::FileId file,
                               dsl::Diagnostics& diagnostics) {
-  std::string_view text = sources.file(file).text();
-  if (text.size() > max_case_bytes) {
-    diagnostics.error("case.too_large", SourceSpan{file, 0, 0},
-                      fmt::format("the case file is {} bytes; case files are limited to 64 MiB", text.size()));
-    return std::nullopt;
-  }
-  YamlTree tree;
-  YamlParse parsed = parse_first_yaml_document(text, tree, max_depth);
-  for (const YamlProblem& p : parsed.problems) diagnostics.error(p.code, SourceSpan{file, p.begin, p.end}, p.message);
-  if (parsed.documents == 0 && parsed.problems.empty()) {
-    diagnostics.error("case.empty", SourceSpan{file, 0, 0}, "empty case file");
-    return std::nullopt;
-  }
-  if (parsed.documents > 1) {
-    diagnostics.error("case.multiple_documents", SourceSpan{file, parsed.second_document, parsed.second_document + 3},
-                      fmt::format("{} documents in one case file; `check` takes one case (use `batch` for streams)",
-                                  parsed.documents));
-    return std::nullopt;
-  }
-  if (!parsed.problems.empty() || tree.root == yaml_none) return std::nullopt;
-
+  SchemaIndex index(schema);
+  ReaderScratch scratch;
   Case c;
-  if (!load_case_tree(schema, tree, file, diagnostics, c)) return std::nullopt;
+  if (!case_reader_named("yaml")->read(scratch, index, CaseText{sources.file(file).text(), file, false}, diagnostics, c))
+    return std::nullopt;
   return c;
 }
 

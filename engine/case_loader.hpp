@@ -12,9 +12,10 @@
 
 namespace covcheck::engine {
 
-// Loads the single document of a registered case file (YAML, or JSON, which is parsed as
-// YAML). Several documents in one file are an error (`check` takes one case). Returns
-// nullopt when any error was reported; warnings do not prevent loading.
+// Loads the single document of a registered case file through the YAML case reader
+// (case_readers.hpp; JSON text is parsed as YAML here), for tests and tools that read one
+// file; commands decide cases through a DecisionSession. Several documents in one file are
+// an error. Returns nullopt when any error was reported; warnings do not prevent loading.
 std::optional<Case> load_case(const dsl::Schema& schema, const dsl::SourceRegistry& sources, dsl::FileId file,
                               dsl::Diagnostics& diagnostics);
 

@@ -381,8 +381,9 @@ void validate_case(const Program& program, const Case& c, dsl::Diagnostics& diag
           if (c.field_path(program.schema(), rr, f) == fact) at = c.slot_spans[c.records[rr].first_slot + f];
         }
       }
-      diagnostics.error("case.check", at, fmt::format("{}: {}", fact.empty() ? c.record_path(program.schema(), r) : fact,
-                                                      decl ? decl->message : "validation failed"));
+      std::string field = fact.empty() ? c.record_path(program.schema(), r) : fact;
+      dsl::Diagnostic& d = diagnostics.error("case.check", at, fmt::format("{}: {}", field, decl ? decl->message : "validation failed"));
+      if (!field.empty()) d.field = std::move(field);
     }
   }
 }

@@ -7,7 +7,6 @@
 #include <fmt/format.h>
 
 #include "engine/batch_reader.hpp"
-#include "engine/pipeline.hpp"
 
 namespace covcheck::engine {
 
@@ -19,18 +18,20 @@ std::vector<CorpusRecord> split_corpus(std::string_view text, const std::string&
   out.reserve(refs.size());
   for (const RecordRef& r : refs)
     out.push_back({fmt::format("{}:#{}", file_name, out.size() + 1), std::string(text.substr(r.offset, r.length)),
-                   yaml ? CaseSyntax::yaml : CaseSyntax::json});
+                   yaml ? "yaml" : "json"});
   return out;
 }
 
-SideOutcome decide_record(const Program& program, dsl::SourceRegistry& sources, const CorpusRecord& record,
-                          std::optional<std::int32_t> as_of) {
-  dsl::FileId file = sources.add(record.name, record.text);
-  EvaluationOptions options;
+SideOutcome decide_record(DecisionSession& session, const CorpusRecord& record, std::optional<std::int32_t> as_of) {
+  CaseInput input;
+  input.text = record.text;
+  input.name = record.name;
+  input.format = record.format;
+  SessionOptions options;
   options.as_of = as_of;
   options.trace = false;  // the report needs decisions and reasons, not explanations
   options.explain = false;
-  CaseResult result = decide_case(program, sources, file, options, record.syntax);
+  CaseOutcome& result = session.decide(input, options);
   SideOutcome out;
   if (result.determination) {
     out.determination = std::move(result.determination);
@@ -38,7 +39,8 @@ SideOutcome decide_record(const Program& program, dsl::SourceRegistry& sources, 
   }
   for (const dsl::Diagnostic& d : result.diagnostics.items()) {
     if (d.severity != dsl::Severity::error) continue;
-    out.error = d.span.file == dsl::no_file ? d.message : fmt::format("{}: {}", sources.describe(d.span), d.message);
+    out.error = d.span.file == dsl::no_file ? d.message
+                                            : fmt::format("{}: {}", session.sources().describe(d.span), d.message);
     break;
   }
   if (out.error.empty()) out.error = "the case could not be decided";

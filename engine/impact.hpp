@@ -14,8 +14,8 @@
 
 #include "dsl/source.hpp"
 #include "engine/determination.hpp"
-#include "engine/pipeline.hpp"
 #include "engine/program.hpp"
+#include "engine/session.hpp"
 
 namespace covcheck::engine {
 
@@ -24,7 +24,7 @@ namespace covcheck::engine {
 struct CorpusRecord {
   std::string name;
   std::string text;
-  CaseSyntax syntax = CaseSyntax::yaml;  // a JSON Lines record is strict JSON, as in `batch`
+  std::string_view format = "yaml";  // the case reader: a JSON Lines record is strict JSON, as in `batch`
 };
 
 // Splits a corpus into records: JSON Lines (one case per non-blank line) when `yaml` is
@@ -37,10 +37,9 @@ struct SideOutcome {
   std::string error;  // first error message when there is no determination
 };
 
-// Registers the record in `sources` (the registry the program was built with) and decides
-// it; `as_of` pins the evaluation date for effective ranges (nullopt: date_of_service).
-SideOutcome decide_record(const Program& program, dsl::SourceRegistry& sources, const CorpusRecord& record,
-                          std::optional<std::int32_t> as_of);
+// Decides the record through the side's session; `as_of` pins the evaluation date for
+// effective ranges (nullopt: date_of_service).
+SideOutcome decide_record(DecisionSession& session, const CorpusRecord& record, std::optional<std::int32_t> as_of);
 
 // A decisive reason as the report names it: rule id, effect and citation.
 struct ReasonKey {

@@ -289,7 +289,7 @@ class Walker {
             if (pools_.unknown[i].first == key) first = pools_.unknown[i].second;
           if (!first) pools_.unknown.emplace_back(key, key_span);
         }
-        if (first) b_.duplicate_key(key, key_span, *first);
+        if (first) b_.duplicate_key(r, key, key_span, *first);
         else if (field && !b_.index().derived(type, *field)) load = field;  // the common case, inline
         else load = b_.accept_field(r, field, key, key_span);
       }

@@ -1,10 +1,16 @@
-// Rendering a determination: the JSON contract of the brief, and compiler-style text.
+// The one serializer for answers: a determination as the brief's JSON contract (pretty, or
+// one line for JSON Lines), as compiler-style text, and the compact line of `batch --compact`.
+// Diagnostics have their own (render_diagnostics.hpp). docs/json.md describes the shapes.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "dsl/source.hpp"
 #include "engine/determination.hpp"
+#include "engine/evaluate.hpp"
+#include "engine/program.hpp"
 
 namespace covcheck::engine {
 
@@ -15,5 +21,18 @@ std::string render_json_line(const Determination& d, const dsl::SourceRegistry& 
 // The same, appended to `out` (batch output buffers are reused from record to record).
 void render_json_line(const Determination& d, const dsl::SourceRegistry& sources, bool with_trace, std::string& out);
 std::string render_text(const Determination& d, const dsl::SourceRegistry& sources, bool with_trace);
+
+// The compact line: {"case", "decision", "basis", "prior_auth", "benefit", "reasons": [rule
+// ids]}. Built once per program: it keeps the rule ids and benefits as JSON literals, so
+// that writing a line allocates nothing.
+class CompactWriter {
+ public:
+  explicit CompactWriter(const Program& program);
+  void write(const QuickDetermination& q, const std::optional<std::string>& case_id, std::string& out) const;
+
+ private:
+  std::vector<std::string> quoted_ids_;       // JSON string literals of rule ids
+  std::vector<std::string> quoted_benefits_;  // of `benefit` members
+};
 
 }  // namespace covcheck::engine

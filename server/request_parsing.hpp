@@ -4,15 +4,21 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include <httplib.h>
 
-#include "server/decide.hpp"
 
 namespace covcheck::server {
+
+// The query of /v1/check and /v1/batch.
+struct CaseQuery {
+  std::optional<std::int32_t> as_of;
+  bool trace = false;
+};
 
 struct Body {
   std::string text;
