@@ -178,6 +178,7 @@ struct RecordProcessor::Impl {
     EvaluationOptions eo;
     eo.as_of = options.as_of;
     eo.trace = options.mode == OutputMode::trace;  // `missing` is derived either way
+    eo.trace_elements = options.trace_elements;
     eo.sources = &registry;
     Evaluation e = evaluate(decider, kase, eo);
     if (!e.determination || e.errors.has_errors()) {

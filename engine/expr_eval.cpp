@@ -374,16 +374,8 @@ Value ExprEvaluator::quantify(const Op& op) {
   for (std::uint32_t i = 0; i < l.count; ++i) {
     const Value& element = case_->items[l.first + i];
     variables_[slot] = element;
-    std::uint32_t entry = no_entry;
-    if (log_) {
-      entry = static_cast<std::uint32_t>(log_->entries.size());
-      TraceEntry& e = log_->entries.emplace_back();
-      e.op = static_cast<std::uint32_t>(&op - program_.ops.data());
-      e.element = true;
-      e.element_at = static_cast<std::uint32_t>(log_->elements.size());
-      log_->elements.push_back({list.index, i, element.kind == Kind::record ? element.index : no_parent, Value{}});
-      cur_ = entry;
-    }
+    ElementMark mark;
+    if (log_) mark = begin_element(op, parent, list.index, i, element);
     Truth t = op.b == no_op ? Truth::yes : log_ ? truth_of(eval(op.b)) : test(op.b);
     Value key;
     bool key_known = true;
@@ -399,13 +391,7 @@ Value ExprEvaluator::quantify(const Op& op) {
       }
       if (t == Truth::yes) any_certain = true;
     }
-    if (log_) {
-      TraceEntry& e = log_->entries[entry];
-      e.value = boolean(t);
-      log_->elements[e.element_at].key = key;
-      e.end = static_cast<std::uint32_t>(log_->entries.size());
-      cur_ = parent;
-    }
+    if (log_) finish_element(mark, parent, boolean(t), key);
     if (t == Truth::yes) ++yes;
     else if (t == Truth::unknown) ++undecided;
     else any_no = true;

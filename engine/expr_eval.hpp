@@ -75,8 +75,11 @@ class ExprEvaluator {
   // Evaluates recording the trace into `log`; `root` is the entry of `op` (no_entry when
   // the op adds nothing to read: a constant, or a record on the way along a path).
   Value eval_logged(std::uint32_t op, TraceLog& log, std::uint32_t& root);
-  // The recorded subtree at `at` as text: source, rendered values, input paths, notes.
+  // The recorded subtree at `at` as text: source, rendered values, input paths, notes; of a
+  // quantifier's elements, those the log's element_limit lets it show, the rest counted.
   TraceNode materialize(const TraceLog& log, std::uint32_t at) const;
+  // The input path of the fact the entry at `at` read (`treatments[1].adequate_dose`), or "".
+  std::string fact_path(const TraceLog& log, std::uint32_t at) const;
   // Evaluates with a trace rooted at `root` (its children are the sub-expressions).
   Value eval_traced(std::uint32_t op, TraceNode& root);
   void set_self_record(std::uint32_t record) { self_record_ = record; }
@@ -158,7 +161,17 @@ class ExprEvaluator {
     }
     return v;
   }
-  std::string fact_path(const TraceLog& log, std::uint32_t at) const;
+  // Recording a quantifier's element (expr_eval_trace.cpp): its entry, and the sizes of the
+  // log's side arrays when it began, so that an element left out can be pruned.
+  struct ElementMark {
+    std::uint32_t entry = no_entry;
+    std::uint32_t elements = 0, tallies = 0;
+  };
+  ElementMark begin_element(const Op& op, std::uint32_t quantifier, std::uint32_t list, std::uint32_t index,
+                            const Value& element);
+  void finish_element(const ElementMark& mark, std::uint32_t quantifier, const Value& outcome, const Value& key);
+  ElementReason reason_text(std::uint32_t op, std::uint8_t truth) const;
+  void materialize_elements(const TraceLog& log, std::uint32_t at, TraceNode& node) const;
   Value compare(const Op& op, const Value& a, const Value& b);
   Value arithmetic(const Op& op, const Value& a, const Value& b);
   Value overflowed(const Op& op);

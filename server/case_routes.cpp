@@ -68,7 +68,8 @@ void Service::check(const Request& req, Response& res, const httplib::ContentRea
   if (type == "application/json") query.syntax = engine::CaseSyntax::json;
 
   std::shared_ptr<const State> state = state_.get();
-  if (type == "application/json" && !query.as_of) {
+  // The worker pools render with the default element limit; another limit takes the ordinary path.
+  if (type == "application/json" && !query.as_of && query.trace_elements == engine::default_trace_elements) {
     std::size_t size = body->size();
     body->append(json_padding, ' ');
     std::string answer;
@@ -169,6 +170,7 @@ void Service::batch(const Request& req, Response& res, const httplib::ContentRea
   job->options.format = engine::InputFormat::jsonl;
   job->options.mode = query.trace ? engine::OutputMode::trace : engine::OutputMode::full;
   job->options.as_of = query.as_of;
+  job->options.trace_elements = query.trace_elements;
   job->options.input_name = "request";
   job->processor = std::make_unique<engine::RecordProcessor>(*job->state->program, job->state->sources, job->options);
   auto exchange = std::make_shared<Exchange>(std::move(x));

@@ -17,6 +17,7 @@ Decided decide(const State& state, std::string text, const CaseQuery& query) {
   engine::EvaluationOptions options;
   options.as_of = query.as_of;
   options.trace = query.trace;  // `missing` is derived either way
+  options.trace_elements = query.trace_elements;
   engine::CaseResult result = engine::decide_case(*state.program, sources, file, options, query.syntax);
 
   Decided out;

@@ -16,6 +16,7 @@ namespace covcheck::server {
 struct CaseQuery {
   std::optional<std::int32_t> as_of;
   bool trace = false;
+  std::uint32_t trace_elements = engine::default_trace_elements;  // `trace_elements=N|all`
   // From the media type: an application/json body is strict JSON, as a `.json` case file is.
   engine::CaseSyntax syntax = engine::CaseSyntax::yaml;
 };

@@ -30,7 +30,7 @@ std::string media_type(const httplib::Request& req);
 struct QueryError {
   std::string message;
 };
-// `as_of=YYYY-MM-DD` and `trace=true|false`; any other parameter is an error.
+// `as_of=YYYY-MM-DD`, `trace=true|false` and `trace_elements=N|all`; any other parameter is an error.
 std::optional<QueryError> parse_case_query(const httplib::Request& req, CaseQuery& out);
 
 // `Authorization: Bearer <token>`, compared in constant time.
