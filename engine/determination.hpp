@@ -47,7 +47,7 @@ struct TraceNode {
   std::string fact;          // the input path when the node read a case fact
   bool undetermined = false; // unknown, or a count whose bounds differ
   std::vector<TraceNode> children;  // a quantifier: its list, then the elements shown
-  std::optional<OmittedElements> omitted;  // a quantifier: the elements not shown
+  std::optional<OmittedElements> omitted;  // a quantifier: the elements not shown, when any was left out
 };
 
 struct CriterionTrace {

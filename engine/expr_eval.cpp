@@ -374,8 +374,8 @@ Value ExprEvaluator::quantify(const Op& op) {
   for (std::uint32_t i = 0; i < l.count; ++i) {
     const Value& element = case_->items[l.first + i];
     variables_[slot] = element;
-    ElementMark mark;
-    if (log_) mark = begin_element(op, parent, list.index, i, element);
+    std::uint32_t entry = no_entry;
+    if (log_) entry = begin_element(op, list.index, i, element);
     Truth t = op.b == no_op ? Truth::yes : log_ ? truth_of(eval(op.b)) : test(op.b);
     Value key;
     bool key_known = true;
@@ -391,13 +391,14 @@ Value ExprEvaluator::quantify(const Op& op) {
       }
       if (t == Truth::yes) any_certain = true;
     }
-    if (log_) finish_element(mark, parent, boolean(t), key);
+    if (log_) finish_element(entry, parent, boolean(t), key, i, yes, undecided);
     if (t == Truth::yes) ++yes;
     else if (t == Truth::unknown) ++undecided;
     else any_no = true;
     if (op.code == OpCode::any && t == Truth::yes && !log_) break;
     if (op.code == OpCode::all && t == Truth::no && !log_) break;
   }
+  if (log_) close_tally(parent, yes, undecided, l.count);
   switch (op.code) {
     case OpCode::any: return yes > 0 ? Value::make_bool(true) : undecided > 0 ? unknown() : Value::make_bool(false);
     case OpCode::all: return any_no ? Value::make_bool(false) : undecided > 0 ? unknown() : Value::make_bool(true);

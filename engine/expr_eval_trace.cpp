@@ -45,52 +45,26 @@ std::array<int, 3> show_first(OpCode code, const Value& value) {
 
 }  // namespace
 
-ExprEvaluator::ElementMark ExprEvaluator::begin_element(const Op& op, std::uint32_t quantifier_at, std::uint32_t list,
-                                                        std::uint32_t index, const Value& element) {
+// An element past the limit for its outcome: its tally notes what settled it, and the log
+// keeps only what `missing` reads.
+void ExprEvaluator::leave_out(std::uint32_t element, std::uint32_t quantifier_at, std::uint8_t o) {
   TraceLog& log = *log_;
-  TraceEntry& q = log.entries[quantifier_at];
-  if (q.side_at == no_entry) {
-    q.side_at = static_cast<std::uint32_t>(log.tallies.size());
+  const Settled s = settled_by(program_, log, element);
+  prune_element(log, element);
+  // Opened after pruning, which drops the tallies opened inside the element.
+  std::uint32_t& at = log.entries[quantifier_at].side_at;
+  if (at == 0) {
     log.tallies.emplace_back();
+    at = static_cast<std::uint32_t>(log.tallies.size());
   }
-  ElementMark mark;
-  mark.entry = static_cast<std::uint32_t>(log.entries.size());
-  mark.elements = static_cast<std::uint32_t>(log.elements.size());
-  mark.tallies = static_cast<std::uint32_t>(log.tallies.size());
-  TraceEntry& e = log.entries.emplace_back();
-  e.op = static_cast<std::uint32_t>(&op - program_.ops.data());
-  e.element = true;
-  e.side_at = mark.elements;
-  log.elements.push_back({list, index, element.kind == Kind::record ? element.index : no_parent, Value{}});
-  cur_ = mark.entry;
-  return mark;
-}
-
-void ExprEvaluator::finish_element(const ElementMark& mark, std::uint32_t quantifier_at, const Value& outcome,
-                                   const Value& key) {
-  TraceLog& log = *log_;
-  cur_ = quantifier_at;
-  TraceEntry& e = log.entries[mark.entry];
-  e.value = outcome;
-  e.end = static_cast<std::uint32_t>(log.entries.size());
-  const std::uint8_t o = outcome_index(outcome);
-  ElementTally& tally = log.tallies[log.entries[quantifier_at].side_at];
-  ++tally.count[o];
-  if (tally.kept[o] < log.element_limit) {
-    ++tally.kept[o];
-    log.elements[e.side_at].key = key;
-    return;
-  }
-  // Left out of the trace: its tally notes what settled it, and the log keeps only what
-  // `missing` reads.
-  const Settled s = settled_by(program_, log, mark.entry);
-  if (tally.reason_op[o] == no_entry && s.op != no_entry) {
-    tally.reason_op[o] = s.op;
+  ElementTally& tally = log.tallies[at - 1];
+  const std::uint32_t reason = s.op == no_entry ? ElementTally::mixed : s.op + 1;
+  if (tally.reason[o] == ElementTally::none) {
+    tally.reason[o] = reason;
     tally.reason_truth[o] = s.truth;
-  } else if (tally.reason_op[o] != s.op || tally.reason_truth[o] != s.truth) {
-    tally.reason_op[o] = ElementTally::mixed;
+  } else if (tally.reason[o] != reason || tally.reason_truth[o] != s.truth) {
+    tally.reason[o] = ElementTally::mixed;
   }
-  prune_element(log, mark.entry, mark.elements, mark.tallies);
 }
 
 std::string ExprEvaluator::fact_path(const TraceLog& log, std::uint32_t at) const {
@@ -134,7 +108,7 @@ TraceNode ExprEvaluator::materialize(const TraceLog& log, std::uint32_t at) cons
     node.fact = fact_path(log, at);
     if (e.absent) node.note = "absent";
   }
-  if (!e.element && quantifier(o.code) && e.side_at != no_entry) {
+  if (!e.element && quantifier(o.code)) {
     materialize_elements(log, at, node);
     return node;
   }
@@ -148,19 +122,31 @@ TraceNode ExprEvaluator::materialize(const TraceLog& log, std::uint32_t at) cons
 // sub-expression that settled them when they all share one.
 void ExprEvaluator::materialize_elements(const TraceLog& log, std::uint32_t at, TraceNode& node) const {
   const TraceEntry& e = log.entries[at];
-  const ElementTally& tally = log.tallies[e.side_at];
   const OpCode code = program_.ops[e.op].code;
-  std::vector<std::uint32_t> kept;
-  for (std::uint32_t child = at + 1; child < e.end; child = log.entries[child].end) {
-    const TraceEntry& c = log.entries[child];
-    if (!c.element) node.children.push_back(materialize(log, child));
-    else if (!c.pruned) kept.push_back(child);
+  // Without a tally nothing was pruned: the log holds every element.
+  const ElementTally none;
+  const ElementTally& tally = e.side_at ? log.tallies[e.side_at - 1] : none;
+  std::uint64_t total = std::uint64_t{tally.count[0]} + tally.count[1] + tally.count[2];
+  if (!e.side_at) {
+    for (std::uint32_t child = at + 1; child < e.end; child = log.entries[child].end) total += log.entries[child].element;
   }
-  const std::uint64_t total = std::uint64_t{tally.count[0]} + tally.count[1] + tally.count[2];
-  if (total <= log.element_limit) {
-    for (std::uint32_t k : kept) node.children.push_back(materialize(log, k));
+  if (total <= log.element_limit) {  // every element is shown
+    for (std::uint32_t child = at + 1; child < e.end; child = log.entries[child].end)
+      node.children.push_back(materialize(log, child));
     return;
   }
+  std::vector<std::uint32_t> kept;
+  std::uint32_t count_kept[3] = {0, 0, 0};
+  for (std::uint32_t child = at + 1; child < e.end; child = log.entries[child].end) {
+    const TraceEntry& c = log.entries[child];
+    if (!c.element) {
+      node.children.push_back(materialize(log, child));
+    } else if (c.mark != TraceEntry::Mark::pruned) {
+      kept.push_back(child);
+      ++count_kept[outcome_index(c.value)];
+    }
+  }
+  const std::uint32_t* count_by = e.side_at ? tally.count : count_kept;
   const std::array<int, 3> rank = show_first(code, e.value);
   std::vector<char> shown(kept.size(), 0);
   std::uint32_t shown_by[3] = {0, 0, 0};
@@ -182,21 +168,22 @@ void ExprEvaluator::materialize_elements(const TraceLog& log, std::uint32_t at, 
   for (std::uint8_t o : {outcome_yes, outcome_no, outcome_unknown}) {
     OmittedElements::Group g;
     g.outcome = outcome_word(code, o);
-    g.count = tally.count[o] - shown_by[o];
+    g.count = count_by[o] - shown_by[o];
     // Pruned elements were tallied as they finished; kept ones not shown are looked at here.
-    std::uint32_t op = tally.reason_op[o];
+    std::uint32_t reason = tally.reason[o];
     std::uint8_t truth = tally.reason_truth[o];
-    for (std::size_t i = 0; i < kept.size() && g.count > 0 && op != ElementTally::mixed; ++i) {
+    for (std::size_t i = 0; i < kept.size() && g.count > 0 && reason != ElementTally::mixed; ++i) {
       if (shown[i] || outcome_index(log.entries[kept[i]].value) != o) continue;
       const Settled s = settled_by(program_, log, kept[i]);
-      if (op == no_entry && s.op != no_entry) {
-        op = s.op;
+      const std::uint32_t r = s.op == no_entry ? ElementTally::mixed : s.op + 1;
+      if (reason == ElementTally::none) {
+        reason = r;
         truth = s.truth;
-      } else if (op != s.op || truth != s.truth) {
-        op = ElementTally::mixed;
+      } else if (reason != r || truth != s.truth) {
+        reason = ElementTally::mixed;
       }
     }
-    if (g.count > 0 && op != no_entry && op != ElementTally::mixed) g.reason = reason_text(op, truth);
+    if (g.count > 0 && reason != ElementTally::none && reason != ElementTally::mixed) g.reason = reason_text(reason - 1, truth);
     omitted.groups.push_back(std::move(g));
   }
   node.omitted = std::move(omitted);

@@ -3,6 +3,8 @@
 // the sub-expression that settled an element.
 #include "engine/trace_log.hpp"
 
+#include <algorithm>
+
 namespace covcheck::engine {
 
 bool undetermined(const TraceLog& log, std::uint32_t at) {
@@ -30,10 +32,10 @@ std::size_t undecided_reads(const TraceLog& log, std::uint32_t at, const std::fu
     return 1;
   }
   std::size_t n = 0;
-  if (e.pruned) {
+  if (e.mark == TraceEntry::Mark::pruned) {
     // What undecided_reads() found in the element before it was pruned.
     for (std::uint32_t child = at + 1; child < e.end; child = log.entries[child].end) {
-      if (!log.entries[child].undecided_read) continue;
+      if (log.entries[child].mark != TraceEntry::Mark::undecided_read) continue;
       found(child);
       ++n;
     }
@@ -46,15 +48,22 @@ std::size_t undecided_reads(const TraceLog& log, std::uint32_t at, const std::fu
   return n;
 }
 
-void prune_element(TraceLog& log, std::uint32_t at, std::uint32_t elements_from, std::uint32_t tallies_from) {
+void prune_element(TraceLog& log, std::uint32_t at) {
   std::vector<TraceEntry>& entries = log.entries;
   const auto end = static_cast<std::uint32_t>(entries.size());
+  // Side arrays grow in evaluation order: what was recorded inside the element is at their
+  // end, from its own TraceElement and from the first tally a quantifier inside opened.
+  const std::uint32_t elements_from = entries[at].side_at;
+  auto tallies_from = static_cast<std::uint32_t>(log.tallies.size());
+  for (std::uint32_t k = at + 1; k < end; ++k)
+    if (!entries[k].element && entries[k].side_at != 0) tallies_from = std::min(tallies_from, entries[k].side_at - 1);
   if (undetermined(log, at)) {
     // Found first, then marked: a pruned element nested inside carries marks of its own.
     log.scratch.clear();
     undecided_reads(log, at, [&](std::uint32_t f) { log.scratch.push_back(f); });
-    for (std::uint32_t k = at + 1; k < end; ++k) entries[k].undecided_read = false;
-    for (std::uint32_t f : log.scratch) entries[f].undecided_read = true;
+    for (std::uint32_t k = at + 1; k < end; ++k)
+      if (entries[k].mark == TraceEntry::Mark::undecided_read) entries[k].mark = TraceEntry::Mark::none;
+    for (std::uint32_t f : log.scratch) entries[f].mark = TraceEntry::Mark::undecided_read;
   }
   // Move each absent fact found as absent_reads() finds it (pre-order, not below another)
   // to the front, with the entries of its record path: an absent record's field names its
@@ -86,8 +95,7 @@ void prune_element(TraceLog& log, std::uint32_t at, std::uint32_t elements_from,
   entries.resize(write);
   TraceEntry& e = entries[at];
   e.end = write;
-  e.pruned = true;
-  e.side_at = no_entry;
+  e.mark = TraceEntry::Mark::pruned;
 }
 
 Settled settled_by(const Program& program, const TraceLog& log, std::uint32_t element) {

@@ -36,17 +36,21 @@ struct TraceEntry {
   Value value;                   // element: true / false / unknown (undecided)
   std::uint32_t fact_record = 0;
   std::uint32_t fact_field = 0;
-  // An element: its TraceElement in TraceLog::elements. A quantifier that visited
-  // elements: its ElementTally in TraceLog::tallies.
-  std::uint32_t side_at = no_entry;
+  // An element: its TraceElement in TraceLog::elements. A quantifier: 1 + its ElementTally
+  // in TraceLog::tallies, when it pruned elements; 0 otherwise.
+  std::uint32_t side_at = 0;
   Fact fact = Fact::none;
-  bool element : 1 = false;
-  bool absent : 1 = false;          // the fact read is absent from the case
-  // An element left out of the trace: its children are only its absent facts (each with
-  // the entries its input path needs), as absent_reads() would find them.
-  bool pruned : 1 = false;
-  // On a pruned element's fact: undecided_reads() of the element found it.
-  bool undecided_read : 1 = false;
+  bool element = false;
+  bool absent = false;           // the fact read is absent from the case
+  enum class Mark : std::uint8_t {
+    none,
+    // An element left out of the trace: its children are only its absent facts (each with
+    // the entries its input path needs), as absent_reads() would find them.
+    pruned,
+    // A fact of a pruned element that undecided_reads() of the element found.
+    undecided_read,
+  };
+  Mark mark = Mark::none;
 };
 static_assert(sizeof(TraceEntry) == 40, "recording writes one entry per evaluated node: keep it small");
 
@@ -57,13 +61,16 @@ inline std::uint8_t outcome_index(const Value& v) {
 }
 
 // What a quantifier's elements came to, by outcome (outcome_index).
+// A quantifier's elements by outcome, kept for a quantifier that pruned some (the others
+// count their elements in the log).
 struct ElementTally {
-  static constexpr std::uint32_t mixed = 0xFFFFFFFEu;
-  std::uint32_t count[3] = {0, 0, 0};  // every element visited
-  std::uint32_t kept[3] = {0, 0, 0};   // elements recorded in full
-  // The sub-expression that settled every pruned element of an outcome (see reason_of):
-  // no_entry while none was pruned, `mixed` when they differ.
-  std::uint32_t reason_op[3] = {no_entry, no_entry, no_entry};
+  static constexpr std::uint32_t none = 0, mixed = 0xFFFFFFFFu;
+  // Every element visited (set when the quantifier finishes); the first element_limit of
+  // each outcome are recorded in full.
+  std::uint32_t count[3] = {0, 0, 0};
+  // The sub-expression that settled every pruned element of an outcome (settled_by), as
+  // 1 + its op: `none` while none was pruned, `mixed` when they differ.
+  std::uint32_t reason[3] = {none, none, none};
   std::uint8_t reason_truth[3] = {0, 0, 0};
 };
 
@@ -97,8 +104,8 @@ std::size_t absent_reads(const TraceLog& log, std::uint32_t at, const std::funct
 
 // Leaves the element at `at` (the last subtree of the log) out of the trace: keeps only the
 // absent facts undecided_reads() and absent_reads() find there, or nothing when there are
-// none. `elements_from` and `tallies_from` are the sizes those arrays had when the element began.
-void prune_element(TraceLog& log, std::uint32_t at, std::uint32_t elements_from, std::uint32_t tallies_from);
+// none, and drops the TraceElements and tallies recorded inside it.
+void prune_element(TraceLog& log, std::uint32_t at);
 
 // The sub-expression that settled an element's outcome: from the quantifier's filter down
 // through defines, `not`, and the part of an `and` / `or` that decided it. `op` is no_entry
