@@ -8,6 +8,7 @@
 #include "engine/decider.hpp"
 #include "engine/render.hpp"
 #include "rule_text_fixture.hpp"
+#include "test_server_fixture.hpp"
 
 using namespace covcheck;
 using covcheck::testing::decision_text;
@@ -236,4 +237,37 @@ TEST_CASE("--trace-elements takes a count or all", "[trace][options]") {
   CHECK_FALSE(engine::parse_trace_elements("5x"));
   CHECK_FALSE(engine::parse_trace_elements("All"));
   CHECK_FALSE(engine::parse_trace_elements("99999999999"));
+}
+
+TEST_CASE("the server's trace_elements: on /v1/check (both case syntaxes) and /v1/batch", "[trace][server]") {
+  testing::TestServer ts({});
+  auto client = ts.client();
+  std::string treatments;
+  for (int i = 0; i < 8; ++i)
+    treatments += std::string(i ? "," : "") + R"({"class":"physical_therapy","outcome":"failed"})";
+  std::string json = R"({"id":"s1","date_of_service":"2026-03-02","request":{"service":"esketamine_nasal"},)"
+                     R"("diagnoses":[{"code":"F33.2","primary":true}],"treatments":[)" + treatments + "]}";
+  auto contains = [](const std::string& body, const std::string& text) { return body.find(text) != std::string::npos; };
+  auto json_default = client.Post("/v1/check?trace=true", json, "application/json");
+  REQUIRE(json_default);
+  CHECK(json_default->status == 200);
+  CHECK(contains(json_default->body, R"("omitted":{"elements":3,"counted":0,"rejected":3,"undecided":0,)"));
+  auto json_two = client.Post("/v1/check?trace=true&trace_elements=2", json, "application/json");
+  REQUIRE(json_two);
+  CHECK(contains(json_two->body, R"("omitted":{"elements":6,"counted":0,"rejected":6,"undecided":0,)"));
+  auto yaml_two = client.Post("/v1/check?trace=true&trace_elements=2", json, "application/yaml");
+  REQUIRE(yaml_two);
+  CHECK(yaml_two->status == 200);
+  CHECK(contains(yaml_two->body, R"("omitted":{"elements":6,)"));
+  auto all = client.Post("/v1/check?trace=true&trace_elements=all", json, "application/json");
+  REQUIRE(all);
+  CHECK(contains(all->body, R"("expr":"treatments[7]")"));
+  CHECK_FALSE(contains(all->body, "omitted"));
+  auto bad = client.Post("/v1/check?trace=true&trace_elements=lots", json, "application/json");
+  REQUIRE(bad);
+  CHECK(bad->status == 400);
+  CHECK(contains(bad->body, "trace_elements: `lots` is not a count or `all`"));
+  auto batch = client.Post("/v1/batch?trace=true&trace_elements=1", json + "\n", "application/x-ndjson");
+  REQUIRE(batch);
+  CHECK(contains(batch->body, R"("omitted":{"elements":7,"counted":0,"rejected":7,"undecided":0,)"));
 }
