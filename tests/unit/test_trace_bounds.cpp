@@ -228,7 +228,7 @@ TEST_CASE("recording keeps a bounded log: elements past the limit leave only the
   CHECK(decider.trace_log().entries.size() > 10000);
 }
 
-TEST_CASE("--trace-elements takes a count or all", "[trace][options]") {
+TEST_CASE("the trace element limit (--trace-elements, trace_elements) is a count or all", "[trace][options]") {
   CHECK(engine::parse_trace_elements("all") == engine::every_trace_element);
   CHECK(engine::parse_trace_elements("0") == 0u);
   CHECK(engine::parse_trace_elements("25") == 25u);
