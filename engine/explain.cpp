@@ -2,6 +2,8 @@
 // re-evaluating the failing comparison's sides and naming the bound and the value.
 #include "engine/explain.hpp"
 
+#include <unordered_set>
+
 #include <fmt/format.h>
 
 namespace covcheck::engine {
@@ -82,9 +84,12 @@ std::string next_step_for(ExprEvaluator& ev, const CompiledRule& rule, std::size
   if (c.kind == dsl::ast::Requirement::Kind::document) {
     detail = fmt::format("provide document `{}`", q.document->text);
   } else if (result == Truth::unknown) {
+    // Each fact once, by exact path (a search of the text so far was quadratic in a list of
+    // undecided elements, and took `x` for a repeat of `person.x`).
     std::string facts;
+    std::unordered_set<std::string> seen;
     collect_missing(ev, log, at, [&](const std::string& f) {
-      if (facts.find(f) == std::string::npos) facts += (facts.empty() ? "" : ", ") + f;
+      if (seen.insert(f).second) facts += (facts.empty() ? "" : ", ") + f;
     });
     detail = facts.empty() ? fmt::format("{} is undecided", quote(ev.text(c.op))) : "provide " + facts;
   } else {

@@ -83,6 +83,14 @@ contains "pending: an undecided element past the limit is missing" out '"fact": 
 contains "pending: the last one too" out '"fact": "treatments[190000].adequate_dose"'
 contains "pending: undecided elements counted" out '"undecided": 6,'
 
+# Every element undecided (no `adequate_dose` anywhere): `missing` lists all 200,000, and the
+# next step names them once each, in linear time.
+sed -E 's/,"adequate_dose":true//g; s/"class":"physical_therapy"/"class":"snri"/g' "$tmp/t200k.json" > "$tmp/t200k-all.json"
+measured "200,000 undecided treatments, check --format json" 256 2 check "${rules[@]}" --case "$tmp/t200k-all.json" --format json
+contains "all undecided: pends" out '"decision": "pend"'
+if [[ $(sed -n '/^  "missing": \[/,/^  "requirements"/p' "$tmp/out" | grep -c '"fact": "treatments\[[0-9]*\].adequate_dose"') == 200000 ]]; then pass; else
+  fail "all undecided: missing does not list 200,000 facts"; fi
+
 # 3. `missing` and the next steps do not depend on --trace-elements (compared with all shown).
 treatments_case 2000 yes > "$tmp/t2k.json"
 for n in 0 5 all; do
