@@ -13,6 +13,7 @@
 
 #include "dsl/source.hpp"
 #include "engine/batch_reader.hpp"
+#include "engine/determination.hpp"
 #include "engine/program.hpp"
 
 namespace covcheck::engine {
@@ -24,6 +25,7 @@ struct BatchOptions {
   OutputMode mode = OutputMode::full;
   unsigned threads = 1;
   std::optional<std::int32_t> as_of;
+  std::uint32_t trace_elements = default_trace_elements;  // OutputMode::trace: elements shown per quantifier
   std::string input_name = "<stdin>";  // names record locations: `cases.jsonl:12:5`
   std::size_t chunk_size = 256 * 1024;
 };

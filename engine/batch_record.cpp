@@ -17,6 +17,7 @@ struct RecordProcessor::Impl {
     session_options.as_of = o.as_of;
     session_options.trace = o.mode == OutputMode::trace;  // `missing` is derived either way
     session_options.compact = o.mode == OutputMode::compact;
+    session_options.trace_elements = o.trace_elements;
     input.name = options.input_name;
     input.format = o.format == InputFormat::jsonl ? "json" : "yaml";
     input.record = true;

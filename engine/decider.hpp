@@ -63,7 +63,14 @@ class Decider {
   std::optional<TraceNode> criterion_trace(std::uint32_t r, std::size_t i) const {
     return node(criteria_at_[crit_first_[r] + i]);
   }
+  // The same as entries of trace_log() (no_entry when not recorded), for reading without text.
+  std::uint32_t when_entry(std::uint32_t r) const { return record_ ? when_at_[r] : no_entry; }
+  std::uint32_t criterion_entry(std::uint32_t r, std::size_t i) const {
+    return record_ ? criteria_at_[crit_first_[r] + i] : no_entry;
+  }
   const TraceLog& trace_log() const { return log_; }
+  // Elements of each quantifier a recorded trace keeps and shows (every_trace_element: all).
+  void set_trace_elements(std::uint32_t n) { log_.element_limit = n; }
   bool traced() const { return record_; }
 
   std::optional<std::int32_t> evaluation_date() const { return date_; }

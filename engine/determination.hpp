@@ -15,6 +15,29 @@ namespace covcheck::engine {
 using Decision = dsl::ast::Decision;  // covered < pend < denied < excluded
 const char* decision_name(Decision d);
 
+// How many elements of each quantifier (`any`, `all`, `count`, `count distinct`) a trace
+// shows: the first ones that decided; the rest are counted by outcome (OmittedElements).
+inline constexpr std::uint32_t default_trace_elements = 5;
+inline constexpr std::uint32_t every_trace_element = 0xFFFFFFFFu;  // `--trace-elements all`
+
+// The sub-expression every omitted element of one outcome came to: `t.class in antidepressant` false.
+struct ElementReason {
+  std::string expr;          // source text
+  dsl::SourceSpan span;
+  std::string value;
+};
+
+// A quantifier's elements the trace leaves out, by outcome.
+struct OmittedElements {
+  struct Group {
+    std::string outcome;     // "counted" / "rejected" / "undecided" (count), "holds" / "fails" / "undecided" (any, all)
+    std::uint64_t count = 0;
+    std::optional<ElementReason> reason;  // when every omitted element of this outcome shares one
+  };
+  std::uint64_t count = 0;   // all outcomes
+  std::vector<Group> groups; // always three: true (counted, holds), false (rejected, fails), undecided
+};
+
 // One evaluated sub-expression: its source text, value, and how it was reached.
 struct TraceNode {
   std::string expr;          // source text
@@ -23,7 +46,8 @@ struct TraceNode {
   std::string note;          // e.g. "treatments[1] counted", "patient.birth_date is absent"
   std::string fact;          // the input path when the node read a case fact
   bool undetermined = false; // unknown, or a count whose bounds differ
-  std::vector<TraceNode> children;
+  std::vector<TraceNode> children;  // a quantifier: its list, then the elements shown
+  std::optional<OmittedElements> omitted;  // a quantifier: the elements not shown, when any was left out
 };
 
 struct CriterionTrace {

@@ -3,6 +3,7 @@
 #include "engine/evaluate.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <functional>
 #include <map>
 
@@ -166,14 +167,16 @@ void DeterminationBuilder::missing() {
     bool matters = s.evaluated && (s.decisive || (rule.route && s.applies == Truth::unknown));
     if (!matters) continue;
     const std::string& id = rule.checked->display_id;
+    // Read from the recorded log, not the rendered trace: elements the trace leaves out count too.
+    const TraceLog& log = dec_.trace_log();
     if (s.applies == Truth::unknown)
-      if (auto when = dec_.when_trace(r)) collect_missing(*when, [&](const std::string& f) { note(f, id); });
+      collect_missing(dec_.expr(), log, dec_.when_entry(r), [&](const std::string& f) { note(f, id); });
     for (std::size_t i = 0; i < rule.criteria.size(); ++i) {
       if (dec_.criterion(r, i) != Truth::unknown) continue;
       if (rule.criteria[i].kind == Req::document) {
         note(c_.field_path(rs_.schema, 0, *rs_.documents_field), id);
-      } else if (auto detail = dec_.criterion_trace(r, i)) {
-        collect_missing(*detail, [&](const std::string& f) { note(f, id); });
+      } else {
+        collect_missing(dec_.expr(), log, dec_.criterion_entry(r, i), [&](const std::string& f) { note(f, id); });
       }
     }
   }
@@ -195,7 +198,7 @@ void DeterminationBuilder::next_steps() {
         if (t == Truth::yes) continue;
         if (d_.decision != Decision::pend && t == Truth::unknown) continue;
         const dsl::ast::Requirement& q = *rule.criteria[i].source;
-        std::string step = next_step_for(dec_.expr(), rule, i, t, dec_.criterion_trace(r, i));
+        std::string step = next_step_for(dec_.expr(), rule, i, t, dec_.trace_log(), dec_.criterion_entry(r, i));
         if (q.cite) step += fmt::format(" ({})", *q.cite);
         if (std::find(d_.next_steps.begin(), d_.next_steps.end(), step) == d_.next_steps.end()) d_.next_steps.push_back(step);
       }
@@ -339,7 +342,16 @@ Evaluation evaluate(const Program& program, const Case& c, const EvaluationOptio
 
 Evaluation evaluate(Decider& decider, const Case& c, const EvaluationOptions& options) {
   decider.set_sources(options.sources);
+  decider.set_trace_elements(options.trace_elements);
   return DeterminationBuilder(decider, c, options).run();
+}
+
+std::optional<std::uint32_t> parse_trace_elements(std::string_view text) {
+  if (text == "all") return every_trace_element;
+  std::uint32_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return n;
 }
 
 void validate_case(const Program& program, const Case& c, dsl::Diagnostics& diagnostics) {

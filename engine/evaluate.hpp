@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "dsl/diagnostics.hpp"
@@ -20,7 +21,13 @@ struct EvaluationOptions {
   bool explain = true;  // derive `missing` and undecided next steps (pending cases are decided again with traces)
   // When given, traces carry each sub-expression's source text and next steps quote it.
   const dsl::SourceRegistry* sources = nullptr;
+  // Elements the trace shows per quantifier (every_trace_element: all of them, for audits);
+  // the rest are counted by outcome. `missing` and next steps read every element either way.
+  std::uint32_t trace_elements = default_trace_elements;
 };
+
+// `--trace-elements` and the server's `trace_elements`: a count, or `all`; nullopt otherwise.
+std::optional<std::uint32_t> parse_trace_elements(std::string_view text);
 
 struct Evaluation {
   std::optional<Determination> determination;  // absent when the case cannot be decided

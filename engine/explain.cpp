@@ -2,40 +2,16 @@
 // re-evaluating the failing comparison's sides and naming the bound and the value.
 #include "engine/explain.hpp"
 
+#include <unordered_set>
+
 #include <fmt/format.h>
 
 namespace covcheck::engine {
 
-namespace {
-
-std::size_t absent_reads(const TraceNode& node, const std::function<void(const std::string&)>& found) {
-  if (!node.fact.empty() && node.note == "absent") {
-    found(node.fact);
-    return 1;
-  }
-  std::size_t n = 0;
-  for (const TraceNode& child : node.children) n += absent_reads(child, found);
-  return n;
-}
-
-std::size_t undetermined_reads(const TraceNode& node, const std::function<void(const std::string&)>& found) {
-  if (!node.undetermined) return 0;
-  if (!node.fact.empty() && node.note == "absent") {
-    found(node.fact);
-    return 1;
-  }
-  std::size_t n = 0;
-  for (const TraceNode& child : node.children) n += undetermined_reads(child, found);
-  // Unknown although every part is decided: an `if` without `else` whose condition is
-  // false because of an absent fact (`if end is known then end`). That fact is missing.
-  if (n == 0) n = absent_reads(node, found);
-  return n;
-}
-
-}  // namespace
-
-void collect_missing(const TraceNode& node, const std::function<void(const std::string&)>& found) {
-  undetermined_reads(node, found);
+void collect_missing(const ExprEvaluator& evaluator, const TraceLog& log, std::uint32_t at,
+                     const std::function<void(const std::string&)>& found) {
+  if (at == no_entry) return;
+  undecided_reads(log, at, [&](std::uint32_t fact) { found(evaluator.fact_path(log, fact)); });
 }
 
 namespace {
@@ -100,7 +76,7 @@ std::string explain_false(ExprEvaluator& ev, const Program& p, std::uint32_t ind
 }  // namespace
 
 std::string next_step_for(ExprEvaluator& ev, const CompiledRule& rule, std::size_t i, Truth result,
-                          const std::optional<TraceNode>& trace) {
+                          const TraceLog& log, std::uint32_t at) {
   const Criterion& c = rule.criteria[i];
   const dsl::ast::Requirement& q = *c.source;
   std::string message = q.else_message ? q.else_message->text : "";
@@ -108,12 +84,13 @@ std::string next_step_for(ExprEvaluator& ev, const CompiledRule& rule, std::size
   if (c.kind == dsl::ast::Requirement::Kind::document) {
     detail = fmt::format("provide document `{}`", q.document->text);
   } else if (result == Truth::unknown) {
+    // Each fact once, by exact path (a search of the text so far was quadratic in a list of
+    // undecided elements, and took `x` for a repeat of `person.x`).
     std::string facts;
-    if (trace) {
-      collect_missing(*trace, [&](const std::string& f) {
-        if (facts.find(f) == std::string::npos) facts += (facts.empty() ? "" : ", ") + f;
-      });
-    }
+    std::unordered_set<std::string> seen;
+    collect_missing(ev, log, at, [&](const std::string& f) {
+      if (seen.insert(f).second) facts += (facts.empty() ? "" : ", ") + f;
+    });
     detail = facts.empty() ? fmt::format("{} is undecided", quote(ev.text(c.op))) : "provide " + facts;
   } else {
     // Re-evaluation sees the same case and context, so it reproduces the failure.

@@ -377,15 +377,7 @@ Value ExprEvaluator::quantify(const Op& op) {
     const Value& element = case_->items[l.first + i];
     variables_[slot] = element;
     std::uint32_t entry = no_entry;
-    if (log_) {
-      entry = static_cast<std::uint32_t>(log_->entries.size());
-      TraceEntry& e = log_->entries.emplace_back();
-      e.op = static_cast<std::uint32_t>(&op - program_.ops.data());
-      e.element = true;
-      e.element_at = static_cast<std::uint32_t>(log_->elements.size());
-      log_->elements.push_back({list.index, i, element.kind == Kind::record ? element.index : no_parent, Value{}});
-      cur_ = entry;
-    }
+    if (log_) entry = begin_element(op, list.index, i, element);
     Truth t = op.b == no_op ? Truth::yes : log_ ? truth_of(eval(op.b)) : test(op.b);
     Value key;
     bool key_known = true;
@@ -401,13 +393,7 @@ Value ExprEvaluator::quantify(const Op& op) {
       }
       if (t == Truth::yes) any_certain = true;
     }
-    if (log_) {
-      TraceEntry& e = log_->entries[entry];
-      e.value = boolean(t);
-      log_->elements[e.element_at].key = key;
-      e.end = static_cast<std::uint32_t>(log_->entries.size());
-      cur_ = parent;
-    }
+    if (log_) finish_element(entry, parent, boolean(t), key, i, yes, undecided);
     if (t == Truth::yes) ++yes;
     else if (t == Truth::unknown) ++undecided;
     else any_no = true;
@@ -415,6 +401,7 @@ Value ExprEvaluator::quantify(const Op& op) {
     if (op.code == OpCode::any && t == dsl::decides(Connective::or_) && !log_) break;
     if (op.code == OpCode::all && t == dsl::decides(Connective::and_) && !log_) break;
   }
+  if (log_) close_tally(parent, yes, undecided, l.count);
   switch (op.code) {
     case OpCode::any: return boolean(dsl::any_of(yes > 0, undecided > 0));
     case OpCode::all: return boolean(dsl::all_of(any_no, undecided > 0));

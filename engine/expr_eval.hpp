@@ -80,8 +80,11 @@ class ExprEvaluator {
   // Evaluates recording the trace into `log`; `root` is the entry of `op` (no_entry when
   // the op adds nothing to read: a constant, or a record on the way along a path).
   Value eval_logged(std::uint32_t op, TraceLog& log, std::uint32_t& root);
-  // The recorded subtree at `at` as text: source, rendered values, input paths, notes.
+  // The recorded subtree at `at` as text: source, rendered values, input paths, notes; of a
+  // quantifier's elements, those the log's element_limit lets it show, the rest counted.
   TraceNode materialize(const TraceLog& log, std::uint32_t at) const;
+  // The input path of the fact the entry at `at` read (`treatments[1].adequate_dose`), or "".
+  std::string fact_path(const TraceLog& log, std::uint32_t at) const;
   // Evaluates with a trace rooted at `root` (its children are the sub-expressions).
   Value eval_traced(std::uint32_t op, TraceNode& root);
   void set_self_record(std::uint32_t record) { self_record_ = record; }
@@ -163,7 +166,48 @@ class ExprEvaluator {
     }
     return v;
   }
-  std::string fact_path(const TraceLog& log, std::uint32_t at) const;
+  // Recording a quantifier's elements: each gets an entry (returned by begin_element), pruned
+  // when it finishes past the first element_limit of its outcome (leave_out, in
+  // expr_eval_trace.cpp, which opens the quantifier's tally).
+  std::uint32_t begin_element(const Op& op, std::uint32_t list, std::uint32_t index, const Value& element) {
+    TraceLog& log = *log_;
+    const auto at = static_cast<std::uint32_t>(log.entries.size());
+    TraceEntry& e = log.entries.emplace_back();
+    e.op = static_cast<std::uint32_t>(&op - program_.ops.data());
+    e.element = true;
+    e.side_at = static_cast<std::uint32_t>(log.elements.size());
+    log.elements.push_back({list, index, element.kind == Kind::record ? element.index : no_parent, Value{}});
+    cur_ = at;
+    return at;
+  }
+  // The element `index` of the list; `yes` and `undecided` count the elements before it
+  // that held and that stayed undecided.
+  void finish_element(std::uint32_t at, std::uint32_t quantifier_at, const Value& outcome, const Value& key,
+                      std::uint32_t index, std::int64_t yes, std::int64_t undecided) {
+    TraceLog& log = *log_;
+    cur_ = quantifier_at;
+    TraceEntry& e = log.entries[at];
+    e.value = outcome;
+    e.end = static_cast<std::uint32_t>(log.entries.size());
+    if (index >= log.element_limit) {  // the first element_limit are kept whatever they came to
+      const std::uint8_t o = outcome_index(outcome);
+      const std::int64_t seen = o == outcome_yes ? yes : o == outcome_unknown ? undecided : index - yes - undecided;
+      if (seen >= log.element_limit) return leave_out(at, quantifier_at, o);
+    }
+    log.elements[e.side_at].key = key;
+  }
+  void leave_out(std::uint32_t at, std::uint32_t quantifier_at, std::uint8_t outcome);
+  // A quantifier that pruned elements keeps its counts by outcome in its tally.
+  void close_tally(std::uint32_t quantifier_at, std::int64_t yes, std::int64_t undecided, std::uint32_t elements) {
+    const std::uint32_t at = log_->entries[quantifier_at].side_at;
+    if (at == 0) return;
+    ElementTally& tally = log_->tallies[at - 1];
+    tally.count[outcome_yes] = static_cast<std::uint32_t>(yes);
+    tally.count[outcome_unknown] = static_cast<std::uint32_t>(undecided);
+    tally.count[outcome_no] = static_cast<std::uint32_t>(elements - yes - undecided);
+  }
+  ElementReason reason_text(std::uint32_t op, std::uint8_t truth) const;
+  void materialize_elements(const TraceLog& log, std::uint32_t at, TraceNode& node) const;
   Value compare(const Op& op, const Value& a, const Value& b);
   Value arithmetic(const Op& op, const Value& a, const Value& b);
   Value overflowed(const Op& op);

@@ -144,6 +144,27 @@ class JsonRenderer {
       for (const TraceNode& c : n.children) node(c);
       w_.end_array();
     }
+    if (n.omitted) omitted(*n.omitted);
+    w_.end_object();
+  }
+
+  // A quantifier's elements left out of the trace: how many, by outcome, and the
+  // sub-expression each outcome's elements share (docs/trace.md).
+  void omitted(const OmittedElements& o) {
+    w_.key("omitted").begin_object();
+    w_.member("elements", static_cast<std::int64_t>(o.count));
+    for (const OmittedElements::Group& g : o.groups) w_.member(g.outcome, static_cast<std::int64_t>(g.count));
+    w_.key("reasons").begin_array();
+    for (const OmittedElements::Group& g : o.groups) {
+      if (!g.reason) continue;
+      w_.begin_object();
+      w_.member("outcome", g.outcome);
+      w_.member("expr", render_detail::source_text(g.reason->expr, g.reason->span, sources_));
+      w_.member("value", g.reason->value);
+      at("at", g.reason->span);
+      w_.end_object();
+    }
+    w_.end_array();
     w_.end_object();
   }
 

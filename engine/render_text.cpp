@@ -153,7 +153,7 @@ class TextRenderer {
     if (r.when) {
       out_ += "    when ";
       node_line(*r.when);
-      for (const TraceNode& c : r.when->children) node(c, 3);
+      children(*r.when, 3);
     }
     for (const CriterionTrace& c : r.criteria) criterion(c);
   }
@@ -168,7 +168,7 @@ class TextRenderer {
     if (c.detail && one_line(source_text(c.detail->expr, c.detail->span, sources_)) == text) {
       if (!c.detail->note.empty()) out_ += fmt::format("  # {}", c.detail->note);
       out_ += '\n';
-      for (const TraceNode& child : c.detail->children) node(child, 3);
+      children(*c.detail, 3);
     } else {
       out_ += '\n';
       if (c.detail) node(*c.detail, 3);
@@ -184,7 +184,28 @@ class TextRenderer {
   void node(const TraceNode& n, int depth) {
     out_.append(static_cast<std::size_t>(depth) * 2, ' ');
     node_line(n);
-    for (const TraceNode& c : n.children) node(c, depth + 1);
+    children(n, depth + 1);
+  }
+
+  void children(const TraceNode& n, int depth) {
+    for (const TraceNode& c : n.children) node(c, depth);
+    if (n.omitted) omitted(*n.omitted, depth);
+  }
+
+  // `… 199,995 more: 199,995 rejected (`t.class in antidepressant` is false), 0 undecided`:
+  // outcomes with elements, and always the undecided count.
+  void omitted(const OmittedElements& o, int depth) {
+    out_.append(static_cast<std::size_t>(depth) * 2, ' ');
+    out_ += fmt::format("\u2026 {} more:", render_detail::grouped(o.count));
+    bool first = true;
+    for (const OmittedElements::Group& g : o.groups) {
+      if (g.count == 0 && g.outcome != "undecided") continue;
+      out_ += fmt::format("{} {} {}", first ? "" : ",", render_detail::grouped(g.count), g.outcome);
+      if (g.reason)
+        out_ += fmt::format(" (`{}` is {})", one_line(source_text(g.reason->expr, g.reason->span, sources_)), g.reason->value);
+      first = false;
+    }
+    out_ += '\n';
   }
 
   const dsl::SourceRegistry& sources_;

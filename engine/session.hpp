@@ -37,6 +37,7 @@ struct SessionOptions {
   bool trace = false;                 // record the explanation trace
   bool explain = true;                // derive `missing` and undecided next steps
   bool compact = false;               // QuickDecider: decision, basis, prior auth, benefit, reasons
+  std::uint32_t trace_elements = default_trace_elements;  // quantifier elements a trace shows
 };
 
 // What deciding one case gave. Exactly one of `determination`, `quick` and an error in

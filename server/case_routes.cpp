@@ -76,6 +76,7 @@ void Service::check(const Request& req, Response& res, const httplib::ContentRea
   engine::SessionOptions options;
   options.as_of = query.as_of;
   options.trace = query.trace;  // `missing` is derived either way
+  options.trace_elements = query.trace_elements;
   engine::CaseOutcome& outcome = session->decide(input, options);
   if (!outcome.determination) {
     const char* code = outcome.undecidable ? "undecidable" : "invalid_case";
@@ -176,6 +177,7 @@ void Service::batch(const Request& req, Response& res, const httplib::ContentRea
   job->options.format = engine::InputFormat::jsonl;
   job->options.mode = query.trace ? engine::OutputMode::trace : engine::OutputMode::full;
   job->options.as_of = query.as_of;
+  job->options.trace_elements = query.trace_elements;
   job->options.input_name = "request";
   job->processor = std::make_unique<engine::RecordProcessor>(*job->state->program, job->state->sources, job->options);
   auto exchange = std::make_shared<Exchange>(std::move(x));

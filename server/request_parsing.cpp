@@ -54,8 +54,12 @@ std::optional<QueryError> parse_case_query(const httplib::Request& req, CaseQuer
       } else {
         return QueryError{fmt::format("trace: `{}` is not true or false", value)};
       }
+    } else if (name == "trace_elements") {
+      auto n = engine::parse_trace_elements(value);
+      if (!n) return QueryError{fmt::format("trace_elements: `{}` is not a count or `all`", value)};
+      out.trace_elements = *n;
     } else {
-      return QueryError{fmt::format("unknown query parameter `{}`; expected as_of or trace", name)};
+      return QueryError{fmt::format("unknown query parameter `{}`; expected as_of, trace or trace_elements", name)};
     }
   }
   return std::nullopt;

@@ -11,6 +11,8 @@
 
 #include <httplib.h>
 
+#include "engine/determination.hpp"
+
 
 namespace covcheck::server {
 
@@ -18,6 +20,7 @@ namespace covcheck::server {
 struct CaseQuery {
   std::optional<std::int32_t> as_of;
   bool trace = false;
+  std::uint32_t trace_elements = engine::default_trace_elements;  // quantifier elements a trace shows
 };
 
 struct Body {
@@ -36,7 +39,7 @@ std::string media_type(const httplib::Request& req);
 struct QueryError {
   std::string message;
 };
-// `as_of=YYYY-MM-DD` and `trace=true|false`; any other parameter is an error.
+// `as_of=YYYY-MM-DD`, `trace=true|false` and `trace_elements=N|all`; any other parameter is an error.
 std::optional<QueryError> parse_case_query(const httplib::Request& req, CaseQuery& out);
 
 // `Authorization: Bearer <token>`, compared in constant time.

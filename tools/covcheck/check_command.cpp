@@ -123,6 +123,7 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
   engine::SessionOptions session_options;
   session_options.as_of = options.as_of;
   session_options.trace = options.trace;  // `missing` is derived either way
+  session_options.trace_elements = options.trace_elements;
   engine::CaseOutcome& result = session.decide(input, session_options);
   diagnostics.append(result.diagnostics);
   if (!result.determination) return finish(exit_case, session.sources(), *result.case_id);
@@ -147,6 +148,7 @@ Command add_check_command(CLI::App& app) {
     std::string as_of;
     std::string fail_on;
     bool no_trace = false;
+    std::string trace_elements;
   };
   auto raw = std::make_shared<Raw>();
   CLI::App* check = app.add_subcommand("check", "Decide one case against a rule set");
@@ -166,11 +168,19 @@ Command add_check_command(CLI::App& app) {
   check->add_option("--fail-on", raw->fail_on, "Exit 1 when the decision is one of these (pend,denied,excluded)")
       ->type_name("LIST");
   check->add_flag("--no-trace", raw->no_trace, "Hide the explanation trace");
+  check->add_option("--trace-elements", raw->trace_elements,
+                    "List elements the trace shows per quantifier, the rest counted (default 5; all: every one)")
+      ->type_name("N|all");
   return {check, [check, raw]() {
             CheckOptions options = raw->options;
             options.json = raw->format == "json";
             options.trace = !raw->no_trace;
             options.case_format = raw->case_format;
+            if (check->count("--trace-elements") > 0) {
+              auto n = engine::parse_trace_elements(raw->trace_elements);
+              if (!n) return usage_error("--trace-elements: `" + raw->trace_elements + "` is not a count or `all`");
+              options.trace_elements = *n;
+            }
             if (check->count("--as-of") > 0) {
               options.as_of = dsl::parse_iso_date(raw->as_of);
               if (!options.as_of) return usage_error("--as-of: `" + raw->as_of + "` is not a date (YYYY-MM-DD)");

@@ -24,6 +24,7 @@ struct CheckOptions {
   std::optional<std::int32_t> as_of;
   std::vector<engine::Decision> fail_on;
   bool trace = true;
+  std::uint32_t trace_elements = engine::default_trace_elements;  // list elements shown per quantifier
 };
 
 // Runs the pipeline; output goes to `out`, diagnostics to `err`. Returns the exit status.
