@@ -5,11 +5,11 @@
 #include <memory>
 #include <string>
 
-#include "dsl/diagnostics.hpp"
-#include "dsl/source.hpp"
-#include "engine/pipeline.hpp"
-#include "engine/session.hpp"
-#include "engine/render.hpp"
+#include "dsl/source/diagnostics.hpp"
+#include "dsl/source/source.hpp"
+#include "engine/compile/pipeline.hpp"
+#include "engine/session/session.hpp"
+#include "engine/answer/render.hpp"
 
 namespace covcheck::fuzz {
 

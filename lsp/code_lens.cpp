@@ -12,9 +12,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "engine/compile.hpp"
-#include "engine/pipeline.hpp"
-#include "engine/render.hpp"
+#include "engine/compile/compile.hpp"
+#include "engine/compile/pipeline.hpp"
+#include "engine/answer/render.hpp"
 #include "lsp/code_lens.hpp"
 
 namespace covcheck::lsp {

@@ -1,10 +1,10 @@
 // POST /v1/check, POST /v1/batch and POST /v1/admin/reload: the routes that read a body.
 #include <fmt/format.h>
 
-#include "engine/batch_record.hpp"
-#include "engine/determination.hpp"
-#include "engine/render.hpp"
-#include "engine/session.hpp"
+#include "engine/batch/batch_record.hpp"
+#include "engine/answer/determination.hpp"
+#include "engine/answer/render.hpp"
+#include "engine/session/session.hpp"
 #include "server/json_errors.hpp"
 #include "server/request_parsing.hpp"
 #include "server/service.hpp"

@@ -1,8 +1,8 @@
 // JSON error bodies.
 #include "server/json_errors.hpp"
 
-#include "engine/json_writer.hpp"
-#include "engine/render_diagnostics.hpp"
+#include "engine/answer/json_writer.hpp"
+#include "engine/answer/render_diagnostics.hpp"
 
 namespace covcheck::server {
 

@@ -1,12 +1,12 @@
 // Every error the server answers is a JSON object: {"error": code, "message": text} and,
 // for a case or rule set that does not load, the diagnostics in the one shape every surface
-// uses (engine/render_diagnostics.hpp) and their compiler-style rendering.
+// uses (engine/answer/render_diagnostics.hpp) and their compiler-style rendering.
 #pragma once
 
 #include <string>
 #include <string_view>
 
-#include "dsl/diagnostics.hpp"
+#include "dsl/source/diagnostics.hpp"
 
 namespace covcheck::server {
 

@@ -11,7 +11,7 @@
 
 #include <httplib.h>
 
-#include "engine/determination.hpp"
+#include "engine/answer/determination.hpp"
 
 
 namespace covcheck::server {

@@ -5,8 +5,8 @@
 
 #include <fmt/format.h>
 
-#include "engine/json_writer.hpp"
-#include "engine/render_diagnostics.hpp"
+#include "engine/answer/json_writer.hpp"
+#include "engine/answer/render_diagnostics.hpp"
 #include "server/json_errors.hpp"
 #include "server/web_assets.hpp"
 

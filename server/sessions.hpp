@@ -7,9 +7,9 @@
 #include <mutex>
 #include <vector>
 
-#include "dsl/source.hpp"
-#include "engine/program.hpp"
-#include "engine/session.hpp"
+#include "dsl/source/source.hpp"
+#include "engine/compile/program.hpp"
+#include "engine/session/session.hpp"
 
 namespace covcheck::server {
 

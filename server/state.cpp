@@ -8,9 +8,9 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
-#include "dsl/dates.hpp"
-#include "engine/json_writer.hpp"
-#include "engine/pipeline.hpp"
+#include "dsl/source/dates.hpp"
+#include "engine/answer/json_writer.hpp"
+#include "engine/compile/pipeline.hpp"
 
 namespace covcheck::server {
 

@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "dsl/diagnostics.hpp"
-#include "dsl/source.hpp"
-#include "engine/program.hpp"
+#include "dsl/source/diagnostics.hpp"
+#include "dsl/source/source.hpp"
+#include "engine/compile/program.hpp"
 #include "server/sessions.hpp"
 
 namespace covcheck::server {

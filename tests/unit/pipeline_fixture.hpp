@@ -9,12 +9,12 @@
 #include <string>
 #include <vector>
 
-#include "dsl/checker.hpp"
-#include "dsl/dates.hpp"
-#include "dsl/rule_files.hpp"
-#include "engine/case_loader.hpp"
-#include "engine/compile.hpp"
-#include "engine/evaluate.hpp"
+#include "dsl/check/checker.hpp"
+#include "dsl/source/dates.hpp"
+#include "dsl/syntax/rule_files.hpp"
+#include "engine/cases/case_loader.hpp"
+#include "engine/compile/compile.hpp"
+#include "engine/eval/evaluate.hpp"
 
 namespace covcheck::testing {
 

@@ -11,14 +11,14 @@
 #include <utility>
 #include <vector>
 
-#include "dsl/checker.hpp"
-#include "dsl/diagnostics.hpp"
-#include "dsl/parser.hpp"
-#include "dsl/rule_files.hpp"
-#include "engine/compile.hpp"
-#include "engine/pipeline.hpp"
-#include "engine/session.hpp"
-#include "engine/program.hpp"
+#include "dsl/check/checker.hpp"
+#include "dsl/source/diagnostics.hpp"
+#include "dsl/syntax/parser.hpp"
+#include "dsl/syntax/rule_files.hpp"
+#include "engine/compile/compile.hpp"
+#include "engine/compile/pipeline.hpp"
+#include "engine/session/session.hpp"
+#include "engine/compile/program.hpp"
 
 namespace covcheck::testing::gen {
 

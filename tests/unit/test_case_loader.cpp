@@ -5,8 +5,8 @@
 #include <chrono>
 #include <string>
 
-#include "dsl/dates.hpp"
-#include "engine/case_loader.hpp"
+#include "dsl/source/dates.hpp"
+#include "engine/cases/case_loader.hpp"
 
 using namespace covcheck;
 using dsl::BaseType;

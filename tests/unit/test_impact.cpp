@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "engine/impact.hpp"
+#include "engine/batch/impact.hpp"
 #include "rule_text_fixture.hpp"
 
 using namespace covcheck;

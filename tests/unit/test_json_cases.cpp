@@ -1,15 +1,15 @@
-// `.json` case files are strict JSON (engine/pipeline.cpp routes them through the loader of
-// `batch`), their syntax errors point at the mistake (engine/json_syntax.cpp), and every
+// `.json` case files are strict JSON (engine/compile/pipeline.cpp routes them through the loader of
+// `batch`), their syntax errors point at the mistake (engine/cases/json_syntax.cpp), and every
 // schema diagnostic is the one the same case gets as YAML.
 #include <catch2/catch.hpp>
 
 #include <cstring>
 
-#include "engine/json_case_loader.hpp"
-#include "engine/case_readers.hpp"
-#include "engine/json_syntax.hpp"
-#include "engine/pipeline.hpp"
-#include "engine/session.hpp"
+#include "engine/cases/json_case_loader.hpp"
+#include "engine/cases/case_readers.hpp"
+#include "engine/cases/json_syntax.hpp"
+#include "engine/compile/pipeline.hpp"
+#include "engine/session/session.hpp"
 #include "pipeline_fixture.hpp"
 
 using namespace covcheck;

@@ -9,10 +9,10 @@
 
 #include <fmt/format.h>
 
-#include "dsl/dates.hpp"
-#include "dsl/limits.hpp"
-#include "engine/json_case_loader.hpp"
-#include "engine/render.hpp"
+#include "dsl/source/dates.hpp"
+#include "dsl/source/limits.hpp"
+#include "engine/cases/json_case_loader.hpp"
+#include "engine/answer/render.hpp"
 #include "rule_text_fixture.hpp"
 
 using namespace covcheck;

@@ -8,10 +8,10 @@
 #include <fstream>
 #include <sstream>
 
-#include "dsl/ast_equal.hpp"
-#include "dsl/format.hpp"
-#include "dsl/parser.hpp"
-#include "engine/render.hpp"
+#include "dsl/syntax/ast_equal.hpp"
+#include "dsl/format/format.hpp"
+#include "dsl/syntax/parser.hpp"
+#include "engine/answer/render.hpp"
 #include "pipeline_fixture.hpp"
 #include "rule_generator.hpp"
 

@@ -2,9 +2,9 @@
 // keys, escaping, and the text layout the golden files rely on.
 #include <catch2/catch.hpp>
 
-#include "engine/json_writer.hpp"
-#include "engine/render.hpp"
-#include "engine/render_common.hpp"
+#include "engine/answer/json_writer.hpp"
+#include "engine/answer/render.hpp"
+#include "engine/answer/render_common.hpp"
 
 using namespace covcheck;
 using engine::Decision;

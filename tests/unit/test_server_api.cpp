@@ -7,9 +7,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "engine/pipeline.hpp"
-#include "engine/session.hpp"
-#include "engine/render.hpp"
+#include "engine/compile/pipeline.hpp"
+#include "engine/session/session.hpp"
+#include "engine/answer/render.hpp"
 #include "test_server_fixture.hpp"
 
 using covcheck::testing::case_text;

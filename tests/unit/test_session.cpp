@@ -2,10 +2,10 @@
 // field paths its diagnostics carry, and the diagnostic JSON shape with every key present.
 #include <catch2/catch.hpp>
 
-#include "engine/json_writer.hpp"
-#include "engine/render.hpp"
-#include "engine/render_diagnostics.hpp"
-#include "engine/session.hpp"
+#include "engine/answer/json_writer.hpp"
+#include "engine/answer/render.hpp"
+#include "engine/answer/render_diagnostics.hpp"
+#include "engine/session/session.hpp"
 #include "pipeline_fixture.hpp"
 
 using namespace covcheck;

@@ -5,8 +5,8 @@
 
 #include <string_view>
 
-#include "engine/decider.hpp"
-#include "engine/render.hpp"
+#include "engine/eval/decider.hpp"
+#include "engine/answer/render.hpp"
 #include "rule_text_fixture.hpp"
 #include "test_server_fixture.hpp"
 

@@ -15,8 +15,8 @@
 
 #include <fmt/format.h>
 
-#include "dsl/dates.hpp"
-#include "engine/pipeline.hpp"
+#include "dsl/source/dates.hpp"
+#include "engine/compile/pipeline.hpp"
 #include "tools/covcheck/check_command.hpp"
 
 namespace covcheck::cli {

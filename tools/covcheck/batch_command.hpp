@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/batch.hpp"
+#include "engine/batch/batch.hpp"
 #include "tools/covcheck/command.hpp"
 
 namespace covcheck::cli {

@@ -11,13 +11,13 @@
 
 #include <fmt/format.h>
 
-#include "dsl/dates.hpp"
-#include "engine/case_readers.hpp"
-#include "engine/json_writer.hpp"
-#include "engine/pipeline.hpp"
-#include "engine/render.hpp"
-#include "engine/render_diagnostics.hpp"
-#include "engine/session.hpp"
+#include "dsl/source/dates.hpp"
+#include "engine/cases/case_readers.hpp"
+#include "engine/answer/json_writer.hpp"
+#include "engine/compile/pipeline.hpp"
+#include "engine/answer/render.hpp"
+#include "engine/answer/render_diagnostics.hpp"
+#include "engine/session/session.hpp"
 #include "tools/covcheck/command.hpp"
 
 namespace covcheck::cli {
@@ -158,7 +158,7 @@ Command add_check_command(CLI::App& app) {
   check->add_option("--case", raw->options.case_path, "The case file (YAML or JSON); - reads stdin")
       ->required()
       ->type_name("FILE");
-  std::vector<std::string> formats;  // the case readers' names (engine/case_readers.hpp)
+  std::vector<std::string> formats;  // the case readers' names (engine/cases/case_readers.hpp)
   for (const engine::CaseReader& r : engine::case_readers()) formats.emplace_back(r.name);
   check->add_option("--case-format", raw->case_format, "Read the case as yaml or json (default: by its name; stdin is YAML)")
       ->check(CLI::IsMember(formats));

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/determination.hpp"
-#include "engine/pipeline.hpp"
+#include "engine/answer/determination.hpp"
+#include "engine/compile/pipeline.hpp"
 
 namespace covcheck::cli {
 

@@ -13,8 +13,8 @@
 
 #include <fmt/format.h>
 
-#include "engine/pipeline.hpp"
-#include "engine/session.hpp"
+#include "engine/compile/pipeline.hpp"
+#include "engine/session/session.hpp"
 #include "tools/covcheck/check_command.hpp"
 
 namespace covcheck::cli {

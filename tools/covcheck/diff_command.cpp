@@ -11,10 +11,10 @@
 
 #include <fmt/format.h>
 
-#include "dsl/dates.hpp"
-#include "engine/json_writer.hpp"
-#include "engine/pipeline.hpp"
-#include "engine/session.hpp"
+#include "dsl/source/dates.hpp"
+#include "engine/answer/json_writer.hpp"
+#include "engine/compile/pipeline.hpp"
+#include "engine/session/session.hpp"
 #include "tools/covcheck/check_command.hpp"
 
 namespace covcheck::cli {

@@ -7,10 +7,10 @@
 
 #include <fmt/format.h>
 
-#include "dsl/lint.hpp"
-#include "engine/json_writer.hpp"
-#include "engine/pipeline.hpp"
-#include "engine/render_diagnostics.hpp"
+#include "dsl/lint/lint.hpp"
+#include "engine/answer/json_writer.hpp"
+#include "engine/compile/pipeline.hpp"
+#include "engine/answer/render_diagnostics.hpp"
 #include "tools/covcheck/check_command.hpp"
 
 namespace covcheck::cli {

@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "dsl/diagnostics.hpp"
-#include "engine/determination.hpp"
-#include "engine/pipeline.hpp"
-#include "engine/session.hpp"
+#include "dsl/source/diagnostics.hpp"
+#include "engine/answer/determination.hpp"
+#include "engine/compile/pipeline.hpp"
+#include "engine/session/session.hpp"
 #include "tools/covcheck/suite.hpp"
 
 namespace covcheck::cli {

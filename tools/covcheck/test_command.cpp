@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "dsl/dates.hpp"
+#include "dsl/source/dates.hpp"
 #include "tools/covcheck/check_command.hpp"
 #include "tools/covcheck/suite.hpp"
 #include "tools/covcheck/suite_coverage.hpp"
