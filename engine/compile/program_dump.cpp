@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "dsl/source/dates.hpp"
+
 namespace covcheck::engine {
 
 namespace {
