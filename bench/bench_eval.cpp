@@ -12,11 +12,11 @@
 #include <sstream>
 
 #include "bench/baseline.hpp"
-#include "engine/case_loader.hpp"
-#include "engine/decider.hpp"
-#include "engine/evaluate.hpp"
-#include "engine/json_case_loader.hpp"
-#include "engine/pipeline.hpp"
+#include "engine/cases/case_loader.hpp"
+#include "engine/eval/decider.hpp"
+#include "engine/eval/evaluate.hpp"
+#include "engine/cases/json_case_loader.hpp"
+#include "engine/compile/pipeline.hpp"
 
 namespace fs = std::filesystem;
 using namespace covcheck;
@@ -124,7 +124,7 @@ void eval_full(benchmark::State& state, const Workload& w, bool trace) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * w.cases.size()));
 }
 
-// The decision with every condition's trace recorded (engine/trace_log.hpp), as evaluate()
+// The decision with every condition's trace recorded (engine/eval/trace_log.hpp), as evaluate()
 // records it; turning it into text is rendering (measured end to end by `batch --trace`).
 void eval_trace_recorded(benchmark::State& state, const Workload& w) {
   engine::Decider decider(*w.built->program);

@@ -4,9 +4,9 @@
 
 #include <filesystem>
 
-#include "dsl/checker.hpp"
-#include "dsl/lint.hpp"
-#include "dsl/rule_files.hpp"
+#include "dsl/check/checker.hpp"
+#include "dsl/lint/lint.hpp"
+#include "dsl/syntax/rule_files.hpp"
 
 namespace covcheck::lsp {
 

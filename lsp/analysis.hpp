@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "dsl/checked.hpp"
-#include "dsl/diagnostics.hpp"
+#include "dsl/check/checked.hpp"
+#include "dsl/source/diagnostics.hpp"
 #include "lsp/documents.hpp"
 
 namespace covcheck::lsp {

@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-#include "dsl/format.hpp"
+#include "dsl/format/format.hpp"
 #include "lsp/features.hpp"
 
 namespace covcheck::lsp {

@@ -12,9 +12,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "engine/compile.hpp"
-#include "engine/pipeline.hpp"
-#include "engine/render.hpp"
+#include "engine/compile/compile.hpp"
+#include "engine/compile/pipeline.hpp"
+#include "engine/answer/render.hpp"
+#include "engine/session/session.hpp"
 #include "lsp/code_lens.hpp"
 
 namespace covcheck::lsp {
@@ -124,13 +125,18 @@ std::string evaluate_with_case(const Document& d, const DocumentStore& documents
   text << in.rdbuf();
   if (!in) return fmt::format("cannot read `{}`", case_path);
   std::shared_ptr<const engine::Program> program = engine::compile(std::move(a->checked));
-  dsl::FileId case_file = a->sources.add(case_path, std::move(text).str());
-  engine::CaseResult result = engine::decide_case(*program, a->sources, case_file, engine::EvaluationOptions{});
+  // The same road as `covcheck check`: one decision session.
+  engine::DecisionSession session(*program, a->sources);
+  const std::string case_text = std::move(text).str();
+  engine::CaseInput input;
+  input.text = case_text;
+  input.name = case_path;
+  engine::CaseOutcome& result = session.decide(input, engine::SessionOptions{});
   if (!result.determination) {
     result.diagnostics.sort();
-    return dsl::render_all(result.diagnostics, a->sources);
+    return dsl::render_all(result.diagnostics, session.sources());
   }
-  return engine::render_text(*result.determination, a->sources, false);
+  return engine::render_text(*result.determination, session.sources(), false);
 }
 
 }  // namespace covcheck::lsp

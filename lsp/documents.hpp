@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "dsl/rule_files.hpp"
+#include "dsl/syntax/rule_files.hpp"
 
 namespace covcheck::lsp {
 

@@ -44,7 +44,7 @@ namespace covcheck::lsp {
 
 namespace {
 
-// CPL's reserved words (dsl/grammar.hpp `reserved`): never a name.
+// CPL's reserved words (dsl/syntax/grammar.hpp `reserved`): never a name.
 const char* const reserved_words[] = {"and", "or", "not", "in", "is", "known", "unknown", "any", "all", "count",
                                       "distinct", "within", "before", "after", "of", "if", "then", "else", "true",
                                       "false", "policy", "module", "schema", "import", "codeset", "define", "param",

@@ -1,6 +1,6 @@
 // Document symbols (the outline: header, rules, defines, code sets, params, schema types)
 // and folding ranges, from the document's own syntax tree: they need no imports.
-#include "dsl/parser.hpp"
+#include "dsl/syntax/parser.hpp"
 #include "lsp/features.hpp"
 
 namespace covcheck::lsp {

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 packages=(g++ cmake ninja-build pkg-config libyaml-cpp-dev tao-pegtl-dev libfmt-dev catch2 libcli11-dev libssl-dev libsimdjson-dev lcov libcpp-httplib-dev
-          nlohmann-json3-dev neovim)
+          nlohmann-json3-dev neovim python3-jsonschema time)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -6,9 +6,9 @@
 #include <regex>
 #include <set>
 
-#include "dsl/ast_dump.hpp"
-#include "dsl/parser.hpp"
-#include "engine/pipeline.hpp"
+#include "dsl/syntax/ast_dump.hpp"
+#include "dsl/syntax/parser.hpp"
+#include "engine/compile/pipeline.hpp"
 
 namespace {
 

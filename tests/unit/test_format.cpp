@@ -13,9 +13,9 @@
 
 #include <fmt/format.h>
 
-#include "dsl/ast_equal.hpp"
-#include "dsl/format.hpp"
-#include "dsl/parser.hpp"
+#include "dsl/syntax/ast_equal.hpp"
+#include "dsl/format/format.hpp"
+#include "dsl/syntax/parser.hpp"
 
 namespace covcheck::embedded {
 extern const std::string_view default_schema_text;

@@ -12,10 +12,10 @@
 #include <string>
 #include <vector>
 
-#include "engine/case_builder.hpp"
-#include "engine/case_loader.hpp"
-#include "engine/json_case_loader.hpp"
-#include "engine/json_clean_walk.hpp"
+#include "engine/cases/case_builder.hpp"
+#include "engine/cases/case_loader.hpp"
+#include "engine/cases/json_case_loader.hpp"
+#include "engine/cases/json_clean_walk.hpp"
 #include "tests/unit/pipeline_fixture.hpp"
 
 using namespace covcheck;

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "dsl/lint.hpp"
+#include "dsl/lint/lint.hpp"
 #include "rule_text_fixture.hpp"
 
 using namespace covcheck;

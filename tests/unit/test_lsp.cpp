@@ -10,7 +10,7 @@
 #include <catch2/catch.hpp>
 #include <unistd.h>
 
-#include "dsl/format.hpp"
+#include "dsl/format/format.hpp"
 #include "lsp/code_lens.hpp"
 #include "lsp/features.hpp"
 #include "lsp/jsonrpc.hpp"

@@ -1,4 +1,4 @@
-// The operator table (dsl/operators.hpp) against the grammar, the formatter, the AST dump and
+// The operator table (dsl/syntax/operators.hpp) against the grammar, the formatter, the AST dump and
 // docs/language.md: every operator has a spelling, a precedence and an arity; the parser
 // groups every pairing of operators as the precedence says; the formatter's output of every
 // pairing re-parses to the same AST; the documented precedence table is the code's.
@@ -12,11 +12,11 @@
 #include <string>
 #include <vector>
 
-#include "dsl/ast_dump.hpp"
-#include "dsl/ast_equal.hpp"
-#include "dsl/format.hpp"
-#include "dsl/operators.hpp"
-#include "dsl/parser.hpp"
+#include "dsl/syntax/ast_dump.hpp"
+#include "dsl/syntax/ast_equal.hpp"
+#include "dsl/format/format.hpp"
+#include "dsl/syntax/operators.hpp"
+#include "dsl/syntax/parser.hpp"
 
 using namespace covcheck;
 namespace ast = dsl::ast;

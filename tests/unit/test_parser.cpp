@@ -7,9 +7,9 @@
 
 #include <fmt/format.h>
 
-#include "dsl/dates.hpp"
-#include "dsl/grammar.hpp"
-#include "dsl/parser.hpp"
+#include "dsl/source/dates.hpp"
+#include "dsl/syntax/grammar.hpp"
+#include "dsl/syntax/parser.hpp"
 
 namespace {
 

@@ -7,7 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include "tests/unit/rule_text_fixture.hpp"
-#include "engine/yaml_tree.hpp"
+#include "engine/cases/yaml_tree.hpp"
 #include "tools/covcheck/suite.hpp"
 #include "tools/covcheck/suite_mutate.hpp"
 #include "tools/covcheck/suite_run.hpp"
@@ -47,7 +47,7 @@ struct Fixture {
     std::vector<Suite> one{*suite};
     REQUIRE(build_rule_sets(one, sources, diagnostics, sets) == engine::RuleSetStatus::ok);
     cases.emplace_back();
-    for (const SuiteTest& t : suite->tests) cases[0].push_back(prepare_case(t, sources));
+    for (const SuiteTest& t : suite->tests) cases[0].push_back(prepare_case(t));
   }
   const engine::Program& program() const { return *sets.programs[0]; }
   std::size_t policy_file() const {
@@ -57,7 +57,11 @@ struct Fixture {
     FAIL("policy.cpl not loaded");
     return 0;
   }
-  TestResult run(std::size_t i) { return run_test(suite->tests[i], cases[0][i], program(), sources); }
+  // A session per run: the suite and rule files are registered by then.
+  TestResult run(std::size_t i) {
+    engine::DecisionSession session(program(), sources);
+    return run_test(suite->tests[i], cases[0][i], session);
+  }
 };
 
 bool has_change(const std::vector<Mutant>& ms, std::uint32_t line, std::uint32_t column, const std::string& change) {

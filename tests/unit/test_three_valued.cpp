@@ -1,13 +1,13 @@
-// Three-valued logic (dsl/three_valued.hpp) against a truth table spelled out here, apart
+// Three-valued logic (dsl/check/three_valued.hpp) against a truth table spelled out here, apart
 // from the header: the functions exhaustively, then the engine's three paths (eager tables,
 // lazy tests, traced evaluation) deciding rule conditions over every pair of values.
 #include <catch2/catch.hpp>
 
 #include <string>
 
-#include "dsl/three_valued.hpp"
-#include "engine/case_loader.hpp"
-#include "engine/decider.hpp"
+#include "dsl/check/three_valued.hpp"
+#include "engine/cases/case_loader.hpp"
+#include "engine/eval/decider.hpp"
 #include "tests/unit/rule_text_fixture.hpp"
 
 using namespace covcheck;

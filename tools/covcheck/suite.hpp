@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "dsl/diagnostics.hpp"
-#include "dsl/source.hpp"
-#include "engine/yaml_tree.hpp"
+#include "dsl/source/diagnostics.hpp"
+#include "dsl/source/source.hpp"
+#include "engine/cases/yaml_tree.hpp"
 
 namespace covcheck::cli {
 

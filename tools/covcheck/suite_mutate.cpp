@@ -13,13 +13,13 @@
 
 #include <fmt/format.h>
 
-#include "dsl/checker.hpp"
-#include "dsl/dates.hpp"
-#include "dsl/format.hpp"
-#include "dsl/parser.hpp"
-#include "dsl/rule_files.hpp"
-#include "engine/compile.hpp"
-#include "engine/json_writer.hpp"
+#include "dsl/check/checker.hpp"
+#include "dsl/source/dates.hpp"
+#include "dsl/format/format.hpp"
+#include "dsl/syntax/parser.hpp"
+#include "dsl/syntax/rule_files.hpp"
+#include "engine/compile/compile.hpp"
+#include "engine/answer/json_writer.hpp"
 #include "tools/covcheck/suite_owner.hpp"
 
 namespace covcheck::cli {
@@ -462,9 +462,10 @@ MutationReport run_mutation(const std::vector<Suite>& suites, const RuleSets& ru
           result = MutantStatus::not_compiled;
           break;
         }
+        engine::DecisionSession session(*program, local);
         for (std::size_t s : members) {
           for (std::size_t t = 0; t < suites[s].tests.size() && result == MutantStatus::survived; ++t)
-            if (!run_test(suites[s].tests[t], cases[s][t], *program, local, false).passed) result = MutantStatus::killed;
+            if (!run_test(suites[s].tests[t], cases[s][t], session, false).passed) result = MutantStatus::killed;
           if (result != MutantStatus::survived) break;
         }
         if (result != MutantStatus::survived) break;

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "dsl/source.hpp"
-#include "engine/program.hpp"
+#include "dsl/source/source.hpp"
+#include "engine/compile/program.hpp"
 #include "tools/covcheck/suite.hpp"
 #include "tools/covcheck/suite_run.hpp"
 

@@ -11,7 +11,6 @@
 
 #include <fmt/format.h>
 
-#include "engine/case_loader.hpp"
 
 namespace covcheck::cli {
 
@@ -118,7 +117,7 @@ void name_unknown_rules(const engine::Program& program, const Expectation& e, st
   }
 }
 
-std::vector<Mismatch> compare(const Expectation& e, const engine::CaseResult& result) {
+std::vector<Mismatch> compare(const Expectation& e, const engine::CaseOutcome& result) {
   std::vector<Mismatch> out;
   std::string error = first_error(result.diagnostics);
   if (e.error) {
@@ -215,7 +214,7 @@ std::vector<std::string> deciding_trace(const engine::Determination& d, const ds
   return out;
 }
 
-PreparedCase prepare_case(const SuiteTest& test, dsl::SourceRegistry& sources) {
+PreparedCase prepare_case(const SuiteTest& test) {
   PreparedCase prepared;
   if (test.inline_case) return prepared;  // read with its suite
   std::ifstream in(test.case_path, std::ios::binary);
@@ -225,37 +224,24 @@ PreparedCase prepare_case(const SuiteTest& test, dsl::SourceRegistry& sources) {
     prepared.unreadable = "cannot read `" + test.case_path + "`";
     return prepared;
   }
-  prepared.file = sources.add(test.case_path, std::move(buffer).str());
+  prepared.text = std::move(buffer).str();
   return prepared;
 }
 
-engine::CaseResult decide_test_case(const SuiteTest& test, const PreparedCase& prepared, const engine::Program& program,
-                                    const dsl::SourceRegistry& sources, bool trace) {
-  engine::EvaluationOptions options;
-  options.as_of = test.as_of;
-  options.trace = trace;
-  if (!test.inline_case) return engine::decide_case(program, sources, prepared.file, options);
-  // An inline case is laid out from the suite's own tree, as decide_case does from a file.
-  engine::CaseResult result;
-  engine::Case loaded;
-  if (engine::load_case_tree(program.schema(), *test.inline_case, test.case_at.file, result.diagnostics, loaded))
-    engine::validate_case(program, loaded, result.diagnostics);
-  if (result.diagnostics.has_errors()) return result;
-  options.sources = &sources;
-  engine::Evaluation evaluation = engine::evaluate(program, loaded, options);
-  result.diagnostics.append(evaluation.errors);
-  if (!evaluation.determination || evaluation.errors.has_errors()) return result;
-  result.determination = std::move(evaluation.determination);
-  std::vector<engine::CaseWarning> warnings;
-  for (const dsl::Diagnostic& d : result.diagnostics.items())
-    if (d.severity == dsl::Severity::warning)
-      warnings.push_back({d.span, d.help ? fmt::format("{}; {}", d.message, *d.help) : d.message});
-  result.determination->warnings.insert(result.determination->warnings.begin(), warnings.begin(), warnings.end());
-  return result;
+engine::CaseInput case_input(const SuiteTest& test, const PreparedCase& prepared) {
+  engine::CaseInput input;
+  if (test.inline_case) {
+    input.format = "yaml";
+    input.tree = test.inline_case.get();
+    input.file = test.case_at.file;
+  } else {
+    input.name = test.case_path;
+    input.text = prepared.text;
+  }
+  return input;
 }
 
-TestResult run_test(const SuiteTest& test, const PreparedCase& prepared, const engine::Program& program,
-                    const dsl::SourceRegistry& sources, bool trace) {
+TestResult run_test(const SuiteTest& test, const PreparedCase& prepared, engine::DecisionSession& session, bool trace) {
   auto start = std::chrono::steady_clock::now();
   TestResult result;
   result.test = &test;
@@ -263,25 +249,24 @@ TestResult run_test(const SuiteTest& test, const PreparedCase& prepared, const e
     result.mismatches.push_back({"case", "a readable case file", prepared.unreadable});
     return result;
   }
-  engine::CaseResult decided = decide_test_case(test, prepared, program, sources, trace);
+  engine::SessionOptions options;
+  options.as_of = test.as_of;
+  options.trace = trace;
+  engine::CaseOutcome& decided = session.decide(case_input(test, prepared), options);
   result.mismatches = compare(test.expect, decided);
-  name_unknown_rules(program, test.expect, result.mismatches);
+  name_unknown_rules(session.program(), test.expect, result.mismatches);
   result.passed = result.mismatches.empty();
   if (!result.passed) {
-    if (decided.determination && trace) result.trace = deciding_trace(*decided.determination, sources);
-    if (decided.diagnostics.has_errors()) {
-      decided.diagnostics.sort();
-      result.case_diagnostics = dsl::render_all(decided.diagnostics, sources);
-    }
+    if (decided.determination && trace) result.trace = deciding_trace(*decided.determination, session.sources());
+    if (decided.diagnostics.has_errors()) result.case_diagnostics = dsl::render_all(decided.diagnostics, session.sources());
   }
   result.determination = std::move(decided.determination);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }
 
-TestResult run_test(const SuiteTest& test, const engine::Program& program, dsl::SourceRegistry& sources) {
-  PreparedCase prepared = prepare_case(test, sources);
-  return run_test(test, prepared, program, sources, true);
+TestResult run_test(const SuiteTest& test, engine::DecisionSession& session) {
+  return run_test(test, prepare_case(test), session, true);
 }
 
 }  // namespace covcheck::cli

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "dsl/source.hpp"
+#include "dsl/source/source.hpp"
 #include "tools/covcheck/suite_run.hpp"
 
 namespace covcheck::cli {

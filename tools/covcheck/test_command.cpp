@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "dsl/dates.hpp"
+#include "dsl/source/dates.hpp"
 #include "tools/covcheck/check_command.hpp"
 #include "tools/covcheck/suite.hpp"
 #include "tools/covcheck/suite_coverage.hpp"
@@ -77,13 +77,17 @@ int run_tests(const TestOptions& options, std::ostream& out, std::ostream& err) 
   if (want_coverage)
     for (const auto& program : rule_sets.programs) coverage.add_program(*program, sources);
 
-  // Each case is read once; mutants decide the same prepared cases.
+  // Each case file is read once; mutants decide the same prepared cases.
   std::vector<std::vector<PreparedCase>> cases(selected.size());
   for (std::size_t i = 0; i < selected.size(); ++i)
     for (SuiteTest& test : selected[i].tests) {
       if (options.as_of && !test.as_of) test.as_of = options.as_of;
-      cases[i].push_back(prepare_case(test, sources));
+      cases[i].push_back(prepare_case(test));
     }
+
+  // One session per rule set, made once every suite and rule file is registered.
+  std::vector<std::unique_ptr<engine::DecisionSession>> sessions;
+  for (const auto& program : rule_sets.programs) sessions.push_back(std::make_unique<engine::DecisionSession>(*program, sources));
 
   // With --format junit or json, stdout is the XML or JSON alone and the text goes to stderr.
   std::ostream& text = options.junit || options.json ? err : out;
@@ -95,11 +99,11 @@ int run_tests(const TestOptions& options, std::ostream& out, std::ostream& err) 
     SuiteResult result;
     result.suite = &selected[i];
     result.rule_set = rule_sets.of_suite[i];
-    const engine::Program& program = *rule_sets.programs[result.rule_set];
+    engine::DecisionSession& session = *sessions[result.rule_set];
     std::vector<ExpectationEdit> edits;
     for (std::size_t t = 0; t < selected[i].tests.size(); ++t) {
       const SuiteTest& test = selected[i].tests[t];
-      TestResult r = run_test(test, cases[i][t], program, sources);
+      TestResult r = run_test(test, cases[i][t], session);
       if (r.passed) {
         ++passed;
       } else {
@@ -107,10 +111,10 @@ int run_tests(const TestOptions& options, std::ostream& out, std::ostream& err) 
         text << render_failure(r, sources);
       }
       if (options.update && !r.passed) {
-        std::vector<ExpectationEdit> found = expectation_edits(r, sources);
+        std::vector<ExpectationEdit> found = expectation_edits(r, session.sources());
         edits.insert(edits.end(), found.begin(), found.end());
       }
-      if (want_coverage && r.determination) coverage.add(*r.determination, sources, selected[i].path);
+      if (want_coverage && r.determination) coverage.add(*r.determination, session.sources(), selected[i].path);
       r.determination.reset();  // traces are large; coverage has what it needs
       result.tests.push_back(std::move(r));
     }
