@@ -15,6 +15,7 @@
 #include "engine/cases/case_readers.hpp"
 #include "engine/answer/json_writer.hpp"
 #include "engine/compile/pipeline.hpp"
+#include "engine/eval/evaluate.hpp"
 #include "engine/answer/render.hpp"
 #include "engine/answer/render_diagnostics.hpp"
 #include "engine/session/session.hpp"
