@@ -78,7 +78,7 @@ TEST_CASE("one session decides YAML, JSON and bad cases in turn, nothing carried
   CHECK(session.sources().size() == rule_files);
 }
 
-TEST_CASE("a case given as a YAML tree inside a registered file is read there, not registered again", "[session]") {
+TEST_CASE("a case given as a YAML tree inside a registered file is read there and not registered again", "[session]") {
   testing::Pipeline p({COVCHECK_SOURCE_DIR "/rules/acme", COVCHECK_SOURCE_DIR "/rules/mandates"});
   REQUIRE(p.ok());
   // A suite-like file whose `case:` value is the case, indented under it (a bad date on line 4).
