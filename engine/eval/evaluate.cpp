@@ -217,7 +217,10 @@ void DeterminationBuilder::add_step(std::string step, const std::optional<std::s
   std::vector<std::string> cites;
   if (criterion_cite) cites.push_back(*criterion_cite);
   if (rule_cite) cites.push_back(*rule_cite);
-  d_.next_step_cites.push_back(std::move(cites));
+  auto& sets = d_.next_step_cite_sets;
+  auto found = std::find(sets.begin(), sets.end(), cites);
+  if (found == sets.end()) found = sets.insert(sets.end(), std::move(cites));
+  d_.next_step_cites.push_back(static_cast<std::uint32_t>(found - sets.begin()));
 }
 
 void DeterminationBuilder::advice() {

@@ -172,7 +172,7 @@ std::vector<Mismatch> compare(const Expectation& e, const engine::CaseOutcome& r
     for (std::size_t i = 0; i < d.next_steps.size() && !found; ++i) {
       found = d.next_steps[i].find(step) != std::string::npos;
       if (!found && i < d.next_step_cites.size())
-        for (const std::string& c : d.next_step_cites[i]) found = found || c == cite;
+        for (const std::string& c : d.next_step_cite_sets[d.next_step_cites[i]]) found = found || c == cite;
     }
     if (!found) out.push_back({"next_steps", "a step containing `" + step + "`", list_text(d.next_steps)});
   }
