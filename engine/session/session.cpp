@@ -100,7 +100,7 @@ struct DecisionSession::Impl {
   SchemaIndex index;  // the schema's name lookups, built once per session
   ReaderScratch scratch;
   Case case_record;
-  Decider decider;  // full evaluations reuse its scratch state from case to case
+  Decider decider;                      // full evaluations reuse its scratch state from case to case
   std::unique_ptr<QuickDecider> quick;  // made on the first compact case
   QuickDetermination quick_result;
   CaseOutcome outcome;

@@ -6,8 +6,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "tests/unit/rule_text_fixture.hpp"
 #include "engine/cases/yaml_tree.hpp"
+#include "tests/unit/rule_text_fixture.hpp"
 #include "tools/covcheck/suite.hpp"
 #include "tools/covcheck/suite_mutate.hpp"
 #include "tools/covcheck/suite_run.hpp"
@@ -73,7 +73,9 @@ bool has_change(const std::vector<Mutant>& ms, std::uint32_t line, std::uint32_t
 }  // namespace
 
 TEST_CASE("mutants come from the AST, each one local change of the text", "[suite][mutate]") {
-  Fixture f("  - name: a\n    case: {date_of_service: 2026-01-05, person: {flag: false}, trials: [], x: 1, y: 2}\n    expect: {decision: covered}\n");
+  Fixture f(
+      "  - name: a\n    case: {date_of_service: 2026-01-05, person: {flag: false}, trials: [], x: 1, y: 2}\n    "
+      "expect: {decision: covered}\n");
   std::vector<Mutant> ms = mutants_of_file(f.program(), f.policy_file(), f.sources);
   INFO(ms.size());
   CHECK(has_change(ms, 3, 10, "`>` → `>=`"));
@@ -91,8 +93,12 @@ TEST_CASE("mutants come from the AST, each one local change of the text", "[suit
 }
 
 TEST_CASE("a boundary test kills the boundary mutant", "[suite][mutate]") {
-  std::string at_boundary = "  - name: y at 2\n    case: {date_of_service: 2026-01-05, person: {flag: false}, trials: [], x: 1, y: 2}\n    expect: {decision: covered}\n";
-  std::string inside = "  - name: y at 5\n    case: {date_of_service: 2026-01-05, person: {flag: false}, trials: [], x: 1, y: 5}\n    expect: {decision: covered}\n";
+  std::string at_boundary =
+      "  - name: y at 2\n    case: {date_of_service: 2026-01-05, person: {flag: false}, trials: [], x: 1, y: 2}\n    "
+      "expect: {decision: covered}\n";
+  std::string inside =
+      "  - name: y at 5\n    case: {date_of_service: 2026-01-05, person: {flag: false}, trials: [], x: 1, y: 5}\n    "
+      "expect: {decision: covered}\n";
   auto survivors = [](Fixture& f) {
     MutationOptions options;
     options.threads = 2;
@@ -108,12 +114,13 @@ TEST_CASE("a boundary test kills the boundary mutant", "[suite][mutate]") {
 }
 
 TEST_CASE("update: failing values are rewritten by span, keeping comments and layout", "[suite][update]") {
-  Fixture f("  - name: wrong\n"
-            "    case: {date_of_service: 2026-01-05, person: {flag: false}, trials: [], x: 1, y: 1}\n"
-            "    expect:\n"
-            "      decision: covered   # the comment stays\n"
-            "      reasons: []\n"
-            "      next_steps_contain: nowhere\n");
+  Fixture f(
+      "  - name: wrong\n"
+      "    case: {date_of_service: 2026-01-05, person: {flag: false}, trials: [], x: 1, y: 1}\n"
+      "    expect:\n"
+      "      decision: covered   # the comment stays\n"
+      "      reasons: []\n"
+      "      next_steps_contain: nowhere\n");
   TestResult r = f.run(0);
   REQUIRE_FALSE(r.passed);
   std::vector<ExpectationEdit> edits = expectation_edits(r, f.sources);
@@ -127,15 +134,16 @@ TEST_CASE("update: failing values are rewritten by span, keeping comments and la
 }
 
 TEST_CASE("reasons_include, citations in next steps, and merge keys across tests", "[suite][run]") {
-  Fixture f("  - name: base\n"
-            "    case: &base {date_of_service: 2026-01-05, person: {flag: false}, trials: [], x: 1, y: 1}\n"
-            "    expect: {reasons_include: [r1], next_steps_contain: \"(§1.1)\"}\n"
-            "  - name: merged\n"
-            "    case: {<<: *base, y: 3}\n"
-            "    expect: {decision: covered, reasons_include: [r1]}\n"
-            "  - name: wrong subset\n"
-            "    case: *base\n"
-            "    expect: {reasons_include: [r1, r2], next_steps_contain: \"(§9)\"}\n");
+  Fixture f(
+      "  - name: base\n"
+      "    case: &base {date_of_service: 2026-01-05, person: {flag: false}, trials: [], x: 1, y: 1}\n"
+      "    expect: {reasons_include: [r1], next_steps_contain: \"(§1.1)\"}\n"
+      "  - name: merged\n"
+      "    case: {<<: *base, y: 3}\n"
+      "    expect: {decision: covered, reasons_include: [r1]}\n"
+      "  - name: wrong subset\n"
+      "    case: *base\n"
+      "    expect: {reasons_include: [r1, r2], next_steps_contain: \"(§9)\"}\n");
   CHECK(f.run(0).passed);
   CHECK(f.run(1).passed);
   TestResult wrong = f.run(2);

@@ -24,22 +24,22 @@ struct ExpectedAuthorization {
 // Each key is checked only when the suite gives it; `error` excludes every other key.
 struct Expectation {
   std::optional<std::string> decision;
-  std::optional<std::optional<bool>> prior_auth;          // inner nullopt: expected null
-  std::optional<std::optional<std::string>> benefit;      // inner nullopt: expected null
-  std::optional<std::vector<std::string>> reasons;        // sorted rule ids
-  std::optional<std::vector<std::string>> reasons_include;  // sorted rule ids, each among the reasons
-  std::optional<std::vector<std::string>> missing;        // sorted fact paths
+  std::optional<std::optional<bool>> prior_auth;                   // inner nullopt: expected null
+  std::optional<std::optional<std::string>> benefit;               // inner nullopt: expected null
+  std::optional<std::vector<std::string>> reasons;                 // sorted rule ids
+  std::optional<std::vector<std::string>> reasons_include;         // sorted rule ids, each among the reasons
+  std::optional<std::vector<std::string>> missing;                 // sorted fact paths
   std::optional<std::map<std::string, std::string>> requirements;  // item -> present|missing|unknown
-  std::optional<std::string> error;                       // substring of the case's first error
-  std::vector<std::string> next_steps_contain;            // each a substring, or the citation, of some next step
-  std::vector<std::string> next_steps_lack;               // each a substring of no next step
+  std::optional<std::string> error;                                // substring of the case's first error
+  std::vector<std::string> next_steps_contain;  // each a substring, or the citation, of some next step
+  std::vector<std::string> next_steps_lack;     // each a substring of no next step
   std::optional<std::optional<ExpectedAuthorization>> authorization;  // inner nullopt: none granted
 };
 
 struct SuiteTest {
   std::string name;
-  dsl::SourceSpan at;                      // the test's `name` value
-  std::string case_path;                   // a case file, resolved against the suite's folder
+  dsl::SourceSpan at;     // the test's `name` value
+  std::string case_path;  // a case file, resolved against the suite's folder
   // An inline case: a tree of its own (the suite's, rooted at the case), so that anchors
   // and merge keys reach across tests and every location is the suite's line:col.
   std::shared_ptr<const engine::YamlTree> inline_case;
@@ -55,7 +55,7 @@ struct SuiteTest {
 struct Suite {
   std::string path;
   dsl::FileId file = dsl::no_file;
-  std::vector<std::string> rules;          // resolved against the suite's folder
+  std::vector<std::string> rules;  // resolved against the suite's folder
   std::vector<SuiteTest> tests;
 };
 

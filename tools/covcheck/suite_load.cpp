@@ -31,7 +31,9 @@ bool is_suite_file(const fs::path& p) {
 class SuiteReader {
  public:
   SuiteReader(const dsl::SourceRegistry& sources, dsl::FileId file, dsl::Diagnostics& diagnostics)
-      : sources_(sources), file_(file), diagnostics_(diagnostics),
+      : sources_(sources),
+        file_(file),
+        diagnostics_(diagnostics),
         dir_(fs::path(sources.file(file).name()).parent_path()) {}
 
   std::optional<Suite> read() {
@@ -75,8 +77,8 @@ class SuiteReader {
       // `null`, `~`, or nothing at all (the tree then points at the key's `:`).
       std::string_view text = sources_.file(file_).text().substr(n.pos);
       std::uint32_t length = text.starts_with("null") || text.starts_with("Null") || text.starts_with("NULL") ? 4
-                             : text.starts_with("~")                                                     ? 1
-                                                                                                         : 0;
+                             : text.starts_with("~")                                                          ? 1
+                                                                                                              : 0;
       std::uint32_t at = length == 0 && text.starts_with(":") ? n.pos + 1 : n.pos;
       return {file_, at, at + length};
     }
@@ -212,7 +214,8 @@ class SuiteReader {
         if (auto name = text(*f["name"], "`name`")) {
           test.name = *name;
           test.at = span(*f["name"]);
-          if (!names.insert(*name).second) error(*f["name"], fmt::format("another test of this suite is named `{}`", *name));
+          if (!names.insert(*name).second)
+            error(*f["name"], fmt::format("another test of this suite is named `{}`", *name));
         }
       }
       if (require(f, "case", t, "this test")) read_case(*f["case"], test);
@@ -228,7 +231,8 @@ class SuiteReader {
         if (f["expect"]->kind == Kind::mapping)
           for (std::uint32_t k = 0; k + 1 < f["expect"]->count; k += 2) {
             const YamlNode& key = child(*f["expect"], k);
-            if (key.kind == Kind::scalar) test.expect_values[std::string(scalar(key))] = value_span(child(*f["expect"], k + 1));
+            if (key.kind == Kind::scalar)
+              test.expect_values[std::string(scalar(key))] = value_span(child(*f["expect"], k + 1));
           }
       }
       suite.tests.push_back(std::move(test));
@@ -260,9 +264,11 @@ class SuiteReader {
                     "expectation");
     if (f.empty() && n.count == 0) error(n, "`expect` names nothing to check");
     if (f.count("error") && f.size() > 1) {
-      error(*f["error"], "`error` cannot be combined with other expectations: a case with an error has no determination");
+      error(*f["error"],
+            "`error` cannot be combined with other expectations: a case with an error has no determination");
     }
-    if (f.count("decision")) e.decision = one_of(*f["decision"], "`decision`", {"covered", "pend", "denied", "excluded"});
+    if (f.count("decision"))
+      e.decision = one_of(*f["decision"], "`decision`", {"covered", "pend", "denied", "excluded"});
     if (f.count("prior_auth")) {
       const YamlNode& v = *f["prior_auth"];
       if (v.kind == Kind::null) {
@@ -279,7 +285,8 @@ class SuiteReader {
       else if (auto b = text(v, "`benefit`")) e.benefit = std::optional<std::string>{*b};
     }
     if (f.count("reasons")) e.reasons = sorted(texts(*f["reasons"], "`reasons`", false));
-    if (f.count("reasons_include")) e.reasons_include = sorted(texts(*f["reasons_include"], "`reasons_include`", false));
+    if (f.count("reasons_include"))
+      e.reasons_include = sorted(texts(*f["reasons_include"], "`reasons_include`", false));
     if (f.count("missing")) e.missing = sorted(texts(*f["missing"], "`missing`", false));
     if (f.count("requirements")) read_requirements(*f["requirements"], e);
     if (f.count("error")) e.error = text(*f["error"], "`error`");
@@ -360,7 +367,8 @@ std::vector<std::string> find_suites(const std::vector<std::string>& paths, dsl:
         if (it->is_directory(ec)) it.disable_recursion_pending();
         continue;
       }
-      if (it->is_regular_file(ec) && is_suite_file(it->path())) found.push_back(it->path().lexically_normal().generic_string());
+      if (it->is_regular_file(ec) && is_suite_file(it->path()))
+        found.push_back(it->path().lexically_normal().generic_string());
     }
     if (ec) diagnostics.error("io.read", {}, fmt::format("cannot list `{}`: {}", path, ec.message()));
     if (found.empty() && !ec)

@@ -14,12 +14,12 @@
 #include <fmt/format.h>
 
 #include "dsl/check/checker.hpp"
-#include "dsl/source/dates.hpp"
 #include "dsl/format/format.hpp"
+#include "dsl/source/dates.hpp"
 #include "dsl/syntax/parser.hpp"
 #include "dsl/syntax/rule_files.hpp"
-#include "engine/compile/compile.hpp"
 #include "engine/answer/json_writer.hpp"
+#include "engine/compile/compile.hpp"
 #include "tools/covcheck/suite_owner.hpp"
 
 namespace covcheck::cli {
@@ -313,7 +313,8 @@ class Mutator {
 
   // Effects: the keyword at `at` replaced by another.
   void effect(std::uint32_t at, std::string_view now, std::string_view other) {
-    add(at, {dsl::no_file, at, at + static_cast<std::uint32_t>(now.size())}, other, fmt::format("`{}` → `{}`", now, other));
+    add(at, {dsl::no_file, at, at + static_cast<std::uint32_t>(now.size())}, other,
+        fmt::format("`{}` → `{}`", now, other));
   }
   std::string_view word_at(std::uint32_t at) const {
     std::size_t end = at;
@@ -370,10 +371,10 @@ class Mutator {
 
 struct Owned {
   std::string canonical;
-  std::string file;                  // display name
+  std::string file;                          // display name
   const engine::Program* program = nullptr;  // a rule set that loads it
   std::size_t file_index = 0;
-  std::vector<std::size_t> suites;   // owning suites
+  std::vector<std::size_t> suites;  // owning suites
   std::size_t first_mutant = 0, mutant_count = 0, generated = 0;
 };
 
@@ -436,7 +437,8 @@ MutationReport run_mutation(const std::vector<Suite>& suites, const RuleSets& ru
     if (options.sample && all.size() > *options.sample) {
       // Evenly spread, so every part of the file keeps its share; deterministic.
       std::vector<Mutant> kept;
-      for (std::size_t i = 0; i < *options.sample; ++i) kept.push_back(std::move(all[i * all.size() / *options.sample]));
+      for (std::size_t i = 0; i < *options.sample; ++i)
+        kept.push_back(std::move(all[i * all.size() / *options.sample]));
       all = std::move(kept);
     }
     o.mutant_count = all.size();
@@ -506,12 +508,10 @@ MutationReport run_mutation(const std::vector<Suite>& suites, const RuleSets& ru
 }
 
 std::string render_mutation(const MutationReport& r) {
-  std::string out = fmt::format("mutation: {} mutants of {} rule file{} ({} did not compile and are not counted){}\n",
-                                r.mutants + r.not_compiled, r.files.size(), r.files.size() == 1 ? "" : "s",
-                                r.not_compiled,
-                                r.generated > r.mutants + r.not_compiled
-                                    ? fmt::format(", sampled from {}", r.generated)
-                                    : std::string());
+  std::string out = fmt::format(
+      "mutation: {} mutants of {} rule file{} ({} did not compile and are not counted){}\n", r.mutants + r.not_compiled,
+      r.files.size(), r.files.size() == 1 ? "" : "s", r.not_compiled,
+      r.generated > r.mutants + r.not_compiled ? fmt::format(", sampled from {}", r.generated) : std::string());
   std::size_t width = 0;
   for (const FileMutation& f : r.files) width = std::max(width, f.file.size());
   for (const FileMutation& f : r.files)
@@ -573,8 +573,8 @@ std::vector<std::string> below_mutation_minimum(const MutationReport& r, double 
       out.push_back(fmt::format("mutation score of {} is {} %, below --mutate-min {}", f.file,
                                 shown_score(f.killed, f.mutants), min_score));
   if (100.0 * static_cast<double>(r.killed) < min_score * static_cast<double>(r.mutants))
-    out.push_back(fmt::format("mutation score of total is {} %, below --mutate-min {}", shown_score(r.killed, r.mutants),
-                              min_score));
+    out.push_back(fmt::format("mutation score of total is {} %, below --mutate-min {}",
+                              shown_score(r.killed, r.mutants), min_score));
   return out;
 }
 

@@ -20,8 +20,8 @@ struct Mutant {
   std::string canonical;  // its canonical path: the key of the text overlay
   std::uint32_t line = 0;
   std::uint32_t column = 0;
-  std::string change;     // "`<=` → `<`"
-  std::string text;       // the mutated file
+  std::string change;  // "`<=` → `<`"
+  std::string text;    // the mutated file
 };
 
 // Every mutant of one file of a program's rule set (`file_index` into its RuleFiles): the
@@ -31,23 +31,23 @@ std::vector<Mutant> mutants_of_file(const engine::Program& program, std::size_t 
                                     const dsl::SourceRegistry& sources);
 
 struct MutationOptions {
-  unsigned threads = 0;                 // 0: the hardware's
-  std::optional<std::size_t> sample;    // at most this many mutants per file, spread evenly
+  unsigned threads = 0;               // 0: the hardware's
+  std::optional<std::size_t> sample;  // at most this many mutants per file, spread evenly
 };
 
 enum class MutantStatus { killed, survived, not_compiled };
 
 struct FileMutation {
   std::string file;
-  std::size_t mutants = 0;       // compiled mutants
+  std::size_t mutants = 0;  // compiled mutants
   std::size_t killed = 0;
   std::size_t not_compiled = 0;
-  std::size_t generated = 0;     // before sampling
+  std::size_t generated = 0;  // before sampling
 };
 
 struct MutationReport {
-  std::vector<FileMutation> files;           // in the order the suites load them
-  std::vector<Mutant> survivors;             // by file, line, column (the text dropped)
+  std::vector<FileMutation> files;  // in the order the suites load them
+  std::vector<Mutant> survivors;    // by file, line, column (the text dropped)
   std::size_t mutants = 0, killed = 0, not_compiled = 0, generated = 0;
   unsigned threads = 1;
 };

@@ -38,7 +38,8 @@ const std::string& SuiteOwnership::rule_home(const std::string& rule_file) {
     if (known == has_suites_.end()) {
       bool suites = false;
       std::error_code ec;
-      for (auto it = fs::directory_iterator(folder / "tests", ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+      for (auto it = fs::directory_iterator(folder / "tests", ec); !ec && it != fs::directory_iterator();
+           it.increment(ec)) {
         fs::path p = it->path();
         if ((p.extension() == ".yaml" || p.extension() == ".yml") && it->is_regular_file(ec)) {
           suites = true;

@@ -76,10 +76,12 @@ std::vector<ExpectationEdit> expectation_edits(const TestResult& result, const d
   for (const Mismatch& m : result.mismatches) {
     ExpectationEdit edit;
     edit.test = test.name;
-    edit.key = m.key == "next_steps" ? (m.expected.starts_with("no step") ? "next_steps_lack" : "next_steps_contain") : m.key;
+    edit.key =
+        m.key == "next_steps" ? (m.expected.starts_with("no step") ? "next_steps_lack" : "next_steps_contain") : m.key;
     edit.was = m.expected;
     auto at = test.expect_values.find(edit.key);
-    std::optional<std::string> now = result.determination ? current_value(edit.key, *result.determination) : std::nullopt;
+    std::optional<std::string> now =
+        result.determination ? current_value(edit.key, *result.determination) : std::nullopt;
     if (at == test.expect_values.end() || !now) {
       edit.problem = result.determination ? "cannot be rewritten from the result; edit it by hand"
                                           : "the case has no determination; edit it by hand";

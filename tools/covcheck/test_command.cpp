@@ -87,7 +87,8 @@ int run_tests(const TestOptions& options, std::ostream& out, std::ostream& err) 
 
   // One session per rule set, made once every suite and rule file is registered.
   std::vector<std::unique_ptr<engine::DecisionSession>> sessions;
-  for (const auto& program : rule_sets.programs) sessions.push_back(std::make_unique<engine::DecisionSession>(*program, sources));
+  for (const auto& program : rule_sets.programs)
+    sessions.push_back(std::make_unique<engine::DecisionSession>(*program, sources));
 
   // With --format junit or json, stdout is the XML or JSON alone and the text goes to stderr.
   std::ostream& text = options.junit || options.json ? err : out;
@@ -125,7 +126,8 @@ int run_tests(const TestOptions& options, std::ostream& out, std::ostream& err) 
     results.push_back(std::move(result));
     if (!edits.empty()) {
       updated_tests += failures;
-      if (!write_updates(selected[i].path, sources.file(selected[i].file).text(), edits, text, err)) update_complete = false;
+      if (!write_updates(selected[i].path, sources.file(selected[i].file).text(), edits, text, err))
+        update_complete = false;
     }
   }
 
@@ -186,13 +188,16 @@ Command add_test_command(CLI::App& app) {
       ->type_name("PATH");
   test->add_option("--filter", raw->options.filter, "Run only tests whose name contains PATTERN (or matches the glob)")
       ->type_name("PATTERN");
-  test->add_option("--format", raw->format,
-                   "Output format (junit: JUnit XML on stdout, json: the counts and mutation results; the text on stderr)")
+  test->add_option(
+          "--format", raw->format,
+          "Output format (junit: JUnit XML on stdout, json: the counts and mutation results; the text on stderr)")
       ->check(CLI::IsMember({"text", "junit", "json"}))
       ->capture_default_str();
   test->add_option("--junit", raw->junit_file, "Also write JUnit XML to FILE")->type_name("FILE");
-  test->add_flag("--coverage", raw->options.coverage_report, "Report how often each rule and criterion was true, false, unknown");
-  test->add_option("--coverage-min", raw->coverage_min, "Fail (exit 1) when a rule file's criterion coverage is below P percent")
+  test->add_flag("--coverage", raw->options.coverage_report,
+                 "Report how often each rule and criterion was true, false, unknown");
+  test->add_option("--coverage-min", raw->coverage_min,
+                   "Fail (exit 1) when a rule file's criterion coverage is below P percent")
       ->type_name("P");
   test->add_option("--lcov", raw->lcov_file, "Write the coverage as LCOV to FILE (for genhtml and editors)")
       ->type_name("FILE");
@@ -202,7 +207,8 @@ Command add_test_command(CLI::App& app) {
                  "Rewrite the failing expectations to the current results, in the suites' text (comments kept)");
   test->add_flag("--mutate", raw->options.mutate,
                  "Mutation testing: make small mistakes in the rules the suites own; each must fail a test");
-  test->add_option("--mutate-min", raw->mutate_min, "Fail (exit 1) when a rule file's mutation score is below P percent")
+  test->add_option("--mutate-min", raw->mutate_min,
+                   "Fail (exit 1) when a rule file's mutation score is below P percent")
       ->type_name("P");
   test->add_option("--mutate-sample", raw->mutate_sample, "Run at most N mutants per rule file, spread evenly over it")
       ->type_name("N");
