@@ -12,6 +12,7 @@
 #include "dsl/encoding.hpp"
 #include "engine/case_loader.hpp"
 #include "engine/compile.hpp"
+#include "engine/fhir/bundle_reader.hpp"
 #include "engine/json_case_loader.hpp"
 #include "engine/json_syntax.hpp"
 
@@ -93,11 +94,28 @@ CaseSyntax case_syntax_of(std::string_view file_name) {
   return CaseSyntax::json;
 }
 
+// A FHIR document through the given tables, or the shipped ones (built for this one case:
+// commands deciding many cases build them once and pass them).
+static std::optional<Case> load_fhir(const Program& program, const dsl::SourceRegistry& sources, dsl::FileId file,
+                              const fhir::Terminology* fhir_map, dsl::Diagnostics& diagnostics) {
+  std::optional<fhir::Terminology> shipped;
+  if (!fhir_map) {
+    dsl::SourceRegistry table_sources;
+    shipped = fhir::build_terminology(fhir::shipped_tables(), table_sources, diagnostics);
+    if (!shipped) return std::nullopt;
+    fhir_map = &*shipped;
+  }
+  return fhir::load_fhir_case(program.schema(), sources, file, *fhir_map, diagnostics);
+}
+
 CaseResult decide_case(const Program& program, const dsl::SourceRegistry& sources, dsl::FileId case_file,
-                       EvaluationOptions options, CaseSyntax syntax) {
+                       EvaluationOptions options, CaseSyntax syntax, const fhir::Terminology* fhir_map) {
   CaseResult result;
   if (syntax == CaseSyntax::by_name) syntax = case_syntax_of(sources.file(case_file).name());
-  std::optional<Case> loaded = syntax == CaseSyntax::json
+  // FHIR detection (the decision session's reader table takes this over).
+  std::optional<Case> loaded = fhir::is_fhir_document(sources.file(case_file).text())
+                                   ? load_fhir(program, sources, case_file, fhir_map, result.diagnostics)
+                               : syntax == CaseSyntax::json
                                    ? load_json_case(program.schema(), sources, case_file, result.diagnostics)
                                    : load_case(program.schema(), sources, case_file, result.diagnostics);
   if (loaded) validate_case(program, *loaded, result.diagnostics);

@@ -13,6 +13,10 @@
 #include "engine/evaluate.hpp"
 #include "engine/program.hpp"
 
+namespace covcheck::engine::fhir {
+class Terminology;
+}
+
 namespace covcheck::engine {
 
 enum class RuleSetStatus { ok, unreadable, does_not_compile };
@@ -41,8 +45,11 @@ enum class CaseSyntax { by_name, yaml, json };
 CaseSyntax case_syntax_of(std::string_view file_name);
 
 // Loads, validates and evaluates one case file already registered in `sources`; the
-// loader's warnings are copied into the determination's `warnings`.
+// loader's warnings are copied into the determination's `warnings`. A JSON document with a
+// top-level `resourceType` is FHIR (engine/fhir/bundle_reader.hpp), read through `fhir_map`
+// (null: the shipped tables), whatever `syntax` says.
 CaseResult decide_case(const Program& program, const dsl::SourceRegistry& sources, dsl::FileId case_file,
-                       EvaluationOptions options, CaseSyntax syntax = CaseSyntax::by_name);
+                       EvaluationOptions options, CaseSyntax syntax = CaseSyntax::by_name,
+                       const fhir::Terminology* fhir_map = nullptr);
 
 }  // namespace covcheck::engine
