@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "dsl/dates.hpp"
+#include "engine/fhir/terminology.hpp"
 #include "engine/pipeline.hpp"
 #include "engine/render.hpp"
 #include "tools/covcheck/command.hpp"
@@ -98,11 +99,21 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
   if (built.status == engine::RuleSetStatus::unreadable) return finish(exit_usage);
   if (built.status == engine::RuleSetStatus::does_not_compile) return finish(exit_rules);
 
+  // The FHIR mapping tables, when a directory overrides the shipped ones (else the reader
+  // uses the shipped tables as it needs them).
+  std::optional<engine::fhir::Terminology> fhir_map;
+  if (!options.fhir_map.empty()) {
+    std::vector<engine::fhir::TableText> tables = engine::fhir::shipped_tables();
+    if (!engine::fhir::add_table_dir(options.fhir_map, tables, diagnostics)) return finish(exit_usage);
+    fhir_map = engine::fhir::build_terminology(tables, sources, diagnostics);
+    if (!fhir_map) return finish(exit_rules);
+  }
   dsl::FileId case_file = sources.add(case_text->name, std::move(case_text->text));
   engine::EvaluationOptions eval_options;
   eval_options.as_of = options.as_of;
   eval_options.trace = options.trace;  // `missing` is derived either way
-  engine::CaseResult result = engine::decide_case(*built.program, sources, case_file, eval_options, options.syntax);
+  engine::CaseResult result = engine::decide_case(*built.program, sources, case_file, eval_options, options.syntax,
+                                                       fhir_map ? &*fhir_map : nullptr);
   diagnostics.append(result.diagnostics);
   if (!result.determination) return finish(exit_case);
   const engine::Determination& determination = *result.determination;
@@ -132,7 +143,7 @@ Command add_check_command(CLI::App& app) {
   check->add_option("--rules", raw->options.rules, "Rule files, or directories of *.cpl files (repeatable)")
       ->required()
       ->type_name("PATH");
-  check->add_option("--case", raw->options.case_path, "The case file (YAML or JSON); - reads stdin")
+  check->add_option("--case", raw->options.case_path, "The case file (YAML, JSON or a FHIR R4 Bundle); - reads stdin")
       ->required()
       ->type_name("FILE");
   check->add_option("--case-format", raw->case_format, "Read the case as yaml or json (default: by its name; stdin is YAML)")
@@ -143,6 +154,9 @@ Command add_check_command(CLI::App& app) {
   check->add_option("--fail-on", raw->fail_on, "Exit 1 when the decision is one of these (pend,denied,excluded)")
       ->type_name("LIST");
   check->add_flag("--no-trace", raw->no_trace, "Hide the explanation trace");
+  check->add_option("--fhir-map", raw->options.fhir_map,
+                    "FHIR mapping tables (*.yaml) replacing or adding to the shipped rules/fhir ones")
+      ->type_name("DIR");
   return {check, [check, raw]() {
             CheckOptions options = raw->options;
             options.json = raw->format == "json";

@@ -23,6 +23,7 @@ struct CheckOptions {
   std::optional<std::int32_t> as_of;
   std::vector<engine::Decision> fail_on;
   bool trace = true;
+  std::string fhir_map;  // `--fhir-map DIR`: FHIR mapping tables replacing or adding to the shipped ones
 };
 
 // Runs the pipeline; output goes to `out`, diagnostics to `err`. Returns the exit status.

@@ -8,6 +8,7 @@
 #include "tools/covcheck/diff_command.hpp"
 #include "tools/covcheck/compare_command.hpp"
 #include "tools/covcheck/dump_command.hpp"
+#include "tools/covcheck/fhir2case_command.hpp"
 #include "tools/covcheck/fmt_command.hpp"
 #include "tools/covcheck/lint_command.hpp"
 #include "tools/covcheck/serve_command.hpp"
@@ -39,6 +40,7 @@ int main(int argc, char** argv) {
       add_diff_command(app),
       add_serve_command(app),
       add_test_command(app),
+      add_fhir2case_command(app),
   };
 
   try {
