@@ -871,6 +871,21 @@ bool Reader::read(Out& root) {
     if (failed_) return false;
     if (k.entry) orders.push_back(i);
   }
+  // A ServiceRequest based on another order (the administration of a drug order) is part
+  // of that order: its codes are billing codes, not a second order.
+  orders.erase(std::remove_if(orders.begin(), orders.end(),
+                              [&](std::size_t i) {
+                                const YamlNode* based = get(res_[i].node, "basedOn");
+                                for (std::uint32_t j = 0; j < size(based); ++j) {
+                                  bool broken = false;
+                                  const Res* to = resolve(res_[i], at(based, j), res_[i].label + ".basedOn", broken);
+                                  if (to && std::find(orders.begin(), orders.end(), static_cast<std::size_t>(to - res_.data())) != orders.end())
+                                    return true;
+                                }
+                                return false;
+                              }),
+               orders.end());
+  if (failed_) return false;
   if (!orders.empty()) {
     order_ = orders[0];
     for (std::size_t i = 1; i < orders.size(); ++i)
