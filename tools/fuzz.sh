@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs one libFuzzer target for a bounded time: `tools/fuzz.sh TARGET SECONDS`.
-# TARGET: fuzz_cpl | fuzz_case_yaml | fuzz_case_json | fuzz_eval | fuzz_batch | fuzz_server | all
+# TARGET: fuzz_cpl | fuzz_case_yaml | fuzz_case_json | fuzz_eval | fuzz_batch | fuzz_server | fuzz_fhir | all
 # (each in turn).
 # Builds build-fuzz/ with clang (ASan + UBSan + libFuzzer) when needed, seeds the corpus from
 # rules/ and tests/, and keeps the corpus in build-fuzz/corpus/TARGET between runs. A crash,
@@ -12,7 +12,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 target=${1:?usage: tools/fuzz.sh TARGET SECONDS}
 seconds=${2:?usage: tools/fuzz.sh TARGET SECONDS}
 build=${FUZZ_BUILD:-build-fuzz}
-targets=(fuzz_cpl fuzz_case_yaml fuzz_case_json fuzz_eval fuzz_batch fuzz_server)
+targets=(fuzz_cpl fuzz_case_yaml fuzz_case_json fuzz_eval fuzz_batch fuzz_server fuzz_fhir)
 
 if [[ "$target" == all ]]; then
   status=0
@@ -96,6 +96,14 @@ PY
     { printf '\x07trace=true\n'; head -n 3 tests/data/workload/cases.jsonl; } > "$seeds/batch_trace"
     { printf '\x0fapplication/x-ndjson; charset=utf-8\nas_of=bad\n'; head -n 2 tests/data/workload/cases.jsonl; } > "$seeds/batch_custom_type"
     { printf '\x0etext/csv\n\n'; echo 'id,date'; } > "$seeds/check_unsupported" ;;
+  fuzz_fhir)
+    # The Inferno CRD bundle, the hostile bundles, and bundles generated from example cases.
+    cp tests/data/fhir/*.json "$seeds/"
+    n=0
+    while IFS= read -r f; do
+      python3 tests/fhir/case_to_bundle.py "$f" "$seeds/bundle$n.json" /dev/null 2>/dev/null || true
+      n=$((n + 1))
+    done < <(find rules -path '*/cases/*' -name '*.yaml' | sort | head -40) ;;
 esac
 
 corpus="$build/corpus/$target"
