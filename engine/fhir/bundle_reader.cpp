@@ -280,11 +280,11 @@ Reader::Coded Reader::lookup(std::string_view table, const YamlNode* cc, const s
     const YamlNode* c = at(codings, i);
     std::string_view system = str(c, "system").value_or("");
     std::string_view code = str(c, "code").value_or("");
-    std::string cpath = fmt::format("{}.coding[{}]", path, i);
     std::optional<std::string_view> name = terms_.system_name(system);
     const TermEntry* e = name ? terms_.lookup(table, *name, code, route) : nullptr;
-    if (e) return Coded{e, std::string(name ? *name : system), std::string(code), c, cpath};
-    if (!first.node) first = Coded{nullptr, std::string(system), std::string(code), c, cpath};
+    // (The path is built only for the coding that is kept: most codings are passed over.)
+    if (e) return Coded{e, std::string(*name), std::string(code), c, fmt::format("{}.coding[{}]", path, i)};
+    if (!first.node) first = Coded{nullptr, std::string(system), std::string(code), c, fmt::format("{}.coding[{}]", path, i)};
   }
   // A local code or only text: the `text` rows of the table (matched case-insensitively).
   if (std::optional<std::string_view> text = str(cc, "text")) {
@@ -1001,7 +1001,7 @@ std::uint32_t flatten(const Out& o, FhirCase& out) {
 bool is_fhir_document(std::string_view text) { return top_level_resource_type(text).has_value(); }
 
 bool read_bundle(std::string_view text, dsl::FileId file, const Terminology& terms, dsl::Diagnostics& diagnostics,
-                 FhirCase& out) {
+                 FhirCase& out, JsonTreeParser* parser) {
   out = FhirCase{};
   if (text.size() > max_bundle_bytes) {
     diagnostics.error("fhir.too_large", SourceSpan{file, 0, 0},
@@ -1009,7 +1009,7 @@ bool read_bundle(std::string_view text, dsl::FileId file, const Terminology& ter
     return false;
   }
   YamlTree json;
-  if (std::optional<JsonTreeProblem> p = parse_json_tree(text, json)) {
+  if (std::optional<JsonTreeProblem> p = parser ? parser->parse(text, json) : parse_json_tree(text, json)) {
     diagnostics.error(p->code, SourceSpan{file, p->begin, p->end}, p->message);
     return false;
   }
@@ -1023,9 +1023,10 @@ bool read_bundle(std::string_view text, dsl::FileId file, const Terminology& ter
 }
 
 std::optional<Case> load_fhir_case(const dsl::Schema& schema, const dsl::SourceRegistry& sources, dsl::FileId file,
-                                   const Terminology& terms, dsl::Diagnostics& diagnostics, FhirCase* keep) {
+                                   const Terminology& terms, dsl::Diagnostics& diagnostics, FhirCase* keep,
+                                   JsonTreeParser* parser) {
   FhirCase fc;
-  if (!read_bundle(sources.file(file).text(), file, terms, diagnostics, fc)) return std::nullopt;
+  if (!read_bundle(sources.file(file).text(), file, terms, diagnostics, fc, parser)) return std::nullopt;
   dsl::Diagnostics walked;
   Case c;
   bool ok = load_case_tree(schema, fc.tree, file, walked, c);

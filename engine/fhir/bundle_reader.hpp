@@ -13,6 +13,7 @@
 #include "dsl/diagnostics.hpp"
 #include "dsl/schema.hpp"
 #include "engine/case.hpp"
+#include "engine/fhir/json_tree.hpp"
 #include "engine/fhir/terminology.hpp"
 #include "engine/yaml_tree.hpp"
 
@@ -31,13 +32,15 @@ inline constexpr std::size_t max_bundle_bytes = std::size_t{64} << 20;
 // Reads a bundle (the registered file `file`'s text) into `out`. Errors (`fhir.*`) name the
 // FHIR path and the element's line:col; unmapped codes are `fhir.unmapped_code` warnings.
 // False when an error was reported.
+// `parser` (optional) is reused from call to call by callers reading many bundles.
 bool read_bundle(std::string_view text, dsl::FileId file, const Terminology& terms, dsl::Diagnostics& diagnostics,
-                 FhirCase& out);
+                 FhirCase& out, JsonTreeParser* parser = nullptr);
 
 // read_bundle, then the schema walk into a Case; each schema diagnostic on a value from FHIR
 // gets a note naming that FHIR element. `keep` receives the case tree (for fhir2case).
 std::optional<Case> load_fhir_case(const dsl::Schema& schema, const dsl::SourceRegistry& sources, dsl::FileId file,
-                                   const Terminology& terms, dsl::Diagnostics& diagnostics, FhirCase* keep = nullptr);
+                                   const Terminology& terms, dsl::Diagnostics& diagnostics, FhirCase* keep = nullptr,
+                                   JsonTreeParser* parser = nullptr);
 
 // A document that is FHIR: a JSON object with a top-level `resourceType` (a Bundle, or a
 // resource sent where a bundle belongs, which read_bundle reports).

@@ -21,7 +21,8 @@ using Kind = YamlNode::Kind;
 
 class Builder {
  public:
-  Builder(YamlTree& tree, const char* base, std::size_t size) : tree_(tree), base_(base), size_(size) {}
+  Builder(YamlTree& tree, const char* base, std::size_t size, std::vector<std::uint32_t>& kids)
+      : tree_(tree), base_(base), size_(size), kids_(kids) {}
 
   // The node's index; false when the walk failed (`problem` set, or a simdjson error).
   bool value(od::value v, std::size_t depth, std::uint32_t& out) {
@@ -115,7 +116,7 @@ class Builder {
   bool object(od::value& v, std::size_t depth, std::uint32_t node, const char* where) {
     od::object obj;
     if (v.get_object().get(obj)) return syntax(where);
-    std::vector<std::uint32_t> kids;
+    const std::size_t base = kids_.size();
     for (auto item : obj) {
       od::field f;
       if (std::move(item).get(f)) return syntax(last_or(where));
@@ -128,26 +129,26 @@ class Builder {
       scalar(k, key, true, key_raw + raw_key_length(key_raw) + 1);
       std::uint32_t child = 0;
       if (!value(f.value(), depth + 1, child)) return false;
-      kids.push_back(k);
-      kids.push_back(child);
+      kids_.push_back(k);
+      kids_.push_back(child);
       last_ = base_ + tree_.nodes[child].end;
     }
-    finish(node, Kind::mapping, kids, where);
+    finish(node, Kind::mapping, base, where);
     return true;
   }
   bool array(od::value& v, std::size_t depth, std::uint32_t node, const char* where) {
     od::array arr;
     if (v.get_array().get(arr)) return syntax(where);
-    std::vector<std::uint32_t> kids;
+    const std::size_t base = kids_.size();
     for (auto item : arr) {
       od::value e;
       if (std::move(item).get(e)) return syntax(last_or(where));
       std::uint32_t child = 0;
       if (!value(e, depth + 1, child)) return false;
-      kids.push_back(child);
+      kids_.push_back(child);
       last_ = base_ + tree_.nodes[child].end;
     }
-    finish(node, Kind::sequence, kids, where);
+    finish(node, Kind::sequence, base, where);
     return true;
   }
   // Length of a raw key's body (between the quotes), honouring backslash escapes.
@@ -157,31 +158,54 @@ class Builder {
     while (q < limit && *q != '"') q += *q == '\\' ? 2 : 1;
     return static_cast<std::size_t>(std::min(q, limit) - p);
   }
-  void finish(std::uint32_t node, Kind kind, const std::vector<std::uint32_t>& kids, const char* where) {
+  // The children gathered on the shared stack from `base` become the node's, contiguous.
+  void finish(std::uint32_t node, Kind kind, std::size_t base, const char* where) {
     YamlNode& n = tree_.nodes[node];
     n.kind = kind;
     n.first = static_cast<std::uint32_t>(tree_.children.size());
-    n.count = static_cast<std::uint32_t>(kids.size());
+    n.count = static_cast<std::uint32_t>(kids_.size() - base);
     // As in the YAML tree, a collection's span is its opening bracket.
     n.end = offset(where + 1);
-    tree_.children.insert(tree_.children.end(), kids.begin(), kids.end());
+    tree_.children.insert(tree_.children.end(), kids_.begin() + static_cast<std::ptrdiff_t>(base), kids_.end());
+    kids_.resize(base);
   }
   const char* last_or(const char* where) const { return last_ ? last_ : where; }
 
   YamlTree& tree_;
   const char* base_;
   std::size_t size_;
+  std::vector<std::uint32_t>& kids_;  // children of the open collections, innermost last
   const char* last_ = nullptr;
   std::optional<JsonTreeProblem> problem_;
 };
 
 }  // namespace
 
-std::optional<JsonTreeProblem> parse_json_tree(std::string_view text, YamlTree& tree) {
-  tree = YamlTree{};
-  simdjson::padded_string padded(text);
-  if (text.size() >= 3 && std::memcmp(padded.data(), "\xEF\xBB\xBF", 3) == 0) std::memset(padded.data(), ' ', 3);
+struct JsonTreeParser::State {
   od::parser parser;
+  std::string padded;  // the text, then SIMDJSON_PADDING zero bytes
+  std::vector<std::uint32_t> kids;
+};
+
+JsonTreeParser::JsonTreeParser() : state_(std::make_unique<State>()) {}
+JsonTreeParser::~JsonTreeParser() = default;
+
+std::optional<JsonTreeProblem> parse_json_tree(std::string_view text, YamlTree& tree) {
+  JsonTreeParser parser;
+  return parser.parse(text, tree);
+}
+
+std::optional<JsonTreeProblem> JsonTreeParser::parse(std::string_view text, YamlTree& tree) {
+  tree.nodes.clear();
+  tree.children.clear();
+  tree.text.clear();
+  tree.root = yaml_none;
+  std::string& buffer = state_->padded;
+  buffer.assign(text);
+  buffer.append(simdjson::SIMDJSON_PADDING, '\0');
+  if (text.size() >= 3 && std::memcmp(buffer.data(), "\xEF\xBB\xBF", 3) == 0) std::memset(buffer.data(), ' ', 3);
+  simdjson::padded_string_view padded(buffer.data(), text.size(), buffer.size());
+  od::parser& parser = state_->parser;
   od::document doc;
   auto located = [&]() -> std::optional<JsonTreeProblem> {
     if (auto e = find_json_syntax_error(text, max_json_depth)) {
@@ -194,18 +218,19 @@ std::optional<JsonTreeProblem> parse_json_tree(std::string_view text, YamlTree& 
     if (auto p = located()) return p;
     return JsonTreeProblem{"fhir.syntax", 0, 0, "invalid JSON"};
   }
-  Builder b(tree, padded.data(), text.size());
+  state_->kids.clear();
+  Builder b(tree, buffer.data(), text.size(), state_->kids);
   od::value root;
   std::uint32_t node = 0;
   bool ok = false;
   if (doc.get_value().get(root)) {
-    b.syntax(padded.data());
+    b.syntax(buffer.data());
   } else {
     ok = b.value(root, 1, node);
   }
   if (ok) {
     const char* after = nullptr;
-    if (!doc.current_location().get(after) && after && after < padded.data() + text.size())
+    if (!doc.current_location().get(after) && after && after < buffer.data() + text.size())
       b.fail("fhir.syntax", after, "invalid JSON: unexpected content after the bundle");
   }
   if (b.problem()) {

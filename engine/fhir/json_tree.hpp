@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,6 +29,21 @@ inline constexpr std::size_t max_json_nodes = 4'000'000;
 // Parses `text` (one JSON value) into `tree`. JSON strings are quoted scalars; numbers,
 // booleans are plain; null is a null node. nullopt on success.
 std::optional<JsonTreeProblem> parse_json_tree(std::string_view text, YamlTree& tree);
+
+// The same, keeping simdjson's parser and the padded copy from call to call (a parser's
+// buffers cost more to allocate than a 30-resource bundle costs to parse).
+class JsonTreeParser {
+ public:
+  JsonTreeParser();
+  ~JsonTreeParser();
+  JsonTreeParser(const JsonTreeParser&) = delete;
+  JsonTreeParser& operator=(const JsonTreeParser&) = delete;
+  std::optional<JsonTreeProblem> parse(std::string_view text, YamlTree& tree);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 // Cheap detection: the text is a JSON object with a top-level `resourceType` member (a FHIR
 // resource). Reads only until the member is found; malformed text answers false.

@@ -69,7 +69,7 @@ std::string Terminology::key(std::string_view table, std::string_view system, st
 }
 
 std::optional<std::string_view> Terminology::system_name(std::string_view uri) const {
-  auto it = system_of_uri_.find(std::string(uri));
+  auto it = system_of_uri_.find(uri);
   if (it == system_of_uri_.end()) return std::nullopt;
   return it->second;
 }

@@ -58,7 +58,12 @@ class Terminology {
   friend std::optional<Terminology> build_terminology(const std::vector<TableText>&, dsl::SourceRegistry&,
                                                       dsl::Diagnostics&);
   static std::string key(std::string_view table, std::string_view system, std::string_view code);
-  std::unordered_map<std::string, std::string> system_of_uri_;
+  // Looked up by string_view (no allocation per coding read).
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::string, Hash, std::equal_to<>> system_of_uri_;
   std::unordered_map<std::string, std::vector<std::string>> uris_;
   std::unordered_map<std::string, std::vector<TermEntry>> rows_;  // key(table, system, code)
   std::unordered_map<std::string, std::vector<std::string>> keys_of_table_;
