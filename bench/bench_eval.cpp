@@ -15,6 +15,7 @@
 #include "engine/case_loader.hpp"
 #include "engine/decider.hpp"
 #include "engine/evaluate.hpp"
+#include "engine/fhir/bundle_reader.hpp"
 #include "engine/json_case_loader.hpp"
 #include "engine/pipeline.hpp"
 
@@ -238,6 +239,32 @@ int main(int argc, char** argv) {
   benchmark::RegisterBenchmark("compile/acme", [&](benchmark::State& s) {
     compile_rules(s, {src + "/rules/acme", src + "/rules/mandates"});
   })->Unit(benchmark::kMillisecond);
+
+  // FHIR: a 30-resource bundle (tests/data/fhir/esketamine_30.json) read into a case, and
+  // read and decided (untraced, as `batch --compact`): the issue-17 target is 50 µs.
+  static std::unique_ptr<Built> fhir_rules = build({src + "/rules/acme"});
+  static std::string bundle = read_file(src + "/tests/data/fhir/esketamine_30.json");
+  static dsl::SourceRegistry table_sources;
+  static dsl::Diagnostics table_diags;
+  static std::optional<engine::fhir::Terminology> terms =
+      engine::fhir::build_terminology(engine::fhir::shipped_tables(), table_sources, table_diags);
+  static dsl::FileId bundle_file = fhir_rules->sources.add("esketamine_30.json", bundle);
+  auto read_fhir = [](benchmark::State& s, bool decide) {
+    engine::fhir::JsonTreeParser parser;
+    engine::QuickDecider decider(*fhir_rules->program);
+    engine::QuickDetermination out;
+    for (auto _ : s) {
+      dsl::Diagnostics diags;
+      std::optional<engine::Case> c =
+          engine::fhir::load_fhir_case(fhir_rules->program->schema(), fhir_rules->sources, bundle_file, *terms, diags, nullptr, &parser);
+      if (!c) s.SkipWithError("the bundle did not load");
+      if (decide && c) benchmark::DoNotOptimize(decider.decide(*c, std::nullopt, out));
+      benchmark::DoNotOptimize(c);
+    }
+  };
+  benchmark::RegisterBenchmark("fhir/read_30_resources", [&](benchmark::State& s) { read_fhir(s, false); })->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("fhir/read_and_decide_30_resources", [&](benchmark::State& s) { read_fhir(s, true); })
+      ->Unit(benchmark::kMicrosecond);
 
   // Growth series: rules, treatments, code-set size. Built once per size, kept alive.
   std::vector<std::unique_ptr<Built>> keep;

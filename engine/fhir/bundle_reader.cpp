@@ -164,9 +164,9 @@ bool Reader::add_resource(const YamlNode& r, std::string label, std::string full
   x.full_url = std::move(full_url);
   x.container = container;
   std::size_t index = res_.size();
-  res_.push_back(x);
+  res_.push_back(std::move(x));
   if (container == SIZE_MAX) {
-    if (!x.id.empty()) by_key_.emplace(x.type + "/" + x.id, index);
+    if (!res_[index].id.empty()) by_key_.emplace(res_[index].type + "/" + res_[index].id, index);
     if (!res_[index].full_url.empty()) by_full_url_.emplace(res_[index].full_url, index);
   }
   // Contained resources are reachable only as `#id` from their container.
@@ -854,6 +854,7 @@ bool Reader::read(Out& root) {
                : std::string("`resourceType` must be the string `Bundle`"));
     return false;
   }
+  res_.reserve(std::min<std::size_t>(t_.nodes.size() / 8 + 8, max_bundle_resources));
   if (!index_bundle(b, "Bundle", 1)) return false;
 
   // The order: the first MedicationRequest or ServiceRequest whose codes name a service.
@@ -1008,7 +1009,8 @@ bool read_bundle(std::string_view text, dsl::FileId file, const Terminology& ter
                       fmt::format("the bundle is {} bytes; bundles are limited to 64 MiB", text.size()));
     return false;
   }
-  YamlTree json;
+  YamlTree local;
+  YamlTree& json = parser ? parser->scratch() : local;
   if (std::optional<JsonTreeProblem> p = parser ? parser->parse(text, json) : parse_json_tree(text, json)) {
     diagnostics.error(p->code, SourceSpan{file, p->begin, p->end}, p->message);
     return false;

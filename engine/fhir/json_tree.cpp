@@ -248,6 +248,8 @@ std::optional<std::string> top_level_resource_type(std::string_view text) {
   if (text.size() >= 3 && text.compare(0, 3, "\xEF\xBB\xBF") == 0) i = 3;
   while (i < text.size() && (text[i] == ' ' || text[i] == '\n' || text[i] == '\r' || text[i] == '\t')) ++i;
   if (i >= text.size() || text[i] != '{') return std::nullopt;
+  // Most JSON documents here are cases: the key's absence answers without a parser.
+  if (text.find("\"resourceType\"") == std::string_view::npos) return std::nullopt;
   simdjson::padded_string padded(text);
   od::parser parser;
   od::document doc;

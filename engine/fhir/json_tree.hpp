@@ -39,8 +39,11 @@ class JsonTreeParser {
   JsonTreeParser(const JsonTreeParser&) = delete;
   JsonTreeParser& operator=(const JsonTreeParser&) = delete;
   std::optional<JsonTreeProblem> parse(std::string_view text, YamlTree& tree);
+  // A tree whose storage is kept from call to call, for parse() to fill.
+  YamlTree& scratch() { return scratch_; }
 
  private:
+  YamlTree scratch_;
   struct State;
   std::unique_ptr<State> state_;
 };
