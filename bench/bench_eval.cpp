@@ -12,12 +12,12 @@
 #include <sstream>
 
 #include "bench/baseline.hpp"
-#include "engine/case_loader.hpp"
-#include "engine/decider.hpp"
-#include "engine/evaluate.hpp"
-#include "engine/fhir/bundle_reader.hpp"
-#include "engine/json_case_loader.hpp"
-#include "engine/pipeline.hpp"
+#include "engine/cases/case_loader.hpp"
+#include "engine/eval/decider.hpp"
+#include "engine/eval/evaluate.hpp"
+#include "engine/cases/fhir/bundle_reader.hpp"
+#include "engine/cases/json_case_loader.hpp"
+#include "engine/compile/pipeline.hpp"
 
 namespace fs = std::filesystem;
 using namespace covcheck;
@@ -125,7 +125,7 @@ void eval_full(benchmark::State& state, const Workload& w, bool trace) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * w.cases.size()));
 }
 
-// The decision with every condition's trace recorded (engine/trace_log.hpp), as evaluate()
+// The decision with every condition's trace recorded (engine/eval/trace_log.hpp), as evaluate()
 // records it; turning it into text is rendering (measured end to end by `batch --trace`).
 void eval_trace_recorded(benchmark::State& state, const Workload& w) {
   engine::Decider decider(*w.built->program);
@@ -250,15 +250,19 @@ int main(int argc, char** argv) {
       engine::fhir::build_terminology(engine::fhir::shipped_tables(), table_sources, table_diags);
   static dsl::FileId bundle_file = fhir_rules->sources.add("esketamine_30.json", bundle);
   auto read_fhir = [](benchmark::State& s, bool decide) {
-    engine::fhir::JsonTreeParser parser;
+    // As a session reads bundles: the reader's scratch, the schema index and the Case reused.
+    engine::fhir::FhirScratch scratch;
+    scratch.terms = &*terms;
+    engine::SchemaIndex index(fhir_rules->program->schema());
     engine::QuickDecider decider(*fhir_rules->program);
     engine::QuickDetermination out;
+    engine::Case c;
+    dsl::Diagnostics diags;
     for (auto _ : s) {
-      dsl::Diagnostics diags;
-      std::optional<engine::Case> c =
-          engine::fhir::load_fhir_case(fhir_rules->program->schema(), fhir_rules->sources, bundle_file, *terms, diags, nullptr, &parser);
-      if (!c) s.SkipWithError("the bundle did not load");
-      if (decide && c) benchmark::DoNotOptimize(decider.decide(*c, std::nullopt, out));
+      diags.clear();
+      bool ok = engine::fhir::read_fhir_case(scratch, index, bundle, bundle_file, diags, c);
+      if (!ok) s.SkipWithError("the bundle did not load");
+      if (decide && ok) benchmark::DoNotOptimize(decider.decide(c, std::nullopt, out));
       benchmark::DoNotOptimize(c);
     }
   };

@@ -1,4 +1,4 @@
-// libFuzzer target: the batch engine (engine/batch.cpp) over an arbitrary input stream, JSON
+// libFuzzer target: the batch engine (engine/batch/batch.cpp) over an arbitrary input stream, JSON
 // Lines or a YAML stream, from a memory file into a memory file, against the Acme reference
 // rules. Aborts unless every record yields exactly one JSON object line, in input order,
 // error records naming the record's line, and unless one thread with large chunks and two
@@ -16,8 +16,8 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/batch.hpp"
-#include "engine/batch_reader.hpp"
+#include "engine/batch/batch.hpp"
+#include "engine/batch/batch_reader.hpp"
 #include "fuzz/fuzz_support.hpp"
 
 using namespace covcheck;

@@ -1,17 +1,17 @@
-// libFuzzer target: the JSON case loader (engine/json_case_loader.cpp, simdjson On-Demand,
+// libFuzzer target: the JSON case loader (engine/cases/json_case_loader.cpp, simdjson On-Demand,
 // as `batch` uses it on JSON Lines), then evaluation against the Acme reference rules. The
-// same bytes then go through `check`'s path for a `.json` case file (engine/pipeline.cpp:
-// encoding check, byte-order mark, the loader, and engine/json_syntax.cpp locating a syntax
+// same bytes then go through `check`'s path for a `.json` case file (engine/compile/pipeline.cpp:
+// encoding check, byte-order mark, the loader, and engine/cases/json_syntax.cpp locating a syntax
 // error). Aborts when the loader accepts text the strict scanner calls invalid JSON: either
 // would be a bug, and a lenient loader would let non-JSON through `.json` cases.
 #include <cstdint>
 #include <cstdio>
 #include <string>
 
-#include "engine/case_loader.hpp"
-#include "engine/evaluate.hpp"
-#include "engine/json_case_loader.hpp"
-#include "engine/json_syntax.hpp"
+#include "engine/cases/case_loader.hpp"
+#include "engine/eval/evaluate.hpp"
+#include "engine/cases/json_case_loader.hpp"
+#include "engine/cases/json_syntax.hpp"
 #include "fuzz/fuzz_support.hpp"
 
 using namespace covcheck;

@@ -1,4 +1,4 @@
-// libFuzzer target: the YAML case loader (engine/case_loader.cpp over engine/yaml_tree.cpp),
+// libFuzzer target: the YAML case loader (engine/cases/case_loader.cpp over engine/cases/yaml_tree.cpp),
 // validation, evaluation against the Acme reference rules, and the renderers.
 #include <cstdint>
 #include <string>

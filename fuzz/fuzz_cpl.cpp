@@ -6,12 +6,12 @@
 #include <string_view>
 #include <vector>
 
-#include "dsl/checker.hpp"
-#include "dsl/diagnostics.hpp"
-#include "dsl/format.hpp"
-#include "dsl/parser.hpp"
-#include "dsl/rule_files.hpp"
-#include "engine/compile.hpp"
+#include "dsl/check/checker.hpp"
+#include "dsl/source/diagnostics.hpp"
+#include "dsl/format/format.hpp"
+#include "dsl/syntax/parser.hpp"
+#include "dsl/syntax/rule_files.hpp"
+#include "engine/compile/compile.hpp"
 
 using namespace covcheck;
 

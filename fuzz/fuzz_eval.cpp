@@ -11,10 +11,10 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "engine/case_loader.hpp"
-#include "engine/decider.hpp"
-#include "engine/evaluate.hpp"
-#include "engine/render.hpp"
+#include "engine/cases/case_loader.hpp"
+#include "engine/eval/decider.hpp"
+#include "engine/eval/evaluate.hpp"
+#include "engine/answer/render.hpp"
 #include "tests/unit/rule_generator.hpp"
 
 using namespace covcheck;

@@ -1,4 +1,4 @@
-// libFuzzer target: the FHIR R4 bundle reader (engine/fhir: the simdjson tree, reference
+// libFuzzer target: the FHIR R4 bundle reader (engine/cases/fhir: the simdjson tree, reference
 // resolution, the element mapping, the schema walk) and then `check`'s whole path for the same
 // bytes, against the Acme reference rules. Aborts when a bundle is refused without an error, or
 // when the reader accepts text the strict JSON scanner calls invalid.
@@ -7,9 +7,9 @@
 #include <optional>
 #include <string>
 
-#include "engine/fhir/bundle_reader.hpp"
-#include "engine/fhir/case_printer.hpp"
-#include "engine/json_syntax.hpp"
+#include "engine/cases/fhir/bundle_reader.hpp"
+#include "engine/cases/fhir/case_printer.hpp"
+#include "engine/cases/json_syntax.hpp"
 #include "fuzz/fuzz_support.hpp"
 
 using namespace covcheck;

@@ -5,10 +5,11 @@
 #include <memory>
 #include <string>
 
-#include "dsl/diagnostics.hpp"
-#include "dsl/source.hpp"
-#include "engine/pipeline.hpp"
-#include "engine/render.hpp"
+#include "dsl/source/diagnostics.hpp"
+#include "dsl/source/source.hpp"
+#include "engine/compile/pipeline.hpp"
+#include "engine/session/session.hpp"
+#include "engine/answer/render.hpp"
 
 namespace covcheck::fuzz {
 
@@ -37,12 +38,18 @@ inline const ReferenceRuleSet& reference_rule_set() {
 
 // Decides and renders (text, JSON, diagnostics) so that renderers see every odd input too.
 inline void decide_and_render(const engine::Program& program, dsl::SourceRegistry& sources, dsl::FileId file) {
-  engine::EvaluationOptions options;
-  engine::CaseResult result = engine::decide_case(program, sources, file, options);
-  std::string out = dsl::render_all(result.diagnostics, sources);
+  engine::DecisionSession session(program, sources);
+  engine::CaseInput input;
+  input.text = sources.file(file).text();
+  input.name = sources.file(file).name();
+  engine::SessionOptions options;
+  options.trace = true;
+  engine::CaseOutcome& result = session.decide(input, options);
+  const dsl::SourceRegistry& located = session.sources();
+  std::string out = dsl::render_all(result.diagnostics, located);
   if (result.determination) {
-    out += engine::render_json(*result.determination, sources, true);
-    out += engine::render_text(*result.determination, sources, true);
+    out += engine::render_json(*result.determination, located, true);
+    out += engine::render_text(*result.determination, located, true);
   }
   if (out.empty()) abort();  // a case always yields an answer or a diagnostic
 }

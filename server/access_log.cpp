@@ -6,7 +6,7 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
-#include "engine/json_writer.hpp"
+#include "engine/answer/json_writer.hpp"
 
 namespace covcheck::server {
 

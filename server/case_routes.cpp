@@ -1,9 +1,10 @@
 // POST /v1/check, POST /v1/batch and POST /v1/admin/reload: the routes that read a body.
 #include <fmt/format.h>
 
-#include "engine/determination.hpp"
-#include "server/decide.hpp"
-#include "server/fast_path.hpp"
+#include "engine/batch/batch_record.hpp"
+#include "engine/answer/determination.hpp"
+#include "engine/answer/render.hpp"
+#include "engine/session/session.hpp"
 #include "server/json_errors.hpp"
 #include "server/request_parsing.hpp"
 #include "server/service.hpp"
@@ -65,33 +66,42 @@ void Service::check(const Request& req, Response& res, const httplib::ContentRea
   if (auto error = parse_case_query(req, query)) return fail(res, 400, "bad_request", error->message);
   if (type == "application/json" && !looks_like_json_object(*body))
     return fail(res, 400, "invalid_case", "a JSON case must be one object");
-  if (type == "application/json") query.syntax = engine::CaseSyntax::json;
 
   std::shared_ptr<const State> state = state_.get();
-  if (type == "application/json" && !query.as_of) {
-    std::size_t size = body->size();
-    body->append(json_padding, ' ');
-    std::string answer;
-    ProcessorPool& pool = query.trace ? *state->traced_answers : *state->answers;
-    if (std::optional<engine::Decision> decision = pool.decide(*body, size, answer)) {
-      AnswerSummary summary = summarize_answer(answer);
-      res.status = 200;
-      res.set_content(std::move(answer), json_type);
-      x.record.decision = engine::decision_name(*decision);
-      x.record.case_id = std::move(summary.case_id);
-      x.record.policy = std::move(summary.policy);
-      metrics_.record_decision(*decision);
-      return;
-    }
-    body->resize(size);  // errors: the ordinary path below builds the diagnostics body
+  SessionShelf::Lease session = state->sessions->lend();
+  engine::CaseInput input;
+  input.text = *body;
+  input.name = "request";
+  input.media_type = type;  // application/json is strict JSON, as a `.json` case file is
+  engine::SessionOptions options;
+  options.as_of = query.as_of;
+  options.trace = query.trace;  // `missing` is derived either way
+  options.trace_elements = query.trace_elements;
+  engine::CaseOutcome& outcome = session->decide(input, options);
+  if (!outcome.determination) {
+    const char* code = outcome.undecidable ? "undecidable" : "invalid_case";
+    std::string message = outcome.undecidable ? "the case cannot be decided by the loaded rules"
+                                              : fmt::format("the case has {} error(s)", outcome.diagnostics.error_count());
+    res.status = outcome.undecidable ? 422 : 400;
+    res.set_content(diagnostics_body(code, message, outcome.diagnostics, session->sources()), json_type);
+    if (outcome.case_id) x.record.case_id = *outcome.case_id;
+    metrics_.record_case_error();
+    return;
   }
-  Decided decided = decide(*state, std::move(*body), query);
-  res.status = decided.status;
-  res.set_content(std::move(decided.json), json_type);
-  x.record.decision = decided.decision ? std::optional<std::string>(engine::decision_name(*decided.decision)) : std::nullopt;
-  x.record.case_id = std::move(decided.case_id);
-  x.record.policy = std::move(decided.policy);
-  decided.decision ? metrics_.record_decision(*decided.decision) : metrics_.record_case_error();
+  // The access log and metrics read the determination, never the rendered answer.
+  const engine::Determination& d = *outcome.determination;
+  std::string answer;
+  engine::render_json_line(d, session->sources(), query.trace, answer);
+  res.status = 200;
+  res.set_content(std::move(answer), json_type);
+  x.record.decision = engine::decision_name(d.decision);
+  x.record.case_id = d.case_id;
+  for (const engine::PolicyRef& p : d.policies) {
+    if (p.kind != "policy") continue;
+    x.record.policy = fmt::format("{}@{} {}", p.name, p.version, p.digest);
+    break;
+  }
+  metrics_.record_decision(d.decision);
 }
 
 namespace {
@@ -107,7 +117,7 @@ struct BatchJob {
   std::size_t max_record = 0;     // --max-body: a longer line is an error record
   engine::BatchOptions options;   // before `processor`, which keeps a reference to it
   std::unique_ptr<engine::RecordProcessor> processor;
-  std::string record;             // the line being received, then simdjson's padding
+  std::string record;             // the line being received
   bool oversized = false;         // the current line passed max_record: skip to its end
   std::uint64_t line = 0;         // lines started so far
   std::uint64_t received = 0;     // body bytes
@@ -132,10 +142,8 @@ void batch_record(BatchJob& job, Metrics& metrics) {
     r.clear();
     return;
   }
-  std::size_t size = r.size();
-  r.append(json_padding, ' ');
   engine::RecordTally before = job.tally;
-  job.processor->process(std::string_view(r.data(), size), r.size(), job.line, job.out, job.tally);
+  job.processor->process(r, job.line, job.out, job.tally);
   if (job.tally.errors != before.errors) metrics.record_case_error();
   for (std::size_t d = 0; d < before.by_decision.size(); ++d)
     if (job.tally.by_decision[d] != before.by_decision[d]) metrics.record_decision(static_cast<engine::Decision>(d));
@@ -169,6 +177,7 @@ void Service::batch(const Request& req, Response& res, const httplib::ContentRea
   job->options.format = engine::InputFormat::jsonl;
   job->options.mode = query.trace ? engine::OutputMode::trace : engine::OutputMode::full;
   job->options.as_of = query.as_of;
+  job->options.trace_elements = query.trace_elements;
   job->options.input_name = "request";
   job->processor = std::make_unique<engine::RecordProcessor>(*job->state->program, job->state->sources, job->options);
   auto exchange = std::make_shared<Exchange>(std::move(x));

@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "engine/json_writer.hpp"
+#include "engine/answer/json_writer.hpp"
 #include "server/json_errors.hpp"
 #include "server/service.hpp"
 #include "server/web_assets.hpp"

@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <string>
 
-#include "engine/determination.hpp"
+#include "engine/answer/determination.hpp"
 #include "server/state.hpp"
 
 namespace covcheck::server {

@@ -5,8 +5,8 @@
 
 #include <fmt/format.h>
 
-#include "dsl/dates.hpp"
-#include "server/fast_path.hpp"
+#include "dsl/source/dates.hpp"
+#include "engine/eval/evaluate.hpp"
 
 namespace covcheck::server {
 
@@ -14,9 +14,9 @@ Body read_body(const httplib::Request& req, const httplib::ContentReader& reader
   Body body;
   // No length and no chunks: an empty body (`curl -X POST` without data sends neither).
   if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) return body;
-  // One allocation for a declared length, with room for simdjson's padding.
+  // One allocation for a declared length.
   std::uint64_t declared = req.get_header_value<std::uint64_t>("Content-Length");
-  if (declared <= limit) body.text.reserve(static_cast<std::size_t>(declared) + json_padding);
+  if (declared <= limit) body.text.reserve(static_cast<std::size_t>(declared));
   bool ok = reader([&](const char* data, std::size_t size) {
     if (body.too_large) return true;
     if (body.text.size() + size > limit) {
@@ -55,8 +55,12 @@ std::optional<QueryError> parse_case_query(const httplib::Request& req, CaseQuer
       } else {
         return QueryError{fmt::format("trace: `{}` is not true or false", value)};
       }
+    } else if (name == "trace_elements") {
+      auto n = engine::parse_trace_elements(value);
+      if (!n) return QueryError{fmt::format("trace_elements: `{}` is not a count or `all`", value)};
+      out.trace_elements = *n;
     } else {
-      return QueryError{fmt::format("unknown query parameter `{}`; expected as_of or trace", name)};
+      return QueryError{fmt::format("unknown query parameter `{}`; expected as_of, trace or trace_elements", name)};
     }
   }
   return std::nullopt;

@@ -4,15 +4,24 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include <httplib.h>
 
-#include "server/decide.hpp"
+#include "engine/answer/determination.hpp"
+
 
 namespace covcheck::server {
+
+// The query of /v1/check and /v1/batch.
+struct CaseQuery {
+  std::optional<std::int32_t> as_of;
+  bool trace = false;
+  std::uint32_t trace_elements = engine::default_trace_elements;  // quantifier elements a trace shows
+};
 
 struct Body {
   std::string text;
@@ -30,7 +39,7 @@ std::string media_type(const httplib::Request& req);
 struct QueryError {
   std::string message;
 };
-// `as_of=YYYY-MM-DD` and `trace=true|false`; any other parameter is an error.
+// `as_of=YYYY-MM-DD`, `trace=true|false` and `trace_elements=N|all`; any other parameter is an error.
 std::optional<QueryError> parse_case_query(const httplib::Request& req, CaseQuery& out);
 
 // `Authorization: Bearer <token>`, compared in constant time.

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "engine/answer/json_writer.hpp"
+#include "engine/answer/render_diagnostics.hpp"
 #include "server/json_errors.hpp"
 #include "server/web_assets.hpp"
 
@@ -197,7 +199,7 @@ ReloadResult Service::load() {
     for (const PolicyEntry& p : state->policies)
       w.begin_object().member("name", p.name).member("version", p.version).member("digest", p.digest).end_object();
   w.end_array().key("diagnostics");
-  write_diagnostics(w, outcome.diagnostics, outcome.sources);
+  engine::write_diagnostics(w, outcome.diagnostics, outcome.sources);
   w.end_object();
   result.body = w.str() + "\n";
 

@@ -8,9 +8,9 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
-#include "dsl/dates.hpp"
-#include "engine/json_writer.hpp"
-#include "engine/pipeline.hpp"
+#include "dsl/source/dates.hpp"
+#include "engine/answer/json_writer.hpp"
+#include "engine/compile/pipeline.hpp"
 
 namespace covcheck::server {
 
@@ -165,8 +165,7 @@ LoadOutcome load_state(const std::vector<std::string>& rule_paths, std::uint64_t
   state->policies = list_policies(*state->program, state->sources);
   state->policies_json = render_policies(*state);
   state->schema_json = render_schema(state->program->schema());
-  state->answers = std::make_unique<ProcessorPool>(state->program, state->sources, false);
-  state->traced_answers = std::make_unique<ProcessorPool>(state->program, state->sources, true);
+  state->sessions = std::make_unique<SessionShelf>(*state->program, state->sources);
   out.state = std::move(state);
   return out;
 }

@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "dsl/diagnostics.hpp"
-#include "dsl/source.hpp"
-#include "engine/program.hpp"
-#include "server/fast_path.hpp"
+#include "dsl/source/diagnostics.hpp"
+#include "dsl/source/source.hpp"
+#include "engine/compile/program.hpp"
+#include "server/sessions.hpp"
 
 namespace covcheck::server {
 
@@ -45,9 +45,8 @@ struct State {
   std::string loaded_at;           // UTC, ISO 8601
   std::string policies_json;       // GET /v1/policies, rendered once
   std::string schema_json;         // GET /v1/schema, rendered once
-  // JSON cases without `as_of` (the common case) go through these; see fast_path.hpp.
-  std::unique_ptr<ProcessorPool> answers;         // without the trace
-  std::unique_ptr<ProcessorPool> traced_answers;  // `trace=true`
+  // Every case a request sends is decided through one of these (sessions.hpp).
+  std::unique_ptr<SessionShelf> sessions;
 };
 
 struct LoadOutcome {

@@ -4,7 +4,7 @@
 file(GLOB FILES RELATIVE ${INPUT_DIR} ${INPUT_DIR}/*.yaml)
 list(SORT FILES)
 set(BODY "// Generated from rules/fhir by tools/embed_fhir_map.cmake; do not edit.\n")
-string(APPEND BODY "#include \"engine/fhir/terminology.hpp\"\n\nnamespace covcheck::engine::fhir {\n\nnamespace {\n\n")
+string(APPEND BODY "#include \"engine/cases/fhir/terminology.hpp\"\n\nnamespace covcheck::engine::fhir {\n\nnamespace {\n\n")
 set(INDEX 0)
 set(TABLE "")
 foreach(NAME ${FILES})

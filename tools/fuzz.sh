@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs one libFuzzer target for a bounded time: `tools/fuzz.sh TARGET SECONDS`.
-# TARGET: fuzz_cpl | fuzz_case_yaml | fuzz_case_json | fuzz_eval | fuzz_batch | fuzz_server | fuzz_fhir | all
+# TARGET: fuzz_cpl | fuzz_case_yaml | fuzz_case_json | fuzz_eval | fuzz_batch | fuzz_server | fuzz_lsp | fuzz_fhir | all
 # (each in turn).
 # Builds build-fuzz/ with clang (ASan + UBSan + libFuzzer) when needed, seeds the corpus from
 # rules/ and tests/, and keeps the corpus in build-fuzz/corpus/TARGET between runs. A crash,
@@ -12,7 +12,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 target=${1:?usage: tools/fuzz.sh TARGET SECONDS}
 seconds=${2:?usage: tools/fuzz.sh TARGET SECONDS}
 build=${FUZZ_BUILD:-build-fuzz}
-targets=(fuzz_cpl fuzz_case_yaml fuzz_case_json fuzz_eval fuzz_batch fuzz_server fuzz_fhir)
+targets=(fuzz_cpl fuzz_case_yaml fuzz_case_json fuzz_eval fuzz_batch fuzz_server fuzz_lsp fuzz_fhir)
 
 if [[ "$target" == all ]]; then
   status=0
@@ -96,6 +96,40 @@ PY
     { printf '\x07trace=true\n'; head -n 3 tests/data/workload/cases.jsonl; } > "$seeds/batch_trace"
     { printf '\x0fapplication/x-ndjson; charset=utf-8\nas_of=bad\n'; head -n 2 tests/data/workload/cases.jsonl; } > "$seeds/batch_custom_type"
     { printf '\x0etext/csv\n\n'; echo 'id,date'; } > "$seeds/check_unsupported" ;;
+  fuzz_lsp)
+    # Byte 0: bit 0 initialize first; then framed messages: a session over each shipped
+    # policy (open, edit, every request), and a few broken frames.
+    python3 - "$seeds" rules/*/*.cpl <<'PY'
+import json, sys
+seeds, files = sys.argv[1], sys.argv[2:]
+def frame(m):
+    body = json.dumps(m).encode()
+    return b"Content-Length: %d\r\n\r\n" % len(body) + body
+for n, path in enumerate(files):
+    text = open(path, encoding="utf-8").read()
+    uri = "file:///fuzz/" + path
+    doc = {"uri": uri}
+    at = lambda line, ch: {"textDocument": doc, "position": {"line": line, "character": ch}}
+    msgs = [{"jsonrpc": "2.0", "method": "textDocument/didOpen",
+             "params": {"textDocument": {"uri": uri, "languageId": "cpl", "version": 1, "text": text}}}]
+    for i, (method, params) in enumerate([
+            ("textDocument/hover", at(20, 12)), ("textDocument/definition", at(25, 10)),
+            ("textDocument/references", dict(at(30, 8), context={"includeDeclaration": True})),
+            ("textDocument/completion", at(22, 15)), ("textDocument/documentSymbol", {"textDocument": doc}),
+            ("textDocument/foldingRange", {"textDocument": doc}), ("textDocument/formatting", {"textDocument": doc}),
+            ("textDocument/codeAction", {"textDocument": doc, "range": {"start": {"line": 0, "character": 0},
+                                                                        "end": {"line": 99, "character": 0}}})]):
+        msgs.append({"jsonrpc": "2.0", "id": i + 1, "method": method, "params": params})
+    msgs.append({"jsonrpc": "2.0", "method": "textDocument/didChange",
+                 "params": {"textDocument": {"uri": uri, "version": 2},
+                            "contentChanges": [{"range": {"start": {"line": 12, "character": 0}, "end": {"line": 12, "character": 4}},
+                                                "text": "x."}]}})
+    msgs.append({"jsonrpc": "2.0", "id": 99, "method": "textDocument/completion", "params": at(12, 2)})
+    open(f"{seeds}/session{n}", "wb").write(b"\x01" + b"".join(frame(m) for m in msgs))
+open(f"{seeds}/broken", "wb").write(b"\x00" + frame({"jsonrpc": "2.0", "id": 1, "method": "shutdown"}) +
+                                     b"Content-Length: x\r\n\r\n{}" + frame([1]) + frame({"jsonrpc": "2.0", "method": "exit"}))
+PY
+    ;;
   fuzz_fhir)
     # The Inferno CRD bundle, the hostile bundles, and bundles generated from example cases.
     cp tests/data/fhir/*.json "$seeds/"

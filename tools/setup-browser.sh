@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the browser end-to-end test (tests/e2e/browser.sh) needs: Debian's chromium,
 # node and npm when absent, and tests/browser's npm packages (playwright-core, pinned by
-# package-lock.json). Without them that test skips. Run as root: `bash tools/setup-browser.sh`.
+# package-lock.json); and the VS Code extension's npm packages (vscode-languageclient, and
+# @vscode/vsce for tests/e2e/vscode_extension.sh). Without them those tests skip (outside CI).
+# Run as root: `bash tools/setup-browser.sh`.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -17,3 +19,4 @@ fi
 
 # playwright-core drives the system chromium: no browser download.
 (cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+(cd tools/editors/vscode-cpl && npm ci --no-audit --no-fund)

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 build dependencies (skipped when already present) and builds
 # covcheck into build/. Run as root on a fresh machine: `bash tools/setup.sh`.
+# `neovim` is for tests/e2e/lsp_neovim.sh, which drives `covcheck lsp` from a real client.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-packages=(g++ cmake ninja-build pkg-config libyaml-cpp-dev tao-pegtl-dev libfmt-dev catch2 libcli11-dev libssl-dev libsimdjson-dev lcov libcpp-httplib-dev)
+packages=(g++ cmake ninja-build pkg-config libyaml-cpp-dev tao-pegtl-dev libfmt-dev catch2 libcli11-dev libssl-dev libsimdjson-dev lcov libcpp-httplib-dev
+          nlohmann-json3-dev neovim python3-jsonschema time)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

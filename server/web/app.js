@@ -304,8 +304,21 @@ function treeNode(node) {
   const li = el('li', {}, el('code', { text: node.expr }), ' = ', el('span', { class: 'value', text: node.value }),
     node.note ? el('span', { class: 'muted', text: ` (${node.note})` }) : null,
     node.fact ? el('span', { class: 'muted', text: ` [${node.fact}]` }) : null);
-  if (node.children && node.children.length) li.append(el('ul', { class: 'tree' }, node.children.map(treeNode)));
+  const items = (node.children || []).map(treeNode);
+  if (node.omitted) items.push(omittedItem(node.omitted));
+  if (items.length) li.append(el('ul', { class: 'tree' }, items));
   return li;
+}
+
+// A quantifier's elements the trace leaves out (docs/trace.md), as the text trace says it:
+// "… 199,995 more: 199,995 rejected (t.class in antidepressant is false), 0 undecided".
+function omittedItem(o) {
+  const reasons = Object.fromEntries((o.reasons || []).map((r) => [r.outcome, r]));
+  const parts = Object.entries(o)
+    .filter(([k, n]) => k !== 'elements' && k !== 'reasons' && (n > 0 || k === 'undecided'))
+    .map(([k, n]) => `${n.toLocaleString('en-US')} ${k}` +
+      (reasons[k] ? ` (${reasons[k].expr} is ${reasons[k].value})` : ''));
+  return el('li', { class: 'muted', text: `\u2026 ${o.elements.toLocaleString('en-US')} more: ${parts.join(', ')}` });
 }
 
 function traceRule(rule) {

@@ -8,6 +8,9 @@
 #                                  fmt FILE (a copy; then the formatted text and fmt --check)    FILE.fmt.expected
 #                                  lint FILE                                                     FILE.lint.expected
 #   tests/bad/cases/*              check --rules rules/acme --rules rules/mandates --case FILE  FILE.expected
+#   tests/bad/generated/*.expected the same, for cases too big to commit, generated here: 200,000
+#                                  treatments, 1,000,000 codes in request.cpt (their memory and
+#                                  time bounds: tests/e2e/big_lists.sh)
 #   tests/bad/suites/*.yaml        test FILE                                                     FILE.expected
 #   tests/bad/streams/*            batch --rules rules/acme --rules rules/mandates --cases FILE --compact
 #                                                                                                FILE.expected
@@ -61,6 +64,18 @@ for f in tests/bad/cases/*; do
   [[ "$f" == *.expected ]] && continue
   observe check --rules rules/acme --rules rules/mandates --case "$f"
   compare "$f"
+done
+
+mkdir -p "$tmp/generated"
+awk 'BEGIN { printf "{\"id\":\"many-treatments\",\"date_of_service\":\"2026-03-02\",\"request\":{\"service\":\"esketamine_nasal\"},";
+  printf "\"diagnoses\":[{\"code\":\"F33.2\",\"primary\":true}],\"treatments\":[";
+  for (i = 0; i < 200000; i++) printf "%s{\"name\":\"t%06d\",\"class\":\"physical_therapy\",\"start\":\"2025-01-10\",\"end\":\"2025-03-15\",\"adequate_dose\":true,\"outcome\":\"failed\"}", (i ? "," : ""), i
+  print "]}" }' > "$tmp/generated/200k_treatments.json"
+awk 'BEGIN { printf "{\"id\":\"many-codes\",\"date_of_service\":\"2026-03-02\",\"request\":{\"service\":\"ketamine_iv\",\"cpt\":[";
+  for (i = 0; i < 1000000; i++) printf "%s\"96365\"", (i ? "," : ""); print "]}}" }' > "$tmp/generated/1m_cpt_codes.json"
+for f in "$tmp"/generated/*; do
+  observe check --rules rules/acme --rules rules/mandates --case "$f"
+  compare "tests/bad/generated/$(basename "$f")"
 done
 
 # fmt never rewrites a file that does not parse, and what it writes parses and is stable; lint

@@ -42,9 +42,10 @@ check "no trace without --trace" bash -c "! grep -q '\"trace\"' '$tmp/full.jsonl
 "$COVCHECK" batch --rules bench/workload --cases "$tmp/mixed.jsonl" --compact > "$tmp/mixed.out" 2>"$tmp/mixed.err"
 check "bad records: exit 0" test $? -eq 0
 check "bad records: one line per record" test "$(wc -l < "$tmp/mixed.out")" -eq 4
-check "error record names line and field" grep -q '^{"line":2,"error":"`age` must be an integer' "$tmp/mixed.out"
+check "error record names line and field" grep -q '^{"case":"x","line":2,"error":"`age` must be an integer' "$tmp/mixed.out"
+check "error record field path" grep -q '"field":"age"' "$tmp/mixed.out"
 check "error record location" grep -q '"at":"'"$tmp"'/mixed.jsonl:2:17"' "$tmp/mixed.out"
-check "invalid JSON error record" grep -q '^{"line":3,"error":"invalid JSON' "$tmp/mixed.out"
+check "invalid JSON error record" grep -q '^{"case":null,"line":3,"error":"invalid JSON' "$tmp/mixed.out"
 check "order kept after errors" bash -c "sed -n 4p '$tmp/mixed.out' | grep -q '\"case\":\"C0000002\"'"
 check "summary counts errors" grep -q "4 records: .* 2 errors" "$tmp/mixed.err"
 

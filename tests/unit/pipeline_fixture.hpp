@@ -9,12 +9,12 @@
 #include <string>
 #include <vector>
 
-#include "dsl/checker.hpp"
-#include "dsl/dates.hpp"
-#include "dsl/rule_files.hpp"
-#include "engine/case_loader.hpp"
-#include "engine/compile.hpp"
-#include "engine/evaluate.hpp"
+#include "dsl/check/checker.hpp"
+#include "dsl/source/dates.hpp"
+#include "dsl/syntax/rule_files.hpp"
+#include "engine/cases/case_loader.hpp"
+#include "engine/compile/compile.hpp"
+#include "engine/eval/evaluate.hpp"
 
 namespace covcheck::testing {
 
@@ -53,14 +53,18 @@ class Pipeline {
   std::string render(const dsl::Diagnostics& ds) const { return dsl::render_all(ds, sources_); }
 
   CaseRun run_text(const std::string& name, std::string text, std::optional<std::int32_t> as_of = std::nullopt) {
+    engine::EvaluationOptions options;
+    options.as_of = as_of;
+    return run_text(name, std::move(text), options);
+  }
+
+  // The same with the evaluation options given (trace_elements, trace, ...).
+  CaseRun run_text(const std::string& name, std::string text, engine::EvaluationOptions options) {
     CaseRun run;
     dsl::FileId file = sources_.add(name, std::move(text));
     std::optional<engine::Case> c = engine::load_case(program_->schema(), sources_, file, run.case_diagnostics);
     if (c) engine::validate_case(*program_, *c, run.case_diagnostics);
     if (!c || run.case_diagnostics.has_errors()) return run;
-    engine::EvaluationOptions options;
-    options.as_of = as_of;
-    options.sources = &sources_;
     options.sources = &sources_;
     engine::Evaluation e = engine::evaluate(*program_, *c, options);
     run.errors = std::move(e.errors);

@@ -11,13 +11,14 @@
 #include <utility>
 #include <vector>
 
-#include "dsl/checker.hpp"
-#include "dsl/diagnostics.hpp"
-#include "dsl/parser.hpp"
-#include "dsl/rule_files.hpp"
-#include "engine/compile.hpp"
-#include "engine/pipeline.hpp"
-#include "engine/program.hpp"
+#include "dsl/check/checker.hpp"
+#include "dsl/source/diagnostics.hpp"
+#include "dsl/syntax/parser.hpp"
+#include "dsl/syntax/rule_files.hpp"
+#include "engine/compile/compile.hpp"
+#include "engine/compile/pipeline.hpp"
+#include "engine/session/session.hpp"
+#include "engine/compile/program.hpp"
 
 namespace covcheck::testing::gen {
 
@@ -415,10 +416,14 @@ inline std::vector<std::pair<std::string, std::string>> with_schema(const std::v
 // Decides a case given as YAML text; nullopt (with the rendered diagnostics) when it fails.
 inline std::optional<engine::Determination> decide(GeneratedProgram& g, const std::string& yaml,
                                                    std::string* errors = nullptr) {
-  dsl::FileId file = g.sources.add("case.yaml", yaml);
-  engine::EvaluationOptions options;
-  engine::CaseResult r = engine::decide_case(*g.program, g.sources, file, options);
-  if (!r.determination && errors) *errors = dsl::render_all(r.diagnostics, g.sources);
+  engine::DecisionSession session(*g.program, g.sources);
+  engine::CaseInput input;
+  input.text = yaml;
+  input.name = "case.yaml";
+  engine::SessionOptions options;
+  options.trace = true;
+  engine::CaseOutcome& r = session.decide(input, options);
+  if (!r.determination && errors) *errors = dsl::render_all(r.diagnostics, session.sources());
   return std::move(r.determination);
 }
 

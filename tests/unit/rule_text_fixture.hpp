@@ -67,4 +67,34 @@ inline Pipeline policy_pipeline(const std::string& policy, std::vector<std::pair
   return Pipeline({write_rule_dir(extra).string()});
 }
 
+// A schema with the case-vocabulary mechanisms: fields declared `or none`, and synonyms.
+inline const char* vocabulary_schema = R"(schema v "vocabulary test schema" version "1"
+enum benefit { pain_management, mental_health }
+enum specialty { psychiatry, neurology, other }
+enum level { low, high }
+record visit {
+  date: date
+  specialty: specialty or none
+}
+record case {
+  id: string
+  date_of_service: date
+  consultant: specialty or none
+  prescriber: specialty
+  discharged: date or none
+  score: int or none
+  level: level
+  visits: list of visit
+}
+synonyms specialty {
+  psychiatry: "2084P0800X", "Psychiatrist"
+  neurology: "2084N0400X"
+}
+)";
+
+// A pipeline over the vocabulary schema plus one policy file.
+inline Pipeline vocabulary_pipeline(const std::string& policy) {
+  return Pipeline({write_rule_dir({{"schema.cpl", vocabulary_schema}, {"policy.cpl", policy}}).string()});
+}
+
 }  // namespace covcheck::testing

@@ -11,10 +11,10 @@
 
 #include <catch2/catch.hpp>
 
-#include "engine/batch.hpp"
-#include "engine/batch_reader.hpp"
-#include "engine/case_loader.hpp"
-#include "engine/json_case_loader.hpp"
+#include "engine/batch/batch.hpp"
+#include "engine/batch/batch_reader.hpp"
+#include "engine/cases/case_loader.hpp"
+#include "engine/cases/json_case_loader.hpp"
 #include "tests/unit/pipeline_fixture.hpp"
 #include "tests/unit/rule_text_fixture.hpp"
 
@@ -246,9 +246,11 @@ TEST_CASE("run_batch writes one line per record, in input order, with any thread
   std::vector<std::string> out = lines(one);
   REQUIRE(out.size() == 402);
   CHECK(out[0].rfind("{\"case\":\"C0000001\",", 0) == 0);
-  CHECK(out[18].rfind("{\"line\":19,\"error\":\"`age` must be an integer", 0) == 0);
+  // An error record: the case's id when it was read, the record's line, the first error.
+  CHECK(out[18].rfind("{\"case\":\"bad\",\"line\":19,\"error\":\"`age` must be an integer", 0) == 0);
+  CHECK_THAT(out[18], Catch::Contains("\"field\":\"age\""));
   CHECK_THAT(out[18], Catch::Contains("\"at\":\"in.jsonl:19:19\""));
-  CHECK(out[42].rfind("{\"line\":43,\"error\":\"invalid JSON", 0) == 0);
+  CHECK(out[42].rfind("{\"case\":null,\"line\":43,\"error\":\"invalid JSON", 0) == 0);
   CHECK(out[401].rfind("{\"case\":\"C0000400\",", 0) == 0);
   CHECK(run(2, engine::OutputMode::compact) == one);
   CHECK(run(3, engine::OutputMode::compact) == one);

@@ -7,10 +7,10 @@
 
 #include <catch2/catch.hpp>
 
-#include "engine/batch_reader.hpp"
-#include "engine/case_loader.hpp"
-#include "engine/evaluate.hpp"
-#include "engine/json_case_loader.hpp"
+#include "engine/batch/batch_reader.hpp"
+#include "engine/cases/case_loader.hpp"
+#include "engine/eval/evaluate.hpp"
+#include "engine/cases/json_case_loader.hpp"
 #include "tests/unit/pipeline_fixture.hpp"
 
 using namespace covcheck;

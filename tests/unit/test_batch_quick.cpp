@@ -5,8 +5,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "engine/case_loader.hpp"
-#include "engine/evaluate.hpp"
+#include "engine/cases/case_loader.hpp"
+#include "engine/eval/evaluate.hpp"
 #include "tests/unit/pipeline_fixture.hpp"
 #include "tests/unit/rule_text_fixture.hpp"
 

@@ -176,3 +176,68 @@ TEST_CASE("one-day, open and ordered effective ranges are accepted", "[checker][
     CHECK(p.ok());
   }
 }
+
+TEST_CASE("`unknown(...)` names fields of the case and takes the other branch's type", "[checker][unknown]") {
+  const std::string policy = header + R"(define level_known = if level is known then level == high else unknown(level)
+define when_discharged = if discharged is known then discharged else unknown(discharged, consultant)
+rule r cover require level_known and when_discharged <= date_of_service
+rule s cover require any visits v: (if v.date is known then v.date else unknown(v.date)) <= date_of_service
+)";
+  auto ok = testing::vocabulary_pipeline(policy);
+  INFO(ok.diagnostics_text());
+  CHECK(ok.ok());
+  auto bad = testing::vocabulary_pipeline(header + "rule r cover require if level is known then level == high else unknown(1)\n"
+                                          "rule q cover require if level is known then level == high else unknown(levl)\n");
+  CHECK_FALSE(bad.ok());
+  std::string out = bad.diagnostics_text();
+  CHECK_THAT(out, Catch::Contains("[check.unknown_fact]"));
+  CHECK_THAT(out, Catch::Contains("`unknown(...)` names the facts it waits for: this is not a field of the case"));
+  CHECK_THAT(out, Catch::Contains("unknown name `levl`"));
+  // The branches must still agree: `unknown(x)` is as typed as the other side.
+  auto mismatch = testing::vocabulary_pipeline(header + "rule r cover require (if level is known then unknown(level) else 3) == level\n");
+  CHECK_FALSE(mismatch.ok());
+  CHECK_THAT(mismatch.diagnostics_text(), Catch::Contains("[check.type_mismatch]"));
+}
+
+TEST_CASE("`is none` tests only fields declared `or none`", "[checker][none]") {
+  auto ok = testing::vocabulary_pipeline(header + "rule r when consultant is none cover\n"
+                                         "rule s cover require any visits v: v.specialty is none\n");
+  INFO(ok.diagnostics_text());
+  CHECK(ok.ok());
+  auto bad = testing::vocabulary_pipeline(header + "rule r when prescriber is none cover\nrule s when 1 is none cover\n");
+  CHECK_FALSE(bad.ok());
+  std::string out = bad.diagnostics_text();
+  CHECK_THAT(out, Catch::Contains("`prescriber` is never none: the schema does not declare it `or none` [check.not_or_none]"));
+  CHECK_THAT(out, Catch::Contains("add `or none` to the declaration of `prescriber` in the schema, or test `is unknown`"));
+  CHECK_THAT(out, Catch::Contains("`is none` tests a field of the case"));
+}
+
+TEST_CASE("the schema checks `or none` fields and synonyms", "[checker][schema][none][synonyms]") {
+  auto with_schema = [](const std::string& schema) {
+    testing::Pipeline p({testing::write_rule_dir({{"schema.cpl", schema}, {"policy.cpl", header}}).string()});
+    CHECK_FALSE(p.ok());
+    return p.diagnostics_text();
+  };
+  const std::string head = "schema v \"S\" version \"1\"\nenum benefit { medical }\nenum e { alpha, beta }\n";
+  std::string none = with_schema(head + "record case { a: bool or none  b: string or none  c: list of e or none\n"
+                                        "  d: int or none default 3  e: e or none }\n");
+  CHECK_THAT(none, Catch::Contains("`a` cannot be declared `or none`: a bool says it with `false` [schema.or_none]"));
+  CHECK_THAT(none, Catch::Contains("`b` cannot be declared `or none`: the text `none` is a valid string"));
+  CHECK_THAT(none, Catch::Contains("`c` cannot be declared `or none`: a list says it has nothing with `[]`"));
+  CHECK_THAT(none, Catch::Contains("`d` cannot be declared `or none`: a field with a default is never absent"));
+  CHECK_THAT(none, Catch::Contains("4 errors"));
+  std::string syn = with_schema(head + "record case { e: e }\n"
+                                       "synonyms ee { alpha: \"A\" }\n"
+                                       "synonyms e {\n  alpah: \"A\"\n  alpha: \"first\", \"BETA\", \"\"\n  beta: \"First\"\n}\n");
+  CHECK_THAT(syn, Catch::Contains("synonyms for `ee`, which is not an enumeration of the schema [schema.unknown_enum]"));
+  CHECK_THAT(syn, Catch::Contains("did you mean `e`?"));
+  CHECK_THAT(syn, Catch::Contains("`alpah` is not a member of enum `e` [schema.unknown_member]"));
+  CHECK_THAT(syn, Catch::Contains("did you mean `alpha`?"));
+  CHECK_THAT(syn, Catch::Contains("`BETA` is already the member `beta` of `e` [schema.synonym]"));
+  CHECK_THAT(syn, Catch::Contains("a synonym cannot be empty"));
+  CHECK_THAT(syn, Catch::Contains("`First` is already a synonym of `alpha`"));
+  // Synonyms belong in the schema file.
+  auto outside = testing::vocabulary_pipeline(header + "synonyms level { low: \"L\" }\n");
+  CHECK_FALSE(outside.ok());
+  CHECK_THAT(outside.diagnostics_text(), Catch::Contains("synonyms belong in the `schema` file, beside their enumeration"));
+}

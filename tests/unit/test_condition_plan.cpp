@@ -9,9 +9,9 @@
 
 #include <catch2/catch.hpp>
 
-#include "engine/case_loader.hpp"
-#include "engine/decider.hpp"
-#include "engine/json_case_loader.hpp"
+#include "engine/cases/case_loader.hpp"
+#include "engine/eval/decider.hpp"
+#include "engine/cases/json_case_loader.hpp"
 #include "tests/unit/pipeline_fixture.hpp"
 #include "tests/unit/rule_generator.hpp"
 #include "tests/unit/rule_text_fixture.hpp"

@@ -6,9 +6,9 @@
 #include <regex>
 #include <set>
 
-#include "dsl/ast_dump.hpp"
-#include "dsl/parser.hpp"
-#include "engine/pipeline.hpp"
+#include "dsl/syntax/ast_dump.hpp"
+#include "dsl/syntax/parser.hpp"
+#include "engine/compile/pipeline.hpp"
 
 namespace {
 
@@ -79,4 +79,25 @@ TEST_CASE("the checked dump types every rule expression and resolves names", "[d
     CHECK(line.find(" @") < line.rfind(" : "));
   }
   CHECK(expressions > 20);
+}
+
+TEST_CASE("the AST dump shows `unknown(...)`, `is none`, `or none` and synonyms", "[dump][unknown][none][synonyms]") {
+  dsl::SourceRegistry sources;
+  dsl::Diagnostics diagnostics;
+  dsl::FileId id = sources.add("s.cpl", R"(schema s "S" version "1"
+enum e { a, b }
+record case { f: e or none  g: date }
+synonyms e { a: "A", "alpha" }
+define d = if f is none then unknown(g, f) else g
+)");
+  dsl::ast::NodeId next = 0;
+  auto file = dsl::parse_file(sources, id, next, diagnostics);
+  REQUIRE(file);
+  std::string dump = dsl::dump_ast(*file, sources);
+  CHECK_THAT(dump, Catch::Contains("FieldDecl f: e or none @3:15-3:27"));
+  CHECK_THAT(dump, Catch::Contains("SynonymsDecl e @4:1-4:31"));
+  CHECK_THAT(dump, Catch::Contains("SynonymEntry a: \"A\", \"alpha\" @4:14-4:29"));
+  CHECK_THAT(dump, Catch::Contains("condition: Presence is none #"));
+  CHECK_THAT(dump, Catch::Contains("then: UnknownValue (2 facts) #"));
+  CHECK_THAT(dump, Catch::Contains("facts[1]: NameRef f #"));
 }

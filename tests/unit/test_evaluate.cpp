@@ -2,6 +2,8 @@
 // routing, versions, missing facts and next steps — each pinned on small rule sets.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "rule_text_fixture.hpp"
 
 using namespace covcheck;
@@ -398,4 +400,107 @@ rule r1 when any trials t: t.outcome == failed and count(codes c: c in icd10 { F
   REQUIRE(after.determination);
   CHECK(after.determination->decision == before.determination->decision);
   CHECK(reason_ids(*after.determination) == reason_ids(*before.determination));
+}
+
+// ---- The case vocabulary: `none`, explicit `unknown(...)` -----------------------------------
+
+namespace {
+
+engine::Determination decide_vocabulary(const std::string& policy, const std::string& case_yaml) {
+  auto p = testing::vocabulary_pipeline(header + policy);
+  INFO(p.diagnostics_text());
+  return decide(p, case_yaml);
+}
+
+}  // namespace
+
+TEST_CASE("a fact given as none is known, equal only to none, ordered with nothing", "[evaluate][none]") {
+  const std::string dos = "date_of_service: 2026-03-01\n";
+  auto outcome = [&](const std::string& condition, const std::string& facts) {
+    return decision_text(decide_vocabulary("rule r cover require " + condition + "\n", dos + facts).decision);
+  };
+  // Table of docs/language.md, "Known to be absent": none, a value, absent.
+  CHECK(outcome("consultant is known", "consultant: none\n") == "covered");
+  CHECK(outcome("consultant is unknown", "consultant: none\n") == "denied");
+  CHECK(outcome("consultant is none", "consultant: none\n") == "covered");
+  CHECK(outcome("consultant is none", "consultant: psychiatry\n") == "denied");
+  CHECK(outcome("consultant is none", "") == "pend");
+  CHECK(outcome("consultant is none", "consultant: null\n") == "pend");  // null is absent, as ever
+  CHECK(outcome("consultant == psychiatry", "consultant: none\n") == "denied");
+  CHECK(outcome("consultant != psychiatry", "consultant: none\n") == "covered");
+  CHECK(outcome("not (consultant == psychiatry)", "consultant: none\n") == "covered");
+  CHECK(outcome("consultant in { psychiatry, neurology }", "consultant: none\n") == "denied");
+  CHECK(outcome("consultant not in { psychiatry, neurology }", "consultant: none\n") == "covered");
+  CHECK(outcome("consultant == psychiatry", "") == "pend");
+  CHECK(outcome("score >= 10", "score: none\n") == "denied");
+  CHECK(outcome("score < 10", "score: none\n") == "denied");
+  CHECK(outcome("score + 1 > 0", "score: none\n") == "denied");
+  CHECK(outcome("score >= 10", "score: 12\n") == "covered");
+  CHECK(outcome("discharged within 30 days before date_of_service", "discharged: none\n") == "denied");
+  CHECK(outcome("date_of_service - discharged <= 30 days", "discharged: none\n") == "denied");
+  CHECK(outcome("discharged within 30 days before date_of_service", "discharged: 2026-02-20\n") == "covered");
+  CHECK(outcome("any visits v: v.specialty is none", "visits: [{specialty: none}]\n") == "covered");
+  // The JSON spelling: the string "none".
+  auto p = testing::vocabulary_pipeline(header + "rule r cover require consultant is none\n");
+  REQUIRE(p.ok());
+  auto run = p.run_text("case.json", R"({"date_of_service": "2026-03-01", "consultant": "none"})");
+  REQUIRE(run.determination);
+  CHECK(decision_text(run.determination->decision) == "covered");
+}
+
+TEST_CASE("a case says none only for fields declared `or none`", "[evaluate][none][case_loader]") {
+  auto p = testing::vocabulary_pipeline(header + "rule r cover\n");
+  REQUIRE(p.ok());
+  auto run = p.run_text("case.yaml", "date_of_service: 2026-03-01\nprescriber: none\nlevel: none\n");
+  CHECK_FALSE(run.determination);
+  std::string out = p.render(run.case_diagnostics);
+  CHECK_THAT(out, Catch::Contains("`none` is not a valid `specialty` in `prescriber`"));
+  CHECK_THAT(out, Catch::Contains("`none` is not a valid `level` in `level`"));
+  CHECK_THAT(out, Catch::Contains("this field cannot be `none` (the schema does not declare it `or none`)"));
+  auto list = p.run_text("case.yaml", "date_of_service: 2026-03-01\nvisits: none\n");
+  CHECK_THAT(p.render(list.case_diagnostics), Catch::Contains("write `[]` to say there are none"));
+}
+
+TEST_CASE("`unknown(...)` is unknown and `missing` names the facts it waits for", "[evaluate][unknown]") {
+  const std::string policy = R"(define discharge_recent =
+  if discharged is known then discharged within 30 days before date_of_service else unknown(discharged)
+rule r cover require discharge_recent else deny "A discharge in the last 30 days is required"
+rule q cover require score > 100
+)";
+  auto d = decide_vocabulary(policy, "date_of_service: 2026-03-01\n");
+  CHECK(decision_text(d.decision) == "pend");
+  auto facts = missing_facts(d);
+  std::sort(facts.begin(), facts.end());
+  CHECK(facts == std::vector<std::string>{"discharged", "score"});
+  auto given = decide_vocabulary(policy, "date_of_service: 2026-03-01\ndischarged: 2026-02-20\nscore: 1\n");
+  CHECK(decision_text(given.decision) == "covered");
+  auto none = decide_vocabulary(policy, "date_of_service: 2026-03-01\ndischarged: none\nscore: 1\n");
+  CHECK(decision_text(none.decision) == "denied");
+  // The facts named need not be the ones the condition read.
+  auto other = decide_vocabulary("rule r cover require if level == high then true else unknown(consultant, score)\n",
+                                 "date_of_service: 2026-03-01\nlevel: low\n");
+  CHECK(decision_text(other.decision) == "pend");
+  auto waited = missing_facts(other);
+  std::sort(waited.begin(), waited.end());
+  CHECK(waited == std::vector<std::string>{"consultant", "score"});
+  // `if` without `else` stays what it was: unknown when the condition is false.
+  auto bare = decide_vocabulary("rule r cover require if level == high then true\n",
+                                "date_of_service: 2026-03-01\nlevel: low\n");
+  CHECK(decision_text(bare.decision) == "pend");
+}
+
+TEST_CASE("synonyms load as the member they stand for", "[evaluate][synonyms]") {
+  auto p = testing::vocabulary_pipeline(header + "rule r cover require prescriber == psychiatry and consultant == neurology\n");
+  REQUIRE(p.ok());
+  for (const char* c : {"prescriber: 2084P0800X\nconsultant: 2084n0400x\n", "prescriber: PSYCHIATRIST\nconsultant: Neurology\n",
+                        "prescriber: psychiatry\nconsultant: neurology\n"}) {
+    auto run = p.run_text("case.yaml", std::string("date_of_service: 2026-03-01\n") + c);
+    INFO(c << p.render(run.case_diagnostics));
+    REQUIRE(run.determination);
+    CHECK(run.case_diagnostics.empty());
+    CHECK(decision_text(run.determination->decision) == "covered");
+  }
+  auto bad = p.run_text("case.yaml", "date_of_service: 2026-03-01\nprescriber: psychiatrst\n");
+  CHECK_FALSE(bad.determination);
+  CHECK_THAT(p.render(bad.case_diagnostics), Catch::Contains("did you mean `psychiatry`?"));
 }

@@ -1,4 +1,4 @@
-// FHIR R4 input (engine/fhir): the shipped terminology tables entry by entry, and the reader's
+// FHIR R4 input (engine/cases/fhir): the shipped terminology tables entry by entry, and the reader's
 // mapping rules (absent is unknown, known-empty lists, unmapped codes, FHIR paths in errors).
 #include <catch2/catch.hpp>
 
@@ -7,9 +7,9 @@
 #include <tuple>
 #include <vector>
 
-#include "engine/fhir/bundle_reader.hpp"
-#include "engine/fhir/case_printer.hpp"
-#include "engine/fhir/terminology.hpp"
+#include "engine/cases/fhir/bundle_reader.hpp"
+#include "engine/cases/fhir/case_printer.hpp"
+#include "engine/cases/fhir/terminology.hpp"
 #include "tests/unit/pipeline_fixture.hpp"
 
 namespace {

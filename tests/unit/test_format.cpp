@@ -13,9 +13,9 @@
 
 #include <fmt/format.h>
 
-#include "dsl/ast_equal.hpp"
-#include "dsl/format.hpp"
-#include "dsl/parser.hpp"
+#include "dsl/syntax/ast_equal.hpp"
+#include "dsl/format/format.hpp"
+#include "dsl/syntax/parser.hpp"
 
 namespace covcheck::embedded {
 extern const std::string_view default_schema_text;
@@ -209,19 +209,20 @@ class ExprGenerator {
 
   std::string expr(int depth) {
     if (depth <= 0) return atom();
-    switch (pick(13)) {
+    switch (pick(14)) {
       case 0: return binary(depth, " and ");
       case 1: return binary(depth, " or ");
       case 2: return "not " + wrap(expr(depth - 1));
       case 3: return wrap(sum(depth - 1)) + pick_of({" == ", " != ", " < ", " <= ", " > ", " >= "}) + wrap(sum(depth - 1));
       case 4: return wrap(sum(depth - 1)) + pick_of({" in ", " not in "}) + set(depth - 1);
-      case 5: return wrap(sum(depth - 1)) + pick_of({" is known", " is unknown"});
+      case 5: return wrap(sum(depth - 1)) + pick_of({" is known", " is unknown", " is none"});
       case 6: return "(" + std::string(pick_of({"any ", "all "})) + "items v: " + expr(depth - 1) + ")";
       case 7: return "count(items v: " + expr(depth - 1) + ")" + " >= " + atom();
       case 8: return "count distinct(items v: " + expr(depth - 1) + " ; v.k) < 3";
       case 9: return "(if " + expr(depth - 1) + " then " + expr(depth - 1) + (pick(2) ? " else " + expr(depth - 1) : "") + ")";
       case 10: return "d within " + wrap(sum(depth - 1)) + pick_of({" before ", " after ", " of "}) + wrap(sum(depth - 1));
       case 11: return "f(" + expr(depth - 1) + ", " + sum(depth - 1) + ")";
+      case 12: return "(if " + expr(depth - 1) + " then " + wrap(sum(depth - 1)) + " else unknown(" + pick_of({"x", "y.z, a.b.c", "a.b, x"}) + "))";
       default: return "(" + expr(depth - 1) + ")";
     }
   }
@@ -275,4 +276,39 @@ TEST_CASE("a long run of `not`s formats to a file that parses", "[format]") {
   auto f = format("paren.cpl", "policy p \"P\" version \"1\" default denied\nrule r when not (not (x > 1)) cover\n");
   REQUIRE(f->text);
   CHECK_THAT(*f->text, Catch::Contains("when not not (x > 1)"));
+}
+
+TEST_CASE("synonyms, `or none` and `unknown(...)` format to a fixed point", "[format][synonyms][none][unknown]") {
+  const std::string text = R"(schema s "S" version "1"
+enum e { a, b }
+record case {
+  f:   e   or   none   # trailing
+  g: date or none
+}
+synonyms e { a: "A one","a-1"   # the first
+  b:"Bee" }
+synonyms e {}
+define d = if f is none then unknown( g,f ) else g
+)";
+  auto f = format("vocabulary.cpl", text);
+  REQUIRE(f->text);
+  CHECK(*f->text == R"(schema s "S" version "1"
+
+enum e { a, b }
+
+record case {
+  f: e or none  # trailing
+  g: date or none
+}
+
+synonyms e {
+  a: "A one", "a-1"  # the first
+  b: "Bee"
+}
+
+synonyms e {}
+
+define d = if f is none then unknown(g, f) else g
+)");
+  check_preserved_and_idempotent("vocabulary.cpl", text);
 }

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "engine/impact.hpp"
+#include "engine/batch/impact.hpp"
 #include "rule_text_fixture.hpp"
 
 using namespace covcheck;
@@ -32,9 +32,11 @@ engine::ImpactReport run(const std::string& corpus, bool yaml) {
   REQUIRE(before.ok());
   REQUIRE(after.ok());
   engine::ImpactSummary summary(2);
+  engine::DecisionSession old_session(before.program(), before.sources());
+  engine::DecisionSession new_session(after.program(), after.sources());
   for (const engine::CorpusRecord& rec : engine::split_corpus(corpus, "corpus", yaml)) {
-    auto a = engine::decide_record(before.program(), before.sources(), rec, std::nullopt);
-    auto b = engine::decide_record(after.program(), after.sources(), rec, std::nullopt);
+    auto a = engine::decide_record(old_session, rec, std::nullopt);
+    auto b = engine::decide_record(new_session, rec, std::nullopt);
     std::string id = a.determination && a.determination->case_id ? *a.determination->case_id : rec.name;
     summary.add(id, a, b);
   }

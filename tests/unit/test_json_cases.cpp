@@ -1,13 +1,15 @@
-// `.json` case files are strict JSON (engine/pipeline.cpp routes them through the loader of
-// `batch`), their syntax errors point at the mistake (engine/json_syntax.cpp), and every
+// `.json` case files are strict JSON (engine/compile/pipeline.cpp routes them through the loader of
+// `batch`), their syntax errors point at the mistake (engine/cases/json_syntax.cpp), and every
 // schema diagnostic is the one the same case gets as YAML.
 #include <catch2/catch.hpp>
 
 #include <cstring>
 
-#include "engine/json_case_loader.hpp"
-#include "engine/json_syntax.hpp"
-#include "engine/pipeline.hpp"
+#include "engine/cases/json_case_loader.hpp"
+#include "engine/cases/case_readers.hpp"
+#include "engine/cases/json_syntax.hpp"
+#include "engine/compile/pipeline.hpp"
+#include "engine/session/session.hpp"
 #include "pipeline_fixture.hpp"
 
 using namespace covcheck;
@@ -23,22 +25,30 @@ testing::Pipeline& acme() {
 // The rendered diagnostics (or the decision) of `text` registered as `name`.
 std::string decide(const std::string& name, const std::string& text) {
   testing::Pipeline& p = acme();
-  dsl::SourceRegistry sources = p.sources();
-  dsl::FileId file = sources.add(name, text);
-  engine::CaseResult r = engine::decide_case(p.program(), sources, file, {});
+  engine::DecisionSession session(p.program(), p.sources());
+  engine::CaseInput input;
+  input.text = text;
+  input.name = name;
+  engine::CaseOutcome& r = session.decide(input, {});
   if (r.determination) return std::string("decided ") + engine::decision_name(r.determination->decision);
-  return dsl::render_all(r.diagnostics, sources);
+  return dsl::render_all(r.diagnostics, session.sources());
 }
 
 }  // namespace
 
-TEST_CASE("the syntax of a case file follows its name", "[json]") {
-  CHECK(engine::case_syntax_of("a.json") == engine::CaseSyntax::json);
-  CHECK(engine::case_syntax_of("dir.yaml/A.JSON") == engine::CaseSyntax::json);
-  CHECK(engine::case_syntax_of("a.yaml") == engine::CaseSyntax::yaml);
-  CHECK(engine::case_syntax_of("a.jsonl") == engine::CaseSyntax::yaml);
-  CHECK(engine::case_syntax_of("json") == engine::CaseSyntax::yaml);
-  CHECK(engine::case_syntax_of("<stdin>") == engine::CaseSyntax::yaml);
+TEST_CASE("the case reader follows the format, the media type, then the name", "[json][session]") {
+  auto by_name = [](std::string_view name) { return engine::choose_case_reader("", "", name, "{}").name; };
+  CHECK(by_name("a.json") == "json");
+  CHECK(by_name("dir.yaml/A.JSON") == "json");
+  CHECK(by_name("a.yaml") == "yaml");
+  CHECK(by_name("a.jsonl") == "yaml");
+  CHECK(by_name("json") == "yaml");
+  CHECK(by_name("<stdin>") == "yaml");
+  CHECK(engine::choose_case_reader("", "application/json", "request", "").name == "json");
+  CHECK(engine::choose_case_reader("", "application/yaml", "a.json", "").name == "yaml");
+  CHECK(engine::choose_case_reader("", "text/plain", "request", "{}").name == "yaml");
+  CHECK(engine::choose_case_reader("yaml", "application/json", "a.json", "").name == "yaml");
+  CHECK(engine::case_reader_named("fhir") == nullptr);
 }
 
 TEST_CASE("a .json case is strict JSON; the same text as .yaml is not", "[json]") {

@@ -12,10 +12,10 @@
 #include <string>
 #include <vector>
 
-#include "engine/case_builder.hpp"
-#include "engine/case_loader.hpp"
-#include "engine/json_case_loader.hpp"
-#include "engine/json_clean_walk.hpp"
+#include "engine/cases/case_builder.hpp"
+#include "engine/cases/case_loader.hpp"
+#include "engine/cases/json_case_loader.hpp"
+#include "engine/cases/json_clean_walk.hpp"
 #include "tests/unit/pipeline_fixture.hpp"
 
 using namespace covcheck;
@@ -288,4 +288,75 @@ TEST_CASE("mutated workload records load alike through the fast path, the full w
   CHECK(unclean >= 2000);
   CHECK(compared_with_yaml >= 1500);
   CHECK(yaml_agreed == compared_with_yaml);
+}
+
+// Synonyms (any case), taxonomy codes and `none` load identically through the fast path, the
+// full walk and YAML, with no diagnostic: the fast path keeps canonical members to its own
+// lookup and hands anything else to the same CaseBuilder conversion.
+TEST_CASE("synonyms and none load alike through the fast path, the full walk and YAML", "[json][differential][synonyms][none]") {
+  testing::Pipeline p({COVCHECK_SOURCE_DIR "/rules/acme"});
+  REQUIRE(p.ok());
+  const dsl::Schema& schema = p.program().schema();
+  engine::SchemaIndex index(schema);
+  const std::string head = R"({"id":"v","date_of_service":"2026-03-02","request":{"service":)";
+  struct Sample {
+    std::string text;
+    bool loads;
+    const char* diagnostic;  // the first diagnostic's code, or "" for none
+  };
+  const std::vector<Sample> samples = {
+      {head + R"("esketamine_nasal","prescriber_specialty":"psychiatry"},"assessments":[{"instrument":"phq9","score":20}]})", true, ""},
+      {head + R"("Spravato","prescriber_specialty":"2084P0800X","consultant_specialty":"207lp2900x"},"assessments":[{"instrument":"PHQ-9","score":20}],"treatments":[{"class":"SSRI"},{"class":"Tricyclic"}],"documents":["LMN","Clinical_Notes"],"patient":{"state":"ca"},"conditions":["History of Psychosis"]})", true, ""},
+      {head + R"("ESKETAMINE_NASAL","consultant_specialty":"none"}})", true, ""},
+      {head + R"("ketamine_iv","consultant_specialty":null}})", true, ""},
+      {head + R"("ketamine_iv","prescriber_specialty":"none"}})", false, "case.enum"},
+      {head + R"("ketamine_iv","consultant_specialty":"None"}})", false, "case.enum"},
+      {head + R"("Spravatto"}})", false, "case.enum"},
+      {head + R"("ketamine_iv","site":"Office","cpt":["96365"]},"treatments":[{"class":"rtms","outcome":"FAILED"}]})", true, ""},
+  };
+  engine::JsonCaseLoader fast, full;
+  full.set_fast_path(false);
+  engine::CleanWalkPools pools;
+  engine::Case fast_case, full_case, clean_case;
+  for (const Sample& s : samples) {
+    INFO("record: " << s.text);
+    dsl::Diagnostics fast_diags, full_diags;
+    bool fast_ok = fast.load(index, s.text, s.text.size(), 0, fast_diags, fast_case);
+    bool full_ok = full.load(index, s.text, s.text.size(), 0, full_diags, full_case);
+    CHECK(full_ok == s.loads);
+    REQUIRE(fast_ok == full_ok);
+    REQUIRE(dump(fast_diags) == dump(full_diags));
+    CHECK((full_diags.empty() ? std::string() : full_diags.items().front().code) == s.diagnostic);
+    if (full_ok) REQUIRE(dump(fast_case) == dump(full_case));
+    // A synonym is no diagnostic: such records stay on the fast path.
+    CHECK(engine::load_clean_json(index, s.text, 0, pools, clean_case) == (full_ok && full_diags.empty()));
+    if (full_ok && full_diags.empty()) CHECK(dump(clean_case) == dump(full_case));
+    dsl::SourceRegistry sources;
+    dsl::FileId yf = sources.add("case.json", s.text);
+    dsl::Diagnostics yaml_diags;
+    std::optional<engine::Case> yaml_case = engine::load_case(schema, sources, yf, yaml_diags);
+    CHECK(yaml_case.has_value() == full_ok);
+    CHECK(dump(yaml_diags, false) == dump(full_diags, false));
+    if (yaml_case && full_ok) CHECK(dump(*yaml_case, false) == dump(full_case, false));
+  }
+  // The synonyms are the members themselves: the second sample is the canonical spelling.
+  dsl::Diagnostics diags;
+  REQUIRE(full.load(index, samples[1].text, samples[1].text.size(), 0, diags, full_case));
+  const dsl::RecordType& request = schema.records[*schema.find_record("request")];
+  const engine::Value& req = full_case.field(0, *schema.root_record().find("request"));
+  REQUIRE(req.kind == engine::Kind::record);
+  auto member = [&](const char* field) {
+    const engine::Value& v = full_case.field(req.index, *request.find(field));
+    REQUIRE(v.kind == engine::Kind::enumeration);
+    return schema.enums[request.fields[*request.find(field)].type.ref].members[v.index];
+  };
+  CHECK(member("service") == "esketamine_nasal");
+  CHECK(member("prescriber_specialty") == "psychiatry");
+  CHECK(member("consultant_specialty") == "pain_medicine");
+  REQUIRE(full.load(index, samples[2].text, samples[2].text.size(), 0, diags, full_case));
+  const engine::Value& req2 = full_case.field(0, *schema.root_record().find("request"));
+  CHECK(full_case.field(req2.index, *request.find("consultant_specialty")).kind == engine::Kind::none);
+  REQUIRE(full.load(index, samples[3].text, samples[3].text.size(), 0, diags, full_case));
+  const engine::Value& req3 = full_case.field(0, *schema.root_record().find("request"));
+  CHECK(full_case.field(req3.index, *request.find("consultant_specialty")).kind == engine::Kind::unknown);
 }

@@ -9,10 +9,10 @@
 
 #include <fmt/format.h>
 
-#include "dsl/dates.hpp"
-#include "dsl/limits.hpp"
-#include "engine/json_case_loader.hpp"
-#include "engine/render.hpp"
+#include "dsl/source/dates.hpp"
+#include "dsl/source/limits.hpp"
+#include "engine/cases/json_case_loader.hpp"
+#include "engine/answer/render.hpp"
 #include "rule_text_fixture.hpp"
 
 using namespace covcheck;
@@ -162,6 +162,34 @@ TEST_CASE("a case list of 1,000,000 elements is accepted", "[limits][case][slow]
   INFO(run.first_error());
   REQUIRE(run.determination);
   CHECK(decision_text(run.determination->decision) == "covered");
+  // The trace shows 5 elements of each quantifier and counts the rest (docs/trace.md).
+  std::string json = engine::render_json(*run.determination, p.sources(), true);
+  CHECK(json.size() < 20000);
+  CHECK(json.find("\"omitted\": {\n") != std::string::npos);
+  CHECK(json.find("\"counted\": 999995,") != std::string::npos);
+}
+
+TEST_CASE("a traced list of 200,000 records keeps its trace small and its missing facts whole", "[limits][case][trace]") {
+  auto p = policy_pipeline(header + "rule r cover require count(trials t: t.cls == a and t.outcome == failed) >= 2\n");
+  REQUIRE(p.ok());
+  std::string yaml = "date_of_service: 2026-01-01\ntrials:\n";
+  yaml.reserve(200000 * 28);
+  for (int i = 0; i < 200000; ++i) yaml += i >= 150000 && i < 150010 ? "  - {cls: a}\n" : "  - {cls: b, outcome: failed}\n";
+  auto started = std::chrono::steady_clock::now();
+  auto run = p.run_text("case.yaml", yaml);
+  INFO(run.first_error());
+  REQUIRE(run.determination);
+  const engine::Determination& d = *run.determination;
+  CHECK(decision_text(d.decision) == "pend");
+  REQUIRE(d.missing.size() == 10);
+  CHECK(d.missing.front().fact == "trials[150000].outcome");
+  CHECK(d.missing.back().fact == "trials[150009].outcome");  // pruned from the log, still missing
+  std::string json = engine::render_json(d, p.sources(), true);
+  CHECK(json.size() < 20000);
+  CHECK(json.find("\"elements\": 199995,\n") != std::string::npos);
+  CHECK(json.find("\"undecided\": 5,\n") != std::string::npos);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  CHECK(seconds < 20);
 }
 
 TEST_CASE("a million bad elements give a capped list of errors", "[limits][case][slow]") {

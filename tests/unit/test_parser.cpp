@@ -7,9 +7,9 @@
 
 #include <fmt/format.h>
 
-#include "dsl/dates.hpp"
-#include "dsl/grammar.hpp"
-#include "dsl/parser.hpp"
+#include "dsl/source/dates.hpp"
+#include "dsl/syntax/grammar.hpp"
+#include "dsl/syntax/parser.hpp"
 
 namespace {
 
@@ -133,7 +133,7 @@ std::string sexpr(const ast::Expr* e) {
         } else if constexpr (std::is_same_v<K, ast::SetOperation>)
           return fmt::format("({} {} {})", k.difference ? "diff" : "union", sexpr(k.lhs.get()), sexpr(k.rhs.get()));
         else if constexpr (std::is_same_v<K, ast::Presence>)
-          return fmt::format("({} {})", k.known ? "known" : "unknown", sexpr(k.operand.get()));
+          return fmt::format("({} {})", k.none ? "none" : k.known ? "known" : "unknown", sexpr(k.operand.get()));
         else if constexpr (std::is_same_v<K, ast::Within>)
           return fmt::format("(within {} {} {} {})", sexpr(k.subject.get()), sexpr(k.amount.get()),
                              dirs[static_cast<int>(k.direction)], sexpr(k.anchor.get()));
@@ -147,6 +147,8 @@ std::string sexpr(const ast::Expr* e) {
         } else if constexpr (std::is_same_v<K, ast::Conditional>) {
           return fmt::format("(if {} {}{})", sexpr(k.condition.get()), sexpr(k.then_value.get()),
                              k.else_value ? " " + sexpr(k.else_value.get()) : "");
+        } else if constexpr (std::is_same_v<K, ast::UnknownValue>) {
+          return "(unknown " + sexpr_list(k.facts) + ")";
         }
       },
       e->kind);
@@ -840,7 +842,18 @@ TEST_CASE("errors: every error point reports its position and message", "[parser
       {"define x = a > )", "1:16 parse.expected_expression: expected an expression after `>`"},
       {"define x = a not b", "1:18 parse.expected_in: expected `in` after `not` (as in `x not in s`)"},
       {"define x = a in )", "1:17 parse.expected_set: expected a set after `in`"},
-      {"define x = a is b", "1:17 parse.expected_known: expected `known` or `unknown` after `is`"},
+      {"define x = a is b", "1:17 parse.expected_known: expected `known`, `unknown` or `none` after `is`"},
+      {"define x = unknown", "1:19 parse.expected_open_paren: expected `(` and the facts the value waits for after `unknown`, as in `unknown(request.type)`"},
+      {"define x = unknown()", "1:20 parse.expected_fact: expected a fact (a path such as `request.type`) after `unknown(`"},
+      {"define x = unknown(a, )", "1:23 parse.expected_fact: expected a fact (a path such as `request.type`) after `,`"},
+      {"define x = unknown(a b)", "1:22 parse.expected_close_paren: expected `)` to close `unknown(...)`"},
+      {"record r { f: int or }", "1:22 parse.expected_none: expected `none` after `or` in a field declaration (`field: type or none`)"},
+      {"synonyms { a: \"b\" }", "1:10 parse.expected_name: expected an enumeration name after `synonyms`"},
+      {"synonyms e a: \"b\" }", "1:12 parse.expected_open_brace: expected `{` after the enumeration name"},
+      {"synonyms e { a \"b\" }", "1:16 parse.expected_colon: expected `:` and the member's other spellings after the member name"},
+      {"synonyms e { a: b }", "1:17 parse.expected_string: expected a synonym string after `:`"},
+      {"synonyms e { a: \"b\", }", "1:22 parse.expected_string: expected a synonym string after `,`"},
+      {"synonyms e { a: \"b\" 1 }", "1:21 parse.expected_close_brace: expected a member name or `}` to close the synonyms"},
       {"define x = a within before b", "1:21 parse.expected_expression: expected a duration after `within`"},
       {"define x = a within 3 days b", "1:28 parse.expected_window_direction: expected `before`, `after` or `of` after the duration of `within`"},
       {"define x = a within 3 days before )", "1:35 parse.expected_expression: expected a date expression after `before`, `after` or `of`"},
@@ -989,4 +1002,38 @@ TEST_CASE("dump: one node per line with rule names and positions", "[parser][dum
   FileId bad = sources.add("bad.cpl", "define a = ");
   CHECK(covcheck::dsl::dump_parse_tree(sources, bad, d).empty());
   CHECK(d.error_count() == 1);
+}
+
+TEST_CASE("ast: explicit unknown, `is none`, `or none` and synonyms", "[parser][ast][unknown][none][synonyms]") {
+  CHECK(expr("unknown(request.type)") == "(unknown (. request type))");
+  CHECK(expr("if a is known then a else unknown(a, t.end)") == "(if (known a) a (unknown a (. t end)))");
+  CHECK(expr("x is none") == "(none x)");
+  CHECK(expr("not x is none and y") == "(and (not (none x)) y)");
+  // `unknown` is still the presence word after `is`.
+  CHECK(expr("x is unknown") == "(unknown x)");
+  auto p = parse(R"(schema s "S" version "1"
+enum e { a, b }
+record case { f: e or none  g: date or none default 2026-01-01 }
+synonyms e {
+  a: "A one", "a-1"
+  b: "Bee"
+}
+)");
+  REQUIRE(p->file);
+  const auto& r = item<ast::RecordDecl>(*p->file, 1);
+  CHECK(r.fields[0].or_none);
+  CHECK(r.fields[1].or_none);
+  CHECK(slice(*p, r.fields[0].span) == "f: e or none");
+  const auto& syn = item<ast::SynonymsDecl>(*p->file, 2);
+  CHECK(syn.enumeration.text == "e");
+  REQUIRE(syn.entries.size() == 2);
+  CHECK(syn.entries[0].member.text == "a");
+  REQUIRE(syn.entries[0].texts.size() == 2);
+  CHECK(syn.entries[0].texts[1].text == "a-1");
+  CHECK(slice(*p, syn.entries[0].texts[1].span) == "\"a-1\"");
+  CHECK(syn.entries[1].texts[0].text == "Bee");
+  // `synonyms` is an item word: it ends a rule like any other item.
+  CHECK(first_error("rule r when x\nsynonyms e { a: \"b\" }") == "ok");
+  // `none` stays an ordinary name outside `is none` / `or none`.
+  CHECK(expr("none + 1") == "(+ none 1)");
 }

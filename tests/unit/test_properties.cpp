@@ -8,10 +8,10 @@
 #include <fstream>
 #include <sstream>
 
-#include "dsl/ast_equal.hpp"
-#include "dsl/format.hpp"
-#include "dsl/parser.hpp"
-#include "engine/render.hpp"
+#include "dsl/syntax/ast_equal.hpp"
+#include "dsl/format/format.hpp"
+#include "dsl/syntax/parser.hpp"
+#include "engine/answer/render.hpp"
 #include "pipeline_fixture.hpp"
 #include "rule_generator.hpp"
 
@@ -308,5 +308,35 @@ TEST_CASE("fmt round trip over every rule file of the repository", "[properties]
     dsl::SourceRegistry again_sources;
     dsl::FileId again = again_sources.add("again", *formatted);
     CHECK(dsl::format_source(again_sources, again, diagnostics) == formatted);  // idempotent
+  }
+}
+
+TEST_CASE("bounded traces: the answer apart from its trace does not depend on how many elements it shows",
+          "[properties][trace]") {
+  for (std::uint64_t seed = 1; seed <= 80; ++seed) {
+    SeededChoices choices(seed * 7919);
+    std::vector<GeneratedFile> files = RuleSetGenerator<SeededChoices>(choices, {}).generate();
+    GeneratedProgram g = build_program(with_schema(files));
+    REQUIRE(g.program);
+    CaseGenerator<SeededChoices> cases(choices);
+    for (int n = 0; n < cases_per_set; ++n) {
+      std::string yaml = cases.generate().yaml();
+      std::string every;
+      for (std::uint32_t elements : {engine::every_trace_element, 0u, 1u}) {
+        dsl::FileId file = g.sources.add("case.yaml", yaml);
+        engine::EvaluationOptions options;
+        options.trace_elements = elements;
+        engine::CaseResult r = engine::decide_case(*g.program, g.sources, file, options);
+        if (!r.determination) break;
+        std::string answer = comparable(*r.determination);
+        if (elements == engine::every_trace_element) {
+          every = answer;
+          continue;
+        }
+        INFO(describe(seed, files) << "--- case\n" << yaml << "--- trace elements " << elements);
+        CHECK(answer == every);
+        CHECK_FALSE(engine::render_json(*r.determination, g.sources, true).empty());
+      }
+    }
   }
 }

@@ -2,8 +2,9 @@
 // keys, escaping, and the text layout the golden files rely on.
 #include <catch2/catch.hpp>
 
-#include "engine/json_writer.hpp"
-#include "engine/render.hpp"
+#include "engine/answer/json_writer.hpp"
+#include "engine/answer/render.hpp"
+#include "engine/answer/render_common.hpp"
 
 using namespace covcheck;
 using engine::Decision;
@@ -35,16 +36,16 @@ struct Fixture {
     r.kind = "coverage";
     r.applied = "true";
     r.outcome = "denied";
-    r.when = engine::TraceNode{"x", {rules, 29, 30}, "true", "", "", false, {}};
+    r.when = engine::TraceNode{"x", {rules, 29, 30}, "true", "", "", false, {}, {}};
     engine::CriterionTrace c;
     c.kind = "criterion";
     c.text = "count(treatments t: ok(t))\n    >= 2";
     c.span = {rules, 29, 30};
     c.cite = "\u00a73.3";
     c.result = "false";
-    engine::TraceNode count{"count(treatments t: ok(t))", {rules, 29, 30}, "1..1", "", "treatments", false, {}};
-    count.children.push_back({"treatments[0]", {}, "true", "counted", "", false, {}});
-    c.detail = engine::TraceNode{"count(treatments t: ok(t)) >= 2", {rules, 29, 30}, "false", "", "", false, {count}};
+    engine::TraceNode count{"count(treatments t: ok(t))", {rules, 29, 30}, "1..1", "", "treatments", false, {}, {}};
+    count.children.push_back({"treatments[0]", {}, "true", "counted", "", false, {}, {}});
+    c.detail = engine::TraceNode{"count(treatments t: ok(t)) >= 2", {rules, 29, 30}, "false", "", "", false, {count}, {}};
     r.criteria.push_back(c);
     d.trace.push_back(r);
     return d;
@@ -170,4 +171,28 @@ TEST_CASE("text output omits empty sections", "[render]") {
   CHECK(engine::render_text(d, f.sources, true) ==
         "case (no id): PEND (basis: none; at stake: covered, denied) \u2014 prior authorization: unknown \u2014 "
         "benefit: none\n");
+}
+
+TEST_CASE("a quantifier's omitted elements: one text line, one JSON object", "[render][trace]") {
+  Fixture f;
+  engine::Determination d = f.determination();
+  engine::TraceNode& count = d.trace[0].criteria[0].detail->children[0];
+  engine::OmittedElements omitted;
+  omitted.count = 199995;
+  omitted.groups = {{"counted", 0, std::nullopt},
+                    {"rejected", 199995, engine::ElementReason{"t.class in antidepressant", {}, "false"}},
+                    {"undecided", 0, std::nullopt}};
+  count.omitted = omitted;
+  std::string text = engine::render_text(d, f.sources, true);
+  CHECK(text.find("        treatments[0]  => true  # counted\n"
+                  "        \u2026 199,995 more: 199,995 rejected (`t.class in antidepressant` is false), 0 undecided\n") !=
+        std::string::npos);
+  std::string json = engine::render_json_line(d, f.sources, true);
+  CHECK(json.find("\"note\":\"counted\"}],\"omitted\":{\"elements\":199995,\"counted\":0,\"rejected\":199995,"
+                  "\"undecided\":0,\"reasons\":[{\"outcome\":\"rejected\",\"expr\":\"t.class in antidepressant\","
+                  "\"value\":\"false\",\"at\":null}]}}") != std::string::npos);
+  CHECK(engine::render_detail::grouped(0) == "0");
+  CHECK(engine::render_detail::grouped(999) == "999");
+  CHECK(engine::render_detail::grouped(1000) == "1,000");
+  CHECK(engine::render_detail::grouped(1234567) == "1,234,567");
 }

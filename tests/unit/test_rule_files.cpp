@@ -7,7 +7,7 @@
 #include <catch2/catch.hpp>
 #include <unistd.h>
 
-#include "dsl/rule_files.hpp"
+#include "dsl/syntax/rule_files.hpp"
 
 namespace fs = std::filesystem;
 using namespace covcheck;

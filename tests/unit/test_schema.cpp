@@ -2,7 +2,7 @@
 // code-format checks for ICD-10-CM, CPT and HCPCS.
 #include <catch2/catch.hpp>
 
-#include "dsl/schema.hpp"
+#include "dsl/check/schema.hpp"
 
 using namespace covcheck;
 using namespace covcheck::dsl;

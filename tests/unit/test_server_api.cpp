@@ -7,8 +7,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "engine/pipeline.hpp"
-#include "engine/render.hpp"
+#include "engine/compile/pipeline.hpp"
+#include "engine/session/session.hpp"
+#include "engine/answer/render.hpp"
 #include "test_server_fixture.hpp"
 
 using covcheck::testing::case_text;
@@ -46,15 +47,18 @@ TEST_CASE("POST /v1/check answers the same object as check --format json", "[ser
   CHECK(res->get_header_value("Content-Type") == "application/json");
   CHECK_FALSE(res->get_header_value("X-Request-Id").empty());
 
-  // The same case through the library pipeline, registered under the same name.
+  // The same case through a session of its own, under the same name.
   covcheck::dsl::SourceRegistry sources;
   covcheck::dsl::Diagnostics diagnostics;
   auto built = covcheck::engine::build_rule_set(ts.service().options().rules, sources, diagnostics);
   REQUIRE(built.program);
-  auto file = sources.add("request", text);
-  auto result = covcheck::engine::decide_case(*built.program, sources, file, {});
+  covcheck::engine::DecisionSession session(*built.program, sources);
+  covcheck::engine::CaseInput input;
+  input.text = text;
+  input.name = "request";
+  auto& result = session.decide(input, {});
   REQUIRE(result.determination);
-  CHECK(res->body == covcheck::engine::render_json_line(*result.determination, sources, false));
+  CHECK(res->body == covcheck::engine::render_json_line(*result.determination, session.sources(), false));
   CHECK(contains(res->body, R"("decision":"covered")"));
   CHECK_FALSE(contains(res->body, R"("trace")"));
 }
@@ -261,7 +265,7 @@ TEST_CASE("POST /v1/batch answers JSON Lines in order, errors in place", "[serve
   REQUIRE(lines.size() == 3);
   CHECK(contains(lines[0], R"("case":"b1")"));
   // Error records are those of `covcheck batch`, located in the request's lines.
-  CHECK(contains(lines[1], R"({"line":3,"error":)"));
+  CHECK(contains(lines[1], R"(,"line":3,"error":)"));
   CHECK(contains(lines[1], R"("at":"request:3:)"));
   CHECK(contains(lines[1], "patient.sex"));
   CHECK(contains(lines[2], R"("case":"b3")"));

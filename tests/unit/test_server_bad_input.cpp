@@ -114,11 +114,11 @@ TEST_CASE("broken records in the middle of a batch are error records naming thei
   std::vector<std::string> lines = lines_of(res->body);
   REQUIRE(lines.size() == 6);
   CHECK(contains(lines[0], R"("case":"j1")"));
-  CHECK(contains(lines[1], R"({"line":2,"error":"invalid JSON)"));
-  CHECK(contains(lines[2], R"({"line":3,"error":)"));
-  CHECK(contains(lines[3], R"({"line":6,"error":)"));
+  CHECK(contains(lines[1], R"(,"line":2,"error":"invalid JSON)"));
+  CHECK(contains(lines[2], R"(,"line":3,"error":)"));
+  CHECK(contains(lines[3], R"(,"line":6,"error":)"));
   CHECK(contains(lines[4], R"("case":"j1")"));
-  CHECK(contains(lines[5], R"({"line":8,"error":"invalid JSON)"));
+  CHECK(contains(lines[5], R"(,"line":8,"error":"invalid JSON)"));
 
   // A byte-order mark before the first record is not part of it.
   auto bom = client.Post("/v1/batch", "\xEF\xBB\xBF" + good_json + "\n" + good_json + "\n", "application/x-ndjson");

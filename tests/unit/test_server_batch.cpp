@@ -35,10 +35,11 @@ std::string records(int from, int to) {
 
 // What each answer line names, in order: the case id, or `line N` for an error record.
 std::vector<std::string> answer_keys(const std::string& text) {
-  static const std::regex key(R"re(\{"case":"([^"]*)"|\{"line":([0-9]+),"error")re");
+  // An answer starts {"case":"id",…; an error record {"case":…,"line":N,"error":….
+  static const std::regex key(R"re(\{"case":(?:"([^"]*)"|null)(,"line":([0-9]+),"error")?)re");
   std::vector<std::string> out;
   for (auto it = std::sregex_iterator(text.begin(), text.end(), key); it != std::sregex_iterator(); ++it)
-    out.push_back((*it)[1].matched ? (*it)[1].str() : "line " + (*it)[2].str());
+    out.push_back((*it)[2].matched ? "line " + (*it)[3].str() : (*it)[1].str());
   return out;
 }
 

@@ -61,9 +61,10 @@ Ran run_all(Fixture& f, const Suite& suite) {
   REQUIRE(sets.programs.size() == 1);
   Ran ran;
   ran.coverage.add_program(*sets.programs[0], f.sources);
+  engine::DecisionSession session(*sets.programs[0], f.sources);
   for (const SuiteTest& t : suite.tests) {
-    TestResult r = run_test(t, *sets.programs[0], f.sources);
-    if (r.determination) ran.coverage.add(*r.determination, f.sources);
+    TestResult r = run_test(t, session);
+    if (r.determination) ran.coverage.add(*r.determination, session.sources());
     ran.results.push_back(std::move(r));
   }
   return ran;
@@ -295,9 +296,10 @@ TEST_CASE("the shipped suites pass", "[suite][shipped]") {
   RuleSets sets;
   REQUIRE(build_rule_sets(suites, sources, diagnostics, sets) == engine::RuleSetStatus::ok);
   CHECK(sets.programs.size() == 1);  // acme+mandates and mandates+acme are one rule set
+  engine::DecisionSession session(*sets.programs[0], sources);
   for (std::size_t i = 0; i < suites.size(); ++i) {
     for (const SuiteTest& t : suites[i].tests) {
-      TestResult r = run_test(t, *sets.programs[sets.of_suite[i]], sources);
+      TestResult r = run_test(t, session);
       INFO(render_failure(r, sources));
       CHECK(r.passed);
     }

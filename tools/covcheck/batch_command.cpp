@@ -15,8 +15,9 @@
 
 #include <fmt/format.h>
 
-#include "dsl/dates.hpp"
-#include "engine/pipeline.hpp"
+#include "dsl/source/dates.hpp"
+#include "engine/eval/evaluate.hpp"
+#include "engine/compile/pipeline.hpp"
 #include "tools/covcheck/check_command.hpp"
 
 namespace covcheck::cli {
@@ -97,6 +98,7 @@ int run_batch_command(const BatchCommandOptions& options, std::ostream& err) {
                                              ? engine::InputFormat::yaml
                                              : engine::InputFormat::jsonl);
   batch.mode = options.mode;
+  batch.trace_elements = options.trace_elements;
   batch.threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   batch.as_of = options.as_of;
   batch.input_name = options.cases == "-" ? "<stdin>" : options.cases;
@@ -139,6 +141,7 @@ Command add_batch_command(CLI::App& app) {
     std::string as_of;
     bool trace = false;
     bool compact = false;
+    std::string trace_elements;
   };
   auto raw = std::make_shared<Raw>();
   CLI::App* batch = app.add_subcommand("batch", "Decide many cases (JSON Lines or a YAML stream); one JSON line each");
@@ -157,6 +160,9 @@ Command add_batch_command(CLI::App& app) {
   batch->add_option("--as-of", raw->as_of, "Judge effective ranges on this date instead of date_of_service")
       ->type_name("DATE");
   batch->add_flag("--trace", raw->trace, "Include the explanation trace in each result");
+  batch->add_option("--trace-elements", raw->trace_elements,
+                    "With --trace: list elements shown per quantifier, the rest counted (default 5; all: every one)")
+      ->type_name("N|all");
   batch->add_flag("--compact", raw->compact, "Write only case, decision, basis, prior_auth, benefit and reason ids");
   return {batch, [batch, raw]() {
             BatchCommandOptions options = raw->options;
@@ -164,6 +170,11 @@ Command add_batch_command(CLI::App& app) {
             options.mode = raw->compact ? engine::OutputMode::compact
                            : raw->trace ? engine::OutputMode::trace
                                         : engine::OutputMode::full;
+            if (batch->count("--trace-elements") > 0) {
+              auto n = engine::parse_trace_elements(raw->trace_elements);
+              if (!n) return usage_error("--trace-elements: `" + raw->trace_elements + "` is not a count or `all`");
+              options.trace_elements = *n;
+            }
             if (!raw->input_format.empty())
               options.format = raw->input_format == "yaml" ? engine::InputFormat::yaml : engine::InputFormat::jsonl;
             if (batch->count("--as-of") > 0) {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/batch.hpp"
+#include "engine/batch/batch.hpp"
 #include "tools/covcheck/command.hpp"
 
 namespace covcheck::cli {
@@ -21,6 +21,7 @@ struct BatchCommandOptions {
   engine::OutputMode mode = engine::OutputMode::full;
   unsigned threads = 0;                     // 0: the machine's hardware concurrency
   std::optional<std::int32_t> as_of;
+  std::uint32_t trace_elements = engine::default_trace_elements;  // with --trace
   bool progress = false;                    // a progress line on stderr (when it is a terminal)
 };
 

@@ -11,10 +11,14 @@
 
 #include <fmt/format.h>
 
-#include "dsl/dates.hpp"
-#include "engine/fhir/terminology.hpp"
-#include "engine/pipeline.hpp"
-#include "engine/render.hpp"
+#include "dsl/source/dates.hpp"
+#include "engine/cases/case_readers.hpp"
+#include "engine/cases/fhir/terminology.hpp"
+#include "engine/answer/json_writer.hpp"
+#include "engine/compile/pipeline.hpp"
+#include "engine/answer/render.hpp"
+#include "engine/answer/render_diagnostics.hpp"
+#include "engine/session/session.hpp"
 #include "tools/covcheck/command.hpp"
 
 namespace covcheck::cli {
@@ -87,41 +91,58 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
   // Every stage's diagnostics, rendered together at exit: one sorted list (rule files were
   // registered before the case, so rule-set warnings come first) and one summary line.
   dsl::Diagnostics diagnostics;
-  auto finish = [&](int status) {
-    report(err, diagnostics, sources);
+  // Without an answer: the text on stderr and, for --format json, the error object on stdout.
+  auto finish = [&](int status, const dsl::SourceRegistry& registry, const std::optional<std::string>& case_id) {
+    report(err, diagnostics, registry);
+    if (options.json) {
+      std::string error = "the case could not be decided";
+      for (const dsl::Diagnostic& d : diagnostics.items())
+        if (d.severity == dsl::Severity::error) {
+          error = d.message;
+          break;
+        }
+      engine::JsonWriter w(true);
+      engine::write_case_error(w, case_id, std::nullopt, error, diagnostics, registry);
+      out << w.str() << '\n';
+      out.flush();
+    }
     return status;
   };
 
   std::optional<CaseText> case_text = read_case(options.case_path, diagnostics);
-  if (!case_text) return finish(exit_usage);
+  if (!case_text) return finish(exit_usage, sources, std::nullopt);
 
   engine::RuleSetBuild built = engine::build_rule_set(options.rules, sources, diagnostics);
-  if (built.status == engine::RuleSetStatus::unreadable) return finish(exit_usage);
-  if (built.status == engine::RuleSetStatus::does_not_compile) return finish(exit_rules);
+  if (built.status == engine::RuleSetStatus::unreadable) return finish(exit_usage, sources, std::nullopt);
+  if (built.status == engine::RuleSetStatus::does_not_compile) return finish(exit_rules, sources, std::nullopt);
 
-  // The FHIR mapping tables, when a directory overrides the shipped ones (else the reader
-  // uses the shipped tables as it needs them).
+  // The FHIR mapping tables, when a directory overrides the shipped ones (else the session
+  // builds the shipped tables if the case is a bundle).
   std::optional<engine::fhir::Terminology> fhir_map;
   if (!options.fhir_map.empty()) {
     std::vector<engine::fhir::TableText> tables = engine::fhir::shipped_tables();
-    if (!engine::fhir::add_table_dir(options.fhir_map, tables, diagnostics)) return finish(exit_usage);
+    if (!engine::fhir::add_table_dir(options.fhir_map, tables, diagnostics)) return finish(exit_usage, sources, std::nullopt);
     fhir_map = engine::fhir::build_terminology(tables, sources, diagnostics);
-    if (!fhir_map) return finish(exit_rules);
+    if (!fhir_map) return finish(exit_rules, sources, std::nullopt);
   }
-  dsl::FileId case_file = sources.add(case_text->name, std::move(case_text->text));
-  engine::EvaluationOptions eval_options;
-  eval_options.as_of = options.as_of;
-  eval_options.trace = options.trace;  // `missing` is derived either way
-  engine::CaseResult result = engine::decide_case(*built.program, sources, case_file, eval_options, options.syntax,
-                                                       fhir_map ? &*fhir_map : nullptr);
+  engine::DecisionSession session(*built.program, sources, fhir_map ? &*fhir_map : nullptr);
+  engine::CaseInput input;
+  input.text = case_text->text;
+  input.name = case_text->name;
+  input.format = options.case_format;
+  engine::SessionOptions session_options;
+  session_options.as_of = options.as_of;
+  session_options.trace = options.trace;  // `missing` is derived either way
+  session_options.trace_elements = options.trace_elements;
+  engine::CaseOutcome& result = session.decide(input, session_options);
   diagnostics.append(result.diagnostics);
-  if (!result.determination) return finish(exit_case);
+  if (!result.determination) return finish(exit_case, session.sources(), *result.case_id);
   const engine::Determination& determination = *result.determination;
 
   // Warnings (rule set and case) go to stderr like a compiler's; the case's are also in the answer.
-  report(err, diagnostics, sources);
-  out << (options.json ? engine::render_json(determination, sources, options.trace)
-                       : engine::render_text(determination, sources, options.trace));
+  report(err, diagnostics, session.sources());
+  out << (options.json ? engine::render_json(determination, session.sources(), options.trace)
+                       : engine::render_text(determination, session.sources(), options.trace));
   out.flush();
   bool fail = std::find(options.fail_on.begin(), options.fail_on.end(), determination.decision) != options.fail_on.end();
   return fail ? exit_fail_on : exit_ok;
@@ -137,6 +158,7 @@ Command add_check_command(CLI::App& app) {
     std::string as_of;
     std::string fail_on;
     bool no_trace = false;
+    std::string trace_elements;
   };
   auto raw = std::make_shared<Raw>();
   CLI::App* check = app.add_subcommand("check", "Decide one case against a rule set");
@@ -146,8 +168,10 @@ Command add_check_command(CLI::App& app) {
   check->add_option("--case", raw->options.case_path, "The case file (YAML, JSON or a FHIR R4 Bundle); - reads stdin")
       ->required()
       ->type_name("FILE");
-  check->add_option("--case-format", raw->case_format, "Read the case as yaml or json (default: by its name; stdin is YAML)")
-      ->check(CLI::IsMember({"yaml", "json"}));
+  std::vector<std::string> formats;  // the case readers' names (engine/cases/case_readers.hpp)
+  for (const engine::CaseReader& r : engine::case_readers()) formats.emplace_back(r.name);
+  check->add_option("--case-format", raw->case_format, "Read the case as fhir, json or yaml (default: by its name and text; stdin is YAML unless it is a FHIR resource)")
+      ->check(CLI::IsMember(formats));
   check->add_option("--format", raw->format, "Output format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
   check->add_option("--as-of", raw->as_of, "Judge effective ranges on this date instead of date_of_service")
       ->type_name("DATE");
@@ -157,12 +181,19 @@ Command add_check_command(CLI::App& app) {
   check->add_option("--fhir-map", raw->options.fhir_map,
                     "FHIR mapping tables (*.yaml) replacing or adding to the shipped rules/fhir ones")
       ->type_name("DIR");
+  check->add_option("--trace-elements", raw->trace_elements,
+                    "List elements the trace shows per quantifier, the rest counted (default 5; all: every one)")
+      ->type_name("N|all");
   return {check, [check, raw]() {
             CheckOptions options = raw->options;
             options.json = raw->format == "json";
             options.trace = !raw->no_trace;
-            if (!raw->case_format.empty())
-              options.syntax = raw->case_format == "json" ? engine::CaseSyntax::json : engine::CaseSyntax::yaml;
+            options.case_format = raw->case_format;
+            if (check->count("--trace-elements") > 0) {
+              auto n = engine::parse_trace_elements(raw->trace_elements);
+              if (!n) return usage_error("--trace-elements: `" + raw->trace_elements + "` is not a count or `all`");
+              options.trace_elements = *n;
+            }
             if (check->count("--as-of") > 0) {
               options.as_of = dsl::parse_iso_date(raw->as_of);
               if (!options.as_of) return usage_error("--as-of: `" + raw->as_of + "` is not a date (YYYY-MM-DD)");

@@ -1,4 +1,5 @@
-// `covcheck check`: one case through the whole pipeline, rendered as text or JSON.
+// `covcheck check`: one case through the whole pipeline (a DecisionSession), rendered as
+// text or JSON; with JSON, a case that gets no answer is a JSON error object too.
 #pragma once
 
 #include <cstdint>
@@ -7,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/determination.hpp"
-#include "engine/pipeline.hpp"
+#include "engine/answer/determination.hpp"
+#include "engine/compile/pipeline.hpp"
 
 namespace covcheck::cli {
 
@@ -18,11 +19,12 @@ enum ExitCode : int { exit_ok = 0, exit_fail_on = 1, exit_usage = 2, exit_rules 
 struct CheckOptions {
   std::vector<std::string> rules;
   std::string case_path;                   // `-` reads stdin
-  engine::CaseSyntax syntax = engine::CaseSyntax::by_name;  // by the file name: `.json` is JSON, else YAML
+  std::string case_format;                 // a case reader's name; empty: by the file name (`.json` is JSON, else YAML)
   bool json = false;
   std::optional<std::int32_t> as_of;
   std::vector<engine::Decision> fail_on;
   bool trace = true;
+  std::uint32_t trace_elements = engine::default_trace_elements;  // list elements shown per quantifier
   std::string fhir_map;  // `--fhir-map DIR`: FHIR mapping tables replacing or adding to the shipped ones
 };
 

@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "dsl/dates.hpp"
+#include "dsl/source/dates.hpp"
 
 namespace covcheck::cli {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/determination.hpp"
+#include "engine/answer/determination.hpp"
 #include "tools/covcheck/command.hpp"
 
 namespace covcheck::cli {

@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "engine/json_writer.hpp"
+#include "engine/answer/json_writer.hpp"
 #include "tools/covcheck/compare_command.hpp"
 
 namespace covcheck::cli {

@@ -13,7 +13,8 @@
 
 #include <fmt/format.h>
 
-#include "engine/pipeline.hpp"
+#include "engine/compile/pipeline.hpp"
+#include "engine/session/session.hpp"
 #include "tools/covcheck/check_command.hpp"
 
 namespace covcheck::cli {
@@ -121,8 +122,11 @@ std::optional<CompareSet> parse_compare_set(const std::string& spec, std::string
 int run_compare(const CompareOptions& options, std::ostream& out, std::ostream& err) {
   dsl::SourceRegistry sources;
   dsl::Diagnostics diagnostics;
+  // Once a case is decided, its locations are in the deciding session's registry (a copy
+  // of `sources` with the case added).
+  const dsl::SourceRegistry* registry = &sources;
   auto finish = [&](int status) {
-    report(err, diagnostics, sources);
+    report(err, diagnostics, *registry);
     return status;
   };
 
@@ -140,17 +144,22 @@ int run_compare(const CompareOptions& options, std::ostream& out, std::ostream& 
   }
   if (worst != exit_ok) return finish(worst);
 
-  dsl::FileId case_file = sources.add(case_text->first, std::move(case_text->second));
-  engine::EvaluationOptions eval_options;
-  eval_options.as_of = options.as_of;
-  eval_options.trace = false;  // the table needs decisions, reasons and `missing`, not the trace
+  engine::CaseInput input;
+  input.name = case_text->first;
+  input.text = case_text->second;
+  engine::SessionOptions session_options;
+  session_options.as_of = options.as_of;
+  session_options.trace = false;  // the table needs decisions, reasons and `missing`, not the trace
+  std::vector<std::unique_ptr<engine::DecisionSession>> sessions;
   std::vector<CompareRow> rows;
   bool warnings_kept = false;
   for (std::size_t i = 0; i < options.sets.size(); ++i) {
     CompareRow row;
     row.name = options.sets[i].name;
     row.paths = options.sets[i].paths;
-    engine::CaseResult result = engine::decide_case(*programs[i], sources, case_file, eval_options);
+    sessions.push_back(std::make_unique<engine::DecisionSession>(*programs[i], sources));
+    engine::CaseOutcome& result = sessions.back()->decide(input, session_options);
+    registry = &sessions.back()->sources();
     if (!result.determination) {
       if (!only_date_errors(result.diagnostics)) {
         diagnostics.append(result.diagnostics);
@@ -166,7 +175,7 @@ int run_compare(const CompareOptions& options, std::ostream& out, std::ostream& 
     }
     rows.push_back(std::move(row));
   }
-  report(err, diagnostics, sources);
+  report(err, diagnostics, *registry);
   out << (options.json ? render_compare_json(rows) : render_compare_text(rows));
   out.flush();
   return exit_ok;

@@ -11,9 +11,10 @@
 
 #include <fmt/format.h>
 
-#include "dsl/dates.hpp"
-#include "engine/json_writer.hpp"
-#include "engine/pipeline.hpp"
+#include "dsl/source/dates.hpp"
+#include "engine/answer/json_writer.hpp"
+#include "engine/compile/pipeline.hpp"
+#include "engine/session/session.hpp"
 #include "tools/covcheck/check_command.hpp"
 
 namespace covcheck::cli {
@@ -222,9 +223,11 @@ int run_diff(const DiffOptions& options, std::ostream& out, std::ostream& err) {
   std::vector<engine::CorpusRecord> records =
       engine::split_corpus(text, options.cases_path, looks_like_yaml(options.cases_path, text));
   engine::ImpactSummary summary;
+  engine::DecisionSession old_session(*old_side.built.program, old_side.sources);
+  engine::DecisionSession new_session(*new_side.built.program, new_side.sources);
   for (const engine::CorpusRecord& record : records) {
-    engine::SideOutcome before = engine::decide_record(*old_side.built.program, old_side.sources, record, options.old_as_of);
-    engine::SideOutcome after = engine::decide_record(*new_side.built.program, new_side.sources, record, options.new_as_of);
+    engine::SideOutcome before = engine::decide_record(old_session, record, options.old_as_of);
+    engine::SideOutcome after = engine::decide_record(new_session, record, options.new_as_of);
     std::string id = record.name;
     if (before.determination && before.determination->case_id) id = *before.determination->case_id;
     else if (after.determination && after.determination->case_id) id = *after.determination->case_id;

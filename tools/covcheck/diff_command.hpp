@@ -1,5 +1,5 @@
 // `covcheck diff --old PATH... --new PATH... --cases FILE`: impact analysis of a policy
-// change over a corpus of cases (engine/impact.hpp), rendered as text or JSON.
+// change over a corpus of cases (engine/batch/impact.hpp), rendered as text or JSON.
 #pragma once
 
 #include <cstdint>
@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/impact.hpp"
+#include "engine/batch/impact.hpp"
 #include "tools/covcheck/command.hpp"
 
 namespace covcheck::cli {

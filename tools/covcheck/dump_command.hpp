@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/program.hpp"
+#include "engine/compile/program.hpp"
 #include "tools/covcheck/command.hpp"
 
 namespace covcheck::cli {
@@ -23,9 +23,6 @@ struct DumpOptions {
 // does not compile), with the diagnostics on `err`.
 int run_dump(const DumpOptions& options, std::ostream& out, std::ostream& err);
 
-// The op arena (index, opcode, operands, constant, enumeration, source text), the code sets
-// and the compiled rules, params, derived fields and checks.
-std::string dump_program(const engine::Program& program, const dsl::SourceRegistry& sources);
 
 Command add_dump_command(CLI::App& app);
 

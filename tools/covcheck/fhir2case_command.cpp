@@ -1,4 +1,4 @@
-// `fhir2case`: bundle -> mapped case tree (engine/fhir) -> the schema walk (for its
+// `fhir2case`: bundle -> mapped case tree (engine/cases/fhir) -> the schema walk (for its
 // diagnostics) -> the case printed as YAML with FHIR sources, or as JSON.
 #include "tools/covcheck/fhir2case_command.hpp"
 
@@ -9,10 +9,10 @@
 
 #include <fmt/format.h>
 
-#include "engine/case_loader.hpp"
-#include "engine/fhir/bundle_reader.hpp"
-#include "engine/fhir/case_printer.hpp"
-#include "engine/pipeline.hpp"
+#include "engine/cases/case_loader.hpp"
+#include "engine/cases/fhir/bundle_reader.hpp"
+#include "engine/cases/fhir/case_printer.hpp"
+#include "engine/compile/pipeline.hpp"
 #include "tools/covcheck/check_command.hpp"
 
 namespace covcheck::cli {

@@ -14,7 +14,7 @@
 
 #include <fmt/format.h>
 
-#include "dsl/format.hpp"
+#include "dsl/format/format.hpp"
 #include "tools/covcheck/check_command.hpp"
 
 namespace covcheck::cli {

@@ -1,4 +1,4 @@
-// `covcheck fmt [--check] PATH...`: rewrites CPL files in the canonical layout (dsl/format.hpp),
+// `covcheck fmt [--check] PATH...`: rewrites CPL files in the canonical layout (dsl/format/format.hpp),
 // or with --check lists the files that would change.
 #pragma once
 

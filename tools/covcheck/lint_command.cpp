@@ -7,9 +7,10 @@
 
 #include <fmt/format.h>
 
-#include "dsl/lint.hpp"
-#include "engine/json_writer.hpp"
-#include "engine/pipeline.hpp"
+#include "dsl/lint/lint.hpp"
+#include "engine/answer/json_writer.hpp"
+#include "engine/compile/pipeline.hpp"
+#include "engine/answer/render_diagnostics.hpp"
 #include "tools/covcheck/check_command.hpp"
 
 namespace covcheck::cli {
@@ -19,34 +20,13 @@ namespace {
 // The linter reports unused declarations by reachability, which subsumes these checker warnings.
 bool superseded(const std::string& code) { return code.rfind("check.unused_", 0) == 0; }
 
+// {"findings": [diagnostics, in the one shape of render_diagnostics.hpp], "errors", "warnings"}.
 std::string render_json(const dsl::Diagnostics& findings, const dsl::SourceRegistry& sources) {
   engine::JsonWriter w(true);
   std::int64_t errors = 0, warnings = 0;
-  w.begin_object().key("findings").begin_array();
-  for (const dsl::Diagnostic& d : findings.items()) {
-    (d.severity == dsl::Severity::error ? errors : warnings) += 1;
-    w.begin_object();
-    w.member("code", d.code);
-    w.member("severity", d.severity == dsl::Severity::error ? "error" : "warning");
-    w.key("at");
-    if (d.span.file != dsl::no_file) w.value(sources.describe(d.span));
-    else w.null();
-    w.member("message", d.message);
-    std::optional<std::string> explanation;
-    w.key("related").begin_array();
-    for (const dsl::DiagnosticNote& n : d.notes) {
-      if (!n.span) {
-        if (!explanation) explanation = n.message;
-        continue;
-      }
-      w.begin_object().member("at", sources.describe(*n.span)).member("message", n.message).end_object();
-    }
-    w.end_array();
-    w.member("explanation", explanation);
-    w.member("hint", d.help);
-    w.end_object();
-  }
-  w.end_array();
+  for (const dsl::Diagnostic& d : findings.items()) (d.severity == dsl::Severity::error ? errors : warnings) += 1;
+  w.begin_object().key("findings");
+  engine::write_diagnostics(w, findings, sources);
   w.member("errors", errors).member("warnings", warnings);
   w.end_object();
   return w.str() + "\n";

@@ -11,6 +11,7 @@
 #include "tools/covcheck/fhir2case_command.hpp"
 #include "tools/covcheck/fmt_command.hpp"
 #include "tools/covcheck/lint_command.hpp"
+#include "tools/covcheck/lsp_command.hpp"
 #include "tools/covcheck/serve_command.hpp"
 #include "tools/covcheck/test_command.hpp"
 
@@ -40,6 +41,7 @@ int main(int argc, char** argv) {
       add_diff_command(app),
       add_serve_command(app),
       add_test_command(app),
+      add_lsp_command(app),
       add_fhir2case_command(app),
   };
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "dsl/diagnostics.hpp"
-#include "dsl/source.hpp"
+#include "dsl/source/diagnostics.hpp"
+#include "dsl/source/source.hpp"
 
 namespace covcheck::cli {
 

@@ -8,9 +8,9 @@
 #include <tuple>
 #include <vector>
 
-#include "dsl/source.hpp"
-#include "engine/determination.hpp"
-#include "engine/program.hpp"
+#include "dsl/source/source.hpp"
+#include "engine/answer/determination.hpp"
+#include "engine/compile/program.hpp"
 
 namespace covcheck::cli {
 

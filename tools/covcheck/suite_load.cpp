@@ -10,8 +10,8 @@
 
 #include <fmt/format.h>
 
-#include "dsl/dates.hpp"
-#include "engine/yaml_tree.hpp"
+#include "dsl/source/dates.hpp"
+#include "engine/cases/yaml_tree.hpp"
 
 namespace covcheck::cli {
 

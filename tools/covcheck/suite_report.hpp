@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "dsl/source.hpp"
+#include "dsl/source/source.hpp"
 #include "tools/covcheck/suite_coverage.hpp"
 #include "tools/covcheck/suite_run.hpp"
 

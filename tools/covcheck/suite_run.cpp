@@ -116,7 +116,7 @@ void name_unknown_rules(const engine::Program& program, const Expectation& e, st
   }
 }
 
-std::vector<Mismatch> compare(const Expectation& e, const engine::CaseResult& result) {
+std::vector<Mismatch> compare(const Expectation& e, const engine::CaseOutcome& result) {
   std::vector<Mismatch> out;
   std::string error = first_error(result.diagnostics);
   if (e.error) {
@@ -194,13 +194,16 @@ std::vector<std::string> deciding_trace(const engine::Determination& d, const ds
   return out;
 }
 
-TestResult run_test(const SuiteTest& test, const engine::Program& program, dsl::SourceRegistry& sources) {
+TestResult run_test(const SuiteTest& test, engine::DecisionSession& session) {
   auto start = std::chrono::steady_clock::now();
   TestResult result;
   result.test = &test;
-  dsl::FileId file = dsl::no_file;
+  const dsl::SourceRegistry& sources = session.sources();
+  engine::CaseInput input;
+  std::string text;
   if (test.inline_case) {
-    file = sources.add(sources.file(test.case_at.file).name(), *test.inline_case);
+    input.name = sources.file(test.case_at.file).name();
+    input.text = *test.inline_case;
   } else {
     std::ifstream in(test.case_path, std::ios::binary);
     std::ostringstream buffer;
@@ -209,21 +212,20 @@ TestResult run_test(const SuiteTest& test, const engine::Program& program, dsl::
       result.mismatches.push_back({"case", "a readable case file", "cannot read `" + test.case_path + "`"});
       return result;
     }
-    file = sources.add(test.case_path, std::move(buffer).str());
+    text = std::move(buffer).str();
+    input.name = test.case_path;
+    input.text = text;
   }
-  engine::EvaluationOptions options;
+  engine::SessionOptions options;
   options.as_of = test.as_of;
   options.trace = true;
-  engine::CaseResult decided = engine::decide_case(program, sources, file, options);
+  engine::CaseOutcome& decided = session.decide(input, options);
   result.mismatches = compare(test.expect, decided);
-  name_unknown_rules(program, test.expect, result.mismatches);
+  name_unknown_rules(session.program(), test.expect, result.mismatches);
   result.passed = result.mismatches.empty();
   if (!result.passed) {
-    if (decided.determination) result.trace = deciding_trace(*decided.determination, sources);
-    if (decided.diagnostics.has_errors()) {
-      decided.diagnostics.sort();
-      result.case_diagnostics = dsl::render_all(decided.diagnostics, sources);
-    }
+    if (decided.determination) result.trace = deciding_trace(*decided.determination, session.sources());
+    if (decided.diagnostics.has_errors()) result.case_diagnostics = dsl::render_all(decided.diagnostics, session.sources());
   }
   result.determination = std::move(decided.determination);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

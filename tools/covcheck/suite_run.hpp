@@ -7,9 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "dsl/diagnostics.hpp"
-#include "engine/determination.hpp"
-#include "engine/pipeline.hpp"
+#include "dsl/source/diagnostics.hpp"
+#include "engine/answer/determination.hpp"
+#include "engine/compile/pipeline.hpp"
+#include "engine/session/session.hpp"
 #include "tools/covcheck/suite.hpp"
 
 namespace covcheck::cli {
@@ -53,11 +54,13 @@ engine::RuleSetStatus build_rule_sets(const std::vector<Suite>& suites, dsl::Sou
 // the pattern has glob characters, a substring otherwise. An empty filter matches all.
 bool filter_matches(const std::string& pattern, const std::string& name);
 
-// Decides one test's case and compares it with the expectation.
-TestResult run_test(const SuiteTest& test, const engine::Program& program, dsl::SourceRegistry& sources);
+// Decides one test's case through the session of its rule set (made after the suites and
+// rule sets were registered, so its registry names their files) and compares it with the
+// expectation. The result's determination is located in session.sources().
+TestResult run_test(const SuiteTest& test, engine::DecisionSession& session);
 
 // Expected against actual, key by key; empty when the test passes.
-std::vector<Mismatch> compare(const Expectation& expect, const engine::CaseResult& result);
+std::vector<Mismatch> compare(const Expectation& expect, const engine::CaseOutcome& result);
 
 // The deciding part of a trace: decisive reasons, then the criteria (and conditions) that
 // failed or stayed unknown in the rules that applied.

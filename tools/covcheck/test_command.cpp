@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "dsl/dates.hpp"
+#include "dsl/source/dates.hpp"
 #include "tools/covcheck/check_command.hpp"
 #include "tools/covcheck/suite.hpp"
 #include "tools/covcheck/suite_coverage.hpp"
@@ -75,6 +75,10 @@ int run_tests(const TestOptions& options, std::ostream& out, std::ostream& err) 
   if (want_coverage)
     for (const auto& program : rule_sets.programs) coverage.add_program(*program, sources);
 
+  // One session per rule set, made once every suite and rule file is registered.
+  std::vector<std::unique_ptr<engine::DecisionSession>> sessions;
+  for (const auto& program : rule_sets.programs) sessions.push_back(std::make_unique<engine::DecisionSession>(*program, sources));
+
   // With --format junit, stdout is the XML alone and the human-readable text goes to stderr.
   std::ostream& text = options.junit ? err : out;
   std::vector<SuiteResult> results;
@@ -83,17 +87,17 @@ int run_tests(const TestOptions& options, std::ostream& out, std::ostream& err) 
     SuiteResult result;
     result.suite = &selected[i];
     result.rule_set = rule_sets.of_suite[i];
-    const engine::Program& program = *rule_sets.programs[result.rule_set];
+    engine::DecisionSession& session = *sessions[result.rule_set];
     for (SuiteTest& test : selected[i].tests) {
       if (options.as_of && !test.as_of) test.as_of = options.as_of;
-      TestResult r = run_test(test, program, sources);
+      TestResult r = run_test(test, session);
       if (r.passed) {
         ++passed;
       } else {
         ++failed;
         text << render_failure(r, sources);
       }
-      if (want_coverage && r.determination) coverage.add(*r.determination, sources);
+      if (want_coverage && r.determination) coverage.add(*r.determination, session.sources());
       r.determination.reset();  // traces are large; coverage has what it needs
       result.tests.push_back(std::move(r));
     }

@@ -1,0 +1,194 @@
+// Streaming JSON output with commas and indentation handled by a stack of open containers.
+#include "engine/answer/json_writer.hpp"
+
+#include <charconv>
+#include <cstdio>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+namespace covcheck::engine {
+
+namespace {
+
+// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is invalid (overlong
+// forms, surrogates and code points above U+10FFFF included).
+std::size_t utf8_sequence(std::string_view s, std::size_t i) {
+  auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char c = byte(i);
+  std::size_t n;
+  std::uint32_t cp;
+  if (c < 0x80) return 1;
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 2;
+    cp = c & 0x1F;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    cp = c & 0x0F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    cp = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (byte(i + k) & 0x3F);
+  }
+  if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return n;
+}
+
+}  // namespace
+
+namespace {
+
+// Bytes that need more than copying: control characters, the quote, the backslash, and
+// non-ASCII (checked for valid UTF-8).
+bool plain(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
+
+// How many bytes from `p` on are plain: sixteen at a time where SSE2 is there (as a signed
+// byte, 0x80 and above is below 0x20), then one by one. Output is mostly such runs.
+std::size_t plain_run(const char* p, std::size_t n) {
+  std::size_t i = 0;
+#ifdef __SSE2__
+  const __m128i space = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+  for (; i + 16 <= n; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    const __m128i stop =
+        _mm_or_si128(_mm_cmplt_epi8(v, space), _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
+    if (const int mask = _mm_movemask_epi8(stop)) return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+  }
+#endif
+  while (i < n && plain(static_cast<unsigned char>(p[i]))) ++i;
+  return i;
+}
+
+}  // namespace
+
+void JsonWriter::escape(std::string& out, std::string_view s) {
+  out += '"';
+  for (std::size_t i = 0; i < s.size();) {
+    // Runs of plain bytes are copied whole.
+    std::size_t run = i + plain_run(s.data() + i, s.size() - i);
+    if (run > i) {
+      out.append(s.data() + i, run - i);
+      i = run;
+      if (i == s.size()) break;
+    }
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      std::size_t n = utf8_sequence(s, i);
+      if (n == 0) {
+        out += "\\ufffd";
+        ++i;
+      } else {
+        out.append(s.substr(i, n));
+        i += n;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default: {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", c);
+        out += buf;
+      }
+    }
+    ++i;
+  }
+  out += '"';
+}
+
+void JsonWriter::newline() {
+  if (!pretty_) return;
+  *out_ += '\n';
+  out_->append(stack_.size() * 2, ' ');
+}
+
+void JsonWriter::before_value() {
+  if (after_key_) {
+    after_key_ = false;
+    return;
+  }
+  if (stack_.empty()) return;
+  Frame& f = stack_.back();
+  if (!f.empty) *out_ += ',';
+  f.empty = false;
+  newline();
+}
+
+void JsonWriter::open(char c, bool object) {
+  before_value();
+  *out_ += c;
+  stack_.push_back(Frame{object});
+}
+
+void JsonWriter::close(char c) {
+  bool empty = stack_.back().empty;
+  stack_.pop_back();
+  if (!empty) newline();
+  *out_ += c;
+}
+
+JsonWriter& JsonWriter::begin_object() {
+  open('{', true);
+  return *this;
+}
+JsonWriter& JsonWriter::end_object() {
+  close('}');
+  return *this;
+}
+JsonWriter& JsonWriter::begin_array() {
+  open('[', false);
+  return *this;
+}
+JsonWriter& JsonWriter::end_array() {
+  close(']');
+  return *this;
+}
+
+JsonWriter& JsonWriter::key(std::string_view name) {
+  before_value();
+  escape(*out_, name);
+  *out_ += pretty_ ? ": " : ":";
+  after_key_ = true;
+  return *this;
+}
+
+JsonWriter& JsonWriter::value(std::string_view s) {
+  before_value();
+  escape(*out_, s);
+  return *this;
+}
+
+JsonWriter& JsonWriter::value(std::int64_t n) {
+  before_value();
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
+  out_->append(buf, static_cast<std::size_t>(end - buf));
+  return *this;
+}
+
+JsonWriter& JsonWriter::value(bool b) {
+  before_value();
+  *out_ += b ? "true" : "false";
+  return *this;
+}
+
+JsonWriter& JsonWriter::null() {
+  before_value();
+  *out_ += "null";
+  return *this;
+}
+
+}  // namespace covcheck::engine

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Every command's JSON against the documented schemas (docs/json.md,
+# docs/schema/covcheck.schema.json): answers, compact lines, case errors, batch error
+# records, lint reports and every HTTP error body share their shapes, so one diagnostic has
+# the same keys wherever it appears. Needs Debian's python3-jsonschema (tools/setup.sh).
+source "$(dirname "${BASH_SOURCE[0]}")/lib/harness.sh" "$@"
+
+py=/usr/bin/python3
+if ! "$py" -c 'import jsonschema' 2>/dev/null; then
+  echo "FAIL: python3-jsonschema is not installed (tools/setup.sh installs it)"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+# valid NAME SHAPES FILE [--lines]: FILE (each of its lines, with --lines) must be one of the
+# SHAPES. Kept aside and checked in one python run at the end (python starts slowly).
+mkdir -p "$tmp/kept"
+kept=0
+valid() {
+  kept=$((kept + 1))
+  cp "$3" "$tmp/kept/$kept.json"
+  printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$tmp/kept/$kept.json" "$([[ "${4:-}" == --lines ]] && echo lines || echo whole)" \
+    >>"$tmp/manifest"
+}
+rules=(--rules rules/acme --rules rules/mandates)
+
+# The schema is strict enough to fail: a diagnostic without its null keys is not one.
+printf '{"case":null,"line":2,"error":"x","diagnostics":[{"severity":"error","code":"case.x","at":null,"message":"m"}]}\n' >"$tmp/partial.jsonl"
+if "$py" tests/e2e/lib/validate_json.py batch_error "$tmp/partial.jsonl" --lines >/dev/null; then
+  fail "the schema accepts a diagnostic with keys missing"
+else
+  pass
+fi
+
+# ---- check ------------------------------------------------------------------------------------
+# answer_or_error NAME: the last run's stdout is an answer when it exited 0, else the error object.
+answer_or_error() {
+  if ((status == 0)); then valid "$1" answer "$tmp/out"; else valid "$1" case_error "$tmp/out"; fi
+}
+for f in rules/acme/cases/*.yaml; do
+  run check "${rules[@]}" --case "$f" --format json
+  answer_or_error "check $f"
+done
+run check "${rules[@]}" --case rules/acme/cases/esk-covered.yaml --format json --no-trace
+valid "check --no-trace" answer "$tmp/out"
+expect_status "a case no policy is in force for" 4 check "${rules[@]}" --case rules/acme/cases/dated-2027.yaml --format json
+valid "check: undecidable" case_error "$tmp/out"
+run check "${rules[@]}" --case tests/golden/cases/unknown-field.yaml --format json
+valid "check with warnings" answer "$tmp/out"
+for f in tests/golden/cases/*.yaml; do
+  [[ "$f" == */unknown-field.yaml ]] && continue
+  expect_status "check $f" 4 check "${rules[@]}" --case "$f" --format json
+  valid "check $f: the error object" case_error "$tmp/out"
+done
+# A case error names the field as data.
+run check "${rules[@]}" --case tests/golden/cases/wrong-type.yaml --format json
+if "$py" -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["case"]=="wrong-type"; assert [x["field"] for x in d["diagnostics"]]==["request.sessions"]' "$tmp/out"; then pass; else fail "check: field path"; fi
+expect_status "check: missing case file" 2 check "${rules[@]}" --case "$tmp/none.yaml" --format json
+valid "check: missing case file" case_error "$tmp/out"
+for f in tests/bad/rules/*.cpl; do
+  run check --rules "$f" --case rules/acme/cases/esk-covered.yaml --format json
+  if ((status == 3 || status == 2)); then valid "check bad rules $f" case_error "$tmp/out"; fi
+done
+for f in tests/bad/cases/*; do
+  run check "${rules[@]}" --case "$f" --format json
+  answer_or_error "check $f"
+done
+
+# ---- batch ------------------------------------------------------------------------------------
+for f in tests/bad/streams/* tests/data/workload/cases-300.yaml; do
+  [[ "$f" == *.expected ]] && continue
+  for mode in "" --trace; do
+    run batch "${rules[@]}" --cases "$f" $mode
+    valid "batch $f $mode" "answer|batch_error" "$tmp/out" --lines
+  done
+  run batch "${rules[@]}" --cases "$f" --compact
+  valid "batch $f --compact" "compact_answer|batch_error" "$tmp/out" --lines
+done
+
+# ---- lint -------------------------------------------------------------------------------------
+for f in tests/golden/lint/*.cpl rules/acme; do
+  run lint --format json "$f"
+  valid "lint $f" lint_report "$tmp/out"
+done
+
+# ---- serve ------------------------------------------------------------------------------------
+if command -v curl >/dev/null; then
+  "$COVCHECK" serve "${rules[@]}" --port 0 2>"$tmp/server.err" &
+  server_pid=$!
+  trap 'kill $server_pid 2>/dev/null; wait $server_pid 2>/dev/null; rm -rf "$tmp"' EXIT
+  url=
+  for _ in $(seq 1 100); do
+    url=$(grep -o 'http://127.0.0.1:[0-9]*' "$tmp/server.err" | head -1)
+    [[ -n "$url" ]] && break
+    sleep 0.1
+  done
+  post() {  # post SHAPES TYPE FILE PATH
+    curl -s -o "$tmp/body" -H "Content-Type: $2" --data-binary "@$3" "$url$4"
+    valid "POST $4 $3 ($2)" "$1" "$tmp/body"
+  }
+  post answer application/yaml rules/acme/cases/esk-covered.yaml /v1/check
+  post answer application/yaml rules/acme/cases/esk-covered.yaml "/v1/check?trace=true"
+  for f in tests/golden/cases/*.yaml; do
+    [[ "$f" == */unknown-field.yaml ]] && continue
+    post http_error application/yaml "$f" /v1/check
+  done
+  printf '{"id":"j", "patient": {"sex": "femal"},}' >"$tmp/bad.json"
+  post http_error application/json "$tmp/bad.json" /v1/check
+  post http_error text/csv rules/acme/cases/esk-covered.yaml /v1/check
+  post http_error application/yaml rules/acme/cases/esk-covered.yaml "/v1/check?as_of=soon"
+  curl -s -o "$tmp/body" -H "Content-Type: application/x-ndjson" --data-binary @tests/bad/streams/mixed.jsonl "$url/v1/batch"
+  valid "POST /v1/batch" "answer|batch_error" "$tmp/body" --lines
+  curl -s -o "$tmp/body" "$url/v1/nothing"
+  valid "GET /v1/nothing" http_error "$tmp/body"
+else
+  echo "(no curl: the server's bodies are not checked)"
+fi
+
+"$py" tests/e2e/lib/validate_json.py --manifest "$tmp/manifest" >"$tmp/verdicts"
+while IFS= read -r line; do
+  if [[ "$line" == ok\ * ]]; then pass; else failed=$((failed + 1)); echo "$line"; fi
+done <"$tmp/verdicts"
+if [[ "$(wc -l <"$tmp/verdicts")" -ne "$kept" ]]; then fail "the validator did not judge every document"; fi
+
+finish
