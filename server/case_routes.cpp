@@ -13,8 +13,8 @@ namespace covcheck::server {
 
 namespace {
 
-bool is_yaml_or_json(const std::string& type) {
-  return type.empty() || type == "application/json" || type == "application/yaml" || type == "application/x-yaml" ||
+bool is_case_type(const std::string& type) {
+  return type.empty() || type == "application/json" || type == "application/fhir+json" || type == "application/yaml" || type == "application/x-yaml" ||
          type == "text/yaml" || type == "text/x-yaml" || type == "text/plain";
 }
 
@@ -59,12 +59,12 @@ void Service::check(const Request& req, Response& res, const httplib::ContentRea
   std::optional<std::string> body = take_body(req, reader, options_.max_body, "--max-body", res);
   if (!body) return;
   std::string type = media_type(req);
-  if (!is_yaml_or_json(type))
+  if (!is_case_type(type))
     return fail(res, 415, "unsupported_media_type",
-                fmt::format("a case is application/json or application/yaml, not `{}`", type));
+                fmt::format("a case is application/json, application/fhir+json or application/yaml, not `{}`", type));
   CaseQuery query;
   if (auto error = parse_case_query(req, query)) return fail(res, 400, "bad_request", error->message);
-  if (type == "application/json" && !looks_like_json_object(*body))
+  if ((type == "application/json" || type == "application/fhir+json") && !looks_like_json_object(*body))
     return fail(res, 400, "invalid_case", "a JSON case must be one object");
 
   std::shared_ptr<const State> state = state_.get();
@@ -72,7 +72,9 @@ void Service::check(const Request& req, Response& res, const httplib::ContentRea
   engine::CaseInput input;
   input.text = *body;
   input.name = "request";
-  input.media_type = type;  // application/json is strict JSON, as a `.json` case file is
+  // application/json is strict JSON, as a `.json` case file is (a FHIR bundle sent as
+  // application/json is still FHIR: the FHIR reader refines JSON); application/fhir+json is FHIR.
+  input.media_type = type;
   engine::SessionOptions options;
   options.as_of = query.as_of;
   options.trace = query.trace;  // `missing` is derived either way

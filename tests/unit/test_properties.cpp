@@ -12,6 +12,7 @@
 #include "dsl/format/format.hpp"
 #include "dsl/syntax/parser.hpp"
 #include "engine/answer/render.hpp"
+#include "engine/session/session.hpp"
 #include "pipeline_fixture.hpp"
 #include "rule_generator.hpp"
 
@@ -322,11 +323,15 @@ TEST_CASE("bounded traces: the answer apart from its trace does not depend on ho
     for (int n = 0; n < cases_per_set; ++n) {
       std::string yaml = cases.generate().yaml();
       std::string every;
+      engine::DecisionSession session(*g.program, g.sources);
       for (std::uint32_t elements : {engine::every_trace_element, 0u, 1u}) {
-        dsl::FileId file = g.sources.add("case.yaml", yaml);
-        engine::EvaluationOptions options;
+        engine::CaseInput input;
+        input.text = yaml;
+        input.name = "case.yaml";
+        engine::SessionOptions options;
+        options.trace = true;
         options.trace_elements = elements;
-        engine::CaseResult r = engine::decide_case(*g.program, g.sources, file, options);
+        engine::CaseOutcome& r = session.decide(input, options);
         if (!r.determination) break;
         std::string answer = comparable(*r.determination);
         if (elements == engine::every_trace_element) {
@@ -335,7 +340,7 @@ TEST_CASE("bounded traces: the answer apart from its trace does not depend on ho
         }
         INFO(describe(seed, files) << "--- case\n" << yaml << "--- trace elements " << elements);
         CHECK(answer == every);
-        CHECK_FALSE(engine::render_json(*r.determination, g.sources, true).empty());
+        CHECK_FALSE(engine::render_json(*r.determination, session.sources(), true).empty());
       }
     }
   }

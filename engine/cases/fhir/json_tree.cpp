@@ -249,7 +249,8 @@ std::optional<std::string> top_level_resource_type(std::string_view text) {
   while (i < text.size() && (text[i] == ' ' || text[i] == '\n' || text[i] == '\r' || text[i] == '\t')) ++i;
   if (i >= text.size() || text[i] != '{') return std::nullopt;
   // Most JSON documents here are cases: the key's absence answers without a parser.
-  if (text.find("\"resourceType\"") == std::string_view::npos) return std::nullopt;
+  // memmem, not string_view::find: the latter stops at every `"` of the text.
+  if (!memmem(text.data(), text.size(), "\"resourceType\"", 14)) return std::nullopt;
   simdjson::padded_string padded(text);
   od::parser parser;
   od::document doc;
