@@ -1003,7 +1003,12 @@ bool is_fhir_document(std::string_view text) { return top_level_resource_type(te
 
 bool read_bundle(std::string_view text, dsl::FileId file, const Terminology& terms, dsl::Diagnostics& diagnostics,
                  FhirCase& out, JsonTreeParser* parser) {
-  out = FhirCase{};
+  // Cleared, not replaced: a session reading bundle after bundle keeps the storage.
+  out.tree.nodes.clear();
+  out.tree.children.clear();
+  out.tree.text.clear();
+  out.tree.root = yaml_none;
+  out.sources.clear();
   if (text.size() > max_bundle_bytes) {
     diagnostics.error("fhir.too_large", SourceSpan{file, 0, 0},
                       fmt::format("the bundle is {} bytes; bundles are limited to 64 MiB", text.size()));

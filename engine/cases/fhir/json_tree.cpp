@@ -251,6 +251,23 @@ std::optional<std::string> top_level_resource_type(std::string_view text) {
   // Most JSON documents here are cases: the key's absence answers without a parser.
   // memmem, not string_view::find: the latter stops at every `"` of the text.
   if (!memmem(text.data(), text.size(), "\"resourceType\"", 14)) return std::nullopt;
+  // FHIR writes `resourceType` first: then the type is read here, without a parser (this
+  // runs on every bundle a session reads, before the bundle reader parses it).
+  auto skip_space = [&](std::size_t j) {
+    while (j < text.size() && (text[j] == ' ' || text[j] == '\n' || text[j] == '\r' || text[j] == '\t')) ++j;
+    return j;
+  };
+  std::size_t j = skip_space(i + 1);
+  if (text.compare(j, 14, "\"resourceType\"") == 0) {
+    j = skip_space(j + 14);
+    if (j < text.size() && text[j] == ':') {
+      j = skip_space(j + 1);
+      if (j < text.size() && text[j] == '"') {
+        std::size_t close = text.find_first_of("\"\\", j + 1);
+        if (close != std::string_view::npos && text[close] == '"') return std::string(text.substr(j + 1, close - j - 1));
+      }
+    }
+  }
   simdjson::padded_string padded(text);
   od::parser parser;
   od::document doc;
