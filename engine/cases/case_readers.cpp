@@ -89,6 +89,9 @@ bool read_fhir(ReaderScratch& scratch, const SchemaIndex& index, const CaseText&
 // bundle reader then says that a bundle was expected (`fhir.not_a_bundle`), where the JSON
 // reader could only call `resourceType` an unknown case field.
 bool sniff_fhir(std::string_view text) { return fhir::is_fhir_document(text); }
+// On every JSON case (a `batch` record, a `.json` file): only the first member is looked at,
+// so that JSON cases pay a few byte compares, not a scan of the text.
+bool sniff_fhir_leading(std::string_view text) { return fhir::leads_as_fhir_document(text); }
 
 constexpr std::array<std::string_view, 1> fhir_media{"application/fhir+json"};
 constexpr std::array<std::string_view, 1> json_media{"application/json"};
@@ -98,10 +101,10 @@ constexpr std::array<std::string_view, 4> yaml_media{"application/yaml", "applic
 constexpr std::array<std::string_view, 2> yaml_extensions{".yaml", ".yml"};
 
 // FHIR has no extension of its own (a bundle is a `.json` file): it refines JSON, so its
-// sniff claims bundles the `.json` name or the JSON media type sent to the JSON row. YAML
-// stays last, the fallback.
+// leading-member sniff claims bundles the `.json` name or the JSON media type sent to the
+// JSON row. YAML stays last, the fallback.
 const std::array<CaseReader, 3> readers{{
-    {"fhir", fhir_media, {}, sniff_fhir, read_fhir, "json"},
+    {"fhir", fhir_media, {}, sniff_fhir, read_fhir, "json", sniff_fhir_leading},
     {"json", json_media, json_extensions, nullptr, read_json},
     {"yaml", yaml_media, yaml_extensions, nullptr, read_yaml},
 }};
@@ -137,9 +140,14 @@ const CaseReader& choose_case_reader(std::string_view format, std::string_view m
     for (const CaseReader& r : readers)
       for (std::string_view e : r.extensions)
         if (!chosen && ends_with_ignoring_case(file_name, e)) chosen = &r;
+  if (chosen) {
+    for (const CaseReader& r : readers)
+      if (r.sniff_refined && r.refines == chosen->name && r.sniff_refined(text)) return r;
+    return *chosen;
+  }
   for (const CaseReader& r : readers)
-    if (r.sniff && (!chosen || r.refines == chosen->name) && r.sniff(text)) return r;
-  return chosen ? *chosen : readers.back();
+    if (r.sniff && r.sniff(text)) return r;
+  return readers.back();
 }
 
 }  // namespace covcheck::engine

@@ -50,8 +50,10 @@ struct CaseReader {
   bool (*sniff)(std::string_view text) = nullptr;
   ReadCase read = nullptr;
   // The row whose texts this one's are a kind of (FHIR's bundles are JSON): when a media
-  // type or extension chose that row, this row's sniff still claims the texts it recognises.
+  // type or extension chose that row, `sniff_refined` may still claim a text. It runs on
+  // every text of that row, so it reads only the first bytes.
   std::string_view refines;
+  bool (*sniff_refined)(std::string_view text) = nullptr;
 };
 
 // The rows, in the order they are tried: FHIR (application/fhir+json; sniffed by a
@@ -71,8 +73,9 @@ const CaseReader* case_reader_named(std::string_view name);
 
 // Chooses a row: by `format` when given, else by media type, else by the file name's
 // extension, else by sniffing the text; YAML when nothing chose. A row chosen by media type
-// or extension yields to a row that refines it and claims the text (a bundle sent as
-// `application/json` or named `.json` is read as FHIR); only `format` forces a row.
+// or extension yields to a row that refines it and claims the text by `sniff_refined` (a
+// bundle sent as `application/json` or named `.json`, `resourceType` first, is read as
+// FHIR); only `format` forces a row.
 const CaseReader& choose_case_reader(std::string_view format, std::string_view media_type, std::string_view file_name,
                                      std::string_view text);
 

@@ -59,6 +59,12 @@ TEST_CASE("the case reader follows the format, the media type, then the name", "
   CHECK(engine::choose_case_reader("", "application/yaml", "request", bundle).name == "yaml");
   CHECK(engine::choose_case_reader("json", "", "a.json", bundle).name == "json");
   CHECK(engine::choose_case_reader("", "", "a.json", R"({"id": "x", "note": "resourceType"})").name == "json");
+  // Chosen as JSON, a text is FHIR only when `resourceType` leads (JSON cases pay no scan);
+  // chosen by nothing, it is FHIR wherever the top-level member is.
+  const std::string_view late = R"({"type": "collection", "resourceType": "Bundle", "entry": []})";
+  CHECK(engine::choose_case_reader("", "", "a.json", late).name == "json");
+  CHECK(engine::choose_case_reader("", "", "<stdin>", late).name == "fhir");
+  CHECK(engine::choose_case_reader("", "application/fhir+json", "a.json", late).name == "fhir");
 }
 
 TEST_CASE("a .json case is strict JSON; the same text as .yaml is not", "[json]") {

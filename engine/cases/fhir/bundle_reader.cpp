@@ -1000,6 +1000,7 @@ std::uint32_t flatten(const Out& o, FhirCase& out) {
 }  // namespace
 
 bool is_fhir_document(std::string_view text) { return top_level_resource_type(text).has_value(); }
+bool leads_as_fhir_document(std::string_view text) { return leading_resource_type(text).has_value(); }
 
 bool read_bundle(std::string_view text, dsl::FileId file, const Terminology& terms, dsl::Diagnostics& diagnostics,
                  FhirCase& out, JsonTreeParser* parser) {

@@ -64,5 +64,7 @@ std::optional<Case> load_fhir_case(const dsl::Schema& schema, const dsl::SourceR
 // A document that is FHIR: a JSON object with a top-level `resourceType` (a Bundle, or a
 // resource sent where a bundle belongs, which read_bundle reports).
 bool is_fhir_document(std::string_view text);
+// The same, only when `resourceType` is the first member: the check run on every JSON case.
+bool leads_as_fhir_document(std::string_view text);
 
 }  // namespace covcheck::engine::fhir

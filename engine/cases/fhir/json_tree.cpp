@@ -243,31 +243,42 @@ std::optional<JsonTreeProblem> JsonTreeParser::parse(std::string_view text, Yaml
   return std::nullopt;
 }
 
+namespace {
+
+std::size_t skip_space(std::string_view text, std::size_t j) {
+  while (j < text.size() && (text[j] == ' ' || text[j] == '\n' || text[j] == '\r' || text[j] == '\t')) ++j;
+  return j;
+}
+
+// Where the top-level object opens; npos when the text is no object.
+std::size_t object_start(std::string_view text) {
+  std::size_t i = text.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;
+  i = skip_space(text, i);
+  return i < text.size() && text[i] == '{' ? i : std::string_view::npos;
+}
+
+}  // namespace
+
+std::optional<std::string_view> leading_resource_type(std::string_view text) {
+  std::size_t j = object_start(text);
+  if (j == std::string_view::npos) return std::nullopt;
+  j = skip_space(text, j + 1);
+  if (text.compare(j, 14, "\"resourceType\"") != 0) return std::nullopt;
+  j = skip_space(text, j + 14);
+  if (j >= text.size() || text[j] != ':') return std::nullopt;
+  j = skip_space(text, j + 1);
+  if (j >= text.size() || text[j] != '"') return std::nullopt;
+  std::size_t close = text.find_first_of("\"\\", j + 1);
+  if (close == std::string_view::npos || text[close] != '"') return std::nullopt;
+  return text.substr(j + 1, close - j - 1);
+}
+
 std::optional<std::string> top_level_resource_type(std::string_view text) {
-  std::size_t i = 0;
-  if (text.size() >= 3 && text.compare(0, 3, "\xEF\xBB\xBF") == 0) i = 3;
-  while (i < text.size() && (text[i] == ' ' || text[i] == '\n' || text[i] == '\r' || text[i] == '\t')) ++i;
-  if (i >= text.size() || text[i] != '{') return std::nullopt;
-  // Most JSON documents here are cases: the key's absence answers without a parser.
+  if (object_start(text) == std::string_view::npos) return std::nullopt;
+  // FHIR writes `resourceType` first: then no parser is needed.
+  if (std::optional<std::string_view> type = leading_resource_type(text)) return std::string(*type);
   // memmem, not string_view::find: the latter stops at every `"` of the text.
   if (!memmem(text.data(), text.size(), "\"resourceType\"", 14)) return std::nullopt;
-  // FHIR writes `resourceType` first: then the type is read here, without a parser (this
-  // runs on every bundle a session reads, before the bundle reader parses it).
-  auto skip_space = [&](std::size_t j) {
-    while (j < text.size() && (text[j] == ' ' || text[j] == '\n' || text[j] == '\r' || text[j] == '\t')) ++j;
-    return j;
-  };
-  std::size_t j = skip_space(i + 1);
-  if (text.compare(j, 14, "\"resourceType\"") == 0) {
-    j = skip_space(j + 14);
-    if (j < text.size() && text[j] == ':') {
-      j = skip_space(j + 1);
-      if (j < text.size() && text[j] == '"') {
-        std::size_t close = text.find_first_of("\"\\", j + 1);
-        if (close != std::string_view::npos && text[close] == '"') return std::string(text.substr(j + 1, close - j - 1));
-      }
-    }
-  }
   simdjson::padded_string padded(text);
   od::parser parser;
   od::document doc;

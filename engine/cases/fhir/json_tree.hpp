@@ -51,6 +51,9 @@ class JsonTreeParser {
 // Cheap detection: the text is a JSON object with a top-level `resourceType` member (a FHIR
 // resource). Reads only until the member is found; malformed text answers false.
 std::optional<std::string> top_level_resource_type(std::string_view text);
+// The cheapest check: `resourceType` is the object's first member (as FHIR writes it), its
+// value a plain string; a few bytes read, no parser. nullopt otherwise.
+std::optional<std::string_view> leading_resource_type(std::string_view text);
 
 // Helpers over the tree, in FHIR's terms.
 const YamlNode* member(const YamlTree& tree, const YamlNode& object, std::string_view key);
