@@ -20,7 +20,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static const engine::fhir::Terminology terms = [] {
     dsl::SourceRegistry sources;
     dsl::Diagnostics diags;
-    std::optional<engine::fhir::Terminology> t = engine::fhir::build_terminology(engine::fhir::shipped_tables(), sources, diags);
+    std::optional<engine::fhir::Terminology> t =
+        engine::fhir::build_terminology(engine::fhir::shipped_tables(), sources, diags);
     if (!t) abort();
     return *t;
   }();
@@ -29,7 +30,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   dsl::FileId file = sources.add("fuzz.json", text);
   dsl::Diagnostics diagnostics;
   engine::fhir::FhirCase mapped;
-  std::optional<engine::Case> c = engine::fhir::load_fhir_case(ref.program->schema(), sources, file, terms, diagnostics, &mapped);
+  std::optional<engine::Case> c =
+      engine::fhir::load_fhir_case(ref.program->schema(), sources, file, terms, diagnostics, &mapped);
   if (!c && !diagnostics.has_errors()) abort();  // a refused bundle must say why
   if (mapped.tree.root != engine::yaml_none) {
     if (auto e = engine::find_json_syntax_error(text, 100)) {

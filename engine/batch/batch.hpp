@@ -12,8 +12,8 @@
 #include <string_view>
 
 #include "dsl/source/source.hpp"
-#include "engine/batch/batch_reader.hpp"
 #include "engine/answer/determination.hpp"
+#include "engine/batch/batch_reader.hpp"
 #include "engine/compile/program.hpp"
 
 namespace covcheck::engine {
@@ -30,7 +30,7 @@ struct BatchOptions {
   unsigned threads = 1;
   std::optional<std::int32_t> as_of;
   std::uint32_t trace_elements = default_trace_elements;  // OutputMode::trace: elements shown per quantifier
-  std::string input_name = "<stdin>";  // names record locations: `cases.jsonl:12:5`
+  std::string input_name = "<stdin>";                     // names record locations: `cases.jsonl:12:5`
   std::size_t chunk_size = 256 * 1024;
   // The FHIR mapping tables bundle records are read through (`--fhir-map`), owned by the
   // caller; null: the shipped ones (DecisionSession).

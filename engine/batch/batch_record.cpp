@@ -21,10 +21,8 @@ struct RecordProcessor::Impl {
     input.name = options.input_name;
     // A JSON Lines record is JSON by media type, not by name, so that the FHIR row's sniff
     // still claims a bundle on one line (case_readers.hpp); YAML records are YAML.
-    if (o.format == InputFormat::jsonl)
-      input.media_type = "application/json";
-    else
-      input.format = "yaml";
+    if (o.format == InputFormat::jsonl) input.media_type = "application/json";
+    else input.format = "yaml";
     input.record = true;
   }
 

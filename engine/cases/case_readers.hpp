@@ -32,7 +32,7 @@ struct CaseText {
 struct ReaderScratch {
   JsonCaseLoader json;  // simdjson's parser and the walks' pools
   YamlTree yaml;
-  std::string copy;     // a JSON file whose byte-order mark must be blanked
+  std::string copy;        // a JSON file whose byte-order mark must be blanked
   fhir::FhirScratch fhir;  // the FHIR tables (set by the session), parser and mapped tree
 };
 

@@ -18,7 +18,8 @@ using covcheck::engine::fhir::Terminology;
 
 Terminology shipped(covcheck::dsl::SourceRegistry& sources) {
   covcheck::dsl::Diagnostics diags;
-  std::optional<Terminology> t = covcheck::engine::fhir::build_terminology(covcheck::engine::fhir::shipped_tables(), sources, diags);
+  std::optional<Terminology> t =
+      covcheck::engine::fhir::build_terminology(covcheck::engine::fhir::shipped_tables(), sources, diags);
   INFO(covcheck::dsl::render_all(diags, sources));
   REQUIRE(t);
   REQUIRE(diags.empty());
@@ -29,47 +30,79 @@ Terminology shipped(covcheck::dsl::SourceRegistry& sources) {
 // A row added to a table must be added here too (the test compares both ways).
 const std::vector<std::tuple<std::string, std::string, std::string, std::string>> expected_rows = {
     // drug_classes.yaml: RxNorm ingredients
-    {"drug_class", "rxnorm", "36437", "ssri"}, {"drug_class", "rxnorm", "4493", "ssri"},
-    {"drug_class", "rxnorm", "2556", "ssri"}, {"drug_class", "rxnorm", "321988", "ssri"},
-    {"drug_class", "rxnorm", "32937", "ssri"}, {"drug_class", "rxnorm", "42355", "ssri"},
-    {"drug_class", "rxnorm", "39786", "snri"}, {"drug_class", "rxnorm", "72625", "snri"},
-    {"drug_class", "rxnorm", "704", "tca"}, {"drug_class", "rxnorm", "7531", "tca"},
-    {"drug_class", "rxnorm", "5691", "tca"}, {"drug_class", "rxnorm", "3247", "tca"},
-    {"drug_class", "rxnorm", "2597", "tca"}, {"drug_class", "rxnorm", "3638", "tca"},
-    {"drug_class", "rxnorm", "8886", "tca"}, {"drug_class", "rxnorm", "10834", "tca"},
-    {"drug_class", "rxnorm", "42347", "atypical"}, {"drug_class", "rxnorm", "15996", "atypical"},
+    {"drug_class", "rxnorm", "36437", "ssri"},
+    {"drug_class", "rxnorm", "4493", "ssri"},
+    {"drug_class", "rxnorm", "2556", "ssri"},
+    {"drug_class", "rxnorm", "321988", "ssri"},
+    {"drug_class", "rxnorm", "32937", "ssri"},
+    {"drug_class", "rxnorm", "42355", "ssri"},
+    {"drug_class", "rxnorm", "39786", "snri"},
+    {"drug_class", "rxnorm", "72625", "snri"},
+    {"drug_class", "rxnorm", "704", "tca"},
+    {"drug_class", "rxnorm", "7531", "tca"},
+    {"drug_class", "rxnorm", "5691", "tca"},
+    {"drug_class", "rxnorm", "3247", "tca"},
+    {"drug_class", "rxnorm", "2597", "tca"},
+    {"drug_class", "rxnorm", "3638", "tca"},
+    {"drug_class", "rxnorm", "8886", "tca"},
+    {"drug_class", "rxnorm", "10834", "tca"},
+    {"drug_class", "rxnorm", "42347", "atypical"},
+    {"drug_class", "rxnorm", "15996", "atypical"},
     {"drug_class", "rxnorm", "1455099", "atypical"},
-    {"drug_class", "rxnorm", "89013", "augmentation"}, {"drug_class", "rxnorm", "1658314", "augmentation"},
-    {"drug_class", "rxnorm", "61381", "antipsychotic"}, {"drug_class", "rxnorm", "35636", "antipsychotic"},
-    {"drug_class", "rxnorm", "3322", "benzodiazepine"}, {"drug_class", "rxnorm", "7781", "benzodiazepine"},
-    {"drug_class", "rxnorm", "25480", "anticonvulsant"}, {"drug_class", "rxnorm", "2002", "anticonvulsant"},
-    {"drug_class", "rxnorm", "28439", "anticonvulsant"}, {"drug_class", "rxnorm", "32624", "anticonvulsant"},
-    {"drug_class", "rxnorm", "10689", "opioid"}, {"drug_class", "rxnorm", "7804", "opioid"},
-    {"drug_class", "rxnorm", "7052", "opioid"}, {"drug_class", "rxnorm", "6813", "opioid"},
-    {"drug_class", "rxnorm", "4337", "opioid"}, {"drug_class", "rxnorm", "2670", "opioid"},
-    {"drug_class", "rxnorm", "140587", "nsaid"}, {"drug_class", "rxnorm", "3355", "nsaid"},
+    {"drug_class", "rxnorm", "89013", "augmentation"},
+    {"drug_class", "rxnorm", "1658314", "augmentation"},
+    {"drug_class", "rxnorm", "61381", "antipsychotic"},
+    {"drug_class", "rxnorm", "35636", "antipsychotic"},
+    {"drug_class", "rxnorm", "3322", "benzodiazepine"},
+    {"drug_class", "rxnorm", "7781", "benzodiazepine"},
+    {"drug_class", "rxnorm", "25480", "anticonvulsant"},
+    {"drug_class", "rxnorm", "2002", "anticonvulsant"},
+    {"drug_class", "rxnorm", "28439", "anticonvulsant"},
+    {"drug_class", "rxnorm", "32624", "anticonvulsant"},
+    {"drug_class", "rxnorm", "10689", "opioid"},
+    {"drug_class", "rxnorm", "7804", "opioid"},
+    {"drug_class", "rxnorm", "7052", "opioid"},
+    {"drug_class", "rxnorm", "6813", "opioid"},
+    {"drug_class", "rxnorm", "4337", "opioid"},
+    {"drug_class", "rxnorm", "2670", "opioid"},
+    {"drug_class", "rxnorm", "140587", "nsaid"},
+    {"drug_class", "rxnorm", "3355", "nsaid"},
     {"drug_class", "rxnorm", "4502", "nsaid"},
     // specialties.yaml: NUCC taxonomy
-    {"specialty", "nucc", "2084P0800X", "psychiatry"}, {"specialty", "nucc", "2084P0804X", "psychiatry"},
-    {"specialty", "nucc", "2084P0805X", "psychiatry"}, {"specialty", "nucc", "2084P0802X", "psychiatry"},
-    {"specialty", "nucc", "2084P0015X", "psychiatry"}, {"specialty", "nucc", "2084F0202X", "psychiatry"},
+    {"specialty", "nucc", "2084P0800X", "psychiatry"},
+    {"specialty", "nucc", "2084P0804X", "psychiatry"},
+    {"specialty", "nucc", "2084P0805X", "psychiatry"},
+    {"specialty", "nucc", "2084P0802X", "psychiatry"},
+    {"specialty", "nucc", "2084P0015X", "psychiatry"},
+    {"specialty", "nucc", "2084F0202X", "psychiatry"},
     {"specialty", "nucc", "363LP0808X", "psychiatric_nurse_practitioner"},
-    {"specialty", "nucc", "2084N0400X", "neurology"}, {"specialty", "nucc", "207L00000X", "anesthesiology"},
-    {"specialty", "nucc", "207LP2900X", "pain_medicine"}, {"specialty", "nucc", "2081P2900X", "pain_medicine"},
+    {"specialty", "nucc", "2084N0400X", "neurology"},
+    {"specialty", "nucc", "207L00000X", "anesthesiology"},
+    {"specialty", "nucc", "207LP2900X", "pain_medicine"},
+    {"specialty", "nucc", "2081P2900X", "pain_medicine"},
     {"specialty", "nucc", "208VP0000X", "pain_medicine"},
     {"specialty", "nucc", "208100000X", "physical_medicine_rehabilitation"},
-    {"specialty", "nucc", "207Q00000X", "family_medicine"}, {"specialty", "nucc", "207P00000X", "emergency_medicine"},
-    {"specialty", "nucc", "103T00000X", "psychologist"}, {"specialty", "nucc", "103TC0700X", "psychologist"},
+    {"specialty", "nucc", "207Q00000X", "family_medicine"},
+    {"specialty", "nucc", "207P00000X", "emergency_medicine"},
+    {"specialty", "nucc", "103T00000X", "psychologist"},
+    {"specialty", "nucc", "103TC0700X", "psychologist"},
     {"specialty", "nucc", "1041C0700X", "clinical_social_worker"},
     // sites.yaml: CMS place of service
-    {"site", "pos", "11", "office"}, {"site", "pos", "12", "home"}, {"site", "pos", "19", "hospital_outpatient"},
-    {"site", "pos", "22", "hospital_outpatient"}, {"site", "pos", "21", "inpatient"},
-    {"site", "pos", "49", "outpatient_clinic"}, {"site", "pos", "02", "telehealth"}, {"site", "pos", "10", "telehealth"},
+    {"site", "pos", "11", "office"},
+    {"site", "pos", "12", "home"},
+    {"site", "pos", "19", "hospital_outpatient"},
+    {"site", "pos", "22", "hospital_outpatient"},
+    {"site", "pos", "21", "inpatient"},
+    {"site", "pos", "49", "outpatient_clinic"},
+    {"site", "pos", "02", "telehealth"},
+    {"site", "pos", "10", "telehealth"},
     // instruments.yaml: LOINC
-    {"instrument", "loinc", "44261-6", "phq9"}, {"instrument", "loinc", "70274-6", "gad7"},
+    {"instrument", "loinc", "44261-6", "phq9"},
+    {"instrument", "loinc", "70274-6", "gad7"},
     {"instrument", "loinc", "72514-3", "pain_nrs"},
     // documents.yaml: LOINC document types and local text
-    {"document", "loinc", "11506-3", "progress_notes"}, {"document", "loinc", "11488-4", "consultation_note"},
+    {"document", "loinc", "11506-3", "progress_notes"},
+    {"document", "loinc", "11488-4", "consultation_note"},
     {"document", "loinc", "18842-5", "discharge_summary"},
     {"document", "text", "letter of medical necessity", "letter_of_medical_necessity"},
     {"document", "text", "treatment history", "treatment_history"},
@@ -80,15 +113,22 @@ const std::vector<std::tuple<std::string, std::string, std::string, std::string>
     {"document", "text", "treatment plan", "treatment_plan"},
     {"document", "text", "rating scale results", "rating_scale_results"},
     {"document", "text", "informed consent", "informed_consent"},
-    {"document", "text", "clinical notes", "clinical_notes"}, {"document", "text", "pdmp report", "pdmp_report"},
+    {"document", "text", "clinical notes", "clinical_notes"},
+    {"document", "text", "pdmp report", "pdmp_report"},
     // services.yaml
-    {"service", "hcpcs", "J0013", "esketamine_nasal"}, {"service", "hcpcs", "S0013", "esketamine_nasal"},
-    {"service", "hcpcs", "G2082", "esketamine_nasal"}, {"service", "hcpcs", "G2083", "esketamine_nasal"},
-    {"service", "rxnorm", "2201623", "esketamine_nasal"}, {"service", "rxnorm", "2201625", "esketamine_nasal"},
-    {"service", "rxnorm", "6130", "ketamine_iv"}, {"service", "rxnorm", "6130", "ketamine_im"},
+    {"service", "hcpcs", "J0013", "esketamine_nasal"},
+    {"service", "hcpcs", "S0013", "esketamine_nasal"},
+    {"service", "hcpcs", "G2082", "esketamine_nasal"},
+    {"service", "hcpcs", "G2083", "esketamine_nasal"},
+    {"service", "rxnorm", "2201623", "esketamine_nasal"},
+    {"service", "rxnorm", "2201625", "esketamine_nasal"},
+    {"service", "rxnorm", "6130", "ketamine_iv"},
+    {"service", "rxnorm", "6130", "ketamine_im"},
     {"service", "rxnorm", "6130", "ketamine_oral"},
     // plan_types.yaml: SOPT
-    {"plan_type", "sopt", "2", "medicaid"}, {"plan_type", "sopt", "5", "commercial"}, {"plan_type", "sopt", "311", "tricare"},
+    {"plan_type", "sopt", "2", "medicaid"},
+    {"plan_type", "sopt", "5", "commercial"},
+    {"plan_type", "sopt", "311", "tricare"},
 };
 
 // LOINC codes end in a mod-10 check digit (LOINC Users' Guide, "Check digit"): a mistyped
@@ -113,18 +153,25 @@ bool loinc_check_digit_ok(const std::string& code) {
 
 bool well_formed(const std::string& system, const std::string& code) {
   auto all = [&](auto pred) { return !code.empty() && std::all_of(code.begin(), code.end(), pred); };
-  if (system == "rxnorm" || system == "sopt") return all([](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
-  if (system == "pos") return code.size() == 2 && all([](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
-  if (system == "nucc") return code.size() == 10 && code.back() == 'X' && all([](char c) { return std::isalnum(static_cast<unsigned char>(c)); });
+  if (system == "rxnorm" || system == "sopt")
+    return all([](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+  if (system == "pos")
+    return code.size() == 2 && all([](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+  if (system == "nucc")
+    return code.size() == 10 && code.back() == 'X' &&
+           all([](char c) { return std::isalnum(static_cast<unsigned char>(c)); });
   if (system == "loinc") return loinc_check_digit_ok(code);
-  if (system == "hcpcs") return code.size() == 5 && std::isupper(static_cast<unsigned char>(code[0])) &&
-                                std::all_of(code.begin() + 1, code.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+  if (system == "hcpcs")
+    return code.size() == 5 && std::isupper(static_cast<unsigned char>(code[0])) &&
+           std::all_of(code.begin() + 1, code.end(),
+                       [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
   return system == "text";
 }
 
 }  // namespace
 
-TEST_CASE("every shipped FHIR table row maps as listed, is well formed and names a schema member", "[fhir][terminology]") {
+TEST_CASE("every shipped FHIR table row maps as listed, is well formed and names a schema member",
+          "[fhir][terminology]") {
   covcheck::dsl::SourceRegistry sources;
   Terminology t = shipped(sources);
   covcheck::testing::Pipeline p({COVCHECK_SOURCE_DIR "/rules/acme"});
@@ -161,8 +208,10 @@ TEST_CASE("racemic ketamine maps by its route; systems resolve every URI spellin
   CHECK(t.lookup("service", "rxnorm", "6130", "snomed|26643006")->to == "ketamine_oral");
   CHECK(t.lookup("service", "rxnorm", "6130") == nullptr);  // no route: the service is unknown
   CHECK(t.lookup("document", "text", "Letter Of Medical Necessity")->to == "letter_of_medical_necessity");
-  CHECK(t.system_name("https://bluebutton.cms.gov/resources/codesystem/hcpcs") == std::optional<std::string_view>("hcpcs"));
-  CHECK(t.system_name("http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets") == std::optional<std::string_view>("hcpcs"));
+  CHECK(t.system_name("https://bluebutton.cms.gov/resources/codesystem/hcpcs") ==
+        std::optional<std::string_view>("hcpcs"));
+  CHECK(t.system_name("http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets") ==
+        std::optional<std::string_view>("hcpcs"));
   CHECK(t.system_name("http://www.nlm.nih.gov/research/umls/rxnorm") == std::optional<std::string_view>("rxnorm"));
   CHECK_FALSE(t.system_name("http://example.org/local"));
 }
@@ -171,11 +220,14 @@ TEST_CASE("a malformed mapping table is an error naming its line", "[fhir][termi
   covcheck::dsl::SourceRegistry sources;
   covcheck::dsl::Diagnostics diags;
   std::vector<covcheck::engine::fhir::TableText> tables = covcheck::engine::fhir::shipped_tables();
-  tables.push_back({"local/extra.yaml", "table: drug_class\nsystem: rxnorm\ngroups:\n  - to: ssri\n    codes: {\"36437\": again}\n"});
-  tables.push_back({"local/bad.yaml", "table: site\ngroups:\n  - to: office\n    system: nowhere\n    codes: {\"11\": x}\n"});
+  tables.push_back({"local/extra.yaml",
+                    "table: drug_class\nsystem: rxnorm\ngroups:\n  - to: ssri\n    codes: {\"36437\": again}\n"});
+  tables.push_back(
+      {"local/bad.yaml", "table: site\ngroups:\n  - to: office\n    system: nowhere\n    codes: {\"11\": x}\n"});
   CHECK_FALSE(covcheck::engine::fhir::build_terminology(tables, sources, diags));
   std::string text = covcheck::dsl::render_all(diags, sources);
-  CHECK_THAT(text, Catch::Contains("local/extra.yaml:5:13: error: `rxnorm|36437` is mapped twice in table `drug_class`"));
+  CHECK_THAT(text,
+             Catch::Contains("local/extra.yaml:5:13: error: `rxnorm|36437` is mapped twice in table `drug_class`"));
   CHECK_THAT(text, Catch::Contains("local/bad.yaml:5:13: error: code system `nowhere` is not in the systems table"));
 }
 
@@ -217,17 +269,20 @@ TEST_CASE("FHIR mapping: absent stays unknown, a searchset makes a list known-em
   INFO(m.diagnostics);
   REQUIRE(m.c);
   CHECK_THAT(m.yaml, Catch::Contains("id: o1  # Bundle.entry[1].resource(MedicationRequest/o1).id"));
-  CHECK_THAT(m.yaml, Catch::Contains("date_of_service: 2026-03-02  # Bundle.entry[1].resource(MedicationRequest/o1).authoredOn"));
+  CHECK_THAT(m.yaml, Catch::Contains(
+                         "date_of_service: 2026-03-02  # Bundle.entry[1].resource(MedicationRequest/o1).authoredOn"));
   CHECK_THAT(m.yaml, Catch::Contains("service: esketamine_nasal"));
   CHECK_THAT(m.yaml, Catch::Contains("birth_date: 1990-04-02"));
-  CHECK_THAT(m.yaml, !Catch::Contains("sex:"));      // `unknown` gender: unknown, not a value
-  CHECK_THAT(m.yaml, !Catch::Contains("plan:"));     // no Coverage: the plan is unknown
+  CHECK_THAT(m.yaml, !Catch::Contains("sex:"));       // `unknown` gender: unknown, not a value
+  CHECK_THAT(m.yaml, !Catch::Contains("plan:"));      // no Coverage: the plan is unknown
   CHECK_THAT(m.yaml, !Catch::Contains("diagnoses"));  // no Condition, no searchset: unknown
-  CHECK_THAT(m.yaml, Catch::Contains("treatments: []  # Bundle.entry[2].resource(Bundle/?) (a searchset of MedicationStatement"));
+  CHECK_THAT(m.yaml, Catch::Contains(
+                         "treatments: []  # Bundle.entry[2].resource(Bundle/?) (a searchset of MedicationStatement"));
   CHECK_THAT(m.yaml, Catch::Contains("assessments: []"));  // Observations present, none an instrument
-  CHECK_THAT(m.diagnostics, Catch::Contains(
-      "bundle.json:9:25: warning: `Bundle.entry[3].resource(Observation/x1).code.coding[0]`: observation "
-      "`http://loinc.org|29463-7` is not in the `instrument` table; ignored [fhir.unmapped_code]"));
+  CHECK_THAT(m.diagnostics,
+             Catch::Contains(
+                 "bundle.json:9:25: warning: `Bundle.entry[3].resource(Observation/x1).code.coding[0]`: observation "
+                 "`http://loinc.org|29463-7` is not in the `instrument` table; ignored [fhir.unmapped_code]"));
 }
 
 TEST_CASE("FHIR mapping: statuses, primary diagnosis, drug classes through a Medication", "[fhir][reader]") {
@@ -260,7 +315,9 @@ TEST_CASE("FHIR mapping: statuses, primary diagnosis, drug classes through a Med
   CHECK_THAT(m.yaml, Catch::Contains("period_days: 28"));
   CHECK_THAT(m.yaml, Catch::Contains("site: office"));
   CHECK_THAT(m.yaml, Catch::Contains("cpt:\n    - \"99214\""));
-  CHECK_THAT(m.yaml, Catch::Contains("class: ssri  # Bundle.entry[4].resource(Medication/m1).ingredient[0].itemCodeableConcept.coding[0]"));
+  CHECK_THAT(m.yaml,
+             Catch::Contains(
+                 "class: ssri  # Bundle.entry[4].resource(Medication/m1).ingredient[0].itemCodeableConcept.coding[0]"));
   CHECK_THAT(m.yaml, Catch::Contains("end: 2025-03-15"));
   CHECK_THAT(m.yaml, Catch::Contains("current_medications: []"));  // statements present, none active
 }

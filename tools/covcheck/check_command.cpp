@@ -5,19 +5,19 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <memory>
 #include <iostream>
+#include <memory>
 #include <sstream>
 
 #include <fmt/format.h>
 
 #include "dsl/source/dates.hpp"
-#include "engine/cases/case_readers.hpp"
-#include "engine/cases/fhir/terminology.hpp"
 #include "engine/answer/json_writer.hpp"
-#include "engine/compile/pipeline.hpp"
 #include "engine/answer/render.hpp"
 #include "engine/answer/render_diagnostics.hpp"
+#include "engine/cases/case_readers.hpp"
+#include "engine/cases/fhir/terminology.hpp"
+#include "engine/compile/pipeline.hpp"
 #include "engine/session/session.hpp"
 #include "tools/covcheck/command.hpp"
 
@@ -121,7 +121,8 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
   std::optional<engine::fhir::Terminology> fhir_map;
   if (!options.fhir_map.empty()) {
     std::vector<engine::fhir::TableText> tables = engine::fhir::shipped_tables();
-    if (!engine::fhir::add_table_dir(options.fhir_map, tables, diagnostics)) return finish(exit_usage, sources, std::nullopt);
+    if (!engine::fhir::add_table_dir(options.fhir_map, tables, diagnostics))
+      return finish(exit_usage, sources, std::nullopt);
     fhir_map = engine::fhir::build_terminology(tables, sources, diagnostics);
     if (!fhir_map) return finish(exit_rules, sources, std::nullopt);
   }
@@ -144,7 +145,8 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
   out << (options.json ? engine::render_json(determination, session.sources(), options.trace)
                        : engine::render_text(determination, session.sources(), options.trace));
   out.flush();
-  bool fail = std::find(options.fail_on.begin(), options.fail_on.end(), determination.decision) != options.fail_on.end();
+  bool fail =
+      std::find(options.fail_on.begin(), options.fail_on.end(), determination.decision) != options.fail_on.end();
   return fail ? exit_fail_on : exit_ok;
 }
 
@@ -170,19 +172,26 @@ Command add_check_command(CLI::App& app) {
       ->type_name("FILE");
   std::vector<std::string> formats;  // the case readers' names (engine/cases/case_readers.hpp)
   for (const engine::CaseReader& r : engine::case_readers()) formats.emplace_back(r.name);
-  check->add_option("--case-format", raw->case_format, "Read the case as fhir, json or yaml (default: by its name and text; stdin is YAML unless it is a FHIR resource)")
+  check
+      ->add_option("--case-format", raw->case_format,
+                   "Read the case as fhir, json or yaml (default: by its name and text; stdin is YAML unless it is a "
+                   "FHIR resource)")
       ->check(CLI::IsMember(formats));
-  check->add_option("--format", raw->format, "Output format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  check->add_option("--format", raw->format, "Output format")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
   check->add_option("--as-of", raw->as_of, "Judge effective ranges on this date instead of date_of_service")
       ->type_name("DATE");
   check->add_option("--fail-on", raw->fail_on, "Exit 1 when the decision is one of these (pend,denied,excluded)")
       ->type_name("LIST");
   check->add_flag("--no-trace", raw->no_trace, "Hide the explanation trace");
-  check->add_option("--fhir-map", raw->options.fhir_map,
-                    "FHIR mapping tables (*.yaml) replacing or adding to the shipped rules/fhir ones")
+  check
+      ->add_option("--fhir-map", raw->options.fhir_map,
+                   "FHIR mapping tables (*.yaml) replacing or adding to the shipped rules/fhir ones")
       ->type_name("DIR");
-  check->add_option("--trace-elements", raw->trace_elements,
-                    "List elements the trace shows per quantifier, the rest counted (default 5; all: every one)")
+  check
+      ->add_option("--trace-elements", raw->trace_elements,
+                   "List elements the trace shows per quantifier, the rest counted (default 5; all: every one)")
       ->type_name("N|all");
   return {check, [check, raw]() {
             CheckOptions options = raw->options;
@@ -201,7 +210,8 @@ Command add_check_command(CLI::App& app) {
             if (check->count("--fail-on") > 0) {
               auto decisions = parse_fail_on(raw->fail_on);
               if (!decisions)
-                return usage_error("--fail-on: `" + raw->fail_on + "` is not a comma-separated subset of pend,denied,excluded");
+                return usage_error("--fail-on: `" + raw->fail_on +
+                                   "` is not a comma-separated subset of pend,denied,excluded");
               options.fail_on = *decisions;
             }
             return run_check(options, std::cout, std::cerr);

@@ -41,7 +41,8 @@ int run_fhir2case(const Fhir2CaseOptions& options, std::ostream& out, std::ostre
     text = std::move(buffer).str();
   }
   std::vector<engine::fhir::TableText> tables = engine::fhir::shipped_tables();
-  if (!options.fhir_map.empty() && !engine::fhir::add_table_dir(options.fhir_map, tables, diagnostics)) return finish(exit_usage);
+  if (!options.fhir_map.empty() && !engine::fhir::add_table_dir(options.fhir_map, tables, diagnostics))
+    return finish(exit_usage);
   std::optional<engine::fhir::Terminology> terms = engine::fhir::build_terminology(tables, sources, diagnostics);
   if (!terms) return finish(exit_rules);
   engine::RuleSetBuild built = engine::build_rule_set(options.rules, sources, diagnostics);
@@ -60,14 +61,17 @@ int run_fhir2case(const Fhir2CaseOptions& options, std::ostream& out, std::ostre
 Command add_fhir2case_command(CLI::App& app) {
   auto options = std::make_shared<Fhir2CaseOptions>();
   auto format = std::make_shared<std::string>("yaml");
-  CLI::App* cmd = app.add_subcommand("fhir2case", "Print the case the FHIR mapping builds from a bundle, with each value's FHIR source");
+  CLI::App* cmd = app.add_subcommand(
+      "fhir2case", "Print the case the FHIR mapping builds from a bundle, with each value's FHIR source");
   cmd->add_option("bundle", options->bundle, "A FHIR R4 Bundle (JSON); - reads stdin")->required()->type_name("BUNDLE");
   cmd->add_option("--format", *format, "yaml (with FHIR sources as comments) or json (a case file)")
       ->check(CLI::IsMember({"yaml", "json"}))
       ->capture_default_str();
-  cmd->add_option("--rules", options->rules, "Check the case against this rule set's schema (default: the built-in one)")
+  cmd->add_option("--rules", options->rules,
+                  "Check the case against this rule set's schema (default: the built-in one)")
       ->type_name("PATH");
-  cmd->add_option("--fhir-map", options->fhir_map, "A directory of mapping tables (*.yaml) replacing or adding to the shipped ones")
+  cmd->add_option("--fhir-map", options->fhir_map,
+                  "A directory of mapping tables (*.yaml) replacing or adding to the shipped ones")
       ->type_name("DIR");
   return {cmd, [options, format]() {
             Fhir2CaseOptions o = *options;

@@ -59,7 +59,7 @@ struct Res {
   const YamlNode* node = nullptr;
   std::string type;
   std::string id;
-  std::string label;     // Bundle.entry[3].resource(Condition/c1)
+  std::string label;  // Bundle.entry[3].resource(Condition/c1)
   std::string full_url;
   std::size_t container = SIZE_MAX;  // for contained resources: the resource holding them
 };
@@ -131,8 +131,8 @@ class Reader {
   static constexpr std::size_t max_warnings = 200;
 
   std::vector<Res> res_;
-  std::unordered_map<std::string, std::size_t> by_key_;       // "Type/id" -> index
-  std::unordered_map<std::string, std::size_t> by_full_url_;  // fullUrl -> index
+  std::unordered_map<std::string, std::size_t> by_key_;                        // "Type/id" -> index
+  std::unordered_map<std::string, std::size_t> by_full_url_;                   // fullUrl -> index
   std::map<std::string, std::pair<const YamlNode*, std::string>> searchsets_;  // type -> (node, label) of a searchset
   std::size_t patient_ = SIZE_MAX;
   std::size_t order_ = SIZE_MAX;
@@ -148,12 +148,14 @@ bool Reader::add_resource(const YamlNode& r, std::string label, std::string full
   }
   std::optional<std::string_view> type = str(get(&r, "resourceType"));
   if (!type || type->empty()) {
-    error("fhir.no_resource_type", r, fmt::format("`{}` has no `resourceType`: every FHIR resource names its type", label));
+    error("fhir.no_resource_type", r,
+          fmt::format("`{}` has no `resourceType`: every FHIR resource names its type", label));
     return false;
   }
   if (res_.size() >= max_bundle_resources) {
     error("fhir.too_many_resources", r,
-          fmt::format("the bundle holds more than {} resources; send the patient's resources for one order", max_bundle_resources));
+          fmt::format("the bundle holds more than {} resources; send the patient's resources for one order",
+                      max_bundle_resources));
     return false;
   }
   Res x;
@@ -172,7 +174,8 @@ bool Reader::add_resource(const YamlNode& r, std::string label, std::string full
   // Contained resources are reachable only as `#id` from their container.
   const YamlNode* contained = get(&r, "contained");
   for (std::uint32_t i = 0; i < size(contained); ++i)
-    if (!add_resource(*at(contained, i), fmt::format("{}.contained[{}]", res_[index].label, i), "", index)) return false;
+    if (!add_resource(*at(contained, i), fmt::format("{}.contained[{}]", res_[index].label, i), "", index))
+      return false;
   return true;
 }
 
@@ -264,7 +267,8 @@ bool Reader::about_patient(const Res& r) const {
     if (!ref) continue;
     return std::find(patient_refs_.begin(), patient_refs_.end(), *ref) != patient_refs_.end() ||
            std::any_of(patient_refs_.begin(), patient_refs_.end(), [&](const std::string& p) {
-             return ref->size() > p.size() && ref->substr(ref->size() - p.size()) == p && (*ref)[ref->size() - p.size() - 1] == '/';
+             return ref->size() > p.size() && ref->substr(ref->size() - p.size()) == p &&
+                    (*ref)[ref->size() - p.size() - 1] == '/';
            });
   }
   return true;  // says nothing about whom: read as the patient's
@@ -284,7 +288,8 @@ Reader::Coded Reader::lookup(std::string_view table, const YamlNode* cc, const s
     const TermEntry* e = name ? terms_.lookup(table, *name, code, route) : nullptr;
     // (The path is built only for the coding that is kept: most codings are passed over.)
     if (e) return Coded{e, std::string(*name), std::string(code), c, fmt::format("{}.coding[{}]", path, i)};
-    if (!first.node) first = Coded{nullptr, std::string(system), std::string(code), c, fmt::format("{}.coding[{}]", path, i)};
+    if (!first.node)
+      first = Coded{nullptr, std::string(system), std::string(code), c, fmt::format("{}.coding[{}]", path, i)};
   }
   // A local code or only text: the `text` rows of the table (matched case-insensitively).
   if (std::optional<std::string_view> text = str(cc, "text")) {
@@ -361,7 +366,8 @@ void Reader::map_patient(Out& root) {
                        static_cast<char>(std::toupper(static_cast<unsigned char>((*state)[1])))};
         patient.field("state") = scalar(up, true, span(*s), path);
       } else {
-        warn("fhir.unmapped_code", *s, fmt::format("`{}`: `{}` is not a two-letter USPS state code; ignored", path, *state));
+        warn("fhir.unmapped_code", *s,
+             fmt::format("`{}`: `{}` is not a two-letter USPS state code; ignored", path, *state));
       }
     }
   }
@@ -481,7 +487,8 @@ void Reader::map_order(Out& root) {
 
   // date_of_service: the first of the contract's elements that exists.
   Out dos;
-  if (const YamlNode* p = get(n, "occurrencePeriod"); get(p, "start")) dos = date(get(p, "start"), o.label + ".occurrencePeriod.start");
+  if (const YamlNode* p = get(n, "occurrencePeriod"); get(p, "start"))
+    dos = date(get(p, "start"), o.label + ".occurrencePeriod.start");
   else if (const YamlNode* d = get(n, "occurrenceDateTime")) dos = date(d, o.label + ".occurrenceDateTime");
   else if (const YamlNode* b = get(get(get(get(n, "occurrenceTiming"), "repeat"), "boundsPeriod"), "start"))
     dos = date(b, o.label + ".occurrenceTiming.repeat.boundsPeriod.start");
@@ -503,7 +510,8 @@ void Reader::map_order(Out& root) {
     const YamlNode* based = get(r.node, "basedOn");
     for (std::uint32_t i = 0; i < size(based); ++i) {
       bool broken = false;
-      if (resolve(r, at(based, i), fmt::format("{}.basedOn[{}]", r.label, i), broken) == &o) coded.emplace_back(&r, get(r.node, "code"));
+      if (resolve(r, at(based, i), fmt::format("{}.basedOn[{}]", r.label, i), broken) == &o)
+        coded.emplace_back(&r, get(r.node, "code"));
     }
   }
   Out cpt, hcpcs;
@@ -529,7 +537,8 @@ void Reader::map_order(Out& root) {
     for (std::uint32_t i = 0; i < size(exts); ++i) {
       std::string_view url = str(at(exts, i), "url").value_or("");
       if (url.size() >= 19 && url.substr(url.size() - 19) == "ext-billing-options")
-        collect(*r, get(at(exts, i), "valueCodeableConcept"), fmt::format("{}.extension[{}].valueCodeableConcept", cpath, i));
+        collect(*r, get(at(exts, i), "valueCodeableConcept"),
+                fmt::format("{}.extension[{}].valueCodeableConcept", cpath, i));
     }
   }
   if (!cpt.items.empty()) request.field("cpt") = std::move(cpt);
@@ -538,7 +547,8 @@ void Reader::map_order(Out& root) {
   // Sessions and the period.
   if (!med) {
     const YamlNode* q = get(get(n, "quantityQuantity"), "value");
-    if (std::optional<std::string> v = integer(q)) request.field("sessions") = scalar(*v, false, span(*q), o.label + ".quantityQuantity.value");
+    if (std::optional<std::string> v = integer(q))
+      request.field("sessions") = scalar(*v, false, span(*q), o.label + ".quantityQuantity.value");
   } else if (const YamlNode* repeats = get(get(n, "dispenseRequest"), "numberOfRepeatsAllowed")) {
     if (std::optional<std::string> v = integer(repeats)) {
       long long count = std::strtoll(v->c_str(), nullptr, 10);
@@ -550,8 +560,9 @@ void Reader::map_order(Out& root) {
   if (const YamlNode* p = get(n, "occurrencePeriod"); full_date(get(p, "start")) && full_date(get(p, "end"))) {
     std::optional<std::int32_t> a = dsl::parse_iso_date(str(get(p, "start"))->substr(0, 10));
     std::optional<std::int32_t> b = dsl::parse_iso_date(str(get(p, "end"))->substr(0, 10));
-    if (a && b) request.field("period_days") = scalar(std::to_string(*b - *a), false, span(*get(p, "end")),
-                                                      o.label + ".occurrencePeriod (end - start)");
+    if (a && b)
+      request.field("period_days") =
+          scalar(std::to_string(*b - *a), false, span(*get(p, "end")), o.label + ".occurrencePeriod (end - start)");
   }
 
   // The site: a place-of-service code, or the referenced Location's type.
@@ -644,14 +655,16 @@ void Reader::map_conditions(Out& root) {
     const YamlNode* refs = get(order, "reasonReference");
     for (std::uint32_t i = 0; i < size(refs); ++i) {
       bool broken = false;
-      if (const Res* r = resolve(res_[order_], at(refs, i), fmt::format("{}.reasonReference[{}]", res_[order_].label, i), broken))
+      if (const Res* r =
+              resolve(res_[order_], at(refs, i), fmt::format("{}.reasonReference[{}]", res_[order_].label, i), broken))
         reasons.push_back(r);
     }
     const YamlNode* codes = get(order, "reasonCode");
     for (std::uint32_t i = 0; i < size(codes); ++i) {
       const YamlNode* codings = get(at(codes, i), "coding");
       for (std::uint32_t j = 0; j < size(codings); ++j)
-        if (terms_.system_name(str(at(codings, j), "system").value_or("")) == std::optional<std::string_view>("icd10cm"))
+        if (terms_.system_name(str(at(codings, j), "system").value_or("")) ==
+            std::optional<std::string_view>("icd10cm"))
           reason_codes.emplace_back(str(at(codings, j), "code").value_or(""));
     }
   }
@@ -672,7 +685,8 @@ void Reader::map_conditions(Out& root) {
     const YamlNode* icd = nullptr;
     std::string path;
     for (std::uint32_t i = 0; i < size(codings) && !icd; ++i)
-      if (terms_.system_name(str(at(codings, i), "system").value_or("")) == std::optional<std::string_view>("icd10cm") &&
+      if (terms_.system_name(str(at(codings, i), "system").value_or("")) ==
+              std::optional<std::string_view>("icd10cm") &&
           str(at(codings, i), "code")) {
         icd = get(at(codings, i), "code");
         path = fmt::format("{}.code.coding[{}].code", r.label, i);
@@ -700,7 +714,9 @@ void Reader::map_conditions(Out& root) {
     for (std::uint32_t i = 0; i < size(codes) && !primary_set; ++i) {
       const YamlNode* codings = get(at(codes, i), "coding");
       for (std::uint32_t j = 0; j < size(codings) && !primary_set; ++j) {
-        if (terms_.system_name(str(at(codings, j), "system").value_or("")) != std::optional<std::string_view>("icd10cm")) continue;
+        if (terms_.system_name(str(at(codings, j), "system").value_or("")) !=
+            std::optional<std::string_view>("icd10cm"))
+          continue;
         const YamlNode* code = get(at(codings, j), "code");
         if (!str(code)) continue;
         Out d;
@@ -807,7 +823,8 @@ void Reader::map_observations(Out& root) {
     else if (v) warn("fhir.bad_value", *v, fmt::format("`{}` is not a whole-number score; left unknown", vpath));
     Out when;
     if (const YamlNode* d = get(r.node, "effectiveDateTime")) when = date(d, r.label + ".effectiveDateTime");
-    else if (const YamlNode* p = get(get(r.node, "effectivePeriod"), "start")) when = date(p, r.label + ".effectivePeriod.start");
+    else if (const YamlNode* p = get(get(r.node, "effectivePeriod"), "start"))
+      when = date(p, r.label + ".effectivePeriod.start");
     if (when.kind == Kind::scalar) a.field("date") = std::move(when);
     a.span = span(*r.node);
     a.source = r.label;
@@ -850,7 +867,8 @@ bool Reader::read(Out& root) {
     const YamlNode* where = get(&b, "resourceType");
     error("fhir.not_a_bundle", where ? *where : b,
           type ? fmt::format("this is a FHIR `{}` resource, not a Bundle: covcheck reads a Bundle holding the order, "
-                             "the patient and their record", *type)
+                             "the patient and their record",
+                             *type)
                : std::string("`resourceType` must be the string `Bundle`"));
     return false;
   }
@@ -868,7 +886,8 @@ bool Reader::read(Out& root) {
     if (first_request == SIZE_MAX) first_request = i;
     if (r.type == "DeviceRequest") continue;
     std::string name, path;
-    Coded k = med ? drug(r, "service", route_of(r.node), name, path) : lookup("service", get(r.node, "code"), r.label + ".code");
+    Coded k = med ? drug(r, "service", route_of(r.node), name, path)
+                  : lookup("service", get(r.node, "code"), r.label + ".code");
     if (failed_) return false;
     if (k.entry) orders.push_back(i);
   }
@@ -880,7 +899,8 @@ bool Reader::read(Out& root) {
                                 for (std::uint32_t j = 0; j < size(based); ++j) {
                                   bool broken = false;
                                   const Res* to = resolve(res_[i], at(based, j), res_[i].label + ".basedOn", broken);
-                                  if (to && std::find(orders.begin(), orders.end(), static_cast<std::size_t>(to - res_.data())) != orders.end())
+                                  if (to && std::find(orders.begin(), orders.end(),
+                                                      static_cast<std::size_t>(to - res_.data())) != orders.end())
                                     return true;
                                 }
                                 return false;
@@ -902,7 +922,8 @@ bool Reader::read(Out& root) {
   std::size_t subject_of = order_ != SIZE_MAX ? order_ : (patients.size() > 1 ? first_request : SIZE_MAX);
   if (subject_of != SIZE_MAX) {
     bool broken = false;
-    const Res* p = resolve(res_[subject_of], get(res_[subject_of].node, "subject"), res_[subject_of].label + ".subject", broken);
+    const Res* p =
+        resolve(res_[subject_of], get(res_[subject_of].node, "subject"), res_[subject_of].label + ".subject", broken);
     if (failed_) return false;
     if (p && p->type == "Patient") patient_ = static_cast<std::size_t>(p - res_.data());
   }
@@ -936,29 +957,33 @@ bool Reader::read(Out& root) {
   // resource types no case field comes from.
   std::map<std::string, std::pair<std::size_t, const Res*>> other_patient, unread;
   static const std::unordered_set<std::string> read_types{
-      "Patient", "Coverage", "Organization", "Condition", "MedicationStatement", "MedicationRequest", "Medication",
-      "ServiceRequest", "Observation", "DocumentReference", "PractitionerRole", "Location"};
+      "Patient",    "Coverage",       "Organization", "Condition",         "MedicationStatement", "MedicationRequest",
+      "Medication", "ServiceRequest", "Observation",  "DocumentReference", "PractitionerRole",    "Location"};
   for (const Res& r : res_) {
     if (r.container != SIZE_MAX) continue;
     if (!about_patient(r) && r.type != "Patient") {
       auto& slot = other_patient[r.type];
       if (slot.first++ == 0) slot.second = &r;
-    } else if (!read_types.count(r.type) && !(r.type == "Patient" && static_cast<std::size_t>(&r - res_.data()) != patient_)) {
+    } else if (!read_types.count(r.type) &&
+               !(r.type == "Patient" && static_cast<std::size_t>(&r - res_.data()) != patient_)) {
       auto& slot = unread[r.type];
       if (slot.first++ == 0) slot.second = &r;
     }
   }
   for (std::size_t i : patients)
-    if (i != patient_) warn("fhir.other_patient", *res_[i].node, fmt::format("`{}` is not the case's patient; not read", res_[i].label));
+    if (i != patient_)
+      warn("fhir.other_patient", *res_[i].node, fmt::format("`{}` is not the case's patient; not read", res_[i].label));
   for (auto& [type, slot] : other_patient)
     warn("fhir.other_patient", *slot.second->node,
-         fmt::format("{} {} resource(s) about another patient are not read (first: `{}`)", slot.first, type, slot.second->label));
+         fmt::format("{} {} resource(s) about another patient are not read (first: `{}`)", slot.first, type,
+                     slot.second->label));
   for (auto& [type, slot] : unread)
     warn("fhir.not_read", *slot.second->node,
-         fmt::format("{} {} resource(s) are not read: no case field comes from a {} (first: `{}`)", slot.first, type, type,
-                     slot.second->label));
+         fmt::format("{} {} resource(s) are not read: no case field comes from a {} (first: `{}`)", slot.first, type,
+                     type, slot.second->label));
   if (warnings_ > max_warnings)
-    diags_.warning("fhir.too_many_warnings", span(b), fmt::format("{} more FHIR mapping warnings not shown", warnings_ - max_warnings));
+    diags_.warning("fhir.too_many_warnings", span(b),
+                   fmt::format("{} more FHIR mapping warnings not shown", warnings_ - max_warnings));
   return true;
 }
 

@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
-#include "dsl/source/diagnostics.hpp"
 #include "dsl/check/schema.hpp"
+#include "dsl/source/diagnostics.hpp"
 #include "engine/cases/case.hpp"
 #include "engine/cases/case_builder.hpp"
 #include "engine/cases/fhir/json_tree.hpp"

@@ -15,12 +15,12 @@ using Kind = YamlNode::Kind;
 bool plain_safe(std::string_view s) {
   if (s.empty() || !std::isalpha(static_cast<unsigned char>(s[0]))) {
     // A full date reads back as the same text.
-    return s.size() == 10 && s[4] == '-' && s[7] == '-' &&
-           s.find_first_not_of("0123456789-") == std::string_view::npos;
+    return s.size() == 10 && s[4] == '-' && s[7] == '-' && s.find_first_not_of("0123456789-") == std::string_view::npos;
   }
   for (char c : s)
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.' && c != '-') return false;
-  static const char* words[] = {"true", "false", "yes", "no", "on", "off", "null", "y", "n", "True", "False", "Null", "NULL", "TRUE", "FALSE"};
+  static const char* words[] = {"true", "false", "yes",   "no",   "on",   "off",  "null", "y",
+                                "n",    "True",  "False", "Null", "NULL", "TRUE", "FALSE"};
   for (const char* w : words)
     if (s == w) return false;
   return true;

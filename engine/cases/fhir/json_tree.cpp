@@ -26,7 +26,8 @@ class Builder {
 
   // The node's index; false when the walk failed (`problem` set, or a simdjson error).
   bool value(od::value v, std::size_t depth, std::uint32_t& out) {
-    if (depth > max_json_depth) return fail("fhir.too_deep", at(v), fmt::format("the JSON nests deeper than {} levels", max_json_depth));
+    if (depth > max_json_depth)
+      return fail("fhir.too_deep", at(v), fmt::format("the JSON nests deeper than {} levels", max_json_depth));
     if (tree_.nodes.size() >= max_json_nodes)
       return fail("fhir.too_large", at(v), fmt::format("the bundle has more than {} JSON values", max_json_nodes));
     od::json_type type;
@@ -79,7 +80,8 @@ class Builder {
   bool fail(const char* code, const char* where, std::string message) {
     if (!problem_) {
       std::uint32_t b = offset(where);
-      problem_ = JsonTreeProblem{code, b, std::min<std::uint32_t>(b + 1, static_cast<std::uint32_t>(size_)), std::move(message)};
+      problem_ = JsonTreeProblem{code, b, std::min<std::uint32_t>(b + 1, static_cast<std::uint32_t>(size_)),
+                                 std::move(message)};
     }
     return false;
   }

@@ -26,10 +26,13 @@ std::string lower(std::string_view s) {
 
 class TableReader {
  public:
-  TableReader(const YamlTree& tree, dsl::FileId file, dsl::Diagnostics& diags) : tree_(tree), file_(file), diags_(diags) {}
+  TableReader(const YamlTree& tree, dsl::FileId file, dsl::Diagnostics& diags)
+      : tree_(tree), file_(file), diags_(diags) {}
 
   dsl::SourceSpan span(const YamlNode& n) const { return dsl::SourceSpan{file_, n.pos, std::max(n.pos, n.end)}; }
-  void error(const YamlNode& n, std::string message) { diags_.error("fhir_map.bad_table", span(n), std::move(message)); }
+  void error(const YamlNode& n, std::string message) {
+    diags_.error("fhir_map.bad_table", span(n), std::move(message));
+  }
 
   // Pairs of a mapping as (key text, key node, value node).
   template <typename F>
@@ -121,7 +124,8 @@ std::optional<Terminology> build_terminology(const std::vector<TableText>& table
       diagnostics.error("fhir_map.syntax", dsl::SourceSpan{id, p.begin, p.end}, p.message);
     if (!parsed.problems.empty()) continue;
     if (tree.root == yaml_none || tree.nodes[tree.root].kind != Kind::mapping) {
-      diagnostics.error("fhir_map.bad_table", dsl::SourceSpan{id, 0, 0}, "a FHIR mapping table must be a mapping with `table:`");
+      diagnostics.error("fhir_map.bad_table", dsl::SourceSpan{id, 0, 0},
+                        "a FHIR mapping table must be a mapping with `table:`");
       continue;
     }
     TableReader r(tree, id, diagnostics);
@@ -134,7 +138,11 @@ std::optional<Terminology> build_terminology(const std::vector<TableText>& table
       else if (k == "system") default_system = r.text(v, "`system`").value_or("");
       else if (k == "groups" && v.kind == Kind::sequence) groups = &v;
       else if (k == "systems" && v.kind == Kind::mapping) systems = &v;
-      else r.error(kn, fmt::format("unknown table key `{}` (a table has `table`, `system`, `groups`; the systems table has `systems`)", k));
+      else
+        r.error(kn,
+                fmt::format(
+                    "unknown table key `{}` (a table has `table`, `system`, `groups`; the systems table has `systems`)",
+                    k));
     });
     if (table.empty()) {
       r.error(root, "the table has no `table:` name");
@@ -182,7 +190,8 @@ std::optional<Terminology> build_terminology(const std::vector<TableText>& table
         } else if (k == "source") {
           // the citation: kept in the file for people
         } else {
-          r.error(kn, fmt::format("unknown group key `{}` (a group has `to`, `system`, `route`, `codes`, `source`)", k));
+          r.error(kn,
+                  fmt::format("unknown group key `{}` (a group has `to`, `system`, `route`, `codes`, `source`)", k));
         }
       });
       if (to.empty() || system.empty() || !codes) {
@@ -207,7 +216,8 @@ std::optional<Terminology> build_terminology(const std::vector<TableText>& table
     }
     std::string k = Terminology::key(p.table, p.system, p.code);
     std::vector<TermEntry>& rows = t.rows_[k];
-    bool duplicate = std::any_of(rows.begin(), rows.end(), [&](const TermEntry& e) { return e.route == p.entry.route; });
+    bool duplicate =
+        std::any_of(rows.begin(), rows.end(), [&](const TermEntry& e) { return e.route == p.entry.route; });
     if (duplicate) {
       diagnostics.error("fhir_map.duplicate", p.entry.at,
                         fmt::format("`{}|{}` is mapped twice in table `{}`", p.system, p.code, p.table));
@@ -224,7 +234,8 @@ bool add_table_dir(const std::string& dir, std::vector<TableText>& tables, dsl::
   namespace fs = std::filesystem;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
-    diagnostics.error("io.not_found", dsl::SourceSpan{}, fmt::format("FHIR mapping directory `{}` does not exist", dir));
+    diagnostics.error("io.not_found", dsl::SourceSpan{},
+                      fmt::format("FHIR mapping directory `{}` does not exist", dir));
     return false;
   }
   std::vector<fs::path> files;
@@ -240,9 +251,8 @@ bool add_table_dir(const std::string& dir, std::vector<TableText>& tables, dsl::
       return false;
     }
     std::string name = p.filename().string();
-    auto same = std::find_if(tables.begin(), tables.end(), [&](const TableText& t) {
-      return fs::path(t.name).filename().string() == name;
-    });
+    auto same = std::find_if(tables.begin(), tables.end(),
+                             [&](const TableText& t) { return fs::path(t.name).filename().string() == name; });
     if (same != tables.end()) *same = TableText{p.string(), std::move(buffer).str()};
     else tables.push_back(TableText{p.string(), std::move(buffer).str()});
   }
