@@ -644,7 +644,7 @@ std::unique_ptr<CheckedRuleSet> check_all(RuleFiles files, SourceRegistry& sourc
     rs->files.canonical_paths.push_back("<built-in>/rules/schema/case.cpl");
     schema_files.push_back(&rs->files.files.back());
   }
-  auto schema = build_schema(schema_files, diagnostics);
+  auto schema = build_schema(schema_files, diagnostics, &sources);
   if (!schema) return nullptr;
   rs->schema = std::move(*schema);
   if (!rs->schema.find_enum("decision")) {

@@ -464,7 +464,42 @@ struct Builder {
 
 }  // namespace
 
-std::optional<Schema> build_schema(const std::vector<const ast::File*>& schema_files, Diagnostics& diagnostics) {
+namespace {
+
+// A comment's words without its `#` and the space after it.
+std::string comment_words(std::string_view text) {
+  std::size_t s = text.find_first_not_of('#');
+  if (s == std::string_view::npos) return {};
+  text.remove_prefix(s);
+  std::size_t b = text.find_first_not_of(" \t");
+  std::size_t e = text.find_last_not_of(" \t\r");
+  return b == std::string_view::npos ? std::string() : std::string(text.substr(b, e - b + 1));
+}
+
+// The comment after a field on its line, else the block of comment lines right above it.
+std::string field_doc(const ast::File& file, const SourceFile& src, SourceSpan field) {
+  const std::uint32_t line = src.location(field.begin).line;
+  for (const ast::Comment& c : file.comments)
+    if (c.span.begin >= field.end && src.location(c.span.begin).line == line) return comment_words(c.text);
+  std::string out;
+  std::uint32_t want = line - 1;
+  for (auto it = file.comments.rbegin(); it != file.comments.rend() && want > 0; ++it) {
+    LineColumn lc = src.location(it->span.begin);
+    if (lc.line > want) continue;
+    if (lc.line < want) break;
+    std::string_view text = src.line_text(lc.line);
+    if (text.find_first_not_of(" \t") != lc.column - 1) break;  // a trailing comment of the line above
+    std::string words = comment_words(it->text);
+    out = out.empty() ? words : words + " " + out;
+    --want;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<Schema> build_schema(const std::vector<const ast::File*>& schema_files, Diagnostics& diagnostics,
+                                   const SourceRegistry* sources) {
   std::vector<const ast::File*> files;
   for (const ast::File* f : schema_files) {
     if (f && f->header && f->header->kind == ast::FileKind::schema) files.push_back(f);
@@ -487,6 +522,11 @@ std::optional<Schema> build_schema(const std::vector<const ast::File*>& schema_f
   b.schema.version = file.header->version.value_or("");
   b.declare_names(file);
   for (std::uint32_t r = 0; r < b.schema.records.size(); ++r) b.build_fields(r);
+  if (sources && file.file != no_file) {
+    const SourceFile& src = sources->file(file.file);
+    for (RecordType& rec : b.schema.records)
+      for (FieldInfo& f : rec.fields) f.doc = field_doc(file, src, f.span);
+  }
   b.build_synonyms(file);
   b.check_cycles();
   if (auto root = b.schema.find_record("case")) {

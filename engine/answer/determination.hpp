@@ -111,6 +111,32 @@ struct Authorization {
   std::optional<std::int64_t> units;
 };
 
+// One fact a checklist criterion read, with its value as the case gives it.
+struct Evidence {
+  std::string field;                // dotted, 0-based: `treatments[1].adequate_dose`
+  std::string value;
+};
+
+// One criterion of a checklist entry, in plain words.
+struct ChecklistCriterion {
+  std::optional<std::string> cite;
+  std::string text;                 // a sentence: message, field documentation and values
+  std::string status;               // met / not_met / unknown / not_applicable
+  std::vector<Evidence> evidence;
+  std::vector<std::string> missing; // facts it waits for, dotted 0-based paths
+};
+
+// A coverage path that could apply, or a restriction, with every criterion: the clinic sees
+// all its problems at once, also after one of them has decided the case.
+struct ChecklistEntry {
+  std::string section;              // clinical / coding / filing / …: the rule's section tag
+  std::string rule;                 // qualified id
+  std::string title;
+  std::optional<std::string> cite;
+  std::string applies;              // true / false / unknown
+  std::vector<ChecklistCriterion> criteria;
+};
+
 struct Determination {
   std::optional<std::string> case_id;
   Decision decision = Decision::pend;
@@ -125,6 +151,7 @@ struct Determination {
   std::vector<MissingFact> missing;
   std::vector<RequirementStatus> requirements;
   std::vector<std::string> next_steps;
+  std::vector<ChecklistEntry> checklist;   // full answers only (not `batch --compact`)
   std::vector<CaseWarning> warnings;
   std::vector<RuleTrace> trace;
 };

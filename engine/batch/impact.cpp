@@ -31,6 +31,7 @@ SideOutcome decide_record(DecisionSession& session, const CorpusRecord& record, 
   options.as_of = as_of;
   options.trace = false;  // the report needs decisions and reasons, not explanations
   options.explain = false;
+  options.checklist = false;
   CaseOutcome& result = session.decide(input, options);
   SideOutcome out;
   if (result.determination) {

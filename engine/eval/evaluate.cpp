@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "dsl/source/dates.hpp"
+#include "engine/eval/checklist.hpp"
 #include "engine/eval/decider.hpp"
 #include "engine/eval/explain.hpp"
 #include "engine/eval/expr_eval.hpp"
@@ -107,7 +108,7 @@ void DeterminationBuilder::reasons() {
           const dsl::ast::Requirement& q = *rule.criteria[i].source;
           if (q.else_message) reason.message = q.else_message->text;
           else if (q.kind == Req::document) reason.message = fmt::format("{} document `{}`", t == Truth::no ? "missing" : "undocumented", q.document->text);
-          else reason.message = fmt::format("{}: `{}` {}", title, options_.sources ? std::string(dec_.expr().text(rule.criteria[i].op)) : "criterion", t == Truth::no ? "does not hold" : "is undecided");
+          else reason.message = fmt::format("{}: {}", title, t == Truth::no ? "a criterion is not met" : "a criterion is not yet decided");
           if (q.cite) reason.cite = q.cite;
           found = true;
           break;
@@ -198,7 +199,7 @@ void DeterminationBuilder::next_steps() {
         if (t == Truth::yes) continue;
         if (d_.decision != Decision::pend && t == Truth::unknown) continue;
         const dsl::ast::Requirement& q = *rule.criteria[i].source;
-        std::string step = next_step_for(dec_.expr(), rule, i, t, dec_.trace_log(), dec_.criterion_entry(r, i));
+        std::string step = next_step_for(dec_.expr(), c_, rule, i, t, dec_.trace_log(), dec_.criterion_entry(r, i));
         if (q.cite) step += fmt::format(" ({})", *q.cite);
         if (std::find(d_.next_steps.begin(), d_.next_steps.end(), step) == d_.next_steps.end()) d_.next_steps.push_back(step);
       }
@@ -285,7 +286,7 @@ Evaluation DeterminationBuilder::run() {
   d_.case_id = c_.id;
   // `missing` and undecided next steps read the conditions' traces: when they were not
   // recorded and the case pends, decide again recording them (pending cases only).
-  bool record = options_.trace;
+  bool record = options_.trace || options_.checklist;
   DecideStatus status = dec_.decide(c_, options_.as_of, record);
   if (status == DecideStatus::decided && !record && options_.explain && dec_.decision() == Decision::pend)
     status = dec_.decide(c_, options_.as_of, true);
@@ -294,7 +295,7 @@ Evaluation DeterminationBuilder::run() {
     d_.basis = std::nullopt;
     d_.prior_auth = std::nullopt;
     d_.missing.push_back({"date_of_service", {}});
-    d_.next_steps.push_back("provide date_of_service: the policies in force depend on it");
+    d_.next_steps.push_back("State the date of service: the policies in force depend on it");
     out.determination = std::move(d_);
     return out;
   }
@@ -323,6 +324,7 @@ Evaluation DeterminationBuilder::run() {
   missing();
   next_steps();
   advice();
+  if (options_.checklist) build_checklist(dec_, c_, d_);
   if (options_.trace) trace();
   for (const std::string& w : dec_.warnings()) {
     // A condition read twice (a define, an explanation) warns once.

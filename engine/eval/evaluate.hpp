@@ -19,6 +19,9 @@ struct EvaluationOptions {
   std::optional<std::int32_t> as_of;  // replaces date_of_service for effective ranges
   bool trace = true;    // build the explanation trace (Determination::trace); implies `explain`
   bool explain = true;  // derive `missing` and undecided next steps (pending cases are decided again with traces)
+  // Build the checklist (Determination::checklist): records the conditions' traces, for its
+  // evidence and missing facts, whatever `trace` says.
+  bool checklist = true;
   // When given, traces carry each sub-expression's source text and next steps quote it.
   const dsl::SourceRegistry* sources = nullptr;
   // Elements the trace shows per quantifier (every_trace_element: all of them, for audits);

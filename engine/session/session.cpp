@@ -73,6 +73,7 @@ struct DecisionSession::Impl {
     eo.as_of = options.as_of;
     eo.trace = options.trace;
     eo.explain = options.explain;
+    eo.checklist = options.checklist;
     eo.trace_elements = options.trace_elements;
     eo.sources = &registry;
     Evaluation e = evaluate(decider, case_record, eo);

@@ -36,6 +36,7 @@ struct SessionOptions {
   std::optional<std::int32_t> as_of;  // replaces date_of_service for effective ranges
   bool trace = false;                 // record the explanation trace
   bool explain = true;                // derive `missing` and undecided next steps
+  bool checklist = true;              // build the answer's checklist (full answers)
   bool compact = false;               // QuickDecider: decision, basis, prior auth, benefit, reasons
   std::uint32_t trace_elements = default_trace_elements;  // quantifier elements a trace shows
 };

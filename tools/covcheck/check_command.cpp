@@ -147,6 +147,7 @@ Command add_check_command(CLI::App& app) {
     std::string case_format;
     std::string as_of;
     std::string fail_on;
+    bool trace = false;
     bool no_trace = false;
     std::string trace_elements;
   };
@@ -167,6 +168,7 @@ Command add_check_command(CLI::App& app) {
       ->type_name("DATE");
   check->add_option("--fail-on", raw->fail_on, "Exit 1 when the decision is one of these (pend,denied,excluded)")
       ->type_name("LIST");
+  check->add_flag("--trace", raw->trace, "Show the explanation trace in text (JSON carries it unless --no-trace)");
   check->add_flag("--no-trace", raw->no_trace, "Hide the explanation trace");
   check->add_option("--trace-elements", raw->trace_elements,
                     "List elements the trace shows per quantifier, the rest counted (default 5; all: every one)")
@@ -174,7 +176,8 @@ Command add_check_command(CLI::App& app) {
   return {check, [check, raw]() {
             CheckOptions options = raw->options;
             options.json = raw->format == "json";
-            options.trace = !raw->no_trace;
+            // Text shows the trace only when asked; JSON keeps it unless told not to.
+            options.trace = !raw->no_trace && (options.json || raw->trace);
             options.case_format = raw->case_format;
             if (check->count("--trace-elements") > 0) {
               auto n = engine::parse_trace_elements(raw->trace_elements);
