@@ -98,6 +98,9 @@ void build_checklist(Decider& dec, const Case& c, Determination& d) {
         }
       }
       if (t == Truth::yes) {
+        // An `else` message words the failure ("filed more than 90 days after …"): a rule's
+        // only criterion, when met, is named by the rule's title, which words the requirement.
+        if (rule.criteria.size() == 1 && rule.source->title) label = *rule.source->title;
         item.text = fmt::format("{}: met", label);
       } else {
         std::string detail = criterion_detail(dec.expr(), c, rule, i, t, dec.trace_log(), at);
