@@ -55,6 +55,9 @@ void build_checklist(Decider& dec, const Case& c, Determination& d) {
     if (!coverage && !restriction) continue;
     const Truth applies = s.applies_done ? s.applies : dec.when_of(r);
     if (coverage && applies == Truth::no) continue;  // a path that cannot apply is no path
+    // A restriction without criteria that does not apply (a detector of one problem, like a
+    // coding error) has nothing to list; one with criteria lists them as not applicable.
+    if (applies == Truth::no && rule.criteria.empty()) continue;
     ChecklistEntry entry;
     entry.section = rule_section(p, rule);
     entry.rule = rule.checked->display_id;
