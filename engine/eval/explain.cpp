@@ -96,9 +96,18 @@ class FalseExplainer {
       const std::uint32_t list_entry = self == no_entry ? no_entry : find_entry(log_, self, left.a, std::nullopt);
       std::string list = operand_words(ev_, c_, log_, list_entry);
       if (list.empty()) list = "entries";
-      if (left.code == OpCode::count_distinct)
-        return fmt::format("{}: {} distinct kind{} qualif{}; {} more needed", list, have, have == 1 ? "" : "s",
+      if (left.code == OpCode::count_distinct) {
+        // The key by its field's name when it is one (`t.class`: "distinct class").
+        std::string key = "kind";
+        if (left.c != no_op && left.c < p_.ops.size()) {
+          const Op& k = p_.ops[left.c];
+          if ((k.code == OpCode::field || k.code == OpCode::self_field) && k.c < schema.records.size() &&
+              k.b < schema.records[k.c].fields.size())
+            key = words_of(schema.records[k.c].fields[k.b].name);
+        }
+        return fmt::format("{}: {} distinct {} value{} qualif{}; {} more needed", list, have, key, have == 1 ? "" : "s",
                            have == 1 ? "ies" : "y", need);
+      }
       return fmt::format("{}: {} qualif{}; {} more needed", list, have, have == 1 ? "ies" : "y", need);
     }
     const std::uint32_t self = find_entry(log_, at_, index, false);
