@@ -18,7 +18,7 @@ const char* status_of(Truth t) { return t == Truth::yes ? "met" : t == Truth::no
 const char* truth_name(Truth t) { return t == Truth::yes ? "true" : t == Truth::no ? "false" : "unknown"; }
 
 // The facts a criterion read with their values: each fact once, absent ones left to `missing`.
-void evidence(ExprEvaluator& ev, const TraceLog& log, std::uint32_t at, std::vector<Evidence>& out) {
+void evidence(ExprEvaluator& ev, const Case& c, const TraceLog& log, std::uint32_t at, std::vector<Evidence>& out) {
   if (at == no_entry) return;
   std::unordered_set<std::string> seen;
   for (std::uint32_t i = at; i < log.entries[at].end; ++i) {
@@ -27,7 +27,20 @@ void evidence(ExprEvaluator& ev, const TraceLog& log, std::uint32_t at, std::vec
     // A derived fact that came out records no fact: name it by its path when it has one.
     std::string path = e.fact != TraceEntry::Fact::none ? ev.fact_path(log, i) : op_fact_path(ev.program(), e.op);
     if (path.empty() || !seen.insert(path).second) continue;
-    out.push_back({std::move(path), ev.render_value(e.value, ev.program().ops[e.op].enum_ref)});
+    std::string value = ev.render_value(e.value, ev.program().ops[e.op].enum_ref);
+    if (e.value.kind == Kind::list) {
+      // A list of codes or strings shows its items (`[J0013, G2082]`), a list of records its size.
+      const CaseList& l = c.lists[e.value.index];
+      std::string items;
+      bool scalars = true;
+      for (std::uint32_t k = 0; k < l.count && scalars; ++k) {
+        const Value& item = c.items[l.first + k];
+        scalars = item.kind == Kind::code || item.kind == Kind::string;
+        if (scalars) items += (items.empty() ? "" : ", ") + std::string(ev.str(item));
+      }
+      if (scalars && l.count > 0) value = "[" + items + "]";
+    }
+    out.push_back({std::move(path), std::move(value)});
   }
 }
 
@@ -69,7 +82,12 @@ void build_checklist(Decider& dec, const Case& c, Determination& d) {
       ChecklistCriterion item;
       item.cite = cr.source->cite;
       std::string label = criterion_label(p, rule, i);
+      // An `else` message words the failure ("filed more than 90 days after …"): a rule's
+      // only criterion, when met or not applicable, is named by the rule's title, which
+      // words the requirement.
+      const bool title_words = rule.criteria.size() == 1 && rule.source->title;
       if (!s.evaluated || applies == Truth::no) {
+        if (title_words) label = *rule.source->title;
         item.status = "not_applicable";
         item.text = fmt::format("{}: does not apply", label);
         entry.criteria.push_back(std::move(item));
@@ -92,7 +110,7 @@ void build_checklist(Decider& dec, const Case& c, Determination& d) {
           item.missing.push_back(path);
         }
       } else {
-        evidence(dec.expr(), dec.trace_log(), at, item.evidence);
+        evidence(dec.expr(), c, dec.trace_log(), at, item.evidence);
         if (t == Truth::unknown) {
           std::unordered_set<std::string> seen;
           collect_missing(dec.expr(), dec.trace_log(), at, [&](const std::string& f) {
@@ -101,9 +119,7 @@ void build_checklist(Decider& dec, const Case& c, Determination& d) {
         }
       }
       if (t == Truth::yes) {
-        // An `else` message words the failure ("filed more than 90 days after …"): a rule's
-        // only criterion, when met, is named by the rule's title, which words the requirement.
-        if (rule.criteria.size() == 1 && rule.source->title) label = *rule.source->title;
+        if (title_words) label = *rule.source->title;
         item.text = fmt::format("{}: met", label);
       } else {
         std::string detail = criterion_detail(dec.expr(), c, rule, i, t, dec.trace_log(), at);
