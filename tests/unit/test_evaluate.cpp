@@ -335,14 +335,14 @@ TEST_CASE("within ... of is a window on both sides", "[evaluate][dates]") {
   CHECK(decision_text(decide(p, "date_of_service: 2026-03-11\nperson: {birth_date: 2026-03-22}\n").decision) == "denied");
 }
 
-TEST_CASE("next steps name the bound and the actual value", "[evaluate][next_steps]") {
+TEST_CASE("next steps name the fact, its value and the bound in words", "[evaluate][next_steps]") {
   auto p = policy_pipeline(header + "rule r cover require person.age >= 18 else deny \"Adults only\"\n");
   auto d = decide(p, "date_of_service: 2026-03-01\nperson: {birth_date: 2009-03-02}\n");
   REQUIRE(d.next_steps.size() == 1);
-  CHECK(d.next_steps[0] == "Adults only: `person.age` is 16, must be >= 18");
+  CHECK(d.next_steps[0] == "Adults only: Person: age is 16; 18 or more is required");
   auto unknown = decide(p, "date_of_service: 2026-03-01\n");
   REQUIRE(unknown.next_steps.size() == 1);
-  CHECK(unknown.next_steps[0] == "Adults only: provide person.birth_date");
+  CHECK(unknown.next_steps[0] == "Adults only: Person: birth date not stated");
 }
 
 TEST_CASE("a define with a quantifier keeps the caller's variable intact", "[evaluate][defines]") {

@@ -28,6 +28,13 @@ struct Fixture {
     d.missing.push_back({"treatments[1].end", {"s3"}});
     d.requirements.push_back({"letter_of_medical_necessity", "present", "s3"});
     d.next_steps.push_back("document 1 more adequate trial");
+    engine::ChecklistEntry e{"clinical", "s3", "t", "\u00a73", "true", {}};
+    e.criteria.push_back({"\u00a73.3", "Two trials are required: treatments: 1 qualifies; 1 more needed", "not_met",
+                          {{"treatments[0].class", "ssri"}}, {}});
+    e.criteria.push_back({std::nullopt, "Document: lmn: met", "met", {}, {}});
+    engine::ChecklistEntry other{"filing", "s6", "Filing", std::nullopt, "false", {}};
+    other.criteria.push_back({std::nullopt, "Filing: does not apply", "not_applicable", {}, {"request.submitted"}});
+    d.checklist = {e, other};
     d.warnings.push_back({dsl::SourceSpan{case_file, 7, 14}, "unknown field `patinet`; did you mean `patient`?"});
     engine::RuleTrace r;
     r.rule = "s3";
@@ -104,6 +111,13 @@ TEST_CASE("json determination follows the contract's key order", "[render]") {
         "\"missing\":[{\"fact\":\"treatments[1].end\",\"rules\":[\"s3\"]}],"
         "\"requirements\":[{\"item\":\"letter_of_medical_necessity\",\"status\":\"present\",\"rule\":\"s3\"}],"
         "\"next_steps\":[\"document 1 more adequate trial\"],"
+        "\"checklist\":[{\"section\":\"clinical\",\"rule\":\"s3\",\"title\":\"t\",\"cite\":\"\u00a73\",\"applies\":true,"
+        "\"criteria\":[{\"cite\":\"\u00a73.3\",\"text\":\"Two trials are required: treatments: 1 qualifies; 1 more needed\","
+        "\"status\":\"not_met\",\"evidence\":[{\"field\":\"treatments[0].class\",\"value\":\"ssri\"}],\"missing\":[]},"
+        "{\"cite\":null,\"text\":\"Document: lmn: met\",\"status\":\"met\",\"evidence\":[],\"missing\":[]}]},"
+        "{\"section\":\"filing\",\"rule\":\"s6\",\"title\":\"Filing\",\"cite\":null,\"applies\":false,"
+        "\"criteria\":[{\"cite\":null,\"text\":\"Filing: does not apply\",\"status\":\"not_applicable\",\"evidence\":[],"
+        "\"missing\":[\"request.submitted\"]}]}],"
         "\"warnings\":[{\"at\":\"case.yaml:2:1\",\"message\":\"unknown field `patinet`; did you mean `patient`?\"}]}\n");
 }
 
@@ -113,7 +127,7 @@ TEST_CASE("json optional keys appear only when set", "[render]") {
   std::string plain = engine::render_json_line(d, f.sources, false);
   CHECK(plain ==
         "{\"case\":null,\"decision\":\"pend\",\"basis\":null,\"prior_auth\":null,\"benefit\":null,\"policies\":[],"
-        "\"reasons\":[],\"missing\":[],\"requirements\":[],\"next_steps\":[],\"warnings\":[]}\n");
+        "\"reasons\":[],\"missing\":[],\"requirements\":[],\"next_steps\":[],\"checklist\":[],\"warnings\":[]}\n");
   d.benefit_conflict = {"medical", "pharmacy"};
   d.authorization = engine::Authorization{28, std::nullopt, 8};
   d.at_stake = {Decision::covered, Decision::denied};
@@ -144,6 +158,11 @@ TEST_CASE("text output reads like a compiler's", "[render]") {
   CHECK(text ==
         "case case-0001: DENIED (basis: rules) \u2014 prior authorization: required \u2014 benefit: mental_health\n"
         "policy acme 2026.1 (sha256:0123456789ab\u2026)\n"
+        "checklist:\n"
+        "  clinical: t (\u00a73) [s3]\n"
+        "    [not met] Two trials are required: treatments: 1 qualifies; 1 more needed (\u00a73.3)\n"
+        "    [met]     Document: lmn: met\n"
+        "  1 other restriction does not apply\n"
         "reasons:\n"
         "  rules/acme/acme-2026.1.cpl:2:1: deny [decisive] s3: Two \"adequate\" trials (\u00a73.3)\n"
         "missing:\n"
@@ -169,7 +188,7 @@ TEST_CASE("text output omits empty sections", "[render]") {
   engine::Determination d;
   d.at_stake = {Decision::covered, Decision::denied};
   CHECK(engine::render_text(d, f.sources, true) ==
-        "case (no id): PEND (basis: none; at stake: covered, denied) \u2014 prior authorization: unknown \u2014 "
+        "case (no id): PEND (basis: none; undecided between covered and denied) \u2014 prior authorization: unknown \u2014 "
         "benefit: none\n");
 }
 
