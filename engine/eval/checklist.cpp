@@ -14,6 +14,10 @@ namespace {
 using dsl::RuleKind;
 using Req = dsl::ast::Requirement::Kind;
 
+// Facts one criterion's `missing` names at most (200,000 undecided treatments wait for
+// 200,000 facts; the answer's own `missing` has them all).
+constexpr std::size_t checklist_missing_limit = 100;
+
 const char* status_of(Truth t) { return t == Truth::yes ? "met" : t == Truth::no ? "not_met" : "unknown"; }
 const char* truth_name(Truth t) { return t == Truth::yes ? "true" : t == Truth::no ? "false" : "unknown"; }
 
@@ -113,8 +117,9 @@ void build_checklist(Decider& dec, const Case& c, Determination& d) {
         evidence(dec.expr(), c, dec.trace_log(), at, item.evidence);
         if (t == Truth::unknown) {
           std::unordered_set<std::string> seen;
+          // Bounded like the trace: the answer's `missing` lists every fact, once.
           collect_missing(dec.expr(), dec.trace_log(), at, [&](const std::string& f) {
-            if (seen.insert(f).second) item.missing.push_back(f);
+            if (item.missing.size() < checklist_missing_limit && seen.insert(f).second) item.missing.push_back(f);
           });
         }
       }

@@ -166,15 +166,18 @@ std::string criterion_detail(ExprEvaluator& ev, const Case& c, const CompiledRul
   if (result == Truth::unknown) {
     // Each fact once, by exact path (a search of the text so far was quadratic in a list of
     // undecided elements, and took `x` for a repeat of `person.x`).
+    // A sentence names the first few; `missing` (data) lists every one.
+    constexpr std::size_t named = 5;
     std::string facts;
     std::unordered_set<std::string> seen;
     collect_missing(ev, log, at, [&](const std::string& f) {
-      if (!seen.insert(f).second) return;
+      if (!seen.insert(f).second || seen.size() > named) return;
       std::string words = fact_words(schema, c, f);
       std::string doc = fact_doc(schema, f);
       if (!doc.empty()) words += fmt::format(" ({})", doc);
       facts += (facts.empty() ? "" : "; ") + words;
     });
+    if (seen.size() > named) facts += fmt::format("; and {} more", seen.size() - named);
     return facts.empty() ? std::string() : facts + " not stated";
   }
   if (result != Truth::no) return {};
