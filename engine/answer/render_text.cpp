@@ -64,8 +64,8 @@ class TextRenderer {
     if (!d.reasons.empty()) {
       out_ += "reasons:\n";
       for (const Reason& r : d.reasons) {
-        out_ += fmt::format("  {}: {}{} {}: {}", where(r.at), r.effect, r.decisive ? " [decisive]" : "", r.rule,
-                            r.message);
+        out_ +=
+            fmt::format("  {}: {}{} {}: {}", where(r.at), r.effect, r.decisive ? " [decisive]" : "", r.rule, r.message);
         if (r.cite) out_ += fmt::format(" ({})", *r.cite);
         out_ += '\n';
       }
@@ -80,7 +80,8 @@ class TextRenderer {
     }
     if (!d.requirements.empty()) {
       out_ += "requirements:\n";
-      for (const RequirementStatus& r : d.requirements) out_ += fmt::format("  {}: {} ({})\n", r.item, r.status, r.rule);
+      for (const RequirementStatus& r : d.requirements)
+        out_ += fmt::format("  {}: {} ({})\n", r.item, r.status, r.rule);
     }
     if (!d.next_steps.empty()) {
       out_ += "next steps:\n";
@@ -103,7 +104,8 @@ class TextRenderer {
   }
 
   void headline(const Determination& d) {
-    out_ += fmt::format("case {}: {}", d.case_id ? *d.case_id : std::string("(no id)"), upper(decision_name(d.decision)));
+    out_ +=
+        fmt::format("case {}: {}", d.case_id ? *d.case_id : std::string("(no id)"), upper(decision_name(d.decision)));
     std::string detail = fmt::format("basis: {}", d.basis ? *d.basis : std::string("none"));
     if (d.decision == Decision::pend && !d.at_stake.empty()) {
       std::vector<std::string> stake;
@@ -157,7 +159,10 @@ class TextRenderer {
       out_ += fmt::format(" [{}]{}\n", e.rule, e.applies == "unknown" ? " — may apply" : "");
       if (e.criteria.empty()) out_ += "    [applies] this rule applies to the case\n";
       for (const ChecklistCriterion& c : e.criteria) {
-        const char* mark = c.status == "met" ? "[met]    " : c.status == "not_met" ? "[not met]" : c.status == "unknown" ? "[unknown]" : "[n/a]    ";
+        const char* mark = c.status == "met"       ? "[met]    "
+                           : c.status == "not_met" ? "[not met]"
+                           : c.status == "unknown" ? "[unknown]"
+                                                   : "[n/a]    ";
         out_ += fmt::format("    {} {}", mark, c.text);
         if (c.cite) out_ += fmt::format(" ({})", *c.cite);
         out_ += '\n';
@@ -230,7 +235,8 @@ class TextRenderer {
       if (g.count == 0 && g.outcome != "undecided") continue;
       out_ += fmt::format("{} {} {}", first ? "" : ",", render_detail::grouped(g.count), g.outcome);
       if (g.reason)
-        out_ += fmt::format(" (`{}` is {})", one_line(source_text(g.reason->expr, g.reason->span, sources_)), g.reason->value);
+        out_ += fmt::format(" (`{}` is {})", one_line(source_text(g.reason->expr, g.reason->span, sources_)),
+                            g.reason->value);
       first = false;
     }
     out_ += '\n';

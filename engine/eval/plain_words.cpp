@@ -158,7 +158,8 @@ std::string value_words(const dsl::Schema& schema, const Case& c, const Value& v
       std::string out;
       for (std::uint32_t i = 0; i < l.count && i < 8; ++i) {
         const Value& item = c.items[l.first + i];
-        out += (out.empty() ? "" : ", ") + (item.kind == Kind::record ? fmt::format("item {}", i + 1) : value_words(schema, c, item, enum_ref));
+        out += (out.empty() ? "" : ", ") +
+               (item.kind == Kind::record ? fmt::format("item {}", i + 1) : value_words(schema, c, item, enum_ref));
       }
       if (l.count > 8) out += fmt::format(" and {} more", l.count - 8);
       return out;

@@ -24,8 +24,7 @@ struct DecisionSession::Impl {
   // The case is registered only when something must be located in it: most cases of a
   // batch have nothing to say and cost no copy.
   void locate(const CaseInput& in) {
-    if (registry.size() == rule_files)
-      registry.add(std::string(in.name), std::string(in.text), in.first_line);
+    if (registry.size() == rule_files) registry.add(std::string(in.name), std::string(in.text), in.first_line);
   }
 
   // The reader's warnings belong to the answer; the evaluator sees only the Case.
@@ -100,7 +99,7 @@ struct DecisionSession::Impl {
   SchemaIndex index;  // the schema's name lookups, built once per session
   ReaderScratch scratch;
   Case case_record;
-  Decider decider;  // full evaluations reuse its scratch state from case to case
+  Decider decider;                      // full evaluations reuse its scratch state from case to case
   std::unique_ptr<QuickDecider> quick;  // made on the first compact case
   QuickDetermination quick_result;
   CaseOutcome outcome;

@@ -144,7 +144,8 @@ TEST_CASE("a coding failure leaves the clinical section as it is", "[checklist]"
   auto p = acme();
   REQUIRE(p.ok());
   std::string text = np_case;
-  text.replace(text.find("psychiatric_nurse_practitioner"), std::string("psychiatric_nurse_practitioner").size(), "psychiatry");
+  text.replace(text.find("psychiatric_nurse_practitioner"), std::string("psychiatric_nurse_practitioner").size(),
+               "psychiatry");
   text.replace(text.find("hcpcs: [J0013, G2082]"), std::string("hcpcs: [J0013, G2082]").size(), "hcpcs: [J0013]");
   text.replace(text.find("outcome: failed}\ncurrent"), std::string("outcome: failed}").size(),
                "adequate_dose: true, outcome: failed}");
@@ -167,7 +168,9 @@ TEST_CASE("a coding failure leaves the clinical section as it is", "[checklist]"
 
 TEST_CASE("checklist statuses and sections on a small rule set", "[checklist]") {
   std::string schema = std::string(testing::test_schema) + "enum section { clinical, coding }\n";
-  testing::Pipeline p({testing::write_rule_dir({{"schema.cpl", schema}, {"policy.cpl", R"(policy p "Test" version "1" default denied "not addressed"
+  testing::Pipeline p(
+      {testing::write_rule_dir(
+           {{"schema.cpl", schema}, {"policy.cpl", R"(policy p "Test" version "1" default denied "not addressed"
 rule path "The path" cite "§1"
   when x > 0
   cover
@@ -205,7 +208,8 @@ rule other "Never" cite "§3"
   CHECK(entry(d, "other") == nullptr);
 
   // Every criterion met, in the other direction.
-  auto met = p.run_text("met.yaml", "date_of_service: 2026-01-01\nx: 1\ny: 3\ns: a\nperson: {flag: true}\ndocuments: [lmn]\n");
+  auto met =
+      p.run_text("met.yaml", "date_of_service: 2026-01-01\nx: 1\ny: 3\ns: a\nperson: {flag: true}\ndocuments: [lmn]\n");
   REQUIRE(met.determination);
   CHECK(engine::decision_name(met.determination->decision) == std::string("covered"));
   for (const auto& e : met.determination->checklist)
