@@ -9,6 +9,7 @@
 #include "engine/answer/render.hpp"
 #include "rule_text_fixture.hpp"
 #include "test_server_fixture.hpp"
+#include "engine/eval/evaluate.hpp"
 
 using namespace covcheck;
 using covcheck::testing::decision_text;

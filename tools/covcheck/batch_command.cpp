@@ -18,6 +18,7 @@
 #include "dsl/source/dates.hpp"
 #include "engine/compile/pipeline.hpp"
 #include "tools/covcheck/check_command.hpp"
+#include "engine/eval/evaluate.hpp"
 
 namespace covcheck::cli {
 

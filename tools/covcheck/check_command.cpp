@@ -19,6 +19,7 @@
 #include "engine/answer/render_diagnostics.hpp"
 #include "engine/session/session.hpp"
 #include "tools/covcheck/command.hpp"
+#include "engine/eval/evaluate.hpp"
 
 namespace covcheck::cli {
 
