@@ -672,6 +672,7 @@ std::unique_ptr<CheckedRuleSet> check_all(RuleFiles files, SourceRegistry& sourc
   checker.check_rules();
   checker.check_unused();
   checker.check_override_cycles();
+  report_unknown_names(cx);
   diagnostics.sort();
   drop_ignored(rs->files.files, sources, diagnostics);  // `# covcheck:ignore CODE` silences a warning
   return rs;
