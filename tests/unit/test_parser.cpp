@@ -1085,6 +1085,7 @@ TEST_CASE("recovery: notes at the opener of every bracketed construct and at `if
   CHECK(note("codeset c = icd10 { F32.*\nrule r cover\n") == "1:19 `{` opened here");
   CHECK(note("record r {\n  a: int\nrule r cover\n") == "1:10 `{` opened here");
   CHECK(note("define d = if a\n  else b\n") == "1:12 the `if` starts here");
+  CHECK(note("define d = if a else b\n") == "none");  // on the same line: no note
   CHECK(note("define d = a and\n") == "none");
 }
 
