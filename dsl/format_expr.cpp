@@ -270,10 +270,13 @@ class Layout {
 
  private:
   // Only what has an inner place to break: chains of `and`/`or`, `not`, quantifier bodies,
-  // conditionals (before `then` and `else`), and a comparison whose left side is one of those.
+  // conditionals (before `then` and `else`), a comparison whose left side is one of those, and
+  // arithmetic with such an operand.
   static bool breakable(const ast::Expr& e) {
     if (const auto* b = as<ast::Binary>(e)) {
-      return b->op == ast::BinaryOp::and_ || b->op == ast::BinaryOp::or_ || (!is_chain(*b) && breakable(*b->lhs));
+      if (b->op == ast::BinaryOp::and_ || b->op == ast::BinaryOp::or_) return true;
+      // `(if ... then ... else ...) - start`: the arithmetic breaks at its operators.
+      return is_chain(*b) ? breakable(*b->lhs) || breakable(*b->rhs) : breakable(*b->lhs);
     }
     if (const auto* u = as<ast::Unary>(e)) return u->op == ast::UnaryOp::not_;
     if (const auto* q = as<ast::Quantifier>(e)) return q->variable && q->filter;

@@ -129,9 +129,11 @@ LineShape shape_of(const std::string& line) {
     if (std::find(call.begin(), call.end(), true) == call.end()) bare += c;
     else bare += ' ';
   }
+  // A word at the start of the line is where it already broke.
   LineShape out{code_width, false};
+  bare.erase(0, bare.find_first_not_of(' '));
   bare = " " + bare + " ";
-  for (const char* w : {" and ", " or ", " then ", " else "}) out.breakable |= bare.find(w) != std::string::npos;
+  for (const char* w : {" and ", " or ", " then ", " else "}) out.breakable |= bare.find(w, 1) != std::string::npos;
   return out;
 }
 
@@ -374,6 +376,7 @@ define d = if f is none then unknown(g, f) else g
 TEST_CASE("the width promise: every line fits where CPL allows a break", "[format]") {
   // The checker of the property: a line that can break, and ones that cannot.
   CHECK(shape_of("  when a and b").breakable);
+  CHECK_FALSE(shape_of("       and b \"a long message\"").breakable);
   CHECK_FALSE(shape_of("  cite \"a and b\"").breakable);
   CHECK_FALSE(shape_of("  when f(a and b) == 3  # x and y").breakable);
   CHECK(shape_of("  when count(xs v: a or b) >= 2").breakable);
