@@ -92,17 +92,18 @@ std::vector<fs::path> cpl_files_under(const fs::path& dir) {
 }
 
 // One formatted line as the width promise sees it: the display width of its code (a trailing
-// comment is the author's and cannot move), and whether that code holds a place where CPL
-// allows a break: a word the formatter breaks before (`and`, `or`, `then`, `else`) outside
-// strings and outside a call's arguments (which stay on one line).
+// comment is the author's and cannot move), and whether that code holds a place where the
+// formatter breaks: a word it breaks before (`and`, `or`, `then`, `else`) outside strings, at
+// the top of the line or inside the parentheses of a quantifier, `count(` or `not (` (a call's
+// arguments and other parenthesized operands stay on one line).
 struct LineShape {
   int width = 0;
   bool breakable = false;
 };
 
 LineShape shape_of(const std::string& line) {
-  std::string bare;  // the code with string contents blanked and call arguments dropped
-  std::vector<bool> call;  // open parentheses, innermost last: whether each is a call's
+  std::string bare;  // the code with string contents blanked and unbreakable parentheses dropped
+  std::vector<bool> call;  // open parentheses, innermost last: whether each stays on one line
   int width = 0, code_width = 0;
   for (std::size_t i = 0; i < line.size(); ++i) {
     char c = line[i];
@@ -119,10 +120,13 @@ LineShape shape_of(const std::string& line) {
     width += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
     if (c != ' ') code_width = width;
     if (c == '(') {
+      // Parentheses the formatter breaks inside: a quantifier's, `count(`'s and `not (`'s.
       std::size_t w = i;
       while (w > 0 && (std::isalnum(static_cast<unsigned char>(line[w - 1])) || line[w - 1] == '_')) --w;
       std::string word = line.substr(w, i - w);
-      call.push_back(!word.empty() && word != "count" && word != "distinct");
+      bool quantifier = line.compare(i + 1, 4, "any ") == 0 || line.compare(i + 1, 4, "all ") == 0;
+      bool not_paren = i >= 4 && line.compare(i - 4, 4, "not ") == 0;
+      call.push_back(!(quantifier || not_paren || word == "count" || word == "distinct"));
     } else if (c == ')' && !call.empty()) {
       call.pop_back();
     }
@@ -380,6 +384,8 @@ TEST_CASE("the width promise: every line fits where CPL allows a break", "[forma
   CHECK_FALSE(shape_of("  cite \"a and b\"").breakable);
   CHECK_FALSE(shape_of("  when f(a and b) == 3  # x and y").breakable);
   CHECK(shape_of("  when count(xs v: a or b) >= 2").breakable);
+  CHECK(shape_of("  when not (a or b)").breakable);
+  CHECK_FALSE(shape_of("  when (if a then b else c).f == 2").breakable);
   CHECK(shape_of("define x = é").width == 12);
 
   std::vector<fs::path> files = cpl_files_under(source_dir / "rules");
