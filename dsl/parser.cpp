@@ -446,13 +446,15 @@ Diagnostic make_diagnostic(const SyntaxError& e, std::string_view text, FileId f
       d.help = "use `==` to compare values";
     }
   }
+  // A note at the opener, when the error is on a later line (else the caret's line shows it).
+  auto earlier_line = [&](std::size_t at) {
+    return e.offset > at && text.substr(at, e.offset - at).find('\n') != std::string_view::npos;
+  };
   if (e.opened) {
     if (e.opened->opener == 'i') {
-      // Only worth a note when the `then` is missed on a later line than the `if`.
       auto at = static_cast<std::uint32_t>(e.opened->offset);
-      if (e.offset > at && text.substr(at, e.offset - at).find('\n') != std::string_view::npos)
-        d.notes.push_back({SourceSpan{file, at, at + 2}, "the `if` starts here"});
-    } else if (auto at = opener_offset(text, *e.opened)) {
+      if (earlier_line(at)) d.notes.push_back({SourceSpan{file, at, at + 2}, "the `if` starts here"});
+    } else if (auto at = opener_offset(text, *e.opened); at && earlier_line(*at)) {
       auto b = static_cast<std::uint32_t>(*at);
       d.notes.push_back({SourceSpan{file, b, b + 1}, fmt::format("`{}` opened here", e.opened->opener)});
     }

@@ -1087,6 +1087,7 @@ TEST_CASE("recovery: notes at the opener of every bracketed construct and at `if
   CHECK(note("define d = if a\n  else b\n") == "1:12 the `if` starts here");
   CHECK(note("define d = if a else b\n") == "none");  // on the same line: no note
   CHECK(note("define d = a and\n") == "none");
+  CHECK(note("codeset c = icd10 { F3*.2 }\n") == "none");  // the caret's line shows the `{`
 }
 
 TEST_CASE("recovery keeps the header with the first piece and reports misplaced headers", "[parser][recovery]") {
