@@ -191,7 +191,7 @@ bool superseded(const std::string& code) { return code.rfind("check.unused_", 0)
 // A library opened on its own has no rules: whether its defines and code sets are used
 // depends on the policies that import it, so "unused" would flag every one of them.
 bool unused_declaration(const std::string& code) {
-  return code == "lint.unused_define" || code == "lint.unused_codeset";
+  return code == "check.unused_define" || code == "check.unused_codeset";
 }
 
 }  // namespace

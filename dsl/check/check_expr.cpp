@@ -2,6 +2,9 @@
 // enumeration members by expected type) and computes each expression's type, recording
 // both in the rule set's NodeId side tables.
 #include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
 
 #include <fmt/format.h>
 
@@ -181,8 +184,51 @@ Type check_contextual(CheckContext& cx, const ast::Expr& e, Scope& scope, const 
   return check_expr(cx, e, scope, nullptr);
 }
 
+// A define, code set or param named like a member of the enumeration expected here hides the
+// member: said so (rather than an arity or type error about the declaration) when it does not
+// stand for a value of that enumeration.
+bool hides_member(CheckContext& cx, const ast::Expr& e, Scope& scope, const Type& expected) {
+  const auto* n = std::get_if<ast::NameRef>(&e.kind);
+  Type want = expected.element_type();
+  if (!n || want.base != BaseType::enumeration) return false;
+  const EnumType& en = cx.rules.schema.enums[want.ref];
+  if (!en.find(n->name)) return false;
+  auto found = lookup(cx, scope, n->name);
+  if (!found) return false;
+  const char* kind = nullptr;
+  SourceSpan declared{};
+  if (const auto* d = std::get_if<RefDefine>(&found->resolution)) {
+    const CheckedDefine& def = cx.rules.defines[d->define];
+    if (def.decl->params.empty()) {
+      Type t = check_define(cx, d->define, {}, e.span);
+      if (is_error(t) || (t.base == BaseType::enumeration && t.ref == want.ref)) return false;
+    }
+    kind = "define";
+    declared = def.decl->name.span;
+  } else if (const auto* c = std::get_if<RefCodeSet>(&found->resolution)) {
+    kind = "code set";
+    declared = cx.rules.codesets[c->codeset].decl->name.span;
+  } else if (const auto* p = std::get_if<RefParam>(&found->resolution)) {
+    if (found->type.base == BaseType::enumeration && found->type.ref == want.ref) return false;
+    kind = "param";
+    declared = cx.rules.params[p->param].decl->name.span;
+  } else {
+    return false;
+  }
+  Diagnostic& d = cx.diagnostics.error(
+      "check.hidden_member", e.span,
+      fmt::format("{} `{}` hides the member `{}` of `{}`", kind, n->name, n->name, en.name));
+  d.notes.push_back({declared, fmt::format("the {} is declared here", kind)});
+  d.help = fmt::format("rename the {}, or write the member as a string: `\"{}\"`", kind, n->name);
+  record(cx, e, error_type);
+  return true;
+}
+
 Type check_operand(CheckContext& cx, const ast::Expr& e, Scope& scope, const Type* expected) {
+  // The other side failed (a field typo): a member name here cannot be judged, and was not the mistake.
+  if (expected && is_error(*expected) && is_contextual(cx, scope, e)) return record(cx, e, error_type);
   if (expected && !is_error(*expected) && is_contextual(cx, scope, e)) return check_contextual(cx, e, scope, *expected);
+  if (expected && !is_error(*expected) && hides_member(cx, e, scope, *expected)) return error_type;
   return check_expr(cx, e, scope, expected);
 }
 
@@ -197,13 +243,41 @@ Type expect(CheckContext& cx, const ast::Expr& e, Scope& scope, BaseType base, c
   return t;
 }
 
-void mismatch(CheckContext& cx, SourceSpan span, std::string_view op, const Type& a, const Type& b) {
-  cx.diagnostics.error("check.type_mismatch", span,
-                       fmt::format("cannot apply `{}` to {} and {}", op, describe_type(cx, a), describe_type(cx, b)));
+// A fix for `lhs op rhs` when one side is a literal written in the other side's type's words:
+// `42` against a duration (`42 days`), `"42"` against a number (drop the quotes).
+std::optional<std::string> mismatch_fix(const ast::Expr* lhs, const ast::Expr* rhs, const Type& a, const Type& b) {
+  auto is = [](const Type& t, BaseType base) { return !t.list && t.base == base; };
+  for (int side = 0; side < 2; ++side) {
+    const ast::Expr* e = side == 0 ? lhs : rhs;
+    const Type& mine = side == 0 ? a : b;
+    const Type& other = side == 0 ? b : a;
+    if (!e) continue;
+    if (auto* i = std::get_if<ast::IntLiteral>(&e->kind); i && is(mine, BaseType::integer) && is(other, BaseType::duration))
+      return fmt::format("a duration needs its unit: write `{} days` (or `weeks`)", i->value);
+    if (auto* s = std::get_if<ast::StringLiteral>(&e->kind); s && is(mine, BaseType::string) && other.is_numeric()) {
+      const std::string& t = s->value;
+      std::size_t digits = 0, dots = 0;
+      for (std::size_t k = 0; k < t.size(); ++k) {
+        if (t[k] >= '0' && t[k] <= '9') ++digits;
+        else if (t[k] == '.') ++dots;
+        else if (!(k == 0 && t[k] == '-')) digits = 0, dots = 2;
+      }
+      if (digits > 0 && dots <= 1) return fmt::format("drop the quotes: `{}` is a number, `\"{}\"` is text", t, t);
+    }
+  }
+  return std::nullopt;
+}
+
+void mismatch(CheckContext& cx, SourceSpan span, std::string_view op, const Type& a, const Type& b,
+              const ast::Expr* lhs = nullptr, const ast::Expr* rhs = nullptr) {
+  Diagnostic& d = cx.diagnostics.error(
+      "check.type_mismatch", span, fmt::format("cannot apply `{}` to {} and {}", op, describe_type(cx, a), describe_type(cx, b)));
+  d.help = mismatch_fix(lhs, rhs, a, b);
 }
 
 
-Type arithmetic(CheckContext& cx, const ast::Expr& e, ast::BinaryOp op, const Type& a, const Type& b) {
+Type arithmetic(CheckContext& cx, const ast::Expr& e, ast::BinaryOp op, const Type& a, const Type& b,
+                const ast::Binary& operands) {
   if (is_error(a) || is_error(b)) return error_type;
   auto is = [](const Type& t, BaseType base) { return !t.list && t.base == base; };
   if (a.is_numeric() && b.is_numeric() && op != ast::BinaryOp::and_) {
@@ -223,7 +297,7 @@ Type arithmetic(CheckContext& cx, const ast::Expr& e, ast::BinaryOp op, const Ty
     if (is(a, BaseType::integer) && is(b, BaseType::duration)) return b;
     if (is(a, BaseType::duration) && is(b, BaseType::integer)) return a;
   }
-  mismatch(cx, e.span, spelling(op), a, b);
+  mismatch(cx, e.span, spelling(op), a, b, operands.lhs.get(), operands.rhs.get());
   return error_type;
 }
 
@@ -246,7 +320,7 @@ Type check_binary(CheckContext& cx, const ast::Expr& e, const ast::Binary& b, Sc
     case Op::eq:
     case Op::ne:
       if (!same_kind(lt, rt) || lt.list || rt.list) {
-        mismatch(cx, e.span, spelling(b.op), lt, rt);
+        mismatch(cx, e.span, spelling(b.op), lt, rt, b.lhs.get(), b.rhs.get());
       }
       return Type::of(BaseType::boolean);
     case Op::lt:
@@ -265,12 +339,12 @@ Type check_binary(CheckContext& cx, const ast::Expr& e, const ast::Binary& b, Sc
               "check.type_mismatch", e.span, "cannot compare a duration in days with calendar months");
           d.help = "months have no fixed length: compare dates instead, e.g. `t.start + 6 months <= t.end`";
         } else {
-          mismatch(cx, e.span, spelling(b.op), lt, rt);
+          mismatch(cx, e.span, spelling(b.op), lt, rt, b.lhs.get(), b.rhs.get());
         }
       }
       return Type::of(BaseType::boolean);
     }
-    default: return arithmetic(cx, e, b.op, lt, rt);
+    default: return arithmetic(cx, e, b.op, lt, rt, b);
   }
 }
 
@@ -351,11 +425,76 @@ Type check_call(CheckContext& cx, const ast::Expr& e, const ast::Call& c, Scope&
   return t;
 }
 
+// A declaration of `name` in a loaded file that `scope`'s file does not see: the import it lacks.
+std::optional<std::pair<std::size_t, SourceSpan>> declared_elsewhere(const CheckContext& cx, const std::string& name) {
+  for (const CheckedDefine& d : cx.rules.defines)
+    if (d.decl->name.text == name) return std::pair{d.file, d.decl->name.span};
+  for (const CheckedCodeSet& c : cx.rules.codesets)
+    if (c.decl->name.text == name) return std::pair{c.file, c.decl->name.span};
+  for (const CheckedParam& p : cx.rules.params)
+    if (p.decl->name.text == name) return std::pair{p.file, p.decl->name.span};
+  return std::nullopt;
+}
+
+// A file beside `here` (not loaded) that declares `name` at the start of a line, as the import
+// path to add. Only read on this error path: the rule set itself never depends on it.
+std::optional<std::string> declared_beside(const std::string& here, const std::string& name) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  std::vector<fs::path> candidates;
+  fs::path dir = fs::path(here).parent_path();
+  for (fs::directory_iterator it(dir.empty() ? fs::path(".") : dir, ec), end; !ec && it != end; it.increment(ec))
+    if (it->path().extension() == ".cpl" && it->path().filename() != fs::path(here).filename())
+      candidates.push_back(it->path());
+  std::sort(candidates.begin(), candidates.end());
+  for (const fs::path& p : candidates) {
+    std::ifstream in(p);
+    for (std::string line; std::getline(in, line);) {
+      std::size_t i = line.find_first_not_of(" \t");
+      if (i == std::string::npos) continue;
+      for (std::string_view kw : {"define ", "codeset ", "param "}) {
+        if (line.compare(i, kw.size(), kw) != 0) continue;
+        std::size_t n = line.find_first_not_of(' ', i + kw.size());
+        if (n == std::string::npos || line.compare(n, name.size(), name) != 0) continue;
+        std::size_t after = n + name.size();
+        if (after == line.size() || !(std::isalnum(static_cast<unsigned char>(line[after])) || line[after] == '_'))
+          return p.filename().generic_string();
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+void unknown_name(CheckContext& cx, SourceSpan at, const std::string& name, const Scope& scope) {
+  auto [it, first] = cx.unknown_names.try_emplace({scope.file, name});
+  if (!first) {
+    it->second.more.push_back(at);
+    return;
+  }
+  Diagnostic& d = it->second.first;
+  d.code = "check.unknown_name";
+  d.span = at;
+  d.message = fmt::format("unknown name `{}`", name);
+  if (auto elsewhere = declared_elsewhere(cx, name); elsewhere && elsewhere->first != scope.file) {
+    namespace fs = std::filesystem;
+    const std::string& target = cx.sources.file(elsewhere->second.file).name();
+    const std::string& here = cx.sources.file(cx.rules.files.files[scope.file].file).name();
+    std::string path = fs::path(target).lexically_relative(fs::path(here).parent_path()).generic_string();
+    if (path.empty()) path = target;
+    d.notes.push_back({elsewhere->second, fmt::format("`{}` is declared in `{}`, which this file does not import", name, target)});
+    d.help = fmt::format("add `import \"{}\"`", path);
+  } else if (auto beside = declared_beside(cx.sources.file(cx.rules.files.files[scope.file].file).name(), name)) {
+    d.notes.push_back({std::nullopt, fmt::format("`{}` is declared in `{}` beside this file, which it does not import", name, *beside)});
+    d.help = fmt::format("add `import \"{}\"`", *beside);
+  } else if (auto best = closest_match(name, candidate_names(cx, scope))) {
+    d.help = fmt::format("did you mean `{}`?", *best);
+  }
+}
+
 Type check_name(CheckContext& cx, const ast::Expr& e, const ast::NameRef& n, Scope& scope) {
   auto found = lookup(cx, scope, n.name);
   if (!found) {
-    Diagnostic& d = cx.diagnostics.error("check.unknown_name", e.span, fmt::format("unknown name `{}`", n.name));
-    if (auto best = closest_match(n.name, candidate_names(cx, scope))) d.help = fmt::format("did you mean `{}`?", *best);
+    unknown_name(cx, e.span, n.name, scope);
     return record(cx, e, error_type);
   }
   if (auto* def = std::get_if<RefDefine>(&found->resolution)) {
@@ -663,6 +802,19 @@ Type check_define(CheckContext& cx, std::uint32_t index, const std::vector<Type>
   d.checked = true;
   cx.define_state[index] = 2;
   return d.result;
+}
+
+void report_unknown_names(CheckContext& cx) {
+  constexpr std::size_t shown = 3;  // later uses pointed at; beyond these, a count
+  for (auto& [key, u] : cx.unknown_names) {
+    Diagnostic d = std::move(u.first);
+    for (std::size_t i = 0; i < u.more.size() && i < shown; ++i) d.notes.push_back({u.more[i], "also used here"});
+    if (u.more.size() > shown)
+      d.notes.push_back({std::nullopt, fmt::format("and {} more use{} in this file, reported once", u.more.size() - shown,
+                                                   u.more.size() - shown == 1 ? "" : "s")});
+    cx.diagnostics.add(std::move(d));
+  }
+  cx.unknown_names.clear();
 }
 
 }  // namespace covcheck::dsl::detail

@@ -661,7 +661,7 @@ std::unique_ptr<CheckedRuleSet> check_all(RuleFiles files, SourceRegistry& sourc
   rs->types.assign(rs->files.node_count, Type::of(BaseType::error));
   rs->resolutions.assign(rs->files.node_count, std::monostate{});
 
-  CheckContext cx{*rs, sources, diagnostics, {}, {}, {}, {}, {}, {}, {}};
+  CheckContext cx{*rs, sources, diagnostics, {}, {}, {}, {}, {}, {}, {}, {}};
   DeclarationChecker checker(cx);
   checker.collect_declarations();
   checker.build_units();
@@ -672,6 +672,7 @@ std::unique_ptr<CheckedRuleSet> check_all(RuleFiles files, SourceRegistry& sourc
   checker.check_rules();
   checker.check_unused();
   checker.check_override_cycles();
+  report_unknown_names(cx);
   diagnostics.sort();
   drop_ignored(rs->files.files, sources, diagnostics);  // `# covcheck:ignore CODE` silences a warning
   return rs;

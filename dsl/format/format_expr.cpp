@@ -233,6 +233,21 @@ class Layout {
       w_.add(std::string(spelling(u->op)) + " ");
       return operand(*u->operand, not_operand_min_level(*u->operand), tail, suffix);
     }
+    if (const auto* k = as<ast::Conditional>(e)) {
+      // `if c` / `then a` / `else b`, one per line, aligned on the `if`.
+      int column = w_.column();
+      w_.add("if ");
+      operand(*k->condition, lv_or, false, 0);
+      w_.line(column);
+      w_.add("then ");
+      operand(*k->then_value, lv_or, k->else_value ? false : tail, k->else_value ? 0 : suffix);
+      if (k->else_value) {
+        w_.line(column);
+        w_.add("else ");
+        operand(*k->else_value, lv_or, tail, suffix);
+      }
+      return;
+    }
     const auto& q = std::get<ast::Quantifier>(e.kind);
     collect_atoms(*q.list, w_.lines().back().atoms);
     std::string list = printer_.operand(*q.list, lv_postfix, false);
@@ -255,14 +270,17 @@ class Layout {
 
  private:
   // Only what has an inner place to break: chains of `and`/`or`, `not`, quantifier bodies,
-  // and a comparison whose left side is one of those.
+  // conditionals (before `then` and `else`), a comparison whose left side is one of those, and
+  // arithmetic with such an operand.
   static bool breakable(const ast::Expr& e) {
     if (const auto* b = as<ast::Binary>(e)) {
-      return b->op == ast::BinaryOp::and_ || b->op == ast::BinaryOp::or_ || (!is_chain(*b) && breakable(*b->lhs));
+      if (b->op == ast::BinaryOp::and_ || b->op == ast::BinaryOp::or_) return true;
+      // `(if ... then ... else ...) - start`: the arithmetic breaks at its operators.
+      return is_chain(*b) ? breakable(*b->lhs) || breakable(*b->rhs) : breakable(*b->lhs);
     }
     if (const auto* u = as<ast::Unary>(e)) return u->op == ast::UnaryOp::not_;
     if (const auto* q = as<ast::Quantifier>(e)) return q->variable && q->filter;
-    return false;
+    return as<ast::Conditional>(e) != nullptr;
   }
 
   void chain(const ast::Expr& e, bool tail, int suffix) {

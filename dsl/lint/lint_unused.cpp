@@ -1,11 +1,10 @@
 // Unused declarations, judged by reachability from what decides cases (rules, the schema's
 // derivations and checks, param values): a code set or define that only an unused define
 // mentions is unused too, and an import whose names no reachable expression of the
-// importing file reads is unused. These findings replace the checker's `check.unused_*`
-// warnings in lint output; an ignore comment naming either code silences them.
+// importing file reads is unused. These findings replace the checker's warnings in lint output
+// and carry the same codes (`check.unused_codeset`, ...): one finding, one code, one ignore comment.
 #include <fmt/format.h>
 
-#include "dsl/source/ignore_comments.hpp"
 #include "dsl/lint/lint_context.hpp"
 
 namespace covcheck::dsl::lint {
@@ -78,9 +77,7 @@ std::string names(const std::vector<std::string>& list) {
 // Reports unless an ignore comment names the lint code or the checker's twin code.
 void report_unused(Context& cx, const std::string& what, SourceSpan span, std::string message,
                    std::string explanation, std::string hint) {
-  Diagnostic twin{Severity::warning, "check.unused_" + what, span, {}, {}, {}};
-  if (is_ignored(cx.rs.files.files, cx.sources, twin)) return;
-  cx.report(Severity::warning, "lint.unused_" + what, span, std::move(message), std::move(explanation), std::move(hint));
+  cx.report(Severity::warning, "check.unused_" + what, span, std::move(message), std::move(explanation), std::move(hint));
 }
 
 }  // namespace
@@ -113,7 +110,7 @@ void lint_unused(Context& cx) {
                   by.empty() ? "no rule reads it, directly or through a define or another code set"
                              : fmt::format("only {} mention{} it, and no rule uses {}", names(by),
                                            by.size() == 1 ? "s" : "", by.size() == 1 ? "that" : "those"),
-                  "remove it, or add `# covcheck:ignore lint.unused_codeset` with the reason it stays");
+                  "remove it, or add `# covcheck:ignore check.unused_codeset` with the reason it stays");
   }
   for (std::uint32_t i = 0; i < cx.rs.defines.size(); ++i) {
     if (reach.defines[i]) continue;
@@ -123,7 +120,7 @@ void lint_unused(Context& cx) {
                   by.empty() ? "no rule reads it, directly or through another define"
                              : fmt::format("only {} use{} it, and no rule uses {}", names(by), by.size() == 1 ? "s" : "",
                                            by.size() == 1 ? "that" : "those"),
-                  "remove it, or add `# covcheck:ignore lint.unused_define` with the reason it stays");
+                  "remove it, or add `# covcheck:ignore check.unused_define` with the reason it stays");
   }
   for (std::size_t f = 0; f < files.size() && f < cx.rs.files.imports.size(); ++f) {
     std::size_t k = 0;

@@ -450,6 +450,9 @@ struct misplaced_header : failure {};
 struct end_of_file : eof {};
 struct file : seq<opt<bom>, sp, opt<header, sp>, star<item, sp>, opt<at<header_word>, raise<misplaced_header>>,
                   must<end_of_file>> {};
+// After a syntax error parser.cpp parses the rest of the file item by item: each piece after the
+// first starts at an item keyword at the start of a line and ends before the next one.
+struct file_part : seq<sp, star<item, sp>, opt<at<header_word>, raise<misplaced_header>>, must<end_of_file>> {};
 
 // clang-format on
 

@@ -241,3 +241,57 @@ TEST_CASE("the schema checks `or none` fields and synonyms", "[checker][schema][
   CHECK_FALSE(outside.ok());
   CHECK_THAT(outside.diagnostics_text(), Catch::Contains("synonyms belong in the `schema` file, beside their enumeration"));
 }
+
+TEST_CASE("an unknown name is reported once per file, with its other uses and the import to add", "[checker]") {
+  std::string rules = header + "rule r when adult and person.flag cover\n"
+                               "rule q when adult cover require adult\n"
+                               "rule s when adult or adult cover\n";
+  // `adult` declared in a loaded file this one does not import.
+  std::string out = errors_of(rules, {{"common.cpl", "define adult = person.age >= 18\n"}});
+  CHECK_THAT(out, Catch::Contains("unknown name `adult`"));
+  CHECK_THAT(out, Catch::Contains("1 error"));
+  CHECK_THAT(out, Catch::Contains("also used here"));
+  CHECK_THAT(out, Catch::Contains("and 1 more use in this file, reported once"));  // 5 uses: 1 + 3 + 1
+  CHECK_THAT(out, Catch::Contains("which this file does not import"));
+  CHECK_THAT(out, Catch::Contains("help: add `import \"common.cpl\"`"));
+
+  // Declared in a file beside this one that is not loaded at all: still named.
+  auto dir = covcheck::testing::write_rule_dir({{"schema.cpl", covcheck::testing::test_schema},
+                                                {"policy.cpl", rules},
+                                                {"common.cpl", "define adult = person.age >= 18\n"}});
+  covcheck::testing::Pipeline p({(dir / "schema.cpl").string(), (dir / "policy.cpl").string()});
+  CHECK_FALSE(p.ok());
+  CHECK_THAT(p.diagnostics_text(), Catch::Contains("`adult` is declared in `common.cpl` beside this file"));
+  CHECK_THAT(p.diagnostics_text(), Catch::Contains("help: add `import \"common.cpl\"`"));
+
+  // Declared nowhere: the did-you-mean stays.
+  out = errors_of(header + "rule r when adlt_age > 1 and adlt_age < 9 cover\ndefine adult_age = 1\n");
+  CHECK_THAT(out, Catch::Contains("did you mean `adult_age`?"));
+  CHECK_THAT(out, Catch::Contains("1 error"));
+}
+
+TEST_CASE("a misspelt field gives no follow-on error for the member compared with it", "[checker]") {
+  std::string out = errors_of(header + "rule r cover require any trials t: t.clss == a\n");
+  CHECK_THAT(out, Catch::Contains("has no field `clss`"));
+  CHECK_THAT(out, !Catch::Contains("unknown name `a`"));
+  CHECK_THAT(out, Catch::Contains("1 error"));
+}
+
+TEST_CASE("type mismatches name the fix: a unit for a duration, no quotes around a number", "[checker]") {
+  std::string out = errors_of(header + "rule r cover require any trials t: t.duration >= 42\n");
+  CHECK_THAT(out, Catch::Contains("cannot apply `>=` to duration and int"));
+  CHECK_THAT(out, Catch::Contains("write `42 days`"));
+  out = errors_of(header + "rule r when person.age >= \"18\" cover\n");
+  CHECK_THAT(out, Catch::Contains("cannot apply `>=` to int and string"));
+  CHECK_THAT(out, Catch::Contains("drop the quotes: `18`"));
+  out = errors_of(header + "rule r when person.age >= \"eighteen\" cover\n");
+  CHECK_THAT(out, !Catch::Contains("drop the quotes"));
+}
+
+TEST_CASE("a define named like an enumeration member hides the member", "[checker]") {
+  std::string out = errors_of(header + "define b(t) = t.outcome == ok\nrule r cover require any trials t: t.cls == b\n");
+  CHECK_THAT(out, Catch::Contains("define `b` hides the member `b` of `cls`"));
+  CHECK_THAT(out, Catch::Contains("the define is declared here"));
+  CHECK_THAT(out, Catch::Contains("write the member as a string: `\"b\"`"));
+  CHECK_THAT(out, !Catch::Contains("takes arguments"));
+}

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -88,6 +89,69 @@ std::vector<fs::path> cpl_files_under(const fs::path& dir) {
   }
   std::sort(out.begin(), out.end());
   return out;
+}
+
+// One formatted line as the width promise sees it: the display width of its code (a trailing
+// comment is the author's and cannot move), and whether that code holds a place where the
+// formatter breaks: a word it breaks before (`and`, `or`, `then`, `else`) outside strings, at
+// the top of the line or inside the parentheses of a quantifier, `count(` or `not (` (a call's
+// arguments and other parenthesized operands stay on one line).
+struct LineShape {
+  int width = 0;
+  bool breakable = false;
+};
+
+LineShape shape_of(const std::string& line) {
+  std::string bare;  // the code with string contents blanked and unbreakable parentheses dropped
+  std::vector<bool> call;  // open parentheses, innermost last: whether each stays on one line
+  int width = 0, code_width = 0;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (c == '#') break;
+    if (c == '"') {
+      std::size_t j = i + 1;
+      for (; j < line.size() && line[j] != '"'; ++j)
+        if (line[j] == '\\') ++j;
+      for (std::size_t k = i; k <= j && k < line.size(); ++k) width += (static_cast<unsigned char>(line[k]) & 0xC0) != 0x80;
+      code_width = width;
+      i = j;
+      continue;
+    }
+    width += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    if (c != ' ') code_width = width;
+    if (c == '(') {
+      // Parentheses the formatter breaks inside: a quantifier's, `count(`'s and `not (`'s.
+      std::size_t w = i;
+      while (w > 0 && (std::isalnum(static_cast<unsigned char>(line[w - 1])) || line[w - 1] == '_')) --w;
+      std::string word = line.substr(w, i - w);
+      bool quantifier = line.compare(i + 1, 4, "any ") == 0 || line.compare(i + 1, 4, "all ") == 0;
+      bool not_paren = i >= 4 && line.compare(i - 4, 4, "not ") == 0;
+      call.push_back(!(quantifier || not_paren || word == "count" || word == "distinct"));
+    } else if (c == ')' && !call.empty()) {
+      call.pop_back();
+    }
+    if (std::find(call.begin(), call.end(), true) == call.end()) bare += c;
+    else bare += ' ';
+  }
+  // A word at the start of the line is where it already broke.
+  LineShape out{code_width, false};
+  bare.erase(0, bare.find_first_not_of(' '));
+  bare = " " + bare + " ";
+  for (const char* w : {" and ", " or ", " then ", " else "}) out.breakable |= bare.find(w, 1) != std::string::npos;
+  return out;
+}
+
+// Every line of `formatted` fits in `width`, or has no place to break.
+void check_lines_fit(const std::string& name, const std::string& formatted, int width) {
+  std::istringstream in(formatted);
+  int number = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++number;
+    LineShape s = shape_of(line);
+    if (s.width <= width) continue;
+    INFO(name << ":" << number << " (" << s.width << " columns): " << line);
+    CHECK_FALSE(s.breakable);
+  }
 }
 
 }  // namespace
@@ -311,4 +375,43 @@ synonyms e {}
 define d = if f is none then unknown(g, f) else g
 )");
   check_preserved_and_idempotent("vocabulary.cpl", text);
+}
+
+TEST_CASE("the width promise: every line fits where CPL allows a break", "[format]") {
+  // The checker of the property: a line that can break, and ones that cannot.
+  CHECK(shape_of("  when a and b").breakable);
+  CHECK_FALSE(shape_of("       and b \"a long message\"").breakable);
+  CHECK_FALSE(shape_of("  cite \"a and b\"").breakable);
+  CHECK_FALSE(shape_of("  when f(a and b) == 3  # x and y").breakable);
+  CHECK(shape_of("  when count(xs v: a or b) >= 2").breakable);
+  CHECK(shape_of("  when not (a or b)").breakable);
+  CHECK_FALSE(shape_of("  when (if a then b else c).f == 2").breakable);
+  CHECK(shape_of("define x = é").width == 12);
+
+  std::vector<fs::path> files = cpl_files_under(source_dir / "rules");
+  std::vector<fs::path> bench = cpl_files_under(source_dir / "bench");
+  files.insert(files.end(), bench.begin(), bench.end());
+  REQUIRE(files.size() >= 5);
+  for (const fs::path& file : files) {
+    auto f = format(file.string(), read(file));
+    REQUIRE(f->text);
+    check_lines_fit(fs::relative(file, source_dir).string(), *f->text, 100);
+  }
+  // The define of issue 19 that gave 119 columns.
+  auto f = format("if.cpl", "define lookback_start = if request.type == renewal and request.previous_authorization_end is known "
+                            "then request.previous_authorization_end - 90 days else date_of_service - 180 days\n");
+  REQUIRE(f->text);
+  check_lines_fit("if.cpl", *f->text, 100);
+  CHECK(*f->text == "define lookback_start =\n"
+                    "  if request.type == renewal and request.previous_authorization_end is known\n"
+                    "  then request.previous_authorization_end - 90 days\n"
+                    "  else date_of_service - 180 days\n");
+  // Generated expressions, at a width that makes most of them break.
+  ExprGenerator generate(20261206);
+  for (int i = 0; i < 300; ++i) {
+    std::string text = "define d = " + generate.expr(1 + i % 5) + "\n";
+    auto g = format(fmt::format("generated {}", i), text, 40);
+    REQUIRE(g->text);
+    check_lines_fit(fmt::format("generated {}", i), *g->text, 40);
+  }
 }

@@ -122,8 +122,8 @@ TEST_CASE("lint: unused declarations, citations, versions", "[lint]") {
   SECTION("a code set reachable only through an unused define") {
     auto l = lint_text("codeset s = icd10 { F33.* }\ndefine d = any codes c: c in s\n"
                        "rule r \"R\" cite \"1\" when x > 1 deny \"x\"\n");
-    CHECK(l.has("lint.unused_codeset"));
-    CHECK(l.has("lint.unused_define"));
+    CHECK(l.has("check.unused_codeset"));
+    CHECK(l.has("check.unused_define"));
   }
   SECTION("missing citations") {
     auto l = lint_text("rule r \"R\" when x > 1 cover require x < 9 require document lmn require prior_auth\n");

@@ -284,6 +284,30 @@ TEST_CASE("diagnostics carry the CLI's code, message and help with UTF-16 ranges
   CHECK(s.diagnostics(uri).empty());
 }
 
+TEST_CASE("a file with two syntax errors shows both, the unclosed bracket's note included", "[lsp]") {
+  TempDir dir;
+  std::string text = policy_header +
+                     "rule first \"t\" cite \"§1\"\n"
+                     "  when count(diagnoses d: d.primary >= 1\n"
+                     "  cover\n"
+                     "rule second \"t\" cite \"§2\"\n"
+                     "  when request.service ==\n"
+                     "  cover\n";
+  std::string uri = dir.uri("p.cpl");
+  Session s;
+  s.initialize();
+  s.open(uri, text);
+  Json ds = s.diagnostics(uri);
+  REQUIRE(ds.size() == 2);
+  CHECK(ds[0]["code"] == "parse.expected_close_paren");
+  CHECK(ds[0]["range"]["start"]["line"] == 3);  // reported where the rule ends, at `cover`
+  REQUIRE(ds[0].contains("relatedInformation"));
+  CHECK(ds[0]["relatedInformation"][0]["message"] == "`(` opened here");
+  CHECK(ds[0]["relatedInformation"][0]["location"]["range"]["start"] == lsp::to_json(find(text, "count(", 5)));
+  CHECK(ds[1]["code"] == "parse.expected_expression");
+  CHECK(ds[1]["range"]["start"]["line"] == 6);
+}
+
 TEST_CASE("diagnostics wait for edits to pause", "[lsp]") {
   TempDir dir;
   std::string uri = dir.uri("p.cpl");

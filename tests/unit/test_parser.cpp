@@ -1037,3 +1037,66 @@ synonyms e {
   // `none` stays an ordinary name outside `is none` / `or none`.
   CHECK(expr("none + 1") == "(+ none 1)");
 }
+
+TEST_CASE("every syntax error of a file is reported, resuming at the next item", "[parser][recovery]") {
+  auto p = parse("policy p \"P\" version \"1\" default denied\n"
+                 "codeset dep = icd10 { F32.* }\n"
+                 "rule first\n"
+                 "  when count(diagnoses d: d.code in dep\n"
+                 "  cover\n"
+                 "define adult = patient.age >=\n"
+                 "rule fine when adult cover\n"
+                 "  enum color { red, green\n"
+                 "rule third when adult and\n"
+                 "  cover\n");
+  CHECK_FALSE(p->file);
+  const auto& items = p->diagnostics.items();
+  REQUIRE(items.size() == 4);
+  auto where = [&](const covcheck::dsl::Diagnostic& d) {
+    auto lc = p->sources.file(p->id).location(d.span.begin);
+    return fmt::format("{}:{} {}", lc.line, lc.column, d.code);
+  };
+  CHECK(where(items[0]) == "5:3 parse.expected_close_paren");
+  CHECK(where(items[1]) == "7:1 parse.expected_expression");
+  CHECK(where(items[2]) == "9:1 parse.expected_close_brace");
+  CHECK(where(items[3]) == "10:3 parse.expected_expression");
+  // The unclosed `count(` carries a note at its bracket, on its own line.
+  REQUIRE(items[0].notes.size() == 1);
+  CHECK(items[0].notes[0].message == "`(` opened here");
+  REQUIRE(items[0].notes[0].span);
+  CHECK(slice(*p, *items[0].notes[0].span) == "(");
+  CHECK(p->sources.file(p->id).location(items[0].notes[0].span->begin).line == 4);
+  REQUIRE(items[2].notes.size() == 1);
+  CHECK(items[2].notes[0].message == "`{` opened here");
+}
+
+TEST_CASE("recovery: notes at the opener of every bracketed construct and at `if`", "[parser][recovery]") {
+  auto note = [](std::string text) -> std::string {
+    auto p = parse(std::move(text));
+    if (p->diagnostics.empty() || p->diagnostics.items()[0].notes.empty()) return "none";
+    const auto& n = p->diagnostics.items()[0].notes[0];
+    auto lc = p->sources.file(p->id).location(n.span->begin);
+    return fmt::format("{}:{} {}", lc.line, lc.column, n.message);
+  };
+  CHECK(note("define d = (a and\n  b\nrule r cover\n") == "1:12 `(` opened here");
+  CHECK(note("define d = f(a, b\nrule r cover\n") == "1:13 `(` opened here");
+  CHECK(note("define d = count distinct (xs x: x.a ; x.b\nrule r cover\n") == "1:27 `(` opened here");
+  CHECK(note("define d = x in { a, b\nrule r cover\n") == "1:17 `{` opened here");
+  CHECK(note("codeset c = icd10 { F32.*\nrule r cover\n") == "1:19 `{` opened here");
+  CHECK(note("record r {\n  a: int\nrule r cover\n") == "1:10 `{` opened here");
+  CHECK(note("define d = if a\n  else b\n") == "1:12 the `if` starts here");
+  CHECK(note("define d = if a else b\n") == "none");  // on the same line: no note
+  CHECK(note("define d = a and\n") == "none");
+  CHECK(note("codeset c = icd10 { F3*.2 }\n") == "none");  // the caret's line shows the `{`
+}
+
+TEST_CASE("recovery keeps the header with the first piece and reports misplaced headers", "[parser][recovery]") {
+  auto p = parse("# leading comment\npolicy p \"P\" version \"1\" default denied\nrule r when cover\n"
+                 "policy q \"Q\"\nrule s when (x cover\n");
+  REQUIRE(p->diagnostics.items().size() == 3);
+  CHECK(p->diagnostics.items()[0].code == "parse.expected_expression");
+  CHECK(p->diagnostics.items()[1].code == "parse.misplaced_header");
+  CHECK(p->diagnostics.items()[2].code == "parse.expected_close_paren");
+  // A file that parses is not touched by recovery.
+  CHECK(first_error("# c\npolicy p \"P\" version \"1\" default denied\nrule r when x cover\n") == "ok");
+}
