@@ -17,6 +17,7 @@
 #include "engine/pipeline.hpp"
 #include "engine/render.hpp"
 #include "engine/render_diagnostics.hpp"
+#include "engine/rule_source.hpp"
 #include "engine/session.hpp"
 #include "tools/covcheck/command.hpp"
 
@@ -111,11 +112,12 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
   std::optional<CaseText> case_text = read_case(options.case_path, diagnostics);
   if (!case_text) return finish(exit_usage, sources, std::nullopt);
 
-  engine::RuleSetBuild built = engine::build_rule_set(options.rules, sources, diagnostics);
+  engine::RuleSource built = engine::load_rule_source(options.rules, sources, diagnostics);
   if (built.status == engine::RuleSetStatus::unreadable) return finish(exit_usage, sources, std::nullopt);
   if (built.status == engine::RuleSetStatus::does_not_compile) return finish(exit_rules, sources, std::nullopt);
 
-  engine::DecisionSession session(*built.program, sources);
+  std::unique_ptr<engine::DecisionSession> owned = built.session(sources);
+  engine::DecisionSession& session = *owned;
   engine::CaseInput input;
   input.text = case_text->text;
   input.name = case_text->name;
