@@ -20,6 +20,13 @@ struct RuleSource {
   std::shared_ptr<const PayerRegistry> registry;  // or a registry
   RuleSetStatus status = RuleSetStatus::ok;
 
+  // One rule set the caller keeps alive (no ownership taken).
+  static RuleSource of(const Program& program) {
+    RuleSource r;
+    r.program = std::shared_ptr<const Program>(std::shared_ptr<const Program>(), &program);
+    return r;
+  }
+
   // The program whose schema reads the cases (the registry's first rule set).
   const Program& schema_program() const { return program ? *program : *registry->programs.front(); }
   std::unique_ptr<DecisionSession> session(const dsl::SourceRegistry& sources) const {

@@ -177,7 +177,7 @@ void Service::batch(const Request& req, Response& res, const httplib::ContentRea
   job->options.mode = query.trace ? engine::OutputMode::trace : engine::OutputMode::full;
   job->options.as_of = query.as_of;
   job->options.input_name = "request";
-  job->processor = std::make_unique<engine::RecordProcessor>(*job->state->program, job->state->sources, job->options);
+  job->processor = std::make_unique<engine::RecordProcessor>(job->state->rules, job->state->sources, job->options);
   auto exchange = std::make_shared<Exchange>(std::move(x));
   x.deferred = true;
   res.status = 200;
