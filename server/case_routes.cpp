@@ -1,6 +1,7 @@
 // POST /v1/check, POST /v1/batch and POST /v1/admin/reload: the routes that read a body.
 #include <fmt/format.h>
 
+#include "engine/compare.hpp"
 #include "engine/batch_record.hpp"
 #include "engine/determination.hpp"
 #include "engine/render.hpp"
@@ -101,6 +102,47 @@ void Service::check(const Request& req, Response& res, const httplib::ContentRea
     break;
   }
   metrics_.record_decision(d.decision);
+}
+
+// One case, every payer of the loaded registry (or `?payers=`), side by side: the body of
+// `covcheck compare --rules DIR --format json`.
+void Service::compare(const Request& req, Response& res, const httplib::ContentReader& reader, Exchange& x) {
+  std::optional<std::string> body = take_body(req, reader, options_.max_body, "--max-body", res);
+  if (!body) return;
+  std::string type = media_type(req);
+  if (!is_yaml_or_json(type))
+    return fail(res, 415, "unsupported_media_type",
+                fmt::format("a case is application/json or application/yaml, not `{}`", type));
+  CaseQuery query;
+  if (auto error = parse_case_query(req, query, true)) return fail(res, 400, "bad_request", error->message);
+  if (type == "application/json" && !looks_like_json_object(*body))
+    return fail(res, 400, "invalid_case", "a JSON case must be one object");
+  std::shared_ptr<const State> state = state_.get();
+  if (!state->rules.registry)
+    return fail(res, 404, "no_registry", "the server was started without a payer registry (`--rules DIR` with DIR/payers.yaml)");
+  std::string error;
+  auto entries = engine::choose_payers(*state->rules.registry, query.payers, error);
+  if (!entries) return fail(res, 400, "unknown_payer", error);
+  SessionShelf::Lease session = state->sessions->lend();
+  engine::CaseInput input;
+  input.text = *body;
+  input.name = "request";
+  input.media_type = type;
+  engine::SessionOptions options;
+  options.as_of = query.as_of;
+  dsl::Diagnostics diagnostics;
+  auto rows = engine::compare_payers(*session, *entries, input, options, diagnostics);
+  if (!rows) {
+    res.status = 400;
+    res.set_content(diagnostics_body("invalid_case", fmt::format("the case has {} error(s)", diagnostics.error_count()), diagnostics,
+                                     session->sources()),
+                    json_type);
+    metrics_.record_case_error();
+    return;
+  }
+  res.status = 200;
+  res.set_content(engine::render_compare_json(*rows), json_type);
+  x.record.case_id = rows->empty() || !rows->front().determination ? std::nullopt : rows->front().determination->case_id;
 }
 
 namespace {

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <vector>
 #include <string>
 #include <string_view>
 
@@ -18,6 +19,7 @@ namespace covcheck::server {
 struct CaseQuery {
   std::optional<std::int32_t> as_of;
   bool trace = false;
+  std::vector<std::string> payers;  // POST /v1/compare: `?payers=a,b` (registry entry ids)
 };
 
 struct Body {
@@ -37,7 +39,8 @@ struct QueryError {
   std::string message;
 };
 // `as_of=YYYY-MM-DD` and `trace=true|false`; any other parameter is an error.
-std::optional<QueryError> parse_case_query(const httplib::Request& req, CaseQuery& out);
+// `payers` is accepted only when `compare` is set (POST /v1/compare).
+std::optional<QueryError> parse_case_query(const httplib::Request& req, CaseQuery& out, bool compare = false);
 
 // `Authorization: Bearer <token>`, compared in constant time.
 bool bearer_matches(const httplib::Request& req, std::string_view token);
