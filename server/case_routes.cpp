@@ -5,6 +5,11 @@
 #include "engine/answer/determination.hpp"
 #include "engine/answer/render.hpp"
 #include "engine/session/session.hpp"
+#include "engine/session/compare.hpp"
+#include "engine/batch/batch_record.hpp"
+#include "engine/answer/determination.hpp"
+#include "engine/answer/render.hpp"
+#include "engine/session/session.hpp"
 #include "server/json_errors.hpp"
 #include "server/request_parsing.hpp"
 #include "server/service.hpp"
@@ -104,6 +109,47 @@ void Service::check(const Request& req, Response& res, const httplib::ContentRea
   metrics_.record_decision(d.decision);
 }
 
+// One case, every payer of the loaded registry (or `?payers=`), side by side: the body of
+// `covcheck compare --rules DIR --format json`.
+void Service::compare(const Request& req, Response& res, const httplib::ContentReader& reader, Exchange& x) {
+  std::optional<std::string> body = take_body(req, reader, options_.max_body, "--max-body", res);
+  if (!body) return;
+  std::string type = media_type(req);
+  if (!is_yaml_or_json(type))
+    return fail(res, 415, "unsupported_media_type",
+                fmt::format("a case is application/json or application/yaml, not `{}`", type));
+  CaseQuery query;
+  if (auto error = parse_case_query(req, query, true)) return fail(res, 400, "bad_request", error->message);
+  if (type == "application/json" && !looks_like_json_object(*body))
+    return fail(res, 400, "invalid_case", "a JSON case must be one object");
+  std::shared_ptr<const State> state = state_.get();
+  if (!state->rules.registry)
+    return fail(res, 404, "no_registry", "the server was started without a payer registry (`--rules DIR` with DIR/payers.yaml)");
+  std::string error;
+  auto entries = engine::choose_payers(*state->rules.registry, query.payers, error);
+  if (!entries) return fail(res, 400, "unknown_payer", error);
+  SessionShelf::Lease session = state->sessions->lend();
+  engine::CaseInput input;
+  input.text = *body;
+  input.name = "request";
+  input.media_type = type;
+  engine::SessionOptions options;
+  options.as_of = query.as_of;
+  dsl::Diagnostics diagnostics;
+  auto rows = engine::compare_payers(*session, *entries, input, options, diagnostics);
+  if (!rows) {
+    res.status = 400;
+    res.set_content(diagnostics_body("invalid_case", fmt::format("the case has {} error(s)", diagnostics.error_count()), diagnostics,
+                                     session->sources()),
+                    json_type);
+    metrics_.record_case_error();
+    return;
+  }
+  res.status = 200;
+  res.set_content(engine::render_compare_json(*rows), json_type);
+  x.record.case_id = rows->empty() || !rows->front().determination ? std::nullopt : rows->front().determination->case_id;
+}
+
 namespace {
 
 // A batch in flight: the State it started with, the request body's reader and the record
@@ -179,7 +225,7 @@ void Service::batch(const Request& req, Response& res, const httplib::ContentRea
   job->options.as_of = query.as_of;
   job->options.trace_elements = query.trace_elements;
   job->options.input_name = "request";
-  job->processor = std::make_unique<engine::RecordProcessor>(*job->state->program, job->state->sources, job->options);
+  job->processor = std::make_unique<engine::RecordProcessor>(job->state->rules, job->state->sources, job->options);
   auto exchange = std::make_shared<Exchange>(std::move(x));
   x.deferred = true;
   res.status = 200;

@@ -17,6 +17,7 @@ const char* endpoint_name(Endpoint e) {
     case Endpoint::readyz: return "/readyz";
     case Endpoint::metrics: return "/metrics";
     case Endpoint::reload: return "/v1/admin/reload";
+    case Endpoint::compare: return "/v1/compare";
     default: return "other";
   }
 }

@@ -100,6 +100,7 @@ void Service::install_routes() {
   http_.Get(asset_pattern, route(Endpoint::page, &Service::page));
   http_.Post("/v1/check", route_with_body(Endpoint::check, &Service::check));
   http_.Post("/v1/batch", route_with_body(Endpoint::batch, &Service::batch));
+  http_.Post("/v1/compare", route_with_body(Endpoint::compare, &Service::compare));
   http_.Get("/v1/policies", route(Endpoint::policies, &Service::policies));
   http_.Get(policy_file_pattern, route(Endpoint::policy_file, &Service::policy_file));
   http_.Get("/v1/schema", route(Endpoint::schema, &Service::schema));

@@ -81,6 +81,7 @@ class Service {
   // Handlers (case_routes.cpp, info_routes.cpp).
   void check(const Request& req, Response& res, const httplib::ContentReader& body, Exchange& x);
   void batch(const Request& req, Response& res, const httplib::ContentReader& body, Exchange& x);
+  void compare(const Request& req, Response& res, const httplib::ContentReader& body, Exchange& x);
   void reload(const Request& req, Response& res, const httplib::ContentReader& body, Exchange& x);
   void page(const Request& req, Response& res, Exchange& x);
   void policies(const Request& req, Response& res, Exchange& x);

@@ -38,7 +38,8 @@ struct PolicyEntry {
 };
 
 struct State {
-  std::shared_ptr<const engine::Program> program;
+  std::shared_ptr<const engine::Program> program;  // the rule set (with a registry: its first, whose schema reads cases)
+  engine::RuleSource rules;        // the rule set, or the payer registry (`DIR/payers.yaml`)
   dsl::SourceRegistry sources;     // the rule files; copied per request (copies share the files)
   std::vector<PolicyEntry> policies;
   std::uint64_t generation = 0;    // 1 for the first load, +1 per successful reload

@@ -65,6 +65,17 @@ for f in tests/bad/cases/*; do
   answer_or_error "check $f"
 done
 
+# ---- the payer registry (rules/payers.yaml): answers name the payer; compare reports ------------
+run check --rules rules --case rules/cigna-spravato/cases/"$(ls rules/cigna-spravato/cases | head -1)" --format json
+valid "check --rules rules (registry)" answer "$tmp/out"
+printf 'id: nobody\ndate_of_service: 2026-03-02\nplan: {payer: Nobody Health}\n' >"$tmp/nobody.yaml"
+expect_status "check: unknown payer" 4 check --rules rules --case "$tmp/nobody.yaml" --format json
+valid "check: unknown payer" case_error "$tmp/out"
+run compare --rules rules --case rules/acme/cases/esk-covered.yaml --format json
+valid "compare --rules rules" compare_report "$tmp/out"
+run compare --set acme=rules/acme --set tricare=rules/tricare --case rules/acme/cases/esk-covered.yaml --format json
+valid "compare --set" compare_report "$tmp/out"
+
 # ---- batch ------------------------------------------------------------------------------------
 for f in tests/bad/streams/* tests/data/workload/cases-300.yaml; do
   [[ "$f" == *.expected ]] && continue

@@ -18,6 +18,14 @@
 #include "engine/answer/render.hpp"
 #include "engine/answer/render_diagnostics.hpp"
 #include "engine/session/session.hpp"
+#include "dsl/source/dates.hpp"
+#include "engine/cases/case_readers.hpp"
+#include "engine/answer/json_writer.hpp"
+#include "engine/compile/pipeline.hpp"
+#include "engine/answer/render.hpp"
+#include "engine/answer/render_diagnostics.hpp"
+#include "engine/session/rule_source.hpp"
+#include "engine/session/session.hpp"
 #include "tools/covcheck/command.hpp"
 #include "engine/eval/evaluate.hpp"
 
@@ -112,11 +120,12 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
   std::optional<CaseText> case_text = read_case(options.case_path, diagnostics);
   if (!case_text) return finish(exit_usage, sources, std::nullopt);
 
-  engine::RuleSetBuild built = engine::build_rule_set(options.rules, sources, diagnostics);
+  engine::RuleSource built = engine::load_rule_source(options.rules, sources, diagnostics);
   if (built.status == engine::RuleSetStatus::unreadable) return finish(exit_usage, sources, std::nullopt);
   if (built.status == engine::RuleSetStatus::does_not_compile) return finish(exit_rules, sources, std::nullopt);
 
-  engine::DecisionSession session(*built.program, sources);
+  std::unique_ptr<engine::DecisionSession> owned = built.session(sources);
+  engine::DecisionSession& session = *owned;
   engine::CaseInput input;
   input.text = case_text->text;
   input.name = case_text->name;
