@@ -545,6 +545,11 @@ void DeclarationChecker::check_schema_expressions() {
       Type t = check_expr(cx_, *c->condition, scope);
       if (t.base != BaseType::error && (t.list || t.base != BaseType::boolean))
         cx_.diagnostics.error("check.type_mismatch", c->condition->span, "a `check` needs a condition (bool)");
+      if (c->guard) {
+        Type g = check_expr(cx_, *c->guard, scope);
+        if (g.base != BaseType::error && (g.list || g.base != BaseType::boolean))
+          cx_.diagnostics.error("check.type_mismatch", c->guard->span, "the `when` of a `check` needs a condition (bool)");
+      }
     }
   }
 }

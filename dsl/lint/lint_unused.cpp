@@ -97,7 +97,10 @@ void lint_unused(Context& cx) {
   for (const RecordType& rec : cx.rs.schema.records) {
     for (const FieldInfo& f : rec.fields)
       if (f.derived) reach.walk(*f.derived);
-    for (const ast::CheckDecl* c : rec.checks) reach.walk(*c->condition);
+    for (const ast::CheckDecl* c : rec.checks) {
+      reach.walk(*c->condition);
+      if (c->guard) reach.walk(*c->guard);
+    }
   }
   for (const Unit& u : cx.rs.units)
     for (const auto& [param, value] : u.param_sets) reach.walk(*value);

@@ -145,8 +145,16 @@ struct FieldDecl {
   bool exclusive = false; // bool field in list elements: at most one element may be true
   bool or_none = false;   // `type or none`: a case may say the fact is known to be absent
 };
-// `check EXPR "message"`: a validation of case data; false is a case error naming the field.
-struct CheckDecl { SourceSpan span; ExprPtr condition; std::string message; };
+// `check EXPR [when GUARD] [else warning] "message"`: a validation of case data; false is a
+// case error (or, with `else warning`, a warning) naming the field. With a guard the check
+// applies only where the guard holds (`score <= 27 when instrument == phq9`).
+struct CheckDecl {
+  SourceSpan span;
+  ExprPtr condition;
+  std::string message;
+  ExprPtr guard;         // `when GUARD`, or null
+  bool warning = false;  // `else warning`: an implausible value, the case is still decided
+};
 // `record patient { ... }`; the record named `case` is the document root.
 struct RecordDecl { SourceSpan span; Ident name; std::vector<FieldDecl> fields; std::vector<CheckDecl> checks; };
 

@@ -285,8 +285,9 @@ class TreeDump {
       if (f.derived) expr(depth + 2, "derived", *f.derived);
     }
     for (const ast::CheckDecl& c : r.checks) {
-      line(depth + 1, fmt::format("CheckDecl {} {}", escape_string(c.message), at(c.span)));
+      line(depth + 1, fmt::format("CheckDecl {}{} {}", escape_string(c.message), c.warning ? " warning" : "", at(c.span)));
       expr(depth + 2, "condition", *c.condition);
+      if (c.guard) expr(depth + 2, "when", *c.guard);
     }
   }
   void item(int depth, const ast::Rule& r) {

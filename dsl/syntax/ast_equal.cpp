@@ -223,6 +223,8 @@ Diff record(const ast::RecordDecl& a, const ast::RecordDecl& b) {
   if (Diff d = under("fields", list(a.fields, b.fields, field))) return d;
   auto check = [](const ast::CheckDecl& x, const ast::CheckDecl& y) {
     if (Diff d = under("condition", expr_ptr(x.condition, y.condition))) return d;
+    if (Diff d = under("guard", expr_ptr(x.guard, y.guard))) return d;
+    if (Diff d = under("warning", value(x.warning, y.warning))) return d;
     return under("message", value(x.message, y.message));
   };
   return under("checks", list(a.checks, b.checks, check));

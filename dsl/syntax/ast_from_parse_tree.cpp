@@ -458,7 +458,13 @@ ast::RecordDecl Converter::record(const Node& n) {
   for (std::size_t i = 1; i < n.children.size(); ++i) {
     const Node& m = *n.children[i];
     if (m.is_type<g::check_decl>()) {
-      r.checks.push_back({span(m), expression(*m.children.at(0)), unescape(*m.children.at(1))});
+      ast::CheckDecl c{span(m), expression(*m.children.at(0)), unescape(*m.children.back()), nullptr, false};
+      for (std::size_t j = 1; j + 1 < m.children.size(); ++j) {
+        const Node& part = *m.children[j];
+        if (part.is_type<g::check_when>()) c.guard = expression(*part.children.at(0));
+        if (part.is_type<g::check_severity>()) c.warning = true;
+      }
+      r.checks.push_back(std::move(c));
       continue;
     }
     ast::FieldDecl f;

@@ -369,7 +369,12 @@ struct field_decl : seq<identifier, sp, must<field_colon>, sp, must<field_type>,
                         opt<sp, field_exclusive>, opt<sp, field_derived>> {};
 struct check_condition : seq<expression> {};
 struct check_message : seq<string_literal> {};
-struct check_decl : seq<kw_check, sp, must<check_condition>, sp, must<check_message>> {};
+struct check_guard : seq<expression> {};
+struct check_when : seq<kw_when, sp, must<check_guard>> {};
+struct check_warning : TAO_PEGTL_KEYWORD("warning") {};
+struct check_severity : seq<kw_else, sp, must<check_warning>> {};
+struct check_decl : seq<kw_check, sp, must<check_condition>, opt<sp, check_when>, opt<sp, check_severity>, sp,
+                        must<check_message>> {};
 struct record_name : seq<identifier> {};
 struct record_open : one<'{'> {};
 struct record_close : one<'}'> {};

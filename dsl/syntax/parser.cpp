@@ -143,6 +143,8 @@ COVCHECK_ERROR(g::next_synonym_text, "parse.expected_string", "expected a synony
 COVCHECK_ERROR(g::synonyms_close, "parse.expected_close_brace", "expected a member name or `}` to close the synonyms");
 COVCHECK_ERROR(g::check_condition, "parse.expected_expression", "expected a condition after `check`");
 COVCHECK_ERROR(g::check_message, "parse.expected_string", "expected a message string after the check condition");
+COVCHECK_ERROR(g::check_guard, "parse.expected_expression", "expected a condition after `when`");
+COVCHECK_ERROR(g::check_warning, "parse.expected_warning", "expected `warning` after `else` in a check (`check COND else warning \"message\"`)");
 // Rules.
 COVCHECK_ERROR(g::rule_name, "parse.expected_name", "expected a name after `rule`");
 COVCHECK_ERROR(g::advice_name, "parse.expected_name", "expected a name after `advice`");

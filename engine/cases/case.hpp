@@ -71,6 +71,9 @@ struct Case {
   std::vector<std::string> strings;         // string and code values
   std::optional<std::string> id;            // the case's `id`, when given
   dsl::FileId source = dsl::no_file;        // the case file in the SourceRegistry
+  // The loader read the whole document, even if it refused some values (they stay unknown):
+  // the schema's checks can then run on the rest, so that one submission gets every error.
+  bool read_through = false;
 
   // Reallocates the arrays evaluation reads (records, lists, slots, items, strings) at their
   // exact sizes, one after another: a case kept in memory among many then spans few cache

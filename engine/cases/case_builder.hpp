@@ -215,6 +215,8 @@ class CaseBuilder {
   void apply_defaults(std::uint32_t r);
   std::optional<Value> convert_code(dsl::BaseType system, const NodeView& n, const Where& w);
   std::optional<Value> range_error(const NodeView& n, const Where& w);
+  std::string key_record(std::uint32_t type, std::string_view value) const;
+  std::string field_of_system(const Where& w, dsl::BaseType system) const;
   // `none` given for a field declared `or none`: the fact is known to be absent.
   bool none_value(const NodeView& n, const Where& w, Value& out) const;
 

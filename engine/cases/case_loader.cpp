@@ -30,6 +30,7 @@ class Loader {
         budget_(tree.nodes.size() + alias_budget) {}
 
   bool failed() const { return b_.failed(); }
+  bool aborted() const { return b_.aborted(); }
 
   void load_root(std::uint32_t node) {
     const YamlNode& n = tree_.nodes[node];
@@ -202,11 +203,12 @@ class Loader {
 }  // namespace
 
 std::optional<Case> load_case(const dsl::Schema& schema, const dsl::SourceRegistry& sources, dsl::FileId file,
-                              dsl::Diagnostics& diagnostics) {
+                              dsl::Diagnostics& diagnostics, RefusedValues keep) {
   SchemaIndex index(schema);
   ReaderScratch scratch;
   Case c;
-  if (!case_reader_named("yaml")->read(scratch, index, CaseText{sources.file(file).text(), file, false}, diagnostics, c))
+  if (!case_reader_named("yaml")->read(scratch, index, CaseText{sources.file(file).text(), file, false}, diagnostics, c) &&
+      !(keep == RefusedValues::keep_case && c.read_through))
     return std::nullopt;
   return c;
 }
@@ -226,6 +228,7 @@ bool load_case_tree(const SchemaIndex& index, const YamlTree& tree, dsl::FileId 
   }
   Loader loader(index, tree, file, diagnostics, out);
   loader.load_root(tree.root);
+  out.read_through = !out.records.empty() && !loader.aborted();
   return !loader.failed();
 }
 

@@ -28,6 +28,7 @@ bool too_large(const CaseText& in, dsl::Diagnostics& diagnostics) {
 
 bool read_yaml(ReaderScratch& scratch, const SchemaIndex& index, const CaseText& in, dsl::Diagnostics& diagnostics,
                Case& out) {
+  out.read_through = false;  // `out` is reused: a text that cannot be read is not checked
   if (too_large(in, diagnostics)) return false;
   YamlTree& tree = scratch.yaml;
   tree.nodes.clear();
@@ -54,6 +55,7 @@ bool read_yaml(ReaderScratch& scratch, const SchemaIndex& index, const CaseText&
 
 bool read_json(ReaderScratch& scratch, const SchemaIndex& index, const CaseText& in, dsl::Diagnostics& diagnostics,
                Case& out) {
+  out.read_through = false;  // `out` is reused: a text that cannot be read is not checked
   std::string_view text = in.text;
   if (!in.record) {
     // A whole file or body gets the checks a YAML file gets before parsing, with the same

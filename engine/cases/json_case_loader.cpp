@@ -456,6 +456,7 @@ bool JsonCaseLoader::load(const SchemaIndex& index, std::string_view text, std::
   JsonProblem problem;
   if (!walker.walk(doc, problem)) return report(problem);
   if (!walked.empty()) diagnostics.append(walked);
+  out.read_through = !out.records.empty() && !builder.aborted();
   return !builder.failed();
 }
 

@@ -349,7 +349,8 @@ bool load_clean_json(const SchemaIndex& index, std::string_view text, dsl::FileI
   dsl::Diagnostics diagnostics;
   CaseBuilder builder(index, file, diagnostics, out);
   CleanWalk walk(builder, index, text, file, pools);
-  return walk.document() && diagnostics.empty();
+  out.read_through = walk.document() && diagnostics.empty();
+  return out.read_through;
 }
 
 }  // namespace covcheck::engine

@@ -442,7 +442,10 @@ void Compiler::run() {
       derived_first_op_[{r, f}] = static_cast<std::uint32_t>(p_.ops.size());
       p_.derived[r][f] = lower(*schema.records[r].fields[f].derived);
     }
-    for (const ast::CheckDecl* c : schema.records[r].checks) p_.checks.emplace_back(r, lower(*c->condition));
+    for (const ast::CheckDecl* c : schema.records[r].checks) {
+      std::uint32_t condition = lower(*c->condition);
+      p_.checks.push_back(SchemaCheck{r, condition, c->guard ? lower(*c->guard) : no_op, c});
+    }
   }
   p_.fact_field.resize(schema.records.size());
   for (std::uint32_t r = 0; r < schema.records.size(); ++r) {

@@ -179,6 +179,15 @@ struct ParamSlot {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> set_by;  // (unit, op)
 };
 
+// A schema `check`, lowered: its condition, its `when` guard, and the declaration (message,
+// severity). validate_case runs them after loading.
+struct SchemaCheck {
+  std::uint32_t record = 0;  // the schema record it is declared in
+  std::uint32_t op = no_op;  // the condition
+  std::uint32_t guard = no_op;  // the `when` condition, or no_op
+  const dsl::ast::CheckDecl* decl = nullptr;
+};
+
 struct Program {
   std::unique_ptr<dsl::CheckedRuleSet> checked;  // owns the ASTs the rules point into
   std::vector<Op> ops;
@@ -196,7 +205,7 @@ struct Program {
   // fact_field[record][field]: the field to ask for when the record is absent — the field
   // itself, or for a derived fact the stored sibling it is computed from (age → birth_date).
   std::vector<std::vector<std::uint32_t>> fact_field;
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> checks;  // (record, op) schema validations
+  std::vector<SchemaCheck> checks;               // schema validations, in declaration order
   std::uint32_t variable_slots = 0;
   std::uint32_t memo_slots = 0;                  // one per define without parameters
   std::vector<std::uint32_t> routing_memos;      // memo slots of defines that read `benefit` or `decision`

@@ -118,7 +118,8 @@ struct DecisionSession::Impl {
     outcome.case_id = &case_record.id;
     if (ok && !choose_payer(in, forced)) ok = false;
     const Program& program = *programs[current];
-    if (ok) validate_case(program, case_record, diags);
+    // A case read through with some values refused gets its checks too: every error in one round.
+    if (ok || case_record.read_through) validate_case(program, case_record, diags);
     if (!ok || diags.has_errors()) return failed(in);
     if (!deciders[current]) deciders[current] = std::make_unique<Decider>(program);
     Decider& decider = *deciders[current];
