@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "dsl/source/dates.hpp"
+#include "engine/eval/evaluate.hpp"
 
 namespace covcheck::server {
 
