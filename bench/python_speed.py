@@ -76,7 +76,7 @@ def main():
                 inner.append(float(p.stderr.strip().splitlines()[-1].split(" in ")[1].split(" s")[0]))
 
             row(f"examples/dask/decide_corpus.py --compact, {workers} worker(s), with the cluster's start", example)
-            rows.append((f"the same, without the cluster's start", statistics.median(inner), min(inner), max(inner)))
+            rows.append(("the same, without the cluster's start", statistics.median(inner), min(inner), max(inner)))
     print(f"| {n:,} cases, {rounds} rounds | wall s, median (min–max) | cases/s (median) |")
     print("|---|---|---|")
     for what, med, lo, hi in rows:

@@ -61,10 +61,12 @@ def test_text_rendering_is_the_clis(acme, cli):
 
 
 def test_compact_answer_has_the_compact_lines_keys(acme):
-    d = acme.check(ROOT / "rules/acme/cases/esk-age-17.yaml", compact=True)
+    case = ROOT / "rules/acme/cases/esk-age-17.yaml"
+    d = acme.check(case, compact=True)
+    full = acme.check(case)
     assert list(d.to_dict()) == ["case", "decision", "basis", "prior_auth", "benefit", "reasons"]
-    full = acme.check(ROOT / "rules/acme/cases/esk-age-17.yaml")
-    assert d.decision == full.decision and d.reasons == [r["rule"] for r in full.reasons if r["effect"] != "advice"] or d.reasons
+    assert (d.decision, d.basis, d.prior_auth, d.benefit) == (full.decision, full.basis, full.prior_auth, full.benefit)
+    assert d.reasons == [r["rule"] for r in full.reasons]
     assert d.compact and not full.compact
 
 
@@ -128,11 +130,11 @@ def test_from_source_compiles_a_rule_file_given_as_text():
     assert 'import "common.cpl"' in text
     rs = covcheck.RuleSet.from_source(text.replace('import "common.cpl"', f'import "{ROOT}/rules/acme/common.cpl"'),
                                       name="acme.cpl")
-    files = covcheck.RuleSet.load([ROOT / "rules/acme/acme-2026.1.cpl", ROOT / "rules/acme/common.cpl"])
+    files = covcheck.RuleSet.load(["rules/acme/acme-2026.1.cpl", "rules/acme/common.cpl"])
     for case in CASES[:10]:
         try:
             expected = files.check(case).to_dict()
-        except covcheck.CaseError as err:
+        except covcheck.CaseError:
             with pytest.raises(covcheck.CaseError):
                 rs.check(case)
             continue
@@ -143,7 +145,7 @@ def test_from_source_compiles_a_rule_file_given_as_text():
 
 def test_as_of_judges_effective_ranges_on_that_date(cli):
     case = ROOT / "rules/acme/cases/esk-age-17.yaml"
-    rs = covcheck.RuleSet.load([ROOT / "rules/acme"], as_of="2025-10-01")
+    rs = covcheck.RuleSet.load(["rules/acme"], as_of="2025-10-01")
     assert rs.as_of == "2025-10-01"
     status, out, _ = cli("check", "--rules", "rules/acme", "--case", case, "--format", "json", "--as-of", "2025-10-01")
     expected = json.loads(out)

@@ -26,7 +26,7 @@ def records(path):
 @pytest.mark.parametrize("rules,path", [(ACME, CORPUS), (WORKLOAD, SAMPLE)], ids=["corpus", "workload"])
 @pytest.mark.parametrize("compact", [False, True], ids=["full", "compact"])
 def test_check_many_answers_as_covcheck_batch(cli, rules, path, compact):
-    rs = covcheck.RuleSet.load([ROOT / p for p in rules])
+    rs = covcheck.RuleSet.load(rules)
     expected = batch(cli, rules, path, *(["--compact"] if compact else []))
     lines = records(path)
     assert len(expected) == len(lines)
@@ -97,8 +97,8 @@ def test_check_frame_decides_rows_with_dotted_and_json_columns(workload, workloa
 
 def test_compare_decides_one_case_against_several_rule_sets(cli):
     case = ROOT / "rules/acme/cases/esk-age-17.yaml"
-    sets = {"acme": covcheck.RuleSet.load([ROOT / "rules/acme"]),
-            "medicare": covcheck.RuleSet.load([ROOT / "rules/medicare-j09-a59250", ROOT / "rules/appeals"])}
+    sets = {"acme": covcheck.RuleSet.load(["rules/acme"]),
+            "medicare": covcheck.RuleSet.load(["rules/medicare-j09-a59250", "rules/appeals"])}
     out = covcheck.compare(case, sets)
     assert list(out) == ["acme", "medicare"]
     for name, rs in sets.items():
@@ -119,8 +119,8 @@ def test_compare_decides_one_case_against_several_rule_sets(cli):
 def test_diff_reports_the_matrix_and_rules_of_covcheck_diff(cli):
     old_paths = ["rules/acme/acme-2025.2.cpl", "rules/acme/common.cpl"]
     new_paths = ["rules/acme/acme-2026.1.cpl", "rules/acme/common.cpl"]
-    old = covcheck.RuleSet.load([ROOT / p for p in old_paths], as_of="2025-10-01")
-    new = covcheck.RuleSet.load([ROOT / p for p in new_paths], as_of="2026-03-01")
+    old = covcheck.RuleSet.load(old_paths, as_of="2025-10-01")
+    new = covcheck.RuleSet.load(new_paths, as_of="2026-03-01")
     impact = covcheck.diff(old, new, records(CORPUS), threads=2)
     status, out, err = cli("diff", "--old", *old_paths, "--new", *new_paths, "--cases", CORPUS,
                            "--old-as-of", "2025-10-01", "--new-as-of", "2026-03-01", "--format", "json")
