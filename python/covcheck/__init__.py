@@ -212,7 +212,12 @@ class Determination:
 Case = Union[Mapping[str, Any], str, bytes, "os.PathLike[str]"]
 
 
+_PLAIN = (str, dict, bytes)
+
+
 def _case_input(case: Any) -> Any:
+    if type(case) in _PLAIN:  # the common cases skip the (slow) abstract-class checks below
+        return case
     if isinstance(case, os.PathLike):
         with open(case, "rb") as f:
             return f.read()
