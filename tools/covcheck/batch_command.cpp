@@ -17,6 +17,7 @@
 
 #include "dsl/source/dates.hpp"
 #include "engine/compile/pipeline.hpp"
+#include "engine/eval/evaluate.hpp"
 #include "tools/covcheck/check_command.hpp"
 #include "engine/eval/evaluate.hpp"
 

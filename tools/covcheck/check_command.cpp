@@ -169,7 +169,8 @@ Command add_check_command(CLI::App& app) {
       ->required()
       ->type_name("FILE");
   std::vector<std::string> formats;  // the case readers' names (engine/cases/case_readers.hpp)
-  for (const engine::CaseReader& r : engine::case_readers()) formats.emplace_back(r.name);
+  for (const engine::CaseReader& r : engine::case_readers())
+    if (!r.value_tree) formats.emplace_back(r.name);
   check->add_option("--case-format", raw->case_format, "Read the case as yaml or json (default: by its name; stdin is YAML)")
       ->check(CLI::IsMember(formats));
   check->add_option("--format", raw->format, "Output format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
