@@ -1,14 +1,10 @@
 // POST /v1/check, POST /v1/batch and POST /v1/admin/reload: the routes that read a body.
 #include <fmt/format.h>
 
-#include "engine/batch/batch_record.hpp"
 #include "engine/answer/determination.hpp"
 #include "engine/answer/render.hpp"
-#include "engine/session/session.hpp"
+#include "engine/batch/batch_record.hpp"
 #include "engine/session/compare.hpp"
-#include "engine/batch/batch_record.hpp"
-#include "engine/answer/determination.hpp"
-#include "engine/answer/render.hpp"
 #include "engine/session/session.hpp"
 #include "server/json_errors.hpp"
 #include "server/request_parsing.hpp"
@@ -85,8 +81,9 @@ void Service::check(const Request& req, Response& res, const httplib::ContentRea
   engine::CaseOutcome& outcome = session->decide(input, options);
   if (!outcome.determination) {
     const char* code = outcome.undecidable ? "undecidable" : "invalid_case";
-    std::string message = outcome.undecidable ? "the case cannot be decided by the loaded rules"
-                                              : fmt::format("the case has {} error(s)", outcome.diagnostics.error_count());
+    std::string message = outcome.undecidable
+                              ? "the case cannot be decided by the loaded rules"
+                              : fmt::format("the case has {} error(s)", outcome.diagnostics.error_count());
     res.status = outcome.undecidable ? 422 : 400;
     res.set_content(diagnostics_body(code, message, outcome.diagnostics, session->sources()), json_type);
     if (outcome.case_id) x.record.case_id = *outcome.case_id;
@@ -124,7 +121,8 @@ void Service::compare(const Request& req, Response& res, const httplib::ContentR
     return fail(res, 400, "invalid_case", "a JSON case must be one object");
   std::shared_ptr<const State> state = state_.get();
   if (!state->rules.registry)
-    return fail(res, 404, "no_registry", "the server was started without a payer registry (`--rules DIR` with DIR/payers.yaml)");
+    return fail(res, 404, "no_registry",
+                "the server was started without a payer registry (`--rules DIR` with DIR/payers.yaml)");
   std::string error;
   auto entries = engine::choose_payers(*state->rules.registry, query.payers, error);
   if (!entries) return fail(res, 400, "unknown_payer", error);
@@ -139,15 +137,16 @@ void Service::compare(const Request& req, Response& res, const httplib::ContentR
   auto rows = engine::compare_payers(*session, *entries, input, options, diagnostics);
   if (!rows) {
     res.status = 400;
-    res.set_content(diagnostics_body("invalid_case", fmt::format("the case has {} error(s)", diagnostics.error_count()), diagnostics,
-                                     session->sources()),
+    res.set_content(diagnostics_body("invalid_case", fmt::format("the case has {} error(s)", diagnostics.error_count()),
+                                     diagnostics, session->sources()),
                     json_type);
     metrics_.record_case_error();
     return;
   }
   res.status = 200;
   res.set_content(engine::render_compare_json(*rows), json_type);
-  x.record.case_id = rows->empty() || !rows->front().determination ? std::nullopt : rows->front().determination->case_id;
+  x.record.case_id =
+      rows->empty() || !rows->front().determination ? std::nullopt : rows->front().determination->case_id;
 }
 
 namespace {
@@ -159,17 +158,17 @@ struct BatchJob {
   std::shared_ptr<const State> state;
   std::optional<httplib::ContentReader> reader;  // the body, read while the answer is written
   bool has_body = false;
-  std::size_t max_body = 0;       // --max-batch-body
-  std::size_t max_record = 0;     // --max-body: a longer line is an error record
-  engine::BatchOptions options;   // before `processor`, which keeps a reference to it
+  std::size_t max_body = 0;      // --max-batch-body
+  std::size_t max_record = 0;    // --max-body: a longer line is an error record
+  engine::BatchOptions options;  // before `processor`, which keeps a reference to it
   std::unique_ptr<engine::RecordProcessor> processor;
-  std::string record;             // the line being received
-  bool oversized = false;         // the current line passed max_record: skip to its end
-  std::uint64_t line = 0;         // lines started so far
-  std::uint64_t received = 0;     // body bytes
-  std::string out;                // answers not yet handed to the sink
+  std::string record;          // the line being received
+  bool oversized = false;      // the current line passed max_record: skip to its end
+  std::uint64_t line = 0;      // lines started so far
+  std::uint64_t received = 0;  // body bytes
+  std::string out;             // answers not yet handed to the sink
   engine::RecordTally tally;
-  int failure = 0;                // 0, or the status logged for a batch cut short
+  int failure = 0;  // 0, or the status logged for a batch cut short
 };
 
 // Takes the line in job.record (without its newline), answers it into job.out.
@@ -184,7 +183,7 @@ void batch_record(BatchJob& job, Metrics& metrics) {
   }
   std::string& r = job.record;
   if (job.line == 1 && r.compare(0, 3, "\xEF\xBB\xBF") == 0) r.erase(0, 3);  // a byte-order mark is not part of line 1
-  if (r.find_first_not_of(" \t\r") == std::string::npos) {  // blank lines carry no record
+  if (r.find_first_not_of(" \t\r") == std::string::npos) {                   // blank lines carry no record
     r.clear();
     return;
   }
@@ -281,8 +280,9 @@ void Service::batch(const Request& req, Response& res, const httplib::ContentRea
                           ? error_body("payload_too_large", fmt::format("the request body is over {} bytes "
                                                                         "(--max-batch-body); the batch stops here",
                                                                         job->max_body))
-                          : error_body("bad_request", "the request body ended early or its chunked framing is "
-                                                      "malformed; the batch stops here");
+                          : error_body("bad_request",
+                                       "the request body ended early or its chunked framing is "
+                                       "malformed; the batch stops here");
           job->out += '\n';
           if (hand_over()) sink.done();
         }

@@ -37,7 +37,8 @@ std::string media_type(const httplib::Request& req) {
   std::string out;
   for (char c : value) {
     if (c == ';') break;
-    if (!std::isspace(static_cast<unsigned char>(c))) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!std::isspace(static_cast<unsigned char>(c)))
+      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
   return out;
 }

@@ -6,14 +6,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
-#include <vector>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <httplib.h>
 
 #include "engine/answer/determination.hpp"
-
 
 namespace covcheck::server {
 

@@ -38,7 +38,9 @@ Service::Service(ServiceOptions options, AccessLog& log)
   http_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   // httplib's own cap is the larger body limit; each route enforces its own below it.
   http_.set_payload_max_length(std::max(options_.max_body, options_.max_batch_body));
-  auto split = [](std::chrono::milliseconds ms) { return std::make_pair(ms.count() / 1000, (ms.count() % 1000) * 1000); };
+  auto split = [](std::chrono::milliseconds ms) {
+    return std::make_pair(ms.count() / 1000, (ms.count() % 1000) * 1000);
+  };
   auto [rs, rus] = split(options_.read_timeout);
   auto [ws, wus] = split(options_.write_timeout);
   http_.set_read_timeout(rs, rus);

@@ -9,9 +9,6 @@
 
 #include "dsl/source/source.hpp"
 #include "engine/compile/program.hpp"
-#include "engine/session/session.hpp"
-#include "dsl/source/source.hpp"
-#include "engine/compile/program.hpp"
 #include "engine/session/rule_source.hpp"
 #include "engine/session/session.hpp"
 

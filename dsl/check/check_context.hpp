@@ -35,7 +35,7 @@ struct CheckContext {
   std::vector<std::vector<bool>> used_import;  // by file index, parallel to RuleFiles::imports
   std::vector<bool> codeset_used;
   std::vector<bool> define_used;
-  std::vector<int> define_state;               // 0 unchecked, 1 being checked (cycle guard), 2 checked
+  std::vector<int> define_state;  // 0 unchecked, 1 being checked (cycle guard), 2 checked
   std::vector<bool> define_reads_benefit;
   std::unordered_map<std::string, std::vector<std::uint32_t>> units_by_id;
   std::map<std::pair<std::size_t, std::string>, UnknownName> unknown_names;  // by (file index, name)
@@ -51,11 +51,11 @@ struct BoundVariable {
 struct Scope {
   std::size_t file = 0;
   std::vector<BoundVariable> variables;
-  std::optional<std::uint32_t> define;          // checking this define's body: its params are visible
-  std::optional<std::uint32_t> self_record;     // schema derivation or check: sibling fields are visible
-  bool allow_decision = false;                  // advice rules may read `decision`
-  bool allow_benefit = true;                    // route conditions may not read `benefit`
-  bool reads_benefit = false;                   // out: the expression read `benefit`
+  std::optional<std::uint32_t> define;       // checking this define's body: its params are visible
+  std::optional<std::uint32_t> self_record;  // schema derivation or check: sibling fields are visible
+  bool allow_decision = false;               // advice rules may read `decision`
+  bool allow_benefit = true;                 // route conditions may not read `benefit`
+  bool reads_benefit = false;                // out: the expression read `benefit`
   bool in_schema = false;
 };
 

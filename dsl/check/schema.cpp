@@ -363,16 +363,15 @@ struct Builder {
   // neither a default nor a derivation, which would never let the case say it.
   void check_or_none(const FieldInfo& info, const ast::FieldDecl& fd) {
     const Type& t = info.type;
-    const char* why = t.list                          ? "a list says it has nothing with `[]`"
-                      : t.base == BaseType::record    ? "a record cannot be none"
-                      : t.base == BaseType::boolean   ? "a bool says it with `false`"
-                      : t.base == BaseType::string    ? "the text `none` is a valid string"
-                      : fd.default_value != nullptr   ? "a field with a default is never absent"
-                      : fd.derived != nullptr         ? "a derived field is never read from the case"
-                                                      : nullptr;
+    const char* why = t.list                        ? "a list says it has nothing with `[]`"
+                      : t.base == BaseType::record  ? "a record cannot be none"
+                      : t.base == BaseType::boolean ? "a bool says it with `false`"
+                      : t.base == BaseType::string  ? "the text `none` is a valid string"
+                      : fd.default_value != nullptr ? "a field with a default is never absent"
+                      : fd.derived != nullptr       ? "a derived field is never read from the case"
+                                                    : nullptr;
     if (!why) return;
-    error("schema.or_none", fd.span,
-          fmt::format("`{}` cannot be declared `or none`: {}", info.name, why),
+    error("schema.or_none", fd.span, fmt::format("`{}` cannot be declared `or none`: {}", info.name, why),
           "`or none` applies to enumeration, code, date, number and duration fields");
   }
 
@@ -420,11 +419,12 @@ struct Builder {
           for (std::size_t s = 0; s < type.synonyms.size() && !clash; ++s) {
             if (type.synonyms[s].folded != folded) continue;
             clash = true;
-            Diagnostic& d = diags.error(
-                "schema.synonym", text.span,
-                type.synonyms[s].member == *member
-                    ? fmt::format("`{}` is listed twice for `{}`", text.text, type.members[*member])
-                    : fmt::format("`{}` is already a synonym of `{}`", text.text, type.members[type.synonyms[s].member]));
+            Diagnostic& d =
+                diags.error("schema.synonym", text.span,
+                            type.synonyms[s].member == *member
+                                ? fmt::format("`{}` is listed twice for `{}`", text.text, type.members[*member])
+                                : fmt::format("`{}` is already a synonym of `{}`", text.text,
+                                              type.members[type.synonyms[s].member]));
             d.notes.push_back({spans[s], "first declared here"});
             failed = true;
           }
@@ -440,7 +440,10 @@ struct Builder {
   void check_cycles() {
     enum class Color : std::uint8_t { white, gray, black };
     std::vector<Color> color(schema.records.size(), Color::white);
-    struct Edge { std::uint32_t record; std::uint32_t field; };
+    struct Edge {
+      std::uint32_t record;
+      std::uint32_t field;
+    };
     std::vector<Edge> path;
     auto visit = [&](auto&& self, std::uint32_t r) -> void {
       color[r] = Color::gray;

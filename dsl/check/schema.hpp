@@ -9,9 +9,9 @@
 #include <variant>
 #include <vector>
 
-#include "dsl/syntax/ast.hpp"
-#include "dsl/source/diagnostics.hpp"
 #include "dsl/check/types.hpp"
+#include "dsl/source/diagnostics.hpp"
+#include "dsl/syntax/ast.hpp"
 
 namespace covcheck::dsl {
 
@@ -57,7 +57,7 @@ struct RecordType {
 };
 
 struct Schema {
-  std::string name;     // schema header id
+  std::string name;  // schema header id
   std::string version;
   std::vector<EnumType> enums;
   std::vector<RecordType> records;

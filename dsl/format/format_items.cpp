@@ -413,8 +413,7 @@ void ItemLayout::requirement(Writer& w, const ast::Requirement& req) {
     if (req.else_message) otherwise += " " + escape_string(req.else_message->text);
   }
   std::optional<std::uint32_t> cite_at = req.cite ? src_.find_word(after, req.span.end, "cite") : std::nullopt;
-  std::optional<std::uint32_t> else_at =
-      req.else_decision ? src_.find_word(after, req.span.end, "else") : std::nullopt;
+  std::optional<std::uint32_t> else_at = req.else_decision ? src_.find_word(after, req.span.end, "else") : std::nullopt;
   std::string one_line = subject;
   if (!cite.empty()) one_line += " " + cite;
   if (!otherwise.empty()) one_line += " " + otherwise;

@@ -9,8 +9,8 @@
 #include <tao/pegtl.hpp>
 #include <tao/pegtl/contrib/parse_tree.hpp>
 
-#include "dsl/syntax/ast.hpp"
 #include "dsl/source/diagnostics.hpp"
+#include "dsl/syntax/ast.hpp"
 #include "dsl/syntax/grammar.hpp"
 
 namespace covcheck::dsl::parse_tree {
@@ -25,7 +25,7 @@ inline constexpr std::size_t max_expression_depth = 1000;
 // An operator level with a single operand is replaced by that operand, so a plain `x` does
 // not become ten nested nodes. Unlike PEGTL's fold_one the span is kept when not folding.
 struct fold_single : tao::pegtl::parse_tree::apply<fold_single> {
-  template<typename N, typename... States>
+  template <typename N, typename... States>
   static void transform(std::unique_ptr<N>& n, States&&... /*unused*/) {
     if (n->children.size() == 1) n = std::move(n->children.front());
   }
@@ -64,7 +64,7 @@ using selector = tao::pegtl::parse_tree::selector<
 // clang-format on
 
 // Rules whose nesting is limited (every recursion of the grammar passes through one of them).
-template<typename Rule>
+template <typename Rule>
 inline constexpr bool counts_nesting = std::is_same_v<Rule, g::primary> || std::is_same_v<Rule, g::set_term>;
 
 // Builds the AST of one successfully parsed file. `text` is the file's whole text (node

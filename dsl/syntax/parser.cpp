@@ -173,34 +173,60 @@ COVCHECK_UNEXPECTED(g::end_of_file, "parse.unexpected_token", "expected a rule, 
 
 // Constructs that open a bracket (or, for `if`, a keyword) that a later point must close: a
 // failure to close reports a note at the opener, which may be many lines above the error.
-template<typename Rule> inline constexpr char opener = 0;
-template<> inline constexpr char opener<g::paren_expr> = '(';
-template<> inline constexpr char opener<g::call_args> = '(';
-template<> inline constexpr char opener<g::count_expr> = '(';
-template<> inline constexpr char opener<g::unknown_value> = '(';
-template<> inline constexpr char opener<g::paren_set> = '(';
-template<> inline constexpr char opener<g::define_params> = '(';
-template<> inline constexpr char opener<g::set_literal> = '{';
-template<> inline constexpr char opener<g::code_set_literal> = '{';
-template<> inline constexpr char opener<g::enum_item> = '{';
-template<> inline constexpr char opener<g::record_item> = '{';
-template<> inline constexpr char opener<g::synonyms_item> = '{';
-template<> inline constexpr char opener<g::conditional> = 'i';  // the `if` keyword
+template <typename Rule>
+inline constexpr char opener = 0;
+template <>
+inline constexpr char opener<g::paren_expr> = '(';
+template <>
+inline constexpr char opener<g::call_args> = '(';
+template <>
+inline constexpr char opener<g::count_expr> = '(';
+template <>
+inline constexpr char opener<g::unknown_value> = '(';
+template <>
+inline constexpr char opener<g::paren_set> = '(';
+template <>
+inline constexpr char opener<g::define_params> = '(';
+template <>
+inline constexpr char opener<g::set_literal> = '{';
+template <>
+inline constexpr char opener<g::code_set_literal> = '{';
+template <>
+inline constexpr char opener<g::enum_item> = '{';
+template <>
+inline constexpr char opener<g::record_item> = '{';
+template <>
+inline constexpr char opener<g::synonyms_item> = '{';
+template <>
+inline constexpr char opener<g::conditional> = 'i';  // the `if` keyword
 
 // The error points that report the construct's opener (the innermost open construct).
-template<typename Rule> inline constexpr bool closes = false;
-template<> inline constexpr bool closes<g::paren_close> = true;
-template<> inline constexpr bool closes<g::call_close> = true;
-template<> inline constexpr bool closes<g::count_close> = true;
-template<> inline constexpr bool closes<g::unknown_close> = true;
-template<> inline constexpr bool closes<g::paren_set_close> = true;
-template<> inline constexpr bool closes<g::define_params_close> = true;
-template<> inline constexpr bool closes<g::set_close> = true;
-template<> inline constexpr bool closes<g::code_set_close> = true;
-template<> inline constexpr bool closes<g::enum_close> = true;
-template<> inline constexpr bool closes<g::record_close> = true;
-template<> inline constexpr bool closes<g::synonyms_close> = true;
-template<> inline constexpr bool closes<g::expect_then> = true;
+template <typename Rule>
+inline constexpr bool closes = false;
+template <>
+inline constexpr bool closes<g::paren_close> = true;
+template <>
+inline constexpr bool closes<g::call_close> = true;
+template <>
+inline constexpr bool closes<g::count_close> = true;
+template <>
+inline constexpr bool closes<g::unknown_close> = true;
+template <>
+inline constexpr bool closes<g::paren_set_close> = true;
+template <>
+inline constexpr bool closes<g::define_params_close> = true;
+template <>
+inline constexpr bool closes<g::set_close> = true;
+template <>
+inline constexpr bool closes<g::code_set_close> = true;
+template <>
+inline constexpr bool closes<g::enum_close> = true;
+template <>
+inline constexpr bool closes<g::record_close> = true;
+template <>
+inline constexpr bool closes<g::synonyms_close> = true;
+template <>
+inline constexpr bool closes<g::expect_then> = true;
 
 struct Opened {
   std::size_t offset = 0;  // where the construct starts (`count`, `enum`, `(`, `if`)
@@ -223,14 +249,14 @@ struct ParseState {
 };
 
 // parse_tree::parse appends its own state after ours, so ours comes first.
-template<typename... States>
+template <typename... States>
 ParseState& parse_state(States&... st) {
   return std::get<0>(std::tie(st...));
 }
 
-template<typename Rule>
+template <typename Rule>
 struct control : tao::pegtl::normal<Rule> {
-  template<typename ParseInput, typename... States>
+  template <typename ParseInput, typename... States>
   [[noreturn]] static void raise(const ParseInput& in, States&&... st) {
     static_assert(error_message<Rule>.message != nullptr, "every must<>/raise<> point needs an error_message entry");
     const ParseState& state = parse_state(st...);
@@ -241,8 +267,8 @@ struct control : tao::pegtl::normal<Rule> {
     throw SyntaxError{error_message<Rule>, static_cast<std::size_t>(in.current() - state.text), opened};
   }
 
-  template<tao::pegtl::apply_mode A, tao::pegtl::rewind_mode M, template<typename...> class Action,
-           template<typename...> class Control, typename ParseInput, typename... States>
+  template <tao::pegtl::apply_mode A, tao::pegtl::rewind_mode M, template <typename...> class Action,
+            template <typename...> class Control, typename ParseInput, typename... States>
   [[nodiscard]] static bool match(ParseInput& in, States&&... st) {
     if constexpr (opener<Rule> != 0) {
       ParseState& state = parse_state(st...);
@@ -271,11 +297,12 @@ struct control : tao::pegtl::normal<Rule> {
 
 // Every keyword, for "did you mean" hints on misspelled clauses and items.
 constexpr std::string_view keyword_list[] = {
-      "and", "or", "not", "in", "is", "known", "unknown", "any", "all", "count", "distinct", "within", "before",
-      "after", "of", "if", "then", "else", "true", "false", "policy", "module", "schema", "import", "codeset",
-      "define", "param", "set", "enum", "record", "check", "rule", "advice", "tag", "cite", "when", "overrides",
-      "cover", "exclude", "deny", "pend", "route", "require", "authorize", "next", "effective", "version",
-      "default", "source", "tagged", "document", "prior_auth", "exclusive"};
+    "and",       "or",       "not",     "in",     "is",     "known",    "unknown",    "any",       "all",
+    "count",     "distinct", "within",  "before", "after",  "of",       "if",         "then",      "else",
+    "true",      "false",    "policy",  "module", "schema", "import",   "codeset",    "define",    "param",
+    "set",       "enum",     "record",  "check",  "rule",   "advice",   "tag",        "cite",      "when",
+    "overrides", "cover",    "exclude", "deny",   "pend",   "route",    "require",    "authorize", "next",
+    "effective", "version",  "default", "source", "tagged", "document", "prior_auth", "exclusive"};
 
 // Two-character tokens, named whole in messages.
 constexpr std::string_view symbol_pairs[] = {"==", "!=", "<=", ">=", ".."};
@@ -283,17 +310,24 @@ constexpr std::string_view symbol_pairs[] = {"==", "!=", "<=", ">=", ".."};
 // ---- The grammar and its messages against the operator table (dsl/syntax/operators.hpp) --------
 
 // The text of a rule that matches one fixed string (a keyword, a string, one character).
-template<char... Cs> inline constexpr char rule_chars[] = {Cs..., '\0'};
-template<char... Cs> constexpr std::string_view text_of(const tao::pegtl::ascii::keyword<Cs...>*) {
+template <char... Cs>
+inline constexpr char rule_chars[] = {Cs..., '\0'};
+template <char... Cs>
+constexpr std::string_view text_of(const tao::pegtl::ascii::keyword<Cs...>*) {
   return {rule_chars<Cs...>, sizeof...(Cs)};
 }
-template<char... Cs> constexpr std::string_view text_of(const tao::pegtl::ascii::string<Cs...>*) {
+template <char... Cs>
+constexpr std::string_view text_of(const tao::pegtl::ascii::string<Cs...>*) {
   return {rule_chars<Cs...>, sizeof...(Cs)};
 }
-template<char C> constexpr std::string_view text_of(const tao::pegtl::ascii::one<C>*) { return {rule_chars<C>, 1}; }
-template<typename Rule> inline constexpr std::string_view rule_text = text_of(static_cast<const Rule*>(nullptr));
+template <char C>
+constexpr std::string_view text_of(const tao::pegtl::ascii::one<C>*) {
+  return {rule_chars<C>, 1};
+}
+template <typename Rule>
+inline constexpr std::string_view rule_text = text_of(static_cast<const Rule*>(nullptr));
 
-template<typename First, typename Second>
+template <typename First, typename Second>
 constexpr bool spelt(std::string_view s) {
   return s.size() == rule_text<First>.size() + 1 + rule_text<Second>.size() && s.starts_with(rule_text<First>) &&
          s[rule_text<First>.size()] == ' ' && s.ends_with(rule_text<Second>);
@@ -306,8 +340,10 @@ static_assert(rule_text<g::op_eq> == spelling(BinaryOp::eq) && rule_text<g::op_n
               rule_text<g::op_gt> == spelling(BinaryOp::gt) && rule_text<g::op_ge> == spelling(BinaryOp::ge));
 static_assert(rule_text<g::op_plus> == spelling(BinaryOp::add) && rule_text<g::op_minus> == spelling(BinaryOp::sub) &&
               rule_text<g::op_times> == spelling(BinaryOp::mul));
-static_assert(rule_text<g::op_not> == spelling(ast::UnaryOp::not_) && rule_text<g::op_neg> == spelling(ast::UnaryOp::negate));
-static_assert(rule_text<g::kw_in> == spelling(PredicateOp::in) && spelt<g::kw_not, g::kw_in>(spelling(PredicateOp::not_in)) &&
+static_assert(rule_text<g::op_not> == spelling(ast::UnaryOp::not_) &&
+              rule_text<g::op_neg> == spelling(ast::UnaryOp::negate));
+static_assert(rule_text<g::kw_in> == spelling(PredicateOp::in) &&
+              spelt<g::kw_not, g::kw_in>(spelling(PredicateOp::not_in)) &&
               spelt<g::kw_is, g::kw_known>(spelling(PredicateOp::is_known)) &&
               spelt<g::kw_is, g::kw_unknown>(spelling(PredicateOp::is_unknown)) &&
               rule_text<g::kw_within> == spelling(PredicateOp::within));
@@ -344,14 +380,15 @@ static_assert(names(error_message<g::in_set>.message, spelling(PredicateOp::in))
 
 // Every word of every operator is a keyword (for did-you-mean hints), and every
 // two-character operator is named whole in messages.
-template<std::size_t N>
+template <std::size_t N>
 constexpr bool listed(const std::string_view (&list)[N], std::string_view s) {
   for (std::string_view item : list)
     if (item == s) return true;
   return false;
 }
 constexpr bool words_listed(std::string_view spelling) {
-  if (spelling.empty() || !(spelling[0] >= 'a' && spelling[0] <= 'z')) return spelling.size() != 2 || listed(symbol_pairs, spelling);
+  if (spelling.empty() || !(spelling[0] >= 'a' && spelling[0] <= 'z'))
+    return spelling.size() != 2 || listed(symbol_pairs, spelling);
   for (std::size_t begin = 0; begin < spelling.size();) {
     std::size_t end = spelling.find(' ', begin);
     if (end == std::string_view::npos) end = spelling.size();
@@ -470,7 +507,7 @@ Diagnostic make_diagnostic(const SyntaxError& e, std::string_view text, FileId f
 // Words that start a top-level item or a header. None of them can appear inside an item at the
 // start of a line (they are reserved, strings do not span lines, `check` is a record's), so a
 // line starting with one is where parsing resumes after a syntax error.
-constexpr std::string_view resync_words[] = {"import", "codeset", "define", "param",  "set",    "enum",  "record",
+constexpr std::string_view resync_words[] = {"import", "codeset", "define",   "param",  "set",    "enum",  "record",
                                              "rule",   "advice",  "synonyms", "policy", "module", "schema"};
 
 // Offsets of the first word of every line that starts an item (after its indentation).
@@ -489,14 +526,14 @@ std::vector<std::size_t> item_starts(std::string_view text) {
   return out;
 }
 
-template<typename Grammar>
+template <typename Grammar>
 std::unique_ptr<parse_tree::Node> parse_piece(std::string_view text, std::size_t begin, std::size_t end,
                                               const std::string& name) {
   tao::pegtl::memory_input<tao::pegtl::tracking_mode::lazy, tao::pegtl::eol::lf_crlf> in(text.data() + begin,
-                                                                                       text.data() + end, name);
+                                                                                         text.data() + end, name);
   ParseState state{text.data()};
-  return tao::pegtl::parse_tree::parse<Grammar, parse_tree::Node, parse_tree::selector, tao::pegtl::nothing,
-                                       control>(in, state);
+  return tao::pegtl::parse_tree::parse<Grammar, parse_tree::Node, parse_tree::selector, tao::pegtl::nothing, control>(
+      in, state);
 }
 
 // Parses `text` into a parse tree; nullptr (with diagnostics) on a syntax error. After an error

@@ -7,9 +7,8 @@
 #include <fmt/format.h>
 
 #include "engine/answer/json_writer.hpp"
-#include "tools/covcheck/compare_command.hpp"
-#include "engine/answer/json_writer.hpp"
 #include "engine/session/compare.hpp"
+#include "tools/covcheck/compare_command.hpp"
 
 namespace covcheck::engine {
 
@@ -96,9 +95,7 @@ std::string decision_text(const Determination& d) {
 
 }  // namespace
 
-bool not_addressed(const Determination& d) {
-  return d.basis && *d.basis == "default" && deciding_reason(d) == nullptr;
-}
+bool not_addressed(const Determination& d) { return d.basis && *d.basis == "default" && deciding_reason(d) == nullptr; }
 
 ShortestPath shortest_path(const std::vector<CompareRow>& rows) {
   ShortestPath p;
@@ -106,7 +103,8 @@ ShortestPath shortest_path(const std::vector<CompareRow>& rows) {
     if (row.determination && row.determination->decision == Decision::covered) p.covered_by.push_back(row.name);
   if (!p.covered_by.empty()) return p;
   for (const CompareRow& row : rows) {
-    if (!row.determination || not_addressed(*row.determination) || row.determination->decision == Decision::excluded) continue;
+    if (!row.determination || not_addressed(*row.determination) || row.determination->decision == Decision::excluded)
+      continue;
     std::size_t gaps = gaps_of(*row.determination);
     if (!p.closest || gaps < p.gaps) p.closest = row.name, p.gaps = gaps;
   }
@@ -116,15 +114,18 @@ ShortestPath shortest_path(const std::vector<CompareRow>& rows) {
 std::string render_compare_text(const std::vector<CompareRow>& rows) {
   std::string out;
   std::optional<std::string> id = case_id(rows);
-  out += fmt::format("case {}: {} rule set{}\n", id ? *id : std::string("(no id)"), rows.size(), rows.size() == 1 ? "" : "s");
-  std::vector<std::vector<std::string>> table{{"payer", "decision", "prior auth", "benefit", "authorization", "policy"}};
+  out += fmt::format("case {}: {} rule set{}\n", id ? *id : std::string("(no id)"), rows.size(),
+                     rows.size() == 1 ? "" : "s");
+  std::vector<std::vector<std::string>> table{
+      {"payer", "decision", "prior auth", "benefit", "authorization", "policy"}};
   for (const CompareRow& row : rows) {
     if (!row.determination) {
       table.push_back({row.name, "ERROR", "-", "-", "-", "-"});
       continue;
     }
     const Determination& d = *row.determination;
-    table.push_back({row.name, decision_text(d), prior_auth_text(d), benefit_text(d), authorization_text(d), policy_text(d)});
+    table.push_back(
+        {row.name, decision_text(d), prior_auth_text(d), benefit_text(d), authorization_text(d), policy_text(d)});
   }
   std::vector<std::size_t> width(table.front().size(), 0);
   for (const auto& line : table)
@@ -184,12 +185,14 @@ std::string render_compare_json(const std::vector<CompareRow>& rows) {
     const Determination& d = *row.determination;
     w.key("policy");
     std::string policy = policy_text(d);
-    if (policy == "-") w.null(); else w.value(policy);
+    if (policy == "-") w.null();
+    else w.value(policy);
     w.member("decision", decision_name(d.decision));
     w.member("addressed", !not_addressed(d));
     w.member("basis", d.basis);
     w.key("prior_auth");  // null when not addressed: `false` would read like good news
-    if (d.prior_auth && !not_addressed(d)) w.value(*d.prior_auth); else w.null();
+    if (d.prior_auth && !not_addressed(d)) w.value(*d.prior_auth);
+    else w.null();
     w.member("benefit", d.benefit);
     w.key("authorization");
     if (d.authorization) {
@@ -231,7 +234,8 @@ std::string render_compare_json(const std::vector<CompareRow>& rows) {
   w.end_array();
   w.member("closest", path.closest);
   w.key("gaps");
-  if (path.closest) w.value(static_cast<std::int64_t>(path.gaps)); else w.null();
+  if (path.closest) w.value(static_cast<std::int64_t>(path.gaps));
+  else w.null();
   w.end_object();
   w.end_object();
   return w.str() + "\n";

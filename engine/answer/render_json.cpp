@@ -14,7 +14,8 @@ using render_detail::located;
 
 class JsonRenderer {
  public:
-  JsonRenderer(const dsl::SourceRegistry& sources, bool pretty, std::string& out) : sources_(sources), out_(out), w_(pretty, out) {}
+  JsonRenderer(const dsl::SourceRegistry& sources, bool pretty, std::string& out)
+      : sources_(sources), out_(out), w_(pretty, out) {}
 
   // Appends the object and a newline to the output.
   void render(const Determination& d, bool with_trace) {

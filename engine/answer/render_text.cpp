@@ -63,8 +63,8 @@ class TextRenderer {
     if (!d.reasons.empty()) {
       out_ += "reasons:\n";
       for (const Reason& r : d.reasons) {
-        out_ += fmt::format("  {}: {}{} {}: {}", where(r.at), r.effect, r.decisive ? " [decisive]" : "", r.rule,
-                            r.message);
+        out_ +=
+            fmt::format("  {}: {}{} {}: {}", where(r.at), r.effect, r.decisive ? " [decisive]" : "", r.rule, r.message);
         if (r.cite) out_ += fmt::format(" ({})", *r.cite);
         out_ += '\n';
       }
@@ -79,7 +79,8 @@ class TextRenderer {
     }
     if (!d.requirements.empty()) {
       out_ += "requirements:\n";
-      for (const RequirementStatus& r : d.requirements) out_ += fmt::format("  {}: {} ({})\n", r.item, r.status, r.rule);
+      for (const RequirementStatus& r : d.requirements)
+        out_ += fmt::format("  {}: {} ({})\n", r.item, r.status, r.rule);
     }
     if (!d.next_steps.empty()) {
       out_ += "next steps:\n";
@@ -102,8 +103,10 @@ class TextRenderer {
   }
 
   void headline(const Determination& d) {
-    out_ += fmt::format("case {}: {}", d.case_id ? *d.case_id : std::string("(no id)"), upper(decision_name(d.decision)));
-    std::string detail = fmt::format("{}basis: {}", d.payer ? "payer: " + *d.payer + "; " : std::string(), d.basis ? *d.basis : std::string("none"));
+    out_ +=
+        fmt::format("case {}: {}", d.case_id ? *d.case_id : std::string("(no id)"), upper(decision_name(d.decision)));
+    std::string detail = fmt::format("{}basis: {}", d.payer ? "payer: " + *d.payer + "; " : std::string(),
+                                     d.basis ? *d.basis : std::string("none"));
     if (d.decision == Decision::pend && !d.at_stake.empty()) {
       std::vector<std::string> stake;
       for (Decision s : d.at_stake) stake.emplace_back(decision_name(s));
@@ -202,7 +205,8 @@ class TextRenderer {
       if (g.count == 0 && g.outcome != "undecided") continue;
       out_ += fmt::format("{} {} {}", first ? "" : ",", render_detail::grouped(g.count), g.outcome);
       if (g.reason)
-        out_ += fmt::format(" (`{}` is {})", one_line(source_text(g.reason->expr, g.reason->span, sources_)), g.reason->value);
+        out_ += fmt::format(" (`{}` is {})", one_line(source_text(g.reason->expr, g.reason->span, sources_)),
+                            g.reason->value);
       first = false;
     }
     out_ += '\n';

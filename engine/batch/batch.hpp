@@ -12,10 +12,7 @@
 #include <string_view>
 
 #include "dsl/source/source.hpp"
-#include "engine/batch/batch_reader.hpp"
 #include "engine/answer/determination.hpp"
-#include "engine/compile/program.hpp"
-#include "dsl/source/source.hpp"
 #include "engine/batch/batch_reader.hpp"
 #include "engine/compile/program.hpp"
 #include "engine/session/rule_source.hpp"
@@ -30,7 +27,7 @@ struct BatchOptions {
   unsigned threads = 1;
   std::optional<std::int32_t> as_of;
   std::uint32_t trace_elements = default_trace_elements;  // OutputMode::trace: elements shown per quantifier
-  std::string input_name = "<stdin>";  // names record locations: `cases.jsonl:12:5`
+  std::string input_name = "<stdin>";                     // names record locations: `cases.jsonl:12:5`
   std::size_t chunk_size = 256 * 1024;
 };
 
@@ -56,7 +53,8 @@ struct BatchSummary {
 BatchSummary run_batch(const RuleSource& program, const dsl::SourceRegistry& rule_sources, int in_fd, int out_fd,
                        const BatchOptions& options, const std::function<void(const BatchProgress&)>& progress = {});
 inline BatchSummary run_batch(const Program& program, const dsl::SourceRegistry& rule_sources, int in_fd, int out_fd,
-                              const BatchOptions& options, const std::function<void(const BatchProgress&)>& progress = {}) {
+                              const BatchOptions& options,
+                              const std::function<void(const BatchProgress&)>& progress = {}) {
   return run_batch(RuleSource::of(program), rule_sources, in_fd, out_fd, options, progress);
 }
 

@@ -7,10 +7,6 @@
 #include "engine/answer/json_writer.hpp"
 #include "engine/answer/render.hpp"
 #include "engine/answer/render_diagnostics.hpp"
-#include "engine/session/session.hpp"
-#include "engine/answer/json_writer.hpp"
-#include "engine/answer/render.hpp"
-#include "engine/answer/render_diagnostics.hpp"
 #include "engine/session/rule_source.hpp"
 #include "engine/session/session.hpp"
 

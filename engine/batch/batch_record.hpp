@@ -13,9 +13,6 @@
 #include "dsl/source/source.hpp"
 #include "engine/batch/batch.hpp"
 #include "engine/compile/program.hpp"
-#include "dsl/source/source.hpp"
-#include "engine/batch/batch.hpp"
-#include "engine/compile/program.hpp"
 #include "engine/session/rule_source.hpp"
 
 namespace covcheck::engine {

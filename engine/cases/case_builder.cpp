@@ -39,9 +39,8 @@ IntParse parse_decimal(std::string_view s, double& out) {
   if (!s.empty() && s[0] == '+') s.remove_prefix(1);
   // from_chars also takes `inf` and `nan`, which are not case data.
   bool digit = std::any_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-  bool letters = std::any_of(s.begin(), s.end(), [](char c) {
-    return c != 'e' && c != 'E' && std::isalpha(static_cast<unsigned char>(c));
-  });
+  bool letters = std::any_of(
+      s.begin(), s.end(), [](char c) { return c != 'e' && c != 'E' && std::isalpha(static_cast<unsigned char>(c)); });
   if (!digit || letters) return IntParse::malformed;
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
   if (ec == std::errc::result_out_of_range || (ec == std::errc() && !std::isfinite(out))) return IntParse::overflow;
@@ -243,9 +242,9 @@ void CaseBuilder::type_error(const Where& w, const dsl::Type& t, const NodeView&
     std::string_view s = n.text;
     std::int64_t i;
     double d;
-    bool fits = t.base == BaseType::boolean ? (s == "true" || s == "false")
-              : t.base == BaseType::decimal ? parse_decimal(s, d) == IntParse::ok
-                                            : parse_int(s, i) == IntParse::ok;
+    bool fits = t.base == BaseType::boolean   ? (s == "true" || s == "false")
+                : t.base == BaseType::decimal ? parse_decimal(s, d) == IntParse::ok
+                                              : parse_int(s, i) == IntParse::ok;
     if (fits && !t.list) help = "remove the quotes";
   }
   if (!help && n.kind == YamlNode::Kind::scalar && n.text == "none")
@@ -263,7 +262,8 @@ void CaseBuilder::type_error(const Where& w, const dsl::Type& t, const NodeView&
   if (!help && t.list && n.kind == YamlNode::Kind::scalar) {
     help = fmt::format("write a one-element list: `[{}]`", shown(n.text));
   }
-  dsl::Diagnostic& d = error("case.type", n.span, fmt::format("`{}` must be {}, found {}", path(w), expected(t), found(n)));
+  dsl::Diagnostic& d =
+      error("case.type", n.span, fmt::format("`{}` must be {}, found {}", path(w), expected(t), found(n)));
   d.help = std::move(help);
   d.field = path(w);
 }
@@ -298,7 +298,8 @@ std::optional<std::uint32_t> CaseBuilder::accept_field(std::uint32_t r, std::opt
   }
   if (type.fields[*field].derived) {
     std::string path = c_.field_path(schema_, r, *field);
-    warning("case.derived_field", key_span, fmt::format("`{}` is derived from other facts; the given value is ignored", path))
+    warning("case.derived_field", key_span,
+            fmt::format("`{}` is derived from other facts; the given value is ignored", path))
         .field = std::move(path);
     return std::nullopt;
   }
@@ -313,7 +314,8 @@ void CaseBuilder::duplicate_key(std::uint32_t r, std::string_view name, SourceSp
 }
 
 void CaseBuilder::bad_key(std::uint32_t r, const NodeView& key) {
-  dsl::Diagnostic& d = error("case.type", key.span, fmt::format("a field name must be a plain word, found {}", found(key)));
+  dsl::Diagnostic& d =
+      error("case.type", key.span, fmt::format("a field name must be a plain word, found {}", found(key)));
   // The key names no field: the diagnostic is about the record that holds it.
   if (std::string where = c_.record_path(schema_, r); !where.empty()) d.field = std::move(where);
 }
@@ -406,7 +408,8 @@ bool CaseBuilder::convert_scalar(const dsl::Type& type, const NodeView& n, const
     case BaseType::duration: {
       std::int64_t i = 0;
       IntParse p = n.quoted ? IntParse::malformed : parse_int(s, i);
-      if (p == IntParse::ok) return out = type.base == BaseType::integer ? Value::make_int(i) : Value::make_duration(i), true;
+      if (p == IntParse::ok)
+        return out = type.base == BaseType::integer ? Value::make_int(i) : Value::make_duration(i), true;
       if (p == IntParse::overflow) return range_error(n, w), false;
       break;
     }
@@ -423,8 +426,9 @@ bool CaseBuilder::convert_scalar(const dsl::Type& type, const NodeView& n, const
       if (none_value(n, w, out)) return true;
       bool shaped = s.size() == 10 && s[4] == '-' && s[7] == '-';
       dsl::Diagnostic& d = error("case.date", n.span, fmt::format("invalid date `{}` in `{}`", shown(s), path(w)));
-      d.help = shaped ? fmt::format("`{}` is not a day of the calendar", shown(s))
-                      : s == "none" ? none_help : "write dates as YYYY-MM-DD";
+      d.help = shaped        ? fmt::format("`{}` is not a day of the calendar", shown(s))
+               : s == "none" ? none_help
+                             : "write dates as YYYY-MM-DD";
       d.field = path(w);
       return false;
     }
@@ -482,8 +486,9 @@ std::optional<Value> CaseBuilder::convert_code(BaseType system, const NodeView& 
                                  fmt::format("`{}` in `{}` is {} {} code, not {} {} code", shown(s), path(w),
                                              article(other), system_name(other), article(system), system_name(system)));
       std::string home = field_of_system(w, other);
-      d.help = home.empty() ? fmt::format("this is {} {} code", article(other), system_name(other))
-                            : fmt::format("this is {} {} code: move it to `{}`", article(other), system_name(other), home);
+      d.help = home.empty()
+                   ? fmt::format("this is {} {} code", article(other), system_name(other))
+                   : fmt::format("this is {} {} code: move it to `{}`", article(other), system_name(other), home);
       d.field = path(w);
       return std::nullopt;
     }

@@ -26,7 +26,11 @@ constexpr std::uint64_t alias_budget = 1'000'000;
 class Loader {
  public:
   Loader(const SchemaIndex& index, const YamlTree& tree, dsl::FileId file, dsl::Diagnostics& diags, Case& c)
-      : b_(index, file, diags, c), schema_(index.schema()), tree_(tree), file_(file), c_(c),
+      : b_(index, file, diags, c),
+        schema_(index.schema()),
+        tree_(tree),
+        file_(file),
+        c_(c),
         budget_(tree.nodes.size() + alias_budget) {}
 
   bool failed() const { return b_.failed(); }
@@ -207,7 +211,8 @@ std::optional<Case> load_case(const dsl::Schema& schema, const dsl::SourceRegist
   SchemaIndex index(schema);
   ReaderScratch scratch;
   Case c;
-  if (!case_reader_named("yaml")->read(scratch, index, CaseText{sources.file(file).text(), file, false}, diagnostics, c) &&
+  if (!case_reader_named("yaml")->read(scratch, index, CaseText{sources.file(file).text(), file, false}, diagnostics,
+                                       c) &&
       !(keep == RefusedValues::keep_case && c.read_through))
     return std::nullopt;
   return c;

@@ -5,8 +5,8 @@
 
 #include <optional>
 
-#include "dsl/source/diagnostics.hpp"
 #include "dsl/check/schema.hpp"
+#include "dsl/source/diagnostics.hpp"
 #include "engine/cases/case.hpp"
 #include "engine/cases/yaml_tree.hpp"
 

@@ -32,7 +32,7 @@ struct CaseText {
 struct ReaderScratch {
   JsonCaseLoader json;  // simdjson's parser and the walks' pools
   YamlTree yaml;
-  std::string copy;     // a JSON file whose byte-order mark must be blanked
+  std::string copy;  // a JSON file whose byte-order mark must be blanked
 };
 
 // Reads `in` into `out` (its storage reused) by the schema; false when an error was

@@ -6,8 +6,8 @@
 #include <memory>
 #include <string_view>
 
-#include "dsl/source/diagnostics.hpp"
 #include "dsl/check/schema.hpp"
+#include "dsl/source/diagnostics.hpp"
 #include "engine/cases/case.hpp"
 
 namespace covcheck::engine {

@@ -35,7 +35,8 @@ const char* truth_name(Truth t) { return t == Truth::yes ? "true" : t == Truth::
 
 std::string range_text(const std::optional<dsl::ast::DateRange>& r) {
   if (!r) return "always";
-  return fmt::format("{} .. {}", r->from ? dsl::format_iso_date(*r->from) : "", r->to ? dsl::format_iso_date(*r->to) : "");
+  return fmt::format("{} .. {}", r->from ? dsl::format_iso_date(*r->from) : "",
+                     r->to ? dsl::format_iso_date(*r->to) : "");
 }
 
 // Turns the decider's state into the Determination: reasons with messages, prior
@@ -68,9 +69,11 @@ void DeterminationBuilder::policies() {
   for (std::uint32_t u = 0; u < rs_.units.size(); ++u) {
     if (!dec_.unit_active(u)) continue;
     const dsl::Unit& unit = rs_.units[u];
-    d_.policies.push_back({unit.kind == dsl::ast::FileKind::policy ? "policy" : "module", unit.id, unit.version, unit.digest});
+    d_.policies.push_back(
+        {unit.kind == dsl::ast::FileKind::policy ? "policy" : "module", unit.id, unit.version, unit.digest});
   }
-  std::stable_sort(d_.policies.begin(), d_.policies.end(), [](const PolicyRef& a, const PolicyRef& b) { return a.kind > b.kind; });
+  std::stable_sort(d_.policies.begin(), d_.policies.end(),
+                   [](const PolicyRef& a, const PolicyRef& b) { return a.kind > b.kind; });
 }
 
 void DeterminationBuilder::benefit() {
@@ -95,7 +98,10 @@ void DeterminationBuilder::reasons() {
     std::string title = rule.source->title.value_or(rule.source->name.text);
     if (s.has_outcome) {
       Decision o = s.lo == s.hi ? s.lo : Decision::pend;
-      reason.effect = o == Decision::covered ? "cover" : o == Decision::denied ? "deny" : o == Decision::excluded ? "exclude" : "pend";
+      reason.effect = o == Decision::covered    ? "cover"
+                      : o == Decision::denied   ? "deny"
+                      : o == Decision::excluded ? "exclude"
+                                                : "pend";
       reason.message = title;
       if (rule.direct && rule.source->direct->message) reason.message = rule.source->direct->message->text;
       // Name the criterion that decided: the first failed one, else the first open one.
@@ -106,8 +112,14 @@ void DeterminationBuilder::reasons() {
           if ((pass == 0 && t != Truth::no) || (pass == 1 && t != Truth::unknown)) continue;
           const dsl::ast::Requirement& q = *rule.criteria[i].source;
           if (q.else_message) reason.message = q.else_message->text;
-          else if (q.kind == Req::document) reason.message = fmt::format("{} document `{}`", t == Truth::no ? "missing" : "undocumented", q.document->text);
-          else reason.message = fmt::format("{}: `{}` {}", title, options_.sources ? std::string(dec_.expr().text(rule.criteria[i].op)) : "criterion", t == Truth::no ? "does not hold" : "is undecided");
+          else if (q.kind == Req::document)
+            reason.message =
+                fmt::format("{} document `{}`", t == Truth::no ? "missing" : "undocumented", q.document->text);
+          else
+            reason.message =
+                fmt::format("{}: `{}` {}", title,
+                            options_.sources ? std::string(dec_.expr().text(rule.criteria[i].op)) : "criterion",
+                            t == Truth::no ? "does not hold" : "is undecided");
           if (q.cite) reason.cite = q.cite;
           found = true;
           break;
@@ -135,9 +147,13 @@ void DeterminationBuilder::requirements_and_grants() {
       if (rule.criteria[i].kind != Req::document) continue;
       Truth t = dec_.criterion(r, i);
       d_.requirements.push_back({docs.at(rule.criteria[i].document),
-                                 t == Truth::yes ? "present" : t == Truth::no ? "missing" : "unknown", rule.checked->display_id});
+                                 t == Truth::yes  ? "present"
+                                 : t == Truth::no ? "missing"
+                                                  : "unknown",
+                                 rule.checked->display_id});
     }
-    if (d_.decision == Decision::covered && s.decisive && rule.kind == RuleKind::coverage && !rule.source->grants.empty()) {
+    if (d_.decision == Decision::covered && s.decisive && rule.kind == RuleKind::coverage &&
+        !rule.source->grants.empty()) {
       Authorization a;
       for (const auto& g : rule.source->grants) {
         if (g.unit == "days") a.days = g.amount;
@@ -200,7 +216,8 @@ void DeterminationBuilder::next_steps() {
         const dsl::ast::Requirement& q = *rule.criteria[i].source;
         std::string step = next_step_for(dec_.expr(), rule, i, t, dec_.trace_log(), dec_.criterion_entry(r, i));
         if (q.cite) step += fmt::format(" ({})", *q.cite);
-        if (std::find(d_.next_steps.begin(), d_.next_steps.end(), step) == d_.next_steps.end()) d_.next_steps.push_back(step);
+        if (std::find(d_.next_steps.begin(), d_.next_steps.end(), step) == d_.next_steps.end())
+          d_.next_steps.push_back(step);
       }
     }
     if (s.applies == Truth::yes && rule.kind != RuleKind::advice)
@@ -222,7 +239,8 @@ void DeterminationBuilder::trace() {
   for (std::uint32_t r = 0; r < p_.rules.size(); ++r) {
     const RuleState& s = dec_.rule(r);
     const CompiledRule& rule = p_.rules[r];
-    if (!s.active && !(rule.from || rule.to) && !dec_.unit_active(rule.unit)) continue;  // versions and modules not in force
+    if (!s.active && !(rule.from || rule.to) && !dec_.unit_active(rule.unit))
+      continue;  // versions and modules not in force
     RuleTrace t;
     t.rule = rule.checked->display_id;
     t.title = rule.source->title.value_or("");
@@ -247,7 +265,9 @@ void DeterminationBuilder::trace() {
     if (!s.active) t.outcome = "not in force";
     else if (!s.evaluated || s.applies == Truth::no) t.outcome = "none";
     else if (rule.kind == RuleKind::advice) t.outcome = "advice";
-    else if (s.has_outcome) t.outcome = s.lo == s.hi ? decision_name(s.lo) : fmt::format("{} or {}", decision_name(s.lo), decision_name(s.hi));
+    else if (s.has_outcome)
+      t.outcome =
+          s.lo == s.hi ? decision_name(s.lo) : fmt::format("{} or {}", decision_name(s.lo), decision_name(s.hi));
     else if (rule.route) t.outcome = "route " + rule.source->route->text;
     else t.outcome = rule.prior_auth ? "prior_auth" : "none";
     if (s.evaluated && rule.kind != RuleKind::advice) {
@@ -302,12 +322,15 @@ Evaluation DeterminationBuilder::run() {
     std::string loaded;
     for (const dsl::Unit& unit : rs_.units)
       if (unit.kind == dsl::ast::FileKind::policy)
-        loaded += fmt::format("{}{} {} ({})", loaded.empty() ? "" : ", ", unit.id, unit.version, range_text(unit.effective));
+        loaded +=
+            fmt::format("{}{} {} ({})", loaded.empty() ? "" : ", ", unit.id, unit.version, range_text(unit.effective));
     auto date = dec_.evaluation_date();
     std::string when = date ? dsl::format_iso_date(*date) : "an undated case";
-    dsl::Diagnostic& diag = status == DecideStatus::no_policy
-        ? out.errors.error("eval.no_policy_in_force", {}, fmt::format("no policy in force on {}", when))
-        : out.errors.error("eval.several_policies_in_force", {}, fmt::format("{} policies in force on {}", dec_.policies_in_force(), when));
+    dsl::Diagnostic& diag =
+        status == DecideStatus::no_policy
+            ? out.errors.error("eval.no_policy_in_force", {}, fmt::format("no policy in force on {}", when))
+            : out.errors.error("eval.several_policies_in_force", {},
+                               fmt::format("{} policies in force on {}", dec_.policies_in_force(), when));
     diag.notes.push_back({std::nullopt, fmt::format("loaded: {}", loaded.empty() ? "no policy" : loaded)});
     if (c_.id) diag.notes.push_back({std::nullopt, fmt::format("case `{}`", *c_.id)});
     return out;
@@ -326,7 +349,8 @@ Evaluation DeterminationBuilder::run() {
   if (options_.trace) trace();
   for (const std::string& w : dec_.warnings()) {
     // A condition read twice (a define, an explanation) warns once.
-    bool seen = std::any_of(d_.warnings.begin(), d_.warnings.end(), [&](const CaseWarning& x) { return x.message == w; });
+    bool seen =
+        std::any_of(d_.warnings.begin(), d_.warnings.end(), [&](const CaseWarning& x) { return x.message == w; });
     if (!seen) d_.warnings.push_back({{}, w});
   }
   out.determination = std::move(d_);

@@ -9,15 +9,15 @@
 #include <vector>
 
 #include "dsl/source/diagnostics.hpp"
-#include "engine/cases/case.hpp"
 #include "engine/answer/determination.hpp"
+#include "engine/cases/case.hpp"
 #include "engine/compile/program.hpp"
 
 namespace covcheck::engine {
 
 struct EvaluationOptions {
   std::optional<std::int32_t> as_of;  // replaces date_of_service for effective ranges
-  bool trace = true;    // build the explanation trace (Determination::trace); implies `explain`
+  bool trace = true;                  // build the explanation trace (Determination::trace); implies `explain`
   bool explain = true;  // derive `missing` and undecided next steps (pending cases are decided again with traces)
   // When given, traces carry each sub-expression's source text and next steps quote it.
   const dsl::SourceRegistry* sources = nullptr;
@@ -48,11 +48,11 @@ void validate_case(const Program& program, const Case& c, dsl::Diagnostics& diag
 // field, to the same parts of evaluate()'s Determination.
 struct QuickDetermination {
   Decision decision = Decision::pend;
-  bool dated = true;                 // false: basis null (the case could not be dated)
-  bool basis_rules = false;          // basis "rules" (else "default")
+  bool dated = true;         // false: basis null (the case could not be dated)
+  bool basis_rules = false;  // basis "rules" (else "default")
   std::optional<bool> prior_auth;
-  std::uint32_t benefit = no_member;  // a member of the `benefit` enumeration, or none
-  std::vector<std::uint32_t> reasons; // rule indexes, in the order of Determination::reasons
+  std::uint32_t benefit = no_member;   // a member of the `benefit` enumeration, or none
+  std::vector<std::uint32_t> reasons;  // rule indexes, in the order of Determination::reasons
 };
 
 // Decides cases one after another with no per-case allocation once warmed up: state lives

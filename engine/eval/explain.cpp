@@ -66,8 +66,9 @@ std::string explain_false(ExprEvaluator& ev, const Program& p, std::uint32_t ind
         return fmt::format("{} `{}` entr{} found{}; document {} more", have, ev.text(left.a), have == 1 ? "y" : "ies",
                            what, need);
       }
-      return fmt::format("{} is {}, must be {} {}", quote(ev.text(op.a)), ev.render_value(lhs, left.enum_ref),
-                         op_symbol(op.code), ev.text(op.b).empty() ? ev.render_value(rhs, p.ops[op.b].enum_ref) : std::string(ev.text(op.b)));
+      return fmt::format(
+          "{} is {}, must be {} {}", quote(ev.text(op.a)), ev.render_value(lhs, left.enum_ref), op_symbol(op.code),
+          ev.text(op.b).empty() ? ev.render_value(rhs, p.ops[op.b].enum_ref) : std::string(ev.text(op.b)));
     }
     default: return quote(ev.text(index)) + " does not hold";
   }
@@ -75,8 +76,8 @@ std::string explain_false(ExprEvaluator& ev, const Program& p, std::uint32_t ind
 
 }  // namespace
 
-std::string next_step_for(ExprEvaluator& ev, const CompiledRule& rule, std::size_t i, Truth result,
-                          const TraceLog& log, std::uint32_t at) {
+std::string next_step_for(ExprEvaluator& ev, const CompiledRule& rule, std::size_t i, Truth result, const TraceLog& log,
+                          std::uint32_t at) {
   const Criterion& c = rule.criteria[i];
   const dsl::ast::Requirement& q = *c.source;
   std::string message = q.else_message ? q.else_message->text : "";

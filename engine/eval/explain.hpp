@@ -7,8 +7,8 @@
 #include <string>
 
 #include "engine/answer/determination.hpp"
-#include "engine/eval/expr_eval.hpp"
 #include "engine/compile/program.hpp"
+#include "engine/eval/expr_eval.hpp"
 
 namespace covcheck::engine {
 

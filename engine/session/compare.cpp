@@ -71,7 +71,8 @@ std::optional<std::vector<const PayerEntry*>> choose_payers(const PayerRegistry&
   return out;
 }
 
-std::optional<std::vector<CompareRow>> compare_payers(DecisionSession& session, const std::vector<const PayerEntry*>& entries,
+std::optional<std::vector<CompareRow>> compare_payers(DecisionSession& session,
+                                                      const std::vector<const PayerEntry*>& entries,
                                                       const CaseInput& input, const SessionOptions& options,
                                                       dsl::Diagnostics& diagnostics) {
   std::vector<CompareRow> rows;

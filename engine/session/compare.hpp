@@ -16,11 +16,11 @@ namespace covcheck::engine {
 // One column of the comparison: a determination, or why the set could not decide the case
 // (no policy, or several, in force on the case's date).
 struct CompareRow {
-  std::string name;                        // the `--set` name or the registry entry's id
+  std::string name;  // the `--set` name or the registry entry's id
   std::vector<std::string> paths;
   std::optional<Determination> determination;
-  std::string default_message;             // the in-force policy's default, shown when it decided
-  std::string error;                       // set when there is no determination
+  std::string default_message;  // the in-force policy's default, shown when it decided
+  std::string error;            // set when there is no determination
 };
 
 // A row from one session's outcome: the determination, or an error row when only the dates in
@@ -35,7 +35,8 @@ std::optional<std::vector<const PayerEntry*>> choose_payers(const PayerRegistry&
 // Decides one case for each entry through one registry session. nullopt when the case cannot
 // be read or validated (its diagnostics appended to `diagnostics`); the case's warnings are
 // appended once.
-std::optional<std::vector<CompareRow>> compare_payers(DecisionSession& session, const std::vector<const PayerEntry*>& entries,
+std::optional<std::vector<CompareRow>> compare_payers(DecisionSession& session,
+                                                      const std::vector<const PayerEntry*>& entries,
                                                       const CaseInput& input, const SessionOptions& options,
                                                       dsl::Diagnostics& diagnostics);
 

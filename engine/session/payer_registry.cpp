@@ -63,7 +63,8 @@ struct Reader {
   }
 
   void unknown_key(const YAML::Node& key, const std::vector<std::string>& allowed, std::string_view where) {
-    dsl::Diagnostic& d = diags.error("registry.unknown_key", span(key), fmt::format("unknown key `{}` in {}", key.Scalar(), where));
+    dsl::Diagnostic& d =
+        diags.error("registry.unknown_key", span(key), fmt::format("unknown key `{}` in {}", key.Scalar(), where));
     if (auto near = dsl::closest_match(key.Scalar(), allowed)) d.help = fmt::format("did you mean `{}`?", *near);
     else d.help = fmt::format("the keys are {}", fmt::join(allowed, ", "));
   }
@@ -98,7 +99,8 @@ struct Reader {
       diags.error("registry.expected_map", span(n), "a payer must be a map (`id`, `name`, `rules`, …)");
       return std::nullopt;
     }
-    static const std::vector<std::string> keys{"id", "name", "aliases", "identifiers", "plan_type", "state", "plans", "rules"};
+    static const std::vector<std::string> keys{"id",        "name",  "aliases", "identifiers",
+                                               "plan_type", "state", "plans",   "rules"};
     PayerEntry e;
     e.span = span(n);
     bool ok = true;
@@ -107,9 +109,11 @@ struct Reader {
       const std::string& k = kv.first.Scalar();
       const YAML::Node& v = kv.second;
       if (k == "id") {
-        if (auto s = scalar(v, "id")) e.id = *s; else ok = false;
+        if (auto s = scalar(v, "id")) e.id = *s;
+        else ok = false;
       } else if (k == "name") {
-        if (auto s = scalar(v, "name")) e.name = *s; else ok = false;
+        if (auto s = scalar(v, "name")) e.name = *s;
+        else ok = false;
       } else if (k == "aliases") {
         e.aliases = texts(v, "aliases");
       } else if (k == "identifiers") {
@@ -124,7 +128,8 @@ struct Reader {
           ok = false;
         } else {
           for (const YAML::Node& p : v)
-            if (auto plan_entry = plan(p)) e.plans.push_back(std::move(*plan_entry)); else ok = false;
+            if (auto plan_entry = plan(p)) e.plans.push_back(std::move(*plan_entry));
+            else ok = false;
         }
       } else if (k == "rules") {
         rules_node = v;
@@ -133,8 +138,11 @@ struct Reader {
           std::filesystem::path full = std::filesystem::path(folder) / v[i].Scalar();
           std::error_code ec;
           if (!std::filesystem::exists(full, ec)) {
-            diags.error("registry.rules_not_found", span(v[i]), fmt::format("rule path `{}` does not exist", v[i].Scalar()))
-                .notes.push_back(dsl::DiagnosticNote{dsl::SourceSpan{}, fmt::format("paths are relative to `{}`", folder.empty() ? "." : folder)});
+            diags
+                .error("registry.rules_not_found", span(v[i]),
+                       fmt::format("rule path `{}` does not exist", v[i].Scalar()))
+                .notes.push_back(dsl::DiagnosticNote{
+                    dsl::SourceSpan{}, fmt::format("paths are relative to `{}`", folder.empty() ? "." : folder)});
             ok = false;
           }
           e.rules.push_back(full.lexically_normal().string());
@@ -146,7 +154,8 @@ struct Reader {
       }
     }
     for (const char* required : {"id", "name", "rules"}) {
-      bool missing = (std::string_view(required) == "id" && e.id.empty()) || (std::string_view(required) == "name" && e.name.empty()) ||
+      bool missing = (std::string_view(required) == "id" && e.id.empty()) ||
+                     (std::string_view(required) == "name" && e.name.empty()) ||
                      (std::string_view(required) == "rules" && !rules_node);
       if (missing) {
         diags.error("registry.missing_key", e.span, fmt::format("a payer needs `{}`", required));
@@ -164,7 +173,8 @@ struct Reader {
 
 // Duplicate ids, and a name, alias or identifier that would choose two entries with the same
 // plan type and state: the registry could not decide between them.
-void check_duplicates(const std::vector<PayerEntry>& entries, const std::vector<dsl::SourceSpan>& spans, dsl::Diagnostics& diags) {
+void check_duplicates(const std::vector<PayerEntry>& entries, const std::vector<dsl::SourceSpan>& spans,
+                      dsl::Diagnostics& diags) {
   std::map<std::string, std::size_t> ids;
   std::map<std::string, std::size_t> words;  // folded word + plan type + state -> entry
   for (std::size_t i = 0; i < entries.size(); ++i) {
@@ -177,9 +187,10 @@ void check_duplicates(const std::vector<PayerEntry>& entries, const std::vector<
       std::string key = fmt::format("{}|{}|{}", folded(word), e.plan_type.value_or(""), e.state.value_or(""));
       if (!own.insert(key).second) return;
       if (auto [it, fresh] = words.emplace(key, i); !fresh)
-        diags.error("registry.duplicate_alias", e.span,
-                    fmt::format("{} `{}` of payer `{}` already names payer `{}` for the same plan type and state", what, word, e.id,
-                                entries[it->second].id))
+        diags
+            .error("registry.duplicate_alias", e.span,
+                   fmt::format("{} `{}` of payer `{}` already names payer `{}` for the same plan type and state", what,
+                               word, e.id, entries[it->second].id))
             .notes.push_back(dsl::DiagnosticNote{entries[it->second].span, "first used here"});
     };
     claim(e.name, "name");
@@ -191,7 +202,8 @@ void check_duplicates(const std::vector<PayerEntry>& entries, const std::vector<
 bool same_schema(const dsl::Schema& a, const dsl::Schema& b) {
   if (a.records.size() != b.records.size() || a.enums.size() != b.enums.size()) return false;
   for (std::size_t r = 0; r < a.records.size(); ++r)
-    if (a.records[r].name != b.records[r].name || a.records[r].field_names() != b.records[r].field_names()) return false;
+    if (a.records[r].name != b.records[r].name || a.records[r].field_names() != b.records[r].field_names())
+      return false;
   for (std::size_t i = 0; i < a.enums.size(); ++i)
     if (a.enums[i].name != b.enums[i].name || a.enums[i].members != b.enums[i].members) return false;
   return true;
@@ -204,8 +216,9 @@ void check_member(const dsl::Schema& schema, const char* enum_name, const std::o
   if (!en) return;
   const dsl::EnumType& type = schema.enums[*en];
   if (type.find(*value)) return;
-  dsl::Diagnostic& d = diags.error("registry.unknown_member", e.span,
-                                   fmt::format("`{}: {}` of payer `{}` is not a member of `{}`", key, *value, e.id, enum_name));
+  dsl::Diagnostic& d =
+      diags.error("registry.unknown_member", e.span,
+                  fmt::format("`{}: {}` of payer `{}` is not a member of `{}`", key, *value, e.id, enum_name));
   if (auto near = dsl::closest_match(*value, type.members)) d.help = fmt::format("did you mean `{}`?", *near);
 }
 
@@ -269,11 +282,12 @@ PayerMatch match_payer(const PayerRegistry& registry, const PayerKey& key) {
     if (score > best) best = score, m.entry = e;
   }
   if (!m.entry) {
-    m.error = fmt::format("payer `{}` has no rule set for plan type `{}` in state `{}`", *key.payer, key.plan_type.value_or("unknown"),
-                          key.state.value_or("unknown"));
+    m.error = fmt::format("payer `{}` has no rule set for plan type `{}` in state `{}`", *key.payer,
+                          key.plan_type.value_or("unknown"), key.state.value_or("unknown"));
     std::vector<std::string> sets;
     for (const PayerEntry* e : candidates)
-      sets.push_back(fmt::format("`{}` ({}{})", e->id, e->plan_type ? "plan type " + *e->plan_type : std::string("any plan type"),
+      sets.push_back(fmt::format("`{}` ({}{})", e->id,
+                                 e->plan_type ? "plan type " + *e->plan_type : std::string("any plan type"),
                                  e->state ? ", state " + *e->state : std::string()));
     m.help = fmt::format("its rule sets are {}", fmt::join(sets, ", "));
   }
@@ -298,13 +312,15 @@ std::optional<PayerRegistry> read_payer_registry(const std::string& path, dsl::S
     root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     auto pos = static_cast<std::uint32_t>(std::max(0, e.mark.pos));
-    diagnostics.error("registry.syntax", dsl::SourceSpan{file, pos, pos + 1}, fmt::format("payers.yaml is not valid YAML: {}", e.msg));
+    diagnostics.error("registry.syntax", dsl::SourceSpan{file, pos, pos + 1},
+                      fmt::format("payers.yaml is not valid YAML: {}", e.msg));
     return std::nullopt;
   }
   PayerRegistry registry;
   registry.path = path;
   if (!root.IsMap() || !root["payers"]) {
-    diagnostics.error("registry.missing_key", dsl::SourceSpan{file, 0, 1}, "the payer registry must be a map with a `payers` list");
+    diagnostics.error("registry.missing_key", dsl::SourceSpan{file, 0, 1},
+                      "the payer registry must be a map with a `payers` list");
     return std::nullopt;
   }
   std::vector<dsl::SourceSpan> spans;
@@ -330,7 +346,8 @@ std::optional<PayerRegistry> read_payer_registry(const std::string& path, dsl::S
   return registry;
 }
 
-RegistryBuild build_payer_registry(const std::string& path, dsl::SourceRegistry& sources, dsl::Diagnostics& diagnostics) {
+RegistryBuild build_payer_registry(const std::string& path, dsl::SourceRegistry& sources,
+                                   dsl::Diagnostics& diagnostics) {
   RegistryBuild out;
   std::optional<PayerRegistry> registry = read_payer_registry(path, sources, diagnostics);
   if (!registry) {
@@ -344,7 +361,8 @@ RegistryBuild build_payer_registry(const std::string& path, dsl::SourceRegistry&
     if (!fresh) continue;
     RuleSetBuild built = build_rule_set(e.rules, sources, diagnostics);
     if (built.status != RuleSetStatus::ok) {
-      out.status = built.status == RuleSetStatus::unreadable ? RegistryStatus::unreadable : RegistryStatus::does_not_compile;
+      out.status =
+          built.status == RuleSetStatus::unreadable ? RegistryStatus::unreadable : RegistryStatus::does_not_compile;
       return out;
     }
     registry->programs.push_back(built.program);
@@ -354,8 +372,9 @@ RegistryBuild build_payer_registry(const std::string& path, dsl::SourceRegistry&
   std::size_t errors_before = diagnostics.error_count();
   for (const PayerEntry& e : registry->entries) {
     if (!same_schema(schema, registry->programs[e.rule_set]->schema()))
-      diagnostics.error("registry.schema_mismatch", e.span,
-                        fmt::format("the rule set of payer `{}` declares another case schema than the first payer's", e.id));
+      diagnostics.error(
+          "registry.schema_mismatch", e.span,
+          fmt::format("the rule set of payer `{}` declares another case schema than the first payer's", e.id));
     check_member(schema, "plan_type", e.plan_type, e, "plan_type", diagnostics);
     check_member(schema, "us_state", e.state, e, "state", diagnostics);
   }

@@ -24,21 +24,21 @@ struct PayerPlan {
 // One entry: a payer (or one of its rule sets, by plan type / state) and the rule paths
 // that decide its cases.
 struct PayerEntry {
-  std::string id;                          // unique key: the `payer` of an answer, `?payers=`
-  std::string name;                        // as printed on the card
+  std::string id;    // unique key: the `payer` of an answer, `?payers=`
+  std::string name;  // as printed on the card
   std::vector<std::string> aliases;
-  std::vector<std::string> identifiers;    // NAIC code, clearinghouse payer id, FHIR identifiers
-  std::optional<std::string> plan_type;    // a `plan_type` member: only cases of that type
-  std::optional<std::string> state;        // a `us_state` member: only patients of that state
+  std::vector<std::string> identifiers;  // NAIC code, clearinghouse payer id, FHIR identifiers
+  std::optional<std::string> plan_type;  // a `plan_type` member: only cases of that type
+  std::optional<std::string> state;      // a `us_state` member: only patients of that state
   std::vector<PayerPlan> plans;
-  std::vector<std::string> rules;          // rule paths, resolved against the registry's folder
-  std::size_t rule_set = 0;                // index into PayerRegistry::programs
-  dsl::SourceSpan span;                    // the entry in payers.yaml
+  std::vector<std::string> rules;  // rule paths, resolved against the registry's folder
+  std::size_t rule_set = 0;        // index into PayerRegistry::programs
+  dsl::SourceSpan span;            // the entry in payers.yaml
 };
 
 struct PayerRegistry {
-  std::string path;                        // payers.yaml as named on the command line
-  std::vector<PayerEntry> entries;         // file order
+  std::string path;                                      // payers.yaml as named on the command line
+  std::vector<PayerEntry> entries;                       // file order
   std::vector<std::shared_ptr<const Program>> programs;  // one per distinct rule path list
 
   // `id (name)` of every entry, for error messages and `help`.
@@ -48,9 +48,9 @@ struct PayerRegistry {
 
 // What a case says about its payer (all optional: absent facts are unknown).
 struct PayerKey {
-  std::optional<std::string> payer;        // plan.payer: an identifier, a name or an alias
-  std::optional<std::string> plan_type;    // plan.type
-  std::optional<std::string> state;        // patient.state
+  std::optional<std::string> payer;      // plan.payer: an identifier, a name or an alias
+  std::optional<std::string> plan_type;  // plan.type
+  std::optional<std::string> state;      // patient.state
 };
 
 // The entry deciding a case, or the reason none does (an `error` diagnostic, field

@@ -9,8 +9,8 @@
 
 #include "dsl/source/diagnostics.hpp"
 #include "dsl/source/source.hpp"
-#include "engine/session/payer_registry.hpp"
 #include "engine/compile/pipeline.hpp"
+#include "engine/session/payer_registry.hpp"
 #include "engine/session/session.hpp"
 
 namespace covcheck::engine {
@@ -30,7 +30,8 @@ struct RuleSource {
   // The program whose schema reads the cases (the registry's first rule set).
   const Program& schema_program() const { return program ? *program : *registry->programs.front(); }
   std::unique_ptr<DecisionSession> session(const dsl::SourceRegistry& sources) const {
-    return registry ? std::make_unique<DecisionSession>(registry, sources) : std::make_unique<DecisionSession>(*program, sources);
+    return registry ? std::make_unique<DecisionSession>(registry, sources)
+                    : std::make_unique<DecisionSession>(*program, sources);
   }
 };
 
@@ -42,7 +43,7 @@ inline RuleSource load_rule_source(const std::vector<std::string>& paths, dsl::S
   if (std::optional<std::string> file = registry_file_in(paths)) {
     RegistryBuild built = build_payer_registry(*file, sources, diagnostics);
     out.registry = built.registry;
-    out.status = built.status == RegistryStatus::ok          ? RuleSetStatus::ok
+    out.status = built.status == RegistryStatus::ok           ? RuleSetStatus::ok
                  : built.status == RegistryStatus::unreadable ? RuleSetStatus::unreadable
                                                               : RuleSetStatus::does_not_compile;
     return out;

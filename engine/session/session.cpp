@@ -39,7 +39,8 @@ struct DecisionSession::Impl {
   }
 
   // A string or enumeration member of a sub-record of the case (`plan.payer`), if present.
-  std::optional<std::string> sub_field(std::optional<std::uint32_t> record_field, std::optional<std::uint32_t> field) const {
+  std::optional<std::string> sub_field(std::optional<std::uint32_t> record_field,
+                                       std::optional<std::uint32_t> field) const {
     if (!record_field || !field) return std::nullopt;
     const Value& rec = case_record.field(0, *record_field);
     if (rec.kind != Kind::record) return std::nullopt;
@@ -48,7 +49,8 @@ struct DecisionSession::Impl {
     if (v.kind == Kind::enumeration) {
       const dsl::Schema& schema = programs.front()->schema();
       const dsl::FieldInfo& info = schema.records[case_record.records[rec.index].type].fields[*field];
-      if (info.type.base == dsl::BaseType::enumeration && !info.type.list) return schema.enums[info.type.ref].members[v.index];
+      if (info.type.base == dsl::BaseType::enumeration && !info.type.list)
+        return schema.enums[info.type.ref].members[v.index];
     }
     return std::nullopt;
   }
@@ -61,13 +63,15 @@ struct DecisionSession::Impl {
       current = forced->rule_set;
       return true;
     }
-    PayerKey key{sub_field(plan_field, payer_field), sub_field(plan_field, type_field), sub_field(patient_field, state_field)};
+    PayerKey key{sub_field(plan_field, payer_field), sub_field(plan_field, type_field),
+                 sub_field(patient_field, state_field)};
     PayerMatch m = match_payer(*payers, key);
     if (!m.entry) {
       dsl::SourceSpan at{};
       if (plan_field && payer_field) {
         const Value& rec = case_record.field(0, *plan_field);
-        if (rec.kind == Kind::record) at = case_record.slot_spans[case_record.records[rec.index].first_slot + *payer_field];
+        if (rec.kind == Kind::record)
+          at = case_record.slot_spans[case_record.records[rec.index].first_slot + *payer_field];
       }
       dsl::Diagnostic& d = outcome.diagnostics.error("case.unknown_payer", at, m.error);
       d.help = m.help;
@@ -83,8 +87,7 @@ struct DecisionSession::Impl {
   // The case is registered only when something must be located in it: most cases of a
   // batch have nothing to say and cost no copy.
   void locate(const CaseInput& in) {
-    if (registry.size() == rule_files)
-      registry.add(std::string(in.name), std::string(in.text), in.first_line);
+    if (registry.size() == rule_files) registry.add(std::string(in.name), std::string(in.text), in.first_line);
   }
 
   // The reader's warnings belong to the answer; the evaluator sees only the Case.
@@ -162,8 +165,8 @@ struct DecisionSession::Impl {
   }
 
   std::shared_ptr<const PayerRegistry> payers;  // null: one rule set
-  std::vector<const Program*> programs;          // one, or one per registry rule set
-  std::size_t current = 0;                        // the rule set deciding this case
+  std::vector<const Program*> programs;         // one, or one per registry rule set
+  std::size_t current = 0;                      // the rule set deciding this case
   std::optional<std::uint32_t> plan_field, patient_field, payer_field, type_field, state_field;
   dsl::SourceRegistry registry;
   std::size_t rule_files;
@@ -171,7 +174,8 @@ struct DecisionSession::Impl {
   ReaderScratch scratch;
   Case case_record;
   std::vector<std::unique_ptr<Decider>> deciders;  // per rule set, made on its first case; reused
-  std::vector<std::unique_ptr<QuickDecider>> quicks = std::vector<std::unique_ptr<QuickDecider>>(1);  // made on the first compact case
+  std::vector<std::unique_ptr<QuickDecider>> quicks =
+      std::vector<std::unique_ptr<QuickDecider>>(1);  // made on the first compact case
   QuickDetermination quick_result;
   CaseOutcome outcome;
 };
@@ -187,7 +191,8 @@ CaseOutcome& DecisionSession::decide(const CaseInput& input, const SessionOption
 }
 
 const dsl::SourceRegistry& DecisionSession::sources() const { return impl_->registry; }
-CaseOutcome& DecisionSession::decide_for(const PayerEntry& entry, const CaseInput& input, const SessionOptions& options) {
+CaseOutcome& DecisionSession::decide_for(const PayerEntry& entry, const CaseInput& input,
+                                         const SessionOptions& options) {
   return impl_->decide(input, options, &entry);
 }
 

@@ -16,33 +16,28 @@
 #include "dsl/source/diagnostics.hpp"
 #include "dsl/source/source.hpp"
 #include "engine/answer/determination.hpp"
-#include "engine/eval/evaluate.hpp"
 #include "engine/compile/program.hpp"
-#include "dsl/source/diagnostics.hpp"
-#include "dsl/source/source.hpp"
-#include "engine/answer/determination.hpp"
 #include "engine/eval/evaluate.hpp"
 #include "engine/session/payer_registry.hpp"
-#include "engine/compile/program.hpp"
 
 namespace covcheck::engine {
 
 // One case to decide.
 struct CaseInput {
-  std::string_view text;        // the case's bytes
-  std::string_view name;        // its file name, `request`, or the batch input's name (locations)
-  std::string_view media_type;  // "application/json", …; empty: chosen by format or name
-  std::string_view format;      // a reader's name ("yaml", "json"); empty: by media type, name, text
+  std::string_view text;         // the case's bytes
+  std::string_view name;         // its file name, `request`, or the batch input's name (locations)
+  std::string_view media_type;   // "application/json", …; empty: chosen by format or name
+  std::string_view format;       // a reader's name ("yaml", "json"); empty: by media type, name, text
   std::uint32_t first_line = 1;  // the line of the whole input the text starts on (batch records)
   bool record = false;           // a record already cut by the batch reader (see CaseText)
   const void* value = nullptr;   // an in-memory value tree, for the reader named by `format` (CaseText)
 };
 
 struct SessionOptions {
-  std::optional<std::int32_t> as_of;  // replaces date_of_service for effective ranges
-  bool trace = false;                 // record the explanation trace
-  bool explain = true;                // derive `missing` and undecided next steps
-  bool compact = false;               // QuickDecider: decision, basis, prior auth, benefit, reasons
+  std::optional<std::int32_t> as_of;                      // replaces date_of_service for effective ranges
+  bool trace = false;                                     // record the explanation trace
+  bool explain = true;                                    // derive `missing` and undecided next steps
+  bool compact = false;                                   // QuickDecider: decision, basis, prior auth, benefit, reasons
   std::uint32_t trace_elements = default_trace_elements;  // quantifier elements a trace shows
 };
 
@@ -52,10 +47,10 @@ struct SessionOptions {
 struct CaseOutcome {
   std::optional<Determination> determination;
   const QuickDetermination* quick = nullptr;
-  dsl::Diagnostics diagnostics;          // sorted by position
+  dsl::Diagnostics diagnostics;                         // sorted by position
   const std::optional<std::string>* case_id = nullptr;  // the case's `id`, once it was read
-  bool undecidable = false;              // read and valid, but the rules cannot decide it (no policy in force)
-  const PayerEntry* payer = nullptr;     // the registry entry that decided it (registry sessions only)
+  bool undecidable = false;           // read and valid, but the rules cannot decide it (no policy in force)
+  const PayerEntry* payer = nullptr;  // the registry entry that decided it (registry sessions only)
   bool answered() const { return determination.has_value() || quick != nullptr; }
   // The first error's message (`error` of the JSON error object).
   std::string error_message() const;

@@ -27,7 +27,9 @@ struct Result {
     return py::none();
   }
   py::object prior_auth() const {
-    std::optional<bool> p = r.determination ? r.determination->prior_auth : r.quick ? r.quick->prior_auth : std::nullopt;
+    std::optional<bool> p = r.determination ? r.determination->prior_auth
+                            : r.quick       ? r.quick->prior_auth
+                                            : std::nullopt;
     return p ? py::object(py::bool_(*p)) : py::object(py::none());
   }
   py::object benefit() const {
@@ -158,7 +160,8 @@ PYBIND11_MODULE(_covcheck, m) {
              std::uint32_t trace_elements) {
             std::size_t n = cases.size();
             std::vector<PreparedCase> prepared(n);
-            for (std::size_t i = 0; i < n; ++i) prepare(PyList_GET_ITEM(cases.ptr(), static_cast<Py_ssize_t>(i)), prepared[i]);
+            for (std::size_t i = 0; i < n; ++i)
+              prepare(PyList_GET_ITEM(cases.ptr(), static_cast<Py_ssize_t>(i)), prepared[i]);
             std::vector<CaseResult> results(n);
             DecideOptions o = options_of(trace, compact, trace_elements);
             in_threads(n, threads, [&](std::size_t b, std::size_t e) { rs->decide(prepared, b, e, o, results); });
@@ -187,11 +190,11 @@ PYBIND11_MODULE(_covcheck, m) {
             }
             std::vector<std::string> out(n);
             DecideOptions o = options_of(trace, compact, trace_elements);
-            in_threads(n, threads, [&](std::size_t b, std::size_t e) { rs->batch_lines(texts, lines, name, o, b, e, out); });
+            in_threads(n, threads,
+                       [&](std::size_t b, std::size_t e) { rs->batch_lines(texts, lines, name, o, b, e, out); });
             py::list lines_out(n);
             for (std::size_t i = 0; i < n; ++i)
-              PyList_SET_ITEM(lines_out.ptr(), static_cast<Py_ssize_t>(i),
-                              py::str(out[i]).release().ptr());
+              PyList_SET_ITEM(lines_out.ptr(), static_cast<Py_ssize_t>(i), py::str(out[i]).release().ptr());
             return lines_out;
           },
           py::arg("records"), py::arg("lines"), py::arg("name") = "<stdin>", py::arg("threads") = 1,

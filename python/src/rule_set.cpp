@@ -140,7 +140,8 @@ void RuleSet::batch_lines(const std::vector<std::string_view>& records, const st
   engine::BatchOptions bo;
   bo.format = engine::InputFormat::jsonl;
   bo.mode = options.compact ? engine::OutputMode::compact
-                            : options.trace ? engine::OutputMode::trace : engine::OutputMode::full;
+            : options.trace ? engine::OutputMode::trace
+                            : engine::OutputMode::full;
   bo.as_of = as_of_;
   bo.trace_elements = options.trace_elements;
   bo.input_name = input_name;

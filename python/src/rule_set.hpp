@@ -30,10 +30,10 @@ struct CompileFailure {
 
 // One case to decide: text (YAML or JSON) or a value tree.
 struct PreparedCase {
-  std::string_view text;        // points into the caller's Python string, kept alive by it
-  std::string_view format;      // "json", "yaml" or "value"
-  engine::YamlTree tree;        // format "value"
-  std::string error;            // the Python value could not be turned into a tree
+  std::string_view text;    // points into the caller's Python string, kept alive by it
+  std::string_view format;  // "json", "yaml" or "value"
+  engine::YamlTree tree;    // format "value"
+  std::string error;        // the Python value could not be turned into a tree
 };
 
 // What one case gave: an answer (full or compact), or the diagnostics that stopped it.

@@ -170,7 +170,8 @@ struct Builder {
     if (PyObject_HasAttrString(v, "item")) {
       PyObject* item = PyObject_CallMethod(v, "item", nullptr);
       if (item == nullptr) PyErr_Clear();
-      else if (item != v && (PyBool_Check(item) || PyLong_Check(item) || PyFloat_Check(item) || PyUnicode_Check(item))) {
+      else if (item != v &&
+               (PyBool_Check(item) || PyLong_Check(item) || PyFloat_Check(item) || PyUnicode_Check(item))) {
         bool ok = build(item, depth, out);
         Py_DECREF(item);
         return ok;

@@ -66,8 +66,8 @@ TEST_CASE("a score off its instrument's scale is an error naming the value and t
   for (const Scale& s : scales) {
     INFO(s.instrument);
     auto with = [&](int score) {
-      return one_line_case(R"("assessments": [{"instrument": ")" + std::string(s.instrument) +
-                           R"(", "score": )" + std::to_string(score) + R"(, "date": "2026-02-20"}])");
+      return one_line_case(R"("assessments": [{"instrument": ")" + std::string(s.instrument) + R"(", "score": )" +
+                           std::to_string(score) + R"(, "date": "2026-02-20"}])");
     };
     Outcome top = run(with(s.top));
     CHECK(top.checks == 0);
@@ -115,15 +115,20 @@ TEST_CASE("a history date after the date of service is a warning and the case is
   CHECK(t.decided);
   CHECK(t.errors == 0);
   CHECK(t.warnings == 3);
-  CHECK_THAT(t.diagnostics, Catch::Contains("treatments[0].start: the treatment starts on 2026-04-01, after the date of service"));
-  CHECK_THAT(t.diagnostics, Catch::Contains("treatments[0].end: the treatment ends on 2026-05-01, after the date of service"));
   CHECK_THAT(t.diagnostics,
-             Catch::Contains("current_medications[0].start: the medication starts on 2026-03-03, after the date of service"));
+             Catch::Contains("treatments[0].start: the treatment starts on 2026-04-01, after the date of service"));
+  CHECK_THAT(t.diagnostics,
+             Catch::Contains("treatments[0].end: the treatment ends on 2026-05-01, after the date of service"));
+  CHECK_THAT(
+      t.diagnostics,
+      Catch::Contains("current_medications[0].start: the medication starts on 2026-03-03, after the date of service"));
   // The date of service itself is not after itself; a birth date after it stays an error.
-  CHECK(run(one_line_case(R"("assessments": [{"instrument": "phq9", "score": 21, "date": "2026-03-02"}])")).warnings == 0);
+  CHECK(run(one_line_case(R"("assessments": [{"instrument": "phq9", "score": 21, "date": "2026-03-02"}])")).warnings ==
+        0);
   Outcome born = run(one_line_case(R"("patient": {"birth_date": "2026-05-01"})"));
   CHECK_FALSE(born.decided);
-  CHECK_THAT(born.diagnostics, Catch::Contains("error: patient.birth_date: the birth date is after the date of service"));
+  CHECK_THAT(born.diagnostics,
+             Catch::Contains("error: patient.birth_date: the birth date is after the date of service"));
 }
 
 TEST_CASE("type errors and consistency errors come in one round", "[plausibility]") {
@@ -153,8 +158,8 @@ TEST_CASE("a check over a value the loader refused is skipped", "[plausibility]"
   CHECK(instrument.errors == 1);
   CHECK(instrument.checks == 0);
   // A document that cannot be read is not checked at all.
-  Outcome syntax = run(R"({"id": "p", "date_of_service": "2026-03-02", "patient": {"birth_date": "2027-01-01"},)",
-                       "json");
+  Outcome syntax =
+      run(R"({"id": "p", "date_of_service": "2026-03-02", "patient": {"birth_date": "2027-01-01"},)", "json");
   CHECK(syntax.checks == 0);
 }
 
@@ -163,7 +168,8 @@ TEST_CASE("shape errors show the schema's shape with its key field", "[plausibil
   CHECK_THAT(scalar.diagnostics, Catch::Contains("`diagnoses` must be a list, found string `F33.2`"));
   CHECK_THAT(scalar.diagnostics, Catch::Contains("help: write a list of `diagnosis` records: `[{code: F33.2}]`"));
   Outcome element = run("id: p\ndiagnoses: [F33.2]\n");
-  CHECK_THAT(element.diagnostics, Catch::Contains("`diagnoses[0]` must be a mapping (a `diagnosis` record), found string `F33.2`"));
+  CHECK_THAT(element.diagnostics,
+             Catch::Contains("`diagnoses[0]` must be a mapping (a `diagnosis` record), found string `F33.2`"));
   CHECK_THAT(element.diagnostics, Catch::Contains("help: write a `diagnosis` record: `{code: F33.2}`"));
   Outcome mapping = run("id: p\ndiagnoses: {code: F33.2}\n");
   CHECK_THAT(mapping.diagnostics,

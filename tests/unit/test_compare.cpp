@@ -102,7 +102,8 @@ TEST_CASE("compare: exit statuses 2, 3, 4 as for check", "[compare]") {
   SECTION("a set that does not compile: 3, naming the file") {
     fs::path dir = fs::temp_directory_path() / "covcheck-test-compare";
     fs::create_directories(dir);
-    std::ofstream(dir / "broken.cpl") << "policy broken \"b\" version \"1\" default denied\nrule r when request.nope cover\n";
+    std::ofstream(dir / "broken.cpl")
+        << "policy broken \"b\" version \"1\" default denied\nrule r when request.nope cover\n";
     CompareOptions o = three_payers(repo("rules/tricare/cases/tri-trd-covered.yaml"));
     o.sets.push_back({"broken", {(dir / "broken.cpl").string()}});
     Run r = compare(o);
@@ -152,7 +153,8 @@ TEST_CASE("compare: text renderer shows authorization, not addressed, errors and
   CHECK(json.find("\"authorization\": {\n        \"days\": 28,\n        \"units\": 8\n      }") != std::string::npos);
   CHECK(json.find("\"effect\": \"default\"") != std::string::npos);
   CHECK(json.find("\"error\": \"no policy in force on 2019-01-01\"") != std::string::npos);
-  CHECK(json.find("\"addressed\": false,\n      \"basis\": \"default\",\n      \"prior_auth\": null") != std::string::npos);
+  CHECK(json.find("\"addressed\": false,\n      \"basis\": \"default\",\n      \"prior_auth\": null") !=
+        std::string::npos);
 }
 
 TEST_CASE("compare: the shortest path is who covers, else the addressed payer with the fewest gaps", "[compare]") {
@@ -162,19 +164,21 @@ TEST_CASE("compare: the shortest path is who covers, else the addressed payer wi
     r.determination.emplace();
     r.determination->decision = d;
     r.determination->basis = basis;
-    if (basis == "rules") r.determination->reasons.push_back({"x", d == engine::Decision::denied ? "deny" : "pend", "m", true, {}, {}});
+    if (basis == "rules")
+      r.determination->reasons.push_back({"x", d == engine::Decision::denied ? "deny" : "pend", "m", true, {}, {}});
     for (std::size_t i = 0; i < missing; ++i) r.determination->missing.push_back({"f" + std::to_string(i), {}});
     return r;
   };
   SECTION("a payer covers") {
-    auto p = engine::shortest_path({row("a", engine::Decision::pend, "rules", 1), row("b", engine::Decision::covered, "rules", 0)});
+    auto p = engine::shortest_path(
+        {row("a", engine::Decision::pend, "rules", 1), row("b", engine::Decision::covered, "rules", 0)});
     CHECK(p.covered_by == std::vector<std::string>{"b"});
     CHECK_FALSE(p.closest);
   }
   SECTION("none covers: fewest gaps; not addressed and excluded are never closest") {
-    auto p = engine::shortest_path({row("far", engine::Decision::pend, "rules", 3), row("near", engine::Decision::pend, "rules", 1),
-                                    row("silent", engine::Decision::denied, "default", 0),
-                                    row("out", engine::Decision::excluded, "rules", 0)});
+    auto p = engine::shortest_path(
+        {row("far", engine::Decision::pend, "rules", 3), row("near", engine::Decision::pend, "rules", 1),
+         row("silent", engine::Decision::denied, "default", 0), row("out", engine::Decision::excluded, "rules", 0)});
     CHECK(p.covered_by.empty());
     REQUIRE(p.closest);
     CHECK(*p.closest == "near");

@@ -14,8 +14,8 @@
 
 #include <fmt/format.h>
 
-#include "dsl/syntax/ast_equal.hpp"
 #include "dsl/format/format.hpp"
+#include "dsl/syntax/ast_equal.hpp"
 #include "dsl/syntax/parser.hpp"
 
 namespace covcheck::embedded {
@@ -102,7 +102,7 @@ struct LineShape {
 };
 
 LineShape shape_of(const std::string& line) {
-  std::string bare;  // the code with string contents blanked and unbreakable parentheses dropped
+  std::string bare;        // the code with string contents blanked and unbreakable parentheses dropped
   std::vector<bool> call;  // open parentheses, innermost last: whether each stays on one line
   int width = 0, code_width = 0;
   for (std::size_t i = 0; i < line.size(); ++i) {
@@ -112,7 +112,8 @@ LineShape shape_of(const std::string& line) {
       std::size_t j = i + 1;
       for (; j < line.size() && line[j] != '"'; ++j)
         if (line[j] == '\\') ++j;
-      for (std::size_t k = i; k <= j && k < line.size(); ++k) width += (static_cast<unsigned char>(line[k]) & 0xC0) != 0x80;
+      for (std::size_t k = i; k <= j && k < line.size(); ++k)
+        width += (static_cast<unsigned char>(line[k]) & 0xC0) != 0x80;
       code_width = width;
       i = j;
       continue;
@@ -176,7 +177,8 @@ TEST_CASE("formatting keeps the AST and is idempotent for every shipped rule fil
   std::vector<fs::path> bench = cpl_files_under(source_dir / "bench");
   files.insert(files.end(), bench.begin(), bench.end());
   REQUIRE(files.size() >= 5);
-  for (const fs::path& file : files) check_preserved_and_idempotent(fs::relative(file, source_dir).string(), read(file));
+  for (const fs::path& file : files)
+    check_preserved_and_idempotent(fs::relative(file, source_dir).string(), read(file));
   check_preserved_and_idempotent("<built-in schema>", std::string(covcheck::embedded::default_schema_text));
   // A narrow width breaks nearly everything that can break: still the same AST.
   for (const fs::path& file : files) {
@@ -277,25 +279,35 @@ class ExprGenerator {
       case 0: return binary(depth, " and ");
       case 1: return binary(depth, " or ");
       case 2: return "not " + wrap(expr(depth - 1));
-      case 3: return wrap(sum(depth - 1)) + pick_of({" == ", " != ", " < ", " <= ", " > ", " >= "}) + wrap(sum(depth - 1));
+      case 3:
+        return wrap(sum(depth - 1)) + pick_of({" == ", " != ", " < ", " <= ", " > ", " >= "}) + wrap(sum(depth - 1));
       case 4: return wrap(sum(depth - 1)) + pick_of({" in ", " not in "}) + set(depth - 1);
       case 5: return wrap(sum(depth - 1)) + pick_of({" is known", " is unknown", " is none"});
       case 6: return "(" + std::string(pick_of({"any ", "all "})) + "items v: " + expr(depth - 1) + ")";
       case 7: return "count(items v: " + expr(depth - 1) + ")" + " >= " + atom();
       case 8: return "count distinct(items v: " + expr(depth - 1) + " ; v.k) < 3";
-      case 9: return "(if " + expr(depth - 1) + " then " + expr(depth - 1) + (pick(2) ? " else " + expr(depth - 1) : "") + ")";
-      case 10: return "d within " + wrap(sum(depth - 1)) + pick_of({" before ", " after ", " of "}) + wrap(sum(depth - 1));
+      case 9:
+        return "(if " + expr(depth - 1) + " then " + expr(depth - 1) + (pick(2) ? " else " + expr(depth - 1) : "") +
+               ")";
+      case 10:
+        return "d within " + wrap(sum(depth - 1)) + pick_of({" before ", " after ", " of "}) + wrap(sum(depth - 1));
       case 11: return "f(" + expr(depth - 1) + ", " + sum(depth - 1) + ")";
-      case 12: return "(if " + expr(depth - 1) + " then " + wrap(sum(depth - 1)) + " else unknown(" + pick_of({"x", "y.z, a.b.c", "a.b, x"}) + "))";
+      case 12:
+        return "(if " + expr(depth - 1) + " then " + wrap(sum(depth - 1)) + " else unknown(" +
+               pick_of({"x", "y.z, a.b.c", "a.b, x"}) + "))";
       default: return "(" + expr(depth - 1) + ")";
     }
   }
 
  private:
   int pick(int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng_); }
-  const char* pick_of(std::initializer_list<const char*> options) { return options.begin()[pick(static_cast<int>(options.size()))]; }
+  const char* pick_of(std::initializer_list<const char*> options) {
+    return options.begin()[pick(static_cast<int>(options.size()))];
+  }
   std::string wrap(const std::string& s) { return "(" + s + ")"; }
-  std::string atom() { return pick_of({"x", "y.z", "18", "2.5", "\"CA\"", "2026-01-01", "6 weeks", "true", "-3", "a.b.c"}); }
+  std::string atom() {
+    return pick_of({"x", "y.z", "18", "2.5", "\"CA\"", "2026-01-01", "6 weeks", "true", "-3", "a.b.c"});
+  }
   std::string binary(int depth, const char* op) { return wrap(expr(depth - 1)) + op + wrap(expr(depth - 1)); }
   std::string sum(int depth) {
     if (depth <= 0) return atom();
@@ -336,7 +348,8 @@ TEST_CASE("a long run of `not`s formats to a file that parses", "[format]") {
   for (int i = 0; i < 300; ++i) nots += "not ";
   std::string text = "policy p \"P\" version \"1\" default denied\n\nrule r\n  when " + nots + "(x > 1)\n  cover\n";
   check_preserved_and_idempotent("nots.cpl", text);
-  check_preserved_and_idempotent("short.cpl", "policy p \"P\" version \"1\" default denied\n\nrule r\n  when not not (x > 1)\n  cover\n");
+  check_preserved_and_idempotent(
+      "short.cpl", "policy p \"P\" version \"1\" default denied\n\nrule r\n  when not not (x > 1)\n  cover\n");
   auto f = format("paren.cpl", "policy p \"P\" version \"1\" default denied\nrule r when not (not (x > 1)) cover\n");
   REQUIRE(f->text);
   CHECK_THAT(*f->text, Catch::Contains("when not not (x > 1)"));
@@ -398,14 +411,16 @@ TEST_CASE("the width promise: every line fits where CPL allows a break", "[forma
     check_lines_fit(fs::relative(file, source_dir).string(), *f->text, 100);
   }
   // The define of issue 19 that gave 119 columns.
-  auto f = format("if.cpl", "define lookback_start = if request.type == renewal and request.previous_authorization_end is known "
-                            "then request.previous_authorization_end - 90 days else date_of_service - 180 days\n");
+  auto f = format("if.cpl",
+                  "define lookback_start = if request.type == renewal and request.previous_authorization_end is known "
+                  "then request.previous_authorization_end - 90 days else date_of_service - 180 days\n");
   REQUIRE(f->text);
   check_lines_fit("if.cpl", *f->text, 100);
-  CHECK(*f->text == "define lookback_start =\n"
-                    "  if request.type == renewal and request.previous_authorization_end is known\n"
-                    "  then request.previous_authorization_end - 90 days\n"
-                    "  else date_of_service - 180 days\n");
+  CHECK(*f->text ==
+        "define lookback_start =\n"
+        "  if request.type == renewal and request.previous_authorization_end is known\n"
+        "  then request.previous_authorization_end - 90 days\n"
+        "  else date_of_service - 180 days\n");
   // Generated expressions, at a width that makes most of them break.
   ExprGenerator generate(20261206);
   for (int i = 0; i < 300; ++i) {

@@ -16,7 +16,8 @@ namespace {
 struct Folder {
   fs::path dir;
   explicit Folder(const std::string& yaml) {
-    dir = fs::temp_directory_path() / fs::path("covcheck-registry-" + std::to_string(reinterpret_cast<std::uintptr_t>(this)));
+    dir = fs::temp_directory_path() /
+          fs::path("covcheck-registry-" + std::to_string(reinterpret_cast<std::uintptr_t>(this)));
     fs::create_directories(dir / "a");
     fs::create_directories(dir / "b");
     std::ofstream(dir / "payers.yaml") << yaml;
@@ -84,13 +85,16 @@ TEST_CASE("payer registry: matching order", "[registry]") {
   CHECK(id_of({"ACME1", std::nullopt, "CA"}) == "acme-ca");
   // An identifier wins over another payer's alias: `ACME` is Medicare's alias, not Acme's id.
   CHECK(id_of({"mcr9", "medicare", std::nullopt}) == "mcr");
-  CHECK(id_of({"ACME", std::nullopt, std::nullopt}) == "acme");  // alias `Acme` and `ACME`: both entries named; the general one
-  CHECK(id_of({"Medicare", "commercial", std::nullopt}).rfind("error: payer `Medicare` has no rule set for plan type `commercial`", 0) == 0);
+  CHECK(id_of({"ACME", std::nullopt, std::nullopt}) ==
+        "acme");  // alias `Acme` and `ACME`: both entries named; the general one
+  CHECK(id_of({"Medicare", "commercial", std::nullopt})
+            .rfind("error: payer `Medicare` has no rule set for plan type `commercial`", 0) == 0);
   engine::PayerMatch unknown = engine::match_payer(reg, {"Nobody", std::nullopt, std::nullopt});
   CHECK(unknown.entry == nullptr);
   CHECK(unknown.error == "unknown payer `Nobody`");
   CHECK(unknown.help.find("`acme` (Acme Health), `acme-ca` (Acme Health), `mcr` (Medicare)") != std::string::npos);
-  CHECK(engine::match_payer(reg, {std::nullopt, std::nullopt, std::nullopt}).error.find("names no payer") != std::string::npos);
+  CHECK(engine::match_payer(reg, {std::nullopt, std::nullopt, std::nullopt}).error.find("names no payer") !=
+        std::string::npos);
   REQUIRE(reg.find_id("acme"));
   CHECK(reg.find_id("acme")->plans.at(0).riders == std::vector<std::string>{"ketamine_mental_health"});
   CHECK(reg.find_id("acme-ca")->rules.size() == 2);
@@ -112,11 +116,13 @@ TEST_CASE("payer registry: every mistake at file:line:col", "[registry]") {
     CHECK(r.rendered().find("payers.yaml:4:16: error: rule path `nowhere` does not exist") != std::string::npos);
   }
   SECTION("a duplicate alias for the same plan type and state") {
-    Folder f("payers:\n  - id: x\n    name: X\n    rules: [a]\n  - id: y\n    name: Y\n    aliases: [x]\n    rules: [b]\n");
+    Folder f(
+        "payers:\n  - id: x\n    name: X\n    rules: [a]\n  - id: y\n    name: Y\n    aliases: [x]\n    rules: [b]\n");
     Read r = read(f);
     CHECK_FALSE(r.registry);
     CHECK(r.has("registry.duplicate_alias"));
-    CHECK(r.rendered().find("payers.yaml:5:5: error: alias `x` of payer `y` already names payer `x`") != std::string::npos);
+    CHECK(r.rendered().find("payers.yaml:5:5: error: alias `x` of payer `y` already names payer `x`") !=
+          std::string::npos);
   }
   SECTION("a duplicate id, missing keys, bad YAML") {
     Folder dup("payers:\n  - id: x\n    name: X\n    rules: [a]\n  - id: x\n    name: Z\n    rules: [b]\n");

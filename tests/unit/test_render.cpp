@@ -45,7 +45,8 @@ struct Fixture {
     c.result = "false";
     engine::TraceNode count{"count(treatments t: ok(t))", {rules, 29, 30}, "1..1", "", "treatments", false, {}, {}};
     count.children.push_back({"treatments[0]", {}, "true", "counted", "", false, {}, {}});
-    c.detail = engine::TraceNode{"count(treatments t: ok(t)) >= 2", {rules, 29, 30}, "false", "", "", false, {count}, {}};
+    c.detail =
+        engine::TraceNode{"count(treatments t: ok(t)) >= 2", {rules, 29, 30}, "false", "", "", false, {count}, {}};
     r.criteria.push_back(c);
     d.trace.push_back(r);
     return d;
@@ -87,7 +88,13 @@ TEST_CASE("json writer nests pretty and compact", "[render]") {
   pretty.key("c").begin_array().end_array().key("d").begin_object().end_object().end_object();
   CHECK(pretty.str() == "{\n  \"a\": 1,\n  \"b\": [\n    true,\n    null\n  ],\n  \"c\": [],\n  \"d\": {}\n}");
   engine::JsonWriter compact(false);
-  compact.begin_object().member("a", std::string("x")).key("b").begin_array().value(std::int64_t{-3}).end_array().end_object();
+  compact.begin_object()
+      .member("a", std::string("x"))
+      .key("b")
+      .begin_array()
+      .value(std::int64_t{-3})
+      .end_array()
+      .end_object();
   CHECK(compact.str() == "{\"a\":\"x\",\"b\":[-3]}");
 }
 
@@ -95,16 +102,18 @@ TEST_CASE("json determination follows the contract's key order", "[render]") {
   Fixture f;
   engine::Determination d = f.determination();
   std::string line = engine::render_json_line(d, f.sources, false);
-  CHECK(line ==
-        "{\"case\":\"case-0001\",\"decision\":\"denied\",\"basis\":\"rules\",\"prior_auth\":true,"
-        "\"benefit\":\"mental_health\","
-        "\"policies\":[{\"name\":\"acme\",\"version\":\"2026.1\",\"digest\":\"sha256:0123456789abcdef0123\",\"kind\":\"policy\"}],"
-        "\"reasons\":[{\"rule\":\"s3\",\"effect\":\"deny\",\"message\":\"Two \\\"adequate\\\" trials\",\"decisive\":true,"
-        "\"cite\":\"\u00a73.3\",\"at\":\"rules/acme/acme-2026.1.cpl:2:1\"}],"
-        "\"missing\":[{\"fact\":\"treatments[1].end\",\"rules\":[\"s3\"]}],"
-        "\"requirements\":[{\"item\":\"letter_of_medical_necessity\",\"status\":\"present\",\"rule\":\"s3\"}],"
-        "\"next_steps\":[\"document 1 more adequate trial\"],"
-        "\"warnings\":[{\"at\":\"case.yaml:2:1\",\"message\":\"unknown field `patinet`; did you mean `patient`?\"}]}\n");
+  CHECK(
+      line ==
+      "{\"case\":\"case-0001\",\"decision\":\"denied\",\"basis\":\"rules\",\"prior_auth\":true,"
+      "\"benefit\":\"mental_health\","
+      "\"policies\":[{\"name\":\"acme\",\"version\":\"2026.1\",\"digest\":\"sha256:0123456789abcdef0123\",\"kind\":"
+      "\"policy\"}],"
+      "\"reasons\":[{\"rule\":\"s3\",\"effect\":\"deny\",\"message\":\"Two \\\"adequate\\\" trials\",\"decisive\":true,"
+      "\"cite\":\"\u00a73.3\",\"at\":\"rules/acme/acme-2026.1.cpl:2:1\"}],"
+      "\"missing\":[{\"fact\":\"treatments[1].end\",\"rules\":[\"s3\"]}],"
+      "\"requirements\":[{\"item\":\"letter_of_medical_necessity\",\"status\":\"present\",\"rule\":\"s3\"}],"
+      "\"next_steps\":[\"document 1 more adequate trial\"],"
+      "\"warnings\":[{\"at\":\"case.yaml:2:1\",\"message\":\"unknown field `patinet`; did you mean `patient`?\"}]}\n");
 }
 
 TEST_CASE("json optional keys appear only when set", "[render]") {
@@ -132,7 +141,8 @@ TEST_CASE("json trace carries rule, criteria and nodes", "[render]") {
   CHECK(json.back() == '\n');
   CHECK(json.find("\"trace\": [\n    {\n      \"rule\": \"s3\",\n      \"title\": \"t\",\n      \"at\": "
                   "\"rules/acme/acme-2026.1.cpl:2:1\",\n      \"kind\": \"coverage\",\n      \"in_force\": true,\n"
-                  "      \"applied\": \"true\",\n      \"outcome\": \"denied\",\n      \"when\": {") != std::string::npos);
+                  "      \"applied\": \"true\",\n      \"outcome\": \"denied\",\n      \"when\": {") !=
+        std::string::npos);
   CHECK(json.find("\"fact\": \"treatments\"") != std::string::npos);
   CHECK(json.find("\"at\": null") != std::string::npos);  // a node without a location
   CHECK(json.find("overridden_by") == std::string::npos);
@@ -184,8 +194,9 @@ TEST_CASE("a quantifier's omitted elements: one text line, one JSON object", "[r
                     {"undecided", 0, std::nullopt}};
   count.omitted = omitted;
   std::string text = engine::render_text(d, f.sources, true);
-  CHECK(text.find("        treatments[0]  => true  # counted\n"
-                  "        \u2026 199,995 more: 199,995 rejected (`t.class in antidepressant` is false), 0 undecided\n") !=
+  CHECK(text.find(
+            "        treatments[0]  => true  # counted\n"
+            "        \u2026 199,995 more: 199,995 rejected (`t.class in antidepressant` is false), 0 undecided\n") !=
         std::string::npos);
   std::string json = engine::render_json_line(d, f.sources, true);
   CHECK(json.find("\"note\":\"counted\"}],\"omitted\":{\"elements\":199995,\"counted\":0,\"rejected\":199995,"

@@ -19,7 +19,6 @@
 #include "engine/compile/pipeline.hpp"
 #include "engine/eval/evaluate.hpp"
 #include "tools/covcheck/check_command.hpp"
-#include "engine/eval/evaluate.hpp"
 
 namespace covcheck::cli {
 
@@ -89,7 +88,8 @@ int run_batch_command(const BatchCommandOptions& options, std::ostream& err) {
     out.fd = ::open(options.out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     out.owned = true;
     if (out.fd < 0) {
-      diagnostics.error("io.write", dsl::SourceSpan{}, fmt::format("cannot write `{}`: {}", options.out, std::strerror(errno)));
+      diagnostics.error("io.write", dsl::SourceSpan{},
+                        fmt::format("cannot write `{}`: {}", options.out, std::strerror(errno)));
       return report(exit_usage);
     }
   }
@@ -108,7 +108,8 @@ int run_batch_command(const BatchCommandOptions& options, std::ostream& err) {
   if (options.progress) {
     progress = [&](const engine::BatchProgress& p) {
       double rate = p.seconds > 0 ? static_cast<double>(p.records) / p.seconds : 0;
-      std::string line = fmt::format("\r{} records, {}/s", with_commas(p.records), with_commas(static_cast<std::uint64_t>(rate)));
+      std::string line =
+          fmt::format("\r{} records, {}/s", with_commas(p.records), with_commas(static_cast<std::uint64_t>(rate)));
       if (input_size > 0 && p.bytes > 0) {
         double fraction = static_cast<double>(p.bytes) / static_cast<double>(input_size);
         double eta = fraction > 0 ? p.seconds * (1 - fraction) / fraction : 0;
@@ -121,16 +122,21 @@ int run_batch_command(const BatchCommandOptions& options, std::ostream& err) {
   if (options.progress) err << "\r\x1b[K";
 
   double rate = s.seconds > 0 ? static_cast<double>(s.records) / s.seconds : 0;
-  err << fmt::format("covcheck batch: {} records: {} covered, {} pend, {} denied, {} excluded, {} errors; {:.2f} s, {} cases/s\n",
-                     with_commas(s.records), with_commas(s.by_decision[0]), with_commas(s.by_decision[1]),
-                     with_commas(s.by_decision[2]), with_commas(s.by_decision[3]), with_commas(s.errors), s.seconds,
-                     with_commas(static_cast<std::uint64_t>(rate)));
+  err << fmt::format(
+      "covcheck batch: {} records: {} covered, {} pend, {} denied, {} excluded, {} errors; {:.2f} s, {} cases/s\n",
+      with_commas(s.records), with_commas(s.by_decision[0]), with_commas(s.by_decision[1]),
+      with_commas(s.by_decision[2]), with_commas(s.by_decision[3]), with_commas(s.errors), s.seconds,
+      with_commas(static_cast<std::uint64_t>(rate)));
   if (!s.input_error.empty())
-    diagnostics.error("io.read", dsl::SourceSpan{}, fmt::format("reading `{}` failed: {}", batch.input_name, s.input_error));
+    diagnostics.error("io.read", dsl::SourceSpan{},
+                      fmt::format("reading `{}` failed: {}", batch.input_name, s.input_error));
   if (!s.output_error.empty())
-    diagnostics.error("io.write", dsl::SourceSpan{}, fmt::format("writing `{}` failed: {}", options.out == "-" ? "<stdout>" : options.out, s.output_error));
+    diagnostics.error(
+        "io.write", dsl::SourceSpan{},
+        fmt::format("writing `{}` failed: {}", options.out == "-" ? "<stdout>" : options.out, s.output_error));
   if (out.owned && out.fd >= 0 && ::close(out.fd) != 0 && s.output_error.empty())
-    diagnostics.error("io.write", dsl::SourceSpan{}, fmt::format("writing `{}` failed: {}", options.out, std::strerror(errno)));
+    diagnostics.error("io.write", dsl::SourceSpan{},
+                      fmt::format("writing `{}` failed: {}", options.out, std::strerror(errno)));
   out.owned = false;
   return report(diagnostics.has_errors() ? exit_usage : exit_ok);
 }
@@ -161,8 +167,9 @@ Command add_batch_command(CLI::App& app) {
   batch->add_option("--as-of", raw->as_of, "Judge effective ranges on this date instead of date_of_service")
       ->type_name("DATE");
   batch->add_flag("--trace", raw->trace, "Include the explanation trace in each result");
-  batch->add_option("--trace-elements", raw->trace_elements,
-                    "With --trace: list elements shown per quantifier, the rest counted (default 5; all: every one)")
+  batch
+      ->add_option("--trace-elements", raw->trace_elements,
+                   "With --trace: list elements shown per quantifier, the rest counted (default 5; all: every one)")
       ->type_name("N|all");
   batch->add_flag("--compact", raw->compact, "Write only case, decision, basis, prior_auth, benefit and reason ids");
   return {batch, [batch, raw]() {

@@ -5,29 +5,22 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <memory>
 #include <iostream>
+#include <memory>
 #include <sstream>
 
 #include <fmt/format.h>
 
 #include "dsl/source/dates.hpp"
-#include "engine/cases/case_readers.hpp"
 #include "engine/answer/json_writer.hpp"
-#include "engine/compile/pipeline.hpp"
 #include "engine/answer/render.hpp"
 #include "engine/answer/render_diagnostics.hpp"
-#include "engine/session/session.hpp"
-#include "dsl/source/dates.hpp"
 #include "engine/cases/case_readers.hpp"
-#include "engine/answer/json_writer.hpp"
 #include "engine/compile/pipeline.hpp"
-#include "engine/answer/render.hpp"
-#include "engine/answer/render_diagnostics.hpp"
+#include "engine/eval/evaluate.hpp"
 #include "engine/session/rule_source.hpp"
 #include "engine/session/session.hpp"
 #include "tools/covcheck/command.hpp"
-#include "engine/eval/evaluate.hpp"
 
 namespace covcheck::cli {
 
@@ -144,7 +137,8 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
   out << (options.json ? engine::render_json(determination, session.sources(), options.trace)
                        : engine::render_text(determination, session.sources(), options.trace));
   out.flush();
-  bool fail = std::find(options.fail_on.begin(), options.fail_on.end(), determination.decision) != options.fail_on.end();
+  bool fail =
+      std::find(options.fail_on.begin(), options.fail_on.end(), determination.decision) != options.fail_on.end();
   return fail ? exit_fail_on : exit_ok;
 }
 
@@ -171,16 +165,21 @@ Command add_check_command(CLI::App& app) {
   std::vector<std::string> formats;  // the case readers' names (engine/cases/case_readers.hpp)
   for (const engine::CaseReader& r : engine::case_readers())
     if (!r.value_tree) formats.emplace_back(r.name);
-  check->add_option("--case-format", raw->case_format, "Read the case as yaml or json (default: by its name; stdin is YAML)")
+  check
+      ->add_option("--case-format", raw->case_format,
+                   "Read the case as yaml or json (default: by its name; stdin is YAML)")
       ->check(CLI::IsMember(formats));
-  check->add_option("--format", raw->format, "Output format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  check->add_option("--format", raw->format, "Output format")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
   check->add_option("--as-of", raw->as_of, "Judge effective ranges on this date instead of date_of_service")
       ->type_name("DATE");
   check->add_option("--fail-on", raw->fail_on, "Exit 1 when the decision is one of these (pend,denied,excluded)")
       ->type_name("LIST");
   check->add_flag("--no-trace", raw->no_trace, "Hide the explanation trace");
-  check->add_option("--trace-elements", raw->trace_elements,
-                    "List elements the trace shows per quantifier, the rest counted (default 5; all: every one)")
+  check
+      ->add_option("--trace-elements", raw->trace_elements,
+                   "List elements the trace shows per quantifier, the rest counted (default 5; all: every one)")
       ->type_name("N|all");
   return {check, [check, raw]() {
             CheckOptions options = raw->options;
@@ -199,7 +198,8 @@ Command add_check_command(CLI::App& app) {
             if (check->count("--fail-on") > 0) {
               auto decisions = parse_fail_on(raw->fail_on);
               if (!decisions)
-                return usage_error("--fail-on: `" + raw->fail_on + "` is not a comma-separated subset of pend,denied,excluded");
+                return usage_error("--fail-on: `" + raw->fail_on +
+                                   "` is not a comma-separated subset of pend,denied,excluded");
               options.fail_on = *decisions;
             }
             return run_check(options, std::cout, std::cerr);

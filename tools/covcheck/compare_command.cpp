@@ -29,8 +29,12 @@ Command add_compare_command(CLI::App& app) {
       ->type_name("DIR");
   compare->add_option("--payers", raw->payers, "With --rules: only these registry payers (ids, comma-separated)")
       ->type_name("ID,ID");
-  compare->add_option("--case", raw->case_path, "The case file (YAML or JSON); - reads stdin")->required()->type_name("FILE");
-  compare->add_option("--format", raw->format, "Output format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  compare->add_option("--case", raw->case_path, "The case file (YAML or JSON); - reads stdin")
+      ->required()
+      ->type_name("FILE");
+  compare->add_option("--format", raw->format, "Output format")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
   compare->add_option("--as-of", raw->as_of, "Judge effective ranges on this date instead of date_of_service")
       ->type_name("DATE");
   return {compare, [compare, raw]() {
@@ -42,7 +46,8 @@ Command add_compare_command(CLI::App& app) {
               std::string error;
               std::optional<CompareSet> set = parse_compare_set(spec, error);
               if (!set) return usage_error(error);
-              if (!names.insert(set->name).second) return usage_error(fmt::format("--set: the name `{}` is used twice", set->name));
+              if (!names.insert(set->name).second)
+                return usage_error(fmt::format("--set: the name `{}` is used twice", set->name));
               options.sets.push_back(std::move(*set));
             }
             if (raw->sets.empty() == raw->rules.empty())

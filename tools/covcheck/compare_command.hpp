@@ -10,7 +10,6 @@
 
 #include "engine/answer/determination.hpp"
 #include "engine/session/compare.hpp"
-#include "engine/answer/determination.hpp"
 #include "tools/covcheck/command.hpp"
 
 namespace covcheck::cli {
@@ -26,9 +25,9 @@ std::optional<CompareSet> parse_compare_set(const std::string& spec, std::string
 
 struct CompareOptions {
   std::vector<CompareSet> sets;
-  std::string registry_dir;                // `--rules DIR` with DIR/payers.yaml: every payer, or `payers`
-  std::vector<std::string> payers;         // `--payers a,b`: registry entry ids
-  std::string case_path;                   // `-` reads stdin
+  std::string registry_dir;         // `--rules DIR` with DIR/payers.yaml: every payer, or `payers`
+  std::vector<std::string> payers;  // `--payers a,b`: registry entry ids
+  std::string case_path;            // `-` reads stdin
   bool json = false;
   std::optional<std::int32_t> as_of;
 };

@@ -14,9 +14,7 @@
 #include <fmt/format.h>
 
 #include "engine/compile/pipeline.hpp"
-#include "engine/session/session.hpp"
 #include "engine/session/compare.hpp"
-#include "engine/compile/pipeline.hpp"
 #include "engine/session/rule_source.hpp"
 #include "engine/session/session.hpp"
 #include "tools/covcheck/check_command.hpp"
@@ -28,7 +26,8 @@ namespace {
 bool valid_set_name(const std::string& name) {
   if (name.empty()) return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+           c == '.';
   });
 }
 
@@ -42,8 +41,9 @@ std::optional<std::pair<std::string, std::string>> read_case(const std::string& 
   std::error_code ec;
   auto status = std::filesystem::status(path, ec);
   if (!std::filesystem::exists(status) || std::filesystem::is_directory(status)) {
-    diagnostics.error("io.not_found", dsl::SourceSpan{},
-                      fmt::format("case file `{}` {}", path, std::filesystem::exists(status) ? "is a directory" : "does not exist"));
+    diagnostics.error(
+        "io.not_found", dsl::SourceSpan{},
+        fmt::format("case file `{}` {}", path, std::filesystem::exists(status) ? "is a directory" : "does not exist"));
     return std::nullopt;
   }
   std::ifstream in(path, std::ios::binary);
@@ -67,8 +67,8 @@ void report(std::ostream& err, dsl::Diagnostics& diagnostics, const dsl::SourceR
 namespace {
 
 // `compare --rules DIR`: every payer of DIR/payers.yaml (or `--payers`), one registry session.
-int run_registry_compare(const CompareOptions& options, const std::pair<std::string, std::string>& case_text, std::ostream& out,
-                         std::ostream& err) {
+int run_registry_compare(const CompareOptions& options, const std::pair<std::string, std::string>& case_text,
+                         std::ostream& out, std::ostream& err) {
   dsl::SourceRegistry sources;
   dsl::Diagnostics diagnostics;
   const dsl::SourceRegistry* registry = &sources;
