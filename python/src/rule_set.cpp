@@ -145,7 +145,8 @@ void RuleSet::batch_lines(const std::vector<std::string_view>& records, const st
   bo.as_of = as_of_;
   bo.trace_elements = options.trace_elements;
   bo.input_name = input_name;
-  engine::RecordProcessor processor(*program_, sources_, bo);
+  const engine::RuleSource rules = engine::RuleSource::of(*program_);
+  engine::RecordProcessor processor(rules, sources_, bo);
   engine::RecordTally tally;
   for (std::size_t i = begin; i < end; ++i) {
     std::string& line = out[i];
