@@ -90,10 +90,14 @@ TEST_CASE("the scale error points at the score's line:col", "[plausibility]") {
 }
 
 TEST_CASE("a value is reported once although several checks fail on it", "[plausibility]") {
-  // -3 is both off the PHQ-9 scale and negative: the scale, declared first, is named.
-  Outcome o = run(one_line_case(R"("assessments": [{"instrument": "phq9", "score": -3}])"));
+  // 99 is off the PHQ-9 scale; -3 is negative, which the sign check names (the scale checks
+  // bound the top only, so each value gets the one message that fits it).
+  Outcome o = run(one_line_case(R"("assessments": [{"instrument": "phq9", "score": 99}])"));
   CHECK(o.checks == 1);
-  CHECK_THAT(o.diagnostics, Catch::Contains("PHQ-9 score -3 is outside the scale 0–27"));
+  CHECK_THAT(o.diagnostics, Catch::Contains("PHQ-9 score 99 is outside the scale 0–27"));
+  Outcome negative = run(one_line_case(R"("assessments": [{"instrument": "phq9", "score": -3}])"));
+  CHECK(negative.checks == 1);
+  CHECK_THAT(negative.diagnostics, Catch::Contains("an assessment score must not be negative"));
   // Without an instrument only the sign is known to be wrong.
   Outcome bare = run(one_line_case(R"("assessments": [{"score": -3}])"));
   CHECK(bare.checks == 1);
