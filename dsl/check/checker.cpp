@@ -563,6 +563,12 @@ void DeclarationChecker::check_schema_expressions() {
       Type t = check_expr(cx_, *c->condition, scope);
       if (t.base != BaseType::error && (t.list || t.base != BaseType::boolean))
         cx_.diagnostics.error("check.type_mismatch", c->condition->span, "a `check` needs a condition (bool)");
+      if (c->guard) {
+        Type g = check_expr(cx_, *c->guard, scope);
+        if (g.base != BaseType::error && (g.list || g.base != BaseType::boolean))
+          cx_.diagnostics.error("check.type_mismatch", c->guard->span,
+                                "the `when` of a `check` needs a condition (bool)");
+      }
     }
   }
 }
@@ -681,7 +687,7 @@ std::unique_ptr<CheckedRuleSet> check_all(RuleFiles files, SourceRegistry& sourc
   rs->types.assign(rs->files.node_count, Type::of(BaseType::error));
   rs->resolutions.assign(rs->files.node_count, std::monostate{});
 
-  CheckContext cx{*rs, sources, diagnostics, {}, {}, {}, {}, {}, {}, {}};
+  CheckContext cx{*rs, sources, diagnostics, {}, {}, {}, {}, {}, {}, {}, {}};
   DeclarationChecker checker(cx);
   checker.collect_declarations();
   checker.build_units();
@@ -692,6 +698,7 @@ std::unique_ptr<CheckedRuleSet> check_all(RuleFiles files, SourceRegistry& sourc
   checker.check_rules();
   checker.check_unused();
   checker.check_override_cycles();
+  report_unknown_names(cx);
   diagnostics.sort();
   drop_ignored(rs->files.files, sources, diagnostics);  // `# covcheck:ignore CODE` silences a warning
   return rs;

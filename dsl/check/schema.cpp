@@ -345,7 +345,17 @@ struct Builder {
       }
       rec.fields.push_back(std::move(info));
     }
-    for (const ast::CheckDecl& c : decl.checks) rec.checks.push_back(&c);
+    for (const ast::CheckDecl& c : decl.checks) {
+      // `{value}` stands for the checked value; any other brace is a typo the case would show.
+      for (std::size_t at = c.message.find('{'); at != std::string::npos; at = c.message.find('{', at + 1)) {
+        if (c.message.compare(at, 7, "{value}") != 0) {
+          error("schema.check_message", c.span,
+                "a check message may only hold `{value}` (the value checked) between braces");
+          break;
+        }
+      }
+      rec.checks.push_back(&c);
+    }
   }
 
   // `or none` is for a scalar whose absence a case can state: not a list (an empty list says

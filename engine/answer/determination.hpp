@@ -139,6 +139,7 @@ struct ChecklistEntry {
 
 struct Determination {
   std::optional<std::string> case_id;
+  std::optional<std::string> payer;  // the payer registry entry that decided it (with a registry)
   Decision decision = Decision::pend;
   std::optional<std::string> basis;  // "rules" / "default"; nullopt when the case could not be dated
   std::optional<bool> prior_auth;    // nullopt: unknown

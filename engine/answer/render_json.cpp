@@ -21,6 +21,7 @@ class JsonRenderer {
   void render(const Determination& d, bool with_trace) {
     w_.begin_object();
     w_.member("case", d.case_id);
+    if (d.payer) w_.member("payer", *d.payer);
     w_.member("decision", decision_name(d.decision));
     w_.member("basis", d.basis);
     w_.member("prior_auth", d.prior_auth);

@@ -106,7 +106,8 @@ class TextRenderer {
   void headline(const Determination& d) {
     out_ +=
         fmt::format("case {}: {}", d.case_id ? *d.case_id : std::string("(no id)"), upper(decision_name(d.decision)));
-    std::string detail = fmt::format("basis: {}", d.basis ? *d.basis : std::string("none"));
+    std::string detail = fmt::format("{}basis: {}", d.payer ? "payer: " + *d.payer + "; " : std::string(),
+                                     d.basis ? *d.basis : std::string("none"));
     if (d.decision == Decision::pend && !d.at_stake.empty()) {
       std::vector<std::string> stake;
       for (Decision s : d.at_stake) stake.emplace_back(decision_name(s));

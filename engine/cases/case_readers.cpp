@@ -28,6 +28,7 @@ bool too_large(const CaseText& in, dsl::Diagnostics& diagnostics) {
 
 bool read_yaml(ReaderScratch& scratch, const SchemaIndex& index, const CaseText& in, dsl::Diagnostics& diagnostics,
                Case& out) {
+  out.read_through = false;  // `out` is reused: a text that cannot be read is not checked
   if (too_large(in, diagnostics)) return false;
   YamlTree& tree = scratch.yaml;
   tree.nodes.clear();
@@ -54,6 +55,7 @@ bool read_yaml(ReaderScratch& scratch, const SchemaIndex& index, const CaseText&
 
 bool read_json(ReaderScratch& scratch, const SchemaIndex& index, const CaseText& in, dsl::Diagnostics& diagnostics,
                Case& out) {
+  out.read_through = false;  // `out` is reused: a text that cannot be read is not checked
   std::string_view text = in.text;
   if (!in.record) {
     // A whole file or body gets the checks a YAML file gets before parsing, with the same
@@ -78,6 +80,16 @@ bool read_json(ReaderScratch& scratch, const SchemaIndex& index, const CaseText&
   return false;
 }
 
+// A tree built in memory from a caller's values: no text, no spans to check or locate.
+bool read_value(ReaderScratch&, const SchemaIndex& index, const CaseText& in, dsl::Diagnostics& diagnostics,
+                Case& out) {
+  if (in.value == nullptr) {
+    diagnostics.error("case.empty", dsl::SourceSpan{in.file, 0, 0}, "the `value` reader reads in-memory values only");
+    return false;
+  }
+  return load_case_tree(index, *static_cast<const YamlTree*>(in.value), in.file, diagnostics, out);
+}
+
 constexpr std::array<std::string_view, 1> json_media{"application/json"};
 constexpr std::array<std::string_view, 1> json_extensions{".json"};
 constexpr std::array<std::string_view, 4> yaml_media{"application/yaml", "application/x-yaml", "text/yaml",
@@ -85,8 +97,9 @@ constexpr std::array<std::string_view, 4> yaml_media{"application/yaml", "applic
 constexpr std::array<std::string_view, 2> yaml_extensions{".yaml", ".yml"};
 
 // FHIR R4 (the next issue) goes before "json": application/fhir+json, a sniff for
-// `"resourceType"`. YAML stays last, the fallback.
-const std::array<CaseReader, 2> readers{{
+// `"resourceType"`. "value" is chosen by name only. YAML stays last, the fallback.
+const std::array<CaseReader, 3> readers{{
+    {"value", {}, {}, nullptr, read_value, true},
     {"json", json_media, json_extensions, nullptr, read_json},
     {"yaml", yaml_media, yaml_extensions, nullptr, read_yaml},
 }};

@@ -21,8 +21,9 @@ struct CaseText {
   // A record cut from a stream by the batch reader (size, byte-order mark and document
   // boundaries already dealt with), rather than a whole case file or request body.
   bool record = false;
-  // An in-memory value tree instead of text (the Python binding's dicts and lists), for a
-  // reader that walks one; `text` is then empty. The YAML and JSON readers read text only.
+  // An in-memory value tree instead of text (a YamlTree built from the Python binding's dicts
+  // and lists), for the "value" reader; `text` is then empty. The YAML and JSON readers read
+  // text only.
   const void* value = nullptr;
 };
 
@@ -31,7 +32,7 @@ struct CaseText {
 struct ReaderScratch {
   JsonCaseLoader json;  // simdjson's parser and the walks' pools
   YamlTree yaml;
-  std::string copy;     // a JSON file whose byte-order mark must be blanked
+  std::string copy;  // a JSON file whose byte-order mark must be blanked
 };
 
 // Reads `in` into `out` (its storage reused) by the schema; false when an error was
@@ -47,6 +48,9 @@ struct CaseReader {
   // (a FHIR resource's `"resourceType"`); null for readers only chosen by name.
   bool (*sniff)(std::string_view text) = nullptr;
   ReadCase read = nullptr;
+  // Reads CaseText::value rather than text: offered to callers holding values (the Python
+  // binding), never as a `--case-format` of the CLI.
+  bool value_tree = false;
 };
 
 // The rows, in the order they are tried. YAML is last: it is the fallback for any text no
@@ -56,8 +60,10 @@ struct CaseReader {
 // its media types (application/fhir+json), extensions and a sniff function, placed before
 // the rows it must win over; its read function walks the resource and writes each value
 // through a CaseBuilder, as the JSON and YAML walks do, so that its diagnostics carry field
-// paths like theirs. A reader over an in-memory value tree (the Python binding) is a row
-// with no media types, chosen by its name, whose read function walks the tree the same way.
+// paths like theirs. The reader over an in-memory value tree, "value", is such a row with
+// no media types, chosen by its name only: CaseText::value points at a YamlTree the caller
+// built from its values (the Python binding, from dicts and lists), walked as a YAML
+// document's tree is, so that its diagnostics and field paths are the YAML reader's.
 std::span<const CaseReader> case_readers();
 
 // The row named `name` ("yaml", "json"); null when none is.

@@ -42,7 +42,9 @@ Evaluation evaluate(const Program& program, const Case& c, const EvaluationOptio
 // The same with a decider reused from case to case (batch workers, server threads).
 Evaluation evaluate(Decider& decider, const Case& c, const EvaluationOptions& options);
 
-// Runs the schema's `check` validations; definite failures are errors at the field read.
+// Runs the schema's `check` validations; definite failures are errors (or, for `else
+// warning` checks, warnings) at the first field the condition reads, at most one per value.
+// Runs on a case read through with refused values too: checks over them are unknown, skipped.
 void validate_case(const Program& program, const Case& c, dsl::Diagnostics& diagnostics);
 
 // The decision without its explanation: what `batch --compact` prints. Equal, field for

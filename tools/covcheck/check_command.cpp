@@ -17,6 +17,8 @@
 #include "engine/answer/render_diagnostics.hpp"
 #include "engine/cases/case_readers.hpp"
 #include "engine/compile/pipeline.hpp"
+#include "engine/eval/evaluate.hpp"
+#include "engine/session/rule_source.hpp"
 #include "engine/session/session.hpp"
 #include "tools/covcheck/command.hpp"
 
@@ -111,11 +113,12 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
   std::optional<CaseText> case_text = read_case(options.case_path, diagnostics);
   if (!case_text) return finish(exit_usage, sources, std::nullopt);
 
-  engine::RuleSetBuild built = engine::build_rule_set(options.rules, sources, diagnostics);
+  engine::RuleSource built = engine::load_rule_source(options.rules, sources, diagnostics);
   if (built.status == engine::RuleSetStatus::unreadable) return finish(exit_usage, sources, std::nullopt);
   if (built.status == engine::RuleSetStatus::does_not_compile) return finish(exit_rules, sources, std::nullopt);
 
-  engine::DecisionSession session(*built.program, sources);
+  std::unique_ptr<engine::DecisionSession> owned = built.session(sources);
+  engine::DecisionSession& session = *owned;
   engine::CaseInput input;
   input.text = case_text->text;
   input.name = case_text->name;
@@ -161,7 +164,8 @@ Command add_check_command(CLI::App& app) {
       ->required()
       ->type_name("FILE");
   std::vector<std::string> formats;  // the case readers' names (engine/cases/case_readers.hpp)
-  for (const engine::CaseReader& r : engine::case_readers()) formats.emplace_back(r.name);
+  for (const engine::CaseReader& r : engine::case_readers())
+    if (!r.value_tree) formats.emplace_back(r.name);
   check
       ->add_option("--case-format", raw->case_format,
                    "Read the case as yaml or json (default: by its name; stdin is YAML)")

@@ -18,8 +18,8 @@ enum ExitCode : int { exit_ok = 0, exit_fail_on = 1, exit_usage = 2, exit_rules 
 
 struct CheckOptions {
   std::vector<std::string> rules;
-  std::string case_path;                   // `-` reads stdin
-  std::string case_format;                 // a case reader's name; empty: by the file name (`.json` is JSON, else YAML)
+  std::string case_path;    // `-` reads stdin
+  std::string case_format;  // a case reader's name; empty: by the file name (`.json` is JSON, else YAML)
   bool json = false;
   std::optional<std::int32_t> as_of;
   std::vector<engine::Decision> fail_on;
