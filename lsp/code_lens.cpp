@@ -128,15 +128,17 @@ std::string evaluate_with_case(const Document& d, const DocumentStore& documents
   text << in.rdbuf();
   if (!in) return fmt::format("cannot read `{}`", case_path);
   std::shared_ptr<const engine::Program> program = engine::compile(std::move(a->checked));
+  // The same road as `covcheck check`: one decision session.
   engine::DecisionSession session(*program, a->sources);
-  std::string case_text = std::move(text).str();
+  const std::string case_text = std::move(text).str();
   engine::CaseInput input;
   input.text = case_text;
   input.name = case_path;
-  engine::SessionOptions options;
-  options.trace = false;
-  engine::CaseOutcome& result = session.decide(input, options);
-  if (!result.determination) return dsl::render_all(result.diagnostics, session.sources());
+  engine::CaseOutcome& result = session.decide(input, engine::SessionOptions{});
+  if (!result.determination) {
+    result.diagnostics.sort();
+    return dsl::render_all(result.diagnostics, session.sources());
+  }
   return engine::render_text(*result.determination, session.sources(), false);
 }
 

@@ -4,6 +4,7 @@
 #include "engine/answer/determination.hpp"
 #include "engine/answer/render.hpp"
 #include "engine/batch/batch_record.hpp"
+#include "engine/session/compare.hpp"
 #include "engine/session/session.hpp"
 #include "server/json_errors.hpp"
 #include "server/request_parsing.hpp"
@@ -36,6 +37,21 @@ void fail(httplib::Response& res, int status, std::string_view code, std::string
   res.set_content(error_body(code, message), json_type);
 }
 
+// A case body's media type and shape, as /v1/check and /v1/compare accept them; false
+// once it answered 415 or 400.
+bool accept_case_body(const std::string& type, const std::string& body, httplib::Response& res) {
+  if (!is_case_type(type)) {
+    fail(res, 415, "unsupported_media_type",
+         fmt::format("a case is application/json, application/fhir+json or application/yaml, not `{}`", type));
+    return false;
+  }
+  if ((type == "application/json" || type == "application/fhir+json") && !looks_like_json_object(body)) {
+    fail(res, 400, "invalid_case", "a JSON case must be one object");
+    return false;
+  }
+  return true;
+}
+
 // Reads a body and answers 413 / 400 itself when it cannot be used.
 std::optional<std::string> take_body(const httplib::Request& req, const httplib::ContentReader& reader,
                                      std::size_t limit, const char* flag, httplib::Response& res) {
@@ -59,13 +75,9 @@ void Service::check(const Request& req, Response& res, const httplib::ContentRea
   std::optional<std::string> body = take_body(req, reader, options_.max_body, "--max-body", res);
   if (!body) return;
   std::string type = media_type(req);
-  if (!is_case_type(type))
-    return fail(res, 415, "unsupported_media_type",
-                fmt::format("a case is application/json, application/fhir+json or application/yaml, not `{}`", type));
+  if (!accept_case_body(type, *body, res)) return;
   CaseQuery query;
   if (auto error = parse_case_query(req, query)) return fail(res, 400, "bad_request", error->message);
-  if ((type == "application/json" || type == "application/fhir+json") && !looks_like_json_object(*body))
-    return fail(res, 400, "invalid_case", "a JSON case must be one object");
 
   std::shared_ptr<const State> state = state_.get();
   SessionShelf::Lease session = state->sessions->lend();
@@ -105,6 +117,45 @@ void Service::check(const Request& req, Response& res, const httplib::ContentRea
     break;
   }
   metrics_.record_decision(d.decision);
+}
+
+// One case, every payer of the loaded registry (or `?payers=`), side by side: the body of
+// `covcheck compare --rules DIR --format json`.
+void Service::compare(const Request& req, Response& res, const httplib::ContentReader& reader, Exchange& x) {
+  std::optional<std::string> body = take_body(req, reader, options_.max_body, "--max-body", res);
+  if (!body) return;
+  std::string type = media_type(req);
+  if (!accept_case_body(type, *body, res)) return;
+  CaseQuery query;
+  if (auto error = parse_case_query(req, query, true)) return fail(res, 400, "bad_request", error->message);
+  std::shared_ptr<const State> state = state_.get();
+  if (!state->rules.registry)
+    return fail(res, 404, "no_registry",
+                "the server was started without a payer registry (`--rules DIR` with DIR/payers.yaml)");
+  std::string error;
+  auto entries = engine::choose_payers(*state->rules.registry, query.payers, error);
+  if (!entries) return fail(res, 400, "unknown_payer", error);
+  SessionShelf::Lease session = state->sessions->lend();
+  engine::CaseInput input;
+  input.text = *body;
+  input.name = "request";
+  input.media_type = type;
+  engine::SessionOptions options;
+  options.as_of = query.as_of;
+  dsl::Diagnostics diagnostics;
+  auto rows = engine::compare_payers(*session, *entries, input, options, diagnostics);
+  if (!rows) {
+    res.status = 400;
+    res.set_content(diagnostics_body("invalid_case", fmt::format("the case has {} error(s)", diagnostics.error_count()),
+                                     diagnostics, session->sources()),
+                    json_type);
+    metrics_.record_case_error();
+    return;
+  }
+  res.status = 200;
+  res.set_content(engine::render_compare_json(*rows), json_type);
+  x.record.case_id =
+      rows->empty() || !rows->front().determination ? std::nullopt : rows->front().determination->case_id;
 }
 
 namespace {
@@ -182,7 +233,7 @@ void Service::batch(const Request& req, Response& res, const httplib::ContentRea
   job->options.as_of = query.as_of;
   job->options.trace_elements = query.trace_elements;
   job->options.input_name = "request";
-  job->processor = std::make_unique<engine::RecordProcessor>(*job->state->program, job->state->sources, job->options);
+  job->processor = std::make_unique<engine::RecordProcessor>(job->state->rules, job->state->sources, job->options);
   auto exchange = std::make_shared<Exchange>(std::move(x));
   x.deferred = true;
   res.status = 200;

@@ -122,8 +122,8 @@ Attached attach(const std::vector<Chunk>& chunks, const SourceContext& src) {
 
   for (const ast::Comment& comment : src.comments()) {
     std::uint32_t at = comment.span.begin;
-    auto next = std::upper_bound(atoms.begin(), atoms.end(), at,
-                                 [](std::uint32_t v, const AtomAt& x) { return v < x.offset; });
+    auto next =
+        std::upper_bound(atoms.begin(), atoms.end(), at, [](std::uint32_t v, const AtomAt& x) { return v < x.offset; });
     const AtomAt* prev = next == atoms.begin() ? nullptr : &*std::prev(next);
     if (prev && src.code_before_on_line(at)) {
       a.trailing[prev->chunk][prev->line].push_back(&comment);
@@ -191,7 +191,8 @@ class Renderer {
     const Chunk& chunk = chunks_[c];
     // The column trailing comments align to in this chunk.
     int align = 0;
-    bool table = chunk.kind == ChunkKind::enumeration || chunk.kind == ChunkKind::record || chunk.kind == ChunkKind::codeset;
+    bool table =
+        chunk.kind == ChunkKind::enumeration || chunk.kind == ChunkKind::record || chunk.kind == ChunkKind::codeset;
     for (std::size_t l = 0; table && l < chunk.lines.size(); ++l) {
       int end = chunk.lines[l].indent + text_width(chunk.lines[l].text);
       if (!a_.trailing[c][l].empty() && end <= align_limit) align = std::max(align, end + 2);

@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
-#include "dsl/syntax/ast.hpp"
 #include "dsl/source/diagnostics.hpp"
+#include "dsl/syntax/ast.hpp"
 
 namespace covcheck::dsl {
 

@@ -15,6 +15,7 @@
 #include "engine/answer/determination.hpp"
 #include "engine/batch/batch_reader.hpp"
 #include "engine/compile/program.hpp"
+#include "engine/session/rule_source.hpp"
 
 namespace covcheck::engine {
 
@@ -56,7 +57,12 @@ struct BatchSummary {
 // built with (rule files only); each worker keeps its own copy so that records with
 // diagnostics can be located without sharing a registry across threads. `progress`, when
 // set, is called from the calling thread about twice a second.
-BatchSummary run_batch(const Program& program, const dsl::SourceRegistry& rule_sources, int in_fd, int out_fd,
+BatchSummary run_batch(const RuleSource& program, const dsl::SourceRegistry& rule_sources, int in_fd, int out_fd,
                        const BatchOptions& options, const std::function<void(const BatchProgress&)>& progress = {});
+inline BatchSummary run_batch(const Program& program, const dsl::SourceRegistry& rule_sources, int in_fd, int out_fd,
+                              const BatchOptions& options,
+                              const std::function<void(const BatchProgress&)>& progress = {}) {
+  return run_batch(RuleSource::of(program), rule_sources, in_fd, out_fd, options, progress);
+}
 
 }  // namespace covcheck::engine

@@ -29,6 +29,7 @@ bool too_large(const CaseText& in, dsl::Diagnostics& diagnostics) {
 
 bool read_yaml(ReaderScratch& scratch, const SchemaIndex& index, const CaseText& in, dsl::Diagnostics& diagnostics,
                Case& out) {
+  out.read_through = false;  // `out` is reused: a text that cannot be read is not checked
   if (too_large(in, diagnostics)) return false;
   YamlTree& tree = scratch.yaml;
   tree.nodes.clear();
@@ -55,6 +56,7 @@ bool read_yaml(ReaderScratch& scratch, const SchemaIndex& index, const CaseText&
 
 bool read_json(ReaderScratch& scratch, const SchemaIndex& index, const CaseText& in, dsl::Diagnostics& diagnostics,
                Case& out) {
+  out.read_through = false;  // `out` is reused: a text that cannot be read is not checked
   std::string_view text = in.text;
   if (!in.record) {
     // A whole file or body gets the checks a YAML file gets before parsing, with the same
@@ -94,6 +96,17 @@ bool sniff_fhir(std::string_view text) { return fhir::is_fhir_document(text); }
 bool sniff_fhir_leading(std::string_view text) { return fhir::leads_as_fhir_document(text); }
 
 constexpr std::array<std::string_view, 1> fhir_media{"application/fhir+json"};
+
+// A tree built in memory from a caller's values: no text, no spans to check or locate.
+bool read_value(ReaderScratch&, const SchemaIndex& index, const CaseText& in, dsl::Diagnostics& diagnostics,
+                Case& out) {
+  if (in.value == nullptr) {
+    diagnostics.error("case.empty", dsl::SourceSpan{in.file, 0, 0}, "the `value` reader reads in-memory values only");
+    return false;
+  }
+  return load_case_tree(index, *static_cast<const YamlTree*>(in.value), in.file, diagnostics, out);
+}
+
 constexpr std::array<std::string_view, 1> json_media{"application/json"};
 constexpr std::array<std::string_view, 1> json_extensions{".json"};
 constexpr std::array<std::string_view, 4> yaml_media{"application/yaml", "application/x-yaml", "text/yaml",
@@ -102,9 +115,10 @@ constexpr std::array<std::string_view, 2> yaml_extensions{".yaml", ".yml"};
 
 // FHIR has no extension of its own (a bundle is a `.json` file): it refines JSON, so its
 // leading-member sniff claims bundles the `.json` name or the JSON media type sent to the
-// JSON row. YAML stays last, the fallback.
-const std::array<CaseReader, 3> readers{{
+// JSON row. "value" is chosen by name only. YAML stays last, the fallback.
+const std::array<CaseReader, 4> readers{{
     {"fhir", fhir_media, {}, sniff_fhir, read_fhir, "json", sniff_fhir_leading},
+    {"value", {}, {}, nullptr, read_value, {}, nullptr, true},
     {"json", json_media, json_extensions, nullptr, read_json},
     {"yaml", yaml_media, yaml_extensions, nullptr, read_yaml},
 }};

@@ -22,8 +22,9 @@ struct CaseText {
   // A record cut from a stream by the batch reader (size, byte-order mark and document
   // boundaries already dealt with), rather than a whole case file or request body.
   bool record = false;
-  // An in-memory value tree instead of text (the Python binding's dicts and lists), for a
-  // reader that walks one; `text` is then empty. The YAML and JSON readers read text only.
+  // An in-memory value tree instead of text (a YamlTree built from the Python binding's dicts
+  // and lists), for the "value" reader; `text` is then empty. The YAML and JSON readers read
+  // text only.
   const void* value = nullptr;
 };
 
@@ -54,6 +55,9 @@ struct CaseReader {
   // every text of that row, so it reads only the first bytes.
   std::string_view refines;
   bool (*sniff_refined)(std::string_view text) = nullptr;
+  // Reads CaseText::value rather than text: offered to callers holding values (the Python
+  // binding), never as a `--case-format` of the CLI.
+  bool value_tree = false;
 };
 
 // The rows, in the order they are tried: FHIR (application/fhir+json; sniffed by a
@@ -64,8 +68,10 @@ struct CaseReader {
 // Adding a format: one row in case_readers.cpp with its media types, extensions and a sniff
 // function, placed before the rows it must win over; its read function writes each value
 // through a CaseBuilder, as the JSON, YAML and FHIR readers do, so that its diagnostics
-// carry field paths like theirs. A reader over an in-memory value tree (the Python binding)
-// is a row with no media types, chosen by its name, whose read function walks the tree.
+// carry field paths like theirs. The reader over an in-memory value tree, "value", is a row
+// with no media types, chosen by its name only: CaseText::value points at a YamlTree the
+// caller built from its values (the Python binding, from dicts and lists), walked as a YAML
+// document's tree is, so that its diagnostics and field paths are the YAML reader's.
 std::span<const CaseReader> case_readers();
 
 // The row named `name` ("fhir", "json", "yaml"); null when none is.

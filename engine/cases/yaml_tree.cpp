@@ -62,8 +62,12 @@ class TreeBuilder : public YAML::EventHandler {
       throw TreeError{mark, "case.too_long",
                       fmt::format("a value of {} bytes; values are limited to 1 MiB", value.size())};
     }
-    YamlNode n{YamlNode::Kind::scalar, tag == "!" || tag == "tag:yaml.org,2002:str", pos, scalar_end(pos, value),
-            static_cast<std::uint32_t>(tree_.text.size()), static_cast<std::uint32_t>(value.size())};
+    YamlNode n{YamlNode::Kind::scalar,
+               tag == "!" || tag == "tag:yaml.org,2002:str",
+               pos,
+               scalar_end(pos, value),
+               static_cast<std::uint32_t>(tree_.text.size()),
+               static_cast<std::uint32_t>(value.size())};
     tree_.text += value;
     complete(add(n), anchor);
   }
@@ -111,8 +115,9 @@ class TreeBuilder : public YAML::EventHandler {
       YAML::Mark at;
       at.pos = static_cast<int>(pos - bom_);
       at.line = at.column = 0;
-      throw TreeError{at, "case.syntax", fmt::format("invalid YAML: the {}-quoted string is never closed",
-                                                     q == '"' ? "double" : "single")};
+      throw TreeError{
+          at, "case.syntax",
+          fmt::format("invalid YAML: the {}-quoted string is never closed", q == '"' ? "double" : "single")};
     }
     if (source_.substr(pos, value.size()) == value) return static_cast<std::uint32_t>(pos + value.size());
     std::size_t eol = source_.find_first_of("\r\n", pos);
@@ -244,8 +249,9 @@ YamlParse parse_first_yaml_document(std::string_view text, YamlTree& tree, std::
       std::uint32_t at = offset(e.mark);
       char c = at < text.size() ? text[at] : ' ';
       bool visible = std::isgraph(static_cast<unsigned char>(c));
-      problem("case.syntax", e.mark, 1,
-              visible ? fmt::format("invalid YAML: unexpected `{}`", c) : "invalid YAML: the parser cannot continue here");
+      problem(
+          "case.syntax", e.mark, 1,
+          visible ? fmt::format("invalid YAML: unexpected `{}`", c) : "invalid YAML: the parser cannot continue here");
       return result;  // the first document is not trustworthy either
     }
     result.documents += more.documents;

@@ -14,8 +14,8 @@ inline constexpr std::uint32_t yaml_none = 0xFFFFFFFFu;
 struct YamlNode {
   enum class Kind : std::uint8_t { null, scalar, sequence, mapping };
   Kind kind = Kind::null;
-  bool quoted = false;      // quoted, block or `!!str` scalar: text, never a number or bool
-  std::uint32_t pos = 0;    // byte span [pos, end) in the file
+  bool quoted = false;    // quoted, block or `!!str` scalar: text, never a number or bool
+  std::uint32_t pos = 0;  // byte span [pos, end) in the file
   std::uint32_t end = 0;
   std::uint32_t first = 0;  // scalar: offset in YamlTree::text; collection: index in YamlTree::children
   std::uint32_t count = 0;  // scalar: byte length; sequence: elements; mapping: 2 per pair (key, value)
@@ -38,7 +38,7 @@ struct YamlProblem {
 };
 
 struct YamlParse {
-  std::size_t documents = 0;        // in the whole text; only the first is built into the tree
+  std::size_t documents = 0;          // in the whole text; only the first is built into the tree
   std::uint32_t second_document = 0;  // offset of the second document's start, when there is one
   std::vector<YamlProblem> problems;
 };

@@ -251,7 +251,11 @@ void dump_rest(std::string& out, const Program& p) {
     }
   }
   out += "checks:\n";
-  for (const auto& [record, op] : p.checks) out += fmt::format("  {}: {}\n", s.records.at(record).name, op_ref(op));
+  for (const SchemaCheck& c : p.checks) {
+    out += fmt::format("  {}: {}", s.records.at(c.record).name, op_ref(c.op));
+    if (c.guard != no_op) out += fmt::format(" when {}", op_ref(c.guard));
+    out += c.decl->warning ? " (warning)\n" : "\n";
+  }
   out += fmt::format("variable slots: {}; needs evaluation date: {}\n", p.variable_slots,
                      p.needs_evaluation_date ? "yes" : "no");
 }

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "dsl/source/dates.hpp"
+#include "engine/eval/checklist.hpp"
 #include "engine/eval/decider.hpp"
 #include "engine/eval/explain.hpp"
 #include "engine/eval/expr_eval.hpp"
@@ -35,7 +36,8 @@ const char* truth_name(Truth t) { return t == Truth::yes ? "true" : t == Truth::
 
 std::string range_text(const std::optional<dsl::ast::DateRange>& r) {
   if (!r) return "always";
-  return fmt::format("{} .. {}", r->from ? dsl::format_iso_date(*r->from) : "", r->to ? dsl::format_iso_date(*r->to) : "");
+  return fmt::format("{} .. {}", r->from ? dsl::format_iso_date(*r->from) : "",
+                     r->to ? dsl::format_iso_date(*r->to) : "");
 }
 
 // Turns the decider's state into the Determination: reasons with messages, prior
@@ -68,9 +70,11 @@ void DeterminationBuilder::policies() {
   for (std::uint32_t u = 0; u < rs_.units.size(); ++u) {
     if (!dec_.unit_active(u)) continue;
     const dsl::Unit& unit = rs_.units[u];
-    d_.policies.push_back({unit.kind == dsl::ast::FileKind::policy ? "policy" : "module", unit.id, unit.version, unit.digest});
+    d_.policies.push_back(
+        {unit.kind == dsl::ast::FileKind::policy ? "policy" : "module", unit.id, unit.version, unit.digest});
   }
-  std::stable_sort(d_.policies.begin(), d_.policies.end(), [](const PolicyRef& a, const PolicyRef& b) { return a.kind > b.kind; });
+  std::stable_sort(d_.policies.begin(), d_.policies.end(),
+                   [](const PolicyRef& a, const PolicyRef& b) { return a.kind > b.kind; });
 }
 
 void DeterminationBuilder::benefit() {
@@ -95,7 +99,10 @@ void DeterminationBuilder::reasons() {
     std::string title = rule.source->title.value_or(rule.source->name.text);
     if (s.has_outcome) {
       Decision o = s.lo == s.hi ? s.lo : Decision::pend;
-      reason.effect = o == Decision::covered ? "cover" : o == Decision::denied ? "deny" : o == Decision::excluded ? "exclude" : "pend";
+      reason.effect = o == Decision::covered    ? "cover"
+                      : o == Decision::denied   ? "deny"
+                      : o == Decision::excluded ? "exclude"
+                                                : "pend";
       reason.message = title;
       if (rule.direct && rule.source->direct->message) reason.message = rule.source->direct->message->text;
       // Name the criterion that decided: the first failed one, else the first open one.
@@ -106,8 +113,12 @@ void DeterminationBuilder::reasons() {
           if ((pass == 0 && t != Truth::no) || (pass == 1 && t != Truth::unknown)) continue;
           const dsl::ast::Requirement& q = *rule.criteria[i].source;
           if (q.else_message) reason.message = q.else_message->text;
-          else if (q.kind == Req::document) reason.message = fmt::format("{} document `{}`", t == Truth::no ? "missing" : "undocumented", q.document->text);
-          else reason.message = fmt::format("{}: `{}` {}", title, options_.sources ? std::string(dec_.expr().text(rule.criteria[i].op)) : "criterion", t == Truth::no ? "does not hold" : "is undecided");
+          else if (q.kind == Req::document)
+            reason.message =
+                fmt::format("{} document `{}`", t == Truth::no ? "missing" : "undocumented", q.document->text);
+          else
+            reason.message = fmt::format("{}: {}", title,
+                                         t == Truth::no ? "a criterion is not met" : "a criterion is not yet decided");
           if (q.cite) reason.cite = q.cite;
           found = true;
           break;
@@ -135,9 +146,13 @@ void DeterminationBuilder::requirements_and_grants() {
       if (rule.criteria[i].kind != Req::document) continue;
       Truth t = dec_.criterion(r, i);
       d_.requirements.push_back({docs.at(rule.criteria[i].document),
-                                 t == Truth::yes ? "present" : t == Truth::no ? "missing" : "unknown", rule.checked->display_id});
+                                 t == Truth::yes  ? "present"
+                                 : t == Truth::no ? "missing"
+                                                  : "unknown",
+                                 rule.checked->display_id});
     }
-    if (d_.decision == Decision::covered && s.decisive && rule.kind == RuleKind::coverage && !rule.source->grants.empty()) {
+    if (d_.decision == Decision::covered && s.decisive && rule.kind == RuleKind::coverage &&
+        !rule.source->grants.empty()) {
       Authorization a;
       for (const auto& g : rule.source->grants) {
         if (g.unit == "days") a.days = g.amount;
@@ -198,9 +213,10 @@ void DeterminationBuilder::next_steps() {
         if (t == Truth::yes) continue;
         if (d_.decision != Decision::pend && t == Truth::unknown) continue;
         const dsl::ast::Requirement& q = *rule.criteria[i].source;
-        std::string step = next_step_for(dec_.expr(), rule, i, t, dec_.trace_log(), dec_.criterion_entry(r, i));
+        std::string step = next_step_for(dec_.expr(), c_, rule, i, t, dec_.trace_log(), dec_.criterion_entry(r, i));
         if (q.cite) step += fmt::format(" ({})", *q.cite);
-        if (std::find(d_.next_steps.begin(), d_.next_steps.end(), step) == d_.next_steps.end()) d_.next_steps.push_back(step);
+        if (std::find(d_.next_steps.begin(), d_.next_steps.end(), step) == d_.next_steps.end())
+          d_.next_steps.push_back(step);
       }
     }
     if (s.applies == Truth::yes && rule.kind != RuleKind::advice)
@@ -222,7 +238,8 @@ void DeterminationBuilder::trace() {
   for (std::uint32_t r = 0; r < p_.rules.size(); ++r) {
     const RuleState& s = dec_.rule(r);
     const CompiledRule& rule = p_.rules[r];
-    if (!s.active && !(rule.from || rule.to) && !dec_.unit_active(rule.unit)) continue;  // versions and modules not in force
+    if (!s.active && !(rule.from || rule.to) && !dec_.unit_active(rule.unit))
+      continue;  // versions and modules not in force
     RuleTrace t;
     t.rule = rule.checked->display_id;
     t.title = rule.source->title.value_or("");
@@ -247,7 +264,9 @@ void DeterminationBuilder::trace() {
     if (!s.active) t.outcome = "not in force";
     else if (!s.evaluated || s.applies == Truth::no) t.outcome = "none";
     else if (rule.kind == RuleKind::advice) t.outcome = "advice";
-    else if (s.has_outcome) t.outcome = s.lo == s.hi ? decision_name(s.lo) : fmt::format("{} or {}", decision_name(s.lo), decision_name(s.hi));
+    else if (s.has_outcome)
+      t.outcome =
+          s.lo == s.hi ? decision_name(s.lo) : fmt::format("{} or {}", decision_name(s.lo), decision_name(s.hi));
     else if (rule.route) t.outcome = "route " + rule.source->route->text;
     else t.outcome = rule.prior_auth ? "prior_auth" : "none";
     if (s.evaluated && rule.kind != RuleKind::advice) {
@@ -285,7 +304,7 @@ Evaluation DeterminationBuilder::run() {
   d_.case_id = c_.id;
   // `missing` and undecided next steps read the conditions' traces: when they were not
   // recorded and the case pends, decide again recording them (pending cases only).
-  bool record = options_.trace;
+  bool record = options_.trace || options_.checklist;
   DecideStatus status = dec_.decide(c_, options_.as_of, record);
   if (status == DecideStatus::decided && !record && options_.explain && dec_.decision() == Decision::pend)
     status = dec_.decide(c_, options_.as_of, true);
@@ -294,7 +313,7 @@ Evaluation DeterminationBuilder::run() {
     d_.basis = std::nullopt;
     d_.prior_auth = std::nullopt;
     d_.missing.push_back({"date_of_service", {}});
-    d_.next_steps.push_back("provide date_of_service: the policies in force depend on it");
+    d_.next_steps.push_back("State the date of service: the policies in force depend on it");
     out.determination = std::move(d_);
     return out;
   }
@@ -302,12 +321,15 @@ Evaluation DeterminationBuilder::run() {
     std::string loaded;
     for (const dsl::Unit& unit : rs_.units)
       if (unit.kind == dsl::ast::FileKind::policy)
-        loaded += fmt::format("{}{} {} ({})", loaded.empty() ? "" : ", ", unit.id, unit.version, range_text(unit.effective));
+        loaded +=
+            fmt::format("{}{} {} ({})", loaded.empty() ? "" : ", ", unit.id, unit.version, range_text(unit.effective));
     auto date = dec_.evaluation_date();
     std::string when = date ? dsl::format_iso_date(*date) : "an undated case";
-    dsl::Diagnostic& diag = status == DecideStatus::no_policy
-        ? out.errors.error("eval.no_policy_in_force", {}, fmt::format("no policy in force on {}", when))
-        : out.errors.error("eval.several_policies_in_force", {}, fmt::format("{} policies in force on {}", dec_.policies_in_force(), when));
+    dsl::Diagnostic& diag =
+        status == DecideStatus::no_policy
+            ? out.errors.error("eval.no_policy_in_force", {}, fmt::format("no policy in force on {}", when))
+            : out.errors.error("eval.several_policies_in_force", {},
+                               fmt::format("{} policies in force on {}", dec_.policies_in_force(), when));
     diag.notes.push_back({std::nullopt, fmt::format("loaded: {}", loaded.empty() ? "no policy" : loaded)});
     if (c_.id) diag.notes.push_back({std::nullopt, fmt::format("case `{}`", *c_.id)});
     return out;
@@ -323,10 +345,12 @@ Evaluation DeterminationBuilder::run() {
   missing();
   next_steps();
   advice();
+  if (options_.checklist) build_checklist(dec_, c_, d_);
   if (options_.trace) trace();
   for (const std::string& w : dec_.warnings()) {
     // A condition read twice (a define, an explanation) warns once.
-    bool seen = std::any_of(d_.warnings.begin(), d_.warnings.end(), [&](const CaseWarning& x) { return x.message == w; });
+    bool seen =
+        std::any_of(d_.warnings.begin(), d_.warnings.end(), [&](const CaseWarning& x) { return x.message == w; });
     if (!seen) d_.warnings.push_back({{}, w});
   }
   out.determination = std::move(d_);
@@ -355,46 +379,56 @@ std::optional<std::uint32_t> parse_trace_elements(std::string_view text) {
 }
 
 void validate_case(const Program& program, const Case& c, dsl::Diagnostics& diagnostics) {
-  if (program.checks.empty()) return;
+  if (program.checks.empty() || c.records.empty()) return;
   EvalContext ctx;
   ExprEvaluator expr(program, c, ctx);
+  const dsl::Schema& schema = program.schema();
+  // One diagnostic per value: a score both negative and outside its scale is reported by the
+  // first check that names it (the schema declares the most telling first).
+  std::vector<dsl::SourceSpan> reported;
   for (std::uint32_t r = 0; r < c.records.size(); ++r) {
-    for (const auto& [record_type, op] : program.checks) {
-      if (record_type != c.records[r].type) continue;
+    for (const SchemaCheck& check : program.checks) {
+      if (check.record != c.records[r].type) continue;
       expr.set_self_record(r);
+      // A check whose guard is false or unknown does not apply; one over a value that is
+      // unknown (absent, or refused by the loader) is unknown, never false: it is skipped.
+      if (check.guard != no_op && expr.test(check.guard) != Truth::yes) continue;
       // Checks pass for nearly every case: only a failing one is evaluated again with its
       // trace, to name the fact it read.
-      if (expr.test(op) != Truth::no) continue;
+      if (expr.test(check.op) != Truth::no) continue;
       TraceNode root;
-      Value v = expr.eval_traced(op, root);
+      Value v = expr.eval_traced(check.op, root);
       if (truth_of(v) != Truth::no) continue;
-      // Point at the first case fact the check read.
-      std::string fact;
+      // Point at the first case fact the condition read.
+      const TraceNode* fact = nullptr;
       std::function<void(const TraceNode&)> first_fact = [&](const TraceNode& n) {
-        if (!fact.empty()) return;
-        if (!n.fact.empty()) fact = n.fact;
+        if (fact) return;
+        if (!n.fact.empty()) fact = &n;
         for (const auto& ch : n.children) first_fact(ch);
       };
       first_fact(root);
-      const dsl::ast::CheckDecl* decl = nullptr;
-      for (const dsl::ast::CheckDecl* cd : program.schema().records[record_type].checks)
-        if (!decl) decl = cd;
-      std::size_t k = 0;
-      for (const auto& [rt, o] : program.checks) {
-        if (rt != record_type) continue;
-        if (o == op) decl = program.schema().records[record_type].checks[k];
-        ++k;
-      }
       // The fact may sit in a nested record (`patient.birth_date` checked at the root).
       dsl::SourceSpan at = {};
-      for (std::uint32_t rr = 0; rr < c.records.size() && !fact.empty() && at.file == dsl::no_file; ++rr) {
-        const auto& fields = program.schema().records[c.records[rr].type].fields;
+      for (std::uint32_t rr = 0; rr < c.records.size() && fact && at.file == dsl::no_file; ++rr) {
+        const auto& fields = schema.records[c.records[rr].type].fields;
         for (std::uint32_t f = 0; f < fields.size(); ++f) {
-          if (c.field_path(program.schema(), rr, f) == fact) at = c.slot_spans[c.records[rr].first_slot + f];
+          if (c.field_path(schema, rr, f) == fact->fact) at = c.slot_spans[c.records[rr].first_slot + f];
         }
       }
-      std::string field = fact.empty() ? c.record_path(program.schema(), r) : fact;
-      dsl::Diagnostic& d = diagnostics.error("case.check", at, fmt::format("{}: {}", field, decl ? decl->message : "validation failed"));
+      if (at.file != dsl::no_file) {
+        if (std::find(reported.begin(), reported.end(), at) != reported.end()) continue;
+        reported.push_back(at);
+      }
+      std::string message = check.decl ? check.decl->message : "validation failed";
+      for (std::size_t p = message.find("{value}"); p != std::string::npos; p = message.find("{value}", p)) {
+        std::string value = fact ? fact->value : "unknown";
+        message.replace(p, 7, value);
+        p += value.size();
+      }
+      std::string field = fact ? fact->fact : c.record_path(schema, r);
+      std::string text = fmt::format("{}: {}", field, message);
+      dsl::Diagnostic& d = check.decl && check.decl->warning ? diagnostics.warning("case.check", at, std::move(text))
+                                                             : diagnostics.error("case.check", at, std::move(text));
       if (!field.empty()) d.field = std::move(field);
     }
   }

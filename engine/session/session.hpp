@@ -18,6 +18,7 @@
 #include "engine/answer/determination.hpp"
 #include "engine/compile/program.hpp"
 #include "engine/eval/evaluate.hpp"
+#include "engine/session/payer_registry.hpp"
 
 namespace covcheck::engine {
 
@@ -40,6 +41,7 @@ struct SessionOptions {
   std::optional<std::int32_t> as_of;                      // replaces date_of_service for effective ranges
   bool trace = false;                                     // record the explanation trace
   bool explain = true;                                    // derive `missing` and undecided next steps
+  bool checklist = true;                                  // build the answer's checklist (full answers)
   bool compact = false;                                   // QuickDecider: decision, basis, prior auth, benefit, reasons
   std::uint32_t trace_elements = default_trace_elements;  // quantifier elements a trace shows
 };
@@ -52,7 +54,8 @@ struct CaseOutcome {
   const QuickDetermination* quick = nullptr;
   dsl::Diagnostics diagnostics;                         // sorted by position
   const std::optional<std::string>* case_id = nullptr;  // the case's `id`, once it was read
-  bool undecidable = false;  // read and valid, but the rules cannot decide it (no policy in force)
+  bool undecidable = false;           // read and valid, but the rules cannot decide it (no policy in force)
+  const PayerEntry* payer = nullptr;  // the registry entry that decided it (registry sessions only)
   bool answered() const { return determination.has_value() || quick != nullptr; }
   // The first error's message (`error` of the JSON error object).
   std::string error_message() const;
@@ -62,20 +65,29 @@ class DecisionSession {
  public:
   // `rule_sources`: the registry the program was built with. The session keeps a copy
   // (copies share the files) and registers each case in it when something must be located.
-  // `fhir_map`: the FHIR mapping tables bundles are read through (`--fhir-map`), owned by
-  // the caller and outliving the session; null: the shipped tables, built on the first bundle.
-  DecisionSession(const Program& program, const dsl::SourceRegistry& rule_sources,
-                  const fhir::Terminology* fhir_map = nullptr);
+  DecisionSession(const Program& program, const dsl::SourceRegistry& rule_sources);
+  // A session over a payer registry: each case is read once, its payer (plan.payer, plan.type,
+  // patient.state) chooses the entry, and that entry's rule set decides it. An unknown payer
+  // is an error diagnostic (`case.unknown_payer`, field `plan.payer`). `rule_sources` holds
+  // every rule set's files (build_payer_registry registered them).
+  DecisionSession(std::shared_ptr<const PayerRegistry> registry, const dsl::SourceRegistry& rule_sources);
   ~DecisionSession();
   DecisionSession(const DecisionSession&) = delete;
   DecisionSession& operator=(const DecisionSession&) = delete;
 
   CaseOutcome& decide(const CaseInput& input, const SessionOptions& options);
+  // Registry sessions: decide with this entry's rule set, whatever the case's payer (`compare`).
+  CaseOutcome& decide_for(const PayerEntry& entry, const CaseInput& input, const SessionOptions& options);
 
   // The rule files and, when the last case's diagnostics or warnings name it, that case:
   // locations in the outcome are rendered with this registry.
   const dsl::SourceRegistry& sources() const;
+  // The program that decided the last case (registry sessions: the first rule set before any).
   const Program& program() const;
+  const PayerRegistry* payer_registry() const;
+  // The FHIR mapping tables bundles are read through (`--fhir-map`), owned by the caller and
+  // outliving the session; null (the default): the shipped tables, built on the first bundle.
+  void set_fhir_map(const fhir::Terminology* fhir_map);
 
  private:
   struct Impl;

@@ -47,14 +47,11 @@ struct TestSchema {
                       field("weight", Type::of(BaseType::decimal))};
     patient.fields[3].derived = &derived_expr;
     dsl::RecordType request{"request", {}, {}, {}};
-    request.fields = {field("sessions", Type::of(BaseType::integer)),
-                      field("period", Type::of(BaseType::duration)),
-                      field("cpt", Type::list_of(BaseType::cpt)),
-                      field("hcpcs", Type::list_of(BaseType::hcpcs)),
-                      field("dose", Type::of(BaseType::decimal)),
-                      field("units", Type::of(BaseType::decimal)),
-                      field("setting", Type::of(BaseType::string)),
-                      field("expected", Type::of(BaseType::enumeration, 0))};
+    request.fields = {
+        field("sessions", Type::of(BaseType::integer)), field("period", Type::of(BaseType::duration)),
+        field("cpt", Type::list_of(BaseType::cpt)),     field("hcpcs", Type::list_of(BaseType::hcpcs)),
+        field("dose", Type::of(BaseType::decimal)),     field("units", Type::of(BaseType::decimal)),
+        field("setting", Type::of(BaseType::string)),   field("expected", Type::of(BaseType::enumeration, 0))};
     request.fields[5].default_value = dsl::DefaultLiteral{std::int64_t{1}};
     request.fields[6].default_value = dsl::DefaultLiteral{std::string("office")};
     request.fields[7].default_value = dsl::DefaultLiteral{std::string("partial")};
@@ -180,9 +177,9 @@ TEST_CASE("a full YAML case loads into the flat layout", "[case_loader]") {
   CHECK(second_cpt.kind == Kind::code);
   CHECK(c.strings[second_cpt.index] == "96366");
   CHECK(c.list_path(s, cpt.index) == "request.cpt");
-  CHECK(c.field(request.index, 5).decimal == 1.0);                   // default
-  CHECK(c.strings[c.field(request.index, 6).index] == "office");     // default
-  CHECK(c.field(request.index, 7).index == 2);                       // default `partial`
+  CHECK(c.field(request.index, 5).decimal == 1.0);                // default
+  CHECK(c.strings[c.field(request.index, 6).index] == "office");  // default
+  CHECK(c.field(request.index, 7).index == 2);                    // default `partial`
   CHECK(c.slot_spans[c.records[request.index].first_slot + 5].file == dsl::no_file);
 
   const engine::Value& diagnoses = root_field(c, s, "diagnoses");
@@ -219,9 +216,10 @@ TEST_CASE("JSON is read as YAML", "[case_loader]") {
 
 TEST_CASE("wrong types name the field path, expected and found", "[case_loader]") {
   TestSchema ts;
-  auto l = load(ts.schema, "request:\n  sessions: six\n  dose: abc\n  period: 3 weeks\n"
-                           "patient:\n  pregnant: \"true\"\n  sex: [female]\n"
-                           "treatments:\n  - adequate_dose: yes\n");
+  auto l = load(ts.schema,
+                "request:\n  sessions: six\n  dose: abc\n  period: 3 weeks\n"
+                "patient:\n  pregnant: \"true\"\n  sex: [female]\n"
+                "treatments:\n  - adequate_dose: yes\n");
   CHECK_FALSE(l->c);
   CHECK(l->at("case.type") == "2:13: `request.sessions` must be an integer, found string `six`");
   CHECK(l->count("case.type") == 6);
@@ -248,7 +246,8 @@ TEST_CASE("records and lists need mappings and sequences", "[case_loader]") {
   CHECK(l->at("case.type") == "1:10: `patient` must be a mapping (a `patient` record), found string `Jane`");
   std::string all = l->text();
   CHECK_THAT(all, Catch::Contains("case.yaml:2:12: error: `diagnoses` must be a list, found string `F33.2`"));
-  CHECK_THAT(all, Catch::Contains("help: write a one-element list: `[F33.2]`"));
+  // The list holds records: the help shows one, with its key field.
+  CHECK_THAT(all, Catch::Contains("help: write a list of `diagnosis` records: `[{code: F33.2}]`"));
   CHECK_THAT(all, Catch::Contains("case.yaml:4:8: error: `request.cpt` must be a list, found a mapping"));
 }
 
@@ -268,8 +267,9 @@ TEST_CASE("enumeration values are checked with a suggestion", "[case_loader]") {
   TestSchema ts;
   auto l = load(ts.schema, "treatments:\n  - outcome: sometimes\n  - outcome: faild\n");
   CHECK_FALSE(l->c);
-  CHECK(l->at("case.enum") == "2:14: `sometimes` is not a valid `outcome` in `treatments[0].outcome`; expected one of "
-                              "failed, intolerant, partial, effective, ongoing");
+  CHECK(l->at("case.enum") ==
+        "2:14: `sometimes` is not a valid `outcome` in `treatments[0].outcome`; expected one of "
+        "failed, intolerant, partial, effective, ongoing");
   CHECK_FALSE(l->find("case.enum")->help);
   CHECK_THAT(l->text(),
              Catch::Contains("case.yaml:3:14: error: `faild` is not a valid `outcome` in `treatments[1].outcome`"));
@@ -281,8 +281,9 @@ TEST_CASE("enumeration values are checked with a suggestion", "[case_loader]") {
 
 TEST_CASE("codes are validated per system", "[case_loader]") {
   TestSchema ts;
-  auto l = load(ts.schema, "diagnoses:\n  - code: F3.2\n  - code: f33.2\n  - code: F332\n"
-                           "request:\n  cpt: [9636, 96365, \"0001F\"]\n  hcpcs: [J001, W1234, J0013]\n");
+  auto l = load(ts.schema,
+                "diagnoses:\n  - code: F3.2\n  - code: f33.2\n  - code: F332\n"
+                "request:\n  cpt: [9636, 96365, \"0001F\"]\n  hcpcs: [J001, W1234, J0013]\n");
   CHECK_FALSE(l->c);
   CHECK(l->at("case.code") == "2:11: malformed ICD-10-CM code `F3.2` in `diagnoses[0].code`");
   CHECK(l->count("case.code") == 6);
@@ -309,8 +310,9 @@ TEST_CASE("dates must be real calendar dates", "[case_loader]") {
 
 TEST_CASE("null, tilde and empty values are unknown; defaults fill them", "[case_loader]") {
   TestSchema ts;
-  auto l = load(ts.schema, "id: ~\ndate_of_service: null\npatient:\n  sex:\n  pregnant: ~\n"
-                           "diagnoses:\n  - code: F33.2\n    primary: ~\ntreatments:\n  -\n  - name: x\n");
+  auto l = load(ts.schema,
+                "id: ~\ndate_of_service: null\npatient:\n  sex:\n  pregnant: ~\n"
+                "diagnoses:\n  - code: F33.2\n    primary: ~\ntreatments:\n  -\n  - name: x\n");
   INFO(l->text());
   REQUIRE(l->c);
   const engine::Case& c = *l->c;
@@ -367,11 +369,13 @@ TEST_CASE("duplicate keys are errors", "[case_loader]") {
 
 TEST_CASE("exclusive flags allow at most one true element", "[case_loader]") {
   TestSchema ts;
-  auto l = load(ts.schema, "diagnoses:\n  - {code: F33.2, primary: true}\n  - {code: F41.1}\n"
-                           "  - {code: G90.512, primary: true}\n");
+  auto l = load(ts.schema,
+                "diagnoses:\n  - {code: F33.2, primary: true}\n  - {code: F41.1}\n"
+                "  - {code: G90.512, primary: true}\n");
   CHECK_FALSE(l->c);
-  CHECK(l->at("case.exclusive") == "4:30: at most one element of `diagnoses` may set `primary`: "
-                                   "`diagnoses[0].primary` and `diagnoses[2].primary` are both true");
+  CHECK(l->at("case.exclusive") ==
+        "4:30: at most one element of `diagnoses` may set `primary`: "
+        "`diagnoses[0].primary` and `diagnoses[2].primary` are both true");
   auto one = load(ts.schema, "diagnoses:\n  - {code: F33.2, primary: true}\n  - {code: F41.1, primary: false}\n");
   CHECK(one->c);
 }
@@ -408,8 +412,9 @@ TEST_CASE("syntax errors are located", "[case_loader]") {
 
 TEST_CASE("every error is reported, not just the first", "[case_loader]") {
   TestSchema ts;
-  auto l = load(ts.schema, "date_of_service: 2026-13-01\nrequest:\n  sessions: x\ndiagnoses:\n  - code: Q\n"
-                           "treatments:\n  - outcome: nope\n");
+  auto l = load(ts.schema,
+                "date_of_service: 2026-13-01\nrequest:\n  sessions: x\ndiagnoses:\n  - code: Q\n"
+                "treatments:\n  - outcome: nope\n");
   CHECK_FALSE(l->c);
   CHECK(l->diags.error_count() == 4);
 }

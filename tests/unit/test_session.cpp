@@ -117,7 +117,8 @@ TEST_CASE("case diagnostics carry the field path where they are made", "[session
   std::vector<std::string> types = fields(o, "case.type");
   CHECK(types == std::vector<std::string>{"request.sessions", "treatments[1].adequate_dose"});
 
-  engine::CaseOutcome& dup = session.decide(input(R"({"id":"d","patient":{"sex":"female","sex":"male"}})", "d.json"), {});
+  engine::CaseOutcome& dup =
+      session.decide(input(R"({"id":"d","patient":{"sex":"female","sex":"male"}})", "d.json"), {});
   CHECK(fields(dup, "case.duplicate_key") == std::vector<std::string>{"patient.sex"});
 
   // A schema `check` names the fact it tested.
@@ -138,10 +139,11 @@ TEST_CASE("a diagnostic as JSON has every key, null when it does not apply", "[s
   ds.error("eval.no_policy_in_force", {}, "no policy in force on 2031-03-02");
   engine::JsonWriter w(false);
   engine::write_diagnostics(w, ds, sources);
-  CHECK(w.str() ==
-        R"([{"severity":"error","code":"case.enum","message":"bad sex","source":"case.yaml","line":2,"column":11,)"
-        R"("span":{"begin":16,"end":21},"at":"case.yaml:2:11","field":"patient.sex","help":"did you mean `female`?",)"
-        R"("notes":[{"message":"a note without a place","source":null,"line":null,"column":null,"span":null,"at":null}]},)"
-        R"({"severity":"error","code":"eval.no_policy_in_force","message":"no policy in force on 2031-03-02",)"
-        R"("source":null,"line":null,"column":null,"span":null,"at":null,"field":null,"help":null,"notes":[]}])");
+  CHECK(
+      w.str() ==
+      R"([{"severity":"error","code":"case.enum","message":"bad sex","source":"case.yaml","line":2,"column":11,)"
+      R"("span":{"begin":16,"end":21},"at":"case.yaml:2:11","field":"patient.sex","help":"did you mean `female`?",)"
+      R"("notes":[{"message":"a note without a place","source":null,"line":null,"column":null,"span":null,"at":null}]},)"
+      R"({"severity":"error","code":"eval.no_policy_in_force","message":"no policy in force on 2031-03-02",)"
+      R"("source":null,"line":null,"column":null,"span":null,"at":null,"field":null,"help":null,"notes":[]}])");
 }

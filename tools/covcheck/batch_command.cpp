@@ -76,7 +76,7 @@ int run_batch_command(const BatchCommandOptions& options, std::ostream& err) {
     if (S_ISREG(st.st_mode)) input_size = static_cast<std::uint64_t>(st.st_size);
   }
 
-  engine::RuleSetBuild built = engine::build_rule_set(options.rules, sources, diagnostics);
+  engine::RuleSource built = engine::load_rule_source(options.rules, sources, diagnostics);
   if (built.status == engine::RuleSetStatus::unreadable) return report(exit_usage);
   if (built.status == engine::RuleSetStatus::does_not_compile) return report(exit_rules);
   // Bundle records are read through these tables (null: the sessions build the shipped ones).
@@ -128,7 +128,7 @@ int run_batch_command(const BatchCommandOptions& options, std::ostream& err) {
       err << line << "\x1b[K" << std::flush;
     };
   }
-  engine::BatchSummary s = engine::run_batch(*built.program, sources, in.fd, out.fd, batch, progress);
+  engine::BatchSummary s = engine::run_batch(built, sources, in.fd, out.fd, batch, progress);
   if (options.progress) err << "\r\x1b[K";
 
   double rate = s.seconds > 0 ? static_cast<double>(s.records) / s.seconds : 0;

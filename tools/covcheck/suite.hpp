@@ -22,13 +22,13 @@ struct ExpectedAuthorization {
 // Each key is checked only when the suite gives it; `error` excludes every other key.
 struct Expectation {
   std::optional<std::string> decision;
-  std::optional<std::optional<bool>> prior_auth;          // inner nullopt: expected null
-  std::optional<std::optional<std::string>> benefit;      // inner nullopt: expected null
-  std::optional<std::vector<std::string>> reasons;        // sorted rule ids
-  std::optional<std::vector<std::string>> missing;        // sorted fact paths
-  std::optional<std::map<std::string, std::string>> requirements;  // item -> present|missing|unknown
-  std::optional<std::string> error;                       // substring of the case's first error
-  std::vector<std::string> next_steps_contain;            // each a substring of some next step
+  std::optional<std::optional<bool>> prior_auth;                      // inner nullopt: expected null
+  std::optional<std::optional<std::string>> benefit;                  // inner nullopt: expected null
+  std::optional<std::vector<std::string>> reasons;                    // sorted rule ids
+  std::optional<std::vector<std::string>> missing;                    // sorted fact paths
+  std::optional<std::map<std::string, std::string>> requirements;     // item -> present|missing|unknown
+  std::optional<std::string> error;                                   // substring of the case's first error
+  std::vector<std::string> next_steps_contain;                        // each a substring of some next step
   std::optional<std::optional<ExpectedAuthorization>> authorization;  // inner nullopt: none granted
 };
 
@@ -45,7 +45,7 @@ struct SuiteTest {
 struct Suite {
   std::string path;
   dsl::FileId file = dsl::no_file;
-  std::vector<std::string> rules;          // resolved against the suite's folder
+  std::vector<std::string> rules;  // resolved against the suite's folder
   std::vector<SuiteTest> tests;
 };
 

@@ -15,8 +15,8 @@
 namespace covcheck::cli {
 
 struct Counts {
-  std::uint32_t yes = 0;      // true (applied, present)
-  std::uint32_t no = 0;       // false (not applied, missing)
+  std::uint32_t yes = 0;  // true (applied, present)
+  std::uint32_t no = 0;   // false (not applied, missing)
   std::uint32_t unknown = 0;
   std::uint32_t total() const { return yes + no + unknown; }
   // Directions covered: unknown is not a direction.
@@ -27,25 +27,27 @@ struct Counts {
 // whose true is `present`). Conditions (`when`s and criteria) count toward the percentage.
 struct CoverageItem {
   enum class Kind { rule, when, criterion, document } kind = Kind::rule;
-  std::string file;           // the rule file as loaded (display name)
+  std::string file;  // the rule file as loaded (display name)
   std::uint32_t line = 0;
   std::uint32_t column = 0;
-  std::string rule;           // the rule's id
-  std::string text;           // condition text (whitespace collapsed), or the document name
+  std::string rule;  // the rule's id
+  std::string text;  // condition text (whitespace collapsed), or the document name
   std::string cite;
   bool can_be_off = false;    // rule: has a `when` or can be overridden, so "always applied" is a gap
   std::size_t rule_item = 0;  // index of the owning rule's item
   Counts counts;
-  bool in_force = false;      // in force in at least one test; others are not reported
+  bool in_force = false;  // in force in at least one test; others are not reported
   bool condition() const { return kind != Kind::rule; }
-  bool gap() const;           // not made both true and false
+  bool gap() const;  // not made both true and false
 };
 
 struct FileCoverage {
   std::string file;
   std::size_t conditions = 0;
   std::size_t directions = 0;  // of 2 * conditions
-  double percent() const { return conditions == 0 ? 100.0 : 100.0 * static_cast<double>(directions) / (2.0 * static_cast<double>(conditions)); }
+  double percent() const {
+    return conditions == 0 ? 100.0 : 100.0 * static_cast<double>(directions) / (2.0 * static_cast<double>(conditions));
+  }
 };
 
 // The percentage as printed: rounded down to one decimal.

@@ -79,7 +79,9 @@ std::string inline_case_text(std::string_view text, std::uint32_t pos) {
 class SuiteReader {
  public:
   SuiteReader(const dsl::SourceRegistry& sources, dsl::FileId file, dsl::Diagnostics& diagnostics)
-      : sources_(sources), file_(file), diagnostics_(diagnostics),
+      : sources_(sources),
+        file_(file),
+        diagnostics_(diagnostics),
         dir_(fs::path(sources.file(file).name()).parent_path()) {}
 
   std::optional<Suite> read() {
@@ -237,7 +239,8 @@ class SuiteReader {
         if (auto name = text(*f["name"], "`name`")) {
           test.name = *name;
           test.at = span(*f["name"]);
-          if (!names.insert(*name).second) error(*f["name"], fmt::format("another test of this suite is named `{}`", *name));
+          if (!names.insert(*name).second)
+            error(*f["name"], fmt::format("another test of this suite is named `{}`", *name));
         }
       }
       if (require(f, "case", t, "this test")) read_case(*f["case"], test);
@@ -275,9 +278,11 @@ class SuiteReader {
                     "expectation");
     if (f.empty() && n.count == 0) error(n, "`expect` names nothing to check");
     if (f.count("error") && f.size() > 1) {
-      error(*f["error"], "`error` cannot be combined with other expectations: a case with an error has no determination");
+      error(*f["error"],
+            "`error` cannot be combined with other expectations: a case with an error has no determination");
     }
-    if (f.count("decision")) e.decision = one_of(*f["decision"], "`decision`", {"covered", "pend", "denied", "excluded"});
+    if (f.count("decision"))
+      e.decision = one_of(*f["decision"], "`decision`", {"covered", "pend", "denied", "excluded"});
     if (f.count("prior_auth")) {
       const YamlNode& v = *f["prior_auth"];
       if (v.kind == Kind::null) {
@@ -371,7 +376,8 @@ std::vector<std::string> find_suites(const std::vector<std::string>& paths, dsl:
         if (it->is_directory(ec)) it.disable_recursion_pending();
         continue;
       }
-      if (it->is_regular_file(ec) && is_suite_file(it->path())) found.push_back(it->path().lexically_normal().generic_string());
+      if (it->is_regular_file(ec) && is_suite_file(it->path()))
+        found.push_back(it->path().lexically_normal().generic_string());
     }
     if (ec) diagnostics.error("io.read", {}, fmt::format("cannot list `{}`: {}", path, ec.message()));
     if (found.empty() && !ec)

@@ -2,9 +2,9 @@
 // failure keep the part of the trace that decided the outcome.
 #include "tools/covcheck/suite_run.hpp"
 
+#include <fnmatch.h>
 #include <algorithm>
 #include <chrono>
-#include <fnmatch.h>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -67,7 +67,8 @@ std::string first_error(const dsl::Diagnostics& ds) {
 }  // namespace
 
 std::size_t SuiteResult::failures() const {
-  return static_cast<std::size_t>(std::count_if(tests.begin(), tests.end(), [](const TestResult& t) { return !t.passed; }));
+  return static_cast<std::size_t>(
+      std::count_if(tests.begin(), tests.end(), [](const TestResult& t) { return !t.passed; }));
 }
 
 engine::RuleSetStatus build_rule_sets(const std::vector<Suite>& suites, dsl::SourceRegistry& sources,
@@ -225,7 +226,8 @@ TestResult run_test(const SuiteTest& test, engine::DecisionSession& session) {
   result.passed = result.mismatches.empty();
   if (!result.passed) {
     if (decided.determination) result.trace = deciding_trace(*decided.determination, session.sources());
-    if (decided.diagnostics.has_errors()) result.case_diagnostics = dsl::render_all(decided.diagnostics, session.sources());
+    if (decided.diagnostics.has_errors())
+      result.case_diagnostics = dsl::render_all(decided.diagnostics, session.sources());
   }
   result.determination = std::move(decided.determination);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

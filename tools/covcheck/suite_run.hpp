@@ -16,7 +16,7 @@
 namespace covcheck::cli {
 
 struct Mismatch {
-  std::string key;       // decision, reasons, error, ...
+  std::string key;  // decision, reasons, error, ...
   std::string expected;
   std::string actual;
   std::string hint = {};  // e.g. an expected reason that names no rule, with a did-you-mean
@@ -26,16 +26,16 @@ struct TestResult {
   const SuiteTest* test = nullptr;
   bool passed = false;
   std::vector<Mismatch> mismatches;
-  std::vector<std::string> trace;     // on failure: the deciding part of the trace, one line each
-  std::string case_diagnostics;       // on failure: the case's errors, rendered
+  std::vector<std::string> trace;  // on failure: the deciding part of the trace, one line each
+  std::string case_diagnostics;    // on failure: the case's errors, rendered
   std::optional<engine::Determination> determination;
   double seconds = 0;
 };
 
 struct SuiteResult {
   const Suite* suite = nullptr;
-  std::size_t rule_set = 0;           // index into RuleSets::programs
-  std::vector<TestResult> tests;      // the selected tests only
+  std::size_t rule_set = 0;       // index into RuleSets::programs
+  std::vector<TestResult> tests;  // the selected tests only
   std::size_t failures() const;
 };
 

@@ -77,7 +77,8 @@ int run_tests(const TestOptions& options, std::ostream& out, std::ostream& err) 
 
   // One session per rule set, made once every suite and rule file is registered.
   std::vector<std::unique_ptr<engine::DecisionSession>> sessions;
-  for (const auto& program : rule_sets.programs) sessions.push_back(std::make_unique<engine::DecisionSession>(*program, sources));
+  for (const auto& program : rule_sets.programs)
+    sessions.push_back(std::make_unique<engine::DecisionSession>(*program, sources));
 
   // With --format junit, stdout is the XML alone and the human-readable text goes to stderr.
   std::ostream& text = options.junit ? err : out;
@@ -145,8 +146,10 @@ Command add_test_command(CLI::App& app) {
       ->check(CLI::IsMember({"text", "junit"}))
       ->capture_default_str();
   test->add_option("--junit", raw->junit_file, "Also write JUnit XML to FILE")->type_name("FILE");
-  test->add_flag("--coverage", raw->options.coverage_report, "Report how often each rule and criterion was true, false, unknown");
-  test->add_option("--coverage-min", raw->coverage_min, "Fail (exit 1) when a rule file's criterion coverage is below P percent")
+  test->add_flag("--coverage", raw->options.coverage_report,
+                 "Report how often each rule and criterion was true, false, unknown");
+  test->add_option("--coverage-min", raw->coverage_min,
+                   "Fail (exit 1) when a rule file's criterion coverage is below P percent")
       ->type_name("P");
   test->add_option("--lcov", raw->lcov_file, "Write the coverage as LCOV to FILE (for genhtml and editors)")
       ->type_name("FILE");

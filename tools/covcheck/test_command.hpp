@@ -13,14 +13,14 @@
 namespace covcheck::cli {
 
 struct TestOptions {
-  std::vector<std::string> paths;           // suite files or folders holding tests/*.yaml
-  std::string filter;                       // substring or glob on test names
-  bool junit = false;                       // --format junit: XML on stdout, the text on stderr
+  std::vector<std::string> paths;  // suite files or folders holding tests/*.yaml
+  std::string filter;              // substring or glob on test names
+  bool junit = false;              // --format junit: XML on stdout, the text on stderr
   std::optional<std::string> junit_file;
-  bool coverage_report = false;             // --coverage: print the full report
+  bool coverage_report = false;  // --coverage: print the full report
   std::optional<double> coverage_min;
   std::optional<std::string> lcov_file;
-  std::optional<std::int32_t> as_of;        // for tests without their own `as_of`
+  std::optional<std::int32_t> as_of;  // for tests without their own `as_of`
 };
 
 // Exit 0 all pass, 1 a failure or coverage below the minimum, 2 usage / IO / bad suite,
