@@ -139,14 +139,17 @@ inline bool parse(simdjson::ondemand::parser& parser, simdjson::padded_string_vi
     if (field.unescaped_key().get(k)) return false;
     ondemand::value v = field.value();
     std::string_view s;
-    auto str = [&](std::string& dst) { if (!v.get_string().get(s)) dst.assign(s); };
+    auto str = [&](std::string& dst) {
+      if (!v.get_string().get(s)) dst.assign(s);
+    };
     if (k == "id") str(c.id);
     else if (k == "age") c.age = v.get_int64().value_unsafe();
     else if (k == "pregnant") c.pregnant = v.get_bool().value_unsafe();
     else if (k == "drug") str(c.drug);
     else if (k == "cpt") str(c.cpt);
-    else if (k == "diagnoses") { for (auto d : v.get_array()) c.diagnoses.emplace_back(std::string_view(d.get_string().value_unsafe())); }
-    else if (k == "plan") {
+    else if (k == "diagnoses") {
+      for (auto d : v.get_array()) c.diagnoses.emplace_back(std::string_view(d.get_string().value_unsafe()));
+    } else if (k == "plan") {
       for (auto pf : v.get_object()) {
         std::string_view pk = pf.unescaped_key().value_unsafe();
         if (pk == "ketamine_mh_benefit") c.mh_benefit = pf.value().get_bool().value_unsafe();
@@ -167,16 +170,19 @@ inline bool parse(simdjson::ondemand::parser& parser, simdjson::padded_string_vi
     else if (k == "concurrent_oral_ad") c.oral_ad = v.get_bool().value_unsafe();
     else if (k == "psychosis_active") c.psychosis = v.get_bool().value_unsafe();
     else if (k == "is_appeal") c.appeal = v.get_bool().value_unsafe();
-    else if (k == "documents") { for (auto d : v.get_array()) c.documents.emplace_back(std::string_view(d.get_string().value_unsafe())); }
-    else if (k == "bp") {
+    else if (k == "documents") {
+      for (auto d : v.get_array()) c.documents.emplace_back(std::string_view(d.get_string().value_unsafe()));
+    } else if (k == "bp") {
       c.has_bp = true;
       for (auto pf : v.get_object()) {
         std::string_view pk = pf.unescaped_key().value_unsafe();
         if (pk == "systolic") c.systolic = pf.value().get_int64().value_unsafe();
         else if (pk == "diastolic") c.diastolic = pf.value().get_int64().value_unsafe();
       }
-    } else if (k == "phq9") { c.has_phq9 = true; c.phq9 = v.get_int64().value_unsafe(); }
-    else if (k == "trials") {
+    } else if (k == "phq9") {
+      c.has_phq9 = true;
+      c.phq9 = v.get_int64().value_unsafe();
+    } else if (k == "trials") {
       c.has_trials = true;
       for (auto t : v.get_array()) {
         Trial tr;

@@ -13,10 +13,11 @@
 
 #include "bench/baseline.hpp"
 #include "engine/cases/case_loader.hpp"
-#include "engine/eval/decider.hpp"
-#include "engine/eval/evaluate.hpp"
+#include "engine/cases/fhir/bundle_reader.hpp"
 #include "engine/cases/json_case_loader.hpp"
 #include "engine/compile/pipeline.hpp"
+#include "engine/eval/decider.hpp"
+#include "engine/eval/evaluate.hpp"
 
 namespace fs = std::filesystem;
 using namespace covcheck;
@@ -166,9 +167,10 @@ std::string generated_rules(int n) {
 }
 
 std::string case_with_treatments(int n) {
-  std::string text = "id: t\ndate_of_service: 2026-03-02\npatient: {birth_date: 1980-01-01}\n"
-                     "request: {service: esketamine_nasal, sessions: 8, period_days: 28}\n"
-                     "diagnoses: [{code: F33.2, primary: true}]\ntreatments:\n";
+  std::string text =
+      "id: t\ndate_of_service: 2026-03-02\npatient: {birth_date: 1980-01-01}\n"
+      "request: {service: esketamine_nasal, sessions: 8, period_days: 28}\n"
+      "diagnoses: [{code: F33.2, primary: true}]\ntreatments:\n";
   const char* classes[] = {"ssri", "snri", "tca", "maoi", "atypical"};
   for (int i = 0; i < n; ++i) {
     text += "  - {name: drug" + std::to_string(i) + ", class: " + classes[i % 5] +
@@ -225,19 +227,64 @@ int main(int argc, char** argv) {
     for (const std::string& str : c.strings)
       if (str.capacity() > 15) bytes += str.capacity() + 1, ++blocks;
   }
-  std::fprintf(stderr, "workload: %zu cases from %s (%.0f bytes, %.1f heap blocks per case)\n", w.cases.size(), cases.c_str(),
-               double(bytes) / double(w.cases.size()), double(blocks) / double(w.cases.size()));
+  std::fprintf(stderr, "workload: %zu cases from %s (%.0f bytes, %.1f heap blocks per case)\n", w.cases.size(),
+               cases.c_str(), double(bytes) / double(w.cases.size()), double(blocks) / double(w.cases.size()));
 
   benchmark::RegisterBenchmark("workload/eval_quick", [&](benchmark::State& s) { eval_quick(s, w); });
   benchmark::RegisterBenchmark("workload/eval_full_no_trace", [&](benchmark::State& s) { eval_full(s, w, false); });
   benchmark::RegisterBenchmark("workload/eval_trace_recorded", [&](benchmark::State& s) { eval_trace_recorded(s, w); });
   benchmark::RegisterBenchmark("workload/eval_full_trace", [&](benchmark::State& s) { eval_full(s, w, true); });
   benchmark::RegisterBenchmark("workload/baseline_cpp", [&](benchmark::State& s) { eval_baseline(s, w); });
-  benchmark::RegisterBenchmark("compile/workload", [&](benchmark::State& s) { compile_rules(s, {src + "/bench/workload"}); })
-      ->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("compile/workload", [&](benchmark::State& s) {
+    compile_rules(s, {src + "/bench/workload"});
+  })->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark("compile/acme", [&](benchmark::State& s) {
     compile_rules(s, {src + "/rules/acme", src + "/rules/mandates"});
   })->Unit(benchmark::kMillisecond);
+
+  // FHIR: a 30-resource bundle (tests/data/fhir/esketamine_30.json) read into a case, and
+  // read and decided (untraced, as `batch --compact`): the issue-17 target is 50 µs.
+  static std::unique_ptr<Built> fhir_rules = build({src + "/rules/acme"});
+  static std::string bundle = read_file(src + "/tests/data/fhir/esketamine_30.json");
+  static dsl::SourceRegistry table_sources;
+  static dsl::Diagnostics table_diags;
+  static std::optional<engine::fhir::Terminology> terms =
+      engine::fhir::build_terminology(engine::fhir::shipped_tables(), table_sources, table_diags);
+  static dsl::FileId bundle_file = fhir_rules->sources.add("esketamine_30.json", bundle);
+  auto read_fhir = [](benchmark::State& s, bool decide) {
+    // As a session reads bundles: the reader's scratch, the schema index and the Case reused.
+    engine::fhir::FhirScratch scratch;
+    scratch.terms = &*terms;
+    engine::SchemaIndex index(fhir_rules->program->schema());
+    engine::QuickDecider decider(*fhir_rules->program);
+    engine::QuickDetermination out;
+    engine::Case c;
+    dsl::Diagnostics diags;
+    for (auto _ : s) {
+      diags.clear();
+      bool ok = engine::fhir::read_fhir_case(scratch, index, bundle, bundle_file, diags, c);
+      if (!ok) s.SkipWithError("the bundle did not load");
+      if (decide && ok) benchmark::DoNotOptimize(decider.decide(c, std::nullopt, out));
+      benchmark::DoNotOptimize(c);
+    }
+  };
+  benchmark::RegisterBenchmark("fhir/read_30_resources", [&](benchmark::State& s) {
+    read_fhir(s, false);
+  })->Unit(benchmark::kMicrosecond);
+  // The same bundle with nothing kept between reads (fhir2case's one-shot load_fhir_case:
+  // a new schema index, parser and case each time), as the pre-session reader ran.
+  benchmark::RegisterBenchmark("fhir/read_30_resources_fresh", [&](benchmark::State& s) {
+    for (auto _ : s) {
+      dsl::Diagnostics diags;
+      std::optional<engine::Case> c =
+          engine::fhir::load_fhir_case(fhir_rules->program->schema(), fhir_rules->sources, bundle_file, *terms, diags);
+      if (!c) s.SkipWithError("the bundle did not load");
+      benchmark::DoNotOptimize(c);
+    }
+  })->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("fhir/read_and_decide_30_resources", [&](benchmark::State& s) {
+    read_fhir(s, true);
+  })->Unit(benchmark::kMicrosecond);
 
   // Growth series: rules, treatments, code-set size. Built once per size, kept alive.
   std::vector<std::unique_ptr<Built>> keep;
@@ -248,10 +295,13 @@ int main(int argc, char** argv) {
     Built& b = *keep.back();
     keep_cases.push_back(std::make_unique<engine::Case>(load_yaml(b, acme_case)));
     const engine::Case& c = *keep_cases.back();
-    benchmark::RegisterBenchmark(("growth/rules_quick/" + std::to_string(n)).c_str(), [&b, &c](benchmark::State& s) { eval_one(s, b, c, false); });
-    benchmark::RegisterBenchmark(("growth/rules_trace/" + std::to_string(n)).c_str(), [&b, &c](benchmark::State& s) { eval_one(s, b, c, true); });
+    benchmark::RegisterBenchmark(("growth/rules_quick/" + std::to_string(n)).c_str(),
+                                 [&b, &c](benchmark::State& s) { eval_one(s, b, c, false); });
+    benchmark::RegisterBenchmark(("growth/rules_trace/" + std::to_string(n)).c_str(),
+                                 [&b, &c](benchmark::State& s) { eval_one(s, b, c, true); });
     benchmark::RegisterBenchmark(("growth/rules_compile/" + std::to_string(n)).c_str(), [n](benchmark::State& s) {
-      for (auto _ : s) benchmark::DoNotOptimize(build_text("rules-c-" + std::to_string(n), generated_rules(n))->program);
+      for (auto _ : s)
+        benchmark::DoNotOptimize(build_text("rules-c-" + std::to_string(n), generated_rules(n))->program);
     })->Unit(benchmark::kMillisecond);
   }
   keep.push_back(build({src + "/rules/acme", src + "/rules/mandates"}));
@@ -259,15 +309,19 @@ int main(int argc, char** argv) {
   for (int n : {1, 10, 100, 1000, 10000}) {
     keep_cases.push_back(std::make_unique<engine::Case>(load_yaml(acme, case_with_treatments(n))));
     const engine::Case& c = *keep_cases.back();
-    benchmark::RegisterBenchmark(("growth/treatments_quick/" + std::to_string(n)).c_str(), [&acme, &c](benchmark::State& s) { eval_one(s, acme, c, false); });
-    benchmark::RegisterBenchmark(("growth/treatments_trace/" + std::to_string(n)).c_str(), [&acme, &c](benchmark::State& s) { eval_one(s, acme, c, true); });
+    benchmark::RegisterBenchmark(("growth/treatments_quick/" + std::to_string(n)).c_str(),
+                                 [&acme, &c](benchmark::State& s) { eval_one(s, acme, c, false); });
+    benchmark::RegisterBenchmark(("growth/treatments_trace/" + std::to_string(n)).c_str(),
+                                 [&acme, &c](benchmark::State& s) { eval_one(s, acme, c, true); });
   }
   for (int n : {10, 100, 1000, 10000}) {
     keep.push_back(build_text("codes-" + std::to_string(n), codeset_rules(n)));
     Built& b = *keep.back();
-    keep_cases.push_back(std::make_unique<engine::Case>(load_yaml(b, "diagnoses: [{code: Z99.9}, {code: F33.2}, {code: B55.5}]\n")));
+    keep_cases.push_back(
+        std::make_unique<engine::Case>(load_yaml(b, "diagnoses: [{code: Z99.9}, {code: F33.2}, {code: B55.5}]\n")));
     const engine::Case& c = *keep_cases.back();
-    benchmark::RegisterBenchmark(("growth/codeset_quick/" + std::to_string(n)).c_str(), [&b, &c](benchmark::State& s) { eval_one(s, b, c, false); });
+    benchmark::RegisterBenchmark(("growth/codeset_quick/" + std::to_string(n)).c_str(),
+                                 [&b, &c](benchmark::State& s) { eval_one(s, b, c, false); });
   }
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

@@ -9,9 +9,9 @@
 #include <string>
 
 #include "engine/cases/case_loader.hpp"
-#include "engine/eval/evaluate.hpp"
 #include "engine/cases/json_case_loader.hpp"
 #include "engine/cases/json_syntax.hpp"
+#include "engine/eval/evaluate.hpp"
 #include "fuzz/fuzz_support.hpp"
 
 using namespace covcheck;

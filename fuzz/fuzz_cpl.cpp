@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "dsl/check/checker.hpp"
-#include "dsl/source/diagnostics.hpp"
 #include "dsl/format/format.hpp"
+#include "dsl/source/diagnostics.hpp"
 #include "dsl/syntax/parser.hpp"
 #include "dsl/syntax/rule_files.hpp"
 #include "engine/compile/compile.hpp"

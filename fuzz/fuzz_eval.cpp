@@ -11,10 +11,10 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "engine/answer/render.hpp"
 #include "engine/cases/case_loader.hpp"
 #include "engine/eval/decider.hpp"
 #include "engine/eval/evaluate.hpp"
-#include "engine/answer/render.hpp"
 #include "tests/unit/rule_generator.hpp"
 
 using namespace covcheck;
@@ -67,7 +67,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                      (untraced.decision() != traced.decision() || untraced.lowest() != traced.lowest() ||
                       untraced.highest() != traced.highest() || untraced.reasons() != traced.reasons() ||
                       untraced.prior_auth() != traced.prior_auth() || untraced.benefit() != traced.benefit())))
-        violation("deciding untraced disagrees with deciding traced", files, yaml, engine::decision_name(traced.decision()));
+        violation("deciding untraced disagrees with deciding traced", files, yaml,
+                  engine::decision_name(traced.decision()));
     }
 
     if (options.presence_tests) continue;

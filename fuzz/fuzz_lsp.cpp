@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <vector>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "lsp/jsonrpc.hpp"
 #include "lsp/server.hpp"
@@ -56,7 +56,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       bool bad_id = in_msg.contains("id") && !request;
       if (answers != (request || bad_id ? 1u : 0u)) fail("wrong number of answers", f.body);
       for (const nlohmann::json& m : sent)
-        if (request && m.contains("id") && !m.contains("method") && m["id"] != in_msg["id"]) fail("answer to another id", f.body);
+        if (request && m.contains("id") && !m.contains("method") && m["id"] != in_msg["id"])
+          fail("answer to another id", f.body);
     }
     server.publish_due(lsp::Clock::now());
   }

@@ -93,7 +93,8 @@ std::string media_type(std::string_view header) {
   std::string out;
   for (char c : header) {
     if (c == ';') break;
-    if (!std::isspace(static_cast<unsigned char>(c))) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!std::isspace(static_cast<unsigned char>(c)))
+      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
   return out;
 }
@@ -127,7 +128,8 @@ void check_batch_answer(std::string_view body, const httplib::Result& res, simdj
     if (n >= records.size()) fail("more batch answer lines than records", res->body);
     std::int64_t at = 0;
     if (!e["line"].get(at) && static_cast<std::uint64_t>(at) != records[n])
-      fail("a batch error record names the wrong line", std::string(answer) + "\nexpected " + std::to_string(records[n]));
+      fail("a batch error record names the wrong line",
+           std::string(answer) + "\nexpected " + std::to_string(records[n]));
     ++n;
   }
   if (n != records.size())
@@ -141,8 +143,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   Loopback& l = loopback();
   // Byte 0: the endpoint and the content type; then (for a custom type) the type's line, the
   // query's line and the body.
-  static const char* const types[] = {"",           "application/json", "application/yaml",
-                                      "application/x-ndjson", "text/plain", "application/json; charset=utf-8",
+  static const char* const types[] = {"",
+                                      "application/json",
+                                      "application/yaml",
+                                      "application/x-ndjson",
+                                      "text/plain",
+                                      "application/json; charset=utf-8",
                                       "text/html"};
   const std::uint8_t control = data[0];
   const bool batch = control & 1;

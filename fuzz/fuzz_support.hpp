@@ -7,9 +7,9 @@
 
 #include "dsl/source/diagnostics.hpp"
 #include "dsl/source/source.hpp"
+#include "engine/answer/render.hpp"
 #include "engine/compile/pipeline.hpp"
 #include "engine/session/session.hpp"
-#include "engine/answer/render.hpp"
 
 namespace covcheck::fuzz {
 
@@ -25,7 +25,8 @@ inline const ReferenceRuleSet& reference_rule_set() {
     ReferenceRuleSet r;
     dsl::Diagnostics diagnostics;
     std::string root = COVCHECK_SOURCE_DIR;
-    engine::RuleSetBuild b = engine::build_rule_set({root + "/rules/acme", root + "/rules/mandates"}, r.sources, diagnostics);
+    engine::RuleSetBuild b =
+        engine::build_rule_set({root + "/rules/acme", root + "/rules/mandates"}, r.sources, diagnostics);
     if (!b.program) {
       fprintf(stderr, "reference rules do not compile:\n%s", dsl::render_all(diagnostics, r.sources).c_str());
       abort();

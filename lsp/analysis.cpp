@@ -37,7 +37,8 @@ class Indexer {
         std::string dir = fs::path(a_.sources.file(file.file).name()).parent_path().generic_string();
         std::string key = dsl::canonical_rule_path(fs::path(dir) / imp->path);
         for (std::size_t k = 0; k < rs_.files.canonical_paths.size(); ++k)
-          if (rs_.files.canonical_paths[k] == key) add(imp->path_span, {Kind::file, static_cast<std::uint32_t>(k)}, false);
+          if (rs_.files.canonical_paths[k] == key)
+            add(imp->path_span, {Kind::file, static_cast<std::uint32_t>(k)}, false);
       } else if (const auto* cs = std::get_if<ast::CodeSetDecl>(&item)) {
         for (std::uint32_t i = 0; i < rs_.codesets.size(); ++i)
           if (rs_.codesets[i].decl == cs) add(cs->name.span, {Kind::codeset, i}, true);
@@ -115,13 +116,15 @@ class Indexer {
         [](const auto& v) -> std::optional<Symbol> {
           using T = std::decay_t<decltype(v)>;
           if constexpr (std::is_same_v<T, dsl::RefVariable>) return Symbol{Kind::variable, v.binder};
-          else if constexpr (std::is_same_v<T, dsl::RefDefineParam>) return Symbol{Kind::define_param, v.define, v.index};
+          else if constexpr (std::is_same_v<T, dsl::RefDefineParam>)
+            return Symbol{Kind::define_param, v.define, v.index};
           else if constexpr (std::is_same_v<T, dsl::RefField> || std::is_same_v<T, dsl::RefSelfField>)
             return Symbol{Kind::field, v.record, v.field};
           else if constexpr (std::is_same_v<T, dsl::RefDefine>) return Symbol{Kind::define, v.define};
           else if constexpr (std::is_same_v<T, dsl::RefCodeSet>) return Symbol{Kind::codeset, v.codeset};
           else if constexpr (std::is_same_v<T, dsl::RefParam>) return Symbol{Kind::param, v.param};
-          else if constexpr (std::is_same_v<T, dsl::RefEnumMember>) return Symbol{Kind::enum_member, v.enumeration, v.member};
+          else if constexpr (std::is_same_v<T, dsl::RefEnumMember>)
+            return Symbol{Kind::enum_member, v.enumeration, v.member};
           else return std::nullopt;
         },
         r);
@@ -191,7 +194,7 @@ bool superseded(const std::string& code) { return code.rfind("check.unused_", 0)
 // A library opened on its own has no rules: whether its defines and code sets are used
 // depends on the policies that import it, so "unused" would flag every one of them.
 bool unused_declaration(const std::string& code) {
-  return code == "lint.unused_define" || code == "lint.unused_codeset";
+  return code == "check.unused_define" || code == "check.unused_codeset";
 }
 
 }  // namespace

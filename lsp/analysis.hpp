@@ -19,7 +19,19 @@ namespace ast = dsl::ast;
 
 // What a name denotes, comparable so that all occurrences of one symbol can be found.
 struct Symbol {
-  enum class Kind { define, define_param, codeset, param, rule, field, enumeration, enum_member, record, variable, file };
+  enum class Kind {
+    define,
+    define_param,
+    codeset,
+    param,
+    rule,
+    field,
+    enumeration,
+    enum_member,
+    record,
+    variable,
+    file
+  };
   Kind kind = Kind::define;
   std::uint32_t a = 0;  // index: define, codeset, param, rule, enum, record, file; the binder NodeId of a variable
   std::uint32_t b = 0;  // second index: a define's param, a record's field, an enumeration's member
@@ -44,9 +56,7 @@ struct Analysis {
   std::vector<Occurrence> occurrences;           // every file's, declarations included
   bool parsed = false;                           // the document parsed
 
-  const ast::File* document_ast() const {
-    return checked && file_index ? &checked->files.files[*file_index] : nullptr;
-  }
+  const ast::File* document_ast() const { return checked && file_index ? &checked->files.files[*file_index] : nullptr; }
   // The innermost occurrence whose span holds `offset` in `file` (its end counts: a cursor
   // just after a name is on it).
   const Occurrence* occurrence_at(dsl::FileId in, std::uint32_t offset) const;

@@ -3,8 +3,8 @@
 // compared with a duration, and the quotes around a number or a member compared as a string.
 #include <algorithm>
 #include <filesystem>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -96,7 +96,8 @@ bool declares(std::string_view text, const std::string& name) {
     for (std::size_t at = text.find(needle); at != std::string_view::npos; at = text.find(needle, at + 1)) {
       bool line_start = at == 0 || text[at - 1] == '\n';
       std::size_t after = at + needle.size();
-      bool word_end = after >= text.size() || !(std::isalnum(static_cast<unsigned char>(text[after])) || text[after] == '_');
+      bool word_end =
+          after >= text.size() || !(std::isalnum(static_cast<unsigned char>(text[after])) || text[after] == '_');
       if (line_start && word_end) return true;
     }
   }
@@ -169,7 +170,8 @@ Json code_actions(const Analysis& a, const Document& document, const DocumentSto
         std::size_t close = d.help->find('`', at + prefix.size());
         if (close != std::string::npos) {
           std::string suggestion = d.help->substr(at + prefix.size(), close - at - prefix.size());
-          out.push_back(edit_action(fmt::format("Change to `{}`", suggestion), document, shown, range, suggestion, true));
+          out.push_back(
+              edit_action(fmt::format("Change to `{}`", suggestion), document, shown, range, suggestion, true));
         }
       }
     }
@@ -184,14 +186,15 @@ Json code_actions(const Analysis& a, const Document& document, const DocumentSto
     const ast::File* f = a.document_ast();
     bool duration_int = d.message.find("duration and int") != std::string::npos ||
                         d.message.find("int and duration") != std::string::npos;
-    bool with_string = d.message.find("and string") != std::string::npos || d.message.find("string and") != std::string::npos;
+    bool with_string =
+        d.message.find("and string") != std::string::npos || d.message.find("string and") != std::string::npos;
     if (f && (duration_int || with_string)) {
       each_expr(*f, [&](const ast::Expr& e) {
         if (e.span.begin < d.span.begin || e.span.end > d.span.end) return;
         if (duration_int && std::holds_alternative<ast::IntLiteral>(e.kind)) {
           Position p = lines.position(e.span.end);
-          out.push_back(edit_action(fmt::format("Add `days`: `{} days`", std::get<ast::IntLiteral>(e.kind).value), document,
-                                    shown, Range{p, p}, " days", true));
+          out.push_back(edit_action(fmt::format("Add `days`: `{} days`", std::get<ast::IntLiteral>(e.kind).value),
+                                    document, shown, Range{p, p}, " days", true));
         } else if (with_string) {
           if (const auto* s = std::get_if<ast::StringLiteral>(&e.kind); s && plain_word(s->value))
             out.push_back(edit_action(fmt::format("Drop the quotes: `{}`", s->value), document, shown,
@@ -210,9 +213,10 @@ std::optional<Json> formatting(const Document& document, std::string& error) {
   std::optional<std::string> formatted = dsl::format_source(sources, id, diagnostics);
   if (!formatted) {
     diagnostics.sort();
-    error = diagnostics.items().empty() ? std::string("the document does not parse")
-                                        : fmt::format("cannot format: {}: {}", sources.describe(diagnostics.items().front().span),
-                                                      diagnostics.items().front().message);
+    error = diagnostics.items().empty()
+                ? std::string("the document does not parse")
+                : fmt::format("cannot format: {}: {}", sources.describe(diagnostics.items().front().span),
+                              diagnostics.items().front().message);
     return std::nullopt;
   }
   Json edits = Json::array();

@@ -12,9 +12,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "engine/answer/render.hpp"
 #include "engine/compile/compile.hpp"
 #include "engine/compile/pipeline.hpp"
-#include "engine/answer/render.hpp"
 #include "engine/session/session.hpp"
 #include "lsp/code_lens.hpp"
 
@@ -60,12 +60,15 @@ Json code_lenses(const Analysis& a, const Document& d, const std::map<std::strin
     if (has_tests) {
       auto r = results.find(suites);
       std::string title = r == results.end() ? "▶ run tests" : "▶ run tests (" + r->second + ")";
-      out.push_back(Json{{"range", range},
-                         {"command", {{"title", title}, {"command", run_tests_command}, {"arguments", Json::array({suites})}}}});
+      out.push_back(
+          Json{{"range", range},
+               {"command", {{"title", title}, {"command", run_tests_command}, {"arguments", Json::array({suites})}}}});
     }
     if (has_cases)
-      out.push_back(Json{{"range", range},
-                         {"command", {{"title", "evaluate with case…"}, {"command", evaluate_command}, {"arguments", Json::array({d.uri})}}}});
+      out.push_back(Json{
+          {"range", range},
+          {"command",
+           {{"title", "evaluate with case…"}, {"command", evaluate_command}, {"arguments", Json::array({d.uri})}}}});
   }
   return out;
 }

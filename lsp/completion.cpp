@@ -12,8 +12,18 @@ namespace covcheck::lsp {
 namespace {
 
 // LSP CompletionItemKind values.
-enum ItemKind { method_item = 2, function_item = 3, field_item = 5, variable_item = 6, module_item = 9, keyword_item = 14,
-                snippet_item = 15, file_item = 17, enum_member_item = 20, constant_item = 21 };
+enum ItemKind {
+  method_item = 2,
+  function_item = 3,
+  field_item = 5,
+  variable_item = 6,
+  module_item = 9,
+  keyword_item = 14,
+  snippet_item = 15,
+  file_item = 17,
+  enum_member_item = 20,
+  constant_item = 21
+};
 
 // How far back the text is read for variable binders: a rule is far shorter.
 constexpr std::size_t lookback = 32 * 1024;
@@ -41,7 +51,8 @@ std::vector<std::string> tokens(std::string_view text) {
     } else {
       std::size_t len = (i + 1 < text.size() && (text.substr(i, 2) == "==" || text.substr(i, 2) == "!=" ||
                                                  text.substr(i, 2) == ">=" || text.substr(i, 2) == "<="))
-                            ? 2 : 1;
+                            ? 2
+                            : 1;
       out.emplace_back(text.substr(i, len));
       i += len;
     }
@@ -116,7 +127,8 @@ Json item(const std::string& label, int kind, const std::string& detail, const s
 }
 
 Json snippet(const std::string& label, const std::string& body, const std::string& detail) {
-  return Json{{"label", label}, {"kind", snippet_item}, {"detail", detail}, {"insertText", body}, {"insertTextFormat", 2}};
+  return Json{
+      {"label", label}, {"kind", snippet_item}, {"detail", detail}, {"insertText", body}, {"insertTextFormat", 2}};
 }
 
 void enum_members(const Analysis* a, std::uint32_t e, Json& out) {
@@ -135,11 +147,12 @@ void record_fields(const Analysis* a, std::uint32_t r, Json& out) {
     out.push_back(item(f.name, field_item, s.type_name(f.type), doc_comment(*a, f.span)));
 }
 
-const char* const keywords[] = {"policy", "module", "import", "codeset", "define", "param", "set", "rule", "advice",
-                                "when", "cover", "require", "else", "deny", "pend", "exclude", "document", "prior_auth",
-                                "cite", "tag", "tagged", "overrides", "route", "authorize", "next", "effective", "default",
-                                "any", "all", "count", "distinct", "in", "not", "and", "or", "is", "known", "unknown",
-                                "within", "before", "after", "of", "if", "then", "days", "weeks", "months", "true", "false"};
+const char* const keywords[] = {
+    "policy",   "module",    "import", "codeset",   "define", "param",     "set",      "rule",       "advice", "when",
+    "cover",    "require",   "else",   "deny",      "pend",   "exclude",   "document", "prior_auth", "cite",   "tag",
+    "tagged",   "overrides", "route",  "authorize", "next",   "effective", "default",  "any",        "all",    "count",
+    "distinct", "in",        "not",    "and",       "or",     "is",        "known",    "unknown",    "within", "before",
+    "after",    "of",        "if",     "then",      "days",   "weeks",     "months",   "true",       "false"};
 
 }  // namespace
 
@@ -174,7 +187,8 @@ Json completion(const Document& document, std::uint32_t offset, const Analysis* 
         // A module's or policy's qualified params: `claims.filing_days`.
         for (const dsl::CheckedParam& p : a->checked->params)
           if (p.qualified.rfind(path[0] + ".", 0) == 0)
-            out.push_back(item(p.qualified.substr(path[0].size() + 1), variable_item, a->checked->schema.type_name(p.type)));
+            out.push_back(
+                item(p.qualified.substr(path[0].size() + 1), variable_item, a->checked->schema.type_name(p.type)));
       }
     }
     return Json{{"isIncomplete", false}, {"items", out}};
@@ -205,7 +219,8 @@ Json completion(const Document& document, std::uint32_t offset, const Analysis* 
     // After `in`: code sets first.
     if (n > 0 && t[n - 1] == "in") {
       for (const dsl::CheckedCodeSet& c : a->checked->codesets)
-        out.push_back(item(c.decl->name.text, constant_item, a->checked->schema.type_name(c.type), doc_comment(*a, c.decl->span)));
+        out.push_back(item(c.decl->name.text, constant_item, a->checked->schema.type_name(c.type),
+                           doc_comment(*a, c.decl->span)));
       out.push_back(snippet("icd10 { … }", "icd10 { ${1:F33.*} }", "ICD-10-CM code set"));
       out.push_back(snippet("cpt { … }", "cpt { ${1:96365} }", "CPT code set"));
       out.push_back(snippet("hcpcs { … }", "hcpcs { ${1:J0013} }", "HCPCS code set"));
@@ -230,7 +245,8 @@ Json completion(const Document& document, std::uint32_t offset, const Analysis* 
     }
     for (const dsl::CheckedCodeSet& c : rs.codesets)
       out.push_back(item(c.decl->name.text, constant_item, rs.schema.type_name(c.type), doc_comment(*a, c.decl->span)));
-    for (const dsl::CheckedParam& p : rs.params) out.push_back(item(p.qualified, variable_item, rs.schema.type_name(p.type)));
+    for (const dsl::CheckedParam& p : rs.params)
+      out.push_back(item(p.qualified, variable_item, rs.schema.type_name(p.type)));
     record_fields(a, rs.schema.root, out);
     for (const auto& [name, path] : cx.binders()) {
       auto type = cx.type_of(path);
@@ -238,8 +254,13 @@ Json completion(const Document& document, std::uint32_t offset, const Analysis* 
     }
   }
   for (const char* k : keywords) out.push_back(item(k, keyword_item, "keyword"));
-  out.push_back(snippet("rule", "rule ${1:id} \"${2:title}\" cite \"${3:§}\"\n  when ${4:condition}\n  cover\n  require ${5:criterion} cite \"${6:§}\"\n    else deny \"${7:message}\"", "a coverage rule"));
-  out.push_back(snippet("require … else", "require ${1:criterion} cite \"${2:§}\"\n    else ${3|deny,pend,exclude|} \"${4:message}\"", "a requirement with its message"));
+  out.push_back(snippet("rule",
+                        "rule ${1:id} \"${2:title}\" cite \"${3:§}\"\n  when ${4:condition}\n  cover\n  require "
+                        "${5:criterion} cite \"${6:§}\"\n    else deny \"${7:message}\"",
+                        "a coverage rule"));
+  out.push_back(snippet("require … else",
+                        "require ${1:criterion} cite \"${2:§}\"\n    else ${3|deny,pend,exclude|} \"${4:message}\"",
+                        "a requirement with its message"));
   out.push_back(snippet("define", "define ${1:name} =\n  ${2:condition}", "a named condition"));
   out.push_back(snippet("codeset", "codeset ${1:name} = icd10 { ${2:F33.*} }", "a named code set"));
   out.push_back(snippet("any", "any ${1:diagnoses} ${2:d}: ${3:condition}", "some element matches"));

@@ -16,8 +16,9 @@ Document& DocumentStore::open(const std::string& uri, std::string text, std::int
     d.path = *path;
   } else {
     std::error_code ec;
-    d.path = (std::filesystem::current_path(ec) / ("untitled-" + std::to_string(std::hash<std::string>{}(uri)) + ".cpl"))
-                 .generic_string();
+    d.path =
+        (std::filesystem::current_path(ec) / ("untitled-" + std::to_string(std::hash<std::string>{}(uri)) + ".cpl"))
+            .generic_string();
   }
   d.text = std::move(text);
   d.version = version;

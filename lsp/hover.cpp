@@ -37,7 +37,8 @@ const char* decision_word(ast::Decision d) {
 std::string entry_text(const ast::CodeEntry& e, const std::string& system) {
   std::string s;
   if (e.wildcard) s = fmt::format("`{}*`: every {} code starting with `{}`", e.low, system, e.low);
-  else if (!e.high.empty()) s = fmt::format("`{} .. {}`: the {} codes from `{}` to `{}`", e.low, e.high, system, e.low, e.high);
+  else if (!e.high.empty())
+    s = fmt::format("`{} .. {}`: the {} codes from `{}` to `{}`", e.low, e.high, system, e.low, e.high);
   else s = fmt::format("`{}`", e.low);
   if (e.effective) s += " (dated)";
   return s;
@@ -66,8 +67,8 @@ std::string rule_text(const Analysis& a, std::uint32_t index) {
   std::string out = fmt::format("**{} `{}`**", r.advice ? "advice" : "rule", cr.qualified_id);
   if (r.title) out += fmt::format(" — {}", *r.title);
   static const char* kinds[] = {"coverage (covers the service when its requirements hold)",
-                                "restriction (requirements that must hold for coverage)",
-                                "direct effect", "advice (next steps only)"};
+                                "restriction (requirements that must hold for coverage)", "direct effect",
+                                "advice (next steps only)"};
   out += fmt::format("\n\nkind: {}", kinds[static_cast<int>(cr.kind)]);
   if (r.direct) {
     out += fmt::format("\n\neffect: {}", decision_word(r.direct->decision));
@@ -75,7 +76,8 @@ std::string rule_text(const Analysis& a, std::uint32_t index) {
   }
   if (r.route) out += fmt::format("\n\nroutes to benefit `{}`", r.route->text);
   for (const ast::Requirement& q : r.requirements) {
-    std::string what = q.kind == ast::Requirement::Kind::document ? "document `" + (q.document ? q.document->text : "") + "`"
+    std::string what = q.kind == ast::Requirement::Kind::document
+                           ? "document `" + (q.document ? q.document->text : "") + "`"
                        : q.kind == ast::Requirement::Kind::prior_auth ? std::string("prior authorization")
                                                                       : std::string("criterion");
     out += fmt::format("\n- requires {} else {}", what, q.else_decision ? decision_word(*q.else_decision) : "denied");
@@ -112,7 +114,8 @@ std::string symbol_text(const Analysis& a, const Occurrence& o) {
     }
     case Kind::param: {
       const dsl::CheckedParam& p = rs.params[s.a];
-      return fmt::format("param `{}`: `{}`\n\n{}", p.qualified, schema.type_name(p.type), code_block(source_of(a, p.decl->span)));
+      return fmt::format("param `{}`: `{}`\n\n{}", p.qualified, schema.type_name(p.type),
+                         code_block(source_of(a, p.decl->span)));
     }
     case Kind::rule: return rule_text(a, s.a);
     case Kind::field: {
@@ -150,7 +153,13 @@ std::string symbol_text(const Analysis& a, const Occurrence& o) {
     case Kind::file: {
       const ast::File& f = rs.files.files[s.a];
       std::string out = fmt::format("file `{}`", a.sources.file(f.file).name());
-      if (f.header) out += fmt::format("\n\n{} `{}` \"{}\"", f.header->kind == ast::FileKind::policy ? "policy" : f.header->kind == ast::FileKind::module ? "module" : f.header->kind == ast::FileKind::schema ? "schema" : "library", f.header->id.text, f.header->title);
+      if (f.header)
+        out += fmt::format("\n\n{} `{}` \"{}\"",
+                           f.header->kind == ast::FileKind::policy   ? "policy"
+                           : f.header->kind == ast::FileKind::module ? "module"
+                           : f.header->kind == ast::FileKind::schema ? "schema"
+                                                                     : "library",
+                           f.header->id.text, f.header->title);
       return out;
     }
   }
@@ -178,7 +187,8 @@ Json hover(const Analysis& a, std::uint32_t offset) {
     if (!doc.empty()) text += "\n\n---\n\n" + doc;
   }
   LineIndex lines(a.sources.file(*a.file).text());
-  return Json{{"contents", {{"kind", "markdown"}, {"value", text}}}, {"range", to_json(lines.range(o->span.begin, o->span.end))}};
+  return Json{{"contents", {{"kind", "markdown"}, {"value", text}}},
+              {"range", to_json(lines.range(o->span.begin, o->span.end))}};
 }
 
 }  // namespace covcheck::lsp

@@ -59,8 +59,8 @@ FrameRead read_frame(std::istream& in) {
   while (!line.empty() || too_long) {
     if (++lines > max_header_lines || too_long) {
       bad_length = true;
-    } else if (std::size_t colon = line.find(':'); colon != std::string::npos &&
-                                                   lower(trim(line.substr(0, colon))) == "content-length") {
+    } else if (std::size_t colon = line.find(':');
+               colon != std::string::npos && lower(trim(line.substr(0, colon))) == "content-length") {
       std::string value = trim(line.substr(colon + 1));
       auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), length);
       have_length = ec == std::errc() && end == value.data() + value.size() && !value.empty();

@@ -31,9 +31,13 @@ Json references(const Analysis& a, std::uint32_t offset, bool include_declaratio
     if (!(each.symbol == s) || (each.declaration && !include_declaration)) continue;
     auto it = files.find(each.span.file);
     if (it == files.end())
-      it = files.emplace(each.span.file, std::pair{file_uri(a, each.span.file), LineIndex(a.sources.file(each.span.file).text())}).first;
+      it = files
+               .emplace(each.span.file,
+                        std::pair{file_uri(a, each.span.file), LineIndex(a.sources.file(each.span.file).text())})
+               .first;
     if (!it->second.first) continue;
-    out.push_back(Json{{"uri", *it->second.first}, {"range", to_json(it->second.second.range(each.span.begin, each.span.end))}});
+    out.push_back(
+        Json{{"uri", *it->second.first}, {"range", to_json(it->second.second.range(each.span.begin, each.span.end))}});
   }
   return out;
 }
@@ -45,12 +49,12 @@ namespace covcheck::lsp {
 namespace {
 
 // CPL's reserved words (dsl/syntax/grammar.hpp `reserved`): never a name.
-const char* const reserved_words[] = {"and", "or", "not", "in", "is", "known", "unknown", "any", "all", "count",
-                                      "distinct", "within", "before", "after", "of", "if", "then", "else", "true",
-                                      "false", "policy", "module", "schema", "import", "codeset", "define", "param",
-                                      "set", "enum", "record", "check", "rule", "advice", "tag", "cite", "when",
-                                      "overrides", "cover", "exclude", "deny", "pend", "route", "require", "authorize",
-                                      "next", "effective"};
+const char* const reserved_words[] = {
+    "and",      "or",     "not",     "in",        "is",      "known",    "unknown",   "any",   "all",     "count",
+    "distinct", "within", "before",  "after",     "of",      "if",       "then",      "else",  "true",    "false",
+    "policy",   "module", "schema",  "import",    "codeset", "define",   "param",     "set",   "enum",    "record",
+    "check",    "rule",   "advice",  "tag",       "cite",    "when",     "overrides", "cover", "exclude", "deny",
+    "pend",     "route",  "require", "authorize", "next",    "effective"};
 
 bool valid_name(const std::string& name) {
   if (name.empty() || !(std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_')) return false;
@@ -69,12 +73,13 @@ std::optional<Json> rename(const Analysis& a, std::uint32_t offset, const std::s
   }
   using Kind = Symbol::Kind;
   switch (o->symbol.kind) {
-    case Kind::field: case Kind::enumeration: case Kind::enum_member: case Kind::record:
+    case Kind::field:
+    case Kind::enumeration:
+    case Kind::enum_member:
+    case Kind::record:
       error = "schema names are the case format: rename them in the schema and in the case files together";
       return std::nullopt;
-    case Kind::file:
-      error = "rename the file itself, then its imports";
-      return std::nullopt;
+    case Kind::file: error = "rename the file itself, then its imports"; return std::nullopt;
     default: break;
   }
   if (!valid_name(new_name)) {
@@ -87,7 +92,10 @@ std::optional<Json> rename(const Analysis& a, std::uint32_t offset, const std::s
     if (!(each.symbol == o->symbol)) continue;
     auto it = files.find(each.span.file);
     if (it == files.end())
-      it = files.emplace(each.span.file, std::pair{file_uri(a, each.span.file), LineIndex(a.sources.file(each.span.file).text())}).first;
+      it = files
+               .emplace(each.span.file,
+                        std::pair{file_uri(a, each.span.file), LineIndex(a.sources.file(each.span.file).text())})
+               .first;
     if (!it->second.first) continue;
     // A qualified use (`claims.filing_days`, `acme.rule_id`) keeps its qualifier.
     std::string_view text = a.sources.file(each.span.file).slice(each.span);

@@ -8,8 +8,18 @@ namespace covcheck::lsp {
 namespace {
 
 // LSP SymbolKind values.
-enum SymbolKindNumber { file_kind = 1, module_kind = 2, field_kind = 8, enum_kind = 10, function_kind = 12,
-                        variable_kind = 13, constant_kind = 14, method_kind = 6, enum_member_kind = 22, struct_kind = 23 };
+enum SymbolKindNumber {
+  file_kind = 1,
+  module_kind = 2,
+  field_kind = 8,
+  enum_kind = 10,
+  function_kind = 12,
+  variable_kind = 13,
+  constant_kind = 14,
+  method_kind = 6,
+  enum_member_kind = 22,
+  struct_kind = 23
+};
 
 struct Parsed {
   dsl::SourceRegistry sources;
@@ -56,15 +66,18 @@ Json document_symbols(const Analysis&, const Document& document) {
       items.push_back(symbol(ps->name.text, "set", variable_kind, lines, ps->span, ps->name.span));
     } else if (const auto* e = std::get_if<ast::EnumDecl>(&item)) {
       Json s = symbol(e->name.text, "enum", enum_kind, lines, e->span, e->name.span);
-      for (const ast::Ident& m : e->members) s["children"].push_back(symbol(m.text, "", enum_member_kind, lines, m.span, m.span));
+      for (const ast::Ident& m : e->members)
+        s["children"].push_back(symbol(m.text, "", enum_member_kind, lines, m.span, m.span));
       items.push_back(std::move(s));
     } else if (const auto* r = std::get_if<ast::RecordDecl>(&item)) {
       Json s = symbol(r->name.text, "record", struct_kind, lines, r->span, r->name.span);
-      for (const ast::FieldDecl& f : r->fields) s["children"].push_back(symbol(f.name.text, f.type.list ? "list of " + f.type.name : f.type.name, field_kind, lines, f.span, f.name.span));
+      for (const ast::FieldDecl& f : r->fields)
+        s["children"].push_back(symbol(f.name.text, f.type.list ? "list of " + f.type.name : f.type.name, field_kind,
+                                       lines, f.span, f.name.span));
       items.push_back(std::move(s));
     } else if (const auto* rule = std::get_if<ast::Rule>(&item)) {
-      items.push_back(symbol(rule->name.text, rule->title.value_or(rule->advice ? "advice" : "rule"), method_kind, lines,
-                             rule->span, rule->name.span));
+      items.push_back(symbol(rule->name.text, rule->title.value_or(rule->advice ? "advice" : "rule"), method_kind,
+                             lines, rule->span, rule->name.span));
     }
   }
   if (p.file->header) {

@@ -92,7 +92,8 @@ Server::Server(ServerOptions options, std::function<void(const std::string&)> se
     : options_(options), send_(std::move(send)) {}
 
 void Server::respond(const Json& id, Json result) {
-  send_(Json{{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(result)}}.dump(-1, ' ', false, Json::error_handler_t::replace));
+  send_(Json{{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(result)}}.dump(-1, ' ', false,
+                                                                                 Json::error_handler_t::replace));
 }
 
 void Server::respond_error(const Json& id, int code, const std::string& message) {
@@ -101,8 +102,8 @@ void Server::respond_error(const Json& id, int code, const std::string& message)
 }
 
 void Server::notify(const std::string& method, Json params) {
-  send_(Json{{"jsonrpc", "2.0"}, {"method", method}, {"params", std::move(params)}}.dump(-1, ' ', false,
-                                                                                           Json::error_handler_t::replace));
+  send_(Json{{"jsonrpc", "2.0"}, {"method", method}, {"params", std::move(params)}}.dump(
+      -1, ' ', false, Json::error_handler_t::replace));
 }
 
 void Server::bad_frame(const std::string& problem) {
@@ -176,7 +177,8 @@ const Analysis& Server::analysis(const Document& d) {
 
 void Server::publish(const Document& d) {
   const Analysis& a = analysis(d);
-  notify("textDocument/publishDiagnostics", Json{{"uri", d.uri}, {"version", d.version}, {"diagnostics", diagnostics_json(a, d)}});
+  notify("textDocument/publishDiagnostics",
+         Json{{"uri", d.uri}, {"version", d.version}, {"diagnostics", diagnostics_json(a, d)}});
 }
 
 void Server::publish_due(Clock::time_point now) {
@@ -200,7 +202,8 @@ void Server::notification(const std::string& method, const Json& params, Clock::
     const Json& text = member(doc, "text");
     if (!text.is_string()) throw RequestError{invalid_params, "`textDocument.text` must be a string"};
     const Json& version = member(doc, "version");
-    documents_.open(uri_of(params), text.get<std::string>(), version.is_number_integer() ? version.get<std::int64_t>() : 0);
+    documents_.open(uri_of(params), text.get<std::string>(),
+                    version.is_number_integer() ? version.get<std::int64_t>() : 0);
   } else if (method == "textDocument/didChange") {
     Document* d = documents_.find(uri_of(params));
     if (!d) return;
@@ -247,7 +250,8 @@ Json Server::request(const std::string& method, const Json& params) {
   if (method == "initialize") {
     if (initialized_) throw RequestError{invalid_request, "`initialize` was already called"};
     initialized_ = true;
-    const Json& refresh = member(member(member(member(params, "capabilities"), "workspace"), "codeLens"), "refreshSupport");
+    const Json& refresh =
+        member(member(member(member(params, "capabilities"), "workspace"), "codeLens"), "refreshSupport");
     refresh_lenses_ = refresh.is_boolean() && refresh.get<bool>();
     return Json{{"capabilities", capabilities()}, {"serverInfo", {{"name", "covcheck"}}}};
   }
@@ -256,11 +260,10 @@ Json Server::request(const std::string& method, const Json& params) {
     return nullptr;
   }
   if (method == "workspace/executeCommand") return execute_command(params);
-  static const char* const document_methods[] = {"textDocument/codeLens", "textDocument/hover", "textDocument/definition",
-                                                 "textDocument/references", "textDocument/completion",
-                                                 "textDocument/formatting", "textDocument/documentSymbol",
-                                                 "textDocument/foldingRange", "textDocument/codeAction",
-                                                 "textDocument/rename"};
+  static const char* const document_methods[] = {
+      "textDocument/codeLens",   "textDocument/hover",      "textDocument/definition",     "textDocument/references",
+      "textDocument/completion", "textDocument/formatting", "textDocument/documentSymbol", "textDocument/foldingRange",
+      "textDocument/codeAction", "textDocument/rename"};
   if (std::find(std::begin(document_methods), std::end(document_methods), method) == std::end(document_methods))
     throw RequestError{method_not_found, fmt::format("unknown method `{}`", method)};
 
@@ -337,7 +340,8 @@ Json Server::execute_command(const Json& params) {
     TestRun run = run_tests(options_.covcheck_path, *suites);
     test_results_[*suites] = (run.status == 0 ? "✓ " : "✗ ") + run.summary;
     show(run.status == 0 ? 3 : 1, "covcheck test: " + run.summary, run.output);
-    if (refresh_lenses_) server_request(fmt::format("covcheck-{}", ++server_requests_), "workspace/codeLens/refresh", nullptr);
+    if (refresh_lenses_)
+      server_request(fmt::format("covcheck-{}", ++server_requests_), "workspace/codeLens/refresh", nullptr);
     return Json{{"status", run.status}, {"summary", run.summary}};
   }
   if (command == evaluate_command) {

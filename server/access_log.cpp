@@ -101,8 +101,8 @@ RequestIds::RequestIds() : prefix_(fmt::format("{:08x}", std::random_device{}())
 std::string RequestIds::next(const std::string& client_id) {
   bool plain = !client_id.empty() && client_id.size() <= 64;
   for (char c : client_id) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-              c == '.';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
     if (!ok) plain = false;
   }
   if (plain) return client_id;

@@ -20,12 +20,12 @@ namespace covcheck::server {
 struct AccessRecord {
   std::string request_id;
   std::string method;
-  std::string endpoint;                    // the route (`/v1/check`), not the raw path
+  std::string endpoint;  // the route (`/v1/check`), not the raw path
   int status = 0;
-  std::optional<std::string> decision;     // `/v1/check`: the decision; `/v1/batch`: absent
+  std::optional<std::string> decision;  // `/v1/check`: the decision; `/v1/batch`: absent
   std::optional<std::string> case_id;
-  std::optional<std::string> policy;       // "name@version sha256:..." of the policy in force
-  std::optional<std::int64_t> records;     // `/v1/batch`: records answered
+  std::optional<std::string> policy;    // "name@version sha256:..." of the policy in force
+  std::optional<std::int64_t> records;  // `/v1/batch`: records answered
   std::chrono::nanoseconds latency{0};
 };
 

@@ -1,9 +1,10 @@
 // POST /v1/check, POST /v1/batch and POST /v1/admin/reload: the routes that read a body.
 #include <fmt/format.h>
 
-#include "engine/batch/batch_record.hpp"
 #include "engine/answer/determination.hpp"
 #include "engine/answer/render.hpp"
+#include "engine/batch/batch_record.hpp"
+#include "engine/session/compare.hpp"
 #include "engine/session/session.hpp"
 #include "server/json_errors.hpp"
 #include "server/request_parsing.hpp"
@@ -13,9 +14,9 @@ namespace covcheck::server {
 
 namespace {
 
-bool is_yaml_or_json(const std::string& type) {
-  return type.empty() || type == "application/json" || type == "application/yaml" || type == "application/x-yaml" ||
-         type == "text/yaml" || type == "text/x-yaml" || type == "text/plain";
+bool is_case_type(const std::string& type) {
+  return type.empty() || type == "application/json" || type == "application/fhir+json" || type == "application/yaml" ||
+         type == "application/x-yaml" || type == "text/yaml" || type == "text/x-yaml" || type == "text/plain";
 }
 
 bool is_json_lines(const std::string& type) {
@@ -34,6 +35,21 @@ bool looks_like_json_object(const std::string& text) {
 void fail(httplib::Response& res, int status, std::string_view code, std::string_view message) {
   res.status = status;
   res.set_content(error_body(code, message), json_type);
+}
+
+// A case body's media type and shape, as /v1/check and /v1/compare accept them; false
+// once it answered 415 or 400.
+bool accept_case_body(const std::string& type, const std::string& body, httplib::Response& res) {
+  if (!is_case_type(type)) {
+    fail(res, 415, "unsupported_media_type",
+         fmt::format("a case is application/json, application/fhir+json or application/yaml, not `{}`", type));
+    return false;
+  }
+  if ((type == "application/json" || type == "application/fhir+json") && !looks_like_json_object(body)) {
+    fail(res, 400, "invalid_case", "a JSON case must be one object");
+    return false;
+  }
+  return true;
 }
 
 // Reads a body and answers 413 / 400 itself when it cannot be used.
@@ -59,20 +75,18 @@ void Service::check(const Request& req, Response& res, const httplib::ContentRea
   std::optional<std::string> body = take_body(req, reader, options_.max_body, "--max-body", res);
   if (!body) return;
   std::string type = media_type(req);
-  if (!is_yaml_or_json(type))
-    return fail(res, 415, "unsupported_media_type",
-                fmt::format("a case is application/json or application/yaml, not `{}`", type));
+  if (!accept_case_body(type, *body, res)) return;
   CaseQuery query;
   if (auto error = parse_case_query(req, query)) return fail(res, 400, "bad_request", error->message);
-  if (type == "application/json" && !looks_like_json_object(*body))
-    return fail(res, 400, "invalid_case", "a JSON case must be one object");
 
   std::shared_ptr<const State> state = state_.get();
   SessionShelf::Lease session = state->sessions->lend();
   engine::CaseInput input;
   input.text = *body;
   input.name = "request";
-  input.media_type = type;  // application/json is strict JSON, as a `.json` case file is
+  // application/json is strict JSON, as a `.json` case file is (a FHIR bundle sent as
+  // application/json is still FHIR: the FHIR reader refines JSON); application/fhir+json is FHIR.
+  input.media_type = type;
   engine::SessionOptions options;
   options.as_of = query.as_of;
   options.trace = query.trace;  // `missing` is derived either way
@@ -80,8 +94,9 @@ void Service::check(const Request& req, Response& res, const httplib::ContentRea
   engine::CaseOutcome& outcome = session->decide(input, options);
   if (!outcome.determination) {
     const char* code = outcome.undecidable ? "undecidable" : "invalid_case";
-    std::string message = outcome.undecidable ? "the case cannot be decided by the loaded rules"
-                                              : fmt::format("the case has {} error(s)", outcome.diagnostics.error_count());
+    std::string message = outcome.undecidable
+                              ? "the case cannot be decided by the loaded rules"
+                              : fmt::format("the case has {} error(s)", outcome.diagnostics.error_count());
     res.status = outcome.undecidable ? 422 : 400;
     res.set_content(diagnostics_body(code, message, outcome.diagnostics, session->sources()), json_type);
     if (outcome.case_id) x.record.case_id = *outcome.case_id;
@@ -104,6 +119,45 @@ void Service::check(const Request& req, Response& res, const httplib::ContentRea
   metrics_.record_decision(d.decision);
 }
 
+// One case, every payer of the loaded registry (or `?payers=`), side by side: the body of
+// `covcheck compare --rules DIR --format json`.
+void Service::compare(const Request& req, Response& res, const httplib::ContentReader& reader, Exchange& x) {
+  std::optional<std::string> body = take_body(req, reader, options_.max_body, "--max-body", res);
+  if (!body) return;
+  std::string type = media_type(req);
+  if (!accept_case_body(type, *body, res)) return;
+  CaseQuery query;
+  if (auto error = parse_case_query(req, query, true)) return fail(res, 400, "bad_request", error->message);
+  std::shared_ptr<const State> state = state_.get();
+  if (!state->rules.registry)
+    return fail(res, 404, "no_registry",
+                "the server was started without a payer registry (`--rules DIR` with DIR/payers.yaml)");
+  std::string error;
+  auto entries = engine::choose_payers(*state->rules.registry, query.payers, error);
+  if (!entries) return fail(res, 400, "unknown_payer", error);
+  SessionShelf::Lease session = state->sessions->lend();
+  engine::CaseInput input;
+  input.text = *body;
+  input.name = "request";
+  input.media_type = type;
+  engine::SessionOptions options;
+  options.as_of = query.as_of;
+  dsl::Diagnostics diagnostics;
+  auto rows = engine::compare_payers(*session, *entries, input, options, diagnostics);
+  if (!rows) {
+    res.status = 400;
+    res.set_content(diagnostics_body("invalid_case", fmt::format("the case has {} error(s)", diagnostics.error_count()),
+                                     diagnostics, session->sources()),
+                    json_type);
+    metrics_.record_case_error();
+    return;
+  }
+  res.status = 200;
+  res.set_content(engine::render_compare_json(*rows), json_type);
+  x.record.case_id =
+      rows->empty() || !rows->front().determination ? std::nullopt : rows->front().determination->case_id;
+}
+
 namespace {
 
 // A batch in flight: the State it started with, the request body's reader and the record
@@ -113,17 +167,17 @@ struct BatchJob {
   std::shared_ptr<const State> state;
   std::optional<httplib::ContentReader> reader;  // the body, read while the answer is written
   bool has_body = false;
-  std::size_t max_body = 0;       // --max-batch-body
-  std::size_t max_record = 0;     // --max-body: a longer line is an error record
-  engine::BatchOptions options;   // before `processor`, which keeps a reference to it
+  std::size_t max_body = 0;      // --max-batch-body
+  std::size_t max_record = 0;    // --max-body: a longer line is an error record
+  engine::BatchOptions options;  // before `processor`, which keeps a reference to it
   std::unique_ptr<engine::RecordProcessor> processor;
-  std::string record;             // the line being received
-  bool oversized = false;         // the current line passed max_record: skip to its end
-  std::uint64_t line = 0;         // lines started so far
-  std::uint64_t received = 0;     // body bytes
-  std::string out;                // answers not yet handed to the sink
+  std::string record;          // the line being received
+  bool oversized = false;      // the current line passed max_record: skip to its end
+  std::uint64_t line = 0;      // lines started so far
+  std::uint64_t received = 0;  // body bytes
+  std::string out;             // answers not yet handed to the sink
   engine::RecordTally tally;
-  int failure = 0;                // 0, or the status logged for a batch cut short
+  int failure = 0;  // 0, or the status logged for a batch cut short
 };
 
 // Takes the line in job.record (without its newline), answers it into job.out.
@@ -138,7 +192,7 @@ void batch_record(BatchJob& job, Metrics& metrics) {
   }
   std::string& r = job.record;
   if (job.line == 1 && r.compare(0, 3, "\xEF\xBB\xBF") == 0) r.erase(0, 3);  // a byte-order mark is not part of line 1
-  if (r.find_first_not_of(" \t\r") == std::string::npos) {  // blank lines carry no record
+  if (r.find_first_not_of(" \t\r") == std::string::npos) {                   // blank lines carry no record
     r.clear();
     return;
   }
@@ -179,7 +233,7 @@ void Service::batch(const Request& req, Response& res, const httplib::ContentRea
   job->options.as_of = query.as_of;
   job->options.trace_elements = query.trace_elements;
   job->options.input_name = "request";
-  job->processor = std::make_unique<engine::RecordProcessor>(*job->state->program, job->state->sources, job->options);
+  job->processor = std::make_unique<engine::RecordProcessor>(job->state->rules, job->state->sources, job->options);
   auto exchange = std::make_shared<Exchange>(std::move(x));
   x.deferred = true;
   res.status = 200;
@@ -235,8 +289,9 @@ void Service::batch(const Request& req, Response& res, const httplib::ContentRea
                           ? error_body("payload_too_large", fmt::format("the request body is over {} bytes "
                                                                         "(--max-batch-body); the batch stops here",
                                                                         job->max_body))
-                          : error_body("bad_request", "the request body ended early or its chunked framing is "
-                                                      "malformed; the batch stops here");
+                          : error_body("bad_request",
+                                       "the request body ended early or its chunked framing is "
+                                       "malformed; the batch stops here");
           job->out += '\n';
           if (hand_over()) sink.done();
         }

@@ -17,6 +17,7 @@ const char* endpoint_name(Endpoint e) {
     case Endpoint::readyz: return "/readyz";
     case Endpoint::metrics: return "/metrics";
     case Endpoint::reload: return "/v1/admin/reload";
+    case Endpoint::compare: return "/v1/compare";
     default: return "other";
   }
 }
@@ -90,7 +91,8 @@ std::string Metrics::render(const State* state) const {
       out += fmt::format("covcheck_http_request_duration_seconds_bucket{{endpoint=\"{}\",le=\"{}\"}} {}\n", name,
                          bounds[b], cumulative);
     }
-    out += fmt::format("covcheck_http_request_duration_seconds_bucket{{endpoint=\"{}\",le=\"+Inf\"}} {}\n", name, total);
+    out +=
+        fmt::format("covcheck_http_request_duration_seconds_bucket{{endpoint=\"{}\",le=\"+Inf\"}} {}\n", name, total);
     out += fmt::format("covcheck_http_request_duration_seconds_sum{{endpoint=\"{}\"}} {:.9f}\n", name,
                        static_cast<double>(load(h.sum_ns)) / 1e9);
     out += fmt::format("covcheck_http_request_duration_seconds_count{{endpoint=\"{}\"}} {}\n", name, total);

@@ -15,7 +15,19 @@
 namespace covcheck::server {
 
 enum class Endpoint : std::uint8_t {
-  page, check, batch, policies, policy_file, schema, healthz, readyz, metrics, reload, other, count_
+  page,
+  check,
+  batch,
+  policies,
+  policy_file,
+  schema,
+  healthz,
+  readyz,
+  metrics,
+  reload,
+  compare,
+  other,
+  count_
 };
 inline constexpr std::size_t endpoint_count = static_cast<std::size_t>(Endpoint::count_);
 // The route as metrics and the access log name it: "/v1/check", "other" for unknown paths.

@@ -43,7 +43,7 @@ std::string media_type(const httplib::Request& req) {
   return out;
 }
 
-std::optional<QueryError> parse_case_query(const httplib::Request& req, CaseQuery& out) {
+std::optional<QueryError> parse_case_query(const httplib::Request& req, CaseQuery& out, bool compare) {
   for (const auto& [name, value] : req.params) {
     if (name == "as_of") {
       out.as_of = dsl::parse_iso_date(value);
@@ -60,8 +60,15 @@ std::optional<QueryError> parse_case_query(const httplib::Request& req, CaseQuer
       auto n = engine::parse_trace_elements(value);
       if (!n) return QueryError{fmt::format("trace_elements: `{}` is not a count or `all`", value)};
       out.trace_elements = *n;
+    } else if (name == "payers" && compare) {
+      for (std::size_t start = 0; start <= value.size();) {
+        std::size_t comma = std::min(value.find(',', start), value.size());
+        if (comma > start) out.payers.push_back(value.substr(start, comma - start));
+        start = comma + 1;
+      }
     } else {
-      return QueryError{fmt::format("unknown query parameter `{}`; expected as_of, trace or trace_elements", name)};
+      return QueryError{fmt::format("unknown query parameter `{}`; expected as_of, trace, trace_elements{}", name,
+                                    compare ? " or payers" : "")};
     }
   }
   return std::nullopt;

@@ -8,11 +8,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <httplib.h>
 
 #include "engine/answer/determination.hpp"
-
 
 namespace covcheck::server {
 
@@ -21,6 +21,7 @@ struct CaseQuery {
   std::optional<std::int32_t> as_of;
   bool trace = false;
   std::uint32_t trace_elements = engine::default_trace_elements;  // quantifier elements a trace shows
+  std::vector<std::string> payers;  // POST /v1/compare: `?payers=a,b` (registry entry ids)
 };
 
 struct Body {
@@ -40,7 +41,8 @@ struct QueryError {
   std::string message;
 };
 // `as_of=YYYY-MM-DD`, `trace=true|false` and `trace_elements=N|all`; any other parameter is an error.
-std::optional<QueryError> parse_case_query(const httplib::Request& req, CaseQuery& out);
+// `payers` is accepted only when `compare` is set (POST /v1/compare).
+std::optional<QueryError> parse_case_query(const httplib::Request& req, CaseQuery& out, bool compare = false);
 
 // `Authorization: Bearer <token>`, compared in constant time.
 bool bearer_matches(const httplib::Request& req, std::string_view token);

@@ -38,7 +38,9 @@ Service::Service(ServiceOptions options, AccessLog& log)
   http_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   // httplib's own cap is the larger body limit; each route enforces its own below it.
   http_.set_payload_max_length(std::max(options_.max_body, options_.max_batch_body));
-  auto split = [](std::chrono::milliseconds ms) { return std::make_pair(ms.count() / 1000, (ms.count() % 1000) * 1000); };
+  auto split = [](std::chrono::milliseconds ms) {
+    return std::make_pair(ms.count() / 1000, (ms.count() % 1000) * 1000);
+  };
   auto [rs, rus] = split(options_.read_timeout);
   auto [ws, wus] = split(options_.write_timeout);
   http_.set_read_timeout(rs, rus);
@@ -100,6 +102,7 @@ void Service::install_routes() {
   http_.Get(asset_pattern, route(Endpoint::page, &Service::page));
   http_.Post("/v1/check", route_with_body(Endpoint::check, &Service::check));
   http_.Post("/v1/batch", route_with_body(Endpoint::batch, &Service::batch));
+  http_.Post("/v1/compare", route_with_body(Endpoint::compare, &Service::compare));
   http_.Get("/v1/policies", route(Endpoint::policies, &Service::policies));
   http_.Get(policy_file_pattern, route(Endpoint::policy_file, &Service::policy_file));
   http_.Get("/v1/schema", route(Endpoint::schema, &Service::schema));

@@ -24,14 +24,14 @@ namespace covcheck::server {
 struct ServiceOptions {
   std::vector<std::string> rules;
   std::string host = "127.0.0.1";
-  int port = 8080;                                  // 0: an ephemeral port (see bind())
-  unsigned threads = 64;                            // each open keep-alive connection holds one
-  std::size_t max_body = 1u << 20;                  // POST /v1/check (and reload)
-  std::size_t max_batch_body = 256u << 20;          // POST /v1/batch
-  std::chrono::milliseconds read_timeout{5000};     // a client that stalls this long is dropped
+  int port = 8080;                               // 0: an ephemeral port (see bind())
+  unsigned threads = 64;                         // each open keep-alive connection holds one
+  std::size_t max_body = 1u << 20;               // POST /v1/check (and reload)
+  std::size_t max_batch_body = 256u << 20;       // POST /v1/batch
+  std::chrono::milliseconds read_timeout{5000};  // a client that stalls this long is dropped
   std::chrono::milliseconds write_timeout{5000};
   std::chrono::seconds keep_alive_timeout{5};
-  std::optional<std::string> admin_token;           // absent: no /v1/admin/reload
+  std::optional<std::string> admin_token;  // absent: no /v1/admin/reload
 };
 
 struct ReloadResult {
@@ -81,6 +81,7 @@ class Service {
   // Handlers (case_routes.cpp, info_routes.cpp).
   void check(const Request& req, Response& res, const httplib::ContentReader& body, Exchange& x);
   void batch(const Request& req, Response& res, const httplib::ContentReader& body, Exchange& x);
+  void compare(const Request& req, Response& res, const httplib::ContentReader& body, Exchange& x);
   void reload(const Request& req, Response& res, const httplib::ContentReader& body, Exchange& x);
   void page(const Request& req, Response& res, Exchange& x);
   void policies(const Request& req, Response& res, Exchange& x);

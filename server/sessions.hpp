@@ -9,14 +9,16 @@
 
 #include "dsl/source/source.hpp"
 #include "engine/compile/program.hpp"
+#include "engine/session/rule_source.hpp"
 #include "engine/session/session.hpp"
 
 namespace covcheck::server {
 
 class SessionShelf {
  public:
-  SessionShelf(const engine::Program& program, const dsl::SourceRegistry& sources)
-      : program_(program), sources_(sources) {}
+  // `rules`: one rule set, or a payer registry (a session then chooses per case).
+  SessionShelf(engine::RuleSource rules, const dsl::SourceRegistry& sources)
+      : rules_(std::move(rules)), sources_(sources) {}
   SessionShelf(const SessionShelf&) = delete;
   SessionShelf& operator=(const SessionShelf&) = delete;
 
@@ -46,7 +48,7 @@ class SessionShelf {
         return Lease(*this, std::move(s));
       }
     }
-    return Lease(*this, std::make_unique<engine::DecisionSession>(program_, sources_));
+    return Lease(*this, rules_.session(sources_));
   }
 
  private:
@@ -55,7 +57,7 @@ class SessionShelf {
     idle_.push_back(std::move(session));
   }
 
-  const engine::Program& program_;
+  engine::RuleSource rules_;
   const dsl::SourceRegistry& sources_;
   std::mutex mutex_;
   std::vector<std::unique_ptr<engine::DecisionSession>> idle_;

@@ -2,6 +2,7 @@
 // (policy listing, schema description), so those requests never walk the program.
 #include "server/state.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 
@@ -17,8 +18,8 @@ namespace covcheck::server {
 std::string url_safe(std::string_view text) {
   std::string out;
   for (char c : text) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-              c == '-';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
     out += ok ? c : '-';
   }
   return out.empty() ? "-" : out;
@@ -155,17 +156,29 @@ std::string now_iso() {
 
 LoadOutcome load_state(const std::vector<std::string>& rule_paths, std::uint64_t generation) {
   LoadOutcome out;
-  engine::RuleSetBuild built = engine::build_rule_set(rule_paths, out.sources, out.diagnostics);
-  if (built.status != engine::RuleSetStatus::ok || !built.program) return out;
+  engine::RuleSource built = engine::load_rule_source(rule_paths, out.sources, out.diagnostics);
+  if (built.status != engine::RuleSetStatus::ok) return out;
   auto state = std::make_shared<State>();
-  state->program = built.program;
+  state->rules = built;
+  state->program = built.program ? built.program : built.registry->programs.front();
   state->sources = out.sources;
   state->generation = generation;
   state->loaded_at = now_iso();
-  state->policies = list_policies(*state->program, state->sources);
+  if (built.registry) {
+    // Every rule set's units, each once (rule sets share modules such as `appeals`).
+    for (const auto& program : built.registry->programs)
+      for (PolicyEntry& e : list_policies(*program, state->sources)) {
+        bool seen = std::any_of(state->policies.begin(), state->policies.end(), [&](const PolicyEntry& p) {
+          return p.kind == e.kind && p.name == e.name && p.version == e.version;
+        });
+        if (!seen) state->policies.push_back(std::move(e));
+      }
+  } else {
+    state->policies = list_policies(*state->program, state->sources);
+  }
   state->policies_json = render_policies(*state);
   state->schema_json = render_schema(state->program->schema());
-  state->sessions = std::make_unique<SessionShelf>(*state->program, state->sources);
+  state->sessions = std::make_unique<SessionShelf>(state->rules, state->sources);
   out.state = std::move(state);
   return out;
 }

@@ -18,18 +18,18 @@
 namespace covcheck::server {
 
 struct PolicyFile {
-  std::string path;       // the name the file was loaded under, as it appears in traces
+  std::string path;  // the name the file was loaded under, as it appears in traces
   dsl::FileId file = dsl::no_file;
-  std::string url;        // /v1/policies/{id}/{version}/files/{path}
+  std::string url;  // /v1/policies/{id}/{version}/files/{path}
 };
 
 // A policy version or a module, as GET /v1/policies lists it.
 struct PolicyEntry {
-  std::string kind;       // "policy" / "module"
-  std::string name;       // the unit's id in CPL
-  std::string id;         // URL-safe form of `name`
-  std::string version;    // "" when the module has none
-  std::string version_id; // URL-safe form of `version` ("-" when none)
+  std::string kind;        // "policy" / "module"
+  std::string name;        // the unit's id in CPL
+  std::string id;          // URL-safe form of `name`
+  std::string version;     // "" when the module has none
+  std::string version_id;  // URL-safe form of `version` ("-" when none)
   std::string title;
   std::optional<std::string> effective_from, effective_to;  // ISO dates; absent: open
   std::string digest;
@@ -38,13 +38,15 @@ struct PolicyEntry {
 };
 
 struct State {
-  std::shared_ptr<const engine::Program> program;
-  dsl::SourceRegistry sources;     // the rule files; copied per request (copies share the files)
+  std::shared_ptr<const engine::Program>
+      program;                  // the rule set (with a registry: its first, whose schema reads cases)
+  engine::RuleSource rules;     // the rule set, or the payer registry (`DIR/payers.yaml`)
+  dsl::SourceRegistry sources;  // the rule files; copied per request (copies share the files)
   std::vector<PolicyEntry> policies;
-  std::uint64_t generation = 0;    // 1 for the first load, +1 per successful reload
-  std::string loaded_at;           // UTC, ISO 8601
-  std::string policies_json;       // GET /v1/policies, rendered once
-  std::string schema_json;         // GET /v1/schema, rendered once
+  std::uint64_t generation = 0;  // 1 for the first load, +1 per successful reload
+  std::string loaded_at;         // UTC, ISO 8601
+  std::string policies_json;     // GET /v1/policies, rendered once
+  std::string schema_json;       // GET /v1/schema, rendered once
   // Every case a request sends is decided through one of these (sessions.hpp).
   std::unique_ptr<SessionShelf> sessions;
 };

@@ -2,6 +2,7 @@
 // expression typing (check_expr.cpp).
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +21,12 @@ struct VisibleNames {
   std::unordered_map<std::string, std::uint32_t> params;
 };
 
+// An unknown name of one file: reported once, at its first use, with the later uses as notes.
+struct UnknownName {
+  Diagnostic first;
+  std::vector<SourceSpan> more;
+};
+
 struct CheckContext {
   CheckedRuleSet& rules;
   const SourceRegistry& sources;
@@ -28,9 +35,10 @@ struct CheckContext {
   std::vector<std::vector<bool>> used_import;  // by file index, parallel to RuleFiles::imports
   std::vector<bool> codeset_used;
   std::vector<bool> define_used;
-  std::vector<int> define_state;               // 0 unchecked, 1 being checked (cycle guard), 2 checked
+  std::vector<int> define_state;  // 0 unchecked, 1 being checked (cycle guard), 2 checked
   std::vector<bool> define_reads_benefit;
   std::unordered_map<std::string, std::vector<std::uint32_t>> units_by_id;
+  std::map<std::pair<std::size_t, std::string>, UnknownName> unknown_names;  // by (file index, name)
 };
 
 struct BoundVariable {
@@ -43,11 +51,11 @@ struct BoundVariable {
 struct Scope {
   std::size_t file = 0;
   std::vector<BoundVariable> variables;
-  std::optional<std::uint32_t> define;          // checking this define's body: its params are visible
-  std::optional<std::uint32_t> self_record;     // schema derivation or check: sibling fields are visible
-  bool allow_decision = false;                  // advice rules may read `decision`
-  bool allow_benefit = true;                    // route conditions may not read `benefit`
-  bool reads_benefit = false;                   // out: the expression read `benefit`
+  std::optional<std::uint32_t> define;       // checking this define's body: its params are visible
+  std::optional<std::uint32_t> self_record;  // schema derivation or check: sibling fields are visible
+  bool allow_decision = false;               // advice rules may read `decision`
+  bool allow_benefit = true;                 // route conditions may not read `benefit`
+  bool reads_benefit = false;                // out: the expression read `benefit`
   bool in_schema = false;
 };
 
@@ -55,6 +63,8 @@ Type check_expr(CheckContext& cx, const ast::Expr& e, Scope& scope, const Type* 
 Type check_set(CheckContext& cx, const ast::Expr& e, Scope& scope, const Type& element);
 Type check_define(CheckContext& cx, std::uint32_t define, const std::vector<Type>& args, SourceSpan call_span);
 std::string describe_type(const CheckContext& cx, const Type& t);
+// Adds the unknown names collected while checking expressions to the diagnostics, one per name and file.
+void report_unknown_names(CheckContext& cx);
 // An `effective` range whose end is before its start is never in force: reported as
 // `check.reversed_range` at the range (`what` names its owner: "policy `acme`", "rule `r1`").
 void check_date_range(CheckContext& cx, const ast::DateRange& range, std::string_view what);

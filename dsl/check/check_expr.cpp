@@ -2,6 +2,9 @@
 // enumeration members by expected type) and computes each expression's type, recording
 // both in the rule set's NodeId side tables.
 #include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
 
 #include <fmt/format.h>
 
@@ -79,11 +82,14 @@ std::optional<Found> lookup(CheckContext& cx, const Scope& scope, const std::str
   }
   const VisibleNames& v = cx.visible[scope.file];
   if (auto it = v.defines.find(name); it != v.defines.end()) return Found{RefDefine{it->second}, error_type};
-  if (auto it = v.codesets.find(name); it != v.codesets.end()) return Found{RefCodeSet{it->second}, rs.codesets[it->second].type};
-  if (auto it = v.params.find(name); it != v.params.end()) return Found{RefParam{it->second}, rs.params[it->second].type};
+  if (auto it = v.codesets.find(name); it != v.codesets.end())
+    return Found{RefCodeSet{it->second}, rs.codesets[it->second].type};
+  if (auto it = v.params.find(name); it != v.params.end())
+    return Found{RefParam{it->second}, rs.params[it->second].type};
   const RecordType& root = rs.schema.root_record();
   if (auto f = root.find(name)) return Found{RefField{rs.schema.root, *f}, root.fields[*f].type};
-  if (name == "benefit" && rs.benefit_enum) return Found{RefBenefit{}, Type::of(BaseType::enumeration, *rs.benefit_enum)};
+  if (name == "benefit" && rs.benefit_enum)
+    return Found{RefBenefit{}, Type::of(BaseType::enumeration, *rs.benefit_enum)};
   if (name == "decision") {
     if (auto d = rs.schema.find_enum("decision")) return Found{RefDecision{}, Type::of(BaseType::enumeration, *d)};
   }
@@ -121,8 +127,9 @@ Type check_enum_member(CheckContext& cx, const ast::Expr& e, const std::string& 
   std::string members;
   for (std::size_t i = 0; i < en.members.size() && i < 12; ++i) members += (i ? ", " : "") + en.members[i];
   if (en.members.size() > 12) members += ", …";
-  Diagnostic& d = cx.diagnostics.error("check.unknown_member", e.span,
-                                       fmt::format("`{}` is not a value of `{}`; expected one of {}", text, en.name, members));
+  Diagnostic& d =
+      cx.diagnostics.error("check.unknown_member", e.span,
+                           fmt::format("`{}` is not a value of `{}`; expected one of {}", text, en.name, members));
   if (auto best = closest_match(text, en.members)) d.help = fmt::format("did you mean `{}`?", *best);
   return record(cx, e, error_type);
 }
@@ -142,8 +149,8 @@ Type check_unknown_value(CheckContext& cx, const ast::UnknownValue& u, Scope& sc
   for (const ast::ExprPtr& f : u.facts) {
     Type t = check_expr(cx, *f, scope);
     if (is_error(t) || field_of(cx, *f)) continue;
-    Diagnostic& d = cx.diagnostics.error("check.unknown_fact", f->span,
-                                         "`unknown(...)` names the facts it waits for: this is not a field of the case");
+    Diagnostic& d = cx.diagnostics.error(
+        "check.unknown_fact", f->span, "`unknown(...)` names the facts it waits for: this is not a field of the case");
     d.help = "name a field path, as in `unknown(request.type)` or `unknown(t.end)`";
   }
   return expected ? *expected : error_type;
@@ -154,10 +161,10 @@ void check_none_test(CheckContext& cx, const ast::Presence& p) {
   const FieldInfo* f = field_of(cx, *p.operand);
   if (f && f->or_none) return;
   if (is_error(cx.rules.types[p.operand->id])) return;
-  Diagnostic& d = cx.diagnostics.error(
-      "check.not_or_none", p.operand->span,
-      f ? fmt::format("`{}` is never none: the schema does not declare it `or none`", f->name)
-        : std::string("`is none` tests a field of the case"));
+  Diagnostic& d =
+      cx.diagnostics.error("check.not_or_none", p.operand->span,
+                           f ? fmt::format("`{}` is never none: the schema does not declare it `or none`", f->name)
+                             : std::string("`is none` tests a field of the case"));
   d.help = f ? fmt::format("add `or none` to the declaration of `{}` in the schema, or test `is unknown`", f->name)
              : "test a field path, as in `request.consultant_specialty is none`";
 }
@@ -181,8 +188,51 @@ Type check_contextual(CheckContext& cx, const ast::Expr& e, Scope& scope, const 
   return check_expr(cx, e, scope, nullptr);
 }
 
+// A define, code set or param named like a member of the enumeration expected here hides the
+// member: said so (rather than an arity or type error about the declaration) when it does not
+// stand for a value of that enumeration.
+bool hides_member(CheckContext& cx, const ast::Expr& e, Scope& scope, const Type& expected) {
+  const auto* n = std::get_if<ast::NameRef>(&e.kind);
+  Type want = expected.element_type();
+  if (!n || want.base != BaseType::enumeration) return false;
+  const EnumType& en = cx.rules.schema.enums[want.ref];
+  if (!en.find(n->name)) return false;
+  auto found = lookup(cx, scope, n->name);
+  if (!found) return false;
+  const char* kind = nullptr;
+  SourceSpan declared{};
+  if (const auto* d = std::get_if<RefDefine>(&found->resolution)) {
+    const CheckedDefine& def = cx.rules.defines[d->define];
+    if (def.decl->params.empty()) {
+      Type t = check_define(cx, d->define, {}, e.span);
+      if (is_error(t) || (t.base == BaseType::enumeration && t.ref == want.ref)) return false;
+    }
+    kind = "define";
+    declared = def.decl->name.span;
+  } else if (const auto* c = std::get_if<RefCodeSet>(&found->resolution)) {
+    kind = "code set";
+    declared = cx.rules.codesets[c->codeset].decl->name.span;
+  } else if (const auto* p = std::get_if<RefParam>(&found->resolution)) {
+    if (found->type.base == BaseType::enumeration && found->type.ref == want.ref) return false;
+    kind = "param";
+    declared = cx.rules.params[p->param].decl->name.span;
+  } else {
+    return false;
+  }
+  Diagnostic& d =
+      cx.diagnostics.error("check.hidden_member", e.span,
+                           fmt::format("{} `{}` hides the member `{}` of `{}`", kind, n->name, n->name, en.name));
+  d.notes.push_back({declared, fmt::format("the {} is declared here", kind)});
+  d.help = fmt::format("rename the {}, or write the member as a string: `\"{}\"`", kind, n->name);
+  record(cx, e, error_type);
+  return true;
+}
+
 Type check_operand(CheckContext& cx, const ast::Expr& e, Scope& scope, const Type* expected) {
+  // The other side failed (a field typo): a member name here cannot be judged, and was not the mistake.
+  if (expected && is_error(*expected) && is_contextual(cx, scope, e)) return record(cx, e, error_type);
   if (expected && !is_error(*expected) && is_contextual(cx, scope, e)) return check_contextual(cx, e, scope, *expected);
+  if (expected && !is_error(*expected) && hides_member(cx, e, scope, *expected)) return error_type;
   return check_expr(cx, e, scope, expected);
 }
 
@@ -190,20 +240,50 @@ Type expect(CheckContext& cx, const ast::Expr& e, Scope& scope, BaseType base, c
   Type t = check_expr(cx, e, scope, nullptr);
   if (is_error(t)) return t;
   if (t.list || t.base != base) {
-    cx.diagnostics.error("check.type_mismatch", e.span,
-                         fmt::format("{} must be {}, found {}", what, describe_type(cx, Type::of(base)), describe_type(cx, t)));
+    cx.diagnostics.error(
+        "check.type_mismatch", e.span,
+        fmt::format("{} must be {}, found {}", what, describe_type(cx, Type::of(base)), describe_type(cx, t)));
     return error_type;
   }
   return t;
 }
 
-void mismatch(CheckContext& cx, SourceSpan span, std::string_view op, const Type& a, const Type& b) {
-  cx.diagnostics.error("check.type_mismatch", span,
-                       fmt::format("cannot apply `{}` to {} and {}", op, describe_type(cx, a), describe_type(cx, b)));
+// A fix for `lhs op rhs` when one side is a literal written in the other side's type's words:
+// `42` against a duration (`42 days`), `"42"` against a number (drop the quotes).
+std::optional<std::string> mismatch_fix(const ast::Expr* lhs, const ast::Expr* rhs, const Type& a, const Type& b) {
+  auto is = [](const Type& t, BaseType base) { return !t.list && t.base == base; };
+  for (int side = 0; side < 2; ++side) {
+    const ast::Expr* e = side == 0 ? lhs : rhs;
+    const Type& mine = side == 0 ? a : b;
+    const Type& other = side == 0 ? b : a;
+    if (!e) continue;
+    if (auto* i = std::get_if<ast::IntLiteral>(&e->kind);
+        i && is(mine, BaseType::integer) && is(other, BaseType::duration))
+      return fmt::format("a duration needs its unit: write `{} days` (or `weeks`)", i->value);
+    if (auto* s = std::get_if<ast::StringLiteral>(&e->kind); s && is(mine, BaseType::string) && other.is_numeric()) {
+      const std::string& t = s->value;
+      std::size_t digits = 0, dots = 0;
+      for (std::size_t k = 0; k < t.size(); ++k) {
+        if (t[k] >= '0' && t[k] <= '9') ++digits;
+        else if (t[k] == '.') ++dots;
+        else if (!(k == 0 && t[k] == '-')) digits = 0, dots = 2;
+      }
+      if (digits > 0 && dots <= 1) return fmt::format("drop the quotes: `{}` is a number, `\"{}\"` is text", t, t);
+    }
+  }
+  return std::nullopt;
 }
 
+void mismatch(CheckContext& cx, SourceSpan span, std::string_view op, const Type& a, const Type& b,
+              const ast::Expr* lhs = nullptr, const ast::Expr* rhs = nullptr) {
+  Diagnostic& d = cx.diagnostics.error(
+      "check.type_mismatch", span,
+      fmt::format("cannot apply `{}` to {} and {}", op, describe_type(cx, a), describe_type(cx, b)));
+  d.help = mismatch_fix(lhs, rhs, a, b);
+}
 
-Type arithmetic(CheckContext& cx, const ast::Expr& e, ast::BinaryOp op, const Type& a, const Type& b) {
+Type arithmetic(CheckContext& cx, const ast::Expr& e, ast::BinaryOp op, const Type& a, const Type& b,
+                const ast::Binary& operands) {
   if (is_error(a) || is_error(b)) return error_type;
   auto is = [](const Type& t, BaseType base) { return !t.list && t.base == base; };
   if (a.is_numeric() && b.is_numeric() && op != ast::BinaryOp::and_) {
@@ -223,7 +303,7 @@ Type arithmetic(CheckContext& cx, const ast::Expr& e, ast::BinaryOp op, const Ty
     if (is(a, BaseType::integer) && is(b, BaseType::duration)) return b;
     if (is(a, BaseType::duration) && is(b, BaseType::integer)) return a;
   }
-  mismatch(cx, e.span, spelling(op), a, b);
+  mismatch(cx, e.span, spelling(op), a, b, operands.lhs.get(), operands.rhs.get());
   return error_type;
 }
 
@@ -246,7 +326,7 @@ Type check_binary(CheckContext& cx, const ast::Expr& e, const ast::Binary& b, Sc
     case Op::eq:
     case Op::ne:
       if (!same_kind(lt, rt) || lt.list || rt.list) {
-        mismatch(cx, e.span, spelling(b.op), lt, rt);
+        mismatch(cx, e.span, spelling(b.op), lt, rt, b.lhs.get(), b.rhs.get());
       }
       return Type::of(BaseType::boolean);
     case Op::lt:
@@ -261,16 +341,16 @@ Type check_binary(CheckContext& cx, const ast::Expr& e, const ast::Binary& b, Sc
       if (!ordered) {
         if ((lt.base == BaseType::duration && rt.base == BaseType::period) ||
             (lt.base == BaseType::period && rt.base == BaseType::duration)) {
-          Diagnostic& d = cx.diagnostics.error(
-              "check.type_mismatch", e.span, "cannot compare a duration in days with calendar months");
+          Diagnostic& d = cx.diagnostics.error("check.type_mismatch", e.span,
+                                               "cannot compare a duration in days with calendar months");
           d.help = "months have no fixed length: compare dates instead, e.g. `t.start + 6 months <= t.end`";
         } else {
-          mismatch(cx, e.span, spelling(b.op), lt, rt);
+          mismatch(cx, e.span, spelling(b.op), lt, rt, b.lhs.get(), b.rhs.get());
         }
       }
       return Type::of(BaseType::boolean);
     }
-    default: return arithmetic(cx, e, b.op, lt, rt);
+    default: return arithmetic(cx, e, b.op, lt, rt, b);
   }
 }
 
@@ -351,17 +431,85 @@ Type check_call(CheckContext& cx, const ast::Expr& e, const ast::Call& c, Scope&
   return t;
 }
 
+// A declaration of `name` in a loaded file that `scope`'s file does not see: the import it lacks.
+std::optional<std::pair<std::size_t, SourceSpan>> declared_elsewhere(const CheckContext& cx, const std::string& name) {
+  for (const CheckedDefine& d : cx.rules.defines)
+    if (d.decl->name.text == name) return std::pair{d.file, d.decl->name.span};
+  for (const CheckedCodeSet& c : cx.rules.codesets)
+    if (c.decl->name.text == name) return std::pair{c.file, c.decl->name.span};
+  for (const CheckedParam& p : cx.rules.params)
+    if (p.decl->name.text == name) return std::pair{p.file, p.decl->name.span};
+  return std::nullopt;
+}
+
+// A file beside `here` (not loaded) that declares `name` at the start of a line, as the import
+// path to add. Only read on this error path: the rule set itself never depends on it.
+std::optional<std::string> declared_beside(const std::string& here, const std::string& name) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  std::vector<fs::path> candidates;
+  fs::path dir = fs::path(here).parent_path();
+  for (fs::directory_iterator it(dir.empty() ? fs::path(".") : dir, ec), end; !ec && it != end; it.increment(ec))
+    if (it->path().extension() == ".cpl" && it->path().filename() != fs::path(here).filename())
+      candidates.push_back(it->path());
+  std::sort(candidates.begin(), candidates.end());
+  for (const fs::path& p : candidates) {
+    std::ifstream in(p);
+    for (std::string line; std::getline(in, line);) {
+      std::size_t i = line.find_first_not_of(" \t");
+      if (i == std::string::npos) continue;
+      for (std::string_view kw : {"define ", "codeset ", "param "}) {
+        if (line.compare(i, kw.size(), kw) != 0) continue;
+        std::size_t n = line.find_first_not_of(' ', i + kw.size());
+        if (n == std::string::npos || line.compare(n, name.size(), name) != 0) continue;
+        std::size_t after = n + name.size();
+        if (after == line.size() || !(std::isalnum(static_cast<unsigned char>(line[after])) || line[after] == '_'))
+          return p.filename().generic_string();
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+void unknown_name(CheckContext& cx, SourceSpan at, const std::string& name, const Scope& scope) {
+  auto [it, first] = cx.unknown_names.try_emplace({scope.file, name});
+  if (!first) {
+    it->second.more.push_back(at);
+    return;
+  }
+  Diagnostic& d = it->second.first;
+  d.code = "check.unknown_name";
+  d.span = at;
+  d.message = fmt::format("unknown name `{}`", name);
+  if (auto elsewhere = declared_elsewhere(cx, name); elsewhere && elsewhere->first != scope.file) {
+    namespace fs = std::filesystem;
+    const std::string& target = cx.sources.file(elsewhere->second.file).name();
+    const std::string& here = cx.sources.file(cx.rules.files.files[scope.file].file).name();
+    std::string path = fs::path(target).lexically_relative(fs::path(here).parent_path()).generic_string();
+    if (path.empty()) path = target;
+    d.notes.push_back(
+        {elsewhere->second, fmt::format("`{}` is declared in `{}`, which this file does not import", name, target)});
+    d.help = fmt::format("add `import \"{}\"`", path);
+  } else if (auto beside = declared_beside(cx.sources.file(cx.rules.files.files[scope.file].file).name(), name)) {
+    d.notes.push_back({std::nullopt, fmt::format("`{}` is declared in `{}` beside this file, which it does not import",
+                                                 name, *beside)});
+    d.help = fmt::format("add `import \"{}\"`", *beside);
+  } else if (auto best = closest_match(name, candidate_names(cx, scope))) {
+    d.help = fmt::format("did you mean `{}`?", *best);
+  }
+}
+
 Type check_name(CheckContext& cx, const ast::Expr& e, const ast::NameRef& n, Scope& scope) {
   auto found = lookup(cx, scope, n.name);
   if (!found) {
-    Diagnostic& d = cx.diagnostics.error("check.unknown_name", e.span, fmt::format("unknown name `{}`", n.name));
-    if (auto best = closest_match(n.name, candidate_names(cx, scope))) d.help = fmt::format("did you mean `{}`?", *best);
+    unknown_name(cx, e.span, n.name, scope);
     return record(cx, e, error_type);
   }
   if (auto* def = std::get_if<RefDefine>(&found->resolution)) {
     cx.rules.resolutions[e.id] = found->resolution;
     if (!cx.rules.defines[def->define].decl->params.empty()) {
-      cx.diagnostics.error("check.arity", e.span, fmt::format("`{}` takes arguments: call it as `{}(...)`", n.name, n.name));
+      cx.diagnostics.error("check.arity", e.span,
+                           fmt::format("`{}` takes arguments: call it as `{}(...)`", n.name, n.name));
       return record(cx, e, error_type);
     }
     Type t = check_define(cx, def->define, {}, e.span);
@@ -412,7 +560,8 @@ Type check_member(CheckContext& cx, const ast::Expr& e, const ast::MemberAccess&
     Diagnostic& d = cx.diagnostics.error("check.member_of_list", e.span,
                                          fmt::format("`{}` is a list; a field of its elements needs a quantifier",
                                                      cx.sources.file(m.object->span.file).slice(m.object->span)));
-    d.help = fmt::format("e.g. `any {} x: x.{} ...`", cx.sources.file(m.object->span.file).slice(m.object->span), m.field.text);
+    d.help = fmt::format("e.g. `any {} x: x.{} ...`", cx.sources.file(m.object->span.file).slice(m.object->span),
+                         m.field.text);
     return record(cx, e, error_type);
   }
   if (ot.base != BaseType::record) {
@@ -441,14 +590,15 @@ Type check_membership(CheckContext& cx, const ast::Membership& m, Scope& scope) 
     item = check_contextual(cx, *m.item, scope, elem);
     if (!st.list && st.base != BaseType::set)
       cx.diagnostics.error("check.not_a_set", m.set->span,
-                           fmt::format("the right side of `{}` must be a set or a list, found {}", spelling(PredicateOp::in),
-                                       describe_type(cx, st)));
+                           fmt::format("the right side of `{}` must be a set or a list, found {}",
+                                       spelling(PredicateOp::in), describe_type(cx, st)));
     return Type::of(BaseType::boolean);
   }
   item = check_expr(cx, *m.item, scope);
   if (!is_error(item) && item.list) {
-    Diagnostic& d = cx.diagnostics.error("check.type_mismatch", m.item->span,
-                                         fmt::format("the left side of `{}` is a list ({})", spelling(PredicateOp::in), describe_type(cx, item)));
+    Diagnostic& d = cx.diagnostics.error(
+        "check.type_mismatch", m.item->span,
+        fmt::format("the left side of `{}` is a list ({})", spelling(PredicateOp::in), describe_type(cx, item)));
     d.help = "test its elements with a quantifier: `any LIST x: x in SET`";
     return Type::of(BaseType::boolean);
   }
@@ -469,8 +619,9 @@ std::string describe_type(const CheckContext& cx, const Type& t) {
 Type check_set(CheckContext& cx, const ast::Expr& e, Scope& scope, const Type& element) {
   auto fits = [&](const Type& elem, SourceSpan span) {
     if (!is_error(element) && !is_error(elem) && !same_kind(elem, element)) {
-      cx.diagnostics.error("check.type_mismatch", span,
-                           fmt::format("a set of {} cannot hold {}", describe_type(cx, elem), describe_type(cx, element)));
+      cx.diagnostics.error(
+          "check.type_mismatch", span,
+          fmt::format("a set of {} cannot hold {}", describe_type(cx, elem), describe_type(cx, element)));
     }
   };
   if (auto* lit = std::get_if<ast::SetLiteral>(&e.kind)) {
@@ -524,7 +675,8 @@ Type check_expr(CheckContext& cx, const ast::Expr& e, Scope& scope, const Type* 
           [&](const ast::MemberAccess& m) { return check_member(cx, e, m, scope); },
           [&](const ast::Unary& u) {
             if (u.op == ast::UnaryOp::not_)
-              return expect(cx, *u.operand, scope, BaseType::boolean, fmt::format("the operand of `{}`", spelling(u.op)).c_str());
+              return expect(cx, *u.operand, scope, BaseType::boolean,
+                            fmt::format("the operand of `{}`", spelling(u.op)).c_str());
             Type ot = check_expr(cx, *u.operand, scope);
             if (!is_error(ot) && !ot.is_numeric() && !(ot.base == BaseType::duration && !ot.list)) {
               cx.diagnostics.error("check.type_mismatch", e.span,
@@ -536,7 +688,8 @@ Type check_expr(CheckContext& cx, const ast::Expr& e, Scope& scope, const Type* 
           [&](const ast::Binary& b) { return check_binary(cx, e, b, scope); },
           [&](const ast::Membership& m) { return check_membership(cx, m, scope); },
           [&](const ast::SetLiteral&) {
-            cx.diagnostics.error("check.set_position", e.span, "a set literal can only stand right of `in` or in a code set");
+            cx.diagnostics.error("check.set_position", e.span,
+                                 "a set literal can only stand right of `in` or in a code set");
             return error_type;
           },
           [&](const ast::CodeSetLiteral& c) -> Type {
@@ -546,25 +699,29 @@ Type check_expr(CheckContext& cx, const ast::Expr& e, Scope& scope, const Type* 
             if (!system && !en) {
               std::vector<std::string> names{"icd10", "cpt", "hcpcs"};
               for (const auto& x : cx.rules.schema.enums) names.push_back(x.name);
-              Diagnostic& d = cx.diagnostics.error("check.unknown_system", c.system.span,
-                                                   fmt::format("unknown code system or enumeration `{}`", c.system.text));
+              Diagnostic& d =
+                  cx.diagnostics.error("check.unknown_system", c.system.span,
+                                       fmt::format("unknown code system or enumeration `{}`", c.system.text));
               if (auto best = closest_match(c.system.text, names)) d.help = fmt::format("did you mean `{}`?", *best);
               return error_type;
             }
             for (const ast::CodeEntry& entry : c.entries) {
               if (entry.effective) {
                 check_date_range(cx, *entry.effective,
-                                 fmt::format("`{}{}`", entry.low, entry.wildcard ? "*" : (entry.high.empty() ? "" : " .. " + entry.high)));
+                                 fmt::format("`{}{}`", entry.low,
+                                             entry.wildcard ? "*" : (entry.high.empty() ? "" : " .. " + entry.high)));
               }
               if (en) {
                 if (entry.wildcard || !entry.high.empty()) {
-                  cx.diagnostics.error("check.enum_pattern", entry.span,
-                                       fmt::format("`{}` values are names: wildcards and ranges do not apply", c.system.text));
+                  cx.diagnostics.error(
+                      "check.enum_pattern", entry.span,
+                      fmt::format("`{}` values are names: wildcards and ranges do not apply", c.system.text));
                 } else if (!cx.rules.schema.enums[*en].find(entry.low)) {
                   const EnumType& et = cx.rules.schema.enums[*en];
                   Diagnostic& d = cx.diagnostics.error("check.unknown_member", entry.span,
                                                        fmt::format("`{}` is not a value of `{}`", entry.low, et.name));
-                  if (auto best = closest_match(entry.low, et.members)) d.help = fmt::format("did you mean `{}`?", *best);
+                  if (auto best = closest_match(entry.low, et.members))
+                    d.help = fmt::format("did you mean `{}`?", *best);
                 }
                 continue;
               }
@@ -575,18 +732,21 @@ Type check_expr(CheckContext& cx, const ast::Expr& e, Scope& scope, const Type* 
                     "check.malformed_code", entry.span,
                     fmt::format("malformed {} code `{}{}`", system_title(*system), entry.low,
                                 entry.wildcard ? "*" : (entry.high.empty() ? "" : " .. " + entry.high)));
-                if (*system == BaseType::icd10) d.help = "ICD-10-CM codes look like `F33.2`, `G90.512`; a wildcard like `F33.*`";
+                if (*system == BaseType::icd10)
+                  d.help = "ICD-10-CM codes look like `F33.2`, `G90.512`; a wildcard like `F33.*`";
                 if (*system == BaseType::cpt) d.help = "CPT codes are five characters: `96365`, `0001F`";
                 if (*system == BaseType::hcpcs) d.help = "HCPCS codes are a letter and four digits: `J0013`";
               } else if (!entry.high.empty() && entry.high < entry.low) {
-                cx.diagnostics.error("check.empty_range", entry.span,
-                                     fmt::format("the range `{} .. {}` is empty: its start is after its end", entry.low, entry.high));
+                cx.diagnostics.error(
+                    "check.empty_range", entry.span,
+                    fmt::format("the range `{} .. {}` is empty: its start is after its end", entry.low, entry.high));
               }
             }
             return system ? Type::set_of(*system) : Type::set_of(BaseType::enumeration, *en);
           },
           [&](const ast::SetOperation&) {
-            cx.diagnostics.error("check.set_position", e.span, "set operations can only stand right of `in` or in a code set");
+            cx.diagnostics.error("check.set_position", e.span,
+                                 "set operations can only stand right of `in` or in a code set");
             return error_type;
           },
           [&](const ast::Presence& p) {
@@ -600,8 +760,9 @@ Type check_expr(CheckContext& cx, const ast::Expr& e, Scope& scope, const Type* 
             expect(cx, *w.subject, scope, BaseType::date, fmt::format("the subject of `{}`", within).c_str());
             Type at = check_expr(cx, *w.amount, scope);
             if (!is_error(at) && (at.list || (at.base != BaseType::duration && at.base != BaseType::period)))
-              cx.diagnostics.error("check.type_mismatch", w.amount->span,
-                                   fmt::format("`{}` needs a duration (`30 days`), found {}", within, describe_type(cx, at)));
+              cx.diagnostics.error(
+                  "check.type_mismatch", w.amount->span,
+                  fmt::format("`{}` needs a duration (`30 days`), found {}", within, describe_type(cx, at)));
             expect(cx, *w.anchor, scope, BaseType::date, fmt::format("the anchor of `{}`", within).c_str());
             return Type::of(BaseType::boolean);
           },
@@ -636,8 +797,9 @@ Type check_define(CheckContext& cx, std::uint32_t index, const std::vector<Type>
   CheckedDefine& d = cx.rules.defines[index];
   cx.define_used[index] = true;
   if (cx.define_state[index] == 1) {
-    Diagnostic& diag = cx.diagnostics.error("check.recursive_define", call_span,
-                                            fmt::format("`{}` refers to itself: defines cannot be recursive", d.decl->name.text));
+    Diagnostic& diag =
+        cx.diagnostics.error("check.recursive_define", call_span,
+                             fmt::format("`{}` refers to itself: defines cannot be recursive", d.decl->name.text));
     diag.notes.push_back({d.decl->name.span, "defined here"});
     return error_type;
   }
@@ -663,6 +825,19 @@ Type check_define(CheckContext& cx, std::uint32_t index, const std::vector<Type>
   d.checked = true;
   cx.define_state[index] = 2;
   return d.result;
+}
+
+void report_unknown_names(CheckContext& cx) {
+  constexpr std::size_t shown = 3;  // later uses pointed at; beyond these, a count
+  for (auto& [key, u] : cx.unknown_names) {
+    Diagnostic d = std::move(u.first);
+    for (std::size_t i = 0; i < u.more.size() && i < shown; ++i) d.notes.push_back({u.more[i], "also used here"});
+    if (u.more.size() > shown)
+      d.notes.push_back({std::nullopt, fmt::format("and {} more use{} in this file, reported once",
+                                                   u.more.size() - shown, u.more.size() - shown == 1 ? "" : "s")});
+    cx.diagnostics.add(std::move(d));
+  }
+  cx.unknown_names.clear();
 }
 
 }  // namespace covcheck::dsl::detail

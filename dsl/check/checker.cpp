@@ -70,9 +70,9 @@ bool ranges_overlap(const std::optional<ast::DateRange>& a, const std::optional<
 
 std::optional<Type> resolve_type(CheckContext& cx, const ast::TypeRef& t) {
   static const std::pair<const char*, BaseType> builtins[] = {
-      {"bool", BaseType::boolean}, {"int", BaseType::integer}, {"decimal", BaseType::decimal},
+      {"bool", BaseType::boolean},  {"int", BaseType::integer}, {"decimal", BaseType::decimal},
       {"string", BaseType::string}, {"date", BaseType::date},   {"duration", BaseType::duration},
-      {"icd10", BaseType::icd10},  {"cpt", BaseType::cpt},     {"hcpcs", BaseType::hcpcs}};
+      {"icd10", BaseType::icd10},   {"cpt", BaseType::cpt},     {"hcpcs", BaseType::hcpcs}};
   for (const auto& [name, base] : builtins) {
     if (t.name == name) return Type{base, t.list, 0, BaseType::error};
   }
@@ -88,8 +88,8 @@ void detail::check_date_range(CheckContext& cx, const ast::DateRange& range, std
   std::string from = format_iso_date(*range.from), to = format_iso_date(*range.to);
   Diagnostic& d = cx.diagnostics.error(
       "check.reversed_range", range.span,
-      fmt::format("the effective range of {} ends before it starts ({} is after {}): it is never in force", what,
-                  from, to));
+      fmt::format("the effective range of {} ends before it starts ({} is after {}): it is never in force", what, from,
+                  to));
   d.help = fmt::format("write the earlier date first: `effective {} .. {}`", to, from);
 }
 
@@ -144,7 +144,8 @@ void DeclarationChecker::collect_declarations() {
       } else if (auto* p = std::get_if<ast::ParamDecl>(&item)) {
         declare(f, p->name.text, p->name.span, own[f]);
         std::string unit = files[f].header ? files[f].header->id.text : "";
-        rs_.params.push_back({p, f, unit.empty() ? p->name.text : unit + "." + p->name.text, Type::of(BaseType::error)});
+        rs_.params.push_back(
+            {p, f, unit.empty() ? p->name.text : unit + "." + p->name.text, Type::of(BaseType::error)});
       }
     }
   }
@@ -155,16 +156,18 @@ void DeclarationChecker::collect_declarations() {
                    SourceSpan span) {
       auto [it, inserted] = map.emplace(name, index);
       if (!inserted && imported && it->second != index) {
-        cx_.diagnostics.error("check.ambiguous_import", span,
-                              fmt::format("`{}` is declared in `{}` and in another file visible from `{}`", name,
-                                          cx_.sources.file(files[from].file).name(),
-                                          cx_.sources.file(files[into].file).name()));
+        cx_.diagnostics.error(
+            "check.ambiguous_import", span,
+            fmt::format("`{}` is declared in `{}` and in another file visible from `{}`", name,
+                        cx_.sources.file(files[from].file).name(), cx_.sources.file(files[into].file).name()));
       }
     };
     for (std::uint32_t i = 0; i < rs_.codesets.size(); ++i)
-      if (rs_.codesets[i].file == from) put(v.codesets, rs_.codesets[i].decl->name.text, i, rs_.codesets[i].decl->name.span);
+      if (rs_.codesets[i].file == from)
+        put(v.codesets, rs_.codesets[i].decl->name.text, i, rs_.codesets[i].decl->name.span);
     for (std::uint32_t i = 0; i < rs_.defines.size(); ++i)
-      if (rs_.defines[i].file == from) put(v.defines, rs_.defines[i].decl->name.text, i, rs_.defines[i].decl->name.span);
+      if (rs_.defines[i].file == from)
+        put(v.defines, rs_.defines[i].decl->name.text, i, rs_.defines[i].decl->name.span);
     for (std::uint32_t i = 0; i < rs_.params.size(); ++i)
       if (rs_.params[i].file == from) put(v.params, rs_.params[i].decl->name.text, i, rs_.params[i].decl->name.span);
   };
@@ -183,7 +186,8 @@ void DeclarationChecker::build_units() {
   const auto& files = rs_.files.files;
   for (std::size_t f = 0; f < files.size(); ++f) {
     const ast::File& file = files[f];
-    bool is_unit = file.header && (file.header->kind == ast::FileKind::policy || file.header->kind == ast::FileKind::module);
+    bool is_unit =
+        file.header && (file.header->kind == ast::FileKind::policy || file.header->kind == ast::FileKind::module);
     std::optional<std::uint32_t> unit;
     if (is_unit) {
       const ast::Header& h = *file.header;
@@ -241,9 +245,9 @@ void DeclarationChecker::build_units() {
         }
         auto [it, inserted] = ids.emplace(r->name.text, r->name.span);
         if (!inserted) {
-          Diagnostic& d = cx_.diagnostics.error(
-              "check.duplicate_rule", r->name.span,
-              fmt::format("rule id `{}` is used twice in {} `{}`", r->name.text, kind_name(file.header->kind), file.header->id.text));
+          Diagnostic& d = cx_.diagnostics.error("check.duplicate_rule", r->name.span,
+                                                fmt::format("rule id `{}` is used twice in {} `{}`", r->name.text,
+                                                            kind_name(file.header->kind), file.header->id.text));
           d.notes.push_back({it->second, "first used here"});
         }
         CheckedRule cr;
@@ -255,14 +259,19 @@ void DeclarationChecker::build_units() {
         rs_.rules.push_back(std::move(cr));
       } else if (auto* s = std::get_if<ast::ParamSet>(&item)) {
         if (!unit || rs_.units[*unit].kind != ast::FileKind::policy) {
-          cx_.diagnostics.error("check.set_outside_policy", s->span, "`set` belongs in a policy file: a policy sets the params of the modules it uses");
+          cx_.diagnostics.error("check.set_outside_policy", s->span,
+                                "`set` belongs in a policy file: a policy sets the params of the modules it uses");
         }
-      } else if (auto* e = std::get_if<ast::EnumDecl>(&item); e && !(file.header && file.header->kind == ast::FileKind::schema)) {
+      } else if (auto* e = std::get_if<ast::EnumDecl>(&item);
+                 e && !(file.header && file.header->kind == ast::FileKind::schema)) {
         cx_.diagnostics.error("check.schema_outside_schema", e->span, "enumerations belong in a `schema` file");
-      } else if (auto* rec = std::get_if<ast::RecordDecl>(&item); rec && !(file.header && file.header->kind == ast::FileKind::schema)) {
+      } else if (auto* rec = std::get_if<ast::RecordDecl>(&item);
+                 rec && !(file.header && file.header->kind == ast::FileKind::schema)) {
         cx_.diagnostics.error("check.schema_outside_schema", rec->span, "records belong in a `schema` file");
-      } else if (auto* syn = std::get_if<ast::SynonymsDecl>(&item); syn && !(file.header && file.header->kind == ast::FileKind::schema)) {
-        cx_.diagnostics.error("check.schema_outside_schema", syn->span, "synonyms belong in the `schema` file, beside their enumeration");
+      } else if (auto* syn = std::get_if<ast::SynonymsDecl>(&item);
+                 syn && !(file.header && file.header->kind == ast::FileKind::schema)) {
+        cx_.diagnostics.error("check.schema_outside_schema", syn->span,
+                              "synonyms belong in the `schema` file, beside their enumeration");
       }
     }
   }
@@ -322,7 +331,8 @@ Type DeclarationChecker::infer_set_expr(const ast::Expr& e, std::size_t file) {
   Type t = check_expr(cx_, e, scope);
   if (t.base != BaseType::set && t.base != BaseType::error) {
     cx_.diagnostics.error("check.not_a_set", e.span,
-                          fmt::format("a code set must be a code-set literal (`icd10 {{ F33.* }}`), a code set or their union/difference; found {}",
+                          fmt::format("a code set must be a code-set literal (`icd10 {{ F33.* }}`), a code set or "
+                                      "their union/difference; found {}",
                                       describe_type(cx_, t)));
     return Type::of(BaseType::error);
   }
@@ -332,8 +342,9 @@ Type DeclarationChecker::infer_set_expr(const ast::Expr& e, std::size_t file) {
 Type DeclarationChecker::infer_codeset(std::uint32_t index) {
   if (codeset_state_[index] == 2) return rs_.codesets[index].type;
   if (codeset_state_[index] == 1) {
-    cx_.diagnostics.error("check.recursive_codeset", rs_.codesets[index].decl->name.span,
-                          fmt::format("code set `{}` is defined in terms of itself", rs_.codesets[index].decl->name.text));
+    cx_.diagnostics.error(
+        "check.recursive_codeset", rs_.codesets[index].decl->name.span,
+        fmt::format("code set `{}` is defined in terms of itself", rs_.codesets[index].decl->name.text));
     return Type::of(BaseType::error);
   }
   codeset_state_[index] = 1;
@@ -381,7 +392,8 @@ void DeclarationChecker::check_params() {
       if (!found) {
         std::vector<std::string> names;
         for (const auto& p : rs_.params) names.push_back(p.qualified);
-        Diagnostic& d = cx_.diagnostics.error("check.unknown_param", s->name.span, fmt::format("no loaded module declares a param `{}`", name));
+        Diagnostic& d = cx_.diagnostics.error("check.unknown_param", s->name.span,
+                                              fmt::format("no loaded module declares a param `{}`", name));
         if (auto best = closest_match(name, names)) d.help = fmt::format("did you mean `{}`?", *best);
         continue;
       }
@@ -409,12 +421,12 @@ void DeclarationChecker::resolve_overrides(CheckedRule& cr) {
           if (tag.text == target.name) hits.push_back(i);
       }
       if (hits.empty())
-        cx_.diagnostics.warning("check.unmatched_tag", target.span,
-                                fmt::format("no loaded rule is tagged `{}`: this override has nothing to override", target.name));
+        cx_.diagnostics.warning(
+            "check.unmatched_tag", target.span,
+            fmt::format("no loaded rule is tagged `{}`: this override has nothing to override", target.name));
     } else {
-      std::string qualified = target.name.find('.') == std::string::npos
-                                  ? rs_.units[cr.unit].id + "." + target.name
-                                  : target.name;
+      std::string qualified =
+          target.name.find('.') == std::string::npos ? rs_.units[cr.unit].id + "." + target.name : target.name;
       for (std::uint32_t i = 0; i < rs_.rules.size(); ++i)
         if (rs_.rules[i].qualified_id == qualified && rs_.rules[i].rule != &r) hits.push_back(i);
       if (hits.empty()) {
@@ -443,22 +455,27 @@ void DeclarationChecker::check_rule(std::uint32_t index) {
   if (r.advice) {
     cr.kind = RuleKind::advice;
     if (r.cover || r.direct || r.route || !r.requirements.empty() || !r.grants.empty() || !r.overrides.empty())
-      cx_.diagnostics.error("check.advice_effect", r.name.span,
-                            fmt::format("advice `{}` may only have `when` and `next`: advice never changes the decision", r.name.text));
+      cx_.diagnostics.error(
+          "check.advice_effect", r.name.span,
+          fmt::format("advice `{}` may only have `when` and `next`: advice never changes the decision", r.name.text));
     if (r.next_steps.empty())
-      cx_.diagnostics.warning("check.empty_advice", r.name.span, fmt::format("advice `{}` gives no `next` step", r.name.text));
+      cx_.diagnostics.warning("check.empty_advice", r.name.span,
+                              fmt::format("advice `{}` gives no `next` step", r.name.text));
   } else if (r.cover) {
     cr.kind = RuleKind::coverage;
     if (r.direct)
-      cx_.diagnostics.error("check.mixed_effects", r.direct->span,
-                            fmt::format("rule `{}` both covers and has a direct effect; split it into two rules", r.name.text));
+      cx_.diagnostics.error(
+          "check.mixed_effects", r.direct->span,
+          fmt::format("rule `{}` both covers and has a direct effect; split it into two rules", r.name.text));
   } else if (r.direct || has_criteria) {
     cr.kind = RuleKind::restriction;
     if (r.direct && has_criteria)
-      cx_.diagnostics.error("check.mixed_effects", r.direct->span,
-                            fmt::format("rule `{}` has a direct effect and criteria; a restriction has one or the other", r.name.text));
+      cx_.diagnostics.error(
+          "check.mixed_effects", r.direct->span,
+          fmt::format("rule `{}` has a direct effect and criteria; a restriction has one or the other", r.name.text));
     if (!r.grants.empty())
-      cx_.diagnostics.error("check.grant_outside_coverage", r.grants.front().span, "`authorize` belongs to a coverage rule");
+      cx_.diagnostics.error("check.grant_outside_coverage", r.grants.front().span,
+                            "`authorize` belongs to a coverage rule");
   } else {
     cr.kind = RuleKind::effect;
     if (!r.route && r.requirements.empty() && r.next_steps.empty() && r.grants.empty())
@@ -499,7 +516,8 @@ void DeclarationChecker::check_rule(std::uint32_t index) {
   }
   if (r.route) {
     if (!rs_.benefit_enum) {
-      cx_.diagnostics.error("check.no_benefit_enum", r.route->span, "the schema declares no `benefit` enumeration to route to");
+      cx_.diagnostics.error("check.no_benefit_enum", r.route->span,
+                            "the schema declares no `benefit` enumeration to route to");
     } else if (!rs_.schema.enums[*rs_.benefit_enum].find(r.route->text)) {
       const EnumType& en = rs_.schema.enums[*rs_.benefit_enum];
       Diagnostic& d = cx_.diagnostics.error("check.unknown_benefit", r.route->span,
@@ -545,6 +563,12 @@ void DeclarationChecker::check_schema_expressions() {
       Type t = check_expr(cx_, *c->condition, scope);
       if (t.base != BaseType::error && (t.list || t.base != BaseType::boolean))
         cx_.diagnostics.error("check.type_mismatch", c->condition->span, "a `check` needs a condition (bool)");
+      if (c->guard) {
+        Type g = check_expr(cx_, *c->guard, scope);
+        if (g.base != BaseType::error && (g.list || g.base != BaseType::boolean))
+          cx_.diagnostics.error("check.type_mismatch", c->guard->span,
+                                "the `when` of a `check` needs a condition (bool)");
+      }
     }
   }
 }
@@ -560,7 +584,7 @@ void DeclarationChecker::check_unused() {
   // A code set that only feeds used code sets (`pain = crps | chronic_pain`) is used
   // through them: propagate use along set operations until nothing changes.
   std::function<void(const ast::Expr&, std::vector<std::uint32_t>&)> members = [&](const ast::Expr& e,
-                                                                                  std::vector<std::uint32_t>& out) {
+                                                                                   std::vector<std::uint32_t>& out) {
     if (auto* r = std::get_if<RefCodeSet>(&rs_.resolutions[e.id])) out.push_back(r->codeset);
     if (auto* op = std::get_if<ast::SetOperation>(&e.kind)) {
       members(*op->lhs, out);
@@ -592,13 +616,14 @@ void DeclarationChecker::check_unused() {
       if (k >= rs_.files.imports[f].size()) break;
       std::size_t target = rs_.files.imports[f][k++];
       bool used = false;
-      for (std::uint32_t i = 0; i < rs_.codesets.size(); ++i) used |= rs_.codesets[i].file == target && cx_.codeset_used[i];
-      for (std::uint32_t i = 0; i < rs_.defines.size(); ++i) used |= rs_.defines[i].file == target && cx_.define_used[i];
+      for (std::uint32_t i = 0; i < rs_.codesets.size(); ++i)
+        used |= rs_.codesets[i].file == target && cx_.codeset_used[i];
+      for (std::uint32_t i = 0; i < rs_.defines.size(); ++i)
+        used |= rs_.defines[i].file == target && cx_.define_used[i];
       for (const CheckedParam& p : rs_.params) used |= p.file == target;
       if (files[target].header) used = true;  // importing a policy or module loads its rules
       if (!used)
-        cx_.diagnostics.warning("check.unused_import", imp->span,
-                                fmt::format("nothing from `{}` is used", imp->path));
+        cx_.diagnostics.warning("check.unused_import", imp->span, fmt::format("nothing from `{}` is used", imp->path));
     }
   }
 }
@@ -615,7 +640,8 @@ void DeclarationChecker::check_override_cycles() {
         auto start = std::find(path.begin(), path.end(), next);
         for (auto it = start; it != path.end(); ++it) chain += rs_.rules[*it].qualified_id + " overrides ";
         chain += rs_.rules[next].qualified_id;
-        cx_.diagnostics.error("check.override_cycle", rs_.rules[i].rule->name.span, fmt::format("override cycle: {}", chain));
+        cx_.diagnostics.error("check.override_cycle", rs_.rules[i].rule->name.span,
+                              fmt::format("override cycle: {}", chain));
       } else if (state[next] == 0) {
         visit(next);
       }
@@ -644,7 +670,7 @@ std::unique_ptr<CheckedRuleSet> check_all(RuleFiles files, SourceRegistry& sourc
     rs->files.canonical_paths.push_back("<built-in>/rules/schema/case.cpl");
     schema_files.push_back(&rs->files.files.back());
   }
-  auto schema = build_schema(schema_files, diagnostics);
+  auto schema = build_schema(schema_files, diagnostics, &sources);
   if (!schema) return nullptr;
   rs->schema = std::move(*schema);
   if (!rs->schema.find_enum("decision")) {
@@ -661,7 +687,7 @@ std::unique_ptr<CheckedRuleSet> check_all(RuleFiles files, SourceRegistry& sourc
   rs->types.assign(rs->files.node_count, Type::of(BaseType::error));
   rs->resolutions.assign(rs->files.node_count, std::monostate{});
 
-  CheckContext cx{*rs, sources, diagnostics, {}, {}, {}, {}, {}, {}, {}};
+  CheckContext cx{*rs, sources, diagnostics, {}, {}, {}, {}, {}, {}, {}, {}};
   DeclarationChecker checker(cx);
   checker.collect_declarations();
   checker.build_units();
@@ -672,6 +698,7 @@ std::unique_ptr<CheckedRuleSet> check_all(RuleFiles files, SourceRegistry& sourc
   checker.check_rules();
   checker.check_unused();
   checker.check_override_cycles();
+  report_unknown_names(cx);
   diagnostics.sort();
   drop_ignored(rs->files.files, sources, diagnostics);  // `# covcheck:ignore CODE` silences a warning
   return rs;

@@ -345,7 +345,17 @@ struct Builder {
       }
       rec.fields.push_back(std::move(info));
     }
-    for (const ast::CheckDecl& c : decl.checks) rec.checks.push_back(&c);
+    for (const ast::CheckDecl& c : decl.checks) {
+      // `{value}` stands for the checked value; any other brace is a typo the case would show.
+      for (std::size_t at = c.message.find('{'); at != std::string::npos; at = c.message.find('{', at + 1)) {
+        if (c.message.compare(at, 7, "{value}") != 0) {
+          error("schema.check_message", c.span,
+                "a check message may only hold `{value}` (the value checked) between braces");
+          break;
+        }
+      }
+      rec.checks.push_back(&c);
+    }
   }
 
   // `or none` is for a scalar whose absence a case can state: not a list (an empty list says
@@ -353,16 +363,15 @@ struct Builder {
   // neither a default nor a derivation, which would never let the case say it.
   void check_or_none(const FieldInfo& info, const ast::FieldDecl& fd) {
     const Type& t = info.type;
-    const char* why = t.list                          ? "a list says it has nothing with `[]`"
-                      : t.base == BaseType::record    ? "a record cannot be none"
-                      : t.base == BaseType::boolean   ? "a bool says it with `false`"
-                      : t.base == BaseType::string    ? "the text `none` is a valid string"
-                      : fd.default_value != nullptr   ? "a field with a default is never absent"
-                      : fd.derived != nullptr         ? "a derived field is never read from the case"
-                                                      : nullptr;
+    const char* why = t.list                        ? "a list says it has nothing with `[]`"
+                      : t.base == BaseType::record  ? "a record cannot be none"
+                      : t.base == BaseType::boolean ? "a bool says it with `false`"
+                      : t.base == BaseType::string  ? "the text `none` is a valid string"
+                      : fd.default_value != nullptr ? "a field with a default is never absent"
+                      : fd.derived != nullptr       ? "a derived field is never read from the case"
+                                                    : nullptr;
     if (!why) return;
-    error("schema.or_none", fd.span,
-          fmt::format("`{}` cannot be declared `or none`: {}", info.name, why),
+    error("schema.or_none", fd.span, fmt::format("`{}` cannot be declared `or none`: {}", info.name, why),
           "`or none` applies to enumeration, code, date, number and duration fields");
   }
 
@@ -410,11 +419,12 @@ struct Builder {
           for (std::size_t s = 0; s < type.synonyms.size() && !clash; ++s) {
             if (type.synonyms[s].folded != folded) continue;
             clash = true;
-            Diagnostic& d = diags.error(
-                "schema.synonym", text.span,
-                type.synonyms[s].member == *member
-                    ? fmt::format("`{}` is listed twice for `{}`", text.text, type.members[*member])
-                    : fmt::format("`{}` is already a synonym of `{}`", text.text, type.members[type.synonyms[s].member]));
+            Diagnostic& d =
+                diags.error("schema.synonym", text.span,
+                            type.synonyms[s].member == *member
+                                ? fmt::format("`{}` is listed twice for `{}`", text.text, type.members[*member])
+                                : fmt::format("`{}` is already a synonym of `{}`", text.text,
+                                              type.members[type.synonyms[s].member]));
             d.notes.push_back({spans[s], "first declared here"});
             failed = true;
           }
@@ -430,7 +440,10 @@ struct Builder {
   void check_cycles() {
     enum class Color : std::uint8_t { white, gray, black };
     std::vector<Color> color(schema.records.size(), Color::white);
-    struct Edge { std::uint32_t record; std::uint32_t field; };
+    struct Edge {
+      std::uint32_t record;
+      std::uint32_t field;
+    };
     std::vector<Edge> path;
     auto visit = [&](auto&& self, std::uint32_t r) -> void {
       color[r] = Color::gray;
@@ -464,7 +477,42 @@ struct Builder {
 
 }  // namespace
 
-std::optional<Schema> build_schema(const std::vector<const ast::File*>& schema_files, Diagnostics& diagnostics) {
+namespace {
+
+// A comment's words without its `#` and the space after it.
+std::string comment_words(std::string_view text) {
+  std::size_t s = text.find_first_not_of('#');
+  if (s == std::string_view::npos) return {};
+  text.remove_prefix(s);
+  std::size_t b = text.find_first_not_of(" \t");
+  std::size_t e = text.find_last_not_of(" \t\r");
+  return b == std::string_view::npos ? std::string() : std::string(text.substr(b, e - b + 1));
+}
+
+// The comment after a field on its line, else the block of comment lines right above it.
+std::string field_doc(const ast::File& file, const SourceFile& src, SourceSpan field) {
+  const std::uint32_t line = src.location(field.begin).line;
+  for (const ast::Comment& c : file.comments)
+    if (c.span.begin >= field.end && src.location(c.span.begin).line == line) return comment_words(c.text);
+  std::string out;
+  std::uint32_t want = line - 1;
+  for (auto it = file.comments.rbegin(); it != file.comments.rend() && want > 0; ++it) {
+    LineColumn lc = src.location(it->span.begin);
+    if (lc.line > want) continue;
+    if (lc.line < want) break;
+    std::string_view text = src.line_text(lc.line);
+    if (text.find_first_not_of(" \t") != lc.column - 1) break;  // a trailing comment of the line above
+    std::string words = comment_words(it->text);
+    out = out.empty() ? words : words + " " + out;
+    --want;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<Schema> build_schema(const std::vector<const ast::File*>& schema_files, Diagnostics& diagnostics,
+                                   const SourceRegistry* sources) {
   std::vector<const ast::File*> files;
   for (const ast::File* f : schema_files) {
     if (f && f->header && f->header->kind == ast::FileKind::schema) files.push_back(f);
@@ -487,6 +535,11 @@ std::optional<Schema> build_schema(const std::vector<const ast::File*>& schema_f
   b.schema.version = file.header->version.value_or("");
   b.declare_names(file);
   for (std::uint32_t r = 0; r < b.schema.records.size(); ++r) b.build_fields(r);
+  if (sources && file.file != no_file) {
+    const SourceFile& src = sources->file(file.file);
+    for (RecordType& rec : b.schema.records)
+      for (FieldInfo& f : rec.fields) f.doc = field_doc(file, src, f.span);
+  }
   b.build_synonyms(file);
   b.check_cycles();
   if (auto root = b.schema.find_record("case")) {

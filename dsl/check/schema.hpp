@@ -9,9 +9,9 @@
 #include <variant>
 #include <vector>
 
-#include "dsl/syntax/ast.hpp"
-#include "dsl/source/diagnostics.hpp"
 #include "dsl/check/types.hpp"
+#include "dsl/source/diagnostics.hpp"
+#include "dsl/syntax/ast.hpp"
 
 namespace covcheck::dsl {
 
@@ -45,6 +45,9 @@ struct FieldInfo {
   const ast::Expr* derived = nullptr;           // derived fact; never read from case data
   bool exclusive = false;                       // at most one list element may set it true
   bool or_none = false;                         // `type or none`: a case may say the fact is known to be absent
+  // Its documentation: the comment after it on its line, else the comment lines right above
+  // it; "" without one. Plain words for the answer's checklist and next steps.
+  std::string doc;
 };
 
 struct RecordType {
@@ -57,7 +60,7 @@ struct RecordType {
 };
 
 struct Schema {
-  std::string name;     // schema header id
+  std::string name;  // schema header id
   std::string version;
   std::vector<EnumType> enums;
   std::vector<RecordType> records;
@@ -71,8 +74,10 @@ struct Schema {
 };
 
 // Builds the schema from the files with a `schema` header (exactly one is allowed). The
-// built schema points into `files`, which must outlive it.
-std::optional<Schema> build_schema(const std::vector<const ast::File*>& schema_files, Diagnostics& diagnostics);
+// built schema points into `files`, which must outlive it. With `sources`, fields keep their
+// documentation comments (FieldInfo::doc).
+std::optional<Schema> build_schema(const std::vector<const ast::File*>& schema_files, Diagnostics& diagnostics,
+                                   const SourceRegistry* sources = nullptr);
 
 // Code formats per system: ICD-10-CM `F33.2`, CPT `96365` / `0001F`, HCPCS `J0013`.
 bool is_valid_code(BaseType system, std::string_view code);

@@ -92,22 +92,22 @@ constexpr int rank(Truth t) { return t == F ? 0 : t == U ? 1 : 2; }
 
 constexpr bool laws_hold() {
   for (Truth a : all_values) {
-    if (not3(not3(a)) != a) return false;                                   // double negation
-    if (and3(a, a) != a || or3(a, a) != a) return false;                     // idempotence
-    if (and3(a, T) != a || or3(a, F) != a) return false;                     // identities
-    if (and3(a, F) != F || or3(a, T) != T) return false;                     // annihilators
-    if (rank(not3(a)) != 2 - rank(a)) return false;                          // not reverses the order
+    if (not3(not3(a)) != a) return false;                 // double negation
+    if (and3(a, a) != a || or3(a, a) != a) return false;  // idempotence
+    if (and3(a, T) != a || or3(a, F) != a) return false;  // identities
+    if (and3(a, F) != F || or3(a, T) != T) return false;  // annihilators
+    if (rank(not3(a)) != 2 - rank(a)) return false;       // not reverses the order
     for (Truth b : all_values) {
       if (and3(a, b) != and3(b, a) || or3(a, b) != or3(b, a)) return false;  // commutativity
       if (not3(and3(a, b)) != or3(not3(a), not3(b))) return false;           // De Morgan
       if (not3(or3(a, b)) != and3(not3(a), not3(b))) return false;
-      if (and3(a, or3(a, b)) != a || or3(a, and3(a, b)) != a) return false; // absorption
+      if (and3(a, or3(a, b)) != a || or3(a, and3(a, b)) != a) return false;           // absorption
       if (rank(and3(a, b)) != (rank(a) < rank(b) ? rank(a) : rank(b))) return false;  // min
       if (rank(or3(a, b)) != (rank(a) > rank(b) ? rank(a) : rank(b))) return false;   // max
       for (Truth c : all_values) {
-        if (and3(a, and3(b, c)) != and3(and3(a, b), c)) return false;        // associativity
+        if (and3(a, and3(b, c)) != and3(and3(a, b), c)) return false;  // associativity
         if (or3(a, or3(b, c)) != or3(or3(a, b), c)) return false;
-        if (and3(a, or3(b, c)) != or3(and3(a, b), and3(a, c))) return false; // distributivity
+        if (and3(a, or3(b, c)) != or3(and3(a, b), and3(a, c))) return false;  // distributivity
         if (or3(a, and3(b, c)) != and3(or3(a, b), or3(a, c))) return false;
       }
     }

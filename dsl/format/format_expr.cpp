@@ -5,8 +5,8 @@
 #include <string>
 #include <type_traits>
 
-#include "dsl/source/dates.hpp"
 #include "dsl/format/format_internal.hpp"
+#include "dsl/source/dates.hpp"
 #include "dsl/syntax/operators.hpp"
 
 namespace covcheck::dsl::format_detail {
@@ -16,9 +16,10 @@ namespace {
 // Binding strength, loosest first: the operator table's precedence levels.
 constexpr int level(Precedence p) { return static_cast<int>(p); }
 constexpr int lv_or = level(Precedence::or_), lv_not = level(Precedence::not_), lv_cmp = level(Precedence::comparison),
-              lv_add = level(Precedence::sum), lv_neg = level(Precedence::negation), lv_postfix = level(Precedence::postfix);
+              lv_add = level(Precedence::sum), lv_neg = level(Precedence::negation),
+              lv_postfix = level(Precedence::postfix);
 
-template<typename T>
+template <typename T>
 const T* as(const ast::Expr& e) {
   return std::get_if<T>(&e.kind);
 }
@@ -131,11 +132,15 @@ class Printer {
   std::string node(const ast::StringLiteral& k, bool) { return escape_string(k.value); }
   std::string node(const ast::DateLiteral& k, bool) { return format_iso_date(k.days); }
   std::string node(const ast::DurationLiteral& k, bool) {
-    const char* unit = k.unit == ast::DurationUnit::days ? "days" : k.unit == ast::DurationUnit::weeks ? "weeks" : "months";
+    const char* unit = k.unit == ast::DurationUnit::days    ? "days"
+                       : k.unit == ast::DurationUnit::weeks ? "weeks"
+                                                            : "months";
     return duration_text(k.amount, unit);
   }
   std::string node(const ast::NameRef& k, bool) { return k.name; }
-  std::string node(const ast::MemberAccess& k, bool) { return operand(*k.object, lv_postfix, false) + "." + k.field.text; }
+  std::string node(const ast::MemberAccess& k, bool) {
+    return operand(*k.object, lv_postfix, false) + "." + k.field.text;
+  }
   std::string node(const ast::Unary& k, bool tail) {
     const std::string op(spelling(k.op));
     if (k.op == ast::UnaryOp::not_) return op + " " + operand(*k.operand, not_operand_min_level(*k.operand), tail);
@@ -165,8 +170,7 @@ class Printer {
   }
   std::string node(const ast::Within& k, bool tail) {
     return operand(*k.subject, lv_add, false) + " " + std::string(spelling(PredicateOp::within)) + " " +
-           operand(*k.amount, lv_add, false) + " " +
-           window_word(k.direction) + " " + operand(*k.anchor, lv_add, tail);
+           operand(*k.amount, lv_add, false) + " " + window_word(k.direction) + " " + operand(*k.anchor, lv_add, tail);
   }
   std::string node(const ast::Call& k, bool) {
     std::string out = k.function.text + "(";
@@ -178,7 +182,8 @@ class Printer {
     if (k.kind == ast::QuantifierKind::any || k.kind == ast::QuantifierKind::all) {
       const char* word = k.kind == ast::QuantifierKind::any ? "any" : "all";
       std::string var = k.variable ? k.variable->text : "";
-      return std::string("(") + word + " " + list + " " + var + ": " + (k.filter ? operand(*k.filter, lv_or, true) : "") + ")";
+      return std::string("(") + word + " " + list + " " + var + ": " +
+             (k.filter ? operand(*k.filter, lv_or, true) : "") + ")";
     }
     std::string out = k.kind == ast::QuantifierKind::count_distinct ? "count distinct(" : "count(";
     out += list;
@@ -198,7 +203,6 @@ class Printer {
     return out;
   }
 };
-
 
 // The breaking layout: the same spelling as Printer, written piece by piece into a Writer.
 class Layout {
@@ -233,11 +237,27 @@ class Layout {
       w_.add(std::string(spelling(u->op)) + " ");
       return operand(*u->operand, not_operand_min_level(*u->operand), tail, suffix);
     }
+    if (const auto* k = as<ast::Conditional>(e)) {
+      // `if c` / `then a` / `else b`, one per line, aligned on the `if`.
+      int column = w_.column();
+      w_.add("if ");
+      operand(*k->condition, lv_or, false, 0);
+      w_.line(column);
+      w_.add("then ");
+      operand(*k->then_value, lv_or, k->else_value ? false : tail, k->else_value ? 0 : suffix);
+      if (k->else_value) {
+        w_.line(column);
+        w_.add("else ");
+        operand(*k->else_value, lv_or, tail, suffix);
+      }
+      return;
+    }
     const auto& q = std::get<ast::Quantifier>(e.kind);
     collect_atoms(*q.list, w_.lines().back().atoms);
     std::string list = printer_.operand(*q.list, lv_postfix, false);
     if (q.kind == ast::QuantifierKind::any || q.kind == ast::QuantifierKind::all) {
-      w_.add(std::string(q.kind == ast::QuantifierKind::any ? "(any " : "(all ") + list + " " + q.variable->text + ": ");
+      w_.add(std::string(q.kind == ast::QuantifierKind::any ? "(any " : "(all ") + list + " " + q.variable->text +
+             ": ");
       operand(*q.filter, lv_or, true, suffix + 1);
       w_.add(")");
       return;
@@ -255,14 +275,17 @@ class Layout {
 
  private:
   // Only what has an inner place to break: chains of `and`/`or`, `not`, quantifier bodies,
-  // and a comparison whose left side is one of those.
+  // conditionals (before `then` and `else`), a comparison whose left side is one of those, and
+  // arithmetic with such an operand.
   static bool breakable(const ast::Expr& e) {
     if (const auto* b = as<ast::Binary>(e)) {
-      return b->op == ast::BinaryOp::and_ || b->op == ast::BinaryOp::or_ || (!is_chain(*b) && breakable(*b->lhs));
+      if (b->op == ast::BinaryOp::and_ || b->op == ast::BinaryOp::or_) return true;
+      // `(if ... then ... else ...) - start`: the arithmetic breaks at its operators.
+      return is_chain(*b) ? breakable(*b->lhs) || breakable(*b->rhs) : breakable(*b->lhs);
     }
     if (const auto* u = as<ast::Unary>(e)) return u->op == ast::UnaryOp::not_;
     if (const auto* q = as<ast::Quantifier>(e)) return q->variable && q->filter;
-    return false;
+    return as<ast::Conditional>(e) != nullptr;
   }
 
   void chain(const ast::Expr& e, bool tail, int suffix) {
@@ -282,7 +305,7 @@ class Layout {
   Printer printer_;
 };
 
-template<typename F>
+template <typename F>
 void for_each_child(const ast::Expr& e, F&& f) {
   auto visit = [&](const ast::ExprPtr& p) {
     if (p) f(*p);

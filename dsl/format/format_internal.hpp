@@ -51,8 +51,8 @@ class SourceContext {
 
   std::string_view text() const { return text_; }
   const std::vector<ast::Comment>& comments() const { return comments_; }
-  std::uint32_t line_of(std::uint32_t offset) const;     // 1-based
-  std::uint32_t column_of(std::uint32_t offset) const;   // 1-based, in bytes
+  std::uint32_t line_of(std::uint32_t offset) const;    // 1-based
+  std::uint32_t column_of(std::uint32_t offset) const;  // 1-based, in bytes
   bool has_comment(std::uint32_t begin, std::uint32_t end) const;
   // An empty (or blank) line lies between the two offsets.
   bool blank_line_between(std::uint32_t from, std::uint32_t to) const;

@@ -268,8 +268,15 @@ Chunk ItemLayout::record(const ast::RecordDecl& r) {
     w.line(2);
     w.add("check ", c.span.begin);
     std::string message = escape_string(c.message);
-    write_expr(w, *c.condition, 1 + text_width(message));
-    w.add(" " + message);
+    std::string tail = c.warning ? " else warning " + message : " " + message;
+    if (c.guard) {
+      write_expr(w, *c.condition);
+      w.add(" when ");
+      write_expr(w, *c.guard, text_width(tail));
+    } else {
+      write_expr(w, *c.condition, text_width(tail));
+    }
+    w.add(tail);
   }
   w.line(0, 2);
   w.add("}", r.span.end - 1);
@@ -406,8 +413,7 @@ void ItemLayout::requirement(Writer& w, const ast::Requirement& req) {
     if (req.else_message) otherwise += " " + escape_string(req.else_message->text);
   }
   std::optional<std::uint32_t> cite_at = req.cite ? src_.find_word(after, req.span.end, "cite") : std::nullopt;
-  std::optional<std::uint32_t> else_at =
-      req.else_decision ? src_.find_word(after, req.span.end, "else") : std::nullopt;
+  std::optional<std::uint32_t> else_at = req.else_decision ? src_.find_word(after, req.span.end, "else") : std::nullopt;
   std::string one_line = subject;
   if (!cite.empty()) one_line += " " + cite;
   if (!otherwise.empty()) one_line += " " + otherwise;

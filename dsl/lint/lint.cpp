@@ -2,8 +2,8 @@
 // comments and sorts the findings by position.
 #include "dsl/lint/lint.hpp"
 
-#include "dsl/source/ignore_comments.hpp"
 #include "dsl/lint/lint_context.hpp"
+#include "dsl/source/ignore_comments.hpp"
 
 namespace covcheck::dsl {
 
@@ -54,10 +54,20 @@ std::size_t Context::file_index(SourceSpan span) const {
 
 const std::vector<std::string>& lint_codes() {
   static const std::vector<std::string> codes{
-      "lint.unreachable_rule", "lint.always_true",   "lint.never_true",     "lint.shadowed_rule",
-      "lint.route_overlap",    "lint.unused_codeset", "lint.unused_define", "lint.unused_import",
-      "lint.codeset_overlap",  "lint.missing_cite",  "lint.version_gap",
-      "lint.unguarded_unknown", "lint.criterion_without_message", "lint.if_without_else",
+      "lint.unreachable_rule",
+      "lint.always_true",
+      "lint.never_true",
+      "lint.shadowed_rule",
+      "lint.route_overlap",
+      "check.unused_codeset",
+      "check.unused_define",
+      "check.unused_import",
+      "lint.codeset_overlap",
+      "lint.missing_cite",
+      "lint.version_gap",
+      "lint.unguarded_unknown",
+      "lint.criterion_without_message",
+      "lint.if_without_else",
   };
   return codes;
 }

@@ -26,7 +26,8 @@ namespace {
 std::optional<SetValues> set_values_at(const Context& cx, const ast::Expr& set, int depth) {
   if (depth > 64) return std::nullopt;  // the checker rejects cycles; this only bounds the walk
   const Resolution& r = cx.rs.resolutions[set.id];
-  if (auto* c = std::get_if<RefCodeSet>(&r)) return set_values_at(cx, *cx.rs.codesets[c->codeset].decl->value, depth + 1);
+  if (auto* c = std::get_if<RefCodeSet>(&r))
+    return set_values_at(cx, *cx.rs.codesets[c->codeset].decl->value, depth + 1);
   if (auto* op = std::get_if<ast::SetOperation>(&set.kind)) {
     auto l = set_values_at(cx, *op->lhs, depth + 1);
     auto rr = set_values_at(cx, *op->rhs, depth + 1);

@@ -72,22 +72,24 @@ void scan(Context& cx, const ast::Expr& e, bool top, bool judged) {
     auto* lit = std::get_if<ast::IntLiteral>(&b->rhs->kind);
     if (q && lit && (q->kind == ast::QuantifierKind::count || q->kind == ast::QuantifierKind::count_distinct)) {
       std::optional<bool> value;
-      if ((b->op == ast::BinaryOp::ge && lit->value <= 0) || (b->op == ast::BinaryOp::gt && lit->value < 0)) value = true;
-      if ((b->op == ast::BinaryOp::lt && lit->value <= 0) || (b->op == ast::BinaryOp::le && lit->value < 0)) value = false;
+      if ((b->op == ast::BinaryOp::ge && lit->value <= 0) || (b->op == ast::BinaryOp::gt && lit->value < 0))
+        value = true;
+      if ((b->op == ast::BinaryOp::lt && lit->value <= 0) || (b->op == ast::BinaryOp::le && lit->value < 0))
+        value = false;
       if (value) {
         cx.report(Severity::warning, *value ? "lint.always_true" : "lint.never_true", e.span,
-                  fmt::format("`{}` is always {} when the list is known: a count is never negative",
-                              cx.text(e.span), *value ? "true" : "false"),
+                  fmt::format("`{}` is always {} when the list is known: a count is never negative", cx.text(e.span),
+                              *value ? "true" : "false"),
                   "a count is at least 0", "compare with the number the policy asks for (`>= 1` for \"at least one\")");
       }
     }
   }
   if (auto* q = std::get_if<ast::Quantifier>(&e.kind); q && q->filter) {
     if (auto c = find_contradiction(cx, conjuncts(cx, *q->filter))) {
-      Diagnostic& d = cx.report(Severity::warning, "lint.never_true", q->filter->span,
-                                fmt::format("no element can pass this filter: {}", c->why),
-                                "`any` over it is never true, `all` holds only for an empty list and `count` is 0",
-                                and_hint);
+      Diagnostic& d =
+          cx.report(Severity::warning, "lint.never_true", q->filter->span,
+                    fmt::format("no element can pass this filter: {}", c->why),
+                    "`any` over it is never true, `all` holds only for an empty list and `count` is 0", and_hint);
       add_notes(d, c->spans, q->filter->span);
       scan(cx, *q->list, false, false);
       return;
@@ -108,12 +110,22 @@ void scan(Context& cx, const ast::Expr& e, bool top, bool judged) {
           go(k.rhs, false, chain);
         } else if constexpr (std::is_same_v<K, ast::Membership>) go(k.item, false);
         else if constexpr (std::is_same_v<K, ast::Presence>) go(k.operand, false);
-        else if constexpr (std::is_same_v<K, ast::Within>) { go(k.subject, false); go(k.anchor, false); }
-        else if constexpr (std::is_same_v<K, ast::Call>) { for (const auto& a : k.args) go(a, false); }
-        else if constexpr (std::is_same_v<K, ast::Quantifier>) { go(k.list, false); go(k.filter, true); go(k.key, false); }
-        else if constexpr (std::is_same_v<K, ast::Conditional>) {
-          go(k.condition, false); go(k.then_value, false); go(k.else_value, false);
-        } else if constexpr (std::is_same_v<K, ast::UnknownValue>) { for (const auto& f : k.facts) go(f, false); }
+        else if constexpr (std::is_same_v<K, ast::Within>) {
+          go(k.subject, false);
+          go(k.anchor, false);
+        } else if constexpr (std::is_same_v<K, ast::Call>) {
+          for (const auto& a : k.args) go(a, false);
+        } else if constexpr (std::is_same_v<K, ast::Quantifier>) {
+          go(k.list, false);
+          go(k.filter, true);
+          go(k.key, false);
+        } else if constexpr (std::is_same_v<K, ast::Conditional>) {
+          go(k.condition, false);
+          go(k.then_value, false);
+          go(k.else_value, false);
+        } else if constexpr (std::is_same_v<K, ast::UnknownValue>) {
+          for (const auto& f : k.facts) go(f, false);
+        }
       },
       e.kind);
 }
@@ -153,10 +165,10 @@ void check_rule(Context& cx, const CheckedRule& cr) {
                 "write the condition the policy states");
     } else if (auto c = find_contradiction(cx, conjuncts(cx, *q.condition))) {
       SourceSpan at = c->spans.back();
-      Diagnostic& d = cx.report(Severity::error, "lint.never_true", at,
-                                fmt::format("this criterion of rule `{}` can never be met: {}", r.name.text, c->why),
-                                "its parts contradict each other, so the rule fails for every case that reaches it",
-                                and_hint);
+      Diagnostic& d =
+          cx.report(Severity::error, "lint.never_true", at,
+                    fmt::format("this criterion of rule `{}` can never be met: {}", r.name.text, c->why),
+                    "its parts contradict each other, so the rule fails for every case that reaches it", and_hint);
       add_notes(d, c->spans, at);
     }
     scan(cx, *q.condition, true, true);

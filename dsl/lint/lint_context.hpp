@@ -18,8 +18,8 @@ struct Context {
   Diagnostics& out;
 
   // A finding: the message, why it matters (the first note) and what to do (help).
-  Diagnostic& report(Severity severity, std::string code, SourceSpan span, std::string message,
-                     std::string explanation, std::string hint);
+  Diagnostic& report(Severity severity, std::string code, SourceSpan span, std::string message, std::string explanation,
+                     std::string hint);
   // The source text of a span with runs of whitespace collapsed to one space.
   std::string text(SourceSpan span) const;
   // The file index (into rs.files.files) holding a span.
@@ -72,11 +72,11 @@ void visit_exprs(const ast::Expr& e, const std::function<void(const ast::Expr&)>
 
 // ---- Passes ------------------------------------------------------------------------------
 
-void lint_conditions(Context& cx);   // unreachable rules, always/never-true criteria
+void lint_conditions(Context& cx);      // unreachable rules, always/never-true criteria
 void lint_rule_relations(Context& cx);  // shadowed rules, route overlaps, missing citations
-void lint_codesets(Context& cx);     // overlapping code-set entries
-void lint_unused(Context& cx);       // declarations reachable only from unused ones
-void lint_versions(Context& cx);     // gaps between versions of one policy
-void lint_unknowns(Context& cx);     // scopes an absent fact leaves open, `if` without `else`
+void lint_codesets(Context& cx);        // overlapping code-set entries
+void lint_unused(Context& cx);          // declarations reachable only from unused ones
+void lint_versions(Context& cx);        // gaps between versions of one policy
+void lint_unknowns(Context& cx);        // scopes an absent fact leaves open, `if` without `else`
 
 }  // namespace covcheck::dsl::lint

@@ -9,8 +9,8 @@
 
 #include <fmt/format.h>
 
-#include "dsl/lint/lint_context.hpp"
 #include "dsl/check/three_valued.hpp"
+#include "dsl/lint/lint_context.hpp"
 
 namespace covcheck::dsl::lint {
 
@@ -24,16 +24,35 @@ void visit_exprs(const ast::Expr& e, const std::function<void(const ast::Expr&)>
         using K = std::decay_t<decltype(k)>;
         if constexpr (std::is_same_v<K, ast::MemberAccess>) go(k.object);
         else if constexpr (std::is_same_v<K, ast::Unary>) go(k.operand);
-        else if constexpr (std::is_same_v<K, ast::Binary>) { go(k.lhs); go(k.rhs); }
-        else if constexpr (std::is_same_v<K, ast::Membership>) { go(k.item); go(k.set); }
-        else if constexpr (std::is_same_v<K, ast::SetLiteral>) { for (const auto& i : k.items) go(i); }
-        else if constexpr (std::is_same_v<K, ast::SetOperation>) { go(k.lhs); go(k.rhs); }
-        else if constexpr (std::is_same_v<K, ast::Presence>) go(k.operand);
-        else if constexpr (std::is_same_v<K, ast::Within>) { go(k.subject); go(k.amount); go(k.anchor); }
-        else if constexpr (std::is_same_v<K, ast::Call>) { for (const auto& a : k.args) go(a); }
-        else if constexpr (std::is_same_v<K, ast::Quantifier>) { go(k.list); go(k.filter); go(k.key); }
-        else if constexpr (std::is_same_v<K, ast::Conditional>) { go(k.condition); go(k.then_value); go(k.else_value); }
-        else if constexpr (std::is_same_v<K, ast::UnknownValue>) { for (const auto& f : k.facts) go(f); }
+        else if constexpr (std::is_same_v<K, ast::Binary>) {
+          go(k.lhs);
+          go(k.rhs);
+        } else if constexpr (std::is_same_v<K, ast::Membership>) {
+          go(k.item);
+          go(k.set);
+        } else if constexpr (std::is_same_v<K, ast::SetLiteral>) {
+          for (const auto& i : k.items) go(i);
+        } else if constexpr (std::is_same_v<K, ast::SetOperation>) {
+          go(k.lhs);
+          go(k.rhs);
+        } else if constexpr (std::is_same_v<K, ast::Presence>) go(k.operand);
+        else if constexpr (std::is_same_v<K, ast::Within>) {
+          go(k.subject);
+          go(k.amount);
+          go(k.anchor);
+        } else if constexpr (std::is_same_v<K, ast::Call>) {
+          for (const auto& a : k.args) go(a);
+        } else if constexpr (std::is_same_v<K, ast::Quantifier>) {
+          go(k.list);
+          go(k.filter);
+          go(k.key);
+        } else if constexpr (std::is_same_v<K, ast::Conditional>) {
+          go(k.condition);
+          go(k.then_value);
+          go(k.else_value);
+        } else if constexpr (std::is_same_v<K, ast::UnknownValue>) {
+          for (const auto& f : k.facts) go(f);
+        }
       },
       e.kind);
 }
@@ -86,7 +105,7 @@ bool or_none_fact(const Context& cx, const ast::Expr& e) {
 }
 
 struct Atom {
-  std::string key;          // the constrained expression's canonical text
+  std::string key;                  // the constrained expression's canonical text
   const ast::Expr* fact = nullptr;  // the constrained expression
   Rel rel = Rel::eq;
   Const value;
@@ -238,7 +257,10 @@ std::optional<std::string> conflict(const Context& cx, const std::vector<const A
       case Rel::unknown: break;
       case Rel::in:
         if (a->set.is_codes) restrict_codes(a->set.codes);
-        else { symbolic = true; restrict_to(a->set.members); }
+        else {
+          symbolic = true;
+          restrict_to(a->set.members);
+        }
         break;
       case Rel::not_in:
         symbolic = true;
@@ -246,13 +268,24 @@ std::optional<std::string> conflict(const Context& cx, const std::vector<const A
         break;
       case Rel::eq:
         if (a->value.code) restrict_codes({{a->value.sym, a->value.sym}});
-        else if (a->value.numeric) { numeric = true; lo = std::max(lo, a->value.num); hi = std::min(hi, a->value.num); }
-        else { symbolic = true; restrict_to({a->value.sym}); }
+        else if (a->value.numeric) {
+          numeric = true;
+          lo = std::max(lo, a->value.num);
+          hi = std::min(hi, a->value.num);
+        } else {
+          symbolic = true;
+          restrict_to({a->value.sym});
+        }
         break;
       case Rel::ne:
         if (a->value.code) break;
-        if (a->value.numeric) { numeric = true; holes.push_back(a->value.num); }
-        else { symbolic = true; excluded.push_back(a->value.sym); }
+        if (a->value.numeric) {
+          numeric = true;
+          holes.push_back(a->value.num);
+        } else {
+          symbolic = true;
+          excluded.push_back(a->value.sym);
+        }
         break;
       default: {
         if (!a->value.numeric) break;
@@ -264,9 +297,15 @@ std::optional<std::string> conflict(const Context& cx, const std::vector<const A
           strict = false;
         }
         if (a->rel == Rel::gt || a->rel == Rel::ge) {
-          if (v > lo || (v == lo && strict)) { lo = v; lo_open = strict; }
+          if (v > lo || (v == lo && strict)) {
+            lo = v;
+            lo_open = strict;
+          }
         } else {
-          if (v < hi || (v == hi && strict)) { hi = v; hi_open = strict; }
+          if (v < hi || (v == hi && strict)) {
+            hi = v;
+            hi_open = strict;
+          }
         }
       }
     }
@@ -294,7 +333,8 @@ void expand(const Context& cx, const ast::Expr& e, SourceSpan origin, int depth,
     expand(cx, *b->rhs, depth == 0 ? b->rhs->span : origin, depth, out);
     return;
   }
-  if (auto* d = std::get_if<RefDefine>(&cx.rs.resolutions[e.id]); d && depth < 16 && std::holds_alternative<ast::NameRef>(e.kind)) {
+  if (auto* d = std::get_if<RefDefine>(&cx.rs.resolutions[e.id]);
+      d && depth < 16 && std::holds_alternative<ast::NameRef>(e.kind)) {
     const ast::Define* decl = cx.rs.defines[d->define].decl;
     if (decl->params.empty()) {
       expand(cx, *decl->body, origin, depth + 1, out);
@@ -348,7 +388,10 @@ std::optional<Contradiction> find_contradiction(const Context& cx, const std::ve
     bool all_present = true;
     for (const Conjunct& part : inner) {
       auto it = std::find(texts.begin(), texts.end(), cx.text(part.expr->span));
-      if (it == texts.end()) { all_present = false; break; }
+      if (it == texts.end()) {
+        all_present = false;
+        break;
+      }
       c.spans.push_back(all[static_cast<std::size_t>(it - texts.begin())].origin);
     }
     if (all_present) {

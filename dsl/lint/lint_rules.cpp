@@ -47,15 +47,16 @@ void check_shadowed(Context& cx) {
         return std::find(stronger.begin(), stronger.end(), t) != stronger.end();
       });
       if (!implied) continue;
-      Diagnostic& d = cx.report(
-          Severity::warning, "lint.shadowed_rule", a.rule->name.span,
-          fmt::format("rule `{}` never takes effect: `{}` overrides it whenever it applies", a.display_id, b.display_id),
-          weaker.empty() ? fmt::format("`{}` has no `when`, so it applies to every case", b.display_id)
-                         : fmt::format("every condition of `{}`'s `when` is also in `{}`'s, so whenever `{}` "
-                                       "applies, the override applies too and removes all of its effects",
-                                       b.display_id, a.display_id, a.display_id),
-          fmt::format("narrow `{}`'s `when` to the cases the exception is meant for, or remove `{}`", b.display_id,
-                      a.display_id));
+      Diagnostic& d =
+          cx.report(Severity::warning, "lint.shadowed_rule", a.rule->name.span,
+                    fmt::format("rule `{}` never takes effect: `{}` overrides it whenever it applies", a.display_id,
+                                b.display_id),
+                    weaker.empty() ? fmt::format("`{}` has no `when`, so it applies to every case", b.display_id)
+                                   : fmt::format("every condition of `{}`'s `when` is also in `{}`'s, so whenever `{}` "
+                                                 "applies, the override applies too and removes all of its effects",
+                                                 b.display_id, a.display_id, a.display_id),
+                    fmt::format("narrow `{}`'s `when` to the cases the exception is meant for, or remove `{}`",
+                                b.display_id, a.display_id));
       d.notes.push_back({b.rule->name.span, fmt::format("`{}` is declared here", b.display_id)});
     }
   }
@@ -92,7 +93,8 @@ void check_route_overlaps(Context& cx) {
           fmt::format("add to one rule a condition that rules out the other's cases, e.g. `and not (...)` with "
                       "`{}`'s condition",
                       a.display_id));
-      d.notes.push_back({a.rule->route->span, fmt::format("`{}` routes to `{}` here", a.display_id, a.rule->route->text)});
+      d.notes.push_back(
+          {a.rule->route->span, fmt::format("`{}` routes to `{}` here", a.display_id, a.rule->route->text)});
     }
   }
 }

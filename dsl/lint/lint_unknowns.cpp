@@ -6,8 +6,8 @@
 // false) and leave fact F absent; when some such filling makes the scope unknown, F's
 // absence alone can make the path possibly apply, and the case cannot be denied: it pends on
 // F instead of being decided by the other paths. Restrictions are not judged: an exclusion
-// or denial that an absent fact may trigger rightly keeps the case open (no false approval). Tests of F with `is known` / `is unknown` decide it (F absent
-// makes them false / true), and so does a conditional whose `else` is an explicit
+// or denial that an absent fact may trigger rightly keeps the case open (no false approval). Tests of F with `is known`
+// / `is unknown` decide it (F absent makes them false / true), and so does a conditional whose `else` is an explicit
 // `unknown(F, …)`: the path waits for F on purpose. Every other test of F is unknown while F is absent. Only
 // scalar fields are judged (lists are read through quantifiers), not `benefit`, `decision`
 // or `date_of_service` (without which nothing dated is decided). A fact that every

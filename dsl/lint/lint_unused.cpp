@@ -1,11 +1,10 @@
 // Unused declarations, judged by reachability from what decides cases (rules, the schema's
 // derivations and checks, param values): a code set or define that only an unused define
 // mentions is unused too, and an import whose names no reachable expression of the
-// importing file reads is unused. These findings replace the checker's `check.unused_*`
-// warnings in lint output; an ignore comment naming either code silences them.
+// importing file reads is unused. These findings replace the checker's warnings in lint output
+// and carry the same codes (`check.unused_codeset`, ...): one finding, one code, one ignore comment.
 #include <fmt/format.h>
 
-#include "dsl/source/ignore_comments.hpp"
 #include "dsl/lint/lint_context.hpp"
 
 namespace covcheck::dsl::lint {
@@ -56,13 +55,16 @@ std::vector<std::string> mentioned_by(const Context& cx, std::size_t kind, std::
     bool found = false;
     visit_exprs(root, [&](const ast::Expr& e) {
       const Resolution& r = cx.rs.resolutions[e.id];
-      if (kind == 0) if (auto* c = std::get_if<RefCodeSet>(&r); c && c->codeset == index) found = true;
-      if (kind == 1) if (auto* d = std::get_if<RefDefine>(&r); d && d->define == index) found = true;
+      if (kind == 0)
+        if (auto* c = std::get_if<RefCodeSet>(&r); c && c->codeset == index) found = true;
+      if (kind == 1)
+        if (auto* d = std::get_if<RefDefine>(&r); d && d->define == index) found = true;
     });
     return found;
   };
   for (std::uint32_t i = 0; i < cx.rs.defines.size(); ++i)
-    if (!(kind == 1 && i == index) && mentions(*cx.rs.defines[i].decl->body)) out.push_back(cx.rs.defines[i].decl->name.text);
+    if (!(kind == 1 && i == index) && mentions(*cx.rs.defines[i].decl->body))
+      out.push_back(cx.rs.defines[i].decl->name.text);
   for (std::uint32_t i = 0; i < cx.rs.codesets.size(); ++i)
     if (!(kind == 0 && i == index) && mentions(*cx.rs.codesets[i].decl->value))
       out.push_back(cx.rs.codesets[i].decl->name.text);
@@ -76,20 +78,17 @@ std::string names(const std::vector<std::string>& list) {
 }
 
 // Reports unless an ignore comment names the lint code or the checker's twin code.
-void report_unused(Context& cx, const std::string& what, SourceSpan span, std::string message,
-                   std::string explanation, std::string hint) {
-  Diagnostic twin{Severity::warning, "check.unused_" + what, span, {}, {}, {}};
-  if (is_ignored(cx.rs.files.files, cx.sources, twin)) return;
-  cx.report(Severity::warning, "lint.unused_" + what, span, std::move(message), std::move(explanation), std::move(hint));
+void report_unused(Context& cx, const std::string& what, SourceSpan span, std::string message, std::string explanation,
+                   std::string hint) {
+  cx.report(Severity::warning, "check.unused_" + what, span, std::move(message), std::move(explanation),
+            std::move(hint));
 }
 
 }  // namespace
 
 void lint_unused(Context& cx) {
   const auto& files = cx.rs.files.files;
-  Reach reach{cx,
-              std::vector<bool>(cx.rs.codesets.size(), false),
-              std::vector<bool>(cx.rs.defines.size(), false),
+  Reach reach{cx, std::vector<bool>(cx.rs.codesets.size(), false), std::vector<bool>(cx.rs.defines.size(), false),
               std::vector<bool>(cx.rs.params.size(), false),
               std::vector<std::vector<bool>>(files.size(), std::vector<bool>(files.size(), false))};
   for (const CheckedRule& r : cx.rs.rules) {
@@ -100,7 +99,10 @@ void lint_unused(Context& cx) {
   for (const RecordType& rec : cx.rs.schema.records) {
     for (const FieldInfo& f : rec.fields)
       if (f.derived) reach.walk(*f.derived);
-    for (const ast::CheckDecl* c : rec.checks) reach.walk(*c->condition);
+    for (const ast::CheckDecl* c : rec.checks) {
+      reach.walk(*c->condition);
+      if (c->guard) reach.walk(*c->guard);
+    }
   }
   for (const Unit& u : cx.rs.units)
     for (const auto& [param, value] : u.param_sets) reach.walk(*value);
@@ -113,7 +115,7 @@ void lint_unused(Context& cx) {
                   by.empty() ? "no rule reads it, directly or through a define or another code set"
                              : fmt::format("only {} mention{} it, and no rule uses {}", names(by),
                                            by.size() == 1 ? "s" : "", by.size() == 1 ? "that" : "those"),
-                  "remove it, or add `# covcheck:ignore lint.unused_codeset` with the reason it stays");
+                  "remove it, or add `# covcheck:ignore check.unused_codeset` with the reason it stays");
   }
   for (std::uint32_t i = 0; i < cx.rs.defines.size(); ++i) {
     if (reach.defines[i]) continue;
@@ -121,9 +123,9 @@ void lint_unused(Context& cx) {
     auto by = mentioned_by(cx, 1, i);
     report_unused(cx, "define", d.name.span, fmt::format("define `{}` is never used", d.name.text),
                   by.empty() ? "no rule reads it, directly or through another define"
-                             : fmt::format("only {} use{} it, and no rule uses {}", names(by), by.size() == 1 ? "s" : "",
-                                           by.size() == 1 ? "that" : "those"),
-                  "remove it, or add `# covcheck:ignore lint.unused_define` with the reason it stays");
+                             : fmt::format("only {} use{} it, and no rule uses {}", names(by),
+                                           by.size() == 1 ? "s" : "", by.size() == 1 ? "that" : "those"),
+                  "remove it, or add `# covcheck:ignore check.unused_define` with the reason it stays");
   }
   for (std::size_t f = 0; f < files.size() && f < cx.rs.files.imports.size(); ++f) {
     std::size_t k = 0;

@@ -8,8 +8,8 @@
 
 #include <fmt/format.h>
 
-#include "dsl/source/dates.hpp"
 #include "dsl/lint/lint_context.hpp"
+#include "dsl/source/dates.hpp"
 
 namespace covcheck::dsl::lint {
 

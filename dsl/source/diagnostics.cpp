@@ -102,7 +102,8 @@ std::string render_all(const Diagnostics& ds, const SourceRegistry& sources) {
     if (d.severity == Severity::warning) ++warnings;
   }
   if (errors + warnings > 0) {
-    out += fmt::format("{} error{}, {} warning{}\n", errors, errors == 1 ? "" : "s", warnings, warnings == 1 ? "" : "s");
+    out +=
+        fmt::format("{} error{}, {} warning{}\n", errors, errors == 1 ? "" : "s", warnings, warnings == 1 ? "" : "s");
   }
   return out;
 }

@@ -5,8 +5,8 @@
 
 #include <vector>
 
-#include "dsl/syntax/ast.hpp"
 #include "dsl/source/diagnostics.hpp"
+#include "dsl/syntax/ast.hpp"
 
 namespace covcheck::dsl {
 

@@ -17,7 +17,7 @@ overloaded(F...) -> overloaded<F...>;
 struct Walker {
   const RuleSetLimits& limits;
   RuleSetSize size;
-  SourceSpan first_codes_over;    // where the entry count first passed the limit
+  SourceSpan first_codes_over;  // where the entry count first passed the limit
   SourceSpan first_rules_over;
   SourceSpan long_string;
   std::size_t long_string_bytes = 0;
@@ -78,7 +78,8 @@ struct Walker {
                    [&](const ast::ParamSet& p) { expr(p.value); },
                    [&](const ast::RecordDecl& r) {
                      for (const ast::FieldDecl& f : r.fields) expr(f.default_value), expr(f.derived);
-                     for (const ast::CheckDecl& c : r.checks) expr(c.condition), string(c.message.size(), c.span);
+                     for (const ast::CheckDecl& c : r.checks)
+                       expr(c.condition), expr(c.guard), string(c.message.size(), c.span);
                    },
                    [&](const ast::Rule& r) {
                      if (++size.rules > limits.max_rules && first_rules_over.file == no_file) first_rules_over = r.span;

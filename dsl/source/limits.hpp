@@ -12,9 +12,9 @@
 namespace covcheck::dsl {
 
 struct RuleSetLimits {
-  std::size_t max_rules = 100'000;          // rules and advice, over all files
-  std::size_t max_code_entries = 1'000'000; // entries of code-set literals, over all files
-  std::size_t max_string_bytes = 1u << 20;  // one string literal (titles, messages, cites)
+  std::size_t max_rules = 100'000;           // rules and advice, over all files
+  std::size_t max_code_entries = 1'000'000;  // entries of code-set literals, over all files
+  std::size_t max_string_bytes = 1u << 20;   // one string literal (titles, messages, cites)
 };
 
 struct RuleSetSize {

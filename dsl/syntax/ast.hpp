@@ -32,26 +32,58 @@ enum class QuantifierKind { any, all, count, count_distinct };
 struct Expr;
 using ExprPtr = std::unique_ptr<Expr>;
 
-struct BoolLiteral { bool value; };
-struct IntLiteral { std::int64_t value; };
-struct DecimalLiteral { double value; std::string text; };
-struct StringLiteral { std::string value; };
-struct DateLiteral { std::int32_t days; };  // days since 1970-01-01, validated by the parser
-struct DurationLiteral { std::int64_t amount; DurationUnit unit; };
+struct BoolLiteral {
+  bool value;
+};
+struct IntLiteral {
+  std::int64_t value;
+};
+struct DecimalLiteral {
+  double value;
+  std::string text;
+};
+struct StringLiteral {
+  std::string value;
+};
+struct DateLiteral {
+  std::int32_t days;
+};  // days since 1970-01-01, validated by the parser
+struct DurationLiteral {
+  std::int64_t amount;
+  DurationUnit unit;
+};
 
 // A bare identifier: an element variable, a case root field, a define, a code set, a
 // param, `benefit`, `decision`, `date_of_service`, or an enumeration member (resolved by
 // the checker from the expected type).
-struct NameRef { std::string name; };
+struct NameRef {
+  std::string name;
+};
 // `object.field`; qualified names (`acme.filing_days`) are parsed the same way.
-struct MemberAccess { ExprPtr object; Ident field; };
-struct Unary { UnaryOp op; ExprPtr operand; };
-struct Binary { BinaryOp op; ExprPtr lhs; ExprPtr rhs; };
+struct MemberAccess {
+  ExprPtr object;
+  Ident field;
+};
+struct Unary {
+  UnaryOp op;
+  ExprPtr operand;
+};
+struct Binary {
+  BinaryOp op;
+  ExprPtr lhs;
+  ExprPtr rhs;
+};
 // `item in set` / `item not in set`; set is a SetLiteral, CodeSetLiteral, SetOperation,
 // a code set name or a list-valued path.
-struct Membership { ExprPtr item; ExprPtr set; bool negated; };
+struct Membership {
+  ExprPtr item;
+  ExprPtr set;
+  bool negated;
+};
 // `{ failed, intolerant }`, `{ "CA", "NY" }`: items typed by the checker.
-struct SetLiteral { std::vector<ExprPtr> items; };
+struct SetLiteral {
+  std::vector<ExprPtr> items;
+};
 
 // One entry of a code-set literal: `F33.2`, `F33.*` / `G90.5*` (prefix), `F32.0 .. F32.5`,
 // optionally dated: `F32.89 effective 2025-05-01 ..`.
@@ -62,23 +94,42 @@ struct DateRange {
 };
 struct CodeEntry {
   SourceSpan span;
-  std::string low;          // the code, or the prefix for a wildcard (without `*`)
-  std::string high;         // non-empty only for a range
-  bool wildcard = false;    // `F33.*`: every code starting with `F33.`; `G90.5*`: starting with `G90.5`
+  std::string low;        // the code, or the prefix for a wildcard (without `*`)
+  std::string high;       // non-empty only for a range
+  bool wildcard = false;  // `F33.*`: every code starting with `F33.`; `G90.5*`: starting with `G90.5`
   std::optional<DateRange> effective;
 };
 // `icd10 { F33.*, G90.5* }`, `cpt { 96365 }`, `hcpcs { J0013 }`, `drug_class { ssri, snri }`.
-struct CodeSetLiteral { Ident system; std::vector<CodeEntry> entries; };
+struct CodeSetLiteral {
+  Ident system;
+  std::vector<CodeEntry> entries;
+};
 // `a | b` (union), `a - b` (difference) in set position.
-struct SetOperation { bool difference; ExprPtr lhs; ExprPtr rhs; };
+struct SetOperation {
+  bool difference;
+  ExprPtr lhs;
+  ExprPtr rhs;
+};
 
 // `x is known` / `x is unknown`; with `none` set, `x is none` (three-valued: unknown while x
 // is absent, true when the case says x is none; `known` is then false and unused).
-struct Presence { ExprPtr operand; bool known; bool none = false; };
+struct Presence {
+  ExprPtr operand;
+  bool known;
+  bool none = false;
+};
 // `subject within amount before|after|of anchor`, inclusive at both ends.
-struct Within { ExprPtr subject; ExprPtr amount; WindowDirection direction; ExprPtr anchor; };
+struct Within {
+  ExprPtr subject;
+  ExprPtr amount;
+  WindowDirection direction;
+  ExprPtr anchor;
+};
 // `f(a, b)`: a define with parameters or a built-in (`years_between`).
-struct Call { Ident function; std::vector<ExprPtr> args; };
+struct Call {
+  Ident function;
+  std::vector<ExprPtr> args;
+};
 // `any L v: P`, `all L v: P`, `count(L v: P)`, `count(L)`, `count distinct(L v: P ; K)`.
 struct Quantifier {
   QuantifierKind kind;
@@ -88,10 +139,16 @@ struct Quantifier {
   ExprPtr key;                    // count distinct only
 };
 // `if c then a else b`; `else` may be omitted (then the value is unknown when c is false).
-struct Conditional { ExprPtr condition; ExprPtr then_value; ExprPtr else_value; };
+struct Conditional {
+  ExprPtr condition;
+  ExprPtr then_value;
+  ExprPtr else_value;
+};
 // `unknown(request.type, patient.x)`: a value left unknown on purpose; `facts` are the paths
 // it waits for, which `missing` names when it keeps a decision open.
-struct UnknownValue { std::vector<ExprPtr> facts; };
+struct UnknownValue {
+  std::vector<ExprPtr> facts;
+};
 
 struct Expr {
   NodeId id = 0;
@@ -118,55 +175,112 @@ struct Header {
   std::optional<DateRange> effective;
   std::optional<Decision> default_decision;  // policies only
   std::optional<std::string> default_message;
-  std::optional<std::string> source;         // `source "https://..."`: where the policy text lives
+  std::optional<std::string> source;  // `source "https://..."`: where the policy text lives
 };
 
-struct Import { SourceSpan span; std::string path; SourceSpan path_span; };
-struct CodeSetDecl { SourceSpan span; Ident name; ExprPtr value; };
-struct Define { SourceSpan span; Ident name; std::vector<Ident> params; ExprPtr body; };
+struct Import {
+  SourceSpan span;
+  std::string path;
+  SourceSpan path_span;
+};
+struct CodeSetDecl {
+  SourceSpan span;
+  Ident name;
+  ExprPtr value;
+};
+struct Define {
+  SourceSpan span;
+  Ident name;
+  std::vector<Ident> params;
+  ExprPtr body;
+};
 
 // `bool`, `int`, `decimal`, `string`, `date`, `duration`, `icd10`, `cpt`, `hcpcs`,
 // an enum or record name, or `list of T`.
-struct TypeRef { SourceSpan span; std::string name; bool list = false; };
+struct TypeRef {
+  SourceSpan span;
+  std::string name;
+  bool list = false;
+};
 
 // `param filing_days: duration = 90 days` (a module declares it with a default)
-struct ParamDecl { SourceSpan span; Ident name; TypeRef type; ExprPtr default_value; };
+struct ParamDecl {
+  SourceSpan span;
+  Ident name;
+  TypeRef type;
+  ExprPtr default_value;
+};
 // `set claims.filing_days = 180 days` (a policy sets it)
-struct ParamSet { SourceSpan span; Ident name; ExprPtr value; };
+struct ParamSet {
+  SourceSpan span;
+  Ident name;
+  ExprPtr value;
+};
 
-struct EnumDecl { SourceSpan span; Ident name; std::vector<Ident> members; };
+struct EnumDecl {
+  SourceSpan span;
+  Ident name;
+  std::vector<Ident> members;
+};
 // `name: type [default LITERAL] [exclusive] [= derived expression]`
 struct FieldDecl {
   SourceSpan span;
   Ident name;
   TypeRef type;
-  ExprPtr default_value;  // schema default (rare)
-  ExprPtr derived;        // derived fact, computed from sibling fields and the case root
-  bool exclusive = false; // bool field in list elements: at most one element may be true
-  bool or_none = false;   // `type or none`: a case may say the fact is known to be absent
+  ExprPtr default_value;   // schema default (rare)
+  ExprPtr derived;         // derived fact, computed from sibling fields and the case root
+  bool exclusive = false;  // bool field in list elements: at most one element may be true
+  bool or_none = false;    // `type or none`: a case may say the fact is known to be absent
 };
-// `check EXPR "message"`: a validation of case data; false is a case error naming the field.
-struct CheckDecl { SourceSpan span; ExprPtr condition; std::string message; };
+// `check EXPR [when GUARD] [else warning] "message"`: a validation of case data; false is a
+// case error (or, with `else warning`, a warning) naming the field. With a guard the check
+// applies only where the guard holds (`score <= 27 when instrument == phq9`).
+struct CheckDecl {
+  SourceSpan span;
+  ExprPtr condition;
+  std::string message;
+  ExprPtr guard;         // `when GUARD`, or null
+  bool warning = false;  // `else warning`: an implausible value, the case is still decided
+};
 // `record patient { ... }`; the record named `case` is the document root.
-struct RecordDecl { SourceSpan span; Ident name; std::vector<FieldDecl> fields; std::vector<CheckDecl> checks; };
+struct RecordDecl {
+  SourceSpan span;
+  Ident name;
+  std::vector<FieldDecl> fields;
+  std::vector<CheckDecl> checks;
+};
 
 // `synonyms drug_class { ssri: "SSRI", "selective serotonin reuptake inhibitor" }`: other
 // spellings of enumeration members that case data may use (matched ignoring ASCII case).
-struct SynonymText { std::string text; SourceSpan span; };
-struct SynonymEntry { SourceSpan span; Ident member; std::vector<SynonymText> texts; };
-struct SynonymsDecl { SourceSpan span; Ident enumeration; std::vector<SynonymEntry> entries; };
+struct SynonymText {
+  std::string text;
+  SourceSpan span;
+};
+struct SynonymEntry {
+  SourceSpan span;
+  Ident member;
+  std::vector<SynonymText> texts;
+};
+struct SynonymsDecl {
+  SourceSpan span;
+  Ident enumeration;
+  std::vector<SynonymEntry> entries;
+};
 
 // ---- Rules -----------------------------------------------------------------------------
 
-struct Message { std::string text; SourceSpan span; };
+struct Message {
+  std::string text;
+  SourceSpan span;
+};
 
 // One `require` clause.
 struct Requirement {
   enum class Kind { criterion, document, prior_auth };
   SourceSpan span;
   Kind kind = Kind::criterion;
-  ExprPtr condition;               // criterion
-  std::optional<Ident> document;   // document
+  ExprPtr condition;              // criterion
+  std::optional<Ident> document;  // document
   std::optional<std::string> cite;
   // `else deny|pend|exclude "message"`; default for a criterion: deny with no message.
   std::optional<Decision> else_decision;
@@ -174,13 +288,25 @@ struct Requirement {
 };
 
 // `overrides acme.rule_id` or `overrides tagged investigational`
-struct OverrideTarget { SourceSpan span; bool by_tag = false; std::string name; };
+struct OverrideTarget {
+  SourceSpan span;
+  bool by_tag = false;
+  std::string name;
+};
 
 // `exclude "msg"`, `deny "msg"`, `pend "msg"`: the rule's direct effect when it applies.
-struct DirectEffect { SourceSpan span; Decision decision; std::optional<Message> message; };
+struct DirectEffect {
+  SourceSpan span;
+  Decision decision;
+  std::optional<Message> message;
+};
 
 // `authorize 6 months`, `authorize 28 days`, `authorize 8 units`: what coverage grants.
-struct Grant { SourceSpan span; std::int64_t amount; std::string unit; /* days|weeks|months|units */ };
+struct Grant {
+  SourceSpan span;
+  std::int64_t amount;
+  std::string unit; /* days|weeks|months|units */
+};
 
 struct Rule {
   SourceSpan span;
@@ -200,7 +326,10 @@ struct Rule {
   std::vector<Message> next_steps;  // `next "..."` (advice rules, and any rule's guidance)
 };
 
-struct Comment { SourceSpan span; std::string text; };  // kept for the formatter
+struct Comment {
+  SourceSpan span;
+  std::string text;
+};  // kept for the formatter
 
 using Item = std::variant<Import, CodeSetDecl, Define, ParamDecl, ParamSet, EnumDecl, RecordDecl, Rule, SynonymsDecl>;
 
@@ -209,7 +338,7 @@ struct File {
   std::optional<Header> header;  // absent: a library file (code sets, defines, params)
   std::vector<Item> items;       // in source order
   std::vector<Comment> comments;
-  NodeId node_count = 0;         // expression NodeIds in this file are 0 .. node_count-1
+  NodeId node_count = 0;  // expression NodeIds in this file are 0 .. node_count-1
 };
 
 }  // namespace covcheck::dsl::ast

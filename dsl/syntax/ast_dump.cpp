@@ -6,8 +6,8 @@
 
 #include <fmt/format.h>
 
-#include "dsl/source/dates.hpp"
 #include "dsl/format/format_internal.hpp"
+#include "dsl/source/dates.hpp"
 #include "dsl/syntax/operators.hpp"
 
 namespace covcheck::dsl {
@@ -149,14 +149,19 @@ class TreeDump {
           else if constexpr (std::is_same_v<K, ast::MemberAccess>) return "MemberAccess ." + k.field.text;
           else if constexpr (std::is_same_v<K, ast::Unary>) return fmt::format("Unary {}", spelling(k.op));
           else if constexpr (std::is_same_v<K, ast::Binary>) return fmt::format("Binary {}", spelling(k.op));
-          else if constexpr (std::is_same_v<K, ast::Membership>) return fmt::format("Membership {}", spelling(predicate_op(k)));
-          else if constexpr (std::is_same_v<K, ast::SetLiteral>) return fmt::format("SetLiteral ({} items)", k.items.size());
+          else if constexpr (std::is_same_v<K, ast::Membership>)
+            return fmt::format("Membership {}", spelling(predicate_op(k)));
+          else if constexpr (std::is_same_v<K, ast::SetLiteral>)
+            return fmt::format("SetLiteral ({} items)", k.items.size());
           else if constexpr (std::is_same_v<K, ast::CodeSetLiteral>) {
             std::string entries;
-            for (std::size_t i = 0; i < k.entries.size(); ++i) entries += (i ? ", " : "") + code_entry_text(k.entries[i]);
+            for (std::size_t i = 0; i < k.entries.size(); ++i)
+              entries += (i ? ", " : "") + code_entry_text(k.entries[i]);
             return fmt::format("CodeSetLiteral {} {{ {} }}", k.system.text, entries);
-          } else if constexpr (std::is_same_v<K, ast::SetOperation>) return k.difference ? "SetOperation -" : "SetOperation |";
-          else if constexpr (std::is_same_v<K, ast::Presence>) return fmt::format("Presence {}", spelling(predicate_op(k)));
+          } else if constexpr (std::is_same_v<K, ast::SetOperation>)
+            return k.difference ? "SetOperation -" : "SetOperation |";
+          else if constexpr (std::is_same_v<K, ast::Presence>)
+            return fmt::format("Presence {}", spelling(predicate_op(k)));
           else if constexpr (std::is_same_v<K, ast::Within>) {
             return fmt::format("Within {}", spelling(k.direction));
           } else if constexpr (std::is_same_v<K, ast::Call>) return "Call " + k.function.text;
@@ -205,7 +210,8 @@ class TreeDump {
           } else if constexpr (std::is_same_v<K, RefField>) return "field " + field_name(k.record, k.field);
           else if constexpr (std::is_same_v<K, RefSelfField>) return "sibling field " + field_name(k.record, k.field);
           else if constexpr (std::is_same_v<K, RefDefine>) return "define " + c.defines.at(k.define).decl->name.text;
-          else if constexpr (std::is_same_v<K, RefCodeSet>) return "codeset " + c.codesets.at(k.codeset).decl->name.text;
+          else if constexpr (std::is_same_v<K, RefCodeSet>)
+            return "codeset " + c.codesets.at(k.codeset).decl->name.text;
           else if constexpr (std::is_same_v<K, RefParam>) return "param " + c.params.at(k.param).qualified;
           else if constexpr (std::is_same_v<K, RefBenefit>) return "the routed benefit";
           else if constexpr (std::is_same_v<K, RefDecision>) return "the decision";
@@ -218,7 +224,9 @@ class TreeDump {
   }
 
   void header(int depth, const ast::Header& h) {
-    const char* kind = h.kind == ast::FileKind::policy ? "policy" : h.kind == ast::FileKind::module ? "module" : "schema";
+    const char* kind = h.kind == ast::FileKind::policy   ? "policy"
+                       : h.kind == ast::FileKind::module ? "module"
+                                                         : "schema";
     line(depth, fmt::format("Header {} {} {} {}", kind, h.id.text, escape_string(h.title), at(h.span)));
     if (h.version) line(depth + 1, "version " + escape_string(*h.version));
     if (h.effective) line(depth + 1, "effective " + date_range_text(*h.effective));
@@ -233,7 +241,8 @@ class TreeDump {
     const char* kind = q.kind == ast::Requirement::Kind::criterion  ? "criterion"
                        : q.kind == ast::Requirement::Kind::document ? "document"
                                                                     : "prior_auth";
-    line(depth, fmt::format("Requirement[{}] {}{} {}", index, kind, q.document ? " " + q.document->text : "", at(q.span)));
+    line(depth,
+         fmt::format("Requirement[{}] {}{} {}", index, kind, q.document ? " " + q.document->text : "", at(q.span)));
     if (q.condition) expr(depth + 1, "condition", *q.condition);
     if (q.cite) line(depth + 1, "cite " + escape_string(*q.cite));
     if (q.else_decision) {
@@ -244,7 +253,9 @@ class TreeDump {
 
   static std::string type_text(const ast::TypeRef& t) { return t.list ? "list of " + t.name : t.name; }
 
-  void item(int depth, const ast::Import& i) { line(depth, fmt::format("Import {} {}", escape_string(i.path), at(i.span))); }
+  void item(int depth, const ast::Import& i) {
+    line(depth, fmt::format("Import {} {}", escape_string(i.path), at(i.span)));
+  }
   void item(int depth, const ast::CodeSetDecl& c) {
     line(depth, fmt::format("CodeSetDecl {} {}", c.name.text, at(c.span)));
     expr(depth + 1, "value", *c.value);
@@ -279,20 +290,22 @@ class TreeDump {
   void item(int depth, const ast::RecordDecl& r) {
     line(depth, fmt::format("RecordDecl {} {}", r.name.text, at(r.span)));
     for (const ast::FieldDecl& f : r.fields) {
-      line(depth + 1, fmt::format("FieldDecl {}: {}{}{} {}", f.name.text, type_text(f.type), f.or_none ? " or none" : "",
-                                  f.exclusive ? " exclusive" : "", at(f.span)));
+      line(depth + 1, fmt::format("FieldDecl {}: {}{}{} {}", f.name.text, type_text(f.type),
+                                  f.or_none ? " or none" : "", f.exclusive ? " exclusive" : "", at(f.span)));
       if (f.default_value) expr(depth + 2, "default", *f.default_value);
       if (f.derived) expr(depth + 2, "derived", *f.derived);
     }
     for (const ast::CheckDecl& c : r.checks) {
-      line(depth + 1, fmt::format("CheckDecl {} {}", escape_string(c.message), at(c.span)));
+      line(depth + 1,
+           fmt::format("CheckDecl {}{} {}", escape_string(c.message), c.warning ? " warning" : "", at(c.span)));
       expr(depth + 2, "condition", *c.condition);
+      if (c.guard) expr(depth + 2, "when", *c.guard);
     }
   }
   void item(int depth, const ast::Rule& r) {
     rule(depth, r,
-         fmt::format("{} {}{} {}", r.advice ? "Advice" : "Rule", r.name.text, r.title ? " " + escape_string(*r.title) : "",
-                     at(r.span)));
+         fmt::format("{} {}{} {}", r.advice ? "Advice" : "Rule", r.name.text,
+                     r.title ? " " + escape_string(*r.title) : "", at(r.span)));
   }
 
   const SourceRegistry& sources_;
@@ -327,7 +340,8 @@ std::string dump_checked(const CheckedRuleSet& set, const SourceRegistry& source
     for (const auto& [param, value] : u.param_sets) d.expr(1, "set " + set.params.at(param).qualified, *value);
   }
   for (const CheckedCodeSet& c : set.codesets) {
-    d.line(0, fmt::format("CodeSet {} : {} {}", c.decl->name.text, s.type_name(c.type), sources.describe(c.decl->span)));
+    d.line(0,
+           fmt::format("CodeSet {} : {} {}", c.decl->name.text, s.type_name(c.type), sources.describe(c.decl->span)));
     d.expr(1, "value", *c.decl->value);
   }
   for (const CheckedDefine& def : set.defines) {
@@ -349,9 +363,10 @@ std::string dump_checked(const CheckedRuleSet& set, const SourceRegistry& source
     std::string overrides;
     for (std::uint32_t o : r.overrides) overrides += (overrides.empty() ? "" : ", ") + set.rules.at(o).display_id;
     const Unit& unit = set.units.at(r.unit);
-    std::string heading = fmt::format("Rule {} ({}) in {}{}{} {}", r.display_id, rule_kind_name(r.kind), unit.id,
-                                      unit.version.empty() ? "" : " " + unit.version,
-                                      overrides.empty() ? "" : ", overrides " + overrides, sources.describe(r.rule->span));
+    std::string heading =
+        fmt::format("Rule {} ({}) in {}{}{} {}", r.display_id, rule_kind_name(r.kind), unit.id,
+                    unit.version.empty() ? "" : " " + unit.version, overrides.empty() ? "" : ", overrides " + overrides,
+                    sources.describe(r.rule->span));
     d.rule(0, *r.rule, heading);
   }
   return d.take();

@@ -4,9 +4,9 @@
 
 #include <string>
 
-#include "dsl/syntax/ast.hpp"
 #include "dsl/check/checked.hpp"
 #include "dsl/source/source.hpp"
+#include "dsl/syntax/ast.hpp"
 
 namespace covcheck::dsl {
 

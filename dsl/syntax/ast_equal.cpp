@@ -20,7 +20,7 @@ Diff under(std::string_view field, Diff d) {
   return fmt::format("{}.{}", field, *d);
 }
 
-template<typename T>
+template <typename T>
 std::string show(const T& v) {
   if constexpr (std::is_same_v<T, std::string>) return fmt::format("\"{}\"", v);
   else if constexpr (std::is_same_v<T, bool>) return v ? "true" : "false";
@@ -28,24 +28,24 @@ std::string show(const T& v) {
   else return fmt::format("{}", v);
 }
 
-template<typename T>
+template <typename T>
 Diff value(const T& a, const T& b) {
   if (a == b) return std::nullopt;
   return fmt::format(": {} vs {}", show(a), show(b));
 }
 
-template<typename T, typename F>
+template <typename T, typename F>
 Diff optional(const std::optional<T>& a, const std::optional<T>& b, F&& compare) {
   if (a.has_value() != b.has_value()) return std::string(a ? ": present vs absent" : ": absent vs present");
   return a ? compare(*a, *b) : std::nullopt;
 }
 
-template<typename T>
+template <typename T>
 Diff optional_value(const std::optional<T>& a, const std::optional<T>& b) {
   return optional(a, b, [](const T& x, const T& y) { return value(x, y); });
 }
 
-template<typename T, typename F>
+template <typename T, typename F>
 Diff list(const std::vector<T>& a, const std::vector<T>& b, F&& compare) {
   if (a.size() != b.size()) return fmt::format(": {} vs {} elements", a.size(), b.size());
   for (std::size_t i = 0; i < a.size(); ++i) {
@@ -223,6 +223,8 @@ Diff record(const ast::RecordDecl& a, const ast::RecordDecl& b) {
   if (Diff d = under("fields", list(a.fields, b.fields, field))) return d;
   auto check = [](const ast::CheckDecl& x, const ast::CheckDecl& y) {
     if (Diff d = under("condition", expr_ptr(x.condition, y.condition))) return d;
+    if (Diff d = under("guard", expr_ptr(x.guard, y.guard))) return d;
+    if (Diff d = under("warning", value(x.warning, y.warning))) return d;
     return under("message", value(x.message, y.message));
   };
   return under("checks", list(a.checks, b.checks, check));

@@ -179,8 +179,9 @@ Built Converter::build(const Node& n) {
   }
   if (n.is_type<g::duration_literal>()) {
     std::string_view unit = n.children.at(1)->string_view();
-    auto u = unit.front() == 'd' ? ast::DurationUnit::days
-             : unit.front() == 'w' ? ast::DurationUnit::weeks : ast::DurationUnit::months;
+    auto u = unit.front() == 'd'   ? ast::DurationUnit::days
+             : unit.front() == 'w' ? ast::DurationUnit::weeks
+                                   : ast::DurationUnit::months;
     return make(span(n), ast::DurationLiteral{integer(*n.children.at(0)), u}, 1);
   }
   if (n.is_type<g::paren_expr>() || n.is_type<g::paren_set>()) {
@@ -244,9 +245,9 @@ Built Converter::chain(const Node& n) {
       acc = make(at, ast::SetOperation{op->string_view() == "-", std::move(acc.expr), std::move(rhs.expr)}, h);
       continue;
     }
-    ast::BinaryOp bop = n.is_type<g::or_expr>()    ? ast::BinaryOp::or_
-                        : n.is_type<g::and_expr>() ? ast::BinaryOp::and_
-                        : n.is_type<g::mul_expr>() ? ast::BinaryOp::mul
+    ast::BinaryOp bop = n.is_type<g::or_expr>()     ? ast::BinaryOp::or_
+                        : n.is_type<g::and_expr>()  ? ast::BinaryOp::and_
+                        : n.is_type<g::mul_expr>()  ? ast::BinaryOp::mul
                         : op->is_type<g::op_plus>() ? ast::BinaryOp::add
                                                     : ast::BinaryOp::sub;
     acc = binary(bop, std::move(acc), std::move(rhs));
@@ -289,8 +290,9 @@ Built Converter::comparison(const Node& n) {
   // within_tail: amount, direction, anchor
   Built amount = build(*tail.children.at(0)), anchor = build(*tail.children.at(2));
   std::string_view dir = tail.children.at(1)->string_view();
-  auto d = dir == "before" ? ast::WindowDirection::before
-           : dir == "after" ? ast::WindowDirection::after : ast::WindowDirection::around;
+  auto d = dir == "before"  ? ast::WindowDirection::before
+           : dir == "after" ? ast::WindowDirection::after
+                            : ast::WindowDirection::around;
   std::size_t h = std::max({lhs.height, amount.height, anchor.height}) + 1;
   return make(at, ast::Within{std::move(lhs.expr), std::move(amount.expr), d, std::move(anchor.expr)}, h);
 }
@@ -358,8 +360,9 @@ Built Converter::count(const Node& n) {
   if (distinct) {
     q.kind = ast::QuantifierKind::count_distinct;
     if (!binding || !key) {
-      error("parse.count_form", span(n), "`count distinct` needs a variable, a condition and a key: "
-                                         "`count distinct(treatments t: P ; t.class)`");
+      error("parse.count_form", span(n),
+            "`count distinct` needs a variable, a condition and a key: "
+            "`count distinct(treatments t: P ; t.class)`");
     }
   } else if (key) {
     error("parse.count_form", span(*key), "a key after `;` is only allowed in `count distinct(...)`");
@@ -458,7 +461,13 @@ ast::RecordDecl Converter::record(const Node& n) {
   for (std::size_t i = 1; i < n.children.size(); ++i) {
     const Node& m = *n.children[i];
     if (m.is_type<g::check_decl>()) {
-      r.checks.push_back({span(m), expression(*m.children.at(0)), unescape(*m.children.at(1))});
+      ast::CheckDecl c{span(m), expression(*m.children.at(0)), unescape(*m.children.back()), nullptr, false};
+      for (std::size_t j = 1; j + 1 < m.children.size(); ++j) {
+        const Node& part = *m.children[j];
+        if (part.is_type<g::check_when>()) c.guard = expression(*part.children.at(0));
+        if (part.is_type<g::check_severity>()) c.warning = true;
+      }
+      r.checks.push_back(std::move(c));
       continue;
     }
     ast::FieldDecl f;
@@ -612,8 +621,8 @@ std::optional<ast::File> Converter::convert(const Node& root) {
       f.items.emplace_back(std::move(d));
     } else if (n.is_type<g::param_item>()) {
       const Node* value = n.children.size() > 2 ? n.children[2].get() : nullptr;
-      f.items.emplace_back(ast::ParamDecl{span(n), ident(*n.children.at(0)), type_ref(*n.children.at(1)),
-                                          optional_expression(value)});
+      f.items.emplace_back(
+          ast::ParamDecl{span(n), ident(*n.children.at(0)), type_ref(*n.children.at(1)), optional_expression(value)});
     } else if (n.is_type<g::set_decl>()) {
       f.items.emplace_back(ast::ParamSet{span(n), ident(*n.children.at(0)), expression(*n.children.at(1))});
     } else if (n.is_type<g::enum_item>()) {

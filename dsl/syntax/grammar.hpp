@@ -369,7 +369,12 @@ struct field_decl : seq<identifier, sp, must<field_colon>, sp, must<field_type>,
                         opt<sp, field_exclusive>, opt<sp, field_derived>> {};
 struct check_condition : seq<expression> {};
 struct check_message : seq<string_literal> {};
-struct check_decl : seq<kw_check, sp, must<check_condition>, sp, must<check_message>> {};
+struct check_guard : seq<expression> {};
+struct check_when : seq<kw_when, sp, must<check_guard>> {};
+struct check_warning : TAO_PEGTL_KEYWORD("warning") {};
+struct check_severity : seq<kw_else, sp, must<check_warning>> {};
+struct check_decl : seq<kw_check, sp, must<check_condition>, opt<sp, check_when>, opt<sp, check_severity>, sp,
+                        must<check_message>> {};
 struct record_name : seq<identifier> {};
 struct record_open : one<'{'> {};
 struct record_close : one<'}'> {};
@@ -450,6 +455,9 @@ struct misplaced_header : failure {};
 struct end_of_file : eof {};
 struct file : seq<opt<bom>, sp, opt<header, sp>, star<item, sp>, opt<at<header_word>, raise<misplaced_header>>,
                   must<end_of_file>> {};
+// After a syntax error parser.cpp parses the rest of the file item by item: each piece after the
+// first starts at an item keyword at the start of a line and ends before the next one.
+struct file_part : seq<sp, star<item, sp>, opt<at<header_word>, raise<misplaced_header>>, must<end_of_file>> {};
 
 // clang-format on
 

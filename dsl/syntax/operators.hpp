@@ -87,21 +87,23 @@ constexpr std::string_view spelling(ast::BinaryOp op) { return operator_of(op).s
 constexpr std::string_view spelling(ast::UnaryOp op) { return operator_of(op).spelling; }
 constexpr std::string_view spelling(PredicateOp op) { return operator_of(op).spelling; }
 
-constexpr PredicateOp predicate_op(const ast::Membership& m) { return m.negated ? PredicateOp::not_in : PredicateOp::in; }
+constexpr PredicateOp predicate_op(const ast::Membership& m) {
+  return m.negated ? PredicateOp::not_in : PredicateOp::in;
+}
 constexpr PredicateOp predicate_op(const ast::Presence& p) {
   return p.none ? PredicateOp::is_none : p.known ? PredicateOp::is_known : PredicateOp::is_unknown;
 }
 
 // Every operator, for lookups and tests (in enumeration order: checked below).
-inline constexpr ast::BinaryOp binary_ops[] = {
-    ast::BinaryOp::and_, ast::BinaryOp::or_, ast::BinaryOp::eq,  ast::BinaryOp::ne,  ast::BinaryOp::lt, ast::BinaryOp::le,
-    ast::BinaryOp::gt,   ast::BinaryOp::ge,  ast::BinaryOp::add, ast::BinaryOp::sub, ast::BinaryOp::mul};
+inline constexpr ast::BinaryOp binary_ops[] = {ast::BinaryOp::and_, ast::BinaryOp::or_, ast::BinaryOp::eq,
+                                               ast::BinaryOp::ne,   ast::BinaryOp::lt,  ast::BinaryOp::le,
+                                               ast::BinaryOp::gt,   ast::BinaryOp::ge,  ast::BinaryOp::add,
+                                               ast::BinaryOp::sub,  ast::BinaryOp::mul};
 inline constexpr ast::UnaryOp unary_ops[] = {ast::UnaryOp::not_, ast::UnaryOp::negate};
-inline constexpr PredicateOp predicate_ops[] = {PredicateOp::in, PredicateOp::not_in, PredicateOp::is_known,
-                                                PredicateOp::is_unknown, PredicateOp::within,
-                                                PredicateOp::is_none};
-inline constexpr ast::WindowDirection window_directions[] = {
-    ast::WindowDirection::before, ast::WindowDirection::after, ast::WindowDirection::around};
+inline constexpr PredicateOp predicate_ops[] = {PredicateOp::in,         PredicateOp::not_in, PredicateOp::is_known,
+                                                PredicateOp::is_unknown, PredicateOp::within, PredicateOp::is_none};
+inline constexpr ast::WindowDirection window_directions[] = {ast::WindowDirection::before, ast::WindowDirection::after,
+                                                             ast::WindowDirection::around};
 
 // The comparison spelled `text` (`==`, `<=`, ...), as the parser finds it.
 constexpr std::optional<ast::BinaryOp> comparison_spelled(std::string_view text) {
@@ -112,7 +114,7 @@ constexpr std::optional<ast::BinaryOp> comparison_spelled(std::string_view text)
 
 namespace operator_checks {
 
-template<typename E, std::size_t N>
+template <typename E, std::size_t N>
 constexpr bool dense(const E (&all)[N]) {
   for (std::size_t i = 0; i < N; ++i)
     if (static_cast<std::size_t>(all[i]) != i) return false;

@@ -9,8 +9,8 @@
 #include <tao/pegtl.hpp>
 #include <tao/pegtl/contrib/parse_tree.hpp>
 
-#include "dsl/syntax/ast.hpp"
 #include "dsl/source/diagnostics.hpp"
+#include "dsl/syntax/ast.hpp"
 #include "dsl/syntax/grammar.hpp"
 
 namespace covcheck::dsl::parse_tree {
@@ -25,7 +25,7 @@ inline constexpr std::size_t max_expression_depth = 1000;
 // An operator level with a single operand is replaced by that operand, so a plain `x` does
 // not become ten nested nodes. Unlike PEGTL's fold_one the span is kept when not folding.
 struct fold_single : tao::pegtl::parse_tree::apply<fold_single> {
-  template<typename N, typename... States>
+  template <typename N, typename... States>
   static void transform(std::unique_ptr<N>& n, States&&... /*unused*/) {
     if (n->children.size() == 1) n = std::move(n->children.front());
   }
@@ -53,7 +53,7 @@ using selector = tao::pegtl::parse_tree::selector<
         g::policy_header, g::module_header, g::schema_header, g::version_option, g::effective_option,
         g::default_option, g::source_option, g::import_item, g::codeset_item, g::define_item, g::define_params,
         g::type_ref, g::param_item, g::set_decl, g::enum_item, g::record_item, g::field_decl, g::field_default,
-        g::field_exclusive, g::field_derived, g::check_decl, g::field_or_none, g::synonyms_item, g::synonym_entry,
+        g::field_exclusive, g::field_derived, g::check_decl, g::check_when, g::check_severity, g::field_or_none, g::synonyms_item, g::synonym_entry,
         // rules
         g::rule_item, g::advice_item, g::tag_clause, g::cite_clause, g::effective_clause, g::when_clause,
         g::overrides_clause, g::tagged_target, g::cover_clause, g::effect_clause, g::route_clause, g::require_clause,
@@ -64,7 +64,7 @@ using selector = tao::pegtl::parse_tree::selector<
 // clang-format on
 
 // Rules whose nesting is limited (every recursion of the grammar passes through one of them).
-template<typename Rule>
+template <typename Rule>
 inline constexpr bool counts_nesting = std::is_same_v<Rule, g::primary> || std::is_same_v<Rule, g::set_term>;
 
 // Builds the AST of one successfully parsed file. `text` is the file's whole text (node

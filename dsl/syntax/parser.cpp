@@ -3,6 +3,7 @@
 #include "dsl/syntax/parser.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <string_view>
 #include <tuple>
 #include <vector>
@@ -142,6 +143,8 @@ COVCHECK_ERROR(g::next_synonym_text, "parse.expected_string", "expected a synony
 COVCHECK_ERROR(g::synonyms_close, "parse.expected_close_brace", "expected a member name or `}` to close the synonyms");
 COVCHECK_ERROR(g::check_condition, "parse.expected_expression", "expected a condition after `check`");
 COVCHECK_ERROR(g::check_message, "parse.expected_string", "expected a message string after the check condition");
+COVCHECK_ERROR(g::check_guard, "parse.expected_expression", "expected a condition after `when`");
+COVCHECK_ERROR(g::check_warning, "parse.expected_warning", "expected `warning` after `else` in a check (`check COND else warning \"message\"`)");
 // Rules.
 COVCHECK_ERROR(g::rule_name, "parse.expected_name", "expected a name after `rule`");
 COVCHECK_ERROR(g::advice_name, "parse.expected_name", "expected a name after `advice`");
@@ -168,39 +171,117 @@ COVCHECK_UNEXPECTED(g::end_of_file, "parse.unexpected_token", "expected a rule, 
 #undef COVCHECK_UNEXPECTED
 // clang-format on
 
+// Constructs that open a bracket (or, for `if`, a keyword) that a later point must close: a
+// failure to close reports a note at the opener, which may be many lines above the error.
+template <typename Rule>
+inline constexpr char opener = 0;
+template <>
+inline constexpr char opener<g::paren_expr> = '(';
+template <>
+inline constexpr char opener<g::call_args> = '(';
+template <>
+inline constexpr char opener<g::count_expr> = '(';
+template <>
+inline constexpr char opener<g::unknown_value> = '(';
+template <>
+inline constexpr char opener<g::paren_set> = '(';
+template <>
+inline constexpr char opener<g::define_params> = '(';
+template <>
+inline constexpr char opener<g::set_literal> = '{';
+template <>
+inline constexpr char opener<g::code_set_literal> = '{';
+template <>
+inline constexpr char opener<g::enum_item> = '{';
+template <>
+inline constexpr char opener<g::record_item> = '{';
+template <>
+inline constexpr char opener<g::synonyms_item> = '{';
+template <>
+inline constexpr char opener<g::conditional> = 'i';  // the `if` keyword
+
+// The error points that report the construct's opener (the innermost open construct).
+template <typename Rule>
+inline constexpr bool closes = false;
+template <>
+inline constexpr bool closes<g::paren_close> = true;
+template <>
+inline constexpr bool closes<g::call_close> = true;
+template <>
+inline constexpr bool closes<g::count_close> = true;
+template <>
+inline constexpr bool closes<g::unknown_close> = true;
+template <>
+inline constexpr bool closes<g::paren_set_close> = true;
+template <>
+inline constexpr bool closes<g::define_params_close> = true;
+template <>
+inline constexpr bool closes<g::set_close> = true;
+template <>
+inline constexpr bool closes<g::code_set_close> = true;
+template <>
+inline constexpr bool closes<g::enum_close> = true;
+template <>
+inline constexpr bool closes<g::record_close> = true;
+template <>
+inline constexpr bool closes<g::synonyms_close> = true;
+template <>
+inline constexpr bool closes<g::expect_then> = true;
+
+struct Opened {
+  std::size_t offset = 0;  // where the construct starts (`count`, `enum`, `(`, `if`)
+  char opener = 0;
+};
+
 // Thrown by the control below; caught in run_parser and turned into a Diagnostic.
 struct SyntaxError {
   ErrorText text;
   std::size_t offset;
+  std::optional<Opened> opened;  // the construct left open, for the note
 };
 
 inline constexpr ErrorText too_deep{"parse.too_deep", "expression nested too deeply"};
 
 struct ParseState {
+  const char* text = nullptr;  // the whole file's text: offsets are measured from it, not from a piece
   std::size_t nesting = 0;
+  std::vector<Opened> open;  // the constructs being parsed that must be closed, innermost last
 };
 
 // parse_tree::parse appends its own state after ours, so ours comes first.
-template<typename... States>
+template <typename... States>
 ParseState& parse_state(States&... st) {
   return std::get<0>(std::tie(st...));
 }
 
-template<typename Rule>
+template <typename Rule>
 struct control : tao::pegtl::normal<Rule> {
-  template<typename ParseInput, typename... States>
-  [[noreturn]] static void raise(const ParseInput& in, States&&... /*unused*/) {
+  template <typename ParseInput, typename... States>
+  [[noreturn]] static void raise(const ParseInput& in, States&&... st) {
     static_assert(error_message<Rule>.message != nullptr, "every must<>/raise<> point needs an error_message entry");
-    throw SyntaxError{error_message<Rule>, static_cast<std::size_t>(in.current() - in.begin())};
+    const ParseState& state = parse_state(st...);
+    std::optional<Opened> opened;
+    if constexpr (closes<Rule>) {
+      if (!state.open.empty()) opened = state.open.back();
+    }
+    throw SyntaxError{error_message<Rule>, static_cast<std::size_t>(in.current() - state.text), opened};
   }
 
-  template<tao::pegtl::apply_mode A, tao::pegtl::rewind_mode M, template<typename...> class Action,
-           template<typename...> class Control, typename ParseInput, typename... States>
+  template <tao::pegtl::apply_mode A, tao::pegtl::rewind_mode M, template <typename...> class Action,
+            template <typename...> class Control, typename ParseInput, typename... States>
   [[nodiscard]] static bool match(ParseInput& in, States&&... st) {
-    if constexpr (parse_tree::counts_nesting<Rule>) {
+    if constexpr (opener<Rule> != 0) {
+      ParseState& state = parse_state(st...);
+      state.open.push_back({static_cast<std::size_t>(in.current() - state.text), opener<Rule>});
+      struct Close {
+        ParseState& s;
+        ~Close() { s.open.pop_back(); }
+      } close{state};
+      return tao::pegtl::normal<Rule>::template match<A, M, Action, Control>(in, st...);
+    } else if constexpr (parse_tree::counts_nesting<Rule>) {
       ParseState& state = parse_state(st...);
       if (state.nesting >= parse_tree::max_nesting) {
-        throw SyntaxError{too_deep, static_cast<std::size_t>(in.current() - in.begin())};
+        throw SyntaxError{too_deep, static_cast<std::size_t>(in.current() - state.text), std::nullopt};
       }
       ++state.nesting;
       struct Leave {
@@ -216,11 +297,12 @@ struct control : tao::pegtl::normal<Rule> {
 
 // Every keyword, for "did you mean" hints on misspelled clauses and items.
 constexpr std::string_view keyword_list[] = {
-      "and", "or", "not", "in", "is", "known", "unknown", "any", "all", "count", "distinct", "within", "before",
-      "after", "of", "if", "then", "else", "true", "false", "policy", "module", "schema", "import", "codeset",
-      "define", "param", "set", "enum", "record", "check", "rule", "advice", "tag", "cite", "when", "overrides",
-      "cover", "exclude", "deny", "pend", "route", "require", "authorize", "next", "effective", "version",
-      "default", "source", "tagged", "document", "prior_auth", "exclusive"};
+    "and",       "or",       "not",     "in",     "is",     "known",    "unknown",    "any",       "all",
+    "count",     "distinct", "within",  "before", "after",  "of",       "if",         "then",      "else",
+    "true",      "false",    "policy",  "module", "schema", "import",   "codeset",    "define",    "param",
+    "set",       "enum",     "record",  "check",  "rule",   "advice",   "tag",        "cite",      "when",
+    "overrides", "cover",    "exclude", "deny",   "pend",   "route",    "require",    "authorize", "next",
+    "effective", "version",  "default", "source", "tagged", "document", "prior_auth", "exclusive"};
 
 // Two-character tokens, named whole in messages.
 constexpr std::string_view symbol_pairs[] = {"==", "!=", "<=", ">=", ".."};
@@ -228,17 +310,24 @@ constexpr std::string_view symbol_pairs[] = {"==", "!=", "<=", ">=", ".."};
 // ---- The grammar and its messages against the operator table (dsl/syntax/operators.hpp) --------
 
 // The text of a rule that matches one fixed string (a keyword, a string, one character).
-template<char... Cs> inline constexpr char rule_chars[] = {Cs..., '\0'};
-template<char... Cs> constexpr std::string_view text_of(const tao::pegtl::ascii::keyword<Cs...>*) {
+template <char... Cs>
+inline constexpr char rule_chars[] = {Cs..., '\0'};
+template <char... Cs>
+constexpr std::string_view text_of(const tao::pegtl::ascii::keyword<Cs...>*) {
   return {rule_chars<Cs...>, sizeof...(Cs)};
 }
-template<char... Cs> constexpr std::string_view text_of(const tao::pegtl::ascii::string<Cs...>*) {
+template <char... Cs>
+constexpr std::string_view text_of(const tao::pegtl::ascii::string<Cs...>*) {
   return {rule_chars<Cs...>, sizeof...(Cs)};
 }
-template<char C> constexpr std::string_view text_of(const tao::pegtl::ascii::one<C>*) { return {rule_chars<C>, 1}; }
-template<typename Rule> inline constexpr std::string_view rule_text = text_of(static_cast<const Rule*>(nullptr));
+template <char C>
+constexpr std::string_view text_of(const tao::pegtl::ascii::one<C>*) {
+  return {rule_chars<C>, 1};
+}
+template <typename Rule>
+inline constexpr std::string_view rule_text = text_of(static_cast<const Rule*>(nullptr));
 
-template<typename First, typename Second>
+template <typename First, typename Second>
 constexpr bool spelt(std::string_view s) {
   return s.size() == rule_text<First>.size() + 1 + rule_text<Second>.size() && s.starts_with(rule_text<First>) &&
          s[rule_text<First>.size()] == ' ' && s.ends_with(rule_text<Second>);
@@ -251,8 +340,10 @@ static_assert(rule_text<g::op_eq> == spelling(BinaryOp::eq) && rule_text<g::op_n
               rule_text<g::op_gt> == spelling(BinaryOp::gt) && rule_text<g::op_ge> == spelling(BinaryOp::ge));
 static_assert(rule_text<g::op_plus> == spelling(BinaryOp::add) && rule_text<g::op_minus> == spelling(BinaryOp::sub) &&
               rule_text<g::op_times> == spelling(BinaryOp::mul));
-static_assert(rule_text<g::op_not> == spelling(ast::UnaryOp::not_) && rule_text<g::op_neg> == spelling(ast::UnaryOp::negate));
-static_assert(rule_text<g::kw_in> == spelling(PredicateOp::in) && spelt<g::kw_not, g::kw_in>(spelling(PredicateOp::not_in)) &&
+static_assert(rule_text<g::op_not> == spelling(ast::UnaryOp::not_) &&
+              rule_text<g::op_neg> == spelling(ast::UnaryOp::negate));
+static_assert(rule_text<g::kw_in> == spelling(PredicateOp::in) &&
+              spelt<g::kw_not, g::kw_in>(spelling(PredicateOp::not_in)) &&
               spelt<g::kw_is, g::kw_known>(spelling(PredicateOp::is_known)) &&
               spelt<g::kw_is, g::kw_unknown>(spelling(PredicateOp::is_unknown)) &&
               rule_text<g::kw_within> == spelling(PredicateOp::within));
@@ -289,14 +380,15 @@ static_assert(names(error_message<g::in_set>.message, spelling(PredicateOp::in))
 
 // Every word of every operator is a keyword (for did-you-mean hints), and every
 // two-character operator is named whole in messages.
-template<std::size_t N>
+template <std::size_t N>
 constexpr bool listed(const std::string_view (&list)[N], std::string_view s) {
   for (std::string_view item : list)
     if (item == s) return true;
   return false;
 }
 constexpr bool words_listed(std::string_view spelling) {
-  if (spelling.empty() || !(spelling[0] >= 'a' && spelling[0] <= 'z')) return spelling.size() != 2 || listed(symbol_pairs, spelling);
+  if (spelling.empty() || !(spelling[0] >= 'a' && spelling[0] <= 'z'))
+    return spelling.size() != 2 || listed(symbol_pairs, spelling);
   for (std::size_t begin = 0; begin < spelling.size();) {
     std::size_t end = spelling.find(' ', begin);
     if (end == std::string_view::npos) end = spelling.size();
@@ -361,6 +453,21 @@ FoundToken found_token(std::string_view text, std::size_t offset) {
   return {fmt::format("`{}`", text.substr(offset, 1)), "", 1};
 }
 
+// The bracket of an open construct: at its start, or after its keyword and name (`count distinct (`,
+// `enum name {`); only words, blanks and comments come between.
+std::optional<std::size_t> opener_offset(std::string_view text, const Opened& o) {
+  for (std::size_t i = o.offset; i < text.size(); ++i) {
+    if (text[i] == o.opener) return i;
+    if (text[i] == '#') {
+      i = text.find('\n', i);
+      if (i == std::string_view::npos) return std::nullopt;
+    } else if (!is_word_char(text[i]) && text[i] != ' ' && text[i] != '\t' && text[i] != '\r' && text[i] != '\n') {
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
 Diagnostic make_diagnostic(const SyntaxError& e, std::string_view text, FileId file) {
   FoundToken found = found_token(text, e.offset);
   Diagnostic d;
@@ -378,28 +485,94 @@ Diagnostic make_diagnostic(const SyntaxError& e, std::string_view text, FileId f
       d.help = "use `==` to compare values";
     }
   }
+  // A note at the opener, when the error is on a later line (else the caret's line shows it).
+  auto earlier_line = [&](std::size_t at) {
+    return e.offset > at && text.substr(at, e.offset - at).find('\n') != std::string_view::npos;
+  };
+  if (e.opened) {
+    if (e.opened->opener == 'i') {
+      auto at = static_cast<std::uint32_t>(e.opened->offset);
+      if (earlier_line(at)) d.notes.push_back({SourceSpan{file, at, at + 2}, "the `if` starts here"});
+    } else if (auto at = opener_offset(text, *e.opened); at && earlier_line(*at)) {
+      auto b = static_cast<std::uint32_t>(*at);
+      d.notes.push_back({SourceSpan{file, b, b + 1}, fmt::format("`{}` opened here", e.opened->opener)});
+    }
+  }
   if (e.text.code == too_deep.code) {
     d.message = fmt::format("expression nested too deeply (more than {} levels)", parse_tree::max_nesting);
   }
   return d;
 }
 
-// Parses `text` into a parse tree; nullptr (with a diagnostic) on a syntax error.
+// Words that start a top-level item or a header. None of them can appear inside an item at the
+// start of a line (they are reserved, strings do not span lines, `check` is a record's), so a
+// line starting with one is where parsing resumes after a syntax error.
+constexpr std::string_view resync_words[] = {"import", "codeset", "define",   "param",  "set",    "enum",  "record",
+                                             "rule",   "advice",  "synonyms", "policy", "module", "schema"};
+
+// Offsets of the first word of every line that starts an item (after its indentation).
+std::vector<std::size_t> item_starts(std::string_view text) {
+  std::vector<std::size_t> out;
+  for (std::size_t line = 0; line < text.size();) {
+    std::size_t i = line;
+    while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
+    std::size_t end = i;
+    while (end < text.size() && is_word_char(text[end])) ++end;
+    if (end > i && listed(resync_words, text.substr(i, end - i))) out.push_back(i);
+    std::size_t next = text.find('\n', end);
+    if (next == std::string_view::npos) break;
+    line = next + 1;
+  }
+  return out;
+}
+
+template <typename Grammar>
+std::unique_ptr<parse_tree::Node> parse_piece(std::string_view text, std::size_t begin, std::size_t end,
+                                              const std::string& name) {
+  tao::pegtl::memory_input<tao::pegtl::tracking_mode::lazy, tao::pegtl::eol::lf_crlf> in(text.data() + begin,
+                                                                                         text.data() + end, name);
+  ParseState state{text.data()};
+  return tao::pegtl::parse_tree::parse<Grammar, parse_tree::Node, parse_tree::selector, tao::pegtl::nothing, control>(
+      in, state);
+}
+
+// Parses `text` into a parse tree; nullptr (with diagnostics) on a syntax error. After an error
+// the file is cut at the lines that start an item and every piece is parsed on its own, so each
+// broken item is reported once and the items after it are still read.
 std::unique_ptr<parse_tree::Node> run_parser(const SourceFile& source, FileId file, Diagnostics& diagnostics) {
   std::string_view text = source.text();
-  tao::pegtl::memory_input<tao::pegtl::tracking_mode::lazy, tao::pegtl::eol::lf_crlf> in(text.data(), text.size(),
-                                                                                       source.name());
-  ParseState state;
   try {
-    auto root = tao::pegtl::parse_tree::parse<g::file, parse_tree::Node, parse_tree::selector, tao::pegtl::nothing,
-                                              control>(in, state);
+    auto root = parse_piece<g::file>(text, 0, text.size(), source.name());
     if (!root) {
       // Unreachable with `must<end_of_file>` at the top, kept as a safety net.
       diagnostics.error("parse.syntax", SourceSpan{file, 0, 0}, "could not parse the file");
     }
     return root;
-  } catch (const SyntaxError& e) {
-    diagnostics.add(make_diagnostic(e, text, file));
+  } catch (const SyntaxError& first) {
+    std::vector<std::size_t> cuts = item_starts(text);
+    // The header (after any leading comments) belongs to the first piece.
+    auto header_at = [&](std::size_t at) {
+      for (std::string_view w : {"policy", "module", "schema"})
+        if (text.substr(at, w.size()) == w) return true;
+      return false;
+    };
+    if (!cuts.empty() && header_at(cuts.front())) cuts.erase(cuts.begin());
+    cuts.push_back(text.size());
+    std::size_t reported = 0;
+    for (std::size_t i = 0, begin = 0; i < cuts.size(); begin = cuts[i++]) {
+      try {
+        if (begin == 0) {
+          (void)parse_piece<g::file>(text, 0, cuts[i], source.name());
+        } else {
+          (void)parse_piece<g::file_part>(text, begin, cuts[i], source.name());
+        }
+      } catch (const SyntaxError& e) {
+        diagnostics.add(make_diagnostic(e, text, file));
+        ++reported;
+      }
+    }
+    // The pieces cannot all parse when the whole did not; should they, the first error stands.
+    if (reported == 0) diagnostics.add(make_diagnostic(first, text, file));
   }
   return nullptr;
 }

@@ -4,14 +4,14 @@
 #include <optional>
 #include <string>
 
-#include "dsl/syntax/ast.hpp"
 #include "dsl/source/diagnostics.hpp"
+#include "dsl/syntax/ast.hpp"
 
 namespace covcheck::dsl {
 
 // Parses one registered file. Expression NodeIds are taken from `next_node_id`, which is
 // advanced, so ids stay unique across the files of a rule set. On a syntax error returns
-// nullopt with the error (and its position) in `diagnostics`.
+// nullopt with every syntax error of the file (and its position) in `diagnostics`.
 std::optional<ast::File> parse_file(const SourceRegistry& sources, FileId file, ast::NodeId& next_node_id,
                                     Diagnostics& diagnostics);
 

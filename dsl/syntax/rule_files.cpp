@@ -56,12 +56,14 @@ std::vector<fs::path> walk_directory(const fs::path& dir, Diagnostics& diagnosti
   std::error_code ec;
   fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec);
   if (ec) {
-    diagnostics.error("io.read", SourceSpan{}, fmt::format("cannot read directory `{}`: {}", display_path(dir), ec.message()));
+    diagnostics.error("io.read", SourceSpan{},
+                      fmt::format("cannot read directory `{}`: {}", display_path(dir), ec.message()));
     return found;
   }
   for (fs::recursive_directory_iterator end; it != end; it.increment(ec)) {
     if (ec) {
-      diagnostics.error("io.read", SourceSpan{}, fmt::format("cannot read directory `{}`: {}", display_path(dir), ec.message()));
+      diagnostics.error("io.read", SourceSpan{},
+                        fmt::format("cannot read directory `{}`: {}", display_path(dir), ec.message()));
       break;
     }
     const fs::directory_entry& entry = *it;
@@ -169,8 +171,8 @@ class Loader {
         auto from = std::find(stack.begin(), stack.end(), next);
         for (auto it = from; it != stack.end(); ++it) chain += fmt::format("`{}` imports ", name_of(*it));
         chain += fmt::format("`{}`", name_of(next));
-        Diagnostic& d = diagnostics_.error("load.import_cycle", import_spans_[{i, next}],
-                                           fmt::format("import cycle: {}", chain));
+        Diagnostic& d =
+            diagnostics_.error("load.import_cycle", import_spans_[{i, next}], fmt::format("import cycle: {}", chain));
         d.help = "move the shared declarations into a library file that both import";
       } else if (color[next] == 0) {
         visit(next, color, stack);
@@ -190,8 +192,9 @@ class Loader {
     if (overlay_) {
       if (auto open = overlay_->find(key); open != overlay_->end()) {
         if (open->second.size() > max_file_size) {
-          diagnostics_.error("load.file_too_large", at,
-                             fmt::format("`{}` is {} bytes; rule files are limited to 16 MiB", name, open->second.size()));
+          diagnostics_.error(
+              "load.file_too_large", at,
+              fmt::format("`{}` is {} bytes; rule files are limited to 16 MiB", name, open->second.size()));
           return std::nullopt;
         }
         return open->second;
@@ -221,8 +224,8 @@ class Loader {
   Diagnostics& diagnostics_;
   const SourceOverlay* overlay_;
   std::map<std::string, std::optional<std::size_t>> by_canonical_;
-  std::vector<fs::path> paths_;       // display path of each loaded file, for relative imports
-  std::vector<std::size_t> depths_;   // import depth of each loaded file
+  std::vector<fs::path> paths_;      // display path of each loaded file, for relative imports
+  std::vector<std::size_t> depths_;  // import depth of each loaded file
   std::map<std::pair<std::size_t, std::size_t>, SourceSpan> import_spans_;
   bool root_unreadable_ = false;
 };

@@ -7,16 +7,16 @@
 #include <string>
 #include <vector>
 
-#include "dsl/syntax/ast.hpp"
 #include "dsl/source/diagnostics.hpp"
+#include "dsl/syntax/ast.hpp"
 
 namespace covcheck::dsl {
 
 struct RuleFiles {
-  std::vector<ast::File> files;                     // in load order (sorted walk, then imports)
-  std::vector<std::vector<std::size_t>> imports;    // imports[i]: indexes into `files` that files[i] imports
-  std::vector<std::string> canonical_paths;         // for de-duplication and digests
-  ast::NodeId node_count = 0;                       // expression NodeIds are 0 .. node_count-1 across all files
+  std::vector<ast::File> files;                   // in load order (sorted walk, then imports)
+  std::vector<std::vector<std::size_t>> imports;  // imports[i]: indexes into `files` that files[i] imports
+  std::vector<std::string> canonical_paths;       // for de-duplication and digests
+  ast::NodeId node_count = 0;                     // expression NodeIds are 0 .. node_count-1 across all files
 };
 
 // Texts read instead of the files on disk, by canonical path (`canonical_rule_path`): the

@@ -111,8 +111,35 @@ struct Authorization {
   std::optional<std::int64_t> units;
 };
 
+// One fact a checklist criterion read, with its value as the case gives it.
+struct Evidence {
+  std::string field;  // dotted, 0-based: `treatments[1].adequate_dose`
+  std::string value;
+};
+
+// One criterion of a checklist entry, in plain words.
+struct ChecklistCriterion {
+  std::optional<std::string> cite;
+  std::string text;    // a sentence: message, field documentation and values
+  std::string status;  // met / not_met / unknown / not_applicable
+  std::vector<Evidence> evidence;
+  std::vector<std::string> missing;  // facts it waits for, dotted 0-based paths
+};
+
+// A coverage path that could apply, or a restriction, with every criterion: the clinic sees
+// all its problems at once, also after one of them has decided the case.
+struct ChecklistEntry {
+  std::string section;  // clinical / coding / filing / …: the rule's section tag
+  std::string rule;     // qualified id
+  std::string title;
+  std::optional<std::string> cite;
+  std::string applies;  // true / false / unknown
+  std::vector<ChecklistCriterion> criteria;
+};
+
 struct Determination {
   std::optional<std::string> case_id;
+  std::optional<std::string> payer;  // the payer registry entry that decided it (with a registry)
   Decision decision = Decision::pend;
   std::optional<std::string> basis;  // "rules" / "default"; nullopt when the case could not be dated
   std::optional<bool> prior_auth;    // nullopt: unknown
@@ -131,6 +158,7 @@ struct Determination {
   // but only a few distinct citations, so a step costs 4 bytes here.
   std::vector<std::uint32_t> next_step_cites;
   std::vector<std::vector<std::string>> next_step_cite_sets;
+  std::vector<ChecklistEntry> checklist;  // full answers only (not `batch --compact`)
   std::vector<CaseWarning> warnings;
   std::vector<RuleTrace> trace;
 };

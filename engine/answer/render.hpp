@@ -9,8 +9,8 @@
 
 #include "dsl/source/source.hpp"
 #include "engine/answer/determination.hpp"
-#include "engine/eval/evaluate.hpp"
 #include "engine/compile/program.hpp"
+#include "engine/eval/evaluate.hpp"
 
 namespace covcheck::engine {
 

@@ -14,12 +14,14 @@ using render_detail::located;
 
 class JsonRenderer {
  public:
-  JsonRenderer(const dsl::SourceRegistry& sources, bool pretty, std::string& out) : sources_(sources), out_(out), w_(pretty, out) {}
+  JsonRenderer(const dsl::SourceRegistry& sources, bool pretty, std::string& out)
+      : sources_(sources), out_(out), w_(pretty, out) {}
 
   // Appends the object and a newline to the output.
   void render(const Determination& d, bool with_trace) {
     w_.begin_object();
     w_.member("case", d.case_id);
+    if (d.payer) w_.member("payer", *d.payer);
     w_.member("decision", decision_name(d.decision));
     w_.member("basis", d.basis);
     w_.member("prior_auth", d.prior_auth);
@@ -36,6 +38,7 @@ class JsonRenderer {
     missing(d);
     requirements(d);
     strings("next_steps", d.next_steps);
+    checklist(d);
     warnings(d);
     if (with_trace) trace(d);
     w_.end_object();
@@ -116,6 +119,34 @@ class JsonRenderer {
     for (const RequirementStatus& r : d.requirements) {
       w_.begin_object();
       w_.member("item", r.item).member("status", r.status).member("rule", r.rule);
+      w_.end_object();
+    }
+    w_.end_array();
+  }
+
+  void checklist(const Determination& d) {
+    w_.key("checklist").begin_array();
+    for (const ChecklistEntry& e : d.checklist) {
+      w_.begin_object();
+      w_.member("section", e.section).member("rule", e.rule).member("title", e.title).member("cite", e.cite);
+      w_.key("applies");
+      if (e.applies == "unknown") w_.null();
+      else w_.value(e.applies == "true");
+      w_.key("criteria").begin_array();
+      for (const ChecklistCriterion& c : e.criteria) {
+        w_.begin_object();
+        w_.member("cite", c.cite).member("text", c.text).member("status", c.status);
+        w_.key("evidence").begin_array();
+        for (const Evidence& ev : c.evidence) {
+          w_.begin_object();
+          w_.member("field", ev.field).member("value", ev.value);
+          w_.end_object();
+        }
+        w_.end_array();
+        strings("missing", c.missing);
+        w_.end_object();
+      }
+      w_.end_array();
       w_.end_object();
     }
     w_.end_array();

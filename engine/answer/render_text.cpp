@@ -60,11 +60,12 @@ class TextRenderer {
   std::string render(const Determination& d, bool with_trace) {
     headline(d);
     policies(d);
+    checklist(d);
     if (!d.reasons.empty()) {
       out_ += "reasons:\n";
       for (const Reason& r : d.reasons) {
-        out_ += fmt::format("  {}: {}{} {}: {}", where(r.at), r.effect, r.decisive ? " [decisive]" : "", r.rule,
-                            r.message);
+        out_ +=
+            fmt::format("  {}: {}{} {}: {}", where(r.at), r.effect, r.decisive ? " [decisive]" : "", r.rule, r.message);
         if (r.cite) out_ += fmt::format(" ({})", *r.cite);
         out_ += '\n';
       }
@@ -79,7 +80,8 @@ class TextRenderer {
     }
     if (!d.requirements.empty()) {
       out_ += "requirements:\n";
-      for (const RequirementStatus& r : d.requirements) out_ += fmt::format("  {}: {} ({})\n", r.item, r.status, r.rule);
+      for (const RequirementStatus& r : d.requirements)
+        out_ += fmt::format("  {}: {} ({})\n", r.item, r.status, r.rule);
     }
     if (!d.next_steps.empty()) {
       out_ += "next steps:\n";
@@ -102,12 +104,14 @@ class TextRenderer {
   }
 
   void headline(const Determination& d) {
-    out_ += fmt::format("case {}: {}", d.case_id ? *d.case_id : std::string("(no id)"), upper(decision_name(d.decision)));
-    std::string detail = fmt::format("basis: {}", d.basis ? *d.basis : std::string("none"));
+    out_ +=
+        fmt::format("case {}: {}", d.case_id ? *d.case_id : std::string("(no id)"), upper(decision_name(d.decision)));
+    std::string detail = fmt::format("{}basis: {}", d.payer ? "payer: " + *d.payer + "; " : std::string(),
+                                     d.basis ? *d.basis : std::string("none"));
     if (d.decision == Decision::pend && !d.at_stake.empty()) {
       std::vector<std::string> stake;
       for (Decision s : d.at_stake) stake.emplace_back(decision_name(s));
-      detail += fmt::format("; at stake: {}", join(stake, ", "));
+      detail += fmt::format("; undecided between {}", join(stake, " and "));
     }
     out_ += fmt::format(" ({})", detail);
     const char* pa = !d.prior_auth ? "unknown" : *d.prior_auth ? "required" : "not required";
@@ -138,6 +142,36 @@ class TextRenderer {
       if (d.authorization->units) parts.push_back(fmt::format("{} units", *d.authorization->units));
       out_ += fmt::format("authorization: {}\n", join(parts, ", "));
     }
+  }
+
+  // Each path and restriction that applies or may apply, with every criterion; the
+  // restrictions that do not apply are counted on one line.
+  void checklist(const Determination& d) {
+    if (d.checklist.empty()) return;
+    out_ += "checklist:\n";
+    std::size_t not_applying = 0;
+    for (const ChecklistEntry& e : d.checklist) {
+      if (e.applies == "false") {
+        ++not_applying;
+        continue;
+      }
+      out_ += fmt::format("  {}: {}", e.section, e.title);
+      if (e.cite) out_ += fmt::format(" ({})", *e.cite);
+      out_ += fmt::format(" [{}]{}\n", e.rule, e.applies == "unknown" ? " — may apply" : "");
+      if (e.criteria.empty()) out_ += "    [applies] this rule applies to the case\n";
+      for (const ChecklistCriterion& c : e.criteria) {
+        const char* mark = c.status == "met"       ? "[met]    "
+                           : c.status == "not_met" ? "[not met]"
+                           : c.status == "unknown" ? "[unknown]"
+                                                   : "[n/a]    ";
+        out_ += fmt::format("    {} {}", mark, c.text);
+        if (c.cite) out_ += fmt::format(" ({})", *c.cite);
+        out_ += '\n';
+      }
+    }
+    if (not_applying > 0)
+      out_ += fmt::format("  {} other restriction{} do{} not apply\n", not_applying, not_applying == 1 ? "" : "s",
+                          not_applying == 1 ? "es" : "");
   }
 
   void rule(const RuleTrace& r) {
@@ -202,7 +236,8 @@ class TextRenderer {
       if (g.count == 0 && g.outcome != "undecided") continue;
       out_ += fmt::format("{} {} {}", first ? "" : ",", render_detail::grouped(g.count), g.outcome);
       if (g.reason)
-        out_ += fmt::format(" (`{}` is {})", one_line(source_text(g.reason->expr, g.reason->span, sources_)), g.reason->value);
+        out_ += fmt::format(" (`{}` is {})", one_line(source_text(g.reason->expr, g.reason->span, sources_)),
+                            g.reason->value);
       first = false;
     }
     out_ += '\n';

@@ -59,7 +59,7 @@ void process_chunk(RecordProcessor& processor, Job& job) {
 
 }  // namespace
 
-BatchSummary run_batch(const Program& program, const dsl::SourceRegistry& rule_sources, int in_fd, int out_fd,
+BatchSummary run_batch(const RuleSource& program, const dsl::SourceRegistry& rule_sources, int in_fd, int out_fd,
                        const BatchOptions& options, const std::function<void(const BatchProgress&)>& progress) {
   const Clock::time_point start = Clock::now();
   BatchSummary summary;

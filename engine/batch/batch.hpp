@@ -12,11 +12,16 @@
 #include <string_view>
 
 #include "dsl/source/source.hpp"
-#include "engine/batch/batch_reader.hpp"
 #include "engine/answer/determination.hpp"
+#include "engine/batch/batch_reader.hpp"
 #include "engine/compile/program.hpp"
+#include "engine/session/rule_source.hpp"
 
 namespace covcheck::engine {
+
+namespace fhir {
+class Terminology;
+}
 
 enum class OutputMode { full, trace, compact };
 
@@ -26,8 +31,11 @@ struct BatchOptions {
   unsigned threads = 1;
   std::optional<std::int32_t> as_of;
   std::uint32_t trace_elements = default_trace_elements;  // OutputMode::trace: elements shown per quantifier
-  std::string input_name = "<stdin>";  // names record locations: `cases.jsonl:12:5`
+  std::string input_name = "<stdin>";                     // names record locations: `cases.jsonl:12:5`
   std::size_t chunk_size = 256 * 1024;
+  // The FHIR mapping tables bundle records are read through (`--fhir-map`), owned by the
+  // caller; null: the shipped ones (DecisionSession).
+  const fhir::Terminology* fhir_map = nullptr;
 };
 
 struct BatchProgress {
@@ -49,7 +57,12 @@ struct BatchSummary {
 // built with (rule files only); each worker keeps its own copy so that records with
 // diagnostics can be located without sharing a registry across threads. `progress`, when
 // set, is called from the calling thread about twice a second.
-BatchSummary run_batch(const Program& program, const dsl::SourceRegistry& rule_sources, int in_fd, int out_fd,
+BatchSummary run_batch(const RuleSource& program, const dsl::SourceRegistry& rule_sources, int in_fd, int out_fd,
                        const BatchOptions& options, const std::function<void(const BatchProgress&)>& progress = {});
+inline BatchSummary run_batch(const Program& program, const dsl::SourceRegistry& rule_sources, int in_fd, int out_fd,
+                              const BatchOptions& options,
+                              const std::function<void(const BatchProgress&)>& progress = {}) {
+  return run_batch(RuleSource::of(program), rule_sources, in_fd, out_fd, options, progress);
+}
 
 }  // namespace covcheck::engine

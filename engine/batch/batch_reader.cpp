@@ -31,7 +31,8 @@ bool has_content(std::string_view line) {
 
 }  // namespace
 
-std::uint64_t split_records(std::string_view text, InputFormat format, std::uint64_t first_line, std::vector<RecordRef>& out) {
+std::uint64_t split_records(std::string_view text, InputFormat format, std::uint64_t first_line,
+                            std::vector<RecordRef>& out) {
   std::uint64_t line = first_line, newlines = 0;
   // A byte-order mark at the start of the input (Windows exports) is not part of record 1;
   // columns do not count it, as in case files.
@@ -58,7 +59,8 @@ std::uint64_t split_records(std::string_view text, InputFormat format, std::uint
   bool explicit_doc = false, content = false;
   auto close = [&](std::size_t end) {
     if (explicit_doc || content) {
-      out.push_back({static_cast<std::uint32_t>(doc_start), static_cast<std::uint32_t>(end - doc_start), doc_line, false});
+      out.push_back(
+          {static_cast<std::uint32_t>(doc_start), static_cast<std::uint32_t>(end - doc_start), doc_line, false});
     }
   };
   while (pos < text.size()) {
@@ -144,7 +146,8 @@ bool RecordReader::next(Chunk& chunk) {
         }
       }
       std::size_t drop = cut == std::string::npos ? buf_.size() : cut;
-      line_ += static_cast<std::uint64_t>(std::count(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(drop), '\n'));
+      line_ +=
+          static_cast<std::uint64_t>(std::count(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(drop), '\n'));
       buf_.erase(0, drop);
       if (cut != std::string::npos) {
         skipping_ = false;

@@ -15,8 +15,8 @@ enum class InputFormat { jsonl, yaml };
 struct RecordRef {
   std::uint32_t offset = 0;  // into Chunk::text
   std::uint32_t length = 0;
-  std::uint64_t line = 0;    // 1-based line of the record's first line in the whole input
-  bool oversized = false;    // longer than the limit: only its line is kept, as an error record
+  std::uint64_t line = 0;  // 1-based line of the record's first line in the whole input
+  bool oversized = false;  // longer than the limit: only its line is kept, as an error record
 };
 
 // A run of whole records. `text` keeps 64 readable bytes past its end (simdjson's padding).
@@ -39,25 +39,26 @@ class RecordReader {
   const std::string& error() const { return error_; }
 
  private:
-  bool fill();                                   // reads more into buf_; false at EOF or error
-  std::size_t boundary(bool at_eof) const;       // end of the last whole record in buf_
+  bool fill();                              // reads more into buf_; false at EOF or error
+  std::size_t boundary(bool at_eof) const;  // end of the last whole record in buf_
   std::uint64_t split(std::string_view text, Chunk& chunk, bool oversized_first);  // newlines in text
 
   int fd_;
   InputFormat format_;
   std::size_t chunk_size_;
   std::size_t max_record_;
-  std::string buf_;           // carried-over partial record + new data
-  std::uint64_t line_ = 1;    // line number of buf_[0]
+  std::string buf_;         // carried-over partial record + new data
+  std::uint64_t line_ = 1;  // line number of buf_[0]
   std::uint64_t consumed_ = 0;
   bool eof_ = false;
-  bool skipping_ = false;     // discarding the rest of an oversized record
+  bool skipping_ = false;  // discarding the rest of an oversized record
   std::string error_;
 };
 
 // Splits whole records out of `text` (exposed for tests): JSON Lines, or YAML documents.
 // With `first_line` 1 (the start of the input), a byte-order mark is skipped. Returns how
 // many newlines `text` holds (the reader's line count, without a second pass).
-std::uint64_t split_records(std::string_view text, InputFormat format, std::uint64_t first_line, std::vector<RecordRef>& out);
+std::uint64_t split_records(std::string_view text, InputFormat format, std::uint64_t first_line,
+                            std::vector<RecordRef>& out);
 
 }  // namespace covcheck::engine

@@ -7,19 +7,24 @@
 #include "engine/answer/json_writer.hpp"
 #include "engine/answer/render.hpp"
 #include "engine/answer/render_diagnostics.hpp"
+#include "engine/session/rule_source.hpp"
 #include "engine/session/session.hpp"
 
 namespace covcheck::engine {
 
 struct RecordProcessor::Impl {
-  Impl(const Program& p, const dsl::SourceRegistry& rules, const BatchOptions& o)
-      : options(o), session(p, rules), compact(p) {
+  Impl(const RuleSource& rules_in, const dsl::SourceRegistry& rules, const BatchOptions& o)
+      : options(o), owned(rules_in.session(rules)), session(*owned) {
+    session.set_fhir_map(o.fhir_map);
     session_options.as_of = o.as_of;
     session_options.trace = o.mode == OutputMode::trace;  // `missing` is derived either way
     session_options.compact = o.mode == OutputMode::compact;
     session_options.trace_elements = o.trace_elements;
     input.name = options.input_name;
-    input.format = o.format == InputFormat::jsonl ? "json" : "yaml";
+    // A JSON Lines record is JSON by media type, not by name, so that the FHIR row's sniff
+    // still claims a bundle on one line (case_readers.hpp); YAML records are YAML.
+    if (o.format == InputFormat::jsonl) input.media_type = "application/json";
+    else input.format = "yaml";
     input.record = true;
   }
 
@@ -39,7 +44,7 @@ struct RecordProcessor::Impl {
     CaseOutcome& outcome = session.decide(input, session_options);
     if (outcome.quick) {
       ++tally.by_decision[static_cast<std::size_t>(outcome.quick->decision)];
-      compact.write(*outcome.quick, *outcome.case_id, out);
+      compact_writer().write(*outcome.quick, *outcome.case_id, out);
     } else if (outcome.determination) {
       ++tally.by_decision[static_cast<std::size_t>(outcome.determination->decision)];
       render_json_line(*outcome.determination, session.sources(), options.mode == OutputMode::trace, out);
@@ -48,14 +53,23 @@ struct RecordProcessor::Impl {
     }
   }
 
+  // Rule ids are per rule set: a registry session writes each with its own writer.
+  const CompactWriter& compact_writer() {
+    const Program* p = &session.program();
+    for (auto& [program, writer] : compact)
+      if (program == p) return writer;
+    return compact.emplace_back(p, CompactWriter(*p)).second;
+  }
+
   const BatchOptions& options;
-  DecisionSession session;
-  CompactWriter compact;
+  std::unique_ptr<DecisionSession> owned;
+  DecisionSession& session;
+  std::vector<std::pair<const Program*, CompactWriter>> compact;
   SessionOptions session_options;
   CaseInput input;
 };
 
-RecordProcessor::RecordProcessor(const Program& program, const dsl::SourceRegistry& rule_sources,
+RecordProcessor::RecordProcessor(const RuleSource& program, const dsl::SourceRegistry& rule_sources,
                                  const BatchOptions& options)
     : impl_(std::make_unique<Impl>(program, rule_sources, options)) {}
 RecordProcessor::~RecordProcessor() = default;

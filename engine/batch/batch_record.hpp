@@ -13,6 +13,7 @@
 #include "dsl/source/source.hpp"
 #include "engine/batch/batch.hpp"
 #include "engine/compile/program.hpp"
+#include "engine/session/rule_source.hpp"
 
 namespace covcheck::engine {
 
@@ -24,7 +25,8 @@ struct RecordTally {
 
 class RecordProcessor {
  public:
-  RecordProcessor(const Program& program, const dsl::SourceRegistry& rule_sources, const BatchOptions& options);
+  // `rules`: one rule set, or a payer registry (each record's payer chooses its rule set).
+  RecordProcessor(const RuleSource& rules, const dsl::SourceRegistry& rule_sources, const BatchOptions& options);
   ~RecordProcessor();
   RecordProcessor(const RecordProcessor&) = delete;
   RecordProcessor& operator=(const RecordProcessor&) = delete;

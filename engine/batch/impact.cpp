@@ -31,6 +31,7 @@ SideOutcome decide_record(DecisionSession& session, const CorpusRecord& record, 
   options.as_of = as_of;
   options.trace = false;  // the report needs decisions and reasons, not explanations
   options.explain = false;
+  options.checklist = false;
   CaseOutcome& result = session.decide(input, options);
   SideOutcome out;
   if (result.determination) {
@@ -39,8 +40,8 @@ SideOutcome decide_record(DecisionSession& session, const CorpusRecord& record, 
   }
   for (const dsl::Diagnostic& d : result.diagnostics.items()) {
     if (d.severity != dsl::Severity::error) continue;
-    out.error = d.span.file == dsl::no_file ? d.message
-                                            : fmt::format("{}: {}", session.sources().describe(d.span), d.message);
+    out.error =
+        d.span.file == dsl::no_file ? d.message : fmt::format("{}: {}", session.sources().describe(d.span), d.message);
     break;
   }
   if (out.error.empty()) out.error = "the case could not be decided";

@@ -72,11 +72,11 @@ struct AttributeChange {
 
 struct ImpactReport {
   std::uint64_t cases = 0;
-  std::uint64_t changed = 0;                  // cases whose decision differs
-  std::vector<ImpactCell> cells;              // every non-empty cell, in outcome order (old, then new)
-  std::vector<AttributeChange> benefit;       // only differing pairs
+  std::uint64_t changed = 0;             // cases whose decision differs
+  std::vector<ImpactCell> cells;         // every non-empty cell, in outcome order (old, then new)
+  std::vector<AttributeChange> benefit;  // only differing pairs
   std::vector<AttributeChange> prior_auth;
-  std::vector<std::string> old_policies;      // `acme 2025.2`, as seen in the old determinations
+  std::vector<std::string> old_policies;  // `acme 2025.2`, as seen in the old determinations
   std::vector<std::string> new_policies;
   std::vector<std::pair<std::string, std::string>> errors;  // (case, "old: message" / "new: message"), first few
 };

@@ -18,8 +18,11 @@ struct HotArrays {
   std::vector<Value> slots, items;
   std::vector<std::string> strings;
   explicit HotArrays(const Case& c)
-      : records(exact_copy(c.records)), lists(exact_copy(c.lists)), slots(exact_copy(c.slots)),
-        items(exact_copy(c.items)), strings(exact_copy(c.strings)) {}
+      : records(exact_copy(c.records)),
+        lists(exact_copy(c.lists)),
+        slots(exact_copy(c.slots)),
+        items(exact_copy(c.items)),
+        strings(exact_copy(c.strings)) {}
   void swap_into(Case& c) {
     c.records.swap(records);
     c.lists.swap(lists);

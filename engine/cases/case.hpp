@@ -7,14 +7,28 @@
 #include <string>
 #include <vector>
 
-#include "dsl/source/diagnostics.hpp"
 #include "dsl/check/schema.hpp"
+#include "dsl/source/diagnostics.hpp"
 
 namespace covcheck::engine {
 
 // `range` exists only during evaluation: a count known to lie within [lo, hi]. `none` is a
 // fact the case says is absent (a field declared `or none`): known, equal only to none.
-enum class Kind : std::uint8_t { unknown, boolean, integer, decimal, string, date, duration, code, enumeration, record, list, range, none };
+enum class Kind : std::uint8_t {
+  unknown,
+  boolean,
+  integer,
+  decimal,
+  string,
+  date,
+  duration,
+  code,
+  enumeration,
+  record,
+  list,
+  range,
+  none
+};
 
 // One fact. `unknown` is an absent fact: never false, never zero.
 struct Value {
@@ -23,22 +37,57 @@ struct Value {
     bool boolean;
     std::int64_t integer;
     double decimal;
-    std::int32_t date;    // days since 1970-01-01
-    std::int64_t days;    // duration
-    std::uint32_t index;  // string/code: Case::strings; enumeration: member ordinal; record: Case::records; list: Case::lists
+    std::int32_t date;  // days since 1970-01-01
+    std::int64_t days;  // duration
+    std::uint32_t
+        index;  // string/code: Case::strings; enumeration: member ordinal; record: Case::records; list: Case::lists
     struct {
       std::int32_t lo;
       std::int32_t hi;
     } range;
   };
   constexpr Value() : integer(0) {}
-  static Value make_bool(bool b) { Value v; v.kind = Kind::boolean; v.boolean = b; return v; }
-  static Value make_int(std::int64_t i) { Value v; v.kind = Kind::integer; v.integer = i; return v; }
-  static Value make_decimal(double d) { Value v; v.kind = Kind::decimal; v.decimal = d; return v; }
-  static Value make_date(std::int32_t d) { Value v; v.kind = Kind::date; v.date = d; return v; }
-  static Value make_duration(std::int64_t d) { Value v; v.kind = Kind::duration; v.days = d; return v; }
-  static Value make_indexed(Kind k, std::uint32_t i) { Value v; v.kind = k; v.index = i; return v; }
-  static Value make_none() { Value v; v.kind = Kind::none; return v; }
+  static Value make_bool(bool b) {
+    Value v;
+    v.kind = Kind::boolean;
+    v.boolean = b;
+    return v;
+  }
+  static Value make_int(std::int64_t i) {
+    Value v;
+    v.kind = Kind::integer;
+    v.integer = i;
+    return v;
+  }
+  static Value make_decimal(double d) {
+    Value v;
+    v.kind = Kind::decimal;
+    v.decimal = d;
+    return v;
+  }
+  static Value make_date(std::int32_t d) {
+    Value v;
+    v.kind = Kind::date;
+    v.date = d;
+    return v;
+  }
+  static Value make_duration(std::int64_t d) {
+    Value v;
+    v.kind = Kind::duration;
+    v.days = d;
+    return v;
+  }
+  static Value make_indexed(Kind k, std::uint32_t i) {
+    Value v;
+    v.kind = k;
+    v.index = i;
+    return v;
+  }
+  static Value make_none() {
+    Value v;
+    v.kind = Kind::none;
+    return v;
+  }
   bool known() const { return kind != Kind::unknown; }
 };
 
@@ -50,7 +99,7 @@ struct CaseRecord {
   // Where this record sits, for input paths like `treatments[1].adequate_dose`:
   std::uint32_t parent_record = no_parent;  // set when the record is a field's value
   std::uint32_t parent_field = 0;
-  std::uint32_t parent_list = no_parent;    // set when the record is a list element
+  std::uint32_t parent_list = no_parent;  // set when the record is a list element
   std::uint32_t index_in_list = 0;
 };
 
@@ -68,9 +117,12 @@ struct Case {
   std::vector<Value> items;
   std::vector<dsl::SourceSpan> item_spans;
   std::vector<CaseList> lists;
-  std::vector<std::string> strings;         // string and code values
-  std::optional<std::string> id;            // the case's `id`, when given
-  dsl::FileId source = dsl::no_file;        // the case file in the SourceRegistry
+  std::vector<std::string> strings;   // string and code values
+  std::optional<std::string> id;      // the case's `id`, when given
+  dsl::FileId source = dsl::no_file;  // the case file in the SourceRegistry
+  // The loader read the whole document, even if it refused some values (they stay unknown):
+  // the schema's checks can then run on the rest, so that one submission gets every error.
+  bool read_through = false;
 
   // Reallocates the arrays evaluation reads (records, lists, slots, items, strings) at their
   // exact sizes, one after another: a case kept in memory among many then spans few cache

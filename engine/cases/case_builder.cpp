@@ -39,9 +39,8 @@ IntParse parse_decimal(std::string_view s, double& out) {
   if (!s.empty() && s[0] == '+') s.remove_prefix(1);
   // from_chars also takes `inf` and `nan`, which are not case data.
   bool digit = std::any_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-  bool letters = std::any_of(s.begin(), s.end(), [](char c) {
-    return c != 'e' && c != 'E' && std::isalpha(static_cast<unsigned char>(c));
-  });
+  bool letters = std::any_of(
+      s.begin(), s.end(), [](char c) { return c != 'e' && c != 'E' && std::isalpha(static_cast<unsigned char>(c)); });
   if (!digit || letters) return IntParse::malformed;
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
   if (ec == std::errc::result_out_of_range || (ec == std::errc() && !std::isfinite(out))) return IntParse::overflow;
@@ -65,6 +64,8 @@ constexpr const char* none_help =
 const char* system_name(BaseType b) {
   return b == BaseType::icd10 ? "ICD-10-CM" : b == BaseType::cpt ? "CPT" : "HCPCS";
 }
+
+const char* article(BaseType b) { return b == BaseType::cpt ? "a" : "an"; }
 
 const char* code_format(BaseType b) {
   switch (b) {
@@ -158,6 +159,7 @@ void reset_case(Case& c, dsl::FileId file) {
   c.strings.clear();
   c.id.reset();
   c.source = file;
+  c.read_through = false;
 }
 
 CaseBuilder::CaseBuilder(const SchemaIndex& index, dsl::FileId file, dsl::Diagnostics& diags, Case& c)
@@ -240,19 +242,40 @@ void CaseBuilder::type_error(const Where& w, const dsl::Type& t, const NodeView&
     std::string_view s = n.text;
     std::int64_t i;
     double d;
-    bool fits = t.base == BaseType::boolean ? (s == "true" || s == "false")
-              : t.base == BaseType::decimal ? parse_decimal(s, d) == IntParse::ok
-                                            : parse_int(s, i) == IntParse::ok;
+    bool fits = t.base == BaseType::boolean   ? (s == "true" || s == "false")
+                : t.base == BaseType::decimal ? parse_decimal(s, d) == IntParse::ok
+                                              : parse_int(s, i) == IntParse::ok;
     if (fits && !t.list) help = "remove the quotes";
   }
   if (!help && n.kind == YamlNode::Kind::scalar && n.text == "none")
     help = t.list ? std::string("write `[]` to say there are none") : std::string(none_help);
+  if (!help && n.kind == YamlNode::Kind::scalar && t.base == BaseType::record) {
+    // A list of records, or a record, given as one bare value: show the record it belongs in.
+    std::string record = key_record(t.ref, n.text);
+    if (t.list) help = fmt::format("write a list of `{}` records: `[{}]`", schema_.records[t.ref].name, record);
+    else help = fmt::format("write a `{}` record: `{}`", schema_.records[t.ref].name, record);
+  }
+  if (!help && t.list && t.base == BaseType::record && n.kind == YamlNode::Kind::mapping) {
+    help = fmt::format("a list of `{}` records: wrap the record in `[ ]` or start it with `- `",
+                       schema_.records[t.ref].name);
+  }
   if (!help && t.list && n.kind == YamlNode::Kind::scalar) {
     help = fmt::format("write a one-element list: `[{}]`", shown(n.text));
   }
-  dsl::Diagnostic& d = error("case.type", n.span, fmt::format("`{}` must be {}, found {}", path(w), expected(t), found(n)));
+  dsl::Diagnostic& d =
+      error("case.type", n.span, fmt::format("`{}` must be {}, found {}", path(w), expected(t), found(n)));
   d.help = std::move(help);
   d.field = path(w);
+}
+
+// `{code: F33.2}`: the value under the record's key field, the first field a case gives
+// (not derived, not a record or list).
+std::string CaseBuilder::key_record(std::uint32_t type, std::string_view value) const {
+  for (const dsl::FieldInfo& f : schema_.records[type].fields) {
+    if (f.derived || f.type.list || f.type.base == BaseType::record) continue;
+    return fmt::format("{{{}: {}}}", f.name, shown(value));
+  }
+  return "{…}";
 }
 
 void CaseBuilder::close_record(std::uint32_t r) { apply_defaults(r); }
@@ -275,7 +298,8 @@ std::optional<std::uint32_t> CaseBuilder::accept_field(std::uint32_t r, std::opt
   }
   if (type.fields[*field].derived) {
     std::string path = c_.field_path(schema_, r, *field);
-    warning("case.derived_field", key_span, fmt::format("`{}` is derived from other facts; the given value is ignored", path))
+    warning("case.derived_field", key_span,
+            fmt::format("`{}` is derived from other facts; the given value is ignored", path))
         .field = std::move(path);
     return std::nullopt;
   }
@@ -290,7 +314,8 @@ void CaseBuilder::duplicate_key(std::uint32_t r, std::string_view name, SourceSp
 }
 
 void CaseBuilder::bad_key(std::uint32_t r, const NodeView& key) {
-  dsl::Diagnostic& d = error("case.type", key.span, fmt::format("a field name must be a plain word, found {}", found(key)));
+  dsl::Diagnostic& d =
+      error("case.type", key.span, fmt::format("a field name must be a plain word, found {}", found(key)));
   // The key names no field: the diagnostic is about the record that holds it.
   if (std::string where = c_.record_path(schema_, r); !where.empty()) d.field = std::move(where);
 }
@@ -383,7 +408,8 @@ bool CaseBuilder::convert_scalar(const dsl::Type& type, const NodeView& n, const
     case BaseType::duration: {
       std::int64_t i = 0;
       IntParse p = n.quoted ? IntParse::malformed : parse_int(s, i);
-      if (p == IntParse::ok) return out = type.base == BaseType::integer ? Value::make_int(i) : Value::make_duration(i), true;
+      if (p == IntParse::ok)
+        return out = type.base == BaseType::integer ? Value::make_int(i) : Value::make_duration(i), true;
       if (p == IntParse::overflow) return range_error(n, w), false;
       break;
     }
@@ -400,8 +426,9 @@ bool CaseBuilder::convert_scalar(const dsl::Type& type, const NodeView& n, const
       if (none_value(n, w, out)) return true;
       bool shaped = s.size() == 10 && s[4] == '-' && s[7] == '-';
       dsl::Diagnostic& d = error("case.date", n.span, fmt::format("invalid date `{}` in `{}`", shown(s), path(w)));
-      d.help = shaped ? fmt::format("`{}` is not a day of the calendar", shown(s))
-                      : s == "none" ? none_help : "write dates as YYYY-MM-DD";
+      d.help = shaped        ? fmt::format("`{}` is not a day of the calendar", shown(s))
+               : s == "none" ? none_help
+                             : "write dates as YYYY-MM-DD";
       d.field = path(w);
       return false;
     }
@@ -446,11 +473,41 @@ std::optional<Value> CaseBuilder::convert_code(BaseType system, const NodeView& 
   if (system == BaseType::icd10 && fixed.size() >= 4 && fixed.size() <= 7 && fixed.find('.') == std::string::npos) {
     fixed.insert(3, ".");
   }
+  if (!dsl::is_valid_code(system, fixed)) {
+    // A code of another system in the wrong field (`G2082` under `cpt`): name the field it belongs in.
+    for (BaseType other : {BaseType::hcpcs, BaseType::cpt, BaseType::icd10}) {
+      std::string upper(s);
+      std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
+      if (other == system || !dsl::is_valid_code(other, upper)) continue;
+      // A three-character ICD-10-CM category (`J13`) is as likely a shortened code of the
+      // field's own system: only a code with its dot is surely ICD-10-CM.
+      if (other == BaseType::icd10 && upper.find('.') == std::string::npos) continue;
+      dsl::Diagnostic& d = error("case.code", n.span,
+                                 fmt::format("`{}` in `{}` is {} {} code, not {} {} code", shown(s), path(w),
+                                             article(other), system_name(other), article(system), system_name(system)));
+      std::string home = field_of_system(w, other);
+      d.help = home.empty()
+                   ? fmt::format("this is {} {} code", article(other), system_name(other))
+                   : fmt::format("this is {} {} code: move it to `{}`", article(other), system_name(other), home);
+      d.field = path(w);
+      return std::nullopt;
+    }
+  }
   dsl::Diagnostic& d =
       error("case.code", n.span, fmt::format("malformed {} code `{}` in `{}`", system_name(system), shown(s), path(w)));
   d.help = dsl::is_valid_code(system, fixed) ? fmt::format("did you mean `{}`?", fixed) : code_format(system);
   d.field = path(w);
   return std::nullopt;
+}
+
+// The path of a field beside `w` (in the same record) that holds codes of `system`, or "".
+std::string CaseBuilder::field_of_system(const Where& w, BaseType system) const {
+  std::uint32_t r = w.list != no_parent ? c_.lists[w.list].parent_record : w.record;
+  if (r == no_parent || r >= c_.records.size()) return {};
+  const dsl::RecordType& type = schema_.records[c_.records[r].type];
+  for (std::uint32_t f = 0; f < type.fields.size(); ++f)
+    if (type.fields[f].type.base == system && !type.fields[f].derived) return c_.field_path(schema_, r, f);
+  return {};
 }
 
 bool CaseBuilder::none_value(const NodeView& n, const Where& w, Value& out) const {

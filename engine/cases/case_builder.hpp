@@ -11,8 +11,8 @@
 #include <string_view>
 #include <vector>
 
-#include "dsl/source/diagnostics.hpp"
 #include "dsl/check/schema.hpp"
+#include "dsl/source/diagnostics.hpp"
 #include "engine/cases/case.hpp"
 #include "engine/cases/yaml_tree.hpp"
 
@@ -69,7 +69,7 @@ class SchemaIndex {
   // A slot holds the name's length and characters beside its index, so that a probe reads
   // one place rather than the index, then the name's string, then its characters.
   struct Slot {
-    std::uint32_t index = 0;   // index + 1; 0 is empty
+    std::uint32_t index = 0;  // index + 1; 0 is empty
     std::uint32_t length = 0;
     const char* chars = nullptr;
   };
@@ -98,10 +98,10 @@ class SchemaIndex {
   std::vector<std::vector<std::string>> field_names_;  // per record, for the tables to point at
   std::vector<Table> records_;
   std::vector<Table> enums_;
-  std::vector<std::vector<std::string>> folded_names_;       // per enum: members and synonyms, lowercase
-  std::vector<std::vector<std::uint32_t>> folded_members_;   // per enum: the member each folded name means
+  std::vector<std::vector<std::string>> folded_names_;      // per enum: members and synonyms, lowercase
+  std::vector<std::vector<std::uint32_t>> folded_members_;  // per enum: the member each folded name means
   std::vector<Table> folded_;
-  std::vector<std::vector<bool>> derived_;  // per record, per field
+  std::vector<std::vector<bool>> derived_;             // per record, per field
   std::vector<std::vector<std::uint32_t>> defaulted_;  // per record
   std::optional<std::uint32_t> root_id_;
 };
@@ -109,8 +109,8 @@ class SchemaIndex {
 // What the schema side needs to know of an input value.
 struct NodeView {
   YamlNode::Kind kind = YamlNode::Kind::null;
-  bool quoted = false;        // a quoted scalar: text, never a number or boolean
-  std::string_view text;      // a scalar's value
+  bool quoted = false;    // a quoted scalar: text, never a number or boolean
+  std::string_view text;  // a scalar's value
   dsl::SourceSpan span;
 };
 
@@ -215,6 +215,8 @@ class CaseBuilder {
   void apply_defaults(std::uint32_t r);
   std::optional<Value> convert_code(dsl::BaseType system, const NodeView& n, const Where& w);
   std::optional<Value> range_error(const NodeView& n, const Where& w);
+  std::string key_record(std::uint32_t type, std::string_view value) const;
+  std::string field_of_system(const Where& w, dsl::BaseType system) const;
   // `none` given for a field declared `or none`: the fact is known to be absent.
   bool none_value(const NodeView& n, const Where& w, Value& out) const;
 

@@ -26,10 +26,15 @@ constexpr std::uint64_t alias_budget = 1'000'000;
 class Loader {
  public:
   Loader(const SchemaIndex& index, const YamlTree& tree, dsl::FileId file, dsl::Diagnostics& diags, Case& c)
-      : b_(index, file, diags, c), schema_(index.schema()), tree_(tree), file_(file), c_(c),
+      : b_(index, file, diags, c),
+        schema_(index.schema()),
+        tree_(tree),
+        file_(file),
+        c_(c),
         budget_(tree.nodes.size() + alias_budget) {}
 
   bool failed() const { return b_.failed(); }
+  bool aborted() const { return b_.aborted(); }
 
   void load_root(std::uint32_t node) {
     const YamlNode& n = tree_.nodes[node];
@@ -202,11 +207,13 @@ class Loader {
 }  // namespace
 
 std::optional<Case> load_case(const dsl::Schema& schema, const dsl::SourceRegistry& sources, dsl::FileId file,
-                              dsl::Diagnostics& diagnostics) {
+                              dsl::Diagnostics& diagnostics, RefusedValues keep) {
   SchemaIndex index(schema);
   ReaderScratch scratch;
   Case c;
-  if (!case_reader_named("yaml")->read(scratch, index, CaseText{sources.file(file).text(), file, false}, diagnostics, c))
+  if (!case_reader_named("yaml")->read(scratch, index, CaseText{sources.file(file).text(), file, false}, diagnostics,
+                                       c) &&
+      !(keep == RefusedValues::keep_case && c.read_through))
     return std::nullopt;
   return c;
 }
@@ -226,6 +233,7 @@ bool load_case_tree(const SchemaIndex& index, const YamlTree& tree, dsl::FileId 
   }
   Loader loader(index, tree, file, diagnostics, out);
   loader.load_root(tree.root);
+  out.read_through = !out.records.empty() && !loader.aborted();
   return !loader.failed();
 }
 

@@ -35,7 +35,8 @@ struct JsonProblem {
 };
 
 std::string_view trim_right(std::string_view s) {
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -128,7 +129,8 @@ class Walker {
   bool fail(JsonProblem& problem, simdjson::error_code e, const char* at) {
     std::string msg = simdjson::error_message(e);
     if (!msg.empty() && msg.back() == '.') msg.pop_back();
-    if (msg.size() > 1 && msg[0] >= 'A' && msg[0] <= 'Z' && !(msg[1] >= 'A' && msg[1] <= 'Z')) msg[0] = static_cast<char>(msg[0] - 'A' + 'a');
+    if (msg.size() > 1 && msg[0] >= 'A' && msg[0] <= 'Z' && !(msg[1] >= 'A' && msg[1] <= 'Z'))
+      msg[0] = static_cast<char>(msg[0] - 'A' + 'a');
     problem = {"case.syntax", at ? at : last_, "invalid JSON: " + msg};
     return false;
   }
@@ -431,7 +433,8 @@ bool JsonCaseLoader::load(const SchemaIndex& index, std::string_view text, std::
   s.pools.item_spans.clear();
 
   auto report = [&](const JsonProblem& p) {
-    std::uint32_t at = p.at && p.at >= data ? static_cast<std::uint32_t>(std::min<std::size_t>(p.at - data, text.size())) : 0;
+    std::uint32_t at =
+        p.at && p.at >= data ? static_cast<std::uint32_t>(std::min<std::size_t>(p.at - data, text.size())) : 0;
     std::uint32_t end = std::min<std::uint32_t>(at + 1, static_cast<std::uint32_t>(text.size()));
     diagnostics.error(p.code, dsl::SourceSpan{file, at, end}, p.message);
     return false;
@@ -456,6 +459,7 @@ bool JsonCaseLoader::load(const SchemaIndex& index, std::string_view text, std::
   JsonProblem problem;
   if (!walker.walk(doc, problem)) return report(problem);
   if (!walked.empty()) diagnostics.append(walked);
+  out.read_through = !out.records.empty() && !builder.aborted();
   return !builder.failed();
 }
 

@@ -6,8 +6,8 @@
 #include <memory>
 #include <string_view>
 
-#include "dsl/source/diagnostics.hpp"
 #include "dsl/check/schema.hpp"
+#include "dsl/source/diagnostics.hpp"
 #include "engine/cases/case.hpp"
 
 namespace covcheck::engine {
@@ -24,7 +24,8 @@ class JsonCaseLoader {
   // Loads one JSON document into `out` (its storage is reused). `readable` is how many bytes
   // may be read from `text.data()` (at least text.size()); nothing past the text is read
   // (simdjson gets a padded copy: the bytes past the end would sway its error positions).
-  // Spans name `file`, offsets relative to `text`. Returns false when an error was reported.
+  // Spans name `file`, offsets relative to `text`. Returns false when an error was reported;
+  // Case::read_through then says whether the document was read whole (some values refused).
   bool load(const SchemaIndex& index, std::string_view text, std::size_t readable, dsl::FileId file,
             dsl::Diagnostics& diagnostics, Case& out);
   // The same, building the schema's name lookups for this one call (for loading a few cases).

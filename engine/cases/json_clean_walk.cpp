@@ -27,7 +27,12 @@ constexpr std::size_t max_clean_depth = 24;
 class CleanWalk {
  public:
   CleanWalk(CaseBuilder& b, const SchemaIndex& index, std::string_view text, dsl::FileId file, CleanWalkPools& pools)
-      : b_(b), index_(index), base_(text.data()), p_(text.data()), end_(text.data() + text.size()), file_(file),
+      : b_(b),
+        index_(index),
+        base_(text.data()),
+        p_(text.data()),
+        end_(text.data() + text.size()),
+        file_(file),
         pools_(pools) {}
 
   bool document() {
@@ -53,8 +58,17 @@ class CleanWalk {
   bool token_ends() const {
     if (p_ == end_) return true;
     switch (*p_) {
-      case ' ': case '\n': case '\r': case '\t': case ',': case ']': case '}': case ':': case '[': case '{': case '"':
-        return true;
+      case ' ':
+      case '\n':
+      case '\r':
+      case '\t':
+      case ',':
+      case ']':
+      case '}':
+      case ':':
+      case '[':
+      case '{':
+      case '"': return true;
       default: return false;
     }
   }
@@ -316,9 +330,7 @@ class CleanWalk {
         out = Value::make_int(digits.size() < n.text.size() ? -v : v);
         return true;
       }
-      case dsl::BaseType::string:
-        out = Value::make_indexed(Kind::string, b_.intern(n.text));
-        return true;
+      case dsl::BaseType::string: out = Value::make_indexed(Kind::string, b_.intern(n.text)); return true;
       case dsl::BaseType::enumeration:
         if (auto m = index_.member(type.ref, n.text)) {
           out = Value::make_indexed(Kind::enumeration, *m);
@@ -349,7 +361,8 @@ bool load_clean_json(const SchemaIndex& index, std::string_view text, dsl::FileI
   dsl::Diagnostics diagnostics;
   CaseBuilder builder(index, file, diagnostics, out);
   CleanWalk walk(builder, index, text, file, pools);
-  return walk.document() && diagnostics.empty();
+  out.read_through = walk.document() && diagnostics.empty();
+  return out.read_through;
 }
 
 }  // namespace covcheck::engine

@@ -53,17 +53,23 @@ class Scanner {
   }
   // Something that is not a value where a value (or a key) must be.
   bool not_a_value(bool key) {
-    if (at_end()) return fail(s_.size(), 1, key ? "the file ends where a key was expected" : "the file ends where a value was expected");
+    if (at_end())
+      return fail(s_.size(), 1,
+                  key ? "the file ends where a key was expected" : "the file ends where a value was expected");
     char c = s_[i_];
     if (c == '/' || c == '#') return comment(), false;
-    if (c == '\'') return fail(i_, 1, key ? "keys are in double quotes in JSON, not single quotes" : "strings are in double quotes in JSON, not single quotes");
+    if (c == '\'')
+      return fail(i_, 1,
+                  key ? "keys are in double quotes in JSON, not single quotes"
+                      : "strings are in double quotes in JSON, not single quotes");
     std::size_t end = word_end(i_);
     if (end > i_) {
       std::string_view word = s_.substr(i_, end - i_);
       if (key) return fail(i_, end - i_, fmt::format("the key `{}` must be in double quotes", word));
       return fail(i_, end - i_, fmt::format("`{}` is not a JSON value (a string must be in double quotes)", word));
     }
-    return fail(i_, 1, fmt::format("unexpected `{}` where {} was expected", c, key ? "a key in double quotes" : "a value"));
+    return fail(i_, 1,
+                fmt::format("unexpected `{}` where {} was expected", c, key ? "a key in double quotes" : "a value"));
   }
 
   bool value(std::size_t depth) {
@@ -76,7 +82,8 @@ class Scanner {
     if (c == '"') return string();
     if (c == '-' || (c >= '0' && c <= '9')) return number();
     for (std::string_view literal : {"true", "false", "null"}) {
-      if (s_.substr(i_, literal.size()) == literal && !word_char(i_ + literal.size() < s_.size() ? s_[i_ + literal.size()] : ' ')) {
+      if (s_.substr(i_, literal.size()) == literal &&
+          !word_char(i_ + literal.size() < s_.size() ? s_[i_ + literal.size()] : ' ')) {
         i_ += literal.size();
         return true;
       }
@@ -143,8 +150,10 @@ class Scanner {
     while (i_ < s_.size()) {
       unsigned char c = static_cast<unsigned char>(s_[i_]);
       if (c == '"') return ++i_, true;
-      if (c == '\n' || c == '\r') return fail(open, 1, "this string is not closed on its line (a line break in a string is written `\\n`)");
-      if (c < 0x20) return fail(i_, 1, fmt::format("control character 0x{:02x} in a string (write it as an escape)", c));
+      if (c == '\n' || c == '\r')
+        return fail(open, 1, "this string is not closed on its line (a line break in a string is written `\\n`)");
+      if (c < 0x20)
+        return fail(i_, 1, fmt::format("control character 0x{:02x} in a string (write it as an escape)", c));
       if (c == '\\') {
         if (i_ + 1 >= s_.size()) break;
         char e = s_[i_ + 1];
@@ -211,7 +220,8 @@ std::optional<JsonSyntaxError> find_json_syntax_error(std::string_view text, std
 void locate_json_failure(std::string_view text, dsl::FileId file, dsl::Diagnostics& diagnostics) {
   constexpr std::size_t max_depth = 64;  // the loaders' case nesting limit
   const auto& items = diagnostics.items();
-  if (std::none_of(items.begin(), items.end(), [](const dsl::Diagnostic& d) { return d.code == "case.syntax"; })) return;
+  if (std::none_of(items.begin(), items.end(), [](const dsl::Diagnostic& d) { return d.code == "case.syntax"; }))
+    return;
   const char* code = "case.encoding";
   std::size_t offset = 0, length = 1;
   std::string message;

@@ -131,23 +131,24 @@ std::optional<Value> Compiler::constant_value(const ast::Expr& e) {
   const dsl::Resolution& r = rs_.resolutions[e.id];
   if (auto* m = std::get_if<dsl::RefEnumMember>(&r)) return Value::make_indexed(Kind::enumeration, m->member);
   const dsl::Type& t = rs_.types[e.id];
-  return std::visit(overloaded{
-                        [&](const ast::BoolLiteral& b) -> std::optional<Value> { return Value::make_bool(b.value); },
-                        [&](const ast::IntLiteral& i) -> std::optional<Value> { return Value::make_int(i.value); },
-                        [&](const ast::DecimalLiteral& d) -> std::optional<Value> { return Value::make_decimal(d.value); },
-                        [&](const ast::StringLiteral& s) -> std::optional<Value> {
-                          return Value::make_indexed(t.is_code() ? Kind::code : Kind::string, intern(s.value));
-                        },
-                        [&](const ast::DateLiteral& d) -> std::optional<Value> { return Value::make_date(d.days); },
-                        [&](const ast::DurationLiteral& d) -> std::optional<Value> {
-                          std::int64_t n = d.amount;
-                          if (d.unit == ast::DurationUnit::weeks) n *= 7;
-                          if (d.unit == ast::DurationUnit::months) return Value::make_int(n);
-                          return Value::make_duration(n);
-                        },
-                        [&](const auto&) -> std::optional<Value> { return std::nullopt; },
-                    },
-                    e.kind);
+  return std::visit(
+      overloaded{
+          [&](const ast::BoolLiteral& b) -> std::optional<Value> { return Value::make_bool(b.value); },
+          [&](const ast::IntLiteral& i) -> std::optional<Value> { return Value::make_int(i.value); },
+          [&](const ast::DecimalLiteral& d) -> std::optional<Value> { return Value::make_decimal(d.value); },
+          [&](const ast::StringLiteral& s) -> std::optional<Value> {
+            return Value::make_indexed(t.is_code() ? Kind::code : Kind::string, intern(s.value));
+          },
+          [&](const ast::DateLiteral& d) -> std::optional<Value> { return Value::make_date(d.days); },
+          [&](const ast::DurationLiteral& d) -> std::optional<Value> {
+            std::int64_t n = d.amount;
+            if (d.unit == ast::DurationUnit::weeks) n *= 7;
+            if (d.unit == ast::DurationUnit::months) return Value::make_int(n);
+            return Value::make_duration(n);
+          },
+          [&](const auto&) -> std::optional<Value> { return std::nullopt; },
+      },
+      e.kind);
 }
 
 std::uint32_t Compiler::codeset_of_decl(std::uint32_t index) {
@@ -190,7 +191,8 @@ std::optional<std::uint32_t> Compiler::lower_set(const ast::Expr& set) {
       std::string lo = entry.low;
       std::string hi = entry.wildcard ? entry.low + "\xff" : (entry.high.empty() ? entry.low : entry.high + "\xff");
       if (entry.effective) {
-        cs.dated.push_back({lo, hi, entry.effective->from.value_or(INT32_MIN), entry.effective->to.value_or(INT32_MAX)});
+        cs.dated.push_back(
+            {lo, hi, entry.effective->from.value_or(INT32_MIN), entry.effective->to.value_or(INT32_MAX)});
         cs.dated_anywhere = true;
       } else {
         cs.intervals.emplace_back(lo, hi);
@@ -402,7 +404,8 @@ std::uint32_t Compiler::lower_node(const ast::Expr& e) {
             op.imm = Value::make_int(slot);
             if (q.key) {  // count distinct: a finite key type caps the upper bound
               const dsl::Type& kt = rs_.types[q.key->id];
-              if (kt.base == BaseType::enumeration) op.distinct_cap = static_cast<std::int32_t>(rs_.schema.enums[kt.ref].members.size());
+              if (kt.base == BaseType::enumeration)
+                op.distinct_cap = static_cast<std::int32_t>(rs_.schema.enums[kt.ref].members.size());
               // A key declared `or none` has one value more.
               if (const auto* f = std::get_if<dsl::RefField>(&rs_.resolutions[q.key->id]);
                   f && op.distinct_cap >= 0 && rs_.schema.records[f->record].fields[f->field].or_none)
@@ -442,7 +445,10 @@ void Compiler::run() {
       derived_first_op_[{r, f}] = static_cast<std::uint32_t>(p_.ops.size());
       p_.derived[r][f] = lower(*schema.records[r].fields[f].derived);
     }
-    for (const ast::CheckDecl* c : schema.records[r].checks) p_.checks.emplace_back(r, lower(*c->condition));
+    for (const ast::CheckDecl* c : schema.records[r].checks) {
+      std::uint32_t condition = lower(*c->condition);
+      p_.checks.push_back(SchemaCheck{r, condition, c->guard ? lower(*c->guard) : no_op, c});
+    }
   }
   p_.fact_field.resize(schema.records.size());
   for (std::uint32_t r = 0; r < schema.records.size(); ++r) {
@@ -463,7 +469,8 @@ void Compiler::run() {
   p_.dos_field = schema.root_record().find("date_of_service");
 
   p_.params.resize(rs_.params.size());
-  for (std::uint32_t i = 0; i < rs_.params.size(); ++i) p_.params[i].default_op = lower(*rs_.params[i].decl->default_value);
+  for (std::uint32_t i = 0; i < rs_.params.size(); ++i)
+    p_.params[i].default_op = lower(*rs_.params[i].decl->default_value);
   for (std::uint32_t u = 0; u < rs_.units.size(); ++u) {
     for (const auto& [param, expr] : rs_.units[u].param_sets) p_.params[param].set_by.emplace_back(u, lower(*expr));
     if (rs_.units[u].effective) p_.needs_evaluation_date = true;

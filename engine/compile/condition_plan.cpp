@@ -22,9 +22,7 @@ std::optional<TestForm> fact_of(const Program& p, std::uint32_t index) {
   const Op& op = p.ops[index];
   TestForm t;
   switch (op.code) {
-    case OpCode::benefit:
-      t.base = FactBase::benefit;
-      return t;
+    case OpCode::benefit: t.base = FactBase::benefit; return t;
     case OpCode::variable:
       t.base = FactBase::variable;
       t.var = op.b;
@@ -70,16 +68,34 @@ TestForm form_of(const Program& p, std::uint32_t index) {
     }
   };
   switch (op.code) {
-    case OpCode::and_: t.kind = TestKind::and_; t.a = op.a; t.b = op.b; return t;
-    case OpCode::or_: t.kind = TestKind::or_; t.a = op.a; t.b = op.b; return t;
-    case OpCode::not_: t.kind = TestKind::not_; t.a = op.a; return t;
-    case OpCode::define_call: t.kind = TestKind::define; t.a = op.a; t.b = op.memo; return t;
+    case OpCode::and_:
+      t.kind = TestKind::and_;
+      t.a = op.a;
+      t.b = op.b;
+      return t;
+    case OpCode::or_:
+      t.kind = TestKind::or_;
+      t.a = op.a;
+      t.b = op.b;
+      return t;
+    case OpCode::not_:
+      t.kind = TestKind::not_;
+      t.a = op.a;
+      return t;
+    case OpCode::define_call:
+      t.kind = TestKind::define;
+      t.a = op.a;
+      t.b = op.memo;
+      return t;
     case OpCode::root_field:
     case OpCode::field:
     case OpCode::variable: with_fact(index, TestKind::truth); return t;
     case OpCode::is_known: with_fact(op.a, TestKind::known); return t;
     case OpCode::is_unknown: with_fact(op.a, TestKind::unknown); return t;
-    case OpCode::in_codeset: with_fact(op.a, TestKind::in_set); t.k = op.b; return t;
+    case OpCode::in_codeset:
+      with_fact(op.a, TestKind::in_set);
+      t.k = op.b;
+      return t;
     case OpCode::in_list: {
       const Op& item = p.ops[op.a];
       if (item.code != OpCode::constant || item.imm.kind != Kind::enumeration) return t;
@@ -135,7 +151,10 @@ bool reads_routing(const Program& p, std::uint32_t index, std::vector<std::uint8
     case OpCode::variable: break;
     case OpCode::root_field:
     case OpCode::self_field: child(op.derived); break;
-    case OpCode::field: child(op.a); child(op.derived); break;
+    case OpCode::field:
+      child(op.a);
+      child(op.derived);
+      break;
     case OpCode::in_codeset: child(op.a); break;
     case OpCode::unknown_value:
       for (std::uint32_t i = 0; i < op.c; ++i) child(p.args[op.b + i]);
@@ -144,7 +163,11 @@ bool reads_routing(const Program& p, std::uint32_t index, std::vector<std::uint8
       child(op.a);
       for (std::uint32_t i = 0; i < op.c; ++i) child(p.args[op.b + i]);
       break;
-    default: child(op.a); child(op.b); child(op.c); break;
+    default:
+      child(op.a);
+      child(op.b);
+      child(op.c);
+      break;
   }
   seen[index] = reads ? 2 : 1;
   return reads;
@@ -211,8 +234,9 @@ void plan_eager(Program& p, const std::vector<std::uint8_t>& routing) {
   }
   // Defines are inlined at each use, so the same fact recurs: each distinct fact and link
   // gets one slot.
-  std::map<std::tuple<TestKind, OpCode, FactBase, std::uint8_t, std::uint32_t, std::uint32_t, std::uint32_t, std::int64_t>,
-           std::uint32_t>
+  std::map<
+      std::tuple<TestKind, OpCode, FactBase, std::uint8_t, std::uint32_t, std::uint32_t, std::uint32_t, std::int64_t>,
+      std::uint32_t>
       facts;
   std::map<std::tuple<dsl::Connective, std::uint32_t, std::uint32_t>, std::uint32_t> links;
   for (std::uint32_t i = 0; i < p.ops.size(); ++i) {
@@ -255,9 +279,10 @@ void plan_eager(Program& p, const std::vector<std::uint8_t>& routing) {
   }
   for (EagerPhase* phase : {&plan.before_routing, &plan.after_routing}) {
     for (EagerPhase::Fact& f : phase->facts) f.form = p.tests[f.op];
-    std::stable_sort(phase->facts.begin(), phase->facts.end(), [&](const EagerPhase::Fact& x, const EagerPhase::Fact& y) {
-      return std::tie(x.form.kind, x.form.cmp, x.form.steps) < std::tie(y.form.kind, y.form.cmp, y.form.steps);
-    });
+    std::stable_sort(
+        phase->facts.begin(), phase->facts.end(), [&](const EagerPhase::Fact& x, const EagerPhase::Fact& y) {
+          return std::tie(x.form.kind, x.form.cmp, x.form.steps) < std::tie(y.form.kind, y.form.cmp, y.form.steps);
+        });
   }
 }
 

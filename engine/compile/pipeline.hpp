@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "dsl/source/diagnostics.hpp"
+#include "dsl/syntax/rule_files.hpp"
 #include "engine/compile/program.hpp"
 
 namespace covcheck::engine {
@@ -18,8 +19,9 @@ struct RuleSetBuild {
   RuleSetStatus status = RuleSetStatus::ok;
 };
 
-// Loads, checks and compiles. Warnings and errors go to `diagnostics`.
+// Loads, checks and compiles. Warnings and errors go to `diagnostics`. `overlay`: texts read
+// instead of files (a rule set given as a string, from Python).
 RuleSetBuild build_rule_set(const std::vector<std::string>& paths, dsl::SourceRegistry& sources,
-                            dsl::Diagnostics& diagnostics);
+                            dsl::Diagnostics& diagnostics, const dsl::SourceOverlay* overlay = nullptr);
 
 }  // namespace covcheck::engine

@@ -25,25 +25,39 @@ inline constexpr std::uint32_t program_string_bit = 0x80000000u;
 inline constexpr std::uint32_t no_member = 0xFFFFFFFFu;
 
 enum class OpCode : std::uint8_t {
-  constant,        // imm
-  root_field,      // b = field of the case root
-  field,           // a = record-valued op, b = field
-  self_field,      // b = field of the record being derived or checked
-  variable,        // b = variable slot
-  param,           // b = param index
+  constant,    // imm
+  root_field,  // b = field of the case root
+  field,       // a = record-valued op, b = field
+  self_field,  // b = field of the record being derived or checked
+  variable,    // b = variable slot
+  param,       // b = param index
   benefit,
   decision,
-  and_, or_, not_,
-  eq, ne, lt, le, gt, ge,
-  add, sub, mul, negate,
-  add_months,      // a = date, b = months op (sub: imm.integer = -1)
-  in_codeset,      // a = item, b = code set
-  in_list,         // a = item, b = list-valued op
-  in_values,       // a = item, args[b .. b+c) = value ops (a set literal with non-constant items)
-  is_known, is_unknown,
-  within,          // a = subject, b = amount, c = anchor; imm.integer = WindowDirection
-  years_between,   // a, b
-  any, all, count, count_distinct,  // a = list, b = filter (or no_op), c = key; imm.index = variable slot; distinct_cap
+  and_,
+  or_,
+  not_,
+  eq,
+  ne,
+  lt,
+  le,
+  gt,
+  ge,
+  add,
+  sub,
+  mul,
+  negate,
+  add_months,  // a = date, b = months op (sub: imm.integer = -1)
+  in_codeset,  // a = item, b = code set
+  in_list,     // a = item, b = list-valued op
+  in_values,   // a = item, args[b .. b+c) = value ops (a set literal with non-constant items)
+  is_known,
+  is_unknown,
+  within,         // a = subject, b = amount, c = anchor; imm.integer = WindowDirection
+  years_between,  // a, b
+  any,
+  all,
+  count,
+  count_distinct,  // a = list, b = filter (or no_op), c = key; imm.index = variable slot; distinct_cap
   conditional,     // a = condition, b = then, c = else (or no_op)
   define_call,     // a = inlined body; names the define in traces
   is_none,         // a = operand: `x is none` (unknown while x is absent)
@@ -57,8 +71,8 @@ struct Op {
   // count_distinct: how many values its key can take (an enumeration's members, 2 for a
   // bool), which caps the count's upper bound; -1 when unbounded.
   std::int32_t distinct_cap = -1;
-  dsl::SourceSpan span;     // for traces and warnings
-  bool months = false;      // a constant in calendar months (`3 months`)
+  dsl::SourceSpan span;            // for traces and warnings
+  bool months = false;             // a constant in calendar months (`3 months`)
   std::uint32_t enum_ref = no_op;  // the enumeration of an enum-valued op, for rendering values
   // Field reads (root_field, field, self_field; c = record type): the op deriving the field,
   // or no_op when it is stored.
@@ -80,10 +94,10 @@ struct CodeSet {
     std::string lo, hi;
     std::int32_t from, to;
   };
-  std::vector<Dated> dated;           // entries with an effective range, judged by the evaluation date
-  std::vector<bool> members;          // enumeration: by member ordinal
-  std::vector<std::string> strings;   // strings: sorted
-  std::uint32_t lhs = 0, rhs = 0;     // union / difference
+  std::vector<Dated> dated;          // entries with an effective range, judged by the evaluation date
+  std::vector<bool> members;         // enumeration: by member ordinal
+  std::vector<std::string> strings;  // strings: sorted
+  std::uint32_t lhs = 0, rhs = 0;    // union / difference
   bool dated_anywhere = false;
   // codes: the first bytes a member can have (bit b of leading[b / 64]), so most codes of
   // other chapters are rejected without a string comparison.
@@ -100,17 +114,20 @@ struct CodeSet {
 // membership, a presence test, a connective. Testing one reads the case in place with a
 // single dispatch, where the general path evaluates each operand as an op of its own.
 enum class TestKind : std::uint8_t {
-  general,        // no shape: the op is evaluated
-  and_, or_, not_, // a, b: the operand ops
-  define,         // a: the body; b: the memo slot (no_op for a define with parameters)
-  truth,          // the fact itself is the condition (a stored bool)
-  known, unknown, // `is known` / `is unknown`
-  compare_int,    // fact <cmp> integer k
-  equal_member,   // fact == / != enumeration member k
-  equal_text,     // fact == / != program string k (a string or a code)
-  in_set,         // fact in code set k
-  any_in_set,     // any element of the list fact in code set k
-  has_member,     // constant enumeration member k in the list fact
+  general,  // no shape: the op is evaluated
+  and_,
+  or_,
+  not_,    // a, b: the operand ops
+  define,  // a: the body; b: the memo slot (no_op for a define with parameters)
+  truth,   // the fact itself is the condition (a stored bool)
+  known,
+  unknown,       // `is known` / `is unknown`
+  compare_int,   // fact <cmp> integer k
+  equal_member,  // fact == / != enumeration member k
+  equal_text,    // fact == / != program string k (a string or a code)
+  in_set,        // fact in code set k
+  any_in_set,    // any element of the list fact in code set k
+  has_member,    // constant enumeration member k in the list fact
 };
 
 // Where a tested fact lives: a stored field of the case root, of a stored root record, or of
@@ -119,15 +136,15 @@ enum class FactBase : std::uint8_t { root, variable, benefit };
 
 struct TestForm {
   TestKind kind = TestKind::general;
-  OpCode cmp = OpCode::eq;         // compare_int, equal_member, equal_text: eq, ne, lt, le, gt, ge
+  OpCode cmp = OpCode::eq;  // compare_int, equal_member, equal_text: eq, ne, lt, le, gt, ge
   FactBase base = FactBase::root;
-  std::uint8_t steps = 0;          // fields read from the base: 0 (a variable itself), 1 or 2
-  std::uint32_t var = 0;           // FactBase::variable: the slot
-  std::uint32_t f1 = 0, f2 = 0;    // the fields read, in order
+  std::uint8_t steps = 0;        // fields read from the base: 0 (a variable itself), 1 or 2
+  std::uint32_t var = 0;         // FactBase::variable: the slot
+  std::uint32_t f1 = 0, f2 = 0;  // the fields read, in order
   std::uint32_t a = no_op, b = no_op;
   std::int64_t k = 0;
-  std::uint32_t eager = no_op;     // its slot among the eager results (see EagerPlan), or no_op
-  std::uint8_t phase = 0;          // 0: computed before routing, 1: after (it reads `benefit`)
+  std::uint32_t eager = no_op;  // its slot among the eager results (see EagerPlan), or no_op
+  std::uint8_t phase = 0;       // 0: computed before routing, 1: after (it reads `benefit`)
 };
 
 // Conditions cheap enough to compute for every case up front (facts read in place and the
@@ -136,16 +153,16 @@ struct TestForm {
 // data-dependent dispatch per node. Conditions over lists, quantifiers and arithmetic stay
 // lazy and read these results.
 struct EagerLink {
-  std::uint32_t out = 0, a = 0, b = 0;  // result slots: out = dsl::connect(connective, a, b)
+  std::uint32_t out = 0, a = 0, b = 0;                 // result slots: out = dsl::connect(connective, a, b)
   dsl::Connective connective = dsl::Connective::and_;  // `not` reads only a; a define shares its body's slot
 };
 struct EagerPhase {
   struct Fact {
-    TestForm form;                      // a copy: one load less per fact and case
+    TestForm form;  // a copy: one load less per fact and case
     std::uint32_t op = 0;
   };
-  std::vector<Fact> facts;              // sorted by (kind, comparison, steps)
-  std::vector<EagerLink> links;         // children before parents
+  std::vector<Fact> facts;       // sorted by (kind, comparison, steps)
+  std::vector<EagerLink> links;  // children before parents
 };
 struct EagerPlan {
   EagerPhase before_routing, after_routing;
@@ -155,8 +172,8 @@ struct EagerPlan {
 struct Criterion {
   dsl::ast::Requirement::Kind kind;
   const dsl::ast::Requirement* source = nullptr;
-  std::uint32_t op = no_op;                 // criterion condition
-  std::uint32_t document = 0;               // document member ordinal
+  std::uint32_t op = no_op;    // criterion condition
+  std::uint32_t document = 0;  // document member ordinal
   dsl::ast::Decision on_fail = dsl::ast::Decision::denied;
 };
 
@@ -165,13 +182,13 @@ struct CompiledRule {
   const dsl::ast::Rule* source = nullptr;
   std::uint32_t unit = 0;
   dsl::RuleKind kind = dsl::RuleKind::effect;
-  std::uint32_t when = no_op;               // no_op: always applies
+  std::uint32_t when = no_op;  // no_op: always applies
   std::optional<dsl::ast::Decision> direct;
-  std::optional<std::uint32_t> route;       // benefit member
+  std::optional<std::uint32_t> route;  // benefit member
   bool prior_auth = false;
-  std::vector<Criterion> criteria;          // criteria and documents, in source order
-  std::vector<std::uint32_t> overridden_by; // rules that override this one
-  std::optional<std::int32_t> from, to;     // rule effective range
+  std::vector<Criterion> criteria;           // criteria and documents, in source order
+  std::vector<std::uint32_t> overridden_by;  // rules that override this one
+  std::optional<std::int32_t> from, to;      // rule effective range
 };
 
 struct ParamSlot {
@@ -179,29 +196,38 @@ struct ParamSlot {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> set_by;  // (unit, op)
 };
 
+// A schema `check`, lowered: its condition, its `when` guard, and the declaration (message,
+// severity). validate_case runs them after loading.
+struct SchemaCheck {
+  std::uint32_t record = 0;     // the schema record it is declared in
+  std::uint32_t op = no_op;     // the condition
+  std::uint32_t guard = no_op;  // the `when` condition, or no_op
+  const dsl::ast::CheckDecl* decl = nullptr;
+};
+
 struct Program {
   std::unique_ptr<dsl::CheckedRuleSet> checked;  // owns the ASTs the rules point into
   std::vector<Op> ops;
-  std::vector<TestForm> tests;                   // parallel to ops: each op's shape as a condition
+  std::vector<TestForm> tests;  // parallel to ops: each op's shape as a condition
   EagerPlan eager;
-  std::vector<std::uint32_t> args;               // operand lists (in_values)
-  std::vector<std::string> strings;              // string and code constants
+  std::vector<std::uint32_t> args;   // operand lists (in_values)
+  std::vector<std::string> strings;  // string and code constants
   std::vector<CodeSet> codesets;
-  std::vector<CompiledRule> rules;               // parallel to checked->rules
-  std::vector<std::uint32_t> rule_rank;          // each rule's position in id order (reasons are listed so)
-  bool rules_in_id_order = false;                // rule_rank[r] == r
+  std::vector<CompiledRule> rules;       // parallel to checked->rules
+  std::vector<std::uint32_t> rule_rank;  // each rule's position in id order (reasons are listed so)
+  bool rules_in_id_order = false;        // rule_rank[r] == r
   std::vector<ParamSlot> params;
   // derived[record][field]: the op computing a derived field (no_op when stored)
   std::vector<std::vector<std::uint32_t>> derived;
   // fact_field[record][field]: the field to ask for when the record is absent — the field
   // itself, or for a derived fact the stored sibling it is computed from (age → birth_date).
   std::vector<std::vector<std::uint32_t>> fact_field;
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> checks;  // (record, op) schema validations
+  std::vector<SchemaCheck> checks;  // schema validations, in declaration order
   std::uint32_t variable_slots = 0;
-  std::uint32_t memo_slots = 0;                  // one per define without parameters
-  std::vector<std::uint32_t> routing_memos;      // memo slots of defines that read `benefit` or `decision`
-  bool needs_evaluation_date = false;            // some range or dated code set exists
-  std::optional<std::uint32_t> dos_field;        // root field `date_of_service`
+  std::uint32_t memo_slots = 0;              // one per define without parameters
+  std::vector<std::uint32_t> routing_memos;  // memo slots of defines that read `benefit` or `decision`
+  bool needs_evaluation_date = false;        // some range or dated code set exists
+  std::optional<std::uint32_t> dos_field;    // root field `date_of_service`
 
   const dsl::Schema& schema() const { return checked->schema; }
 };

@@ -124,7 +124,8 @@ void dump_ops(std::string& out, const Program& p, const dsl::SourceRegistry& sou
     if (op.a != no_op) operands += " a=" + op_ref(op.a);
     if (op.code == OpCode::in_values || op.code == OpCode::unknown_value) {
       std::string items;
-      for (std::uint32_t k = op.b; k < op.b + op.c && k < p.args.size(); ++k) items += (items.empty() ? "" : ",") + op_ref(p.args[k]);
+      for (std::uint32_t k = op.b; k < op.b + op.c && k < p.args.size(); ++k)
+        items += (items.empty() ? "" : ",") + op_ref(p.args[k]);
       operands += " values=[" + items + "]";
     } else if (op.code == OpCode::in_codeset) {
       operands += fmt::format(" codeset={}", op.b);
@@ -136,7 +137,9 @@ void dump_ops(std::string& out, const Program& p, const dsl::SourceRegistry& sou
     } else if (op.b != no_op) {
       operands += " b=" + op_ref(op.b);
     }
-    if (op.c != no_op && op.code != OpCode::in_values && op.code != OpCode::unknown_value && op.code != OpCode::self_field) operands += " c=" + op_ref(op.c);
+    if (op.c != no_op && op.code != OpCode::in_values && op.code != OpCode::unknown_value &&
+        op.code != OpCode::self_field)
+      operands += " c=" + op_ref(op.c);
     if (op.code == OpCode::constant || op.imm.kind != Kind::unknown) operands += " imm=" + value_text(p, op);
     if (op.distinct_cap >= 0) operands += fmt::format(" distinct_cap={}", op.distinct_cap);
     if (op.enum_ref != no_op && op.enum_ref < p.schema().enums.size()) {
@@ -155,11 +158,12 @@ void dump_codesets(std::string& out, const Program& p) {
     switch (cs.kind) {
       case K::codes:
         for (const auto& [lo, hi] : cs.intervals) {
-          body += lo == hi ? fmt::format(" {}", printable(lo)) : fmt::format(" [{} .. {}]", printable(lo), printable(hi));
+          body +=
+              lo == hi ? fmt::format(" {}", printable(lo)) : fmt::format(" [{} .. {}]", printable(lo), printable(hi));
         }
         for (const auto& d : cs.dated) {
-          body += fmt::format(" [{} .. {}] from {} to {}", printable(d.lo), printable(d.hi), dsl::format_iso_date(d.from),
-                              dsl::format_iso_date(d.to));
+          body += fmt::format(" [{} .. {}] from {} to {}", printable(d.lo), printable(d.hi),
+                              dsl::format_iso_date(d.from), dsl::format_iso_date(d.to));
         }
         break;
       case K::enumeration:
@@ -173,7 +177,10 @@ void dump_codesets(std::string& out, const Program& p) {
       case K::union_: body = fmt::format(" codeset {} | codeset {}", cs.lhs, cs.rhs); break;
       case K::difference: body = fmt::format(" codeset {} - codeset {}", cs.lhs, cs.rhs); break;
     }
-    const char* kind = cs.kind == K::codes ? "codes" : cs.kind == K::enumeration ? "members" : cs.kind == K::strings ? "strings" : "set";
+    const char* kind = cs.kind == K::codes         ? "codes"
+                       : cs.kind == K::enumeration ? "members"
+                       : cs.kind == K::strings     ? "strings"
+                                                   : "set";
     out += fmt::format("  codeset {} {}:{}\n", i, kind, body);
   }
 }
@@ -193,8 +200,8 @@ void dump_rules(std::string& out, const Program& p) {
   for (std::size_t i = 0; i < p.rules.size(); ++i) {
     const CompiledRule& r = p.rules[i];
     const dsl::CheckedRule& c = p.checked->rules.at(i);
-    std::string line = fmt::format("  rule {} {} ({}) unit {} when={}", i, c.display_id,
-                                   rule_kind_name(r.kind), r.unit, op_ref(r.when));
+    std::string line = fmt::format("  rule {} {} ({}) unit {} when={}", i, c.display_id, rule_kind_name(r.kind), r.unit,
+                                   op_ref(r.when));
     if (r.direct) line += std::string(" direct=") + decision_name(*r.direct);
     if (r.route && p.checked->benefit_enum) {
       const auto& members = p.schema().enums.at(*p.checked->benefit_enum).members;
@@ -231,7 +238,8 @@ void dump_rest(std::string& out, const Program& p) {
   for (std::size_t i = 0; i < p.params.size(); ++i) {
     std::string sets;
     for (const auto& [unit, op] : p.params[i].set_by) sets += fmt::format(" unit {}={}", unit, op_ref(op));
-    out += fmt::format("  param {} {} default={}{}\n", i, p.checked->params.at(i).qualified, op_ref(p.params[i].default_op), sets);
+    out += fmt::format("  param {} {} default={}{}\n", i, p.checked->params.at(i).qualified,
+                       op_ref(p.params[i].default_op), sets);
   }
   out += "derived fields:\n";
   const dsl::Schema& s = p.schema();
@@ -243,7 +251,11 @@ void dump_rest(std::string& out, const Program& p) {
     }
   }
   out += "checks:\n";
-  for (const auto& [record, op] : p.checks) out += fmt::format("  {}: {}\n", s.records.at(record).name, op_ref(op));
+  for (const SchemaCheck& c : p.checks) {
+    out += fmt::format("  {}: {}", s.records.at(c.record).name, op_ref(c.op));
+    if (c.guard != no_op) out += fmt::format(" when {}", op_ref(c.guard));
+    out += c.decl->warning ? " (warning)\n" : "\n";
+  }
   out += fmt::format("variable slots: {}; needs evaluation date: {}\n", p.variable_slots,
                      p.needs_evaluation_date ? "yes" : "no");
 }

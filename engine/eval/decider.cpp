@@ -19,7 +19,11 @@ bool in_range(std::optional<std::int32_t> from, std::optional<std::int32_t> to, 
 }  // namespace
 
 Decider::Decider(const Program& p)
-    : p_(p), rs_(*p.checked), expr_(p, empty_case_, ctx_), state_(p.rules.size()), crit_first_(p.rules.size() + 1),
+    : p_(p),
+      rs_(*p.checked),
+      expr_(p, empty_case_, ctx_),
+      state_(p.rules.size()),
+      crit_first_(p.rules.size() + 1),
       unit_active_(rs_.units.size()) {
   ctx_.warnings = &warnings_;
   for (std::uint32_t r = 0; r < p.rules.size(); ++r) {
@@ -32,7 +36,8 @@ Decider::Decider(const Program& p)
     Shape shape = Shape::general;
     if (rule.kind == RuleKind::advice) shape = Shape::advice;
     else if (rule.criteria.empty() && rule.direct && rule.kind != RuleKind::coverage) shape = Shape::direct;
-    else if (rule.criteria.empty() && !rule.direct && rule.kind != RuleKind::coverage && rule.kind != RuleKind::restriction)
+    else if (rule.criteria.empty() && !rule.direct && rule.kind != RuleKind::coverage &&
+             rule.kind != RuleKind::restriction)
       shape = Shape::no_outcome;
     shape_.push_back(shape);
     direct_.push_back(rule.direct.value_or(Decision::covered));
@@ -221,7 +226,8 @@ void Decider::reasons_and_prior_auth() {
   }
   prior_auth_ = yes ? std::optional<bool>(true) : maybe ? std::nullopt : std::optional<bool>(false);
   if (!p_.rules_in_id_order)  // evaluated_, and so reasons_, are in rule order
-    std::sort(reasons_.begin(), reasons_.end(), [&](std::uint32_t a, std::uint32_t b) { return p_.rule_rank[a] < p_.rule_rank[b]; });
+    std::sort(reasons_.begin(), reasons_.end(),
+              [&](std::uint32_t a, std::uint32_t b) { return p_.rule_rank[a] < p_.rule_rank[b]; });
 }
 
 DecideStatus Decider::decide(const Case& c, std::optional<std::int32_t> as_of, bool record_traces) {

@@ -9,22 +9,22 @@
 #include <string>
 #include <vector>
 
-#include "engine/cases/case.hpp"
 #include "engine/answer/determination.hpp"
-#include "engine/eval/expr_eval.hpp"
+#include "engine/cases/case.hpp"
 #include "engine/compile/program.hpp"
+#include "engine/eval/expr_eval.hpp"
 
 namespace covcheck::engine {
 
 struct RuleState {
-  bool active = false;        // in force on the evaluation date
+  bool active = false;  // in force on the evaluation date
   bool when_done = false;
   bool applies_done = false;
-  bool evaluated = false;     // its criteria were evaluated (it may apply)
-  bool has_outcome = false;   // it decides something (coverage, restriction, direct effect)
+  bool evaluated = false;    // its criteria were evaluated (it may apply)
+  bool has_outcome = false;  // it decides something (coverage, restriction, direct effect)
   bool decisive = false;
   Truth when = Truth::yes;
-  Truth applies = Truth::no;  // after overrides
+  Truth applies = Truth::no;                                // after overrides
   Decision lo = Decision::covered, hi = Decision::covered;  // its possible outcomes
 };
 
@@ -123,25 +123,25 @@ class Decider {
   bool record_ = false;
   std::optional<std::int32_t> date_;
   std::vector<RuleState> state_;
-  std::vector<Truth> criteria_;                       // rule r's criteria at crit_first_[r]
+  std::vector<Truth> criteria_;  // rule r's criteria at crit_first_[r]
   std::vector<std::uint32_t> crit_first_;
-  TraceLog log_;                                      // filled only when recording
-  std::vector<std::uint32_t> when_at_;                // entries of log_, or no_entry
+  TraceLog log_;                        // filled only when recording
+  std::vector<std::uint32_t> when_at_;  // entries of log_, or no_entry
   std::vector<std::uint32_t> criteria_at_;
-  std::vector<std::uint32_t> when_op_;                 // each rule's condition op (no_op: always)
-  std::vector<std::uint8_t> overridable_;             // the rule has overriders
+  std::vector<std::uint32_t> when_op_;     // each rule's condition op (no_op: always)
+  std::vector<std::uint8_t> overridable_;  // the rule has overriders
   // What outcomes() does with a rule that applies: an advice rule waits for run_advice();
   // a direct effect without criteria decides it; a rule that only routes or requires prior
   // authorization decides nothing; the rest weigh their criteria.
   enum class Shape : std::uint8_t { general, advice, direct, no_outcome };
   std::vector<Shape> shape_;
-  std::vector<Decision> direct_;                      // Shape::direct: the rule's effect
+  std::vector<Decision> direct_;  // Shape::direct: the rule's effect
   std::vector<std::uint32_t> rule_unit_;
   std::vector<std::uint32_t> route_rules_;
-  std::vector<std::uint32_t> routing_overriders_;     // non-route rules that routing may evaluate
+  std::vector<std::uint32_t> routing_overriders_;  // non-route rules that routing may evaluate
   std::vector<std::uint32_t> definite_, possible_;
   std::vector<std::uint32_t> reasons_;
-  std::vector<std::uint32_t> evaluated_;              // rules whose criteria were evaluated, in order
+  std::vector<std::uint32_t> evaluated_;  // rules whose criteria were evaluated, in order
   std::vector<bool> unit_active_;
   std::vector<std::string> warnings_;
   bool any_rule_dated_ = false;

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "dsl/source/dates.hpp"
+#include "engine/eval/checklist.hpp"
 #include "engine/eval/decider.hpp"
 #include "engine/eval/explain.hpp"
 #include "engine/eval/expr_eval.hpp"
@@ -118,10 +119,8 @@ void DeterminationBuilder::reasons() {
             reason.message =
                 fmt::format("{} document `{}`", t == Truth::no ? "missing" : "undocumented", q.document->text);
           else
-            reason.message =
-                fmt::format("{}: `{}` {}", title,
-                            options_.sources ? std::string(dec_.expr().text(rule.criteria[i].op)) : "criterion",
-                            t == Truth::no ? "does not hold" : "is undecided");
+            reason.message = fmt::format("{}: {}", title,
+                                         t == Truth::no ? "a criterion is not met" : "a criterion is not yet decided");
           if (q.cite) reason.cite = q.cite;
           found = true;
           break;
@@ -216,7 +215,7 @@ void DeterminationBuilder::next_steps() {
         if (t == Truth::yes) continue;
         if (d_.decision != Decision::pend && t == Truth::unknown) continue;
         const dsl::ast::Requirement& q = *rule.criteria[i].source;
-        std::string step = next_step_for(dec_.expr(), rule, i, t, dec_.trace_log(), dec_.criterion_entry(r, i));
+        std::string step = next_step_for(dec_.expr(), c_, rule, i, t, dec_.trace_log(), dec_.criterion_entry(r, i));
         if (q.cite) step += fmt::format(" ({})", *q.cite);
         if (std::find(d_.next_steps.begin(), d_.next_steps.end(), step) == d_.next_steps.end())
           add_step(std::move(step), q.cite, rule.source->cite);
@@ -320,7 +319,7 @@ Evaluation DeterminationBuilder::run() {
   d_.case_id = c_.id;
   // `missing` and undecided next steps read the conditions' traces: when they were not
   // recorded and the case pends, decide again recording them (pending cases only).
-  bool record = options_.trace;
+  bool record = options_.trace || options_.checklist;
   DecideStatus status = dec_.decide(c_, options_.as_of, record);
   if (status == DecideStatus::decided && !record && options_.explain && dec_.decision() == Decision::pend)
     status = dec_.decide(c_, options_.as_of, true);
@@ -329,7 +328,7 @@ Evaluation DeterminationBuilder::run() {
     d_.basis = std::nullopt;
     d_.prior_auth = std::nullopt;
     d_.missing.push_back({"date_of_service", {}});
-    add_step("provide date_of_service: the policies in force depend on it", std::nullopt, std::nullopt);
+    add_step("State the date of service: the policies in force depend on it", std::nullopt, std::nullopt);
     out.determination = std::move(d_);
     return out;
   }
@@ -361,6 +360,7 @@ Evaluation DeterminationBuilder::run() {
   missing();
   next_steps();
   advice();
+  if (options_.checklist) build_checklist(dec_, c_, d_);
   if (options_.trace) trace();
   for (const std::string& w : dec_.warnings()) {
     // A condition read twice (a define, an explanation) warns once.
@@ -394,47 +394,56 @@ std::optional<std::uint32_t> parse_trace_elements(std::string_view text) {
 }
 
 void validate_case(const Program& program, const Case& c, dsl::Diagnostics& diagnostics) {
-  if (program.checks.empty()) return;
+  if (program.checks.empty() || c.records.empty()) return;
   EvalContext ctx;
   ExprEvaluator expr(program, c, ctx);
+  const dsl::Schema& schema = program.schema();
+  // One diagnostic per value: a score both negative and outside its scale is reported by the
+  // first check that names it (the schema declares the most telling first).
+  std::vector<dsl::SourceSpan> reported;
   for (std::uint32_t r = 0; r < c.records.size(); ++r) {
-    for (const auto& [record_type, op] : program.checks) {
-      if (record_type != c.records[r].type) continue;
+    for (const SchemaCheck& check : program.checks) {
+      if (check.record != c.records[r].type) continue;
       expr.set_self_record(r);
+      // A check whose guard is false or unknown does not apply; one over a value that is
+      // unknown (absent, or refused by the loader) is unknown, never false: it is skipped.
+      if (check.guard != no_op && expr.test(check.guard) != Truth::yes) continue;
       // Checks pass for nearly every case: only a failing one is evaluated again with its
       // trace, to name the fact it read.
-      if (expr.test(op) != Truth::no) continue;
+      if (expr.test(check.op) != Truth::no) continue;
       TraceNode root;
-      Value v = expr.eval_traced(op, root);
+      Value v = expr.eval_traced(check.op, root);
       if (truth_of(v) != Truth::no) continue;
-      // Point at the first case fact the check read.
-      std::string fact;
+      // Point at the first case fact the condition read.
+      const TraceNode* fact = nullptr;
       std::function<void(const TraceNode&)> first_fact = [&](const TraceNode& n) {
-        if (!fact.empty()) return;
-        if (!n.fact.empty()) fact = n.fact;
+        if (fact) return;
+        if (!n.fact.empty()) fact = &n;
         for (const auto& ch : n.children) first_fact(ch);
       };
       first_fact(root);
-      const dsl::ast::CheckDecl* decl = nullptr;
-      for (const dsl::ast::CheckDecl* cd : program.schema().records[record_type].checks)
-        if (!decl) decl = cd;
-      std::size_t k = 0;
-      for (const auto& [rt, o] : program.checks) {
-        if (rt != record_type) continue;
-        if (o == op) decl = program.schema().records[record_type].checks[k];
-        ++k;
-      }
       // The fact may sit in a nested record (`patient.birth_date` checked at the root).
       dsl::SourceSpan at = {};
-      for (std::uint32_t rr = 0; rr < c.records.size() && !fact.empty() && at.file == dsl::no_file; ++rr) {
-        const auto& fields = program.schema().records[c.records[rr].type].fields;
+      for (std::uint32_t rr = 0; rr < c.records.size() && fact && at.file == dsl::no_file; ++rr) {
+        const auto& fields = schema.records[c.records[rr].type].fields;
         for (std::uint32_t f = 0; f < fields.size(); ++f) {
-          if (c.field_path(program.schema(), rr, f) == fact) at = c.slot_spans[c.records[rr].first_slot + f];
+          if (c.field_path(schema, rr, f) == fact->fact) at = c.slot_spans[c.records[rr].first_slot + f];
         }
       }
-      std::string field = fact.empty() ? c.record_path(program.schema(), r) : fact;
-      dsl::Diagnostic& d =
-          diagnostics.error("case.check", at, fmt::format("{}: {}", field, decl ? decl->message : "validation failed"));
+      if (at.file != dsl::no_file) {
+        if (std::find(reported.begin(), reported.end(), at) != reported.end()) continue;
+        reported.push_back(at);
+      }
+      std::string message = check.decl ? check.decl->message : "validation failed";
+      for (std::size_t p = message.find("{value}"); p != std::string::npos; p = message.find("{value}", p)) {
+        std::string value = fact ? fact->value : "unknown";
+        message.replace(p, 7, value);
+        p += value.size();
+      }
+      std::string field = fact ? fact->fact : c.record_path(schema, r);
+      std::string text = fmt::format("{}: {}", field, message);
+      dsl::Diagnostic& d = check.decl && check.decl->warning ? diagnostics.warning("case.check", at, std::move(text))
+                                                             : diagnostics.error("case.check", at, std::move(text));
       if (!field.empty()) d.field = std::move(field);
     }
   }

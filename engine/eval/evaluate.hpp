@@ -9,16 +9,19 @@
 #include <vector>
 
 #include "dsl/source/diagnostics.hpp"
-#include "engine/cases/case.hpp"
 #include "engine/answer/determination.hpp"
+#include "engine/cases/case.hpp"
 #include "engine/compile/program.hpp"
 
 namespace covcheck::engine {
 
 struct EvaluationOptions {
   std::optional<std::int32_t> as_of;  // replaces date_of_service for effective ranges
-  bool trace = true;    // build the explanation trace (Determination::trace); implies `explain`
+  bool trace = true;                  // build the explanation trace (Determination::trace); implies `explain`
   bool explain = true;  // derive `missing` and undecided next steps (pending cases are decided again with traces)
+  // Build the checklist (Determination::checklist): records the conditions' traces, for its
+  // evidence and missing facts, whatever `trace` says.
+  bool checklist = true;
   // When given, traces carry each sub-expression's source text and next steps quote it.
   const dsl::SourceRegistry* sources = nullptr;
   // Elements the trace shows per quantifier (every_trace_element: all of them, for audits);
@@ -39,18 +42,20 @@ Evaluation evaluate(const Program& program, const Case& c, const EvaluationOptio
 // The same with a decider reused from case to case (batch workers, server threads).
 Evaluation evaluate(Decider& decider, const Case& c, const EvaluationOptions& options);
 
-// Runs the schema's `check` validations; definite failures are errors at the field read.
+// Runs the schema's `check` validations; definite failures are errors (or, for `else
+// warning` checks, warnings) at the first field the condition reads, at most one per value.
+// Runs on a case read through with refused values too: checks over them are unknown, skipped.
 void validate_case(const Program& program, const Case& c, dsl::Diagnostics& diagnostics);
 
 // The decision without its explanation: what `batch --compact` prints. Equal, field for
 // field, to the same parts of evaluate()'s Determination.
 struct QuickDetermination {
   Decision decision = Decision::pend;
-  bool dated = true;                 // false: basis null (the case could not be dated)
-  bool basis_rules = false;          // basis "rules" (else "default")
+  bool dated = true;         // false: basis null (the case could not be dated)
+  bool basis_rules = false;  // basis "rules" (else "default")
   std::optional<bool> prior_auth;
-  std::uint32_t benefit = no_member;  // a member of the `benefit` enumeration, or none
-  std::vector<std::uint32_t> reasons; // rule indexes, in the order of Determination::reasons
+  std::uint32_t benefit = no_member;   // a member of the `benefit` enumeration, or none
+  std::vector<std::uint32_t> reasons;  // rule indexes, in the order of Determination::reasons
 };
 
 // Decides cases one after another with no per-case allocation once warmed up: state lives

@@ -55,10 +55,9 @@ int compare_code(std::string_view a, std::string_view b) {
 
 bool code_in_intervals(const std::vector<std::pair<std::string, std::string>>& intervals, std::string_view code) {
   // The last interval starting at or before the code is the only one that can hold it.
-  auto it = std::upper_bound(intervals.begin(), intervals.end(), code,
-                             [](std::string_view c, const std::pair<std::string, std::string>& iv) {
-                               return compare_code(c, iv.first) < 0;
-                             });
+  auto it = std::upper_bound(
+      intervals.begin(), intervals.end(), code,
+      [](std::string_view c, const std::pair<std::string, std::string>& iv) { return compare_code(c, iv.first) < 0; });
   if (it == intervals.begin()) return false;
   --it;
   return compare_code(code, it->second) <= 0;
@@ -67,8 +66,13 @@ bool code_in_intervals(const std::vector<std::pair<std::string, std::string>>& i
 }  // namespace
 
 ExprEvaluator::ExprEvaluator(const Program& program, const Case& c, const EvalContext& context)
-    : program_(program), case_(&c), context_(context), variables_(std::max<std::uint32_t>(program.variable_slots, 1)),
-      memo_values_(program.memo_slots), memo_stamp_(program.memo_slots, 0u), eager_(program.eager.slots, Truth::unknown),
+    : program_(program),
+      case_(&c),
+      context_(context),
+      variables_(std::max<std::uint32_t>(program.variable_slots, 1)),
+      memo_values_(program.memo_slots),
+      memo_stamp_(program.memo_slots, 0u),
+      eager_(program.eager.slots, Truth::unknown),
       root_first_slot_(c.records.empty() ? 0 : c.records[0].first_slot) {}
 
 std::string_view ExprEvaluator::str(const Value& v) const {
@@ -99,7 +103,8 @@ std::string ExprEvaluator::render_value(const Value& v, std::uint32_t enum_ref) 
       return fmt::format("#{}", v.index);
     }
     case Kind::record: return "{…}";
-    case Kind::list: return fmt::format("[{} item{}]", case_->lists[v.index].count, case_->lists[v.index].count == 1 ? "" : "s");
+    case Kind::list:
+      return fmt::format("[{} item{}]", case_->lists[v.index].count, case_->lists[v.index].count == 1 ? "" : "s");
     case Kind::range: return fmt::format("{}..{}", v.range.lo, v.range.hi);
     case Kind::none: return "none";
   }
@@ -219,7 +224,8 @@ Value ExprEvaluator::compare(const Op& op, const Value& a, const Value& b) {
     }
   }
   auto order = [&]() -> int {
-    if (a.kind == Kind::string || a.kind == Kind::code) return str(a).compare(str(b)) < 0 ? -1 : (str(a) == str(b) ? 0 : 1);
+    if (a.kind == Kind::string || a.kind == Kind::code)
+      return str(a).compare(str(b)) < 0 ? -1 : (str(a) == str(b) ? 0 : 1);
     double x, y;
     switch (a.kind) {
       case Kind::date: x = a.date; break;
@@ -248,7 +254,8 @@ Value ExprEvaluator::compare(const Op& op, const Value& a, const Value& b) {
 // Integer overflow never wraps: the value becomes unknown and a warning names the expression.
 Value ExprEvaluator::overflowed(const Op& op) {
   if (context_.warnings)
-    context_.warnings->push_back(fmt::format("integer overflow in `{}`: its value is unknown", text(static_cast<std::uint32_t>(&op - program_.ops.data()))));
+    context_.warnings->push_back(fmt::format("integer overflow in `{}`: its value is unknown",
+                                             text(static_cast<std::uint32_t>(&op - program_.ops.data()))));
   return unknown();
 }
 
@@ -265,7 +272,8 @@ Value ExprEvaluator::arithmetic(const Op& op, const Value& a, const Value& b) {
       default: return Value::make_decimal(x * y);
     }
   }
-  if (a.kind == Kind::date && b.kind == Kind::date) return Value::make_duration(static_cast<std::int64_t>(a.date) - b.date);
+  if (a.kind == Kind::date && b.kind == Kind::date)
+    return Value::make_duration(static_cast<std::int64_t>(a.date) - b.date);
   if (a.kind == Kind::date || b.kind == Kind::date) {
     const Value& d = a.kind == Kind::date ? a : b;
     const Value& n = a.kind == Kind::date ? b : a;
@@ -284,9 +292,9 @@ Value ExprEvaluator::arithmetic(const Op& op, const Value& a, const Value& b) {
   std::int64_t x = a.kind == Kind::duration ? a.days : a.integer;
   std::int64_t y = b.kind == Kind::duration ? b.days : b.integer;
   std::int64_t r = 0;
-  bool bad = op.code == OpCode::add ? __builtin_add_overflow(x, y, &r)
+  bool bad = op.code == OpCode::add   ? __builtin_add_overflow(x, y, &r)
              : op.code == OpCode::sub ? __builtin_sub_overflow(x, y, &r)
-                                       : __builtin_mul_overflow(x, y, &r);
+                                      : __builtin_mul_overflow(x, y, &r);
   if (bad) return overflow();
   if (a.kind == Kind::duration || b.kind == Kind::duration) return Value::make_duration(r);
   return Value::make_int(r);

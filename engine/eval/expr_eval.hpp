@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "dsl/check/three_valued.hpp"
-#include "engine/cases/case.hpp"
 #include "engine/answer/determination.hpp"
+#include "engine/cases/case.hpp"
 #include "engine/compile/program.hpp"
 #include "engine/eval/trace_log.hpp"
 
@@ -21,8 +21,8 @@ namespace covcheck::engine {
 struct EvalContext {
   std::int32_t evaluation_date = 0;
   bool has_evaluation_date = false;
-  Value benefit;                   // unknown while routing is undecided
-  Value decision;                  // set only while advice runs
+  Value benefit;   // unknown while routing is undecided
+  Value decision;  // set only while advice runs
   std::uint32_t policy_unit = 0;
   const dsl::SourceRegistry* sources = nullptr;
   std::vector<std::string>* warnings = nullptr;  // arithmetic overflow and the like
@@ -226,17 +226,17 @@ class ExprEvaluator {
   const Case* case_;
   const EvalContext& context_;
   std::vector<Value> variables_;
-  std::vector<Value> memo_values_;        // by define, valid where memo_stamp_ == memo_epoch_
+  std::vector<Value> memo_values_;  // by define, valid where memo_stamp_ == memo_epoch_
   std::vector<std::uint32_t> memo_stamp_;
   std::uint32_t memo_epoch_ = 1;
-  std::vector<Truth> eager_;              // by TestForm::eager slot, valid for phases < eager_ready_
+  std::vector<Truth> eager_;  // by TestForm::eager slot, valid for phases < eager_ready_
   std::uint8_t eager_ready_ = 0;
-  std::uint32_t root_first_slot_ = 0;     // records[0].first_slot of the current case
+  std::uint32_t root_first_slot_ = 0;    // records[0].first_slot of the current case
   std::vector<KeyScratch> key_scratch_;  // one per nesting level of count distinct
   std::size_t key_depth_ = 0;
   std::uint32_t self_record_ = 0;
-  TraceLog* log_ = nullptr;     // set while recording a trace
-  std::uint32_t cur_ = no_entry; // the entry whose children are being recorded
+  TraceLog* log_ = nullptr;       // set while recording a trace
+  std::uint32_t cur_ = no_entry;  // the entry whose children are being recorded
 };
 
 }  // namespace covcheck::engine

@@ -99,7 +99,8 @@ TraceNode ExprEvaluator::materialize(const TraceLog& log, std::uint32_t at) cons
     node.value = truth_word(t);
     node.undetermined = t == outcome_unknown;
     const char* verdict = outcome_word(o.code, t);
-    node.note = el.key.known() ? fmt::format("{} (key {})", verdict, render_value(el.key, program_.ops[o.c].enum_ref)) : verdict;
+    node.note = el.key.known() ? fmt::format("{} (key {})", verdict, render_value(el.key, program_.ops[o.c].enum_ref))
+                               : verdict;
   } else {
     node.span = o.span;
     node.expr = std::string(text(e.op));
@@ -128,7 +129,8 @@ void ExprEvaluator::materialize_elements(const TraceLog& log, std::uint32_t at, 
   const ElementTally& tally = e.side_at ? log.tallies[e.side_at - 1] : none;
   std::uint64_t total = std::uint64_t{tally.count[0]} + tally.count[1] + tally.count[2];
   if (!e.side_at) {
-    for (std::uint32_t child = at + 1; child < e.end; child = log.entries[child].end) total += log.entries[child].element;
+    for (std::uint32_t child = at + 1; child < e.end; child = log.entries[child].end)
+      total += log.entries[child].element;
   }
   if (total <= log.element_limit) {  // every element is shown
     for (std::uint32_t child = at + 1; child < e.end; child = log.entries[child].end)
@@ -183,7 +185,8 @@ void ExprEvaluator::materialize_elements(const TraceLog& log, std::uint32_t at, 
         reason = ElementTally::mixed;
       }
     }
-    if (g.count > 0 && reason != ElementTally::none && reason != ElementTally::mixed) g.reason = reason_text(reason - 1, truth);
+    if (g.count > 0 && reason != ElementTally::none && reason != ElementTally::mixed)
+      g.reason = reason_text(reason - 1, truth);
     omitted.groups.push_back(std::move(g));
   }
   node.omitted = std::move(omitted);

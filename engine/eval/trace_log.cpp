@@ -20,7 +20,8 @@ std::size_t absent_reads(const TraceLog& log, std::uint32_t at, const std::funct
     return 1;
   }
   std::size_t n = 0;
-  for (std::uint32_t child = at + 1; child < e.end; child = log.entries[child].end) n += absent_reads(log, child, found);
+  for (std::uint32_t child = at + 1; child < e.end; child = log.entries[child].end)
+    n += absent_reads(log, child, found);
   return n;
 }
 
@@ -41,7 +42,8 @@ std::size_t undecided_reads(const TraceLog& log, std::uint32_t at, const std::fu
     }
     return n;
   }
-  for (std::uint32_t child = at + 1; child < e.end; child = log.entries[child].end) n += undecided_reads(log, child, found);
+  for (std::uint32_t child = at + 1; child < e.end; child = log.entries[child].end)
+    n += undecided_reads(log, child, found);
   // Unknown although every part is decided: an `if` without `else` whose condition is
   // false because of an absent fact (`if end is known then end`). That fact is missing.
   if (n == 0) n = absent_reads(log, at, found);

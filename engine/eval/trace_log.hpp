@@ -10,8 +10,8 @@
 #include <functional>
 #include <vector>
 
-#include "engine/cases/case.hpp"
 #include "engine/answer/determination.hpp"
+#include "engine/cases/case.hpp"
 #include "engine/compile/program.hpp"
 
 namespace covcheck::engine {
@@ -28,12 +28,12 @@ struct TraceElement {
 struct TraceEntry {
   enum class Fact : std::uint8_t {
     none,
-    field,         // record.field of the case: fact_record, fact_field
-    child_field,   // an absent record's field: the first child's fact + "." + field (fact_record = record type)
+    field,        // record.field of the case: fact_record, fact_field
+    child_field,  // an absent record's field: the first child's fact + "." + field (fact_record = record type)
   };
-  std::uint32_t op = 0;          // the op evaluated; for a quantifier's element, the quantifier
-  std::uint32_t end = 0;         // one past the last entry of this subtree
-  Value value;                   // element: true / false / unknown (undecided)
+  std::uint32_t op = 0;   // the op evaluated; for a quantifier's element, the quantifier
+  std::uint32_t end = 0;  // one past the last entry of this subtree
+  Value value;            // element: true / false / unknown (undecided)
   std::uint32_t fact_record = 0;
   std::uint32_t fact_field = 0;
   // An element: its TraceElement in TraceLog::elements. A quantifier: 1 + its ElementTally
@@ -41,7 +41,7 @@ struct TraceEntry {
   std::uint32_t side_at = 0;
   Fact fact = Fact::none;
   bool element = false;
-  bool absent = false;           // the fact read is absent from the case
+  bool absent = false;  // the fact read is absent from the case
   enum class Mark : std::uint8_t {
     none,
     // An element left out of the trace: its children are only its absent facts (each with

@@ -18,24 +18,26 @@
 #include "engine/answer/determination.hpp"
 #include "engine/compile/program.hpp"
 #include "engine/eval/evaluate.hpp"
+#include "engine/session/payer_registry.hpp"
 
 namespace covcheck::engine {
 
-struct YamlTree;
+namespace fhir {
+class Terminology;
+}
 
 // One case to decide.
 struct CaseInput {
   std::string_view text;         // the case's bytes
   std::string_view name;         // its file name, `request`, or the batch input's name (locations)
   std::string_view media_type;   // "application/json", …; empty: chosen by format or name
-  std::string_view format;       // a reader's name ("yaml", "json"); empty: by media type, name, text
+  std::string_view format;       // a reader's name ("fhir", "json", "yaml"); empty: by media type, name, text
   std::uint32_t first_line = 1;  // the line of the whole input the text starts on (batch records)
   bool record = false;           // a record already cut by the batch reader (see CaseText)
   const void* value = nullptr;   // an in-memory value tree, for the reader named by `format` (CaseText)
-  // A case already parsed as part of a registered file (a test suite's inline case): the
-  // YAML reader lays it out from `tree` (rooted at the case), its spans name `file`, and
-  // nothing is registered again, so diagnostics point at that file's lines.
-  const YamlTree* tree = nullptr;
+  // A case already parsed as part of a registered file (a test suite's inline case, read by
+  // the "value" reader from `value`): its spans name `file`, and nothing is registered again,
+  // so diagnostics point at that file's lines.
   dsl::FileId file = dsl::no_file;
 };
 
@@ -43,6 +45,7 @@ struct SessionOptions {
   std::optional<std::int32_t> as_of;                      // replaces date_of_service for effective ranges
   bool trace = false;                                     // record the explanation trace
   bool explain = true;                                    // derive `missing` and undecided next steps
+  bool checklist = true;                                  // build the answer's checklist (full answers)
   bool compact = false;                                   // QuickDecider: decision, basis, prior auth, benefit, reasons
   std::uint32_t trace_elements = default_trace_elements;  // quantifier elements a trace shows
 };
@@ -55,7 +58,8 @@ struct CaseOutcome {
   const QuickDetermination* quick = nullptr;
   dsl::Diagnostics diagnostics;                         // sorted by position
   const std::optional<std::string>* case_id = nullptr;  // the case's `id`, once it was read
-  bool undecidable = false;  // read and valid, but the rules cannot decide it (no policy in force)
+  bool undecidable = false;           // read and valid, but the rules cannot decide it (no policy in force)
+  const PayerEntry* payer = nullptr;  // the registry entry that decided it (registry sessions only)
   bool answered() const { return determination.has_value() || quick != nullptr; }
   // The first error's message (`error` of the JSON error object).
   std::string error_message() const;
@@ -66,16 +70,28 @@ class DecisionSession {
   // `rule_sources`: the registry the program was built with. The session keeps a copy
   // (copies share the files) and registers each case in it when something must be located.
   DecisionSession(const Program& program, const dsl::SourceRegistry& rule_sources);
+  // A session over a payer registry: each case is read once, its payer (plan.payer, plan.type,
+  // patient.state) chooses the entry, and that entry's rule set decides it. An unknown payer
+  // is an error diagnostic (`case.unknown_payer`, field `plan.payer`). `rule_sources` holds
+  // every rule set's files (build_payer_registry registered them).
+  DecisionSession(std::shared_ptr<const PayerRegistry> registry, const dsl::SourceRegistry& rule_sources);
   ~DecisionSession();
   DecisionSession(const DecisionSession&) = delete;
   DecisionSession& operator=(const DecisionSession&) = delete;
 
   CaseOutcome& decide(const CaseInput& input, const SessionOptions& options);
+  // Registry sessions: decide with this entry's rule set, whatever the case's payer (`compare`).
+  CaseOutcome& decide_for(const PayerEntry& entry, const CaseInput& input, const SessionOptions& options);
 
   // The rule files and, when the last case's diagnostics or warnings name it, that case:
   // locations in the outcome are rendered with this registry.
   const dsl::SourceRegistry& sources() const;
+  // The program that decided the last case (registry sessions: the first rule set before any).
   const Program& program() const;
+  const PayerRegistry* payer_registry() const;
+  // The FHIR mapping tables bundles are read through (`--fhir-map`), owned by the caller and
+  // outliving the session; null (the default): the shipped tables, built on the first bundle.
+  void set_fhir_map(const fhir::Terminology* fhir_map);
 
  private:
   struct Impl;

@@ -17,7 +17,7 @@ expect_status "guide example lints clean" 0 lint --strict examples/analyst-guide
 expect_status "guide example tests pass" 0 test examples/analyst-guide/tests/northwind.yaml
 expect_status "guide example is formatted" 0 fmt --check examples/analyst-guide/northwind-2026.1.cpl
 expect_status "guide draft" 0 lint examples/analyst-guide/draft/northwind-2026.1.cpl
-for code in lint.codeset_overlap lint.never_true lint.unused_define lint.missing_cite; do contains "guide draft" out "[$code]"; done
+for code in lint.codeset_overlap lint.never_true check.unused_define lint.missing_cite; do contains "guide draft" out "[$code]"; done
 
 # ---- exit statuses ----------------------------------------------------------------------------
 expect_status "warnings only" 0 lint tests/golden/lint/missing_cite.cpl

@@ -62,7 +62,9 @@ class Pipeline {
   CaseRun run_text(const std::string& name, std::string text, engine::EvaluationOptions options) {
     CaseRun run;
     dsl::FileId file = sources_.add(name, std::move(text));
-    std::optional<engine::Case> c = engine::load_case(program_->schema(), sources_, file, run.case_diagnostics);
+    // As the CLI: a case read through with refused values still gets its checks (one round).
+    std::optional<engine::Case> c =
+        engine::load_case(program_->schema(), sources_, file, run.case_diagnostics, engine::RefusedValues::keep_case);
     if (c) engine::validate_case(*program_, *c, run.case_diagnostics);
     if (!c || run.case_diagnostics.has_errors()) return run;
     options.sources = &sources_;

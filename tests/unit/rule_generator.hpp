@@ -17,8 +17,8 @@
 #include "dsl/syntax/rule_files.hpp"
 #include "engine/compile/compile.hpp"
 #include "engine/compile/pipeline.hpp"
-#include "engine/session/session.hpp"
 #include "engine/compile/program.hpp"
+#include "engine/session/session.hpp"
 
 namespace covcheck::testing::gen {
 
@@ -131,7 +131,9 @@ class RuleSetGenerator {
     return "codeset dep = icd10 { F32.0 .. F32.5, F33.* }\ncodeset pain = icd10 { G89.*, G90.5* }\n";
   }
 
-  std::string num(int lo, int hi) { return std::to_string(lo + static_cast<int>(c_.below(static_cast<std::uint32_t>(hi - lo + 1)))); }
+  std::string num(int lo, int hi) {
+    return std::to_string(lo + static_cast<int>(c_.below(static_cast<std::uint32_t>(hi - lo + 1))));
+  }
   std::string color() {
     static const char* colors[] = {"red", "green", "blue"};
     return colors[c_.below(3)];
@@ -186,7 +188,8 @@ class RuleSetGenerator {
   GeneratedRule rule(const std::string& id, int index) {
     std::string t = "rule " + id + " \"generated rule\"\n";
     if (c_.below(4) != 0) t += "  when " + expr(0) + "\n";
-    if (index > 0 && c_.below(5) == 0) t += "  overrides r" + std::to_string(c_.below(static_cast<std::uint32_t>(index))) + "\n";
+    if (index > 0 && c_.below(5) == 0)
+      t += "  overrides r" + std::to_string(c_.below(static_cast<std::uint32_t>(index))) + "\n";
     switch (c_.below(7)) {
       case 0:
       case 1:

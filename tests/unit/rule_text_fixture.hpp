@@ -61,7 +61,8 @@ inline std::filesystem::path write_rule_dir(const std::vector<std::pair<std::str
 }
 
 // A pipeline over the test schema plus one policy file (and optional extra files).
-inline Pipeline policy_pipeline(const std::string& policy, std::vector<std::pair<std::string, std::string>> extra = {}) {
+inline Pipeline policy_pipeline(const std::string& policy,
+                                std::vector<std::pair<std::string, std::string>> extra = {}) {
   extra.emplace_back("schema.cpl", test_schema);
   extra.emplace_back("policy.cpl", policy);
   return Pipeline({write_rule_dir(extra).string()});

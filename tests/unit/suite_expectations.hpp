@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include <catch2/catch.hpp>
 #include <yaml-cpp/yaml.h>
+#include <catch2/catch.hpp>
 
 #include "tests/unit/pipeline_fixture.hpp"
 
@@ -89,7 +89,8 @@ inline void check_expectations(const YAML::Node& expect, const CaseRun& run, con
                         [&](const std::string& s) { return s.find(step) != std::string::npos; }));
     }
   }
-  if (expect["authorization"]) CHECK(authorization_text(d.authorization) == expected_authorization_text(expect["authorization"]));
+  if (expect["authorization"])
+    CHECK(authorization_text(d.authorization) == expected_authorization_text(expect["authorization"]));
 }
 
 // Loads a suite, builds its rule set once and checks every test in its own section. A case
@@ -101,7 +102,8 @@ inline void run_suite(const std::filesystem::path& suite) {
   fs::path base = suite.parent_path();
 
   std::vector<std::string> rule_paths;
-  for (const YAML::Node& p : root["rules"]) rule_paths.push_back((base / p.as<std::string>()).lexically_normal().string());
+  for (const YAML::Node& p : root["rules"])
+    rule_paths.push_back((base / p.as<std::string>()).lexically_normal().string());
   Pipeline pipeline(rule_paths);
   INFO(pipeline.diagnostics_text());
   REQUIRE(pipeline.ok());

@@ -52,7 +52,8 @@ std::vector<std::pair<std::uint64_t, std::string>> read_records(const std::strin
   engine::Chunk c;
   std::vector<std::pair<std::uint64_t, std::string>> out;
   while (reader.next(c)) {
-    for (const auto& r : c.records) out.emplace_back(r.line, r.oversized ? "<oversized>" : c.text.substr(r.offset, r.length));
+    for (const auto& r : c.records)
+      out.emplace_back(r.line, r.oversized ? "<oversized>" : c.text.substr(r.offset, r.length));
   }
   ::close(fd);
   return out;
@@ -60,10 +61,8 @@ std::vector<std::pair<std::uint64_t, std::string>> read_records(const std::strin
 
 std::string diagnostics_summary(const dsl::Diagnostics& ds) {
   std::string out;
-  for (const dsl::Diagnostic& d : ds.items())
-  {
-    out += d.code + " " + std::to_string(d.span.begin) + " " + d.message + " | " +
-           d.help.value_or("");
+  for (const dsl::Diagnostic& d : ds.items()) {
+    out += d.code + " " + std::to_string(d.span.begin) + " " + d.message + " | " + d.help.value_or("");
     for (const dsl::DiagnosticNote& n : d.notes)
       out += " note " + (n.span ? std::to_string(n.span->begin) : std::string("-")) + " " + n.message;
     out += "\n";
@@ -103,7 +102,8 @@ TEST_CASE("YAML streams are cut at document markers; empty explicit documents ar
 
 TEST_CASE("the reader yields the same records whatever the chunk size", "[batch]") {
   std::string jsonl;
-  for (int i = 0; i < 500; ++i) jsonl += "{\"id\":\"c" + std::to_string(i) + "\",\"x\":" + std::string(i % 37, ' ') + "1}\n";
+  for (int i = 0; i < 500; ++i)
+    jsonl += "{\"id\":\"c" + std::to_string(i) + "\",\"x\":" + std::string(i % 37, ' ') + "1}\n";
   jsonl += "\n{\"id\":\"last\"}";  // no final newline
   std::string path = temp_file("chunks.jsonl", jsonl);
   auto whole = read_records(path, engine::InputFormat::jsonl, 1 << 20);
@@ -188,9 +188,9 @@ rule r "R" when x > 0 cover
   engine::JsonCaseLoader loader;
   engine::Case c;
   std::string deep = "{\"id\":\"a\",\"x\":\"bad\",\"zz\":" + std::string(70, '[') + std::string(70, ']') + "}";
-  for (std::string text : {std::string(R"({"x":"bad","qq":1,"person":[],"y":tru})"),
-                           std::string(R"({"x":"bad","x":2,"trials":[{"cls":1}, 01]})"),
-                           std::string(R"({"x":"bad"} {"y":1})"), deep}) {
+  for (std::string text :
+       {std::string(R"({"x":"bad","qq":1,"person":[],"y":tru})"),
+        std::string(R"({"x":"bad","x":2,"trials":[{"cls":1}, 01]})"), std::string(R"({"x":"bad"} {"y":1})"), deep}) {
     INFO(text);
     dsl::Diagnostics diags;
     CHECK_FALSE(loader.load(p.program().schema(), text, text.size(), 0, diags, c));

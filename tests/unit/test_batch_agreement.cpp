@@ -9,8 +9,8 @@
 
 #include "engine/batch/batch_reader.hpp"
 #include "engine/cases/case_loader.hpp"
-#include "engine/eval/evaluate.hpp"
 #include "engine/cases/json_case_loader.hpp"
+#include "engine/eval/evaluate.hpp"
 #include "tests/unit/pipeline_fixture.hpp"
 
 using namespace covcheck;

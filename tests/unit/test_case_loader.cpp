@@ -246,7 +246,8 @@ TEST_CASE("records and lists need mappings and sequences", "[case_loader]") {
   CHECK(l->at("case.type") == "1:10: `patient` must be a mapping (a `patient` record), found string `Jane`");
   std::string all = l->text();
   CHECK_THAT(all, Catch::Contains("case.yaml:2:12: error: `diagnoses` must be a list, found string `F33.2`"));
-  CHECK_THAT(all, Catch::Contains("help: write a one-element list: `[F33.2]`"));
+  // The list holds records: the help shows one, with its key field.
+  CHECK_THAT(all, Catch::Contains("help: write a list of `diagnosis` records: `[{code: F33.2}]`"));
   CHECK_THAT(all, Catch::Contains("case.yaml:4:8: error: `request.cpt` must be a list, found a mapping"));
 }
 

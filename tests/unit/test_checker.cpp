@@ -43,7 +43,8 @@ TEST_CASE("durations in days do not compare with calendar months", "[checker]") 
 }
 
 TEST_CASE("malformed codes are errors at the entry", "[checker]") {
-  std::string out = errors_of(header + "codeset bad = icd10 { F3.2, F33.* }\nrule r cover require any codes c: c in bad\n");
+  std::string out =
+      errors_of(header + "codeset bad = icd10 { F3.2, F33.* }\nrule r cover require any codes c: c in bad\n");
   CHECK_THAT(out, Catch::Contains("malformed ICD-10-CM code `F3.2`"));
   std::string cpt = errors_of(header + "rule r cover require \"9636\" in codes\n");
   CHECK_THAT(cpt, Catch::Contains("malformed ICD-10-CM code `9636`"));
@@ -126,22 +127,26 @@ TEST_CASE("documents and benefits are checked against the schema", "[checker]") 
 }
 
 TEST_CASE("the shipped rule sets compile without errors", "[checker][shipped]") {
-  testing::Pipeline p({std::string(COVCHECK_SOURCE_DIR) + "/rules/acme", std::string(COVCHECK_SOURCE_DIR) + "/rules/mandates"});
+  testing::Pipeline p(
+      {std::string(COVCHECK_SOURCE_DIR) + "/rules/acme", std::string(COVCHECK_SOURCE_DIR) + "/rules/mandates"});
   INFO(p.diagnostics_text());
   CHECK(p.ok());
 }
 
 TEST_CASE("an import used only through a local union is used", "[checker]") {
-  auto p = policy_pipeline(header + "import \"lib.cpl\"\ncodeset both = crps | icd10 { F33.* }\nrule r cover require any codes c: c in both\n",
-                           {{"lib.cpl", "codeset crps = icd10 { G90.5* }\n"}});
+  auto p = policy_pipeline(
+      header +
+          "import \"lib.cpl\"\ncodeset both = crps | icd10 { F33.* }\nrule r cover require any codes c: c in both\n",
+      {{"lib.cpl", "codeset crps = icd10 { G90.5* }\n"}});
   REQUIRE(p.ok());
   CHECK(p.diagnostics_text().find("unused") == std::string::npos);
 }
 
 TEST_CASE("an effective range that ends before it starts is an error at the range", "[checker][dates]") {
   SECTION("on a policy") {
-    std::string out = errors_of("policy p \"Test\" version \"1\" effective 2026-12-31 .. 2026-01-01 default denied\n"
-                                "rule r cover\n");
+    std::string out = errors_of(
+        "policy p \"Test\" version \"1\" effective 2026-12-31 .. 2026-01-01 default denied\n"
+        "rule r cover\n");
     CHECK_THAT(out, Catch::Contains("policy.cpl:1:39: error: the effective range of policy `p` ends before it starts "
                                     "(2026-12-31 is after 2026-01-01): it is never in force [check.reversed_range]"));
     CHECK_THAT(out, Catch::Contains("^^^^^^^^^^^^^^^^^^^^^^^^"));
@@ -158,11 +163,13 @@ TEST_CASE("an effective range that ends before it starts is an error at the rang
                                     "(2026-03-02 is after 2026-03-01)"));
   }
   SECTION("on a dated code-set entry, once however often the code set is used") {
-    std::string out = errors_of(header + "codeset s = icd10 { F33.*, F34.1 effective 2026-01-01 .. 2025-01-01 }\n"
-                                         "rule r cover require any codes c: c in s\nrule q cover require any codes c: c in s\n");
+    std::string out = errors_of(header +
+                                "codeset s = icd10 { F33.*, F34.1 effective 2026-01-01 .. 2025-01-01 }\n"
+                                "rule r cover require any codes c: c in s\nrule q cover require any codes c: c in s\n");
     CHECK_THAT(out, Catch::Contains("policy.cpl:2:44: error: the effective range of `F34.1` ends before it starts"));
     CHECK_THAT(out, Catch::Contains("1 error"));
-    std::string wildcard = errors_of(header + "rule r cover require any codes c: c in icd10 { F33.* effective 2026-02-01 .. 2026-01-31 }\n");
+    std::string wildcard = errors_of(
+        header + "rule r cover require any codes c: c in icd10 { F33.* effective 2026-02-01 .. 2026-01-31 }\n");
     CHECK_THAT(wildcard, Catch::Contains("the effective range of `F33.*` ends before it starts"));
   }
 }
@@ -186,29 +193,36 @@ rule s cover require any visits v: (if v.date is known then v.date else unknown(
   auto ok = testing::vocabulary_pipeline(policy);
   INFO(ok.diagnostics_text());
   CHECK(ok.ok());
-  auto bad = testing::vocabulary_pipeline(header + "rule r cover require if level is known then level == high else unknown(1)\n"
-                                          "rule q cover require if level is known then level == high else unknown(levl)\n");
+  auto bad =
+      testing::vocabulary_pipeline(header +
+                                   "rule r cover require if level is known then level == high else unknown(1)\n"
+                                   "rule q cover require if level is known then level == high else unknown(levl)\n");
   CHECK_FALSE(bad.ok());
   std::string out = bad.diagnostics_text();
   CHECK_THAT(out, Catch::Contains("[check.unknown_fact]"));
   CHECK_THAT(out, Catch::Contains("`unknown(...)` names the facts it waits for: this is not a field of the case"));
   CHECK_THAT(out, Catch::Contains("unknown name `levl`"));
   // The branches must still agree: `unknown(x)` is as typed as the other side.
-  auto mismatch = testing::vocabulary_pipeline(header + "rule r cover require (if level is known then unknown(level) else 3) == level\n");
+  auto mismatch = testing::vocabulary_pipeline(
+      header + "rule r cover require (if level is known then unknown(level) else 3) == level\n");
   CHECK_FALSE(mismatch.ok());
   CHECK_THAT(mismatch.diagnostics_text(), Catch::Contains("[check.type_mismatch]"));
 }
 
 TEST_CASE("`is none` tests only fields declared `or none`", "[checker][none]") {
-  auto ok = testing::vocabulary_pipeline(header + "rule r when consultant is none cover\n"
+  auto ok = testing::vocabulary_pipeline(header +
+                                         "rule r when consultant is none cover\n"
                                          "rule s cover require any visits v: v.specialty is none\n");
   INFO(ok.diagnostics_text());
   CHECK(ok.ok());
-  auto bad = testing::vocabulary_pipeline(header + "rule r when prescriber is none cover\nrule s when 1 is none cover\n");
+  auto bad =
+      testing::vocabulary_pipeline(header + "rule r when prescriber is none cover\nrule s when 1 is none cover\n");
   CHECK_FALSE(bad.ok());
   std::string out = bad.diagnostics_text();
-  CHECK_THAT(out, Catch::Contains("`prescriber` is never none: the schema does not declare it `or none` [check.not_or_none]"));
-  CHECK_THAT(out, Catch::Contains("add `or none` to the declaration of `prescriber` in the schema, or test `is unknown`"));
+  CHECK_THAT(
+      out, Catch::Contains("`prescriber` is never none: the schema does not declare it `or none` [check.not_or_none]"));
+  CHECK_THAT(out,
+             Catch::Contains("add `or none` to the declaration of `prescriber` in the schema, or test `is unknown`"));
   CHECK_THAT(out, Catch::Contains("`is none` tests a field of the case"));
 }
 
@@ -219,17 +233,21 @@ TEST_CASE("the schema checks `or none` fields and synonyms", "[checker][schema][
     return p.diagnostics_text();
   };
   const std::string head = "schema v \"S\" version \"1\"\nenum benefit { medical }\nenum e { alpha, beta }\n";
-  std::string none = with_schema(head + "record case { a: bool or none  b: string or none  c: list of e or none\n"
-                                        "  d: int or none default 3  e: e or none }\n");
+  std::string none = with_schema(head +
+                                 "record case { a: bool or none  b: string or none  c: list of e or none\n"
+                                 "  d: int or none default 3  e: e or none }\n");
   CHECK_THAT(none, Catch::Contains("`a` cannot be declared `or none`: a bool says it with `false` [schema.or_none]"));
   CHECK_THAT(none, Catch::Contains("`b` cannot be declared `or none`: the text `none` is a valid string"));
   CHECK_THAT(none, Catch::Contains("`c` cannot be declared `or none`: a list says it has nothing with `[]`"));
   CHECK_THAT(none, Catch::Contains("`d` cannot be declared `or none`: a field with a default is never absent"));
   CHECK_THAT(none, Catch::Contains("4 errors"));
-  std::string syn = with_schema(head + "record case { e: e }\n"
-                                       "synonyms ee { alpha: \"A\" }\n"
-                                       "synonyms e {\n  alpah: \"A\"\n  alpha: \"first\", \"BETA\", \"\"\n  beta: \"First\"\n}\n");
-  CHECK_THAT(syn, Catch::Contains("synonyms for `ee`, which is not an enumeration of the schema [schema.unknown_enum]"));
+  std::string syn =
+      with_schema(head +
+                  "record case { e: e }\n"
+                  "synonyms ee { alpha: \"A\" }\n"
+                  "synonyms e {\n  alpah: \"A\"\n  alpha: \"first\", \"BETA\", \"\"\n  beta: \"First\"\n}\n");
+  CHECK_THAT(syn,
+             Catch::Contains("synonyms for `ee`, which is not an enumeration of the schema [schema.unknown_enum]"));
   CHECK_THAT(syn, Catch::Contains("did you mean `e`?"));
   CHECK_THAT(syn, Catch::Contains("`alpah` is not a member of enum `e` [schema.unknown_member]"));
   CHECK_THAT(syn, Catch::Contains("did you mean `alpha`?"));
@@ -239,5 +257,62 @@ TEST_CASE("the schema checks `or none` fields and synonyms", "[checker][schema][
   // Synonyms belong in the schema file.
   auto outside = testing::vocabulary_pipeline(header + "synonyms level { low: \"L\" }\n");
   CHECK_FALSE(outside.ok());
-  CHECK_THAT(outside.diagnostics_text(), Catch::Contains("synonyms belong in the `schema` file, beside their enumeration"));
+  CHECK_THAT(outside.diagnostics_text(),
+             Catch::Contains("synonyms belong in the `schema` file, beside their enumeration"));
+}
+
+TEST_CASE("an unknown name is reported once per file, with its other uses and the import to add", "[checker]") {
+  std::string rules = header +
+                      "rule r when adult and person.flag cover\n"
+                      "rule q when adult cover require adult\n"
+                      "rule s when adult or adult cover\n";
+  // `adult` declared in a loaded file this one does not import.
+  std::string out = errors_of(rules, {{"common.cpl", "define adult = person.age >= 18\n"}});
+  CHECK_THAT(out, Catch::Contains("unknown name `adult`"));
+  CHECK_THAT(out, Catch::Contains("1 error"));
+  CHECK_THAT(out, Catch::Contains("also used here"));
+  CHECK_THAT(out, Catch::Contains("and 1 more use in this file, reported once"));  // 5 uses: 1 + 3 + 1
+  CHECK_THAT(out, Catch::Contains("which this file does not import"));
+  CHECK_THAT(out, Catch::Contains("help: add `import \"common.cpl\"`"));
+
+  // Declared in a file beside this one that is not loaded at all: still named.
+  auto dir = covcheck::testing::write_rule_dir({{"schema.cpl", covcheck::testing::test_schema},
+                                                {"policy.cpl", rules},
+                                                {"common.cpl", "define adult = person.age >= 18\n"}});
+  covcheck::testing::Pipeline p({(dir / "schema.cpl").string(), (dir / "policy.cpl").string()});
+  CHECK_FALSE(p.ok());
+  CHECK_THAT(p.diagnostics_text(), Catch::Contains("`adult` is declared in `common.cpl` beside this file"));
+  CHECK_THAT(p.diagnostics_text(), Catch::Contains("help: add `import \"common.cpl\"`"));
+
+  // Declared nowhere: the did-you-mean stays.
+  out = errors_of(header + "rule r when adlt_age > 1 and adlt_age < 9 cover\ndefine adult_age = 1\n");
+  CHECK_THAT(out, Catch::Contains("did you mean `adult_age`?"));
+  CHECK_THAT(out, Catch::Contains("1 error"));
+}
+
+TEST_CASE("a misspelt field gives no follow-on error for the member compared with it", "[checker]") {
+  std::string out = errors_of(header + "rule r cover require any trials t: t.clss == a\n");
+  CHECK_THAT(out, Catch::Contains("has no field `clss`"));
+  CHECK_THAT(out, !Catch::Contains("unknown name `a`"));
+  CHECK_THAT(out, Catch::Contains("1 error"));
+}
+
+TEST_CASE("type mismatches name the fix: a unit for a duration, no quotes around a number", "[checker]") {
+  std::string out = errors_of(header + "rule r cover require any trials t: t.duration >= 42\n");
+  CHECK_THAT(out, Catch::Contains("cannot apply `>=` to duration and int"));
+  CHECK_THAT(out, Catch::Contains("write `42 days`"));
+  out = errors_of(header + "rule r when person.age >= \"18\" cover\n");
+  CHECK_THAT(out, Catch::Contains("cannot apply `>=` to int and string"));
+  CHECK_THAT(out, Catch::Contains("drop the quotes: `18`"));
+  out = errors_of(header + "rule r when person.age >= \"eighteen\" cover\n");
+  CHECK_THAT(out, !Catch::Contains("drop the quotes"));
+}
+
+TEST_CASE("a define named like an enumeration member hides the member", "[checker]") {
+  std::string out =
+      errors_of(header + "define b(t) = t.outcome == ok\nrule r cover require any trials t: t.cls == b\n");
+  CHECK_THAT(out, Catch::Contains("define `b` hides the member `b` of `cls`"));
+  CHECK_THAT(out, Catch::Contains("the define is declared here"));
+  CHECK_THAT(out, Catch::Contains("write the member as a string: `\"b\"`"));
+  CHECK_THAT(out, !Catch::Contains("takes arguments"));
 }

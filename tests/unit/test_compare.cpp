@@ -102,7 +102,8 @@ TEST_CASE("compare: exit statuses 2, 3, 4 as for check", "[compare]") {
   SECTION("a set that does not compile: 3, naming the file") {
     fs::path dir = fs::temp_directory_path() / "covcheck-test-compare";
     fs::create_directories(dir);
-    std::ofstream(dir / "broken.cpl") << "policy broken \"b\" version \"1\" default denied\nrule r when request.nope cover\n";
+    std::ofstream(dir / "broken.cpl")
+        << "policy broken \"b\" version \"1\" default denied\nrule r when request.nope cover\n";
     CompareOptions o = three_payers(repo("rules/tricare/cases/tri-trd-covered.yaml"));
     o.sets.push_back({"broken", {(dir / "broken.cpl").string()}});
     Run r = compare(o);
@@ -118,7 +119,7 @@ TEST_CASE("compare: exit statuses 2, 3, 4 as for check", "[compare]") {
   }
 }
 
-TEST_CASE("compare: text renderer shows authorization, the policy default and errors", "[compare]") {
+TEST_CASE("compare: text renderer shows authorization, not addressed, errors and the shortest path", "[compare]") {
   cli::CompareRow granted;
   granted.name = "acme";
   granted.determination.emplace();
@@ -139,16 +140,50 @@ TEST_CASE("compare: text renderer shows authorization, the policy default and er
   error.name = "old";
   error.error = "no policy in force on 2019-01-01";
   std::string text = cli::render_compare_text({granted, by_default, error});
-  CHECK(text.find("acme   covered   required      mental_health  28 days, 8 units") != std::string::npos);
+  CHECK(text.find("acme   covered        required    mental_health  28 days, 8 units") != std::string::npos);
   CHECK(text.find("reason: s3 (cover): Esketamine (§3)") != std::string::npos);
-  CHECK(text.find("aetna  denied    not required  none") != std::string::npos);
-  CHECK(text.find("reason: policy default: Not addressed") != std::string::npos);
-  CHECK(text.find("old    ERROR") != std::string::npos);
+  // A policy default with no rule applying is "not addressed", never a denial with "not required".
+  CHECK(text.find("aetna  not addressed  -") != std::string::npos);
+  CHECK(text.find("not required") == std::string::npos);
+  CHECK(text.find("reason: not addressed by this policy (its default: denied, Not addressed)") != std::string::npos);
+  CHECK(text.find("covered by: acme") != std::string::npos);
+  CHECK(text.find("old    ERROR          -") != std::string::npos);
   CHECK(text.find("error: no policy in force on 2019-01-01") != std::string::npos);
   std::string json = cli::render_compare_json({granted, by_default, error});
   CHECK(json.find("\"authorization\": {\n        \"days\": 28,\n        \"units\": 8\n      }") != std::string::npos);
   CHECK(json.find("\"effect\": \"default\"") != std::string::npos);
   CHECK(json.find("\"error\": \"no policy in force on 2019-01-01\"") != std::string::npos);
+  CHECK(json.find("\"addressed\": false,\n      \"basis\": \"default\",\n      \"prior_auth\": null") !=
+        std::string::npos);
+}
+
+TEST_CASE("compare: the shortest path is who covers, else the addressed payer with the fewest gaps", "[compare]") {
+  auto row = [](std::string name, engine::Decision d, std::string basis, std::size_t missing) {
+    cli::CompareRow r;
+    r.name = std::move(name);
+    r.determination.emplace();
+    r.determination->decision = d;
+    r.determination->basis = basis;
+    if (basis == "rules")
+      r.determination->reasons.push_back({"x", d == engine::Decision::denied ? "deny" : "pend", "m", true, {}, {}});
+    for (std::size_t i = 0; i < missing; ++i) r.determination->missing.push_back({"f" + std::to_string(i), {}});
+    return r;
+  };
+  SECTION("a payer covers") {
+    auto p = engine::shortest_path(
+        {row("a", engine::Decision::pend, "rules", 1), row("b", engine::Decision::covered, "rules", 0)});
+    CHECK(p.covered_by == std::vector<std::string>{"b"});
+    CHECK_FALSE(p.closest);
+  }
+  SECTION("none covers: fewest gaps; not addressed and excluded are never closest") {
+    auto p = engine::shortest_path(
+        {row("far", engine::Decision::pend, "rules", 3), row("near", engine::Decision::pend, "rules", 1),
+         row("silent", engine::Decision::denied, "default", 0), row("out", engine::Decision::excluded, "rules", 0)});
+    CHECK(p.covered_by.empty());
+    REQUIRE(p.closest);
+    CHECK(*p.closest == "near");
+    CHECK(p.gaps == 1);
+  }
 }
 
 TEST_CASE("appeals: advice only after denied or excluded, only for its plan types", "[compare][appeals]") {

@@ -10,8 +10,8 @@
 #include <catch2/catch.hpp>
 
 #include "engine/cases/case_loader.hpp"
-#include "engine/eval/decider.hpp"
 #include "engine/cases/json_case_loader.hpp"
+#include "engine/eval/decider.hpp"
 #include "tests/unit/pipeline_fixture.hpp"
 #include "tests/unit/rule_generator.hpp"
 #include "tests/unit/rule_text_fixture.hpp"
@@ -45,7 +45,8 @@ void agree(Pair& d, const engine::Case& c, std::optional<std::int32_t> as_of = s
     CHECK(x.hi == y.hi);
     CHECK(x.decisive == y.decisive);
     if (x.evaluated)
-      for (std::size_t i = 0; i < p.rules[r].criteria.size(); ++i) CHECK(d.untraced.criterion(r, i) == d.traced.criterion(r, i));
+      for (std::size_t i = 0; i < p.rules[r].criteria.size(); ++i)
+        CHECK(d.untraced.criterion(r, i) == d.traced.criterion(r, i));
   }
   CHECK(d.untraced.decision() == d.traced.decision());
   CHECK(d.untraced.lowest() == d.traced.lowest());
@@ -55,8 +56,8 @@ void agree(Pair& d, const engine::Case& c, std::optional<std::int32_t> as_of = s
   CHECK(d.untraced.reasons() == d.traced.reasons());
 }
 
-std::optional<engine::Case> load_yaml(const engine::Program& program, dsl::SourceRegistry& sources, const std::string& name,
-                                      const std::string& text) {
+std::optional<engine::Case> load_yaml(const engine::Program& program, dsl::SourceRegistry& sources,
+                                      const std::string& name, const std::string& text) {
   dsl::Diagnostics diags;
   dsl::FileId f = sources.add(name, text);
   auto c = engine::load_case(program.schema(), sources, f, diags);

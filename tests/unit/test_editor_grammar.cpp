@@ -179,7 +179,7 @@ struct Rule {
   std::string name;
   std::optional<std::regex> match, begin, end;
   std::map<std::size_t, std::string> captures, begin_captures, end_captures;
-  std::vector<const Rule*> patterns;        // after resolving includes
+  std::vector<const Rule*> patterns;  // after resolving includes
 };
 
 class Grammar {
@@ -230,7 +230,8 @@ class Grammar {
         if (ends && (!best || at(line, end_match, 0) <= at(line, best_match, 0))) {
           const Rule* open = stack.back().first;
           paint(scopes, line_start, line, end_match, open->name, open->end_captures);
-          fill_open(stack.back().second, line_start + at(line, end_match, 0) + static_cast<std::size_t>(end_match.length(0)));
+          fill_open(stack.back().second,
+                    line_start + at(line, end_match, 0) + static_cast<std::size_t>(end_match.length(0)));
           stack.pop_back();
           pos = advance(line, end_match, pos);
           continue;
@@ -319,9 +320,8 @@ class Grammar {
       if (target->match || target->begin) {
         out.push_back(target);
       } else {
-        std::vector<const Rule*> inner = patterns_of(*std::find_if(pending_.begin(), pending_.end(), [&](const auto& p) {
-                                                        return p.first == target;
-                                                      })->second);
+        std::vector<const Rule*> inner = patterns_of(
+            *std::find_if(pending_.begin(), pending_.end(), [&](const auto& p) { return p.first == target; })->second);
         out.insert(out.end(), inner.begin(), inner.end());
       }
     }
@@ -444,7 +444,8 @@ TEST_CASE("the grammar's keyword patterns match every keyword the shipped rules 
         CHECK(scopes[i] == "punctuation.definition.comment.cpl");
         std::size_t end = std::min(text.find('\n', i), text.size());
         std::size_t last = end > i + 1 ? end - 1 : i;  // the comment's last byte
-        CHECK((last == i || starts_with(scopes[last], "comment.line") || starts_with(scopes[last], "keyword.other.directive")));
+        CHECK((last == i || starts_with(scopes[last], "comment.line") ||
+               starts_with(scopes[last], "keyword.other.directive")));
         ++comments;
         i = text.find('\n', i);
         if (i == std::string::npos) break;
@@ -452,8 +453,10 @@ TEST_CASE("the grammar's keyword patterns match every keyword the shipped rules 
     }
     for (std::size_t i = 0; i < text.size(); ++i) {
       strings += text[i] == '"' && scopes[i] == "punctuation.definition.string.begin.cpl";
-      dates += starts_with(scopes[i], "constant.numeric.date") && (i == 0 || !starts_with(scopes[i - 1], "constant.numeric.date"));
-      codes += starts_with(scopes[i], "constant.other.code") && (i == 0 || !starts_with(scopes[i - 1], "constant.other.code"));
+      dates += starts_with(scopes[i], "constant.numeric.date") &&
+               (i == 0 || !starts_with(scopes[i - 1], "constant.numeric.date"));
+      codes += starts_with(scopes[i], "constant.other.code") &&
+               (i == 0 || !starts_with(scopes[i - 1], "constant.other.code"));
     }
   }
   CHECK(checked_keywords > 100);

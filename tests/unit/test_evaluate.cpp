@@ -59,7 +59,8 @@ trials:
   - {cls: c}
 )";
   auto at_least = [&](int n) {
-    auto p = policy_pipeline(header + "rule r cover require count(trials t: t.outcome == failed) >= " + std::to_string(n) + "\n");
+    auto p = policy_pipeline(
+        header + "rule r cover require count(trials t: t.outcome == failed) >= " + std::to_string(n) + "\n");
     return decision_text(decide(p, trials).decision);
   };
   CHECK(at_least(1) == "covered");
@@ -200,15 +201,23 @@ trials:
 
 TEST_CASE("durations: end exclusive, ongoing runs to the date of service", "[evaluate][dates]") {
   auto p = policy_pipeline(header + "rule r cover require any trials t: t.duration >= 42 days\n");
-  CHECK(decision_text(decide(p, "date_of_service: 2026-03-01\ntrials: [{start: 2026-01-01, end: 2026-02-12}]\n").decision) == "covered");
-  CHECK(decision_text(decide(p, "date_of_service: 2026-03-01\ntrials: [{start: 2026-01-01, end: 2026-02-11}]\n").decision) == "denied");
-  CHECK(decision_text(decide(p, "date_of_service: 2026-02-12\ntrials: [{start: 2026-01-01, outcome: ongoing}]\n").decision) == "covered");
+  CHECK(decision_text(
+            decide(p, "date_of_service: 2026-03-01\ntrials: [{start: 2026-01-01, end: 2026-02-12}]\n").decision) ==
+        "covered");
+  CHECK(decision_text(
+            decide(p, "date_of_service: 2026-03-01\ntrials: [{start: 2026-01-01, end: 2026-02-11}]\n").decision) ==
+        "denied");
+  CHECK(decision_text(
+            decide(p, "date_of_service: 2026-02-12\ntrials: [{start: 2026-01-01, outcome: ongoing}]\n").decision) ==
+        "covered");
 }
 
 TEST_CASE("ages are completed years; 29 February turns over on 1 March", "[evaluate][dates]") {
   auto p = policy_pipeline(header + "rule r cover require person.age >= 18\n");
-  CHECK(decision_text(decide(p, "date_of_service: 2026-02-28\nperson: {birth_date: 2008-02-29}\n").decision) == "denied");
-  CHECK(decision_text(decide(p, "date_of_service: 2026-03-01\nperson: {birth_date: 2008-02-29}\n").decision) == "covered");
+  CHECK(decision_text(decide(p, "date_of_service: 2026-02-28\nperson: {birth_date: 2008-02-29}\n").decision) ==
+        "denied");
+  CHECK(decision_text(decide(p, "date_of_service: 2026-03-01\nperson: {birth_date: 2008-02-29}\n").decision) ==
+        "covered");
 }
 
 TEST_CASE("windows and calendar months", "[evaluate][dates]") {
@@ -216,22 +225,27 @@ TEST_CASE("windows and calendar months", "[evaluate][dates]") {
 rule r cover require person.birth_date within 30 days before date_of_service
 rule m when s == "m" cover require date_of_service + 1 months == 2026-02-28
 )");
-  CHECK(decision_text(decide(p, "date_of_service: 2026-03-31\nperson: {birth_date: 2026-03-01}\n").decision) == "covered");
-  CHECK(decision_text(decide(p, "date_of_service: 2026-03-31\nperson: {birth_date: 2026-02-28}\n").decision) == "denied");
-  CHECK(decision_text(decide(p, "date_of_service: 2026-01-31\ns: m\nperson: {birth_date: 2000-01-01}\n").decision) == "covered");
+  CHECK(decision_text(decide(p, "date_of_service: 2026-03-31\nperson: {birth_date: 2026-03-01}\n").decision) ==
+        "covered");
+  CHECK(decision_text(decide(p, "date_of_service: 2026-03-31\nperson: {birth_date: 2026-02-28}\n").decision) ==
+        "denied");
+  CHECK(decision_text(decide(p, "date_of_service: 2026-01-31\ns: m\nperson: {birth_date: 2000-01-01}\n").decision) ==
+        "covered");
 }
 
 TEST_CASE("versions are chosen by date; --as-of replaces it", "[evaluate][versions]") {
   auto dir = testing::write_rule_dir({
       {"schema.cpl", testing::test_schema},
-      {"v1.cpl", "policy p \"T\" version \"1\" effective 2025-01-01 .. 2025-12-31 default denied\nrule r cover require x > 1\n"},
+      {"v1.cpl",
+       "policy p \"T\" version \"1\" effective 2025-01-01 .. 2025-12-31 default denied\nrule r cover require x > 1\n"},
       {"v2.cpl", "policy p \"T\" version \"2\" effective 2026-01-01 .. default denied\nrule r cover require x > 5\n"},
   });
   testing::Pipeline p({dir.string()});
   REQUIRE(p.ok());
   CHECK(decision_text(p.run_text("a", "date_of_service: 2025-06-01\nx: 3\n").determination->decision) == "covered");
   CHECK(decision_text(p.run_text("b", "date_of_service: 2026-06-01\nx: 3\n").determination->decision) == "denied");
-  CHECK(decision_text(p.run_text("c", "date_of_service: 2026-06-01\nx: 3\n", dsl::parse_iso_date("2025-06-01")).determination->decision) == "covered");
+  CHECK(decision_text(p.run_text("c", "date_of_service: 2026-06-01\nx: 3\n", dsl::parse_iso_date("2025-06-01"))
+                          .determination->decision) == "covered");
   auto early = p.run_text("d", "date_of_service: 2024-06-01\nx: 3\n");
   CHECK_FALSE(early.determination);
   CHECK_THAT(early.first_error(), Catch::Contains("no policy in force on 2024-06-01"));
@@ -283,7 +297,8 @@ rule timely when date_of_service is known require x <= 0 or date_of_service + fi
   auto with_default = policy_pipeline(header + "rule r cover\n", {{"claims.cpl", module}});
   // 2026-02-01 + 90 days = 2026-05-02, before 2026-06-01; + 180 days = 2026-07-31.
   CHECK(decision_text(decide(with_default, "date_of_service: 2026-02-01\nx: 1\n").decision) == "denied");
-  auto with_set = policy_pipeline(header + "set claims.filing_days = 90 days\nrule r cover\n", {{"claims.cpl", module}});
+  auto with_set =
+      policy_pipeline(header + "set claims.filing_days = 90 days\nrule r cover\n", {{"claims.cpl", module}});
   CHECK(decision_text(decide(with_set, "date_of_service: 2026-02-01\nx: 1\n").decision) == "denied");
   auto longer = policy_pipeline(header + "set claims.filing_days = 180 days\nrule r cover\n", {{"claims.cpl", module}});
   CHECK(decision_text(decide(longer, "date_of_service: 2026-02-01\nx: 1\n").decision) == "covered");
@@ -304,20 +319,19 @@ TEST_CASE("code-set wildcards, ranges and difference", "[evaluate][codesets]") {
 codeset depression = icd10 { F32.0 .. F32.5, F32.9, F32.A, F33.* } - icd10 { F33.9 }
 rule r cover require any codes c: c in depression
 )");
-  auto decided = [&](const std::string& code) {
-    return decision_text(decide(p, "codes: [" + code + "]\n").decision);
-  };
+  auto decided = [&](const std::string& code) { return decision_text(decide(p, "codes: [" + code + "]\n").decision); };
   CHECK(decided("F32.4") == "covered");
   CHECK(decided("F32.51") == "covered");  // below the range's upper bound
   CHECK(decided("F32.81") == "denied");   // premenstrual dysphoric disorder is not in the range
   CHECK(decided("F33.2") == "covered");
-  CHECK(decided("F33.9") == "denied");    // taken out by the difference
+  CHECK(decided("F33.9") == "denied");  // taken out by the difference
   CHECK(decided("F34.1") == "denied");
 }
 
 TEST_CASE("a module rule overrides a policy rule by qualified id", "[evaluate][overrides]") {
-  auto p = policy_pipeline(header + "rule excl when s == \"k\" exclude\nrule base cover\n",
-                           {{"mandate.cpl", "module m \"Mandate\"\nrule m1 when s == \"k\" and x > 0 overrides p.excl cover\n"}});
+  auto p = policy_pipeline(
+      header + "rule excl when s == \"k\" exclude\nrule base cover\n",
+      {{"mandate.cpl", "module m \"Mandate\"\nrule m1 when s == \"k\" and x > 0 overrides p.excl cover\n"}});
   auto d = decide(p, "s: k\nx: 1\n");
   CHECK(decision_text(d.decision) == "covered");
   CHECK(reason_ids(d) == std::vector<std::string>{"base", "m.m1"});
@@ -330,19 +344,22 @@ TEST_CASE("a module rule overrides a policy rule by qualified id", "[evaluate][o
 
 TEST_CASE("within ... of is a window on both sides", "[evaluate][dates]") {
   auto p = policy_pipeline(header + "rule r cover require person.birth_date within 10 days of date_of_service\n");
-  CHECK(decision_text(decide(p, "date_of_service: 2026-03-11\nperson: {birth_date: 2026-03-21}\n").decision) == "covered");
-  CHECK(decision_text(decide(p, "date_of_service: 2026-03-11\nperson: {birth_date: 2026-03-01}\n").decision) == "covered");
-  CHECK(decision_text(decide(p, "date_of_service: 2026-03-11\nperson: {birth_date: 2026-03-22}\n").decision) == "denied");
+  CHECK(decision_text(decide(p, "date_of_service: 2026-03-11\nperson: {birth_date: 2026-03-21}\n").decision) ==
+        "covered");
+  CHECK(decision_text(decide(p, "date_of_service: 2026-03-11\nperson: {birth_date: 2026-03-01}\n").decision) ==
+        "covered");
+  CHECK(decision_text(decide(p, "date_of_service: 2026-03-11\nperson: {birth_date: 2026-03-22}\n").decision) ==
+        "denied");
 }
 
-TEST_CASE("next steps name the bound and the actual value", "[evaluate][next_steps]") {
+TEST_CASE("next steps name the fact, its value and the bound in words", "[evaluate][next_steps]") {
   auto p = policy_pipeline(header + "rule r cover require person.age >= 18 else deny \"Adults only\"\n");
   auto d = decide(p, "date_of_service: 2026-03-01\nperson: {birth_date: 2009-03-02}\n");
   REQUIRE(d.next_steps.size() == 1);
-  CHECK(d.next_steps[0] == "Adults only: `person.age` is 16, must be >= 18");
+  CHECK(d.next_steps[0] == "Adults only: Person: age is 16; 18 or more is required");
   auto unknown = decide(p, "date_of_service: 2026-03-01\n");
   REQUIRE(unknown.next_steps.size() == 1);
-  CHECK(unknown.next_steps[0] == "Adults only: provide person.birth_date");
+  CHECK(unknown.next_steps[0] == "Adults only: Person: birth date not stated");
 }
 
 TEST_CASE("a define with a quantifier keeps the caller's variable intact", "[evaluate][defines]") {
@@ -490,10 +507,12 @@ rule q cover require score > 100
 }
 
 TEST_CASE("synonyms load as the member they stand for", "[evaluate][synonyms]") {
-  auto p = testing::vocabulary_pipeline(header + "rule r cover require prescriber == psychiatry and consultant == neurology\n");
+  auto p = testing::vocabulary_pipeline(header +
+                                        "rule r cover require prescriber == psychiatry and consultant == neurology\n");
   REQUIRE(p.ok());
-  for (const char* c : {"prescriber: 2084P0800X\nconsultant: 2084n0400x\n", "prescriber: PSYCHIATRIST\nconsultant: Neurology\n",
-                        "prescriber: psychiatry\nconsultant: neurology\n"}) {
+  for (const char* c :
+       {"prescriber: 2084P0800X\nconsultant: 2084n0400x\n", "prescriber: PSYCHIATRIST\nconsultant: Neurology\n",
+        "prescriber: psychiatry\nconsultant: neurology\n"}) {
     auto run = p.run_text("case.yaml", std::string("date_of_service: 2026-03-01\n") + c);
     INFO(c << p.render(run.case_diagnostics));
     REQUIRE(run.determination);

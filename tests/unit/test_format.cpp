@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -13,8 +14,8 @@
 
 #include <fmt/format.h>
 
-#include "dsl/syntax/ast_equal.hpp"
 #include "dsl/format/format.hpp"
+#include "dsl/syntax/ast_equal.hpp"
 #include "dsl/syntax/parser.hpp"
 
 namespace covcheck::embedded {
@@ -90,6 +91,72 @@ std::vector<fs::path> cpl_files_under(const fs::path& dir) {
   return out;
 }
 
+// One formatted line as the width promise sees it: the display width of its code (a trailing
+// comment is the author's and cannot move), and whether that code holds a place where the
+// formatter breaks: a word it breaks before (`and`, `or`, `then`, `else`) outside strings, at
+// the top of the line or inside the parentheses of a quantifier, `count(` or `not (` (a call's
+// arguments and other parenthesized operands stay on one line).
+struct LineShape {
+  int width = 0;
+  bool breakable = false;
+};
+
+LineShape shape_of(const std::string& line) {
+  std::string bare;        // the code with string contents blanked and unbreakable parentheses dropped
+  std::vector<bool> call;  // open parentheses, innermost last: whether each stays on one line
+  int width = 0, code_width = 0;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (c == '#') break;
+    if (c == '"') {
+      std::size_t j = i + 1;
+      for (; j < line.size() && line[j] != '"'; ++j)
+        if (line[j] == '\\') ++j;
+      for (std::size_t k = i; k <= j && k < line.size(); ++k)
+        width += (static_cast<unsigned char>(line[k]) & 0xC0) != 0x80;
+      code_width = width;
+      i = j;
+      continue;
+    }
+    width += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    if (c != ' ') code_width = width;
+    if (c == '(') {
+      // Parentheses the formatter breaks inside: a quantifier's, `count(`'s and `not (`'s.
+      std::size_t w = i;
+      while (w > 0 && (std::isalnum(static_cast<unsigned char>(line[w - 1])) || line[w - 1] == '_')) --w;
+      std::string word = line.substr(w, i - w);
+      bool quantifier = line.compare(i + 1, 4, "any ") == 0 || line.compare(i + 1, 4, "all ") == 0;
+      bool not_paren = i >= 4 && line.compare(i - 4, 4, "not ") == 0;
+      call.push_back(!(quantifier || not_paren || word == "count" || word == "distinct"));
+    } else if (c == ')' && !call.empty()) {
+      call.pop_back();
+    }
+    if (std::find(call.begin(), call.end(), true) == call.end()) bare += c;
+    else bare += ' ';
+  }
+  // A word at the start of the line is where it already broke.
+  LineShape out{code_width, false};
+  bare.erase(0, bare.find_first_not_of(' '));
+  bare = " " + bare + " ";
+  // A schema check's `else warning` is a clause, like `cite`, not a conditional's `else`.
+  for (std::size_t at; (at = bare.find(" else warning ")) != std::string::npos;) bare.replace(at, 14, " ");
+  for (const char* w : {" and ", " or ", " then ", " else "}) out.breakable |= bare.find(w, 1) != std::string::npos;
+  return out;
+}
+
+// Every line of `formatted` fits in `width`, or has no place to break.
+void check_lines_fit(const std::string& name, const std::string& formatted, int width) {
+  std::istringstream in(formatted);
+  int number = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++number;
+    LineShape s = shape_of(line);
+    if (s.width <= width) continue;
+    INFO(name << ":" << number << " (" << s.width << " columns): " << line);
+    CHECK_FALSE(s.breakable);
+  }
+}
+
 }  // namespace
 
 TEST_CASE("formatter golden files", "[format]") {
@@ -112,7 +179,8 @@ TEST_CASE("formatting keeps the AST and is idempotent for every shipped rule fil
   std::vector<fs::path> bench = cpl_files_under(source_dir / "bench");
   files.insert(files.end(), bench.begin(), bench.end());
   REQUIRE(files.size() >= 5);
-  for (const fs::path& file : files) check_preserved_and_idempotent(fs::relative(file, source_dir).string(), read(file));
+  for (const fs::path& file : files)
+    check_preserved_and_idempotent(fs::relative(file, source_dir).string(), read(file));
   check_preserved_and_idempotent("<built-in schema>", std::string(covcheck::embedded::default_schema_text));
   // A narrow width breaks nearly everything that can break: still the same AST.
   for (const fs::path& file : files) {
@@ -213,25 +281,35 @@ class ExprGenerator {
       case 0: return binary(depth, " and ");
       case 1: return binary(depth, " or ");
       case 2: return "not " + wrap(expr(depth - 1));
-      case 3: return wrap(sum(depth - 1)) + pick_of({" == ", " != ", " < ", " <= ", " > ", " >= "}) + wrap(sum(depth - 1));
+      case 3:
+        return wrap(sum(depth - 1)) + pick_of({" == ", " != ", " < ", " <= ", " > ", " >= "}) + wrap(sum(depth - 1));
       case 4: return wrap(sum(depth - 1)) + pick_of({" in ", " not in "}) + set(depth - 1);
       case 5: return wrap(sum(depth - 1)) + pick_of({" is known", " is unknown", " is none"});
       case 6: return "(" + std::string(pick_of({"any ", "all "})) + "items v: " + expr(depth - 1) + ")";
       case 7: return "count(items v: " + expr(depth - 1) + ")" + " >= " + atom();
       case 8: return "count distinct(items v: " + expr(depth - 1) + " ; v.k) < 3";
-      case 9: return "(if " + expr(depth - 1) + " then " + expr(depth - 1) + (pick(2) ? " else " + expr(depth - 1) : "") + ")";
-      case 10: return "d within " + wrap(sum(depth - 1)) + pick_of({" before ", " after ", " of "}) + wrap(sum(depth - 1));
+      case 9:
+        return "(if " + expr(depth - 1) + " then " + expr(depth - 1) + (pick(2) ? " else " + expr(depth - 1) : "") +
+               ")";
+      case 10:
+        return "d within " + wrap(sum(depth - 1)) + pick_of({" before ", " after ", " of "}) + wrap(sum(depth - 1));
       case 11: return "f(" + expr(depth - 1) + ", " + sum(depth - 1) + ")";
-      case 12: return "(if " + expr(depth - 1) + " then " + wrap(sum(depth - 1)) + " else unknown(" + pick_of({"x", "y.z, a.b.c", "a.b, x"}) + "))";
+      case 12:
+        return "(if " + expr(depth - 1) + " then " + wrap(sum(depth - 1)) + " else unknown(" +
+               pick_of({"x", "y.z, a.b.c", "a.b, x"}) + "))";
       default: return "(" + expr(depth - 1) + ")";
     }
   }
 
  private:
   int pick(int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng_); }
-  const char* pick_of(std::initializer_list<const char*> options) { return options.begin()[pick(static_cast<int>(options.size()))]; }
+  const char* pick_of(std::initializer_list<const char*> options) {
+    return options.begin()[pick(static_cast<int>(options.size()))];
+  }
   std::string wrap(const std::string& s) { return "(" + s + ")"; }
-  std::string atom() { return pick_of({"x", "y.z", "18", "2.5", "\"CA\"", "2026-01-01", "6 weeks", "true", "-3", "a.b.c"}); }
+  std::string atom() {
+    return pick_of({"x", "y.z", "18", "2.5", "\"CA\"", "2026-01-01", "6 weeks", "true", "-3", "a.b.c"});
+  }
   std::string binary(int depth, const char* op) { return wrap(expr(depth - 1)) + op + wrap(expr(depth - 1)); }
   std::string sum(int depth) {
     if (depth <= 0) return atom();
@@ -272,7 +350,8 @@ TEST_CASE("a long run of `not`s formats to a file that parses", "[format]") {
   for (int i = 0; i < 300; ++i) nots += "not ";
   std::string text = "policy p \"P\" version \"1\" default denied\n\nrule r\n  when " + nots + "(x > 1)\n  cover\n";
   check_preserved_and_idempotent("nots.cpl", text);
-  check_preserved_and_idempotent("short.cpl", "policy p \"P\" version \"1\" default denied\n\nrule r\n  when not not (x > 1)\n  cover\n");
+  check_preserved_and_idempotent(
+      "short.cpl", "policy p \"P\" version \"1\" default denied\n\nrule r\n  when not not (x > 1)\n  cover\n");
   auto f = format("paren.cpl", "policy p \"P\" version \"1\" default denied\nrule r when not (not (x > 1)) cover\n");
   REQUIRE(f->text);
   CHECK_THAT(*f->text, Catch::Contains("when not not (x > 1)"));
@@ -311,4 +390,46 @@ synonyms e {}
 define d = if f is none then unknown(g, f) else g
 )");
   check_preserved_and_idempotent("vocabulary.cpl", text);
+}
+
+TEST_CASE("the width promise: every line fits where CPL allows a break", "[format]") {
+  // The checker of the property: a line that can break, and ones that cannot.
+  CHECK(shape_of("  when a and b").breakable);
+  CHECK_FALSE(shape_of("       and b \"a long message\"").breakable);
+  CHECK_FALSE(shape_of("  cite \"a and b\"").breakable);
+  CHECK_FALSE(shape_of("  when f(a and b) == 3  # x and y").breakable);
+  CHECK(shape_of("  when count(xs v: a or b) >= 2").breakable);
+  CHECK(shape_of("  when not (a or b)").breakable);
+  CHECK_FALSE(shape_of("  when (if a then b else c).f == 2").breakable);
+  CHECK(shape_of("define x = é").width == 12);
+  CHECK_FALSE(shape_of("  check start <= date_of_service else warning \"after the date of service\"").breakable);
+
+  std::vector<fs::path> files = cpl_files_under(source_dir / "rules");
+  std::vector<fs::path> bench = cpl_files_under(source_dir / "bench");
+  files.insert(files.end(), bench.begin(), bench.end());
+  REQUIRE(files.size() >= 5);
+  for (const fs::path& file : files) {
+    auto f = format(file.string(), read(file));
+    REQUIRE(f->text);
+    check_lines_fit(fs::relative(file, source_dir).string(), *f->text, 100);
+  }
+  // The define of issue 19 that gave 119 columns.
+  auto f = format("if.cpl",
+                  "define lookback_start = if request.type == renewal and request.previous_authorization_end is known "
+                  "then request.previous_authorization_end - 90 days else date_of_service - 180 days\n");
+  REQUIRE(f->text);
+  check_lines_fit("if.cpl", *f->text, 100);
+  CHECK(*f->text ==
+        "define lookback_start =\n"
+        "  if request.type == renewal and request.previous_authorization_end is known\n"
+        "  then request.previous_authorization_end - 90 days\n"
+        "  else date_of_service - 180 days\n");
+  // Generated expressions, at a width that makes most of them break.
+  ExprGenerator generate(20261206);
+  for (int i = 0; i < 300; ++i) {
+    std::string text = "define d = " + generate.expr(1 + i % 5) + "\n";
+    auto g = format(fmt::format("generated {}", i), text, 40);
+    REQUIRE(g->text);
+    check_lines_fit(fmt::format("generated {}", i), *g->text, 40);
+  }
 }

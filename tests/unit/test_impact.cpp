@@ -64,11 +64,11 @@ TEST_CASE("impact: corpus splitting", "[impact]") {
 
 TEST_CASE("impact: matrix, responsible rules, routing and authorization", "[impact]") {
   std::string corpus =
-      "{\"id\": \"c1\", \"x\": 30, \"y\": 9}\n"   // covered -> covered; every decided case: prior auth false -> true
-      "{\"id\": \"c2\", \"x\": 19, \"y\": 3}\n"   // covered -> denied, mental_health -> none
-      "{\"id\": \"c3\", \"x\": 20, \"y\": 1}\n"   // covered -> denied
-      "{\"id\": \"c4\", \"x\": 20, \"y\": 1}\n"   // covered -> denied (beyond the 2 examples)
-      "{\"id\": \"c5\", \"y\": 1}\n"              // pend -> pend
+      "{\"id\": \"c1\", \"x\": 30, \"y\": 9}\n"  // covered -> covered; every decided case: prior auth false -> true
+      "{\"id\": \"c2\", \"x\": 19, \"y\": 3}\n"  // covered -> denied, mental_health -> none
+      "{\"id\": \"c3\", \"x\": 20, \"y\": 1}\n"  // covered -> denied
+      "{\"id\": \"c4\", \"x\": 20, \"y\": 1}\n"  // covered -> denied (beyond the 2 examples)
+      "{\"id\": \"c5\", \"y\": 1}\n"             // pend -> pend
       "{\"id\": \"c6\", \"x\": \"many\"}\n";     // error -> error (wrong type)
   engine::ImpactReport r = run(corpus, false);
   CHECK(r.cases == 6);
@@ -95,7 +95,8 @@ TEST_CASE("impact: matrix, responsible rules, routing and authorization", "[impa
   CHECK(r.benefit[0].new_value == "none");
   CHECK(r.benefit[0].cases == 4);  // c2-c5
   bool auth_changed = false;
-  for (const auto& c : r.prior_auth) auth_changed |= c.old_value == "false" && c.new_value == "true" && c.cases == 5;  // c1-c5; errors are not counted
+  for (const auto& c : r.prior_auth)
+    auth_changed |= c.old_value == "false" && c.new_value == "true" && c.cases == 5;  // c1-c5; errors are not counted
   CHECK(auth_changed);
   CHECK(r.old_policies == std::vector<std::string>{"p 1"});
 }

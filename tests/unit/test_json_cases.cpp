@@ -5,8 +5,8 @@
 
 #include <cstring>
 
-#include "engine/cases/json_case_loader.hpp"
 #include "engine/cases/case_readers.hpp"
+#include "engine/cases/json_case_loader.hpp"
 #include "engine/cases/json_syntax.hpp"
 #include "engine/compile/pipeline.hpp"
 #include "engine/session/session.hpp"
@@ -48,7 +48,23 @@ TEST_CASE("the case reader follows the format, the media type, then the name", "
   CHECK(engine::choose_case_reader("", "application/yaml", "a.json", "").name == "yaml");
   CHECK(engine::choose_case_reader("", "text/plain", "request", "{}").name == "yaml");
   CHECK(engine::choose_case_reader("yaml", "application/json", "a.json", "").name == "yaml");
-  CHECK(engine::case_reader_named("fhir") == nullptr);
+  CHECK(engine::case_reader_named("xml") == nullptr);
+  // FHIR: by media type, and by its text when the name or media type chose JSON or nothing
+  // did; a YAML media type or an explicit format is not overruled.
+  const std::string_view bundle = R"({"resourceType": "Bundle", "entry": []})";
+  CHECK(engine::choose_case_reader("", "application/fhir+json", "request", "{}").name == "fhir");
+  CHECK(engine::choose_case_reader("", "", "a.json", bundle).name == "fhir");
+  CHECK(engine::choose_case_reader("", "application/json", "request", bundle).name == "fhir");
+  CHECK(engine::choose_case_reader("", "", "<stdin>", bundle).name == "fhir");
+  CHECK(engine::choose_case_reader("", "application/yaml", "request", bundle).name == "yaml");
+  CHECK(engine::choose_case_reader("json", "", "a.json", bundle).name == "json");
+  CHECK(engine::choose_case_reader("", "", "a.json", R"({"id": "x", "note": "resourceType"})").name == "json");
+  // Chosen as JSON, a text is FHIR only when `resourceType` leads (JSON cases pay no scan);
+  // chosen by nothing, it is FHIR wherever the top-level member is.
+  const std::string_view late = R"({"type": "collection", "resourceType": "Bundle", "entry": []})";
+  CHECK(engine::choose_case_reader("", "", "a.json", late).name == "json");
+  CHECK(engine::choose_case_reader("", "", "<stdin>", late).name == "fhir");
+  CHECK(engine::choose_case_reader("", "application/fhir+json", "a.json", late).name == "fhir");
 }
 
 TEST_CASE("a .json case is strict JSON; the same text as .yaml is not", "[json]") {
@@ -60,8 +76,10 @@ TEST_CASE("a .json case is strict JSON; the same text as .yaml is not", "[json]"
   const Bad bad[] = {
       {"{\"id\": \"a\",\n \"date_of_service\": \"2026-03-02\",\n}", "c.json:2:33", "a trailing comma before `}`"},
       {"{\"id\": \"a\", \"documents\": [\"lmn\",]}", "c.json:1:32", "a trailing comma before `]`"},
-      {"{\"id\": \"a\", // why\n \"date_of_service\": \"2026-03-02\"}", "c.json:1:13", "comments are not allowed in JSON"},
-      {"{\"id\": \"a\",\n # why\n \"date_of_service\": \"2026-03-02\"}", "c.json:2:2", "comments are not allowed in JSON"},
+      {"{\"id\": \"a\", // why\n \"date_of_service\": \"2026-03-02\"}", "c.json:1:13",
+       "comments are not allowed in JSON"},
+      {"{\"id\": \"a\",\n # why\n \"date_of_service\": \"2026-03-02\"}", "c.json:2:2",
+       "comments are not allowed in JSON"},
       {"{'id': 'a'}", "c.json:1:2", "keys are in double quotes in JSON, not single quotes"},
       {"{\"id\": 'a'}", "c.json:1:8", "strings are in double quotes in JSON, not single quotes"},
       {"{id: \"a\"}", "c.json:1:2", "the key `id` must be in double quotes"},
@@ -114,7 +132,8 @@ TEST_CASE("schema diagnostics of a .json case are those of the same case in YAML
     std::string json = decide("same.json", text), yaml = decide("same.yaml", text);
     CHECK(json.find("error") != std::string::npos);
     std::string json_renamed = json;
-    for (std::size_t at; (at = json_renamed.find("same.json")) != std::string::npos;) json_renamed.replace(at, 9, "same.yaml");
+    for (std::size_t at; (at = json_renamed.find("same.json")) != std::string::npos;)
+      json_renamed.replace(at, 9, "same.yaml");
     CHECK(json_renamed == yaml);
   }
   // And a valid case decides the same.
@@ -124,8 +143,16 @@ TEST_CASE("schema diagnostics of a .json case are those of the same case in YAML
 
 TEST_CASE("the JSON syntax scanner accepts what the loader accepts", "[json]") {
   const char* valid[] = {
-      "{}", "[]", "0", "-0.5e+10", "\"\\u00e9\\n\\\"\"", "true", " {\"a\": [1, {\"b\": null}], \"c\": \"\"} ",
-      "\xEF\xBB\xBF{\"a\": 1}", "{\"a\":\t\r\n1}", "[1e5, -1E-5, 10.25]",
+      "{}",
+      "[]",
+      "0",
+      "-0.5e+10",
+      "\"\\u00e9\\n\\\"\"",
+      "true",
+      " {\"a\": [1, {\"b\": null}], \"c\": \"\"} ",
+      "\xEF\xBB\xBF{\"a\": 1}",
+      "{\"a\":\t\r\n1}",
+      "[1e5, -1E-5, 10.25]",
   };
   for (const char* text : valid) {
     INFO(text);

@@ -36,7 +36,9 @@ struct Mutator {
   std::mt19937 rng{20261124u};
   std::size_t below(std::size_t n) { return n == 0 ? 0 : static_cast<std::size_t>(rng() % n); }
   template <typename T, std::size_t N>
-  const T& pick(const T (&a)[N]) { return a[below(N)]; }
+  const T& pick(const T (&a)[N]) {
+    return a[below(N)];
+  }
 
   // Where a member's value starts: just after a `":` (the text keeps its order otherwise).
   std::size_t value_start(const std::string& s) {
@@ -80,17 +82,54 @@ struct Mutator {
 
   void mutate(std::string& s) {
     static const char* const values[] = {
-        "null", "\"x\"", "12", "-0.5e3", "true", "false", "[]", "{}", "[1,\"a\",null]", "{\"a\":1}",
-        "99999999999999999999", "\"F33.2\"", "\"f332\"", "\"2026-02-30\"", "\"12\"", "\"true\"", "[null]",
-        "[{}]", "[\"F33.2\",null,\"G89.4\"]", "\"a\\u00e9\\n\"", "\"caf\xC3\xA9\"", "\"\\\"q\\\\\"", "0", "-0",
-        "1E5", "01", "1.", "tru", "nul", "\"unterminated", "[1,]", "{\"a\":1,}", "\"SSRI\"", "\"ssri\"",
-        "{\"drug\":\"x\",\"class\":\"SSRI\",\"weeks\":3,\"outcome\":\"failed\"}", " 7 ", "\"\"", "-", "1e400",
-        "9223372036854775807", "-9223372036854775809", "\"\t\"",
+        "null",
+        "\"x\"",
+        "12",
+        "-0.5e3",
+        "true",
+        "false",
+        "[]",
+        "{}",
+        "[1,\"a\",null]",
+        "{\"a\":1}",
+        "99999999999999999999",
+        "\"F33.2\"",
+        "\"f332\"",
+        "\"2026-02-30\"",
+        "\"12\"",
+        "\"true\"",
+        "[null]",
+        "[{}]",
+        "[\"F33.2\",null,\"G89.4\"]",
+        "\"a\\u00e9\\n\"",
+        "\"caf\xC3\xA9\"",
+        "\"\\\"q\\\\\"",
+        "0",
+        "-0",
+        "1E5",
+        "01",
+        "1.",
+        "tru",
+        "nul",
+        "\"unterminated",
+        "[1,]",
+        "{\"a\":1,}",
+        "\"SSRI\"",
+        "\"ssri\"",
+        "{\"drug\":\"x\",\"class\":\"SSRI\",\"weeks\":3,\"outcome\":\"failed\"}",
+        " 7 ",
+        "\"\"",
+        "-",
+        "1e400",
+        "9223372036854775807",
+        "-9223372036854775809",
+        "\"\t\"",
     };
-    static const char* const keys[] = {"zz", "id", "age", "plan", "trials", "drug", "class", "weeks", "bp",
-                                       "systolic", "documents", "Age", "", "a\\u0067e", "x y"};
-    static const char* const bytes[] = {"{", "}", "[", "]", ":", ",", "\"", "\\", " ", "\t", "\n", "\r", "0", "9",
-                                        "a", "n", "t", "-", ".", "e", "\x7f", "\x80", "\xC3\xA9", "\x01", "'", "#", "/"};
+    static const char* const keys[] = {"zz", "id",       "age",       "plan", "trials", "drug",      "class", "weeks",
+                                       "bp", "systolic", "documents", "Age",  "",       "a\\u0067e", "x y"};
+    static const char* const bytes[] = {"{",  "}",  "[",    "]",    ":",        ",",    "\"", "\\", " ",
+                                        "\t", "\n", "\r",   "0",    "9",        "a",    "n",  "t",  "-",
+                                        ".",  "e",  "\x7f", "\x80", "\xC3\xA9", "\x01", "'",  "#",  "/"};
     switch (below(10)) {
       case 0:
       case 1: {  // a member's value replaced
@@ -293,7 +332,8 @@ TEST_CASE("mutated workload records load alike through the fast path, the full w
 // Synonyms (any case), taxonomy codes and `none` load identically through the fast path, the
 // full walk and YAML, with no diagnostic: the fast path keeps canonical members to its own
 // lookup and hands anything else to the same CaseBuilder conversion.
-TEST_CASE("synonyms and none load alike through the fast path, the full walk and YAML", "[json][differential][synonyms][none]") {
+TEST_CASE("synonyms and none load alike through the fast path, the full walk and YAML",
+          "[json][differential][synonyms][none]") {
   testing::Pipeline p({COVCHECK_SOURCE_DIR "/rules/acme"});
   REQUIRE(p.ok());
   const dsl::Schema& schema = p.program().schema();
@@ -305,14 +345,19 @@ TEST_CASE("synonyms and none load alike through the fast path, the full walk and
     const char* diagnostic;  // the first diagnostic's code, or "" for none
   };
   const std::vector<Sample> samples = {
-      {head + R"("esketamine_nasal","prescriber_specialty":"psychiatry"},"assessments":[{"instrument":"phq9","score":20}]})", true, ""},
-      {head + R"("Spravato","prescriber_specialty":"2084P0800X","consultant_specialty":"207lp2900x"},"assessments":[{"instrument":"PHQ-9","score":20}],"treatments":[{"class":"SSRI"},{"class":"Tricyclic"}],"documents":["LMN","Clinical_Notes"],"patient":{"state":"ca"},"conditions":["History of Psychosis"]})", true, ""},
+      {head +
+           R"("esketamine_nasal","prescriber_specialty":"psychiatry"},"assessments":[{"instrument":"phq9","score":20}]})",
+       true, ""},
+      {head +
+           R"("Spravato","prescriber_specialty":"2084P0800X","consultant_specialty":"207lp2900x"},"assessments":[{"instrument":"PHQ-9","score":20}],"treatments":[{"class":"SSRI"},{"class":"Tricyclic"}],"documents":["LMN","Clinical_Notes"],"patient":{"state":"ca"},"conditions":["History of Psychosis"]})",
+       true, ""},
       {head + R"("ESKETAMINE_NASAL","consultant_specialty":"none"}})", true, ""},
       {head + R"("ketamine_iv","consultant_specialty":null}})", true, ""},
       {head + R"("ketamine_iv","prescriber_specialty":"none"}})", false, "case.enum"},
       {head + R"("ketamine_iv","consultant_specialty":"None"}})", false, "case.enum"},
       {head + R"("Spravatto"}})", false, "case.enum"},
-      {head + R"("ketamine_iv","site":"Office","cpt":["96365"]},"treatments":[{"class":"rtms","outcome":"FAILED"}]})", true, ""},
+      {head + R"("ketamine_iv","site":"Office","cpt":["96365"]},"treatments":[{"class":"rtms","outcome":"FAILED"}]})",
+       true, ""},
   };
   engine::JsonCaseLoader fast, full;
   full.set_fast_path(false);

@@ -11,8 +11,8 @@
 
 #include "dsl/source/dates.hpp"
 #include "dsl/source/limits.hpp"
-#include "engine/cases/json_case_loader.hpp"
 #include "engine/answer/render.hpp"
+#include "engine/cases/json_case_loader.hpp"
 #include "rule_text_fixture.hpp"
 
 using namespace covcheck;
@@ -61,7 +61,8 @@ void survives(const std::string& when) {
 TEST_CASE("expression nesting is limited: parse.too_deep, never a stack overflow", "[limits][nesting]") {
   auto ok = policy_pipeline(header + "rule r when " + repeat("(", 150) + "x > 0" + repeat(")", 150) + " cover\n");
   CHECK(ok.ok());
-  auto deep = policy_pipeline(header + "rule r when " + repeat("(", 100000) + "x > 0" + repeat(")", 100000) + " cover\n");
+  auto deep =
+      policy_pipeline(header + "rule r when " + repeat("(", 100000) + "x > 0" + repeat(")", 100000) + " cover\n");
   CHECK_FALSE(deep.ok());
   CHECK(deep.diagnostics_text().find("expression nested too deeply (more than 200 levels) [parse.too_deep]") !=
         std::string::npos);
@@ -85,9 +86,10 @@ TEST_CASE("rule files over 16 MiB are refused before they are read", "[limits][s
 }
 
 TEST_CASE("rule counts, code-set entries and string lengths are limited", "[limits][size]") {
-  auto dir = testing::write_rule_dir({{"policy.cpl", header + "codeset a = icd10 { F32.0, F32.1, F33.* }\n"
-                                                           "rule r1 \"title\" deny\nrule r2 deny \"abcdef\"\n"
-                                                           "rule r3 when x in { 1 } and c in icd10 { F40.0, F41.* } cover\n"}});
+  auto dir = testing::write_rule_dir(
+      {{"policy.cpl", header + "codeset a = icd10 { F32.0, F32.1, F33.* }\n"
+                               "rule r1 \"title\" deny\nrule r2 deny \"abcdef\"\n"
+                               "rule r3 when x in { 1 } and c in icd10 { F40.0, F41.* } cover\n"}});
   dsl::SourceRegistry sources;
   dsl::Diagnostics diagnostics;
   dsl::RuleFiles files;
@@ -117,7 +119,8 @@ TEST_CASE("rule counts, code-set entries and string lengths are limited", "[limi
 
 TEST_CASE("the default limits accept a big rule set: 20,000 rules and 200,000 codes", "[limits][size][slow]") {
   std::string codes;
-  for (int i = 0; i < 200000; ++i) codes += fmt::format("{}{:02}.{:02}, ", static_cast<char>('A' + i % 20), i / 100 % 100, i % 100);
+  for (int i = 0; i < 200000; ++i)
+    codes += fmt::format("{}{:02}.{:02}, ", static_cast<char>('A' + i % 20), i / 100 % 100, i % 100);
   codes += "Z99.9";
   std::string rules;
   for (int i = 0; i < 20000; ++i) rules += fmt::format("rule r{} when x == {} deny\n", i, i + 1000);
@@ -133,7 +136,8 @@ TEST_CASE("the default limits accept a big rule set: 20,000 rules and 200,000 co
 TEST_CASE("imports nest at most 64 files deep; cycles are errors", "[limits][imports]") {
   auto chain = [](int n) {
     std::vector<std::pair<std::string, std::string>> files;
-    for (int i = 0; i < n; ++i) files.emplace_back(fmt::format("f{}.cpl", i), fmt::format("import \"f{}.cpl\"\n", i + 1));
+    for (int i = 0; i < n; ++i)
+      files.emplace_back(fmt::format("f{}.cpl", i), fmt::format("import \"f{}.cpl\"\n", i + 1));
     files.emplace_back(fmt::format("f{}.cpl", n), "define leaf = true\n");
     auto dir = testing::write_rule_dir(files);
     dsl::SourceRegistry sources;
@@ -149,13 +153,15 @@ TEST_CASE("imports nest at most 64 files deep; cycles are errors", "[limits][imp
   CHECK(deep_loaded <= 66);
   CHECK(deep_text.find("imports nest deeper than 64 files") != std::string::npos);
 
-  auto p = policy_pipeline(header + "import \"a.cpl\"\n", {{"a.cpl", "import \"b.cpl\"\n"}, {"b.cpl", "import \"a.cpl\"\n"}});
+  auto p = policy_pipeline(header + "import \"a.cpl\"\n",
+                           {{"a.cpl", "import \"b.cpl\"\n"}, {"b.cpl", "import \"a.cpl\"\n"}});
   CHECK_FALSE(p.ok());
   CHECK(p.diagnostics_text().find("[load.import_cycle]") != std::string::npos);
 }
 
 TEST_CASE("a case list of 1,000,000 elements is accepted", "[limits][case][slow]") {
-  auto p = policy_pipeline(header + "rule r when count(codes) >= 1000000 and any codes c: c in icd10 { G90.5* } cover\n");
+  auto p =
+      policy_pipeline(header + "rule r when count(codes) >= 1000000 and any codes c: c in icd10 { G90.5* } cover\n");
   REQUIRE(p.ok());
   std::string yaml = "date_of_service: 2026-01-01\ncodes: [" + repeat("F33.2, ", 999999) + "G90.50]\n";
   auto run = p.run_text("case.yaml", yaml);
@@ -169,12 +175,14 @@ TEST_CASE("a case list of 1,000,000 elements is accepted", "[limits][case][slow]
   CHECK(json.find("\"counted\": 999995,") != std::string::npos);
 }
 
-TEST_CASE("a traced list of 200,000 records keeps its trace small and its missing facts whole", "[limits][case][trace]") {
+TEST_CASE("a traced list of 200,000 records keeps its trace small and its missing facts whole",
+          "[limits][case][trace]") {
   auto p = policy_pipeline(header + "rule r cover require count(trials t: t.cls == a and t.outcome == failed) >= 2\n");
   REQUIRE(p.ok());
   std::string yaml = "date_of_service: 2026-01-01\ntrials:\n";
   yaml.reserve(200000 * 28);
-  for (int i = 0; i < 200000; ++i) yaml += i >= 150000 && i < 150010 ? "  - {cls: a}\n" : "  - {cls: b, outcome: failed}\n";
+  for (int i = 0; i < 200000; ++i)
+    yaml += i >= 150000 && i < 150010 ? "  - {cls: a}\n" : "  - {cls: b, outcome: failed}\n";
   auto started = std::chrono::steady_clock::now();
   auto run = p.run_text("case.yaml", yaml);
   INFO(run.first_error());
@@ -204,19 +212,22 @@ TEST_CASE("a million bad elements give a capped list of errors", "[limits][case]
 TEST_CASE("case nesting, value length and file size are limited", "[limits][case]") {
   auto p = policy_pipeline(header + "rule r cover\n");
   REQUIRE(p.ok());
-  auto nested = p.run_text("deep.yaml", "date_of_service: 2026-01-01\nextra: " + repeat("[", 100000) + repeat("]", 100000) + "\n");
+  auto nested = p.run_text("deep.yaml",
+                           "date_of_service: 2026-01-01\nextra: " + repeat("[", 100000) + repeat("]", 100000) + "\n");
   CHECK(has_code(nested.case_diagnostics, "case.too_deep"));
   CHECK(where(p, nested.case_diagnostics, "case.too_deep") == "deep.yaml:2:71");
-  auto blocks = p.run_text("blocks.yaml", "date_of_service: 2026-01-01\nperson:\n" + [] {
-    std::string s;
-    for (int i = 1; i <= 70; ++i) s += std::string(2 * i, ' ') + "a:\n";
-    return s;
-  }());
+  auto blocks = p.run_text(
+      "blocks.yaml", "date_of_service: 2026-01-01\nperson:\n" + [] {
+        std::string s;
+        for (int i = 1; i <= 70; ++i) s += std::string(2 * i, ' ') + "a:\n";
+        return s;
+      }());
   CHECK(has_code(blocks.case_diagnostics, "case.too_deep"));
 
   auto max_string = p.run_text("max.yaml", "date_of_service: 2026-01-01\ns: " + std::string(1u << 20, 'a') + "\n");
   CHECK(max_string.determination);
-  auto long_string = p.run_text("long.yaml", "date_of_service: 2026-01-01\ns: \"" + std::string((1u << 20) + 1, 'a') + "\"\n");
+  auto long_string =
+      p.run_text("long.yaml", "date_of_service: 2026-01-01\ns: \"" + std::string((1u << 20) + 1, 'a') + "\"\n");
   CHECK_FALSE(long_string.determination);
   CHECK(has_code(long_string.case_diagnostics, "case.too_long"));
   CHECK(where(p, long_string.case_diagnostics, "case.too_long") == "long.yaml:2:4");
@@ -229,14 +240,15 @@ TEST_CASE("case nesting, value length and file size are limited", "[limits][case
 TEST_CASE("YAML aliases are never expanded: a billion laughs loads in bounded time", "[limits][case][alias]") {
   auto p = policy_pipeline(header + "rule r when count(codes) >= 1 cover\n");
   REQUIRE(p.ok());
-  std::string laughs = "date_of_service: 2026-01-01\nl0: &l0 [F33.2, F33.2, F33.2, F33.2, F33.2, F33.2, F33.2, F33.2, F33.2, F33.2]\n";
+  std::string laughs =
+      "date_of_service: 2026-01-01\nl0: &l0 [F33.2, F33.2, F33.2, F33.2, F33.2, F33.2, F33.2, F33.2, F33.2, F33.2]\n";
   for (int i = 1; i <= 9; ++i) {
     laughs += fmt::format("l{}: &l{} [", i, i);
     for (int k = 0; k < 10; ++k) laughs += fmt::format("{}*l{}", k ? ", " : "", i - 1);
     laughs += "]\n";
   }
   auto started = std::chrono::steady_clock::now();
-  auto as_lists = p.run_text("laughs.yaml", laughs + "codes: *l9\n");   // 10^10 codes if expanded
+  auto as_lists = p.run_text("laughs.yaml", laughs + "codes: *l9\n");    // 10^10 codes if expanded
   auto as_trials = p.run_text("trials.yaml", laughs + "trials: *l9\n");  // records expected, lists given
   auto flat = p.run_text("flat.yaml", "date_of_service: 2026-01-01\nc: &c [" + repeat("F33.2, ", 9999) +
                                           "F33.2]\ntrials: []\ncodes: *c\nl1: [" + repeat("*c, ", 999) + "*c]\n");
@@ -260,12 +272,15 @@ TEST_CASE("integer overflow makes the value unknown, pends the case and warns na
   CHECK(decision_text(d.decision) == "pend");
   std::vector<std::string> warnings;
   for (const engine::CaseWarning& w : d.warnings) warnings.push_back(w.message);
-  CHECK(std::find(warnings.begin(), warnings.end(), "integer overflow in `x * y`: its value is unknown") != warnings.end());
-  CHECK(std::find(warnings.begin(), warnings.end(), "integer overflow in `x + y`: its value is unknown") != warnings.end());
+  CHECK(std::find(warnings.begin(), warnings.end(), "integer overflow in `x * y`: its value is unknown") !=
+        warnings.end());
+  CHECK(std::find(warnings.begin(), warnings.end(), "integer overflow in `x + y`: its value is unknown") !=
+        warnings.end());
   std::string json = engine::render_json(d, p.sources(), false);
   CHECK(json.find("integer overflow in `x * y`") != std::string::npos);
 
-  auto dates = policy_pipeline(header + "rule r cover require person.birth_date + 9000000000000 days > date_of_service\n");
+  auto dates =
+      policy_pipeline(header + "rule r cover require person.birth_date + 9000000000000 days > date_of_service\n");
   REQUIRE(dates.ok());
   auto far = dates.run_text("case.yaml", "date_of_service: 2026-01-01\nperson: {birth_date: 1990-01-01}\n");
   REQUIRE(far.determination);
@@ -327,18 +342,24 @@ TEST_CASE("an unterminated quoted string is an error, not the rest of the file s
 TEST_CASE("BOM, CRLF and tabs are accepted, with columns that count neither", "[limits][encoding]") {
   auto p = policy_pipeline(header + "rule r when person.flag cover\n");
   REQUIRE(p.ok());
-  auto ok = p.run_text("ok.yaml", "\xEF\xBB\xBF" "date_of_service: 2026-01-01\r\nperson:\r\n  flag:\ttrue\r\n");
+  auto ok = p.run_text("ok.yaml",
+                       "\xEF\xBB\xBF"
+                       "date_of_service: 2026-01-01\r\nperson:\r\n  flag:\ttrue\r\n");
   INFO(ok.first_error());
   REQUIRE(ok.determination);
   CHECK(decision_text(ok.determination->decision) == "covered");
-  auto bad = p.run_text("bad.yaml", "\xEF\xBB\xBF" "date_of_service: 2026-02-30\r\nperson:\r\n  flag:\t7\r\n");
+  auto bad = p.run_text("bad.yaml",
+                        "\xEF\xBB\xBF"
+                        "date_of_service: 2026-02-30\r\nperson:\r\n  flag:\t7\r\n");
   CHECK(where(p, bad.case_diagnostics, "case.date") == "bad.yaml:1:18");
   CHECK(where(p, bad.case_diagnostics, "case.type") == "bad.yaml:3:9");
   std::string text = p.render(bad.case_diagnostics);
   CHECK(text.find(" 1 | date_of_service: 2026-02-30\n   |                  ^^^^^^^^^^\n") != std::string::npos);
   CHECK(text.find('\r') == std::string::npos);
 
-  auto rules = policy_pipeline("\xEF\xBB\xBF" "policy p \"t\" version \"1\" default denied\r\nrule r\r\n\twhen\tx >= \"a\"\r\n\tcover\r\n");
+  auto rules = policy_pipeline(
+      "\xEF\xBB\xBF"
+      "policy p \"t\" version \"1\" default denied\r\nrule r\r\n\twhen\tx >= \"a\"\r\n\tcover\r\n");
   std::string rtext = rules.diagnostics_text();
   INFO(rtext);
   CHECK(rtext.find("policy.cpl:3:7: error") != std::string::npos);

@@ -51,7 +51,8 @@ TEST_CASE("lint: contradictory conditions make a rule unreachable", "[lint]") {
     CHECK(l.has("lint.unreachable_rule"));
   }
   SECTION("a negated conjunction beside its parts") {
-    auto l = lint_text("rule r \"R\" cite \"1\" when x > 1 and person.flag and not (x > 1 and person.flag) deny \"x\"\n");
+    auto l =
+        lint_text("rule r \"R\" cite \"1\" when x > 1 and person.flag and not (x > 1 and person.flag) deny \"x\"\n");
     CHECK(l.has("lint.unreachable_rule"));
   }
   SECTION("unknown and a value") {
@@ -71,26 +72,32 @@ TEST_CASE("lint: disjoint and overlapping code sets", "[lint]") {
     CHECK(l.has("lint.never_true"));
   }
   SECTION("sets that share codes") {
-    auto l = lint_text(sets + "rule r \"R\" cite \"1\" when any codes c: c in dep and c in icd10 { F33.1 } deny \"x\"\n");
+    auto l =
+        lint_text(sets + "rule r \"R\" cite \"1\" when any codes c: c in dep and c in icd10 { F33.1 } deny \"x\"\n");
     CHECK(!l.has("lint.never_true"));
     CHECK(!l.has("lint.unreachable_rule"));
   }
   SECTION("entries that subsume each other") {
-    auto l = lint_text("codeset dep = icd10 { F33.*, F33.1, F32.0 .. F32.5, F32.51 }\n"
-                       "rule r \"R\" cite \"1\" when any codes c: c in dep deny \"x\"\n");
+    auto l = lint_text(
+        "codeset dep = icd10 { F33.*, F33.1, F32.0 .. F32.5, F32.51 }\n"
+        "rule r \"R\" cite \"1\" when any codes c: c in dep deny \"x\"\n");
     CHECK(l.count("lint.codeset_overlap") == 2);
   }
   SECTION("neighbouring entries do not overlap") {
-    auto l = lint_text("codeset dep = icd10 { F32.0 .. F32.5, F32.9, F33.*, F34.1 }\n"
-                       "rule r \"R\" cite \"1\" when any codes c: c in dep deny \"x\"\n");
+    auto l = lint_text(
+        "codeset dep = icd10 { F32.0 .. F32.5, F32.9, F33.*, F34.1 }\n"
+        "rule r \"R\" cite \"1\" when any codes c: c in dep deny \"x\"\n");
     CHECK(!l.has("lint.codeset_overlap"));
   }
 }
 
 TEST_CASE("lint: always and never true", "[lint]") {
-  CHECK(lint_text("rule r \"R\" cite \"1\" when any trials t: t.cls in { a, b, c } deny \"x\"\n").has("lint.always_true"));
-  CHECK(!lint_text("rule r \"R\" cite \"1\" when any trials t: t.cls in { a, b } deny \"x\"\n").has("lint.always_true"));
-  CHECK(lint_text("rule r \"R\" cite \"1\" cover require count(trials t: t.cls == a) >= 0 cite \"2\"\n").has("lint.always_true"));
+  CHECK(lint_text("rule r \"R\" cite \"1\" when any trials t: t.cls in { a, b, c } deny \"x\"\n")
+            .has("lint.always_true"));
+  CHECK(
+      !lint_text("rule r \"R\" cite \"1\" when any trials t: t.cls in { a, b } deny \"x\"\n").has("lint.always_true"));
+  CHECK(lint_text("rule r \"R\" cite \"1\" cover require count(trials t: t.cls == a) >= 0 cite \"2\"\n")
+            .has("lint.always_true"));
   auto never = lint_text("rule r \"R\" cite \"1\" cover require x > 3 and x < 2 cite \"2\" else deny \"no\"\n");
   REQUIRE(never.has("lint.never_true"));
   CHECK(never.findings[0].severity == dsl::Severity::error);
@@ -99,31 +106,36 @@ TEST_CASE("lint: always and never true", "[lint]") {
 
 TEST_CASE("lint: shadowed rules and overlapping routes", "[lint]") {
   SECTION("an override with a weaker condition shadows") {
-    auto l = lint_text("rule a \"A\" cite \"1\" when x > 1 and person.flag exclude \"x\"\n"
-                       "rule b \"B\" cite \"2\" when person.flag overrides a cover\n");
+    auto l = lint_text(
+        "rule a \"A\" cite \"1\" when x > 1 and person.flag exclude \"x\"\n"
+        "rule b \"B\" cite \"2\" when person.flag overrides a cover\n");
     CHECK(l.has("lint.shadowed_rule"));
   }
   SECTION("a narrower override does not") {
-    auto l = lint_text("rule a \"A\" cite \"1\" when person.flag exclude \"x\"\n"
-                       "rule b \"B\" cite \"2\" when person.flag and x > 1 overrides a cover\n");
+    auto l = lint_text(
+        "rule a \"A\" cite \"1\" when person.flag exclude \"x\"\n"
+        "rule b \"B\" cite \"2\" when person.flag and x > 1 overrides a cover\n");
     CHECK(!l.has("lint.shadowed_rule"));
   }
   SECTION("routes") {
-    auto overlap = lint_text("rule a \"A\" cite \"1\" when x > 1 route pain_management\n"
-                             "rule b \"B\" cite \"2\" when person.flag route mental_health\n");
+    auto overlap = lint_text(
+        "rule a \"A\" cite \"1\" when x > 1 route pain_management\n"
+        "rule b \"B\" cite \"2\" when person.flag route mental_health\n");
     CHECK(overlap.has("lint.route_overlap"));
-    auto apart = lint_text("rule a \"A\" cite \"1\" when x > 1 route pain_management\n"
-                           "rule b \"B\" cite \"2\" when x <= 1 route mental_health\n");
+    auto apart = lint_text(
+        "rule a \"A\" cite \"1\" when x > 1 route pain_management\n"
+        "rule b \"B\" cite \"2\" when x <= 1 route mental_health\n");
     CHECK(!apart.has("lint.route_overlap"));
   }
 }
 
 TEST_CASE("lint: unused declarations, citations, versions", "[lint]") {
   SECTION("a code set reachable only through an unused define") {
-    auto l = lint_text("codeset s = icd10 { F33.* }\ndefine d = any codes c: c in s\n"
-                       "rule r \"R\" cite \"1\" when x > 1 deny \"x\"\n");
-    CHECK(l.has("lint.unused_codeset"));
-    CHECK(l.has("lint.unused_define"));
+    auto l = lint_text(
+        "codeset s = icd10 { F33.* }\ndefine d = any codes c: c in s\n"
+        "rule r \"R\" cite \"1\" when x > 1 deny \"x\"\n");
+    CHECK(l.has("check.unused_codeset"));
+    CHECK(l.has("check.unused_define"));
   }
   SECTION("missing citations") {
     auto l = lint_text("rule r \"R\" when x > 1 cover require x < 9 require document lmn require prior_auth\n");
@@ -143,8 +155,9 @@ TEST_CASE("lint: unused declarations, citations, versions", "[lint]") {
 }
 
 TEST_CASE("lint: ignore comments silence one finding on one line", "[lint]") {
-  auto l = lint_text("# covcheck:ignore lint.missing_cite\nrule r \"R\" when x > 1 deny \"x\"\n"
-                     "rule s \"S\" when x > 2 deny \"x\"  # covcheck:ignore lint.never_true\n");
+  auto l = lint_text(
+      "# covcheck:ignore lint.missing_cite\nrule r \"R\" when x > 1 deny \"x\"\n"
+      "rule s \"S\" when x > 2 deny \"x\"  # covcheck:ignore lint.never_true\n");
   REQUIRE(l.count("lint.missing_cite") == 1);
   CHECK(l.text.find("rule `s`") != std::string::npos);
 }
@@ -154,7 +167,8 @@ TEST_CASE("lint: a scope an absent fact can open", "[lint][unknown]") {
   auto subject = lint_text("rule a \"A\" cite \"1\" when x > 1 cover\nrule b \"B\" cite \"2\" when x <= 1 cover\n");
   CHECK(!subject.has("lint.unguarded_unknown"));
   // `y` narrows one path: absent, it leaves that path open.
-  auto open = lint_text("rule a \"A\" cite \"1\" when x > 1 and y == 2 cover\nrule b \"B\" cite \"2\" when x <= 1 cover\n");
+  auto open =
+      lint_text("rule a \"A\" cite \"1\" when x > 1 and y == 2 cover\nrule b \"B\" cite \"2\" when x <= 1 cover\n");
   REQUIRE(open.count("lint.unguarded_unknown") == 1);
   CHECK(open.text.find("an absent `y` leaves the coverage path `a` open") != std::string::npos);
   CHECK(open.text.find("`y is known and ...`") != std::string::npos);
@@ -166,40 +180,48 @@ TEST_CASE("lint: a scope an absent fact can open", "[lint][unknown]") {
     CHECK(!l.has("lint.unguarded_unknown"));
   }
   // An explicit `else unknown(y)` states the reading: the path waits for `y` on purpose.
-  auto waits = lint_text("define narrow = if y is known then y == 2 else unknown(y)\n"
-                         "rule a \"A\" cite \"1\" when x > 1 and narrow cover\nrule b \"B\" cite \"2\" when x <= 1 cover\n");
+  auto waits = lint_text(
+      "define narrow = if y is known then y == 2 else unknown(y)\n"
+      "rule a \"A\" cite \"1\" when x > 1 and narrow cover\nrule b \"B\" cite \"2\" when x <= 1 cover\n");
   CHECK(!waits.has("lint.unguarded_unknown"));
   // ... but only for the fact it names.
-  auto other = lint_text("define narrow = if y is known then y == 2 and s == \"a\" else unknown(y)\n"
-                         "rule a \"A\" cite \"1\" when x > 1 and narrow cover\nrule b \"B\" cite \"2\" when x <= 1 cover\n");
+  auto other = lint_text(
+      "define narrow = if y is known then y == 2 and s == \"a\" else unknown(y)\n"
+      "rule a \"A\" cite \"1\" when x > 1 and narrow cover\nrule b \"B\" cite \"2\" when x <= 1 cover\n");
   CHECK(other.count("lint.unguarded_unknown") == 1);
   // A negative test, and one inside a define, are reported at the rule's own text.
-  auto negative = lint_text("define narrow = not (y == 2)\nrule a \"A\" cite \"1\" when x > 1 and narrow cover\n"
-                            "rule b \"B\" cite \"2\" when x <= 1 cover\n");
+  auto negative = lint_text(
+      "define narrow = not (y == 2)\nrule a \"A\" cite \"1\" when x > 1 and narrow cover\n"
+      "rule b \"B\" cite \"2\" when x <= 1 cover\n");
   REQUIRE(negative.count("lint.unguarded_unknown") == 1);
   CHECK(negative.text.find("when x > 1 and narrow") != std::string::npos);
   // A restriction is not judged: an exclusion an absent fact may trigger rightly pends.
-  auto restriction = lint_text("rule a \"A\" cite \"1\" when x > 1 cover\n"
-                               "rule e \"E\" cite \"2\" when x > 1 and person.flag exclude \"no\"\n");
+  auto restriction = lint_text(
+      "rule a \"A\" cite \"1\" when x > 1 cover\n"
+      "rule e \"E\" cite \"2\" when x > 1 and person.flag exclude \"no\"\n");
   CHECK(!restriction.has("lint.unguarded_unknown"));
   // Lists, benefit and the evaluation date are not judged.
-  auto skipped = lint_text("rule a \"A\" cite \"1\" when x > 1 cover\n"
-                           "rule e \"E\" cite \"2\" when x > 1 and (any trials t: t.cls == a) and benefit == mental_health "
-                           "and date_of_service > 2026-01-01 cover\n");
+  auto skipped = lint_text(
+      "rule a \"A\" cite \"1\" when x > 1 cover\n"
+      "rule e \"E\" cite \"2\" when x > 1 and (any trials t: t.cls == a) and benefit == mental_health "
+      "and date_of_service > 2026-01-01 cover\n");
   CHECK(!skipped.has("lint.unguarded_unknown"));
   // Silenced like every finding.
-  auto ignored = lint_text("rule a \"A\" cite \"1\" when x > 1 and y == 2 cover  # covcheck:ignore lint.unguarded_unknown\n"
-                           "rule b \"B\" cite \"2\" when x <= 1 cover\n");
+  auto ignored = lint_text(
+      "rule a \"A\" cite \"1\" when x > 1 and y == 2 cover  # covcheck:ignore lint.unguarded_unknown\n"
+      "rule b \"B\" cite \"2\" when x <= 1 cover\n");
   CHECK(!ignored.has("lint.unguarded_unknown"));
 }
 
 TEST_CASE("lint: criteria without a message, `if` without `else`", "[lint][unknown]") {
-  auto l = lint_text("rule r \"R\" cite \"1\" cover\n  require x > 1 cite \"2\"\n  require y > 1 cite \"3\" else pend\n"
-                     "  require s == \"a\" cite \"4\" else deny \"S must be a\"\n  require document lmn cite \"5\"\n");
+  auto l = lint_text(
+      "rule r \"R\" cite \"1\" cover\n  require x > 1 cite \"2\"\n  require y > 1 cite \"3\" else pend\n"
+      "  require s == \"a\" cite \"4\" else deny \"S must be a\"\n  require document lmn cite \"5\"\n");
   CHECK(l.count("lint.criterion_without_message") == 2);
   CHECK(l.text.find("this criterion of rule `r` has no `else` message") != std::string::npos);
-  auto bare = lint_text("define d = if x > 1 then y\ndefine e = if x > 1 then y else unknown(y)\n"
-                        "rule r \"R\" cite \"1\" cover require d + e > 2 cite \"2\" else deny \"no\"\n");
+  auto bare = lint_text(
+      "define d = if x > 1 then y\ndefine e = if x > 1 then y else unknown(y)\n"
+      "rule r \"R\" cite \"1\" cover require d + e > 2 cite \"2\" else deny \"no\"\n");
   CHECK(bare.count("lint.if_without_else") == 1);
   CHECK(bare.text.find("write `else unknown(FACT, ...)`") != std::string::npos);
 }

@@ -7,8 +7,8 @@
 #include <string>
 #include <thread>
 
-#include <catch2/catch.hpp>
 #include <unistd.h>
+#include <catch2/catch.hpp>
 
 #include "dsl/format/format.hpp"
 #include "lsp/code_lens.hpp"
@@ -38,7 +38,8 @@ class TempDir {
  public:
   TempDir() {
     static int counter = 0;
-    root_ = fs::temp_directory_path() / ("covcheck-lsp-" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
+    root_ =
+        fs::temp_directory_path() / ("covcheck-lsp-" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
     fs::create_directories(root_);
   }
   ~TempDir() {
@@ -80,21 +81,25 @@ class Session {
     server_.handle(Json{{"jsonrpc", "2.0"}, {"method", method}, {"params", params}}.dump());
   }
   void initialize() {
-    REQUIRE(request("initialize", {{"processId", nullptr}, {"rootUri", nullptr}, {"capabilities", Json::object()}}).contains("result"));
+    REQUIRE(request("initialize", {{"processId", nullptr}, {"rootUri", nullptr}, {"capabilities", Json::object()}})
+                .contains("result"));
     notify("initialized");
   }
   void open(const std::string& uri, const std::string& text, int version = 1) {
-    notify("textDocument/didOpen", {{"textDocument", {{"uri", uri}, {"languageId", "cpl"}, {"version", version}, {"text", text}}}});
+    notify("textDocument/didOpen",
+           {{"textDocument", {{"uri", uri}, {"languageId", "cpl"}, {"version", version}, {"text", text}}}});
     server_.publish_due(lsp::Clock::now());
   }
   void change(const std::string& uri, const std::string& text, int version) {
-    notify("textDocument/didChange", {{"textDocument", {{"uri", uri}, {"version", version}}}, {"contentChanges", Json::array({{{"text", text}}})}});
+    notify("textDocument/didChange", {{"textDocument", {{"uri", uri}, {"version", version}}},
+                                      {"contentChanges", Json::array({{{"text", text}}})}});
   }
   // The latest diagnostics published for `uri` (null when none were).
   Json diagnostics(const std::string& uri) const {
     Json last;
     for (const Json& m : sent)
-      if (m.value("method", "") == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri) last = m["params"]["diagnostics"];
+      if (m.value("method", "") == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri)
+        last = m["params"]["diagnostics"];
     return last;
   }
   Json at(const std::string& method, const std::string& uri, lsp::Position p, Json extra = Json::object()) {
@@ -137,7 +142,9 @@ std::vector<Json> read_all(const std::string& output) {
 
 std::string apply_edit(const std::string& text, const Json& edit) {
   lsp::LineIndex lines(text);
-  auto pos = [](const Json& p) { return lsp::Position{p["line"].get<std::uint32_t>(), p["character"].get<std::uint32_t>()}; };
+  auto pos = [](const Json& p) {
+    return lsp::Position{p["line"].get<std::uint32_t>(), p["character"].get<std::uint32_t>()};
+  };
   std::uint32_t b = lines.offset(pos(edit["range"]["start"])), e = lines.offset(pos(edit["range"]["end"]));
   return text.substr(0, b) + edit["newText"].get<std::string>() + text.substr(e);
 }
@@ -174,12 +181,13 @@ TEST_CASE("file URIs and paths", "[lsp]") {
 }
 
 TEST_CASE("the frame reader tolerates bad frames and stops at the end of the stream", "[lsp]") {
-  std::istringstream in("Content-Length: 2\r\n\r\n{}"
-                        "X-Other: 1\r\n\r\n"                       // no Content-Length
-                        "content-length: 3\nContent-Type: x\n\n[1]"  // LF only, any case
-                        "Content-Length: abc\r\n\r\n"
-                        "Content-Length: 999999999999\r\n\r\n"      // over the limit, and the body is cut off
-                        );
+  std::istringstream in(
+      "Content-Length: 2\r\n\r\n{}"
+      "X-Other: 1\r\n\r\n"                         // no Content-Length
+      "content-length: 3\nContent-Type: x\n\n[1]"  // LF only, any case
+      "Content-Length: abc\r\n\r\n"
+      "Content-Length: 999999999999\r\n\r\n"  // over the limit, and the body is cut off
+  );
   lsp::FrameRead f = lsp::read_frame(in);
   CHECK(f.status == lsp::FrameRead::Status::message);
   CHECK(f.body == "{}");
@@ -197,15 +205,16 @@ TEST_CASE("the frame reader tolerates bad frames and stops at the end of the str
 
 TEST_CASE("lifecycle: initialize first, unknown methods, malformed messages, shutdown and exit", "[lsp]") {
   Session s;
-  Json early = s.request("textDocument/hover", {{"textDocument", {{"uri", "file:///x.cpl"}}}, {"position", {{"line", 0}, {"character", 0}}}});
+  Json early = s.request("textDocument/hover",
+                         {{"textDocument", {{"uri", "file:///x.cpl"}}}, {"position", {{"line", 0}, {"character", 0}}}});
   CHECK(early["error"]["code"] == -32002);
 
   Json init = s.request("initialize", {{"capabilities", Json::object()}});
   const Json& caps = init["result"]["capabilities"];
   CHECK(caps["textDocumentSync"]["change"] == 1);
   CHECK(caps["positionEncoding"] == "utf-16");
-  for (const char* p : {"hoverProvider", "definitionProvider", "referencesProvider", "renameProvider", "documentFormattingProvider",
-                        "documentSymbolProvider", "foldingRangeProvider"})
+  for (const char* p : {"hoverProvider", "definitionProvider", "referencesProvider", "renameProvider",
+                        "documentFormattingProvider", "documentSymbolProvider", "foldingRangeProvider"})
     CHECK(caps[p] == true);
   CHECK(caps["completionProvider"]["triggerCharacters"].size() == 3);
   CHECK(s.request("initialize")["error"]["code"] == -32600);
@@ -213,13 +222,14 @@ TEST_CASE("lifecycle: initialize first, unknown methods, malformed messages, shu
   CHECK(s.request("workspace/symbol")["error"]["code"] == -32601);
   s.notify("$/unknownNotification");  // ignored, no answer
   CHECK(s.request("textDocument/hover", {{"textDocument", 5}})["error"]["code"] == -32602);
-  CHECK(s.request("textDocument/hover", {{"textDocument", {{"uri", "file:///not-open.cpl"}}}, {"position", {{"line", 0}, {"character", 0}}}})["error"]["code"] == -32803);
+  CHECK(s.request("textDocument/hover", {{"textDocument", {{"uri", "file:///not-open.cpl"}}},
+                                         {"position", {{"line", 0}, {"character", 0}}}})["error"]["code"] == -32803);
 
   std::size_t before = s.sent.size();
   s.server().handle("{not json");
   s.server().handle("[1,2]");
   s.server().handle(R"({"jsonrpc":"2.0","id":{"x":1},"method":"shutdown"})");
-  s.server().handle(R"({"jsonrpc":"2.0","id":7,"result":null})");  // a response: nothing to say
+  s.server().handle(R"({"jsonrpc":"2.0","id":7,"result":null})");                // a response: nothing to say
   s.server().handle(std::string(1'000'000, '[') + std::string(1'000'000, ']'));  // would exhaust the stack
   REQUIRE(s.sent.size() == before + 4);
   CHECK(s.sent[before + 3]["error"]["code"] == -32600);
@@ -244,8 +254,7 @@ TEST_CASE("lifecycle: initialize first, unknown methods, malformed messages, shu
 TEST_CASE("diagnostics carry the CLI's code, message and help with UTF-16 ranges", "[lsp]") {
   TempDir dir;
   // The typo sits after non-ASCII text on its line: its character must count UTF-16 units.
-  std::string text = policy_header +
-                     "rule r \"é😀\" cite \"§1\" when request.servce == ketamine_iv exclude \"x\"\n";
+  std::string text = policy_header + "rule r \"é😀\" cite \"§1\" when request.servce == ketamine_iv exclude \"x\"\n";
   std::string uri = dir.uri("p.cpl");
   Session s;
   s.initialize();
@@ -284,6 +293,30 @@ TEST_CASE("diagnostics carry the CLI's code, message and help with UTF-16 ranges
   CHECK(s.diagnostics(uri).empty());
 }
 
+TEST_CASE("a file with two syntax errors shows both, the unclosed bracket's note included", "[lsp]") {
+  TempDir dir;
+  std::string text = policy_header +
+                     "rule first \"t\" cite \"§1\"\n"
+                     "  when count(diagnoses d: d.primary >= 1\n"
+                     "  cover\n"
+                     "rule second \"t\" cite \"§2\"\n"
+                     "  when request.service ==\n"
+                     "  cover\n";
+  std::string uri = dir.uri("p.cpl");
+  Session s;
+  s.initialize();
+  s.open(uri, text);
+  Json ds = s.diagnostics(uri);
+  REQUIRE(ds.size() == 2);
+  CHECK(ds[0]["code"] == "parse.expected_close_paren");
+  CHECK(ds[0]["range"]["start"]["line"] == 3);  // reported where the rule ends, at `cover`
+  REQUIRE(ds[0].contains("relatedInformation"));
+  CHECK(ds[0]["relatedInformation"][0]["message"] == "`(` opened here");
+  CHECK(ds[0]["relatedInformation"][0]["location"]["range"]["start"] == lsp::to_json(find(text, "count(", 5)));
+  CHECK(ds[1]["code"] == "parse.expected_expression");
+  CHECK(ds[1]["range"]["start"]["line"] == 6);
+}
+
 TEST_CASE("diagnostics wait for edits to pause", "[lsp]") {
   TempDir dir;
   std::string uri = dir.uri("p.cpl");
@@ -292,8 +325,13 @@ TEST_CASE("diagnostics wait for edits to pause", "[lsp]") {
   s.open(uri, policy_header);
   std::size_t published = s.sent.size();
   auto now = lsp::Clock::now();
-  s.server().handle(Json{{"jsonrpc", "2.0"}, {"method", "textDocument/didChange"},
-                         {"params", {{"textDocument", {{"uri", uri}, {"version", 2}}}, {"contentChanges", Json::array({{{"text", policy_header + "rule"}}})}}}}.dump(), now);
+  s.server().handle(Json{{"jsonrpc", "2.0"},
+                         {"method", "textDocument/didChange"},
+                         {"params",
+                          {{"textDocument", {{"uri", uri}, {"version", 2}}},
+                           {"contentChanges", Json::array({{{"text", policy_header + "rule"}}})}}}}
+                        .dump(),
+                    now);
   REQUIRE(s.server().next_due());
   CHECK(*s.server().next_due() == now + std::chrono::milliseconds(150));
   s.server().publish_due(now + std::chrono::milliseconds(100));
@@ -328,7 +366,8 @@ TEST_CASE("hover, definition and references over a shipped policy and its import
 
   // A schema field (of the built-in schema), with its documentation comment.
   Json field = s.at("textDocument/hover", uri, find(text, "request.service", 9))["result"];
-  CHECK(field["contents"]["value"].get<std::string>().find("field `request.service`: `enum service`") != std::string::npos);
+  CHECK(field["contents"]["value"].get<std::string>().find("field `request.service`: `enum service`") !=
+        std::string::npos);
   Json field_def = s.at("textDocument/definition", uri, find(text, "request.service", 9))["result"];
   REQUIRE(field_def.is_object());
   CHECK(field_def["uri"].get<std::string>().find("case.cpl") != std::string::npos);
@@ -338,7 +377,8 @@ TEST_CASE("hover, definition and references over a shipped policy and its import
   CHECK(member["contents"]["value"].get<std::string>().find("member of enum `service`") != std::string::npos);
   CHECK(member["contents"]["value"].get<std::string>().find("intravenous infusion") != std::string::npos);
   Json codeset = s.at("textDocument/hover", uri, find(text, "in esketamine_contraindication", 4))["result"];
-  CHECK(codeset["contents"]["value"].get<std::string>().find("code set `esketamine_contraindication`") != std::string::npos);
+  CHECK(codeset["contents"]["value"].get<std::string>().find("code set `esketamine_contraindication`") !=
+        std::string::npos);
   lsp::Position overridden = find(text, "overrides s2_1_iv_psychiatric", 11);
   Json rule = s.at("textDocument/hover", uri, overridden)["result"];
   CHECK(rule["contents"]["value"].get<std::string>().find("citation: §2.1") != std::string::npos);
@@ -373,7 +413,9 @@ TEST_CASE("completion: fields after a dot, members where expected, code sets aft
     for (const Json& i : response["result"]["items"]) out.push_back(i["label"]);
     return out;
   };
-  auto has = [](const std::vector<std::string>& v, const std::string& x) { return std::find(v.begin(), v.end(), x) != v.end(); };
+  auto has = [](const std::vector<std::string>& v, const std::string& x) {
+    return std::find(v.begin(), v.end(), x) != v.end();
+  };
 
   // The edit makes the text unparsable, as it is while typing: the last checked names serve.
   std::string typing = text + "\nrule new_rule \"t\" cite \"§9\"\n  when request.";
@@ -434,12 +476,14 @@ TEST_CASE("completion: fields after a dot, members where expected, code sets aft
 TEST_CASE("formatting, symbols and folding", "[lsp]") {
   TempDir dir;
   std::string uri = dir.uri("p.cpl");
-  std::string messy = policy_header + "define   big=patient.age>=18 and   patient.age<65\n"
+  std::string messy = policy_header +
+                      "define   big=patient.age>=18 and   patient.age<65\n"
                       "rule r \"t\" cite \"§1\"\n  when big\n  exclude \"x\"\n";
   Session s;
   s.initialize();
   s.open(uri, messy);
-  Json edits = s.request("textDocument/formatting", {{"textDocument", {{"uri", uri}}}, {"options", {{"tabSize", 2}, {"insertSpaces", true}}}})["result"];
+  Json edits = s.request("textDocument/formatting", {{"textDocument", {{"uri", uri}}},
+                                                     {"options", {{"tabSize", 2}, {"insertSpaces", true}}}})["result"];
   REQUIRE(edits.size() == 1);
   std::string formatted = apply_edit(messy, edits[0]);
   dsl::SourceRegistry sources;
@@ -501,7 +545,8 @@ TEST_CASE("code actions: did-you-mean, add the import, add days, drop the quotes
   s.server().publish_due(lsp::Clock::now());
   CHECK(s.diagnostics(uri).empty());
 
-  std::string days = policy_header + "rule r \"t\" cite \"§1\" when request.submitted - date_of_service > 90 exclude \"x\"\n";
+  std::string days =
+      policy_header + "rule r \"t\" cite \"§1\" when request.submitted - date_of_service > 90 exclude \"x\"\n";
   a = actions(days, 5);
   REQUIRE(a.size() == 1);
   CHECK(apply_edit(days, a[0]["edit"]["changes"][uri][0]).find("> 90 days exclude") != std::string::npos);
@@ -538,13 +583,18 @@ TEST_CASE("a 10 MB document is served without a crash", "[lsp]") {
 TEST_CASE("run_server: a whole session over a stream, then the client goes away", "[lsp]") {
   TempDir dir;
   std::string uri = dir.uri("p.cpl");
-  std::string input = framed({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "initialize"}, {"params", {{"capabilities", Json::object()}}}}) +
-                      "Content-Length: nope\r\n\r\n" +
-                      framed({{"jsonrpc", "2.0"}, {"method", "textDocument/didOpen"},
-                              {"params", {{"textDocument", {{"uri", uri}, {"languageId", "cpl"}, {"version", 1}, {"text", policy_header + "rule"}}}}}}) +
-                      framed({{"jsonrpc", "2.0"}, {"id", 2}, {"method", "shutdown"}}) +
-                      framed({{"jsonrpc", "2.0"}, {"method", "exit"}}) +
-                      framed({{"jsonrpc", "2.0"}, {"id", 3}, {"method", "never/read"}});
+  std::string input =
+      framed(
+          {{"jsonrpc", "2.0"}, {"id", 1}, {"method", "initialize"}, {"params", {{"capabilities", Json::object()}}}}) +
+      "Content-Length: nope\r\n\r\n" +
+      framed({{"jsonrpc", "2.0"},
+              {"method", "textDocument/didOpen"},
+              {"params",
+               {{"textDocument",
+                 {{"uri", uri}, {"languageId", "cpl"}, {"version", 1}, {"text", policy_header + "rule"}}}}}}) +
+      framed({{"jsonrpc", "2.0"}, {"id", 2}, {"method", "shutdown"}}) +
+      framed({{"jsonrpc", "2.0"}, {"method", "exit"}}) +
+      framed({{"jsonrpc", "2.0"}, {"id", 3}, {"method", "never/read"}});
   std::istringstream in(input);
   std::ostringstream out;
   CHECK(lsp::run_server(in, out, options(std::chrono::milliseconds(0))) == 0);
@@ -610,23 +660,28 @@ TEST_CASE("code lenses: evaluate a case beside the policy, in-process, from the 
 
   // Without a case: the client is asked to pick one, and the answer is evaluated.
   std::size_t before = s.sent.size();
-  CHECK(s.request("workspace/executeCommand", {{"command", "covcheck.evaluate"}, {"arguments", {uri}}})["result"].is_null());
+  CHECK(s.request("workspace/executeCommand", {{"command", "covcheck.evaluate"}, {"arguments", {uri}}})["result"]
+            .is_null());
   Json ask;
   for (std::size_t i = before; i < s.sent.size(); ++i)
     if (s.sent[i].value("method", "") == "window/showMessageRequest") ask = s.sent[i];
   REQUIRE(ask.is_object());
   CHECK(ask["params"]["actions"].size() == lsp::case_files(lsp::Document{uri, path, text, 1}).size());
-  s.server().handle(Json{{"jsonrpc", "2.0"}, {"id", ask["id"]}, {"result", {{"title", "iv-crps-covered.yaml"}}}}.dump());
+  s.server().handle(
+      Json{{"jsonrpc", "2.0"}, {"id", ask["id"]}, {"result", {{"title", "iv-crps-covered.yaml"}}}}.dump());
   CHECK(s.sent.back()["method"] == "window/logMessage");
   CHECK(s.sent.back()["params"]["message"].get<std::string>().rfind("case iv-crps-covered: DENIED", 0) == 0);
 
   // A path that is no case file (a device that never ends) is refused, not read.
-  Json device = s.request("workspace/executeCommand", {{"command", "covcheck.evaluate"}, {"arguments", {uri, "/dev/zero"}}});
+  Json device =
+      s.request("workspace/executeCommand", {{"command", "covcheck.evaluate"}, {"arguments", {uri, "/dev/zero"}}});
   CHECK(device["result"]["text"].get<std::string>().find("not a case file") != std::string::npos);
   CHECK(s.request("workspace/executeCommand", {{"command", "covcheck.nothing"}})["error"]["code"] == -32602);
-  Json no_binary = s.request("workspace/executeCommand", {{"command", "covcheck.runTests"}, {"arguments", {(acme_dir / "tests").string()}}});
+  Json no_binary = s.request("workspace/executeCommand",
+                             {{"command", "covcheck.runTests"}, {"arguments", {(acme_dir / "tests").string()}}});
   CHECK(no_binary["result"]["status"] == -1);
-  CHECK(s.request("workspace/executeCommand", {{"command", "covcheck.runTests"}, {"arguments", {"/dev/zero"}}})["error"]["code"] == -32602);
+  CHECK(s.request("workspace/executeCommand",
+                  {{"command", "covcheck.runTests"}, {"arguments", {"/dev/zero"}}})["error"]["code"] == -32602);
 }
 
 TEST_CASE("an import's errors show at the import line; open buffers win over the disk", "[lsp]") {
@@ -686,8 +741,10 @@ TEST_CASE("rename across the rule set, qualified names keep their qualifier", "[
   s.server().publish_due(lsp::Clock::now() + std::chrono::hours(1));
   CHECK(s.diagnostics(uri).empty());
 
-  CHECK(s.at("textDocument/rename", uri, find(renamed, "require grown_up", 8), {{"newName", "rule"}})["error"]["code"] == -32803);
-  CHECK(s.at("textDocument/rename", uri, find(renamed, "request.service", 9), {{"newName", "svc"}})["error"]["code"] == -32803);
+  CHECK(s.at("textDocument/rename", uri, find(renamed, "require grown_up", 8),
+             {{"newName", "rule"}})["error"]["code"] == -32803);
+  CHECK(s.at("textDocument/rename", uri, find(renamed, "request.service", 9), {{"newName", "svc"}})["error"]["code"] ==
+        -32803);
   CHECK(s.at("textDocument/rename", uri, {0, 0}, {{"newName", "x"}})["error"]["code"] == -32803);
 
   // A module's param set by a policy: `set claims.filing_days` keeps `claims.`.
@@ -695,11 +752,15 @@ TEST_CASE("rename across the rule set, qualified names keep their qualifier", "[
   std::string bcbs_text = read_text(bcbs);
   std::string bcbs_uri = lsp::path_to_uri(fs::absolute(bcbs).lexically_normal().string());
   s.open(bcbs_uri, bcbs_text);
-  Json param = s.at("textDocument/rename", bcbs_uri, find(bcbs_text, "set claims.filing_days", 12), {{"newName", "filing_limit"}})["result"];
+  Json param = s.at("textDocument/rename", bcbs_uri, find(bcbs_text, "set claims.filing_days", 12),
+                    {{"newName", "filing_limit"}})["result"];
   REQUIRE(param["changes"].contains(bcbs_uri));
-  CHECK(apply_all(bcbs_text, param["changes"][bcbs_uri]).find("set claims.filing_limit = 365 days") != std::string::npos);
-  std::string claims_uri = lsp::path_to_uri(fs::absolute(fs::path(COVCHECK_SOURCE_DIR) / "rules" / "claims" / "claims.cpl").lexically_normal().string());
+  CHECK(apply_all(bcbs_text, param["changes"][bcbs_uri]).find("set claims.filing_limit = 365 days") !=
+        std::string::npos);
+  std::string claims_uri = lsp::path_to_uri(
+      fs::absolute(fs::path(COVCHECK_SOURCE_DIR) / "rules" / "claims" / "claims.cpl").lexically_normal().string());
   REQUIRE(param["changes"].contains(claims_uri));
-  CHECK(apply_all(read_text(fs::path(COVCHECK_SOURCE_DIR) / "rules" / "claims" / "claims.cpl"), param["changes"][claims_uri])
+  CHECK(apply_all(read_text(fs::path(COVCHECK_SOURCE_DIR) / "rules" / "claims" / "claims.cpl"),
+                  param["changes"][claims_uri])
             .find("param filing_limit: duration = 90 days") != std::string::npos);
 }

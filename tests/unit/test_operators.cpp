@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "dsl/format/format.hpp"
 #include "dsl/syntax/ast_dump.hpp"
 #include "dsl/syntax/ast_equal.hpp"
-#include "dsl/format/format.hpp"
 #include "dsl/syntax/operators.hpp"
 #include "dsl/syntax/parser.hpp"
 
@@ -46,8 +46,8 @@ std::vector<Form> forms() {
     std::string s(dsl::spelling(p));
     dsl::Operator op = dsl::operator_of(p);
     std::string text = p == dsl::PredicateOp::within ? "{0} within {1} before {2}"
-                       : op.arity == 2              ? "{0} " + s + " codes"
-                                                    : "{0} " + s;
+                       : op.arity == 2               ? "{0} " + s + " codes"
+                                                     : "{0} " + s;
     out.push_back({s, text, p == dsl::PredicateOp::within ? 3 : 1, op});
   }
   return out;
@@ -133,15 +133,17 @@ TEST_CASE("each spelling parses to its operator and the AST dump names it", "[op
     REQUIRE(p->body());
     const ast::Expr& e = *p->body();
     bool found = false;
-    if (auto* b = std::get_if<ast::Binary>(&e.kind)) found = dsl::operator_of(b->op).spelling == f.op.spelling && f.op.arity == 2;
+    if (auto* b = std::get_if<ast::Binary>(&e.kind))
+      found = dsl::operator_of(b->op).spelling == f.op.spelling && f.op.arity == 2;
     if (auto* u = std::get_if<ast::Unary>(&e.kind)) found = dsl::spelling(u->op) == f.op.spelling;
     if (auto* m = std::get_if<ast::Membership>(&e.kind)) found = dsl::spelling(dsl::predicate_op(*m)) == f.op.spelling;
     if (auto* pr = std::get_if<ast::Presence>(&e.kind)) found = dsl::spelling(dsl::predicate_op(*pr)) == f.op.spelling;
     if (std::holds_alternative<ast::Within>(e.kind)) found = f.op.spelling == "within";
     CHECK(found);
     const std::string dump = dsl::dump_ast(*p->file, p->sources);
-    const std::string shown = f.op.spelling == "within" ? "Within " + std::string(dsl::spelling(ast::WindowDirection::before))
-                                                         : " " + std::string(f.op.spelling) + " #";
+    const std::string shown = f.op.spelling == "within"
+                                  ? "Within " + std::string(dsl::spelling(ast::WindowDirection::before))
+                                  : " " + std::string(f.op.spelling) + " #";
     CHECK(dump.find(shown) != std::string::npos);
   }
 }
@@ -181,8 +183,7 @@ TEST_CASE("every pairing of operators parses by the table and formats to the sam
 
         const bool tighter = level(inner.op) > level(outer.op);
         const bool equal = level(inner.op) == level(outer.op);
-        const bool first = tighter ||
-                           (equal && outer.op.associativity == dsl::Associativity::left && place == 0) ||
+        const bool first = tighter || (equal && outer.op.associativity == dsl::Associativity::left && place == 0) ||
                            (equal && outer.op.associativity == dsl::Associativity::prefix);
         auto plain = parse_define(bare_text);
         const bool same = plain->body() && dsl::ast_equal(*plain->body(), *paren->body());

@@ -24,7 +24,7 @@ using covcheck::dsl::SourceRegistry;
 
 enum class Result { ok, partial, local, global };
 
-template<typename Rule>
+template <typename Rule>
 Result match(std::string_view input) {
   pegtl::memory_input in(input.data(), input.size(), "test");
   try {
@@ -40,7 +40,7 @@ struct Case {
   Result expected;
 };
 
-template<typename Rule>
+template <typename Rule>
 void check_rule(std::initializer_list<Case> cases) {
   for (const Case& c : cases) {
     INFO("input: " << c.input);
@@ -74,16 +74,14 @@ std::string first_error(std::string text) {
   return fmt::format("{}:{} {}: {}", lc.line, lc.column, d.code, d.message);
 }
 
-template<typename T>
+template <typename T>
 const T& item(const ast::File& f, std::size_t i) {
   REQUIRE(i < f.items.size());
   REQUIRE(std::holds_alternative<T>(f.items[i]));
   return std::get<T>(f.items[i]);
 }
 
-std::string slice(const Parsed& p, covcheck::dsl::SourceSpan s) {
-  return std::string(p.sources.file(p.id).slice(s));
-}
+std::string slice(const Parsed& p, covcheck::dsl::SourceSpan s) { return std::string(p.sources.file(p.id).slice(s)); }
 
 // A compact, fully parenthesized rendering for shape tests.
 std::string sexpr(const ast::Expr* e);
@@ -111,7 +109,8 @@ std::string sexpr(const ast::Expr* e) {
         else if constexpr (std::is_same_v<K, ast::DurationLiteral>)
           return std::to_string(k.amount) + units[static_cast<int>(k.unit)];
         else if constexpr (std::is_same_v<K, ast::NameRef>) return k.name;
-        else if constexpr (std::is_same_v<K, ast::MemberAccess>) return "(. " + sexpr(k.object.get()) + " " + k.field.text + ")";
+        else if constexpr (std::is_same_v<K, ast::MemberAccess>)
+          return "(. " + sexpr(k.object.get()) + " " + k.field.text + ")";
         else if constexpr (std::is_same_v<K, ast::Unary>)
           return std::string(k.op == ast::UnaryOp::not_ ? "(not " : "(neg ") + sexpr(k.operand.get()) + ")";
         else if constexpr (std::is_same_v<K, ast::Binary>)
@@ -278,12 +277,13 @@ TEST_CASE("grammar: expressions", "[parser][grammar]") {
 }
 
 TEST_CASE("grammar: items, clauses and headers", "[parser][grammar]") {
-  check_rule<g::header>({{R"(policy acme "T" version "1" default denied)", Result::ok},
-                         {R"(policy acme "T" version "1" effective 2026-01-01 .. default pend "m" source "u")", Result::ok},
-                         {R"(module m "T" effective 2026-01-01 ..)", Result::ok},
-                         {R"(schema s "T" version "1")", Result::ok},
-                         {R"(schema s)", Result::global},
-                         {R"(policy p "T" version "1" default maybe)", Result::global}});
+  check_rule<g::header>(
+      {{R"(policy acme "T" version "1" default denied)", Result::ok},
+       {R"(policy acme "T" version "1" effective 2026-01-01 .. default pend "m" source "u")", Result::ok},
+       {R"(module m "T" effective 2026-01-01 ..)", Result::ok},
+       {R"(schema s "T" version "1")", Result::ok},
+       {R"(schema s)", Result::global},
+       {R"(policy p "T" version "1" default maybe)", Result::global}});
   check_rule<g::clause>({{"tag a, b", Result::ok},
                          {"cite \"§1\"", Result::ok},
                          {"effective .. 2026-01-01", Result::ok},
@@ -379,8 +379,7 @@ TEST_CASE("ast: membership, sets, presence, windows", "[parser][ast]") {
   CHECK(expr("a in b and c") == "(and (in a b) c)");
   CHECK(expr("request.submitted is known") == "(known (. request submitted))");
   CHECK(expr("x is unknown or y") == "(or (unknown x) y)");
-  CHECK(expr("a.date within 30 days before date_of_service") ==
-        "(within (. a date) 30d before date_of_service)");
+  CHECK(expr("a.date within 30 days before date_of_service") == "(within (. a date) 30d before date_of_service)");
   CHECK(expr("a within 1 week after b + 1 day") == "(within a 1w after (+ b 1d))");
   CHECK(expr("a within 2 months of b") == "(within a 2m of b)");
 }
@@ -743,11 +742,14 @@ TEST_CASE("ast: keywords versus identifiers", "[parser][ast]") {
 // ---- Positions -----------------------------------------------------------------------------
 
 TEST_CASE("positions: BOM, CRLF and tabs", "[parser][spans]") {
-  CHECK(first_error("\xEF\xBB\xBF" "define x = )") == "1:12 parse.expected_expression: expected an expression after `=`");
+  CHECK(first_error("\xEF\xBB\xBF"
+                    "define x = )") == "1:12 parse.expected_expression: expected an expression after `=`");
   CHECK(first_error("define a = 1\r\ndefine x =\r\n\t)") ==
         "3:2 parse.expected_expression: expected an expression after `=`");
   CHECK(first_error("define\tx\t=\t)") == "1:12 parse.expected_expression: expected an expression after `=`");
-  auto p = parse("\xEF\xBB\xBF" "define a = 1\r\n# note\r\ndefine b = 2\r\n");
+  auto p = parse(
+      "\xEF\xBB\xBF"
+      "define a = 1\r\n# note\r\ndefine b = 2\r\n");
   REQUIRE(p->file);
   CHECK(p->file->items.size() == 2);
   REQUIRE(p->file->comments.size() == 1);
@@ -1036,4 +1038,69 @@ synonyms e {
   CHECK(first_error("rule r when x\nsynonyms e { a: \"b\" }") == "ok");
   // `none` stays an ordinary name outside `is none` / `or none`.
   CHECK(expr("none + 1") == "(+ none 1)");
+}
+
+TEST_CASE("every syntax error of a file is reported, resuming at the next item", "[parser][recovery]") {
+  auto p = parse(
+      "policy p \"P\" version \"1\" default denied\n"
+      "codeset dep = icd10 { F32.* }\n"
+      "rule first\n"
+      "  when count(diagnoses d: d.code in dep\n"
+      "  cover\n"
+      "define adult = patient.age >=\n"
+      "rule fine when adult cover\n"
+      "  enum color { red, green\n"
+      "rule third when adult and\n"
+      "  cover\n");
+  CHECK_FALSE(p->file);
+  const auto& items = p->diagnostics.items();
+  REQUIRE(items.size() == 4);
+  auto where = [&](const covcheck::dsl::Diagnostic& d) {
+    auto lc = p->sources.file(p->id).location(d.span.begin);
+    return fmt::format("{}:{} {}", lc.line, lc.column, d.code);
+  };
+  CHECK(where(items[0]) == "5:3 parse.expected_close_paren");
+  CHECK(where(items[1]) == "7:1 parse.expected_expression");
+  CHECK(where(items[2]) == "9:1 parse.expected_close_brace");
+  CHECK(where(items[3]) == "10:3 parse.expected_expression");
+  // The unclosed `count(` carries a note at its bracket, on its own line.
+  REQUIRE(items[0].notes.size() == 1);
+  CHECK(items[0].notes[0].message == "`(` opened here");
+  REQUIRE(items[0].notes[0].span);
+  CHECK(slice(*p, *items[0].notes[0].span) == "(");
+  CHECK(p->sources.file(p->id).location(items[0].notes[0].span->begin).line == 4);
+  REQUIRE(items[2].notes.size() == 1);
+  CHECK(items[2].notes[0].message == "`{` opened here");
+}
+
+TEST_CASE("recovery: notes at the opener of every bracketed construct and at `if`", "[parser][recovery]") {
+  auto note = [](std::string text) -> std::string {
+    auto p = parse(std::move(text));
+    if (p->diagnostics.empty() || p->diagnostics.items()[0].notes.empty()) return "none";
+    const auto& n = p->diagnostics.items()[0].notes[0];
+    auto lc = p->sources.file(p->id).location(n.span->begin);
+    return fmt::format("{}:{} {}", lc.line, lc.column, n.message);
+  };
+  CHECK(note("define d = (a and\n  b\nrule r cover\n") == "1:12 `(` opened here");
+  CHECK(note("define d = f(a, b\nrule r cover\n") == "1:13 `(` opened here");
+  CHECK(note("define d = count distinct (xs x: x.a ; x.b\nrule r cover\n") == "1:27 `(` opened here");
+  CHECK(note("define d = x in { a, b\nrule r cover\n") == "1:17 `{` opened here");
+  CHECK(note("codeset c = icd10 { F32.*\nrule r cover\n") == "1:19 `{` opened here");
+  CHECK(note("record r {\n  a: int\nrule r cover\n") == "1:10 `{` opened here");
+  CHECK(note("define d = if a\n  else b\n") == "1:12 the `if` starts here");
+  CHECK(note("define d = if a else b\n") == "none");  // on the same line: no note
+  CHECK(note("define d = a and\n") == "none");
+  CHECK(note("codeset c = icd10 { F3*.2 }\n") == "none");  // the caret's line shows the `{`
+}
+
+TEST_CASE("recovery keeps the header with the first piece and reports misplaced headers", "[parser][recovery]") {
+  auto p = parse(
+      "# leading comment\npolicy p \"P\" version \"1\" default denied\nrule r when cover\n"
+      "policy q \"Q\"\nrule s when (x cover\n");
+  REQUIRE(p->diagnostics.items().size() == 3);
+  CHECK(p->diagnostics.items()[0].code == "parse.expected_expression");
+  CHECK(p->diagnostics.items()[1].code == "parse.misplaced_header");
+  CHECK(p->diagnostics.items()[2].code == "parse.expected_close_paren");
+  // A file that parses is not touched by recovery.
+  CHECK(first_error("# c\npolicy p \"P\" version \"1\" default denied\nrule r when x cover\n") == "ok");
 }

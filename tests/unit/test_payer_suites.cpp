@@ -37,7 +37,8 @@ TEST_CASE("payer rule sets ship their suites", "[payers]") {
   // Payer sets known to ship a suite; others join the run below as they land.
   for (const char* set : {"aetna-cpb-0938", "bcbs-al-mp-446", "cigna-spravato", "highmark-i-212-007"}) {
     INFO("suite of rules/" << set);
-    CHECK(std::any_of(suites.begin(), suites.end(), [&](const fs::path& p) { return p.parent_path().parent_path().filename() == set; }));
+    CHECK(std::any_of(suites.begin(), suites.end(),
+                      [&](const fs::path& p) { return p.parent_path().parent_path().filename() == set; }));
   }
 }
 

@@ -8,8 +8,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "dsl/syntax/ast_equal.hpp"
 #include "dsl/format/format.hpp"
+#include "dsl/syntax/ast_equal.hpp"
 #include "dsl/syntax/parser.hpp"
 #include "engine/answer/render.hpp"
 #include "engine/session/session.hpp"
@@ -39,14 +39,16 @@ std::string comparable(const engine::Determination& d, bool sorted = false, bool
   std::ostringstream o;
   o << "decision " << engine::decision_name(d.decision) << "\nat_stake";
   for (engine::Decision s : d.at_stake) o << " " << engine::decision_name(s);
-  o << "\nbasis " << d.basis.value_or("null") << "\nprior_auth " << (d.prior_auth ? (*d.prior_auth ? "true" : "false") : "null")
-    << "\nbenefit " << d.benefit.value_or("null") << "\nconflict";
+  o << "\nbasis " << d.basis.value_or("null") << "\nprior_auth "
+    << (d.prior_auth ? (*d.prior_auth ? "true" : "false") : "null") << "\nbenefit " << d.benefit.value_or("null")
+    << "\nconflict";
   for (const std::string& b : d.benefit_conflict) o << " " << b;
   if (d.authorization)
     o << "\nauthorization " << d.authorization->days.value_or(-1) << " " << d.authorization->months.value_or(-1) << " "
       << d.authorization->units.value_or(-1);
   for (const engine::Reason& r : d.reasons)
-    o << "\nreason " << r.rule << " " << r.effect << " " << r.message << " " << r.decisive << " " << r.cite.value_or("");
+    o << "\nreason " << r.rule << " " << r.effect << " " << r.message << " " << r.decisive << " "
+      << r.cite.value_or("");
   std::vector<std::string> listed;
   for (const engine::MissingFact& m : d.missing) {
     std::vector<std::string> rules = m.rules;
@@ -55,7 +57,8 @@ std::string comparable(const engine::Determination& d, bool sorted = false, bool
     for (const std::string& r : rules) line += " " + r;
     listed.push_back(line);
   }
-  for (const engine::RequirementStatus& r : d.requirements) listed.push_back("requirement " + r.item + " " + r.status + " " + r.rule);
+  for (const engine::RequirementStatus& r : d.requirements)
+    listed.push_back("requirement " + r.item + " " + r.status + " " + r.rule);
   for (std::string n : d.next_steps) {
     for (std::size_t open = n.find('`'); unquoted && open != std::string::npos; open = n.find('`', open + 3)) {
       std::size_t close = n.find('`', open + 1);
@@ -140,7 +143,8 @@ TEST_CASE("with presence tests, every change of a definite decision traces to a 
         if (lo2 < lo || hi2 > hi) {
           ++changes;
           INFO("filling " << field << " moved " << name(lo) << ".." << name(hi) << " to " << name(lo2) << ".."
-                          << name(hi2) << "\n" << k.yaml());
+                          << name(hi2) << "\n"
+                          << k.yaml());
           CHECK((rules.find(field + " is known") != std::string::npos ||
                  rules.find(field + " is unknown") != std::string::npos));
         }
@@ -244,7 +248,8 @@ TEST_CASE("fmt round trip: a formatted rule set parses to an equal AST and decid
       auto before = dsl::parse_file(sources, id, n1, diagnostics);
       auto after = dsl::parse_file(sources, fid, n2, diagnostics);
       if (!before || !after) {
-        problem = file_name + ": the formatted text does not parse:\n" + *formatted + dsl::render_all(diagnostics, sources);
+        problem =
+            file_name + ": the formatted text does not parse:\n" + *formatted + dsl::render_all(diagnostics, sources);
         return out;
       }
       if (auto diff = dsl::ast_difference(*before, *after)) {
@@ -329,6 +334,7 @@ TEST_CASE("bounded traces: the answer apart from its trace does not depend on ho
         input.text = yaml;
         input.name = "case.yaml";
         engine::SessionOptions options;
+        options.trace = true;
         options.trace_elements = elements;
         engine::CaseOutcome& r = session.decide(input, options);
         if (!r.determination) break;

@@ -28,6 +28,16 @@ struct Fixture {
     d.missing.push_back({"treatments[1].end", {"s3"}});
     d.requirements.push_back({"letter_of_medical_necessity", "present", "s3"});
     d.next_steps.push_back("document 1 more adequate trial");
+    engine::ChecklistEntry e{"clinical", "s3", "t", "\u00a73", "true", {}};
+    e.criteria.push_back({"\u00a73.3",
+                          "Two trials are required: treatments: 1 qualifies; 1 more needed",
+                          "not_met",
+                          {{"treatments[0].class", "ssri"}},
+                          {}});
+    e.criteria.push_back({std::nullopt, "Document: lmn: met", "met", {}, {}});
+    engine::ChecklistEntry other{"filing", "s6", "Filing", std::nullopt, "false", {}};
+    other.criteria.push_back({std::nullopt, "Filing: does not apply", "not_applicable", {}, {"request.submitted"}});
+    d.checklist = {e, other};
     d.warnings.push_back({dsl::SourceSpan{case_file, 7, 14}, "unknown field `patinet`; did you mean `patient`?"});
     engine::RuleTrace r;
     r.rule = "s3";
@@ -45,7 +55,8 @@ struct Fixture {
     c.result = "false";
     engine::TraceNode count{"count(treatments t: ok(t))", {rules, 29, 30}, "1..1", "", "treatments", false, {}, {}};
     count.children.push_back({"treatments[0]", {}, "true", "counted", "", false, {}, {}});
-    c.detail = engine::TraceNode{"count(treatments t: ok(t)) >= 2", {rules, 29, 30}, "false", "", "", false, {count}, {}};
+    c.detail =
+        engine::TraceNode{"count(treatments t: ok(t)) >= 2", {rules, 29, 30}, "false", "", "", false, {count}, {}};
     r.criteria.push_back(c);
     d.trace.push_back(r);
     return d;
@@ -87,7 +98,13 @@ TEST_CASE("json writer nests pretty and compact", "[render]") {
   pretty.key("c").begin_array().end_array().key("d").begin_object().end_object().end_object();
   CHECK(pretty.str() == "{\n  \"a\": 1,\n  \"b\": [\n    true,\n    null\n  ],\n  \"c\": [],\n  \"d\": {}\n}");
   engine::JsonWriter compact(false);
-  compact.begin_object().member("a", std::string("x")).key("b").begin_array().value(std::int64_t{-3}).end_array().end_object();
+  compact.begin_object()
+      .member("a", std::string("x"))
+      .key("b")
+      .begin_array()
+      .value(std::int64_t{-3})
+      .end_array()
+      .end_object();
   CHECK(compact.str() == "{\"a\":\"x\",\"b\":[-3]}");
 }
 
@@ -95,16 +112,26 @@ TEST_CASE("json determination follows the contract's key order", "[render]") {
   Fixture f;
   engine::Determination d = f.determination();
   std::string line = engine::render_json_line(d, f.sources, false);
-  CHECK(line ==
-        "{\"case\":\"case-0001\",\"decision\":\"denied\",\"basis\":\"rules\",\"prior_auth\":true,"
-        "\"benefit\":\"mental_health\","
-        "\"policies\":[{\"name\":\"acme\",\"version\":\"2026.1\",\"digest\":\"sha256:0123456789abcdef0123\",\"kind\":\"policy\"}],"
-        "\"reasons\":[{\"rule\":\"s3\",\"effect\":\"deny\",\"message\":\"Two \\\"adequate\\\" trials\",\"decisive\":true,"
-        "\"cite\":\"\u00a73.3\",\"at\":\"rules/acme/acme-2026.1.cpl:2:1\"}],"
-        "\"missing\":[{\"fact\":\"treatments[1].end\",\"rules\":[\"s3\"]}],"
-        "\"requirements\":[{\"item\":\"letter_of_medical_necessity\",\"status\":\"present\",\"rule\":\"s3\"}],"
-        "\"next_steps\":[\"document 1 more adequate trial\"],"
-        "\"warnings\":[{\"at\":\"case.yaml:2:1\",\"message\":\"unknown field `patinet`; did you mean `patient`?\"}]}\n");
+  CHECK(
+      line ==
+      "{\"case\":\"case-0001\",\"decision\":\"denied\",\"basis\":\"rules\",\"prior_auth\":true,"
+      "\"benefit\":\"mental_health\","
+      "\"policies\":[{\"name\":\"acme\",\"version\":\"2026.1\",\"digest\":\"sha256:0123456789abcdef0123\",\"kind\":"
+      "\"policy\"}],"
+      "\"reasons\":[{\"rule\":\"s3\",\"effect\":\"deny\",\"message\":\"Two \\\"adequate\\\" trials\",\"decisive\":true,"
+      "\"cite\":\"\u00a73.3\",\"at\":\"rules/acme/acme-2026.1.cpl:2:1\"}],"
+      "\"missing\":[{\"fact\":\"treatments[1].end\",\"rules\":[\"s3\"]}],"
+      "\"requirements\":[{\"item\":\"letter_of_medical_necessity\",\"status\":\"present\",\"rule\":\"s3\"}],"
+      "\"next_steps\":[\"document 1 more adequate trial\"],"
+      "\"checklist\":[{\"section\":\"clinical\",\"rule\":\"s3\",\"title\":\"t\",\"cite\":\"\u00a73\",\"applies\":true,"
+      "\"criteria\":[{\"cite\":\"\u00a73.3\",\"text\":\"Two trials are required: treatments: 1 qualifies; 1 more "
+      "needed\","
+      "\"status\":\"not_met\",\"evidence\":[{\"field\":\"treatments[0].class\",\"value\":\"ssri\"}],\"missing\":[]},"
+      "{\"cite\":null,\"text\":\"Document: lmn: met\",\"status\":\"met\",\"evidence\":[],\"missing\":[]}]},"
+      "{\"section\":\"filing\",\"rule\":\"s6\",\"title\":\"Filing\",\"cite\":null,\"applies\":false,"
+      "\"criteria\":[{\"cite\":null,\"text\":\"Filing: does not apply\",\"status\":\"not_applicable\",\"evidence\":[],"
+      "\"missing\":[\"request.submitted\"]}]}],"
+      "\"warnings\":[{\"at\":\"case.yaml:2:1\",\"message\":\"unknown field `patinet`; did you mean `patient`?\"}]}\n");
 }
 
 TEST_CASE("json optional keys appear only when set", "[render]") {
@@ -113,7 +140,7 @@ TEST_CASE("json optional keys appear only when set", "[render]") {
   std::string plain = engine::render_json_line(d, f.sources, false);
   CHECK(plain ==
         "{\"case\":null,\"decision\":\"pend\",\"basis\":null,\"prior_auth\":null,\"benefit\":null,\"policies\":[],"
-        "\"reasons\":[],\"missing\":[],\"requirements\":[],\"next_steps\":[],\"warnings\":[]}\n");
+        "\"reasons\":[],\"missing\":[],\"requirements\":[],\"next_steps\":[],\"checklist\":[],\"warnings\":[]}\n");
   d.benefit_conflict = {"medical", "pharmacy"};
   d.authorization = engine::Authorization{28, std::nullopt, 8};
   d.at_stake = {Decision::covered, Decision::denied};
@@ -132,7 +159,8 @@ TEST_CASE("json trace carries rule, criteria and nodes", "[render]") {
   CHECK(json.back() == '\n');
   CHECK(json.find("\"trace\": [\n    {\n      \"rule\": \"s3\",\n      \"title\": \"t\",\n      \"at\": "
                   "\"rules/acme/acme-2026.1.cpl:2:1\",\n      \"kind\": \"coverage\",\n      \"in_force\": true,\n"
-                  "      \"applied\": \"true\",\n      \"outcome\": \"denied\",\n      \"when\": {") != std::string::npos);
+                  "      \"applied\": \"true\",\n      \"outcome\": \"denied\",\n      \"when\": {") !=
+        std::string::npos);
   CHECK(json.find("\"fact\": \"treatments\"") != std::string::npos);
   CHECK(json.find("\"at\": null") != std::string::npos);  // a node without a location
   CHECK(json.find("overridden_by") == std::string::npos);
@@ -144,6 +172,11 @@ TEST_CASE("text output reads like a compiler's", "[render]") {
   CHECK(text ==
         "case case-0001: DENIED (basis: rules) \u2014 prior authorization: required \u2014 benefit: mental_health\n"
         "policy acme 2026.1 (sha256:0123456789ab\u2026)\n"
+        "checklist:\n"
+        "  clinical: t (\u00a73) [s3]\n"
+        "    [not met] Two trials are required: treatments: 1 qualifies; 1 more needed (\u00a73.3)\n"
+        "    [met]     Document: lmn: met\n"
+        "  1 other restriction does not apply\n"
         "reasons:\n"
         "  rules/acme/acme-2026.1.cpl:2:1: deny [decisive] s3: Two \"adequate\" trials (\u00a73.3)\n"
         "missing:\n"
@@ -169,7 +202,8 @@ TEST_CASE("text output omits empty sections", "[render]") {
   engine::Determination d;
   d.at_stake = {Decision::covered, Decision::denied};
   CHECK(engine::render_text(d, f.sources, true) ==
-        "case (no id): PEND (basis: none; at stake: covered, denied) \u2014 prior authorization: unknown \u2014 "
+        "case (no id): PEND (basis: none; undecided between covered and denied) \u2014 prior authorization: unknown "
+        "\u2014 "
         "benefit: none\n");
 }
 
@@ -184,8 +218,9 @@ TEST_CASE("a quantifier's omitted elements: one text line, one JSON object", "[r
                     {"undecided", 0, std::nullopt}};
   count.omitted = omitted;
   std::string text = engine::render_text(d, f.sources, true);
-  CHECK(text.find("        treatments[0]  => true  # counted\n"
-                  "        \u2026 199,995 more: 199,995 rejected (`t.class in antidepressant` is false), 0 undecided\n") !=
+  CHECK(text.find(
+            "        treatments[0]  => true  # counted\n"
+            "        \u2026 199,995 more: 199,995 rejected (`t.class in antidepressant` is false), 0 undecided\n") !=
         std::string::npos);
   std::string json = engine::render_json_line(d, f.sources, true);
   CHECK(json.find("\"note\":\"counted\"}],\"omitted\":{\"elements\":199995,\"counted\":0,\"rejected\":199995,"

@@ -4,8 +4,8 @@
 #include <fstream>
 #include <string>
 
-#include <catch2/catch.hpp>
 #include <unistd.h>
+#include <catch2/catch.hpp>
 
 #include "dsl/syntax/rule_files.hpp"
 
@@ -19,7 +19,8 @@ class TempTree {
  public:
   TempTree() {
     static int counter = 0;  // unique per test within this process
-    root_ = fs::temp_directory_path() / ("covcheck-rule-files-" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
+    root_ = fs::temp_directory_path() /
+            ("covcheck-rule-files-" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
     fs::create_directories(root_);
   }
   ~TempTree() {
@@ -44,8 +45,12 @@ struct Loaded {
   dsl::Diagnostics diagnostics;
   bool ok = false;
 
-  explicit Loaded(const std::vector<std::string>& paths) { ok = dsl::load_rule_files(paths, sources, files, diagnostics); }
-  std::string name(std::size_t i) const { return fs::path(sources.file(files.files[i].file).name()).filename().string(); }
+  explicit Loaded(const std::vector<std::string>& paths) {
+    ok = dsl::load_rule_files(paths, sources, files, diagnostics);
+  }
+  std::string name(std::size_t i) const {
+    return fs::path(sources.file(files.files[i].file).name()).filename().string();
+  }
   bool has(const std::string& code) const {
     for (const auto& d : diagnostics.items()) {
       if (d.code == code) return true;

@@ -7,14 +7,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "engine/answer/render.hpp"
 #include "engine/compile/pipeline.hpp"
 #include "engine/session/session.hpp"
-#include "engine/answer/render.hpp"
 #include "test_server_fixture.hpp"
 
 using covcheck::testing::case_text;
-using covcheck::testing::read_text;
 using covcheck::testing::connect_loopback;
+using covcheck::testing::read_text;
 using covcheck::testing::TestServer;
 namespace server = covcheck::server;
 
@@ -96,9 +96,8 @@ TEST_CASE("a JSON case gets the same answer as the same case in YAML", "[server]
 TEST_CASE("POST /v1/check takes JSON, trace=true and as_of", "[server]") {
   TestServer ts({});
   auto client = ts.client();
-  std::string json =
-      R"({"id":"j1","date_of_service":"2026-03-02","patient":{"birth_date":"2009-01-01"},)"
-      R"("request":{"service":"esketamine_nasal"},"diagnoses":[{"code":"F33.2","primary":true}]})";
+  std::string json = R"({"id":"j1","date_of_service":"2026-03-02","patient":{"birth_date":"2009-01-01"},)"
+                     R"("request":{"service":"esketamine_nasal"},"diagnoses":[{"code":"F33.2","primary":true}]})";
   auto res = client.Post("/v1/check?trace=true", json, "application/json");
   REQUIRE(res);
   CHECK(res->status == 200);
@@ -134,7 +133,8 @@ TEST_CASE("POST /v1/check takes JSON, trace=true and as_of", "[server]") {
 TEST_CASE("a malformed case is 400 with diagnostics naming field, line and column", "[server]") {
   TestServer ts({});
   auto client = ts.client();
-  auto res = client.Post("/v1/check", "id: bad\ndate_of_service: 2026-03-02\npatient:\n  sex: femal\n", "application/yaml");
+  auto res =
+      client.Post("/v1/check", "id: bad\ndate_of_service: 2026-03-02\npatient:\n  sex: femal\n", "application/yaml");
   REQUIRE(res);
   CHECK(res->status == 400);
   CHECK(res->get_header_value("Content-Type") == "application/json");

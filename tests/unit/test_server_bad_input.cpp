@@ -17,8 +17,7 @@ bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
 
-const std::string good_json =
-    R"({"id":"j1","date_of_service":"2026-03-02","request":{"service":"esketamine_nasal"}})";
+const std::string good_json = R"({"id":"j1","date_of_service":"2026-03-02","request":{"service":"esketamine_nasal"}})";
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> out;
@@ -39,8 +38,10 @@ TEST_CASE("an application/json case is strict JSON, on the fast path and with as
     const char* code;
   };
   const std::vector<Bad> bad = {
-      {"trailing comma", "{\"id\":\"j1\",\n\"date_of_service\":\"2026-03-02\",\n}", R"("line":2,"column":31)", "case.syntax"},
-      {"comment", "{\"id\":\"j1\", # a comment\n\"date_of_service\":\"2026-03-02\"}", R"("line":1,"column":13)", "case.syntax"},
+      {"trailing comma", "{\"id\":\"j1\",\n\"date_of_service\":\"2026-03-02\",\n}", R"("line":2,"column":31)",
+       "case.syntax"},
+      {"comment", "{\"id\":\"j1\", # a comment\n\"date_of_service\":\"2026-03-02\"}", R"("line":1,"column":13)",
+       "case.syntax"},
       {"single quotes", "{\"id\":\"j1\",\n 'date_of_service':'2026-03-02'}", R"("line":2,"column":2)", "case.syntax"},
       {"duplicate key", "{\"id\":\"j1\",\n\"id\":\"j2\"}", R"("line":2,"column":1)", "case.duplicate_key"},
       {"unquoted key", "{id: \"j1\"}", R"("line":1,"column":2)", "case.syntax"},
@@ -102,11 +103,11 @@ TEST_CASE("broken records in the middle of a batch are error records naming thei
   TestServer ts({});
   auto client = ts.client();
   std::string input = good_json + "\n" +                                    // 1
-                      "{\"id\":\"x\",}\n" +                                   // 2: trailing comma
-                      std::string("{\"id\":\"a\0b\"}\n", 13) +               // 3: NUL byte
-                      "\n   \n" +                                             // 4, 5: blank, no record
-                      "{\"id\":\"caf\xE9\"}\r\n" +                           // 6: not UTF-8, CRLF
-                      good_json + "\n" +                                      // 7
+                      "{\"id\":\"x\",}\n" +                                 // 2: trailing comma
+                      std::string("{\"id\":\"a\0b\"}\n", 13) +              // 3: NUL byte
+                      "\n   \n" +                                           // 4, 5: blank, no record
+                      "{\"id\":\"caf\xE9\"}\r\n" +                          // 6: not UTF-8, CRLF
+                      good_json + "\n" +                                    // 7
                       "{\"id\":\"truncated\",\"date_of_service\":\"2026-";  // 8: no newline at the end
   auto res = client.Post("/v1/batch", input, "application/x-ndjson");
   REQUIRE(res);

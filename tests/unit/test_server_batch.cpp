@@ -86,8 +86,10 @@ TEST_CASE("POST /v1/batch answers records while the body is still arriving", "[s
   TestServer ts({}, "stream");
   std::string first = records(0, 200), second = records(200, 400);
   int fd = connect_loopback(ts.port());
-  send_all(fd, "POST /v1/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\nConnection: close\r\n"
-               "Content-Length: " + std::to_string(first.size() + second.size()) + "\r\n\r\n" + first);
+  send_all(fd,
+           "POST /v1/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\nConnection: close\r\n"
+           "Content-Length: " +
+               std::to_string(first.size() + second.size()) + "\r\n\r\n" + first);
   // Half the body is sent and the request is not complete, yet all its answers come back.
   std::string received;
   read_until(fd, received, [](const std::string& r) { return answer_lines(r) >= 200; });
@@ -155,8 +157,9 @@ TEST_CASE("batch limits: a long record is an error record in place; a body over 
   // line, and the connection closes.
   int fd = connect_loopback(ts.port());
   std::string body = records(0, 100);
-  std::string request = "POST /v1/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\n"
-                        "Transfer-Encoding: chunked\r\n\r\n";
+  std::string request =
+      "POST /v1/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n";
   for (std::size_t at = 0; at < body.size(); at += 1000) {
     std::string piece = body.substr(at, 1000);
     char size[16];

@@ -14,8 +14,8 @@
 #include <string>
 #include <thread>
 
-#include <catch2/catch.hpp>
 #include <httplib.h>
+#include <catch2/catch.hpp>
 
 #include "server/service.hpp"
 
@@ -36,8 +36,7 @@ inline std::filesystem::path copy_rules(const std::string& tag) {
                  ("covcheck-server-" + tag + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
   fs::remove_all(dir);
   fs::create_directories(dir);
-  fs::copy(fs::path(COVCHECK_SOURCE_DIR) / "rules/acme", dir / "acme",
-           fs::copy_options::recursive);
+  fs::copy(fs::path(COVCHECK_SOURCE_DIR) / "rules/acme", dir / "acme", fs::copy_options::recursive);
   fs::copy(fs::path(COVCHECK_SOURCE_DIR) / "rules/mandates", dir / "mandates", fs::copy_options::recursive);
   // Test suites and cases are not rules.
   fs::remove_all(dir / "acme/tests");

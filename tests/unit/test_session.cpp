@@ -103,7 +103,8 @@ TEST_CASE("a case given as a YAML tree inside a registered file is read there an
   const std::size_t registered = p.sources().size();
   engine::CaseInput in;
   in.format = "yaml";
-  in.tree = &tree;
+  in.format = "value";
+  in.value = &tree;
   in.file = file;
   engine::CaseOutcome& bad = session.decide(in, {});
   CHECK_FALSE(bad.answered());
@@ -118,7 +119,8 @@ TEST_CASE("a case given as a YAML tree inside a registered file is read there an
   REQUIRE(engine::parse_first_yaml_document(text, good_tree, 64).problems.empty());
   good_tree.root = good_tree.children[good_tree.nodes[good_tree.root].first + 3];
   engine::DecisionSession again(p.program(), p.sources());
-  in.tree = &good_tree;
+  in.format = "value";
+  in.value = &good_tree;
   in.file = good_file;
   engine::CaseOutcome& from_tree = again.decide(in, {});
   REQUIRE(from_tree.determination);

@@ -228,7 +228,8 @@ TEST_CASE("LCOV output is well formed", "[suite][lcov]") {
   std::string lcov = render_lcov(ran.coverage);
   std::istringstream in(lcov);
   std::string line;
-  std::regex record_line(R"((TN:.*|SF:.+|FN:\d+,[\w.]+|FNDA:\d+,[\w.]+|FNF:\d+|FNH:\d+|BRDA:\d+,\d+,[01],(\d+|-)|BRF:\d+|BRH:\d+|DA:\d+,\d+|LF:\d+|LH:\d+|end_of_record))");
+  std::regex record_line(
+      R"((TN:.*|SF:.+|FN:\d+,[\w.]+|FNDA:\d+,[\w.]+|FNF:\d+|FNH:\d+|BRDA:\d+,\d+,[01],(\d+|-)|BRF:\d+|BRH:\d+|DA:\d+,\d+|LF:\d+|LH:\d+|end_of_record))");
   int records = 0, open = 0, brda = 0;
   bool saw_policy = false;
   while (std::getline(in, line)) {
@@ -248,7 +249,7 @@ TEST_CASE("LCOV output is well formed", "[suite][lcov]") {
   CHECK(open == 0);
   CHECK(records == 1);  // only policy.cpl holds rules
   CHECK(saw_policy);
-  CHECK(brda == 8);     // 4 conditions x true/false
+  CHECK(brda == 8);  // 4 conditions x true/false
   CHECK_THAT(lcov, Catch::Contains("FN:2,r1\n"));
   CHECK_THAT(lcov, Catch::Contains("BRDA:8,3,0,1\nBRDA:8,3,1,1\n"));  // r2's when: once each way
   CHECK_THAT(lcov, Catch::Contains("BRDA:5,1,0,1\nBRDA:5,1,1,0\n"));  // y >= 2: evaluated once, true
@@ -286,7 +287,8 @@ TEST_CASE("the shipped suites pass", "[suite][shipped]") {
   dsl::Diagnostics diagnostics;
   dsl::SourceRegistry sources;
   fs::path root = fs::path(COVCHECK_SOURCE_DIR);
-  std::vector<std::string> paths = find_suites({(root / "rules/acme").string(), (root / "rules/mandates").string()}, diagnostics);
+  std::vector<std::string> paths =
+      find_suites({(root / "rules/acme").string(), (root / "rules/mandates").string()}, diagnostics);
   REQUIRE(paths.size() >= 2);
   std::vector<Suite> suites;
   for (const std::string& p : paths)

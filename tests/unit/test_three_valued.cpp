@@ -28,10 +28,14 @@ struct Row {
   const char *a, *b, *a_and_b, *a_or_b;
 };
 const Row kleene_rows[] = {
-    {"false", "false", "false", "false"},       {"false", "unknown", "false", "unknown"},
-    {"false", "true", "false", "true"},         {"unknown", "false", "false", "unknown"},
-    {"unknown", "unknown", "unknown", "unknown"}, {"unknown", "true", "unknown", "true"},
-    {"true", "false", "false", "true"},         {"true", "unknown", "unknown", "true"},
+    {"false", "false", "false", "false"},
+    {"false", "unknown", "false", "unknown"},
+    {"false", "true", "false", "true"},
+    {"unknown", "false", "false", "unknown"},
+    {"unknown", "unknown", "unknown", "unknown"},
+    {"unknown", "true", "unknown", "true"},
+    {"true", "false", "false", "true"},
+    {"true", "unknown", "unknown", "true"},
     {"true", "true", "true", "true"},
 };
 struct NotRow {
@@ -61,8 +65,8 @@ TEST_CASE("and, or and not follow the spelled-out Kleene table", "[three_valued]
 }
 
 TEST_CASE("any and all over a list are or and and over its elements", "[three_valued]") {
-  const char* lists[][3] = {{nullptr, nullptr, nullptr}, {"false", nullptr, nullptr}, {"true", "false", nullptr},
-                            {"unknown", "false", nullptr}, {"unknown", "true", "false"}, {"true", "true", "true"},
+  const char* lists[][3] = {{nullptr, nullptr, nullptr},    {"false", nullptr, nullptr},  {"true", "false", nullptr},
+                            {"unknown", "false", nullptr},  {"unknown", "true", "false"}, {"true", "true", "true"},
                             {"unknown", "unknown", nullptr}};
   for (const auto& list : lists) {
     Truth any = Truth::no, all = Truth::yes;

@@ -5,8 +5,9 @@
 
 #include <string_view>
 
-#include "engine/eval/decider.hpp"
 #include "engine/answer/render.hpp"
+#include "engine/eval/decider.hpp"
+#include "engine/eval/evaluate.hpp"
 #include "rule_text_fixture.hpp"
 #include "test_server_fixture.hpp"
 
@@ -113,8 +114,9 @@ TEST_CASE("a count shows the counted elements first and counts the rest by outco
 }
 
 TEST_CASE("any and all show the elements that decided them, wherever they are", "[trace][bounded]") {
-  auto p = policy_pipeline(header + "rule r when any trials t: t.cls == c cover\n"
-                                    "rule s when all trials t: t.outcome == failed deny\n");
+  auto p = policy_pipeline(header +
+                           "rule r when any trials t: t.cls == c cover\n"
+                           "rule s when all trials t: t.outcome == failed deny\n");
   std::string yaml = trials_case(20, [](int i) {
     return std::string("cls: ") + (i == 15 ? "c" : "a") + ", outcome: " + (i == 11 || i == 12 ? "ok" : "failed");
   });
@@ -137,15 +139,19 @@ TEST_CASE("any and all show the elements that decided them, wherever they are", 
 
 TEST_CASE("the shared reason goes down through defines and connectives, and is left out when reasons differ",
           "[trace][bounded]") {
-  auto p = policy_pipeline(header + "define good(t) = t.cls == a and t.outcome == failed\n"
-                                    "rule r cover require count(trials t: good(t)) >= 1\n");
+  auto p = policy_pipeline(header +
+                           "define good(t) = t.cls == a and t.outcome == failed\n"
+                           "rule r cover require count(trials t: good(t)) >= 1\n");
   auto one_reason = decide(p, trials_case(10, [](int) { return std::string("cls: b, outcome: failed"); }), 1);
   const engine::TraceNode& count = node(one_reason, "count(trials t: good(t))");
   REQUIRE(count.omitted);
   CHECK(groups(*count.omitted) == "counted 0 rejected 9 (t.cls == a false) undecided 0");
-  auto two_reasons = decide(p, trials_case(10, [](int i) {
-    return i % 2 ? std::string("cls: b, outcome: failed") : std::string("cls: a, outcome: ok");
-  }), 1);
+  auto two_reasons = decide(
+      p,
+      trials_case(
+          10,
+          [](int i) { return i % 2 ? std::string("cls: b, outcome: failed") : std::string("cls: a, outcome: ok"); }),
+      1);
   const engine::TraceNode& mixed = node(two_reasons, "count(trials t: good(t))");
   REQUIRE(mixed.omitted);
   CHECK(groups(*mixed.omitted) == "counted 0 rejected 9 undecided 0");
@@ -161,7 +167,8 @@ TEST_CASE("missing and next steps read every element, whatever the trace shows",
     });
     engine::Determination all = decide(p, yaml, engine::every_trace_element);
     CHECK(decision_text(all.decision) == "pend");
-    CHECK(missing_facts(all) == std::vector<std::string>{"trials[3].outcome", "trials[17].outcome", "trials[33].outcome"});
+    CHECK(missing_facts(all) ==
+          std::vector<std::string>{"trials[3].outcome", "trials[17].outcome", "trials[33].outcome"});
     for (std::uint32_t n : {0u, 1u, 5u}) {
       engine::Determination d = decide(p, yaml, n);
       INFO("trace elements " << n);
@@ -171,13 +178,14 @@ TEST_CASE("missing and next steps read every element, whatever the trace shows",
     engine::Determination one = decide(p, yaml, 1);
     const engine::TraceNode& count = node(one, "count(trials t: t.outcome == failed)");
     CHECK(shown(count) == std::vector<std::string>{"trials[0]"});
-    CHECK(groups(*count.omitted) == "counted 36 (t.outcome == failed true) rejected 0 undecided 3 (t.outcome == failed unknown)");
+    CHECK(groups(*count.omitted) ==
+          "counted 36 (t.outcome == failed true) rejected 0 undecided 3 (t.outcome == failed unknown)");
   }
   SECTION("nested quantifiers, pruned inside pruned elements") {
-    auto p = policy_pipeline(header + "rule r cover require count(trials t: any trials u: u.cls == t.cls and u.outcome == ok) >= 1\n");
-    std::string yaml = trials_case(30, [](int i) {
-      return i == 5 || i == 25 ? std::string("cls: a") : std::string("cls: a, outcome: failed");
-    });
+    auto p = policy_pipeline(
+        header + "rule r cover require count(trials t: any trials u: u.cls == t.cls and u.outcome == ok) >= 1\n");
+    std::string yaml = trials_case(
+        30, [](int i) { return i == 5 || i == 25 ? std::string("cls: a") : std::string("cls: a, outcome: failed"); });
     engine::Determination all = decide(p, yaml, engine::every_trace_element);
     CHECK(decision_text(all.decision) == "pend");
     CHECK(missing_facts(all) == std::vector<std::string>{"trials[5].outcome", "trials[25].outcome"});
@@ -189,10 +197,10 @@ TEST_CASE("missing and next steps read every element, whatever the trace shows",
     }
   }
   SECTION("a count distinct undecided by unknown keys names every absent fact below it") {
-    auto p = policy_pipeline(header + "rule r cover require count distinct(trials t: t.outcome == failed and t.cls == a ; t.end) >= 2\n");
-    std::string yaml = trials_case(10, [](int i) {
-      return i < 2 ? std::string("cls: a, outcome: failed") : std::string("outcome: ok");
-    });
+    auto p = policy_pipeline(
+        header + "rule r cover require count distinct(trials t: t.outcome == failed and t.cls == a ; t.end) >= 2\n");
+    std::string yaml = trials_case(
+        10, [](int i) { return i < 2 ? std::string("cls: a, outcome: failed") : std::string("outcome: ok"); });
     engine::Determination all = decide(p, yaml, engine::every_trace_element);
     CHECK(decision_text(all.decision) == "pend");
     REQUIRE(all.missing.size() == 10);
@@ -210,9 +218,10 @@ TEST_CASE("missing and next steps read every element, whatever the trace shows",
 TEST_CASE("recording keeps a bounded log: elements past the limit leave only their tally", "[trace][bounded]") {
   auto p = policy_pipeline(header + "rule r cover require count(trials t: t.cls == a and t.outcome == failed) >= 1\n");
   REQUIRE(p.ok());
-  dsl::FileId file = p.sources().add("case.yaml", trials_case(10000, [](int i) {
-    return i == 9000 ? std::string("cls: a") : std::string("cls: b, outcome: failed");
-  }));
+  dsl::FileId file =
+      p.sources().add("case.yaml", trials_case(10000, [](int i) {
+                        return i == 9000 ? std::string("cls: a") : std::string("cls: b, outcome: failed");
+                      }));
   dsl::Diagnostics diagnostics;
   std::optional<engine::Case> c = engine::load_case(p.program().schema(), p.sources(), file, diagnostics);
   REQUIRE(c);
@@ -246,7 +255,8 @@ TEST_CASE("the server's trace_elements: on /v1/check (both case syntaxes) and /v
   for (int i = 0; i < 8; ++i)
     treatments += std::string(i ? "," : "") + R"({"class":"physical_therapy","outcome":"failed"})";
   std::string json = R"({"id":"s1","date_of_service":"2026-03-02","request":{"service":"esketamine_nasal"},)"
-                     R"("diagnoses":[{"code":"F33.2","primary":true}],"treatments":[)" + treatments + "]}";
+                     R"("diagnoses":[{"code":"F33.2","primary":true}],"treatments":[)" +
+                     treatments + "]}";
   auto contains = [](const std::string& body, const std::string& text) { return body.find(text) != std::string::npos; };
   auto json_default = client.Post("/v1/check?trace=true", json, "application/json");
   REQUIRE(json_default);

@@ -15,14 +15,15 @@ namespace covcheck::cli {
 
 struct BatchCommandOptions {
   std::vector<std::string> rules;
-  std::string cases = "-";                  // `-` reads stdin
-  std::string out = "-";                    // `-` writes stdout
+  std::string cases = "-";                    // `-` reads stdin
+  std::string out = "-";                      // `-` writes stdout
   std::optional<engine::InputFormat> format;  // nullopt: by extension (`.yaml`/`.yml`: YAML; else JSON Lines)
   engine::OutputMode mode = engine::OutputMode::full;
-  unsigned threads = 0;                     // 0: the machine's hardware concurrency
+  unsigned threads = 0;  // 0: the machine's hardware concurrency
   std::optional<std::int32_t> as_of;
   std::uint32_t trace_elements = engine::default_trace_elements;  // with --trace
-  bool progress = false;                    // a progress line on stderr (when it is a terminal)
+  bool progress = false;                                          // a progress line on stderr (when it is a terminal)
+  std::string fhir_map;  // `--fhir-map DIR`: FHIR tables replacing or adding to the shipped ones
 };
 
 // Runs the batch; diagnostics and the summary go to `err`. Returns the exit status: 0, 2

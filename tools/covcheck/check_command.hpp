@@ -18,13 +18,14 @@ enum ExitCode : int { exit_ok = 0, exit_fail_on = 1, exit_usage = 2, exit_rules 
 
 struct CheckOptions {
   std::vector<std::string> rules;
-  std::string case_path;                   // `-` reads stdin
-  std::string case_format;                 // a case reader's name; empty: by the file name (`.json` is JSON, else YAML)
+  std::string case_path;    // `-` reads stdin
+  std::string case_format;  // a case reader's name; empty: by the file name (`.json` is JSON, else YAML)
   bool json = false;
   std::optional<std::int32_t> as_of;
   std::vector<engine::Decision> fail_on;
   bool trace = true;
   std::uint32_t trace_elements = engine::default_trace_elements;  // list elements shown per quantifier
+  std::string fhir_map;  // `--fhir-map DIR`: FHIR mapping tables replacing or adding to the shipped ones
 };
 
 // Runs the pipeline; output goes to `out`, diagnostics to `err`. Returns the exit status.

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/answer/determination.hpp"
+#include "engine/session/compare.hpp"
 #include "tools/covcheck/command.hpp"
 
 namespace covcheck::cli {
@@ -24,24 +25,16 @@ std::optional<CompareSet> parse_compare_set(const std::string& spec, std::string
 
 struct CompareOptions {
   std::vector<CompareSet> sets;
-  std::string case_path;                   // `-` reads stdin
+  std::string registry_dir;         // `--rules DIR` with DIR/payers.yaml: every payer, or `payers`
+  std::vector<std::string> payers;  // `--payers a,b`: registry entry ids
+  std::string case_path;            // `-` reads stdin
   bool json = false;
   std::optional<std::int32_t> as_of;
 };
 
-// One column of the comparison: a determination, or why the set could not decide the case
-// (no policy, or several, in force on the case's date).
-struct CompareRow {
-  std::string name;
-  std::vector<std::string> paths;
-  std::optional<engine::Determination> determination;
-  std::string default_message;             // the in-force policy's default, shown when it decided
-  std::string error;                       // set when there is no determination
-};
-
-// Renderers, separate from the pipeline so unit tests can feed rows directly.
-std::string render_compare_text(const std::vector<CompareRow>& rows);
-std::string render_compare_json(const std::vector<CompareRow>& rows);
+using engine::CompareRow;
+using engine::render_compare_json;
+using engine::render_compare_text;
 
 // Runs the comparison; output to `out`, diagnostics to `err`. Returns the exit status.
 int run_compare(const CompareOptions& options, std::ostream& out, std::ostream& err);

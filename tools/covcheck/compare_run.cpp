@@ -14,6 +14,8 @@
 #include <fmt/format.h>
 
 #include "engine/compile/pipeline.hpp"
+#include "engine/session/compare.hpp"
+#include "engine/session/rule_source.hpp"
 #include "engine/session/session.hpp"
 #include "tools/covcheck/check_command.hpp"
 
@@ -24,7 +26,8 @@ namespace {
 bool valid_set_name(const std::string& name) {
   if (name.empty()) return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+           c == '.';
   });
 }
 
@@ -38,8 +41,9 @@ std::optional<std::pair<std::string, std::string>> read_case(const std::string& 
   std::error_code ec;
   auto status = std::filesystem::status(path, ec);
   if (!std::filesystem::exists(status) || std::filesystem::is_directory(status)) {
-    diagnostics.error("io.not_found", dsl::SourceSpan{},
-                      fmt::format("case file `{}` {}", path, std::filesystem::exists(status) ? "is a directory" : "does not exist"));
+    diagnostics.error(
+        "io.not_found", dsl::SourceSpan{},
+        fmt::format("case file `{}` {}", path, std::filesystem::exists(status) ? "is a directory" : "does not exist"));
     return std::nullopt;
   }
   std::ifstream in(path, std::ios::binary);
@@ -52,42 +56,53 @@ std::optional<std::pair<std::string, std::string>> read_case(const std::string& 
   return std::make_pair(path, std::move(buffer).str());
 }
 
-// A case that cannot be decided only because of the dates in force is a row, not an error.
-bool only_date_errors(const dsl::Diagnostics& diagnostics) {
-  bool any = false;
-  for (const dsl::Diagnostic& d : diagnostics.items()) {
-    if (d.severity != dsl::Severity::error) continue;
-    if (d.code != "eval.no_policy_in_force" && d.code != "eval.several_policies_in_force") return false;
-    any = true;
-  }
-  return any;
-}
-
-std::string date_error_text(const dsl::Diagnostics& diagnostics) {
-  for (const dsl::Diagnostic& d : diagnostics.items()) {
-    if (d.severity != dsl::Severity::error) continue;
-    std::string text = d.message;
-    for (const dsl::DiagnosticNote& n : d.notes)
-      if (n.message.rfind("loaded: ", 0) == 0) text += " (" + n.message + ")";
-    return text;
-  }
-  return {};
-}
-
-std::string default_message_of(const engine::Program& program, const engine::Determination& d) {
-  for (const engine::PolicyRef& ref : d.policies) {
-    if (ref.kind != "policy") continue;
-    for (const dsl::Unit& unit : program.checked->units)
-      if (unit.kind == dsl::ast::FileKind::policy && unit.id == ref.name && unit.version == ref.version)
-        return unit.default_message;
-  }
-  return {};
-}
-
 void report(std::ostream& err, dsl::Diagnostics& diagnostics, const dsl::SourceRegistry& sources) {
   diagnostics.sort();
   err << dsl::render_all(diagnostics, sources);
   err.flush();
+}
+
+}  // namespace
+
+namespace {
+
+// `compare --rules DIR`: every payer of DIR/payers.yaml (or `--payers`), one registry session.
+int run_registry_compare(const CompareOptions& options, const std::pair<std::string, std::string>& case_text,
+                         std::ostream& out, std::ostream& err) {
+  dsl::SourceRegistry sources;
+  dsl::Diagnostics diagnostics;
+  const dsl::SourceRegistry* registry = &sources;
+  auto finish = [&](int status) {
+    report(err, diagnostics, *registry);
+    return status;
+  };
+  if (!engine::registry_file_in({options.registry_dir})) {
+    diagnostics.error("io.not_found", dsl::SourceSpan{}, fmt::format("`{}` holds no payers.yaml", options.registry_dir))
+        .help = "name a rules directory with a payer registry, or compare rule sets with `--set NAME=PATH`";
+    return finish(exit_usage);
+  }
+  engine::RuleSource rules = engine::load_rule_source({options.registry_dir}, sources, diagnostics);
+  if (rules.status == engine::RuleSetStatus::unreadable) return finish(exit_usage);
+  if (rules.status == engine::RuleSetStatus::does_not_compile) return finish(exit_rules);
+  std::string error;
+  auto entries = engine::choose_payers(*rules.registry, options.payers, error);
+  if (!entries) {
+    diagnostics.error("usage.unknown_payer", dsl::SourceSpan{}, error);
+    return finish(exit_usage);
+  }
+  std::unique_ptr<engine::DecisionSession> session = rules.session(sources);
+  engine::CaseInput input;
+  input.name = case_text.first;
+  input.text = case_text.second;
+  engine::SessionOptions session_options;
+  session_options.as_of = options.as_of;
+  auto rows = engine::compare_payers(*session, *entries, input, session_options, diagnostics);
+  registry = &session->sources();
+  if (!rows) return finish(exit_case);
+  report(err, diagnostics, *registry);
+  out << (options.json ? render_compare_json(*rows) : render_compare_text(*rows));
+  out.flush();
+  return exit_ok;
 }
 
 }  // namespace
@@ -133,6 +148,8 @@ int run_compare(const CompareOptions& options, std::ostream& out, std::ostream& 
   auto case_text = read_case(options.case_path, diagnostics);
   if (!case_text) return finish(exit_usage);
 
+  if (!options.registry_dir.empty()) return run_registry_compare(options, *case_text, out, err);
+
   // Build every set before deciding anything, so that the exit status is the lowest of all.
   std::vector<std::shared_ptr<const engine::Program>> programs;
   int worst = exit_ok;
@@ -160,19 +177,13 @@ int run_compare(const CompareOptions& options, std::ostream& out, std::ostream& 
     sessions.push_back(std::make_unique<engine::DecisionSession>(*programs[i], sources));
     engine::CaseOutcome& result = sessions.back()->decide(input, session_options);
     registry = &sessions.back()->sources();
-    if (!result.determination) {
-      if (!only_date_errors(result.diagnostics)) {
-        diagnostics.append(result.diagnostics);
-        return finish(exit_case);
-      }
-      row.error = date_error_text(result.diagnostics);
-    } else {
-      // The case's own warnings (unknown fields…) are the same for every set: report them once.
-      if (!warnings_kept) diagnostics.append(result.diagnostics);
-      warnings_kept = true;
-      row.default_message = default_message_of(*programs[i], *result.determination);
-      row.determination = std::move(result.determination);
+    dsl::Diagnostics seen = result.diagnostics;
+    if (!engine::compare_row(row, result, *programs[i])) {
+      diagnostics.append(seen);
+      return finish(exit_case);
     }
+    // The case's own warnings (unknown fields…) are the same for every set: report them once.
+    if (row.determination && !warnings_kept) diagnostics.append(seen), warnings_kept = true;
     rows.push_back(std::move(row));
   }
   report(err, diagnostics, *registry);

@@ -97,8 +97,9 @@ std::string render_impact_text(const engine::ImpactReport& r, const DiffOptions&
     out += fmt::format("\n{} -> {}: {} case{}\n", c.old_outcome, c.new_outcome, c.cases, c.cases == 1 ? "" : "s");
     for (const engine::ReasonCount& rc : c.reasons) {
       std::string cite = rc.reason.cite.empty() ? "" : fmt::format(" ({})", rc.reason.cite);
-      out += fmt::format("  {:>5}  {} {} {}{}\n", rc.cases, rc.old_side ? "no longer decisive:" : "now decisive:      ",
-                         rc.reason.effect, rc.reason.rule, cite);
+      out += fmt::format("  {:>5}  {} {} {}{}\n", rc.cases,
+                         rc.old_side ? "no longer decisive:" : "now decisive:      ", rc.reason.effect, rc.reason.rule,
+                         cite);
     }
     if (c.reasons.empty()) out += "  (the decisive rules are the same; their outcome changed)\n";
     out += fmt::format("  examples: {}\n", join(c.examples));
@@ -178,7 +179,8 @@ std::string render_impact_json(const engine::ImpactReport& r, const DiffOptions&
   attribute("benefit", r.benefit);
   attribute("prior_auth", r.prior_auth);
   w.key("errors").begin_array();
-  for (const auto& [id, message] : r.errors) w.begin_object().member("case", id).member("message", message).end_object();
+  for (const auto& [id, message] : r.errors)
+    w.begin_object().member("case", id).member("message", message).end_object();
   w.end_array();
   w.end_object();
   return w.str() + "\n";
@@ -207,8 +209,8 @@ int run_diff(const DiffOptions& options, std::ostream& out, std::ostream& err) {
   };
   Side old_side, new_side;
   int status = exit_ok;
-  for (auto [side, paths, label] : {std::tuple{&old_side, &options.old_rules, "old"},
-                                    std::tuple{&new_side, &options.new_rules, "new"}}) {
+  for (auto [side, paths, label] :
+       {std::tuple{&old_side, &options.old_rules, "old"}, std::tuple{&new_side, &options.new_rules, "new"}}) {
     side->built = engine::build_rule_set(*paths, side->sources, side->diagnostics);
     side->diagnostics.sort();
     if (!side->diagnostics.empty()) {
@@ -246,15 +248,20 @@ Command add_diff_command(CLI::App& app) {
     std::string old_as_of, new_as_of;
   };
   auto raw = std::make_shared<Raw>();
-  CLI::App* diff = app.add_subcommand("diff", "Impact of a policy change: decide a corpus of cases with old and new rules");
+  CLI::App* diff =
+      app.add_subcommand("diff", "Impact of a policy change: decide a corpus of cases with old and new rules");
   diff->add_option("--old", raw->options.old_rules, "The old rule files or directories")->required()->type_name("PATH");
   diff->add_option("--new", raw->options.new_rules, "The new rule files or directories")->required()->type_name("PATH");
   diff->add_option("--cases", raw->options.cases_path, "The corpus: JSON Lines, or a YAML stream of documents")
       ->required()
       ->type_name("FILE");
-  diff->add_option("--old-as-of", raw->old_as_of, "Judge the old side's effective ranges on this date")->type_name("DATE");
-  diff->add_option("--new-as-of", raw->new_as_of, "Judge the new side's effective ranges on this date")->type_name("DATE");
-  diff->add_option("--format", raw->format, "Output format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  diff->add_option("--old-as-of", raw->old_as_of, "Judge the old side's effective ranges on this date")
+      ->type_name("DATE");
+  diff->add_option("--new-as-of", raw->new_as_of, "Judge the new side's effective ranges on this date")
+      ->type_name("DATE");
+  diff->add_option("--format", raw->format, "Output format")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
   return {diff, [diff, raw]() {
             DiffOptions options = raw->options;
             options.json = raw->format == "json";

@@ -9,8 +9,8 @@
 
 #include <fmt/format.h>
 
-#include "dsl/syntax/ast_dump.hpp"
 #include "dsl/source/dates.hpp"
+#include "dsl/syntax/ast_dump.hpp"
 #include "dsl/syntax/parser.hpp"
 #include "engine/compile/pipeline.hpp"
 #include "engine/compile/program_dump.hpp"

@@ -23,7 +23,6 @@ struct DumpOptions {
 // does not compile), with the diagnostics on `err`.
 int run_dump(const DumpOptions& options, std::ostream& out, std::ostream& err);
 
-
 Command add_dump_command(CLI::App& app);
 
 }  // namespace covcheck::cli

@@ -9,8 +9,8 @@
 
 #include "dsl/lint/lint.hpp"
 #include "engine/answer/json_writer.hpp"
-#include "engine/compile/pipeline.hpp"
 #include "engine/answer/render_diagnostics.hpp"
+#include "engine/compile/pipeline.hpp"
 #include "tools/covcheck/check_command.hpp"
 
 namespace covcheck::cli {
@@ -69,10 +69,15 @@ Command add_lint_command(CLI::App& app) {
     std::string format = "text";
   };
   auto raw = std::make_shared<Raw>();
-  CLI::App* lint = app.add_subcommand("lint", "Static analysis of a rule set: dead, shadowed and conflicting rules, "
-                                              "unused declarations, overlapping code sets, missing citations");
-  lint->add_option("paths", raw->options.paths, "Rule files, or directories of *.cpl files")->required()->type_name("PATH");
-  lint->add_option("--format", raw->format, "Output format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  CLI::App* lint = app.add_subcommand("lint",
+                                      "Static analysis of a rule set: dead, shadowed and conflicting rules, "
+                                      "unused declarations, overlapping code sets, missing citations");
+  lint->add_option("paths", raw->options.paths, "Rule files, or directories of *.cpl files")
+      ->required()
+      ->type_name("PATH");
+  lint->add_option("--format", raw->format, "Output format")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
   lint->add_flag("--strict", raw->options.strict, "Exit 1 on warnings too");
   std::string codes;
   for (const std::string& c : dsl::lint_codes()) codes += (codes.empty() ? "" : ", ") + c;

@@ -12,7 +12,7 @@ namespace covcheck::cli {
 struct LintOptions {
   std::vector<std::string> paths;  // rule files or directories, like `check --rules`
   bool json = false;
-  bool strict = false;             // warnings fail too
+  bool strict = false;  // warnings fail too
 };
 
 // Findings go to `out` (text like compiler diagnostics, or one JSON object); a rule set

@@ -68,16 +68,17 @@ int run_serve(const ServeFlags& flags, const CLI::App& serve) {
     std::cerr << fmt::format("covcheck: error: cannot listen on {}:{}\n", options.host, options.port);
     return exit_usage;
   }
-  std::cerr << fmt::format("covcheck: serving {} on http://{}:{}/ (generation {})\n",
-                           fmt::join(options.rules, " "), options.host, port, first.generation);
+  std::cerr << fmt::format("covcheck: serving {} on http://{}:{}/ (generation {})\n", fmt::join(options.rules, " "),
+                           options.host, port, first.generation);
   std::cerr.flush();
 
   server::SignalThread signals(
       [&] {
         server::ReloadResult result = service.load();
         std::cerr << result.diagnostics
-                  << (result.ok ? fmt::format("covcheck: reloaded the rules (generation {})\n", result.generation)
-                                : fmt::format("covcheck: reload failed; still serving generation {}\n", result.generation));
+                  << (result.ok
+                          ? fmt::format("covcheck: reloaded the rules (generation {})\n", result.generation)
+                          : fmt::format("covcheck: reload failed; still serving generation {}\n", result.generation));
         std::cerr.flush();
       },
       [&] { service.stop(); });
@@ -98,8 +99,7 @@ Command add_serve_command(CLI::App& app) {
   serve->add_option("--port", flags->options.port, "Port to listen on (0: any free port)")
       ->check(CLI::Range(0, 65535))
       ->capture_default_str();
-  serve->add_option("--threads", flags->options.threads,
-                    "Worker threads; each open keep-alive connection holds one")
+  serve->add_option("--threads", flags->options.threads, "Worker threads; each open keep-alive connection holds one")
       ->capture_default_str();
   serve->add_option("--max-body", flags->max_body, "Largest POST /v1/check body, in bytes")->capture_default_str();
   serve->add_option("--max-batch-body", flags->max_batch_body, "Largest POST /v1/batch body, in bytes")
@@ -110,8 +110,9 @@ Command add_serve_command(CLI::App& app) {
       ->capture_default_str();
   serve->add_option("--access-log", flags->access_log, "Append the JSON Lines access log here (default: stderr)")
       ->type_name("FILE");
-  serve->add_option("--admin-token", flags->admin_token,
-                    "Enable POST /v1/admin/reload with this bearer token (or set COVCHECK_ADMIN_TOKEN)")
+  serve
+      ->add_option("--admin-token", flags->admin_token,
+                   "Enable POST /v1/admin/reload with this bearer token (or set COVCHECK_ADMIN_TOKEN)")
       ->type_name("TOKEN");
   return {serve, [flags, serve]() { return run_serve(*flags, *serve); }};
 }

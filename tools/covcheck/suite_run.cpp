@@ -232,7 +232,8 @@ engine::CaseInput case_input(const SuiteTest& test, const PreparedCase& prepared
   engine::CaseInput input;
   if (test.inline_case) {
     input.format = "yaml";
-    input.tree = test.inline_case.get();
+    input.format = "value";
+    input.value = test.inline_case.get();
     input.file = test.case_at.file;
   } else {
     input.name = test.case_path;

@@ -1,0 +1,226 @@
+// covcheck._covcheck: the pybind11 module under the `covcheck` package. It exposes the rule
+// set, one case's result and the batch entry points; the Pythonic surface (exceptions,
+// enums, Determination, pandas, Dask) is covcheck/__init__.py over these.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <thread>
+
+#include "dsl/source/dates.hpp"
+#include "rule_set.hpp"
+#include "value_tree.hpp"
+
+namespace py = pybind11;
+
+namespace covcheck::python {
+namespace {
+
+// One case's result with the rule set that renders it.
+struct Result {
+  std::shared_ptr<const RuleSet> rules;
+  CaseResult r;
+
+  bool answered() const { return r.determination.has_value() || r.quick.has_value(); }
+  py::object decision() const {
+    if (r.determination) return py::str(engine::decision_name(r.determination->decision));
+    if (r.quick) return py::str(engine::decision_name(r.quick->decision));
+    return py::none();
+  }
+  py::object prior_auth() const {
+    std::optional<bool> p = r.determination ? r.determination->prior_auth
+                            : r.quick       ? r.quick->prior_auth
+                                            : std::nullopt;
+    return p ? py::object(py::bool_(*p)) : py::object(py::none());
+  }
+  py::object benefit() const {
+    if (r.determination) return r.determination->benefit ? py::object(py::str(*r.determination->benefit)) : py::none();
+    if (r.quick) {
+      const dsl::CheckedRuleSet& rs = *rules->program().checked;
+      if (r.quick->benefit != engine::no_member && rs.benefit_enum)
+        return py::str(rs.schema.enums[*rs.benefit_enum].members[r.quick->benefit]);
+    }
+    return py::none();
+  }
+  py::object case_id() const { return r.case_id ? py::object(py::str(*r.case_id)) : py::object(py::none()); }
+};
+
+std::optional<std::int32_t> as_of_date(const std::optional<std::string>& text) {
+  if (!text) return std::nullopt;
+  std::optional<std::int32_t> d = dsl::parse_iso_date(*text);
+  if (!d) throw py::value_error("as_of: `" + *text + "` is not a date (YYYY-MM-DD)");
+  return d;
+}
+
+std::string_view text_format(std::string_view text) {
+  for (char c : text) {
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') continue;
+    return c == '{' ? "json" : "yaml";
+  }
+  return "yaml";
+}
+
+// With the GIL held: text stays in the Python string (kept alive by the caller's list),
+// dicts become value trees.
+void prepare(PyObject* obj, PreparedCase& c) {
+  c.error.clear();
+  if (PyUnicode_Check(obj)) {
+    Py_ssize_t size = 0;
+    const char* chars = PyUnicode_AsUTF8AndSize(obj, &size);
+    if (chars == nullptr) {
+      PyErr_Clear();
+      c.error = "the case text is not valid Unicode";
+      return;
+    }
+    c.text = std::string_view(chars, static_cast<std::size_t>(size));
+    c.format = text_format(c.text);
+  } else if (PyBytes_Check(obj)) {
+    c.text = std::string_view(PyBytes_AS_STRING(obj), static_cast<std::size_t>(PyBytes_GET_SIZE(obj)));
+    c.format = text_format(c.text);
+  } else if (PyDict_Check(obj)) {
+    c.text = {};
+    c.format = "value";
+    build_value_tree(obj, c.tree, c.error);
+  } else {
+    c.error = std::string("a case is a dict or YAML/JSON text, not a `") + Py_TYPE(obj)->tp_name + "`";
+  }
+}
+
+// Runs `work(begin, end)` over [0, n) on up to `threads` threads, without the GIL.
+template <class Work>
+void in_threads(std::size_t n, unsigned threads, Work work) {
+  py::gil_scoped_release release;
+  if (threads <= 1 || n < 2 * static_cast<std::size_t>(threads)) {
+    work(std::size_t{0}, n);
+    return;
+  }
+  std::vector<std::thread> pool;
+  std::exception_ptr failure;
+  std::mutex failure_mutex;
+  std::size_t per = (n + threads - 1) / threads;
+  for (unsigned t = 0; t < threads; ++t) {
+    std::size_t begin = t * per;
+    std::size_t end = std::min(n, begin + per);
+    if (begin >= end) break;
+    pool.emplace_back([&, begin, end] {
+      try {
+        work(begin, end);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(failure_mutex);
+        failure = std::current_exception();
+      }
+    });
+  }
+  for (std::thread& t : pool) t.join();
+  if (failure) std::rethrow_exception(failure);
+}
+
+DecideOptions options_of(bool trace, bool compact, std::uint32_t trace_elements) {
+  DecideOptions o;
+  o.trace = trace;
+  o.compact = compact;
+  o.trace_elements = trace_elements;
+  return o;
+}
+
+py::tuple compile_result(std::shared_ptr<RuleSet> rs, const CompileFailure& failure) {
+  if (rs) return py::make_tuple(py::cast(std::move(rs)), py::none(), py::none());
+  return py::make_tuple(py::none(), failure.diagnostics_json, failure.text);
+}
+
+}  // namespace
+}  // namespace covcheck::python
+
+PYBIND11_MODULE(_covcheck, m) {
+  using namespace covcheck::python;
+  m.doc() = "covcheck's C++ engine; use the `covcheck` package, which wraps it.";
+
+  py::class_<Result>(m, "_Result")
+      .def_property_readonly("answered", &Result::answered)
+      .def_property_readonly("decision", &Result::decision)
+      .def_property_readonly("prior_auth", &Result::prior_auth)
+      .def_property_readonly("benefit", &Result::benefit)
+      .def_property_readonly("case_id", &Result::case_id)
+      .def_property_readonly("compact", [](const Result& x) { return x.r.quick.has_value(); })
+      .def_property_readonly("undecidable", [](const Result& x) { return x.r.undecidable; })
+      .def_property_readonly("error", [](const Result& x) { return x.r.error; })
+      .def_property_readonly("diagnostics_json", [](const Result& x) { return x.r.diagnostics_json; })
+      .def_property_readonly("diagnostics_text", [](const Result& x) { return x.r.diagnostics_text; })
+      .def("json", [](const Result& x) { return x.rules->json_line(x.r); })
+      .def("text", [](const Result& x) { return x.rules->text(x.r); });
+
+  py::class_<RuleSet, std::shared_ptr<RuleSet>>(m, "_RuleSet")
+      .def_property_readonly("as_of",
+                             [](const RuleSet& rs) -> py::object {
+                               if (!rs.as_of()) return py::none();
+                               return py::str(covcheck::dsl::format_iso_date(*rs.as_of()));
+                             })
+      .def(
+          "check_many",
+          [](std::shared_ptr<RuleSet> rs, py::list cases, unsigned threads, bool trace, bool compact,
+             std::uint32_t trace_elements) {
+            std::size_t n = cases.size();
+            std::vector<PreparedCase> prepared(n);
+            for (std::size_t i = 0; i < n; ++i)
+              prepare(PyList_GET_ITEM(cases.ptr(), static_cast<Py_ssize_t>(i)), prepared[i]);
+            std::vector<CaseResult> results(n);
+            DecideOptions o = options_of(trace, compact, trace_elements);
+            in_threads(n, threads, [&](std::size_t b, std::size_t e) { rs->decide(prepared, b, e, o, results); });
+            py::list out(n);
+            std::shared_ptr<const RuleSet> shared = rs;
+            for (std::size_t i = 0; i < n; ++i)
+              PyList_SET_ITEM(out.ptr(), static_cast<Py_ssize_t>(i),
+                              py::cast(Result{shared, std::move(results[i])}).release().ptr());
+            return out;
+          },
+          py::arg("cases"), py::arg("threads") = 1, py::arg("trace") = false, py::arg("compact") = false,
+          py::arg("trace_elements") = covcheck::engine::default_trace_elements)
+      .def(
+          "batch_lines",
+          [](std::shared_ptr<RuleSet> rs, py::list records, std::vector<std::uint64_t> lines, std::string name,
+             unsigned threads, bool trace, bool compact, std::uint32_t trace_elements) {
+            std::size_t n = records.size();
+            if (lines.size() != n) throw py::value_error("batch_lines: one line number per record");
+            std::vector<std::string_view> texts(n);
+            for (std::size_t i = 0; i < n; ++i) {
+              PyObject* o = PyList_GET_ITEM(records.ptr(), static_cast<Py_ssize_t>(i));
+              Py_ssize_t size = 0;
+              const char* chars = PyUnicode_Check(o) ? PyUnicode_AsUTF8AndSize(o, &size) : nullptr;
+              if (chars == nullptr) throw py::type_error("batch_lines: records are strings");
+              texts[i] = std::string_view(chars, static_cast<std::size_t>(size));
+            }
+            std::vector<std::string> out(n);
+            DecideOptions o = options_of(trace, compact, trace_elements);
+            in_threads(n, threads,
+                       [&](std::size_t b, std::size_t e) { rs->batch_lines(texts, lines, name, o, b, e, out); });
+            py::list lines_out(n);
+            for (std::size_t i = 0; i < n; ++i)
+              PyList_SET_ITEM(lines_out.ptr(), static_cast<Py_ssize_t>(i), py::str(out[i]).release().ptr());
+            return lines_out;
+          },
+          py::arg("records"), py::arg("lines"), py::arg("name") = "<stdin>", py::arg("threads") = 1,
+          py::arg("trace") = false, py::arg("compact") = false,
+          py::arg("trace_elements") = covcheck::engine::default_trace_elements);
+
+  m.def(
+      "load",
+      [](std::vector<std::string> paths, std::optional<std::string> as_of) {
+        CompileFailure failure;
+        std::optional<std::int32_t> date = as_of_date(as_of);
+        std::shared_ptr<RuleSet> rs;
+        {
+          py::gil_scoped_release release;
+          rs = RuleSet::load(paths, date, failure);
+        }
+        return compile_result(std::move(rs), failure);
+      },
+      py::arg("paths"), py::arg("as_of") = py::none());
+  m.def(
+      "from_source",
+      [](std::string text, std::string name, std::optional<std::string> as_of) {
+        CompileFailure failure;
+        std::optional<std::int32_t> date = as_of_date(as_of);
+        std::shared_ptr<RuleSet> rs = RuleSet::from_source(text, name, date, failure);
+        return compile_result(std::move(rs), failure);
+      },
+      py::arg("text"), py::arg("name") = "<source>.cpl", py::arg("as_of") = py::none());
+}
