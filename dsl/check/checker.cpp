@@ -457,10 +457,11 @@ void DeclarationChecker::check_rule(std::uint32_t index) {
     if (r.cover || r.direct || r.route || !r.requirements.empty() || !r.grants.empty() || !r.overrides.empty())
       cx_.diagnostics.error(
           "check.advice_effect", r.name.span,
-          fmt::format("advice `{}` may only have `when` and `next`: advice never changes the decision", r.name.text));
-    if (r.next_steps.empty())
+          fmt::format("advice `{}` may only have `when`, `next` and `warning`: advice never changes the decision",
+                      r.name.text));
+    if (r.next_steps.empty() && r.warnings.empty())
       cx_.diagnostics.warning("check.empty_advice", r.name.span,
-                              fmt::format("advice `{}` gives no `next` step", r.name.text));
+                              fmt::format("advice `{}` gives no `next` step and no `warning`", r.name.text));
   } else if (r.cover) {
     cr.kind = RuleKind::coverage;
     if (r.direct)
@@ -482,6 +483,11 @@ void DeclarationChecker::check_rule(std::uint32_t index) {
       cx_.diagnostics.warning("check.no_effect", r.name.span, fmt::format("rule `{}` has no effect", r.name.text));
   }
 
+  if (!r.advice && !r.warnings.empty()) {
+    dsl::Diagnostic& d = cx_.diagnostics.error("check.warning_outside_advice", r.warnings.front().span,
+                                               "`warning` belongs to an advice rule");
+    d.help = "move it into an `advice` whose `when` says when the case deserves the warning";
+  }
   if (r.effective) check_date_range(cx_, *r.effective, fmt::format("rule `{}`", r.name.text));
 
   Scope scope;

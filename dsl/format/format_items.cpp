@@ -384,6 +384,10 @@ Chunk ItemLayout::rule(const ast::Rule& r) {
     w.line(2);
     w.add("next " + escape_string(next.text), next.span.begin);
   }
+  for (const ast::Message& warning : r.warnings) {
+    w.line(2);
+    w.add("warning " + escape_string(warning.text), warning.span.begin);
+  }
   return finish(start(ChunkKind::rule, r.span), w);
 }
 

@@ -92,6 +92,7 @@ struct Walker {
                      }
                      if (r.direct && r.direct->message) string(r.direct->message->text.size(), r.direct->message->span);
                      for (const ast::Message& m : r.next_steps) string(m.text.size(), m.span);
+                     for (const ast::Message& m : r.warnings) string(m.text.size(), m.span);
                    },
                    [](const auto&) {},
                },

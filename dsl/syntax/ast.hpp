@@ -324,6 +324,7 @@ struct Rule {
   std::vector<Requirement> requirements;
   std::vector<Grant> grants;
   std::vector<Message> next_steps;  // `next "..."` (advice rules, and any rule's guidance)
+  std::vector<Message> warnings;    // `warning "..."` (advice rules): a case warning when it applies
 };
 
 struct Comment {

@@ -128,6 +128,7 @@ class TreeDump {
     for (std::size_t i = 0; i < r.requirements.size(); ++i) requirement(d, i, r.requirements[i]);
     for (const ast::Grant& g : r.grants) line(d, fmt::format("authorize {} {} {}", g.amount, g.unit, at(g.span)));
     for (const ast::Message& m : r.next_steps) line(d, fmt::format("next {} {}", escape_string(m.text), at(m.span)));
+    for (const ast::Message& m : r.warnings) line(d, fmt::format("warning {} {}", escape_string(m.text), at(m.span)));
   }
 
  private:

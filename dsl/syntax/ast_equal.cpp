@@ -207,7 +207,8 @@ Diff rule(const ast::Rule& a, const ast::Rule& b) {
     return under("unit", value(x.unit, y.unit));
   };
   if (Diff d = under("grants", list(a.grants, b.grants, grant))) return d;
-  return under("next", list(a.next_steps, b.next_steps, message));
+  if (Diff d = under("next", list(a.next_steps, b.next_steps, message))) return d;
+  return under("warning", list(a.warnings, b.warnings, message));
 }
 
 Diff record(const ast::RecordDecl& a, const ast::RecordDecl& b) {

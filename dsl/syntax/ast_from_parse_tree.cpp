@@ -574,6 +574,8 @@ ast::Rule Converter::rule(const Node& n) {
       }
     } else if (c.is_type<g::next_clause>()) {
       r.next_steps.push_back(message(*c.children.at(0)));
+    } else if (c.is_type<g::warning_clause>()) {
+      r.warnings.push_back(message(*c.children.at(0)));
     }
   }
   return r;

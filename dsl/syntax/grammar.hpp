@@ -435,9 +435,15 @@ struct authorize_clause : seq<kw_authorize, sp, must<grant>, star<sp, comma, sp,
 
 struct next_text : seq<string_literal> {};
 struct next_clause : seq<kw_next, sp, must<next_text>> {};
+// `warning "…"` (advice rules): a warning on the case when the advice applies. Contextual:
+// `warning` stays a name elsewhere, as in a check's `else warning`.
+struct kw_warning_clause : TAO_PEGTL_KEYWORD("warning") {};
+struct warning_text : seq<string_literal> {};
+struct warning_clause : seq<kw_warning_clause, sp, must<warning_text>> {};
 
 struct clause : sor<tag_clause, cite_clause, effective_clause, when_clause, overrides_clause, cover_clause,
-                    effect_clause, route_clause, require_clause, authorize_clause, next_clause> {};
+                    effect_clause, route_clause, require_clause, authorize_clause, next_clause,
+                    warning_clause> {};
 // After the clauses only an item, a (misplaced) header or the end may follow; anything else is
 // reported here, inside the rule, rather than as a stray item.
 struct rule_junk : failure {};

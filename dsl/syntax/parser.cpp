@@ -163,6 +163,7 @@ COVCHECK_ERROR(g::grant, "parse.expected_grant", "expected an amount such as `28
 COVCHECK_ERROR(g::next_grant, "parse.expected_grant", "expected an amount such as `8 units` after `,`");
 COVCHECK_ERROR(g::grant_unit, "parse.expected_unit", "expected `days`, `weeks`, `months` or `units` after the amount");
 COVCHECK_ERROR(g::next_text, "parse.expected_string", "expected a text string after `next`");
+COVCHECK_ERROR(g::warning_text, "parse.expected_string", "expected a text string after `warning`");
 // File.
 COVCHECK_ERROR(g::misplaced_header, "parse.misplaced_header", "a `policy`, `module` or `schema` header must come first in the file");
 COVCHECK_UNEXPECTED(g::end_of_file, "parse.unexpected_token", "expected a rule, advice, code set, define, param, set, enum, record or import");
@@ -531,7 +532,8 @@ std::unique_ptr<parse_tree::Node> parse_piece(std::string_view text, std::size_t
                                               const std::string& name) {
   tao::pegtl::memory_input<tao::pegtl::tracking_mode::lazy, tao::pegtl::eol::lf_crlf> in(text.data() + begin,
                                                                                          text.data() + end, name);
-  ParseState state{text.data()};
+  ParseState state;
+  state.text = text.data();
   return tao::pegtl::parse_tree::parse<Grammar, parse_tree::Node, parse_tree::selector, tao::pegtl::nothing, control>(
       in, state);
 }

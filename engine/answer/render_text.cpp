@@ -4,12 +4,15 @@
 
 #include <fmt/format.h>
 
+#include "dsl/source/one_line.hpp"
 #include "engine/answer/render.hpp"
 #include "engine/answer/render_common.hpp"
 
 namespace covcheck::engine {
 
 namespace {
+
+using dsl::one_line;
 
 using render_detail::located;
 using render_detail::source_text;
@@ -18,22 +21,6 @@ std::string upper(std::string_view s) {
   std::string out(s);
   for (char& c : out) {
     if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  }
-  return out;
-}
-
-// Source text spans lines; a trace line shows it with its whitespace runs collapsed.
-std::string one_line(std::string_view s) {
-  std::string out;
-  bool space = false;
-  for (char c : s) {
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-      space = !out.empty();
-      continue;
-    }
-    if (space) out += ' ';
-    space = false;
-    out += c;
   }
   return out;
 }
@@ -89,7 +76,10 @@ class TextRenderer {
     }
     if (!d.warnings.empty()) {
       out_ += "warnings:\n";
-      for (const CaseWarning& w : d.warnings) out_ += fmt::format("  {}: {}\n", where(w.at), w.message);
+      // A warning about the case as a whole (an advice rule's) has no place in it to name.
+      for (const CaseWarning& w : d.warnings)
+        out_ += located(w.at, sources_) ? fmt::format("  {}: {}\n", where(w.at), w.message)
+                                        : fmt::format("  - {}\n", w.message);
     }
     if (with_trace && !d.trace.empty()) {
       out_ += "trace:\n";

@@ -117,10 +117,10 @@ constexpr std::array<std::string_view, 2> yaml_extensions{".yaml", ".yml"};
 // leading-member sniff claims bundles the `.json` name or the JSON media type sent to the
 // JSON row. "value" is chosen by name only. YAML stays last, the fallback.
 const std::array<CaseReader, 4> readers{{
-    {"fhir", fhir_media, {}, sniff_fhir, read_fhir, "json", sniff_fhir_leading},
+    {"fhir", fhir_media, {}, sniff_fhir, read_fhir, "json", sniff_fhir_leading, false},
     {"value", {}, {}, nullptr, read_value, {}, nullptr, true},
-    {"json", json_media, json_extensions, nullptr, read_json},
-    {"yaml", yaml_media, yaml_extensions, nullptr, read_yaml},
+    {"json", json_media, json_extensions, nullptr, read_json, {}, nullptr, false},
+    {"yaml", yaml_media, yaml_extensions, nullptr, read_yaml, {}, nullptr, false},
 }};
 
 bool ends_with_ignoring_case(std::string_view name, std::string_view ext) {

@@ -246,6 +246,10 @@ void DeterminationBuilder::advice() {
     for (const auto& n : rule.source->next_steps)
       add_step(rule.source->cite ? fmt::format("{} ({})", n.text, *rule.source->cite) : n.text, std::nullopt,
                rule.source->cite);
+    // A warning about the case as a whole (a declared indication the record contradicts): no
+    // single field of the case is at fault, so it carries no location.
+    for (const auto& w : rule.source->warnings)
+      d_.warnings.push_back({{}, rule.source->cite ? fmt::format("{} ({})", w.text, *rule.source->cite) : w.text});
   }
 }
 

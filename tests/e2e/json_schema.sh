@@ -98,6 +98,20 @@ for f in tests/golden/lint/*.cpl rules/acme; do
   valid "lint $f" lint_report "$tmp/out"
 done
 
+# ---- diff and test ------------------------------------------------------------------------------
+run diff --old rules/acme/acme-2025.2.cpl rules/acme/common.cpl --new rules/acme/acme-2026.1.cpl rules/acme/common.cpl \
+  --cases examples/corpus/cases.jsonl --old-as-of 2025-10-01 --new-as-of 2026-03-01 --format json
+valid "diff --format json" diff_report "$tmp/out"
+printf '{"id": "broken", "date_of_service": "soon"}\n' >"$tmp/one-bad.jsonl"
+head -3 examples/corpus/cases.jsonl >>"$tmp/one-bad.jsonl"
+run diff --old rules/acme/acme-2025.2.cpl rules/acme/common.cpl --new rules/acme/acme-2026.1.cpl rules/acme/common.cpl \
+  --cases "$tmp/one-bad.jsonl" --format json
+valid "diff --format json with a case error" diff_report "$tmp/out"
+run test tests/golden/test_command/coverage.yaml --format json
+valid "test --format json" test_report "$tmp/out"
+run test tests/golden/test_command/coverage.yaml --mutate --threads 2 --format json
+valid "test --mutate --format json" test_report "$tmp/out"
+
 # ---- serve ------------------------------------------------------------------------------------
 if command -v curl >/dev/null; then
   "$COVCHECK" serve "${rules[@]}" --port 0 2>"$tmp/server.err" &

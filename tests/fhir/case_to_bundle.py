@@ -4,7 +4,7 @@
 # (dose adequacy, trial outcome, REMS flags, riders, ... : see docs/fhir.md). Codes come from
 # the shipped mapping tables read backwards (rules/fhir/*.yaml), so a value no table can
 # express is dropped from both.
-# Use: case_to_bundle.py CASE.yaml OUT.bundle.json OUT.reduced.yaml
+# Use: case_to_bundle.py CASE.yaml OUT.bundle.json OUT.reduced.yaml [CASE OUT OUT ...]
 import json
 import sys
 from datetime import date, timedelta
@@ -242,10 +242,16 @@ def convert(case):
 
 
 def main():
-    case = yaml.safe_load(Path(sys.argv[1]).read_text())
-    bundle, reduced = convert(case)
-    Path(sys.argv[2]).write_text(json.dumps(bundle, indent=1) + "\n")
-    Path(sys.argv[3]).write_text(yaml.safe_dump(reduced, sort_keys=False))
+    args = sys.argv[1:]
+    if not args or len(args) % 3:
+        sys.exit("use: case_to_bundle.py CASE.yaml OUT.bundle.json OUT.reduced.yaml [...]")
+    # Several triples in one run: the differential test converts every shipped case at once
+    # (one interpreter start, not 280).
+    for i in range(0, len(args), 3):
+        case = yaml.safe_load(Path(args[i]).read_text())
+        bundle, reduced = convert(case)
+        Path(args[i + 1]).write_text(json.dumps(bundle, indent=1) + "\n")
+        Path(args[i + 2]).write_text(yaml.safe_dump(reduced, sort_keys=False))
 
 
 if __name__ == "__main__":

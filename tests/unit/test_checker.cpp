@@ -103,6 +103,14 @@ TEST_CASE("only advice reads the decision", "[checker]") {
   CHECK_THAT(out, Catch::Contains("only advice rules may read `decision`"));
 }
 
+TEST_CASE("a warning clause belongs to advice", "[checker]") {
+  std::string out = errors_of(header + "rule r when x > 1 exclude\n  warning \"odd\"\n");
+  CHECK_THAT(out, Catch::Contains("`warning` belongs to an advice rule"));
+  auto advice = policy_pipeline(header + "rule r when x > 1 exclude\nadvice a when x > 1 warning \"odd\"\n");
+  INFO(advice.diagnostics_text());
+  CHECK(advice.ok());
+}
+
 TEST_CASE("a rule mixing cover and a direct effect is rejected", "[checker]") {
   std::string out = errors_of(header + "rule r cover exclude\n");
   CHECK_THAT(out, Catch::Contains("both covers and has a direct effect"));

@@ -269,6 +269,21 @@ advice appeal when decision == denied next "appeal within 180 days"
   CHECK(decide(p, "x: 5\n").next_steps.empty());
 }
 
+TEST_CASE("an advice's warning lands on the answer's warnings, not its next steps", "[evaluate][advice]") {
+  auto p = policy_pipeline(header + R"(
+rule r cover require x > 1 else deny "x too small"
+advice contradiction cite "§9" when x == 0 warning "x is 0, which the record contradicts"
+)");
+  auto d = decide(p, "x: 0\n");
+  CHECK(decision_text(d.decision) == "denied");
+  REQUIRE(d.warnings.size() == 1);
+  CHECK(d.warnings[0].message == "x is 0, which the record contradicts (§9)");
+  CHECK(d.warnings[0].at.file == dsl::no_file);  // about the case as a whole
+  for (const std::string& step : d.next_steps) CHECK(step.find("contradicts") == std::string::npos);
+  CHECK(decide(p, "x: 5\n").warnings.empty());  // the advice does not apply
+  CHECK(decide(p, "{}\n").warnings.empty());    // nor when its condition is unknown
+}
+
 TEST_CASE("schema checks reject impossible case values", "[evaluate][validation]") {
   auto p = policy_pipeline(header + "rule r cover\n");
   auto run = p.run_text("bad.yaml", "x: -1\n");

@@ -33,6 +33,8 @@ struct Expectation {
   std::optional<std::string> error;                                // substring of the case's first error
   std::vector<std::string> next_steps_contain;  // each a substring, or the citation, of some next step
   std::vector<std::string> next_steps_lack;     // each a substring of no next step
+  std::vector<std::string> warnings_contain;    // each a substring of some warning of the answer
+  std::vector<std::string> warnings_lack;       // each a substring of no warning
   std::optional<std::optional<ExpectedAuthorization>> authorization;  // inner nullopt: none granted
 };
 

@@ -8,24 +8,13 @@
 
 #include <fmt/format.h>
 
+#include "dsl/source/one_line.hpp"
+
 namespace covcheck::cli {
 
 namespace {
 
-std::string one_line(std::string_view s) {
-  std::string out;
-  bool space = false;
-  for (char c : s) {
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-      space = !out.empty();
-      continue;
-    }
-    if (space) out += ' ';
-    space = false;
-    out += c;
-  }
-  return out;
-}
+using dsl::one_line;
 
 void count(Counts& c, std::string_view result) {
   if (result == "true" || result == "present") ++c.yes;

@@ -258,10 +258,11 @@ class SuiteReader {
 
   void read_expect(const YamlNode& n, Expectation& e) {
     if (!is(n, Kind::mapping, "`expect`", "a mapping of expected results")) return;
-    auto f = fields(n,
-                    {"decision", "prior_auth", "benefit", "reasons", "reasons_include", "missing", "requirements",
-                     "error", "next_steps_contain", "next_steps_lack", "authorization"},
-                    "expectation");
+    auto f =
+        fields(n,
+               {"decision", "prior_auth", "benefit", "reasons", "reasons_include", "missing", "requirements", "error",
+                "next_steps_contain", "next_steps_lack", "warnings_contain", "warnings_lack", "authorization"},
+               "expectation");
     if (f.empty() && n.count == 0) error(n, "`expect` names nothing to check");
     if (f.count("error") && f.size() > 1) {
       error(*f["error"],
@@ -295,6 +296,12 @@ class SuiteReader {
     }
     if (f.count("next_steps_lack")) {
       if (auto steps = texts(*f["next_steps_lack"], "`next_steps_lack`", true)) e.next_steps_lack = *steps;
+    }
+    if (f.count("warnings_contain")) {
+      if (auto texts_ = texts(*f["warnings_contain"], "`warnings_contain`", true)) e.warnings_contain = *texts_;
+    }
+    if (f.count("warnings_lack")) {
+      if (auto texts_ = texts(*f["warnings_lack"], "`warnings_lack`", true)) e.warnings_lack = *texts_;
     }
     if (f.count("authorization")) read_authorization(*f["authorization"], e);
   }

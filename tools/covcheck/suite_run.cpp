@@ -11,9 +11,13 @@
 
 #include <fmt/format.h>
 
+#include "dsl/source/one_line.hpp"
+
 namespace covcheck::cli {
 
 namespace {
+
+using dsl::one_line;
 
 std::string list_text(const std::vector<std::string>& items) {
   std::string out = "[";
@@ -40,22 +44,6 @@ std::string authorization_text(const std::optional<Auth>& a) {
   std::string out = "{";
   for (const std::string& p : parts) out += (out.size() > 1 ? ", " : "") + p;
   return out + "}";
-}
-
-// Whitespace runs collapsed: criteria span lines in the rule files.
-std::string one_line(std::string_view s) {
-  std::string out;
-  bool space = false;
-  for (char c : s) {
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-      space = !out.empty();
-      continue;
-    }
-    if (space) out += ' ';
-    space = false;
-    out += c;
-  }
-  return out;
 }
 
 std::string first_error(const dsl::Diagnostics& ds) {
@@ -180,6 +168,20 @@ std::vector<Mismatch> compare(const Expectation& e, const engine::CaseOutcome& r
     auto hit = std::find_if(d.next_steps.begin(), d.next_steps.end(),
                             [&](const std::string& s) { return s.find(text) != std::string::npos; });
     if (hit != d.next_steps.end()) out.push_back({"next_steps", "no step containing `" + text + "`", *hit});
+  }
+  // The answer's warnings: the case's own (unknown fields, implausible dates) and those of
+  // advice rules (a declared indication the record contradicts).
+  std::vector<std::string> warnings;
+  for (const engine::CaseWarning& w : d.warnings) warnings.push_back(w.message);
+  for (const std::string& text : e.warnings_contain) {
+    bool found = std::any_of(warnings.begin(), warnings.end(),
+                             [&](const std::string& w) { return w.find(text) != std::string::npos; });
+    if (!found) out.push_back({"warnings", "a warning containing `" + text + "`", list_text(warnings)});
+  }
+  for (const std::string& text : e.warnings_lack) {
+    auto hit = std::find_if(warnings.begin(), warnings.end(),
+                            [&](const std::string& w) { return w.find(text) != std::string::npos; });
+    if (hit != warnings.end()) out.push_back({"warnings", "no warning containing `" + text + "`", *hit});
   }
   if (e.authorization) {
     const auto& want = *e.authorization;

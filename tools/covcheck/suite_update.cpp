@@ -76,8 +76,10 @@ std::vector<ExpectationEdit> expectation_edits(const TestResult& result, const d
   for (const Mismatch& m : result.mismatches) {
     ExpectationEdit edit;
     edit.test = test.name;
-    edit.key =
-        m.key == "next_steps" ? (m.expected.starts_with("no step") ? "next_steps_lack" : "next_steps_contain") : m.key;
+    if (m.key == "next_steps") edit.key = m.expected.starts_with("no step") ? "next_steps_lack" : "next_steps_contain";
+    else if (m.key == "warnings")
+      edit.key = m.expected.starts_with("no warning") ? "warnings_lack" : "warnings_contain";
+    else edit.key = m.key;
     edit.was = m.expected;
     auto at = test.expect_values.find(edit.key);
     std::optional<std::string> now =
