@@ -23,6 +23,7 @@ const char* error_code_for(int status) {
     case 404: return "not_found";
     case 405: return "method_not_allowed";
     case 408: return "timeout";
+    case 429: return "too_many_requests";
     case 413: return "payload_too_large";
     case 414: return "uri_too_long";
     case 415: return "unsupported_media_type";
@@ -33,21 +34,25 @@ const char* error_code_for(int status) {
 }  // namespace
 
 Service::Service(ServiceOptions options, AccessLog& log)
-    : options_(std::move(options)), log_(log), asset_re_(asset_pattern), file_re_(policy_file_pattern) {
-  unsigned threads = options_.threads == 0 ? 1 : options_.threads;
-  http_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+    : options_(std::move(options)),
+      log_(log),
+      asset_re_(asset_pattern),
+      file_re_(policy_file_pattern),
+      http_(log_, metrics_) {
   // httplib's own cap is the larger body limit; each route enforces its own below it.
   http_.set_payload_max_length(std::max(options_.max_body, options_.max_batch_body));
-  auto split = [](std::chrono::milliseconds ms) {
-    return std::make_pair(ms.count() / 1000, (ms.count() % 1000) * 1000);
-  };
-  auto [rs, rus] = split(options_.read_timeout);
-  auto [ws, wus] = split(options_.write_timeout);
-  http_.set_read_timeout(rs, rus);
-  http_.set_write_timeout(ws, wus);
-  http_.set_keep_alive_timeout(options_.keep_alive_timeout.count());
-  http_.set_keep_alive_max_count(100000);
-  http_.set_tcp_nodelay(true);  // small answers must not wait for Nagle and delayed ACKs
+  FrontOptions front;
+  front.threads = options_.threads == 0 ? 1 : options_.threads;
+  front.read_timeout = options_.read_timeout;
+  front.write_timeout = options_.write_timeout;
+  front.keep_alive_timeout = options_.keep_alive_timeout;
+  front.header_timeout = options_.header_timeout;
+  front.body_timeout = options_.body_timeout;
+  front.max_kept_body = options_.max_body;
+  front.max_connections = options_.max_connections;
+  front.max_in_flight = options_.max_in_flight;
+  front.client = options_.client;
+  http_.configure(front);
   install_routes();
 }
 
@@ -217,14 +222,14 @@ int Service::bind() {
 }
 
 bool Service::listen() {
-  bool ok = http_.listen_after_bind();
+  bool ok = http_.serve();
   log_.flush();  // every request has been answered: its line is in the log when this returns
   return ok;
 }
 
 void Service::stop() {
   stopping_ = true;
-  http_.stop();
+  http_.shutdown();
 }
 
 }  // namespace covcheck::server
