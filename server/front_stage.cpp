@@ -30,6 +30,8 @@ struct HttpServer::Conn {
   RequestShape shape;
   bool counted = false;               // in the client's open connections
   bool in_flight = false;             // counted in in_flight_
+  std::size_t cost = 0;               // counted in in_flight_bytes_
+  bool admitted = false;              // the request being read has passed the limits
   bool close = false, drain = false;  // set by a worker handing the connection back
   std::size_t drained = 0;
 };
@@ -107,10 +109,12 @@ bool HttpServer::serve() {
   std::uint64_t files = raise_file_limit(limit);
   log_.event("listening",
              fmt::format("\"file_limit\":{},\"file_limit_hard\":{},\"threads\":{},\"max_connections\":{},"
-                         "\"max_in_flight\":{},\"client_rate\":{},\"client_connections\":{}",
+                         "\"max_in_flight\":{},\"max_in_flight_bytes\":{},\"client_rate\":{},\"client_connections\":{}",
                          files, static_cast<std::uint64_t>(limit.rlim_max), options_.threads, options_.max_connections,
-                         options_.max_in_flight, options_.client.rate, options_.client.max_connections));
+                         options_.max_in_flight, options_.max_in_flight_bytes, options_.client.rate,
+                         options_.client.max_connections));
   ::fcntl(listen_fd, F_SETFL, ::fcntl(listen_fd, F_GETFL) | O_NONBLOCK);
+  ::listen(listen_fd, SOMAXCONN);  // httplib listens with a backlog of 5: too few for a burst of clients
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
   if (epoll_fd_ < 0) return false;
   epoll_event ev{};
@@ -265,7 +269,7 @@ void HttpServer::rearm(Conn& c) {
 void HttpServer::close_conn(Conn& c) {
   int fd = c.fd;
   if (c.counted) limits_->close(c.client);
-  if (c.in_flight) in_flight_.fetch_sub(1, std::memory_order_relaxed);
+  release(c);
   ::close(fd);
   conns_[fd].reset();
   --open_;
@@ -290,7 +294,11 @@ void HttpServer::start_drain(Conn& c, Clock::time_point now) {
 
 void HttpServer::on_input(Conn& c, Clock::time_point now) {
   if (c.phase == Conn::Phase::worker) return;
-  Connection::Received got = c.io.receive(max_head + options_.max_kept_body);
+  // Until a request is admitted only its head is read, so a refused body never fills memory.
+  std::size_t capacity = c.phase == Conn::Phase::draining ? Connection::read_buffer_size
+                         : c.phase == Conn::Phase::body   ? max_head + options_.max_kept_body
+                                                          : max_head;
+  Connection::Received got = c.io.receive(capacity);
   if (c.phase == Conn::Phase::draining) {
     c.drained += c.io.buffered().size();
     c.io.consume(c.io.buffered().size());
@@ -324,18 +332,24 @@ void HttpServer::advance(Conn& c, Clock::time_point now) {
     switch (c.shape.progress) {
       case RequestShape::Progress::head_pending: return rearm(c);
       case RequestShape::Progress::body_pending:
-        if (c.phase != Conn::Phase::body) {
-          c.phase = Conn::Phase::body;
-          c.request_deadline = now + options_.body_timeout;
-          set_deadline(c, std::min(c.request_deadline, now + options_.read_timeout));
-        }
-        return rearm(c);
       case RequestShape::Progress::head_too_long:
       case RequestShape::Progress::ready: break;
     }
-    Refusal r = admit(c, c.shape, now);
+    // The limits are passed at the head, so that a refused body is never read and memory
+    // is bounded by the requests admitted.
+    Refusal r;
+    if (!c.admitted) r = admit(c, c.shape, now);
     if (r.status == 0) {
-      if (c.phase != Conn::Phase::body) c.request_deadline = now + options_.body_timeout;
+      c.admitted = true;
+      if (c.phase != Conn::Phase::body) {
+        c.request_deadline = now + options_.body_timeout;
+        if (c.shape.progress == RequestShape::Progress::body_pending) {
+          c.phase = Conn::Phase::body;
+          set_deadline(c, std::min(c.request_deadline, now + options_.read_timeout));
+        }
+      }
+      if (c.shape.progress == RequestShape::Progress::body_pending) return rearm(c);
+      c.admitted = false;
       return hand_over(c, now);
     }
     if (!answer_refusal(c, c.shape, r)) {
@@ -348,14 +362,33 @@ void HttpServer::advance(Conn& c, Clock::time_point now) {
 
 HttpServer::Refusal HttpServer::admit(Conn& c, const RequestShape& shape, Clock::time_point now) {
   if (int wait = limits_->admit(c.client, now); wait > 0) return {429, wait, Shed::client_rate};
-  if (options_.max_in_flight > 0 && !shape.probe) {
+  if (shape.probe) return {};
+  Refusal busy{503, static_cast<int>(options_.retry_after.count()), Shed::in_flight};
+  if (options_.max_in_flight > 0) {
     if (in_flight_.fetch_add(1, std::memory_order_relaxed) >= options_.max_in_flight) {
       in_flight_.fetch_sub(1, std::memory_order_relaxed);
-      return {503, static_cast<int>(options_.retry_after.count()), Shed::in_flight};
+      return busy;
     }
     c.in_flight = true;
   }
+  if (options_.max_in_flight_bytes > 0) {
+    std::size_t cost =
+        request_base_cost + static_cast<std::size_t>(std::min<std::uint64_t>(shape.body_size, options_.max_kept_body));
+    if (in_flight_bytes_.fetch_add(cost, std::memory_order_relaxed) + cost > options_.max_in_flight_bytes) {
+      in_flight_bytes_.fetch_sub(cost, std::memory_order_relaxed);
+      release(c);
+      return busy;
+    }
+    c.cost = cost;
+  }
   return {};
+}
+
+void HttpServer::release(Conn& c) {
+  if (c.in_flight) in_flight_.fetch_sub(1, std::memory_order_relaxed);
+  if (c.cost > 0) in_flight_bytes_.fetch_sub(c.cost, std::memory_order_relaxed);
+  c.in_flight = false;
+  c.cost = 0;
 }
 
 bool HttpServer::answer_refusal(Conn& c, const RequestShape& shape, const Refusal& r) {
@@ -421,6 +454,7 @@ void HttpServer::expire(Clock::time_point now) {
       case Conn::Phase::body:
         // The head is in: httplib answers the body that did not arrive (400), as it always has.
         metrics_.record_shed(Shed::body_timeout);
+        c.admitted = false;
         c.io.set_deadline(now);
         c.phase = Conn::Phase::worker;
         ++in_workers_;
@@ -478,10 +512,7 @@ void HttpServer::work() {
 bool HttpServer::answer(Conn& c) {
   bool closed = false;
   bool ok = process_request(c.io, stopping_, closed, nullptr);
-  if (c.in_flight) {
-    c.in_flight = false;
-    in_flight_.fetch_sub(1, std::memory_order_relaxed);
-  }
+  release(c);
   if (!c.io.flush()) ok = false;
   if (ok && !closed && !stopping_) return true;
   c.close = true;
@@ -497,7 +528,7 @@ void HttpServer::serve_connection(Conn& c) {
     // anything slower goes back to the loop, and so does every connection while others wait.
     if (c.io.buffered().empty()) {
       if (queued_.load(std::memory_order_relaxed) > 0 || !c.io.wait_readable(hold_after_answer)) return;
-      Connection::Received got = c.io.receive(max_head + options_.max_kept_body);
+      Connection::Received got = c.io.receive(max_head);
       if (got == Connection::Received::closed || got == Connection::Received::broken) {
         c.close = true;
         return;

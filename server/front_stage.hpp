@@ -36,6 +36,7 @@ struct FrontOptions {
   std::size_t max_kept_body = 1u << 20;             // bodies read before a worker is taken (--max-body)
   std::size_t max_connections = 0;                  // open connections; 0: as many as descriptors allow
   std::size_t max_in_flight = 0;                    // requests admitted and not answered; 0: no limit
+  std::size_t max_in_flight_bytes = 0;              // their bodies' bytes (see in_flight_cost); 0: no limit
   std::chrono::seconds retry_after{1};              // Retry-After of a 503
   ClientLimitOptions client;
 };
@@ -57,6 +58,10 @@ class HttpServer : public httplib::Server {
   // the connection back to the loop (only while no request waits for a worker).
   static constexpr std::chrono::milliseconds hold_after_answer{2};
   static constexpr std::chrono::milliseconds drain_time{1000};
+  // What a request counts against --max-in-flight-bytes: its body as far as the loop keeps
+  // it (a chunked one counts --max-body; /v1/batch streams, so at most --max-body), plus a
+  // fixed share for its head and answer.
+  static constexpr std::size_t request_base_cost = 16 * 1024;
 
  private:
   struct Conn;
@@ -81,6 +86,7 @@ class HttpServer : public httplib::Server {
   void close_conn(Conn& c);
   void refuse_at_accept(int fd, int status, int retry_after);
   // Both threads.
+  void release(Conn& c);
   Refusal admit(Conn& c, const RequestShape& shape, Clock::time_point now);
   // Writes the refusal; true when the request was consumed and the connection can go on.
   bool answer_refusal(Conn& c, const RequestShape& shape, const Refusal& r);
@@ -112,6 +118,7 @@ class HttpServer : public httplib::Server {
   bool workers_stop_ = false;
   std::atomic<std::size_t> queued_{0};
   std::atomic<std::size_t> in_flight_{0};
+  std::atomic<std::size_t> in_flight_bytes_{0};
   std::mutex back_mutex_;
   std::vector<Conn*> back_, taking_;
   std::vector<std::thread> workers_;

@@ -113,6 +113,7 @@ RequestShape scan_request(std::string_view received, std::size_t max_kept_body, 
   }
 
   shape.progress = RequestShape::Progress::ready;
+  shape.body_size = chunked ? SIZE_MAX : has_length && length_ok ? length : 0;
   // Lengths httplib will refuse, and bodies the route reads as it answers, go to a worker now.
   if (batch || shape.streamed || !length_ok || (has_length && length > max_kept_body)) {
     shape.streamed = true;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 
 namespace covcheck::server {
@@ -16,11 +17,12 @@ struct RequestShape {
     ready,          // ready for a worker: the whole request, or a head whose body the route reads
   };
   Progress progress = Progress::head_pending;
-  std::size_t head_size = 0;   // request line and headers with the blank line
-  std::size_t total_size = 0;  // head and body when the whole request is in; else 0
-  bool streamed = false;       // the worker reads the body: /v1/batch, Expect, or over `max_kept_body`
-  bool probe = false;          // GET or HEAD of /healthz, /readyz or /metrics: never counted as work
-  bool batch = false;          // POST /v1/batch: its body may take as long as the batch
+  std::size_t head_size = 0;    // request line and headers with the blank line
+  std::size_t total_size = 0;   // head and body when the whole request is in; else 0
+  std::uint64_t body_size = 0;  // the declared Content-Length; for a chunked body, SIZE_MAX
+  bool streamed = false;        // the worker reads the body: /v1/batch, Expect, or over `max_kept_body`
+  bool probe = false;           // GET or HEAD of /healthz, /readyz or /metrics: never counted as work
+  bool batch = false;           // POST /v1/batch: its body may take as long as the batch
 };
 
 // Scans the bytes of a request received so far (starting at its request line). Bodies up to

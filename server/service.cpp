@@ -51,6 +51,7 @@ Service::Service(ServiceOptions options, AccessLog& log)
   front.max_kept_body = options_.max_body;
   front.max_connections = options_.max_connections;
   front.max_in_flight = options_.max_in_flight;
+  front.max_in_flight_bytes = options_.max_in_flight_bytes;
   front.client = options_.client;
   http_.configure(front);
   install_routes();

@@ -35,6 +35,7 @@ struct ServiceOptions {
   std::chrono::milliseconds body_timeout{30000};    // a body's whole time (not /v1/batch)
   std::size_t max_connections = 0;                  // open connections; 0: no cap but descriptors
   std::size_t max_in_flight = 0;                    // requests admitted, not answered; 0: no limit
+  std::size_t max_in_flight_bytes = 0;              // and their bodies' bytes; 0: no limit
   ClientLimitOptions client;                        // per client address; 0s: off
   std::optional<std::string> admin_token;           // absent: no /v1/admin/reload
 };

@@ -128,6 +128,10 @@ Command add_serve_command(CLI::App& app) {
       ->add_option("--max-in-flight", flags->options.max_in_flight,
                    "Requests admitted and not yet answered at most; past it 503 (0: no limit)")
       ->capture_default_str();
+  serve
+      ->add_option("--max-in-flight-bytes", flags->options.max_in_flight_bytes,
+                   "Body bytes of the requests in flight at most (each counts 16 KiB more); past it 503 (0: no limit)")
+      ->capture_default_str();
   serve->add_option("--client-rate", flags->options.client.rate, "Requests per second per client address (0: no limit)")
       ->capture_default_str();
   serve
