@@ -72,10 +72,12 @@ Connection::Received Connection::receive(std::size_t capacity) {
       if (in_.size() >= capacity) return got ? Received::some : Received::nothing_yet;
       in_.resize(std::min(std::max(in_.size() * 2, in_end_ + read_buffer_size), capacity));
     }
-    ssize_t n = transport_read(in_.data() + in_end_, in_.size() - in_end_);
+    std::size_t space = in_.size() - in_end_;
+    ssize_t n = transport_read(in_.data() + in_end_, space);
     if (n > 0) {
       in_end_ += static_cast<std::size_t>(n);
       got = true;
+      if (static_cast<std::size_t>(n) < space) return Received::some;  // the socket is empty: spare a recv
       continue;
     }
     if (n == 0) return got ? Received::some : Received::closed;
