@@ -38,9 +38,7 @@ void address_of(int fd, bool peer, std::string& ip, int& port) {
 }  // namespace
 
 Connection::Connection(int fd, std::chrono::milliseconds read_timeout, std::chrono::milliseconds write_timeout)
-    : fd_(fd), read_timeout_(read_timeout), write_timeout_(write_timeout) {
-  in_.resize(read_buffer_size);
-}
+    : fd_(fd), read_timeout_(read_timeout), write_timeout_(write_timeout) {}
 
 ssize_t Connection::transport_read(char* data, std::size_t size) {
   for (;;) {
@@ -86,13 +84,18 @@ Connection::Received Connection::receive(std::size_t capacity) {
   }
 }
 
-void Connection::shrink_buffer() {
-  if (in_.size() <= read_buffer_size || in_end_ - in_pos_ > read_buffer_size) return;
-  std::string smaller(read_buffer_size, '\0');
-  std::memcpy(smaller.data(), in_.data() + in_pos_, in_end_ - in_pos_);
-  in_end_ -= in_pos_;
-  in_pos_ = 0;
-  in_.swap(smaller);
+void Connection::release_buffers() {
+  if (in_pos_ == in_end_) {
+    std::string().swap(in_);
+    in_pos_ = in_end_ = 0;
+  } else if (in_.size() > read_buffer_size && in_end_ - in_pos_ <= read_buffer_size) {
+    std::string smaller(read_buffer_size, '\0');
+    std::memcpy(smaller.data(), in_.data() + in_pos_, in_end_ - in_pos_);
+    in_end_ -= in_pos_;
+    in_pos_ = 0;
+    in_.swap(smaller);
+  }
+  if (pending() == 0 && out_.capacity() > send_threshold) std::string().swap(out_);
 }
 
 bool Connection::wait_readable(std::chrono::milliseconds timeout) {
@@ -158,6 +161,7 @@ int Connection::wait(std::chrono::milliseconds timeout) {
 
 ssize_t Connection::fill() {
   in_pos_ = in_end_ = 0;
+  if (in_.empty()) in_.resize(read_buffer_size);
   for (;;) {
     ssize_t n = transport_read(in_.data(), in_.size());
     if (n >= 0) {

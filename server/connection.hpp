@@ -42,8 +42,10 @@ class Connection final : public httplib::Stream {
   // The input received and not yet read by httplib.
   std::string_view buffered() const { return {in_.data() + in_pos_, in_end_ - in_pos_}; }
   void consume(std::size_t n) { in_pos_ += std::min(n, in_end_ - in_pos_); }
-  // Gives back a buffer that grew for a large request once it has been read.
-  void shrink_buffer();
+  // For a connection that waits: frees the input buffer when it is empty (an idle
+  // connection costs no buffer; the next request allocates one), else gives back what it
+  // grew for a large request, and frees an output buffer a large answer left behind.
+  void release_buffers();
   // Reads by httplib fail once `deadline` has passed (the end of the request's time).
   void set_deadline(Clock::time_point deadline) { deadline_ = deadline; }
   // Waits up to `timeout` for input; true when some arrived (or the client closed).

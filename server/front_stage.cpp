@@ -318,7 +318,7 @@ void HttpServer::on_input(Conn& c, Clock::time_point now) {
 void HttpServer::advance(Conn& c, Clock::time_point now) {
   for (;;) {
     if (c.io.buffered().empty()) {
-      c.io.shrink_buffer();
+      c.io.release_buffers();
       c.phase = Conn::Phase::idle;
       set_deadline(c, now + options_.keep_alive_timeout);
       return rearm(c);
