@@ -172,8 +172,6 @@ bool HttpServer::serve() {
     svr_sock_ = INVALID_SOCKET;
     ::close(listen_fd);
   }
-  for (auto& c : conns_)
-    if (c) close_conn(*c);
   {
     std::lock_guard lock(work_mutex_);
     workers_stop_ = true;
@@ -181,6 +179,9 @@ bool HttpServer::serve() {
   work_ready_.notify_all();
   for (auto& t : workers_) t.join();
   workers_.clear();
+  // No worker holds a connection now.
+  for (auto& c : conns_)
+    if (c) close_conn(*c);
   every_second(Clock::now());  // the last counts of shed load
   ::close(epoll_fd_);
   epoll_fd_ = -1;
@@ -247,6 +248,7 @@ void HttpServer::accept_all(Clock::time_point now) {
   }
 }
 
+// Before the connection has a Connection (and, with TLS, before any handshake): plain bytes.
 void HttpServer::refuse_at_accept(int fd, int status, int retry_after) {
   std::string text = refusal_text(status, retry_after, false,
                                   refusal_message(status == 429 ? Shed::client_connections : Shed::max_connections));
@@ -447,7 +449,8 @@ void HttpServer::expire(Clock::time_point now) {
         metrics_.record_shed(Shed::header_timeout);
         if (!c.io.buffered().empty()) {
           std::string text = refusal_text(408, 0, false, refusal_message(Shed::header_timeout));
-          [[maybe_unused]] auto n = ::send(c.fd, text.data(), text.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+          c.io.write(text.data(), text.size());
+          c.io.flush_now();
         }
         close_conn(c);
         break;
