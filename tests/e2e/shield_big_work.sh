@@ -29,6 +29,7 @@ echo "  probe: $(cat "$tmp/probe.json")"
 echo "  server peak RSS: $((peak_kib / 1024)) MiB (bound $bound_mib MiB)"
 check_that "all 200 big cases answered pend" "j['pend'] == 200 and not j['failures']" "$tmp/big.json"
 check_that "the probe was served" "j['failed'] == 0" "$tmp/probe.json"
-if ((peak_kib / 1024 < bound_mib)); then pass; else fail "peak RSS $((peak_kib / 1024)) MiB is over $bound_mib MiB"; fi
+echo "{\"peak_mib\": $((peak_kib / 1024))}" >"$tmp/peak.json"
+check_bound "peak RSS under $bound_mib MiB" "j['peak_mib'] < $bound_mib" "$tmp/peak.json"
 stop_server
 finish

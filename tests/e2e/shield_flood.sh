@@ -24,7 +24,7 @@ check_that "each with Retry-After" "j['retry_after_missing'] == 0" "$tmp/flood.j
 # 3 s at 100 per second after a burst of 100, with room for the threads starting and ending late.
 check_that "the flooder's 200s stay within its rate" "j['counts'].get('200', 0) <= 100 + 100 * 5" "$tmp/flood.json"
 check_that "the other client is served: every request" "j['failed'] == 0 and j['requests'] >= 50" "$tmp/probe.json"
-check_that "the other client is served: p99 under 100 ms" "j['p99_ms'] < 100" "$tmp/probe.json"
+check_bound "the other client is served: p99 under 100 ms" "j['p99_ms'] < 100" "$tmp/probe.json"
 
 # Connections past --client-connections from one address are refused at once.
 python3 "$attack" flood --port "$port" --source 127.0.0.3 --connections 12 --depth 1 --seconds 1 >"$tmp/conns.json"

@@ -24,7 +24,7 @@ echo "  slow connections: $(cat "$tmp/loris.json")"
 
 check_that "1,000 slow connections were open" "j['opened'] == 1000" "$tmp/loris.json"
 check_that "every probe request answered" "j['failed'] == 0 and j['requests'] == 200" "$tmp/probe.json"
-check_that "probe p99 under 100 ms" "j['p99_ms'] < 100" "$tmp/probe.json"
+check_bound "probe p99 under 100 ms" "j['p99_ms'] < 100" "$tmp/probe.json"
 check_that "every slow connection was closed" "j['still_open'] == 0" "$tmp/loris.json"
 check_that "closed at the deadline, not before" "j['first_close'] is not None and j['first_close'] >= 1.8" \
   "$tmp/loris.json"

@@ -4,6 +4,9 @@
 source "$(dirname "${BASH_SOURCE[0]}")/harness.sh" "$@"
 
 attack=tests/e2e/lib/attack.py
+for tool in python3 curl; do
+  command -v "$tool" >/dev/null || { echo "SKIP: no $tool"; echo "0 passed, 0 failed, 1 skipped"; exit 0; }
+done
 server_pid=
 stop_server() {
   [[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
@@ -34,4 +37,16 @@ json_field() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); prin
 # check_that NAME PYTHON_CONDITION FILE: passes when the condition over `j` (FILE's JSON) holds.
 check_that() {
   if [[ $(json_field "$3" "bool($2)") == True ]]; then pass; else fail "$1: $(cat "$3")"; fi
+}
+
+# check_bound NAME PYTHON_CONDITION FILE: a latency or memory bound. Under AddressSanitizer
+# (tools/sanitize.sh sets ASAN_OPTIONS) its checks multiply time and memory, so the bound
+# is reported, not applied, as in big_lists.sh; the Release build keeps it.
+check_bound() {
+  if [[ -n "${ASAN_OPTIONS:-}" && $(json_field "$3" "bool($2)") != True ]]; then
+    echo "  $1: over its bound under AddressSanitizer (not applied): $(cat "$3")"
+    pass
+  else
+    check_that "$@"
+  fi
 }
