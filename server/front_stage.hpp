@@ -103,6 +103,7 @@ class HttpServer : public httplib::Server {
   std::atomic<bool> stopping_{false};
   int epoll_fd_ = -1, wake_fd_ = -1;
   std::vector<std::unique_ptr<Conn>> conns_;  // by file descriptor
+  std::vector<Clock::time_point> deadlines_;  // by file descriptor: when the loop next acts on it
   std::size_t open_ = 0, in_workers_ = 0;
   Clock::time_point next_deadline_ = Clock::time_point::max();
   Clock::time_point next_second_{};
