@@ -54,6 +54,17 @@ Service::Service(ServiceOptions options, AccessLog& log)
   front.max_in_flight_bytes = options_.max_in_flight_bytes;
   front.client = options_.client;
   http_.configure(front);
+  // httplib's own settings, for what it writes (`Keep-Alive: timeout=…, max=…`); the loop and
+  // the Connection apply the timeouts.
+  auto split = [](std::chrono::milliseconds ms) {
+    return std::make_pair(ms.count() / 1000, (ms.count() % 1000) * 1000);
+  };
+  auto [rs, rus] = split(options_.read_timeout);
+  auto [ws, wus] = split(options_.write_timeout);
+  http_.set_read_timeout(rs, rus);
+  http_.set_write_timeout(ws, wus);
+  http_.set_keep_alive_timeout(options_.keep_alive_timeout.count());
+  http_.set_keep_alive_max_count(100000);
   install_routes();
 }
 

@@ -184,3 +184,62 @@ TEST_CASE("a request refused for its client's rate leaves the connection usable"
   ::close(fd);
   ts.stop();
 }
+
+TEST_CASE("work in flight past its bound is 503 before its body is read; probes still pass", "[server][front]") {
+  covcheck::server::ServiceOptions options;
+  options.max_in_flight = 1;
+  TestServer ts(options, "front-in-flight");
+  // A request whose body is still arriving is in flight from its head on.
+  int first = connect_loopback(ts.port());
+  send_text(first,
+            "POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/yaml\r\nContent-Length: 6\r\n\r\nid");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  int second = connect_loopback(ts.port());
+  send_text(second, "POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nid: x");
+  std::string refused = read_for(second, "", std::chrono::seconds(3));  // answered, then closed
+  CHECK(refused.find("HTTP/1.1 503 Service Unavailable") == 0);
+  CHECK(refused.find("Retry-After: 1\r\n") != std::string::npos);
+  CHECK(refused.find("Connection: close") != std::string::npos);
+  CHECK(refused.find(R"("error":"overloaded")") != std::string::npos);
+  ::close(second);
+  auto res = ts.client().Get("/healthz");
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  // The first request ends (a case with only an id pends); the bound is free again.
+  send_text(first, ": x\n");
+  std::string answer = read_for(first, R"("decision":"pend")", std::chrono::seconds(3));
+  INFO(answer);
+  CHECK(answer.find("HTTP/1.1 200 OK") == 0);
+  ::close(first);
+  auto after = ts.client().Post("/v1/check", covcheck::testing::case_text("esk-covered"), "application/yaml");
+  REQUIRE(after);
+  CHECK(after->status == 200);
+  std::string log = ts.stop_and_read_log();
+  CHECK(log.find(R"("event":"load_shed","reason":"in_flight","count":1)") != std::string::npos);
+}
+
+TEST_CASE("connections past --max-connections are refused and logged once", "[server][front]") {
+  covcheck::server::ServiceOptions options;
+  options.max_connections = 2;
+  TestServer ts(options, "front-max-conn");
+  int a = connect_loopback(ts.port());
+  int b = connect_loopback(ts.port());
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  for (int i = 0; i < 2; ++i) {
+    int c = connect_loopback(ts.port());
+    std::string refused = read_for(c, "", std::chrono::seconds(3));
+    CHECK(refused.find("HTTP/1.1 503 Service Unavailable") == 0);
+    ::close(c);
+  }
+  ::close(a);
+  ::close(b);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto res = ts.client().Get("/healthz");
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  std::string log = ts.stop_and_read_log();
+  std::size_t reached = log.find(R"("event":"connection_limit_reached","open":2,"max_connections":2)");
+  CHECK(reached != std::string::npos);
+  CHECK(log.find("connection_limit_reached", reached + 30) == std::string::npos);
+  CHECK(log.find(R"("event":"connection_limit_cleared")") != std::string::npos);
+}
