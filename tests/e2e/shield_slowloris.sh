@@ -2,14 +2,14 @@
 # Slow loris: 1,000 connections from 127.0.0.2-127.0.0.201 each send a request head one byte
 # every half second and never finish it. The server keeps answering /healthz and /v1/check
 # from 127.0.0.1 (p99 under 100 ms, nothing failed), and closes every slow connection at the
-# head deadline (--header-timeout 2: not before 1.8 s, all by 3.5 s), not one left open.
+# head deadline (--header-timeout 2s: not before 1.8 s, all by 3.5 s), not one left open.
 # Without the defence it fails: against the server before the connection front stage (main's
 # binary of 2026-12-06, with DEFENCE= to drop the new flag), no slow connection was closed in
 # the 5 s and a probe request timed out (3 s): 5 of the 7 checks failed.
-# Usage: COVCHECK=build/covcheck [DEFENCE="--header-timeout 2"] bash tests/e2e/shield_slowloris.sh
+# Usage: COVCHECK=build/covcheck [DEFENCE="--header-timeout 2s"] bash tests/e2e/shield_slowloris.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/shield.sh" "$@"
 
-defence=${DEFENCE-"--header-timeout 2"}
+defence=${DEFENCE-"--header-timeout 2s"}
 # shellcheck disable=SC2086
 start_server --threads 8 $defence
 python3 "$attack" slowloris --port "$port" --connections 1000 --first-source 2 --sources 200 --seconds 5 \

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 
 #include <fmt/format.h>
@@ -101,6 +102,8 @@ int run_serve(const ServeFlags& flags, const CLI::App& serve) {
 
 Command add_serve_command(CLI::App& app) {
   auto flags = std::make_shared<ServeFlags>();
+  // Timeouts are seconds: `10`, `10s` or `500ms`.
+  CLI::AsNumberWithUnit seconds_unit(std::map<std::string, double>{{"s", 1.0}, {"ms", 0.001}});
   CLI::App* serve = app.add_subcommand("serve", "Serve the pre-screening page and the JSON API over HTTP");
   serve->add_option("--rules", flags->options.rules, "Rule files, or directories of *.cpl files (repeatable)")
       ->required()
@@ -115,12 +118,16 @@ Command add_serve_command(CLI::App& app) {
   serve->add_option("--max-batch-body", flags->max_batch_body, "Largest POST /v1/batch body, in bytes")
       ->capture_default_str();
   serve->add_option("--read-timeout", flags->read_timeout, "Seconds a client may stall while sending")
+      ->transform(seconds_unit)
       ->capture_default_str();
   serve->add_option("--write-timeout", flags->write_timeout, "Seconds a client may stall while receiving")
+      ->transform(seconds_unit)
       ->capture_default_str();
   serve->add_option("--header-timeout", flags->header_timeout, "Seconds a request's head may take to arrive, in all")
+      ->transform(seconds_unit)
       ->capture_default_str();
   serve->add_option("--body-timeout", flags->body_timeout, "Seconds a body (not /v1/batch) may take to arrive, in all")
+      ->transform(seconds_unit)
       ->capture_default_str();
   serve->add_option("--max-connections", flags->options.max_connections, "Open connections at most (0: no cap)")
       ->capture_default_str();
