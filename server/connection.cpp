@@ -166,6 +166,10 @@ ssize_t Connection::fill() {
     ssize_t n = transport_read(in_.data(), in_.size());
     if (n >= 0) {
       in_end_ = static_cast<std::size_t>(n);
+      if (rate_bytes_ > 0) {
+        rate_received_ += static_cast<std::size_t>(n);
+        deadline_ = rate_start_ + rate_period_ * static_cast<std::int64_t>(1 + rate_received_ / rate_bytes_);
+      }
       return n;
     }
     if (errno != EAGAIN && errno != EWOULDBLOCK) return -1;

@@ -7,6 +7,7 @@
 // answers it from the buffer.
 #pragma once
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstddef>
@@ -47,7 +48,19 @@ class Connection final : public httplib::Stream {
   // grew for a large request, and frees an output buffer a large answer left behind.
   void release_buffers();
   // Reads by httplib fail once `deadline` has passed (the end of the request's time).
-  void set_deadline(Clock::time_point deadline) { deadline_ = deadline; }
+  void set_deadline(Clock::time_point deadline) {
+    deadline_ = deadline;
+    rate_bytes_ = 0;
+  }
+  // For a body read as it streams (/v1/batch): it must keep arriving at `bytes` per
+  // `period` on average from `start`, so the deadline moves on with every byte received.
+  void set_minimum_rate(Clock::time_point start, std::size_t bytes, std::chrono::milliseconds period) {
+    rate_start_ = start;
+    rate_bytes_ = std::max<std::size_t>(bytes, 1);
+    rate_period_ = period;
+    rate_received_ = 0;
+    deadline_ = start + period;
+  }
   // Waits up to `timeout` for input; true when some arrived (or the client closed).
   bool wait_readable(std::chrono::milliseconds timeout);
 
@@ -84,6 +97,9 @@ class Connection final : public httplib::Stream {
   int fd_;
   std::chrono::milliseconds read_timeout_, write_timeout_;
   Clock::time_point deadline_ = Clock::time_point::max();
+  Clock::time_point rate_start_{};
+  std::size_t rate_bytes_ = 0, rate_received_ = 0;  // rate_bytes_ 0: a fixed deadline
+  std::chrono::milliseconds rate_period_{0};
   std::string in_;
   std::size_t in_pos_ = 0, in_end_ = 0;
   std::string out_;

@@ -407,10 +407,11 @@ bool HttpServer::answer_refusal(Conn& c, const RequestShape& shape, const Refusa
   return c.io.flush_now() && keep;
 }
 
-void HttpServer::hand_over(Conn& c, Clock::time_point) {
+void HttpServer::hand_over(Conn& c, Clock::time_point now) {
   deadlines_[c.fd] = Clock::time_point::max();
   c.phase = Conn::Phase::worker;
-  c.io.set_deadline(c.shape.batch ? Clock::time_point::max() : c.request_deadline);
+  if (c.shape.batch) c.io.set_minimum_rate(now, options_.max_kept_body, options_.body_timeout);
+  else c.io.set_deadline(c.request_deadline);
   ++in_workers_;
   {
     std::lock_guard lock(work_mutex_);
@@ -556,7 +557,8 @@ void HttpServer::serve_connection(Conn& c) {
       return;
     }
     c.shape = shape;
-    c.io.set_deadline(shape.batch ? Clock::time_point::max() : now + options_.body_timeout);
+    if (shape.batch) c.io.set_minimum_rate(now, options_.max_kept_body, options_.body_timeout);
+    else c.io.set_deadline(now + options_.body_timeout);
     if (!answer(c)) return;
   }
 }

@@ -243,3 +243,32 @@ TEST_CASE("connections past --max-connections are refused and logged once", "[se
   CHECK(log.find("connection_limit_reached", reached + 30) == std::string::npos);
   CHECK(log.find(R"("event":"connection_limit_cleared")") != std::string::npos);
 }
+
+TEST_CASE("a /v1/batch body must keep arriving at --max-body per --body-timeout", "[server][front]") {
+  covcheck::server::ServiceOptions options;
+  options.max_body = 1000;
+  options.body_timeout = std::chrono::milliseconds(300);
+  TestServer ts(options, "front-batch-rate");
+  int fd = connect_loopback(ts.port());
+  send_text(
+      fd, "POST /v1/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\nContent-Length: 100000\r\n\r\n");
+  // 100 bytes a second, never stalling for the read timeout (5 s), far below 1000 per 0.3 s.
+  auto start = std::chrono::steady_clock::now();
+  std::string answer;
+  bool closed = false;
+  while (!closed && std::chrono::steady_clock::now() - start < std::chrono::seconds(3)) {
+    ::send(fd, "          ", 10, MSG_NOSIGNAL);
+    std::string got = read_for(fd, "", std::chrono::milliseconds(100));
+    answer += got;
+    pollfd p{fd, POLLIN, 0};
+    char byte;
+    closed = ::poll(&p, 1, 0) > 0 && ::recv(fd, &byte, 1, MSG_PEEK) == 0;
+    if (answer.find("the batch stops here") != std::string::npos) closed = true;
+  }
+  auto took = std::chrono::steady_clock::now() - start;
+  ::close(fd);
+  INFO(answer);
+  CHECK(took < std::chrono::milliseconds(1500));
+  CHECK(answer.find("HTTP/1.1 200 OK") == 0);
+  CHECK(answer.find(R"("error":"bad_request")") != std::string::npos);
+}
