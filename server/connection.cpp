@@ -1,4 +1,4 @@
-// Connection: buffered, gathered socket I/O; HttpServer: the keep-alive loop over it.
+// Connection: buffered, gathered socket I/O.
 #include "server/connection.hpp"
 
 #include <arpa/inet.h>
@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -37,18 +38,79 @@ void address_of(int fd, bool peer, std::string& ip, int& port) {
 }  // namespace
 
 Connection::Connection(int fd, std::chrono::milliseconds read_timeout, std::chrono::milliseconds write_timeout)
-    : fd_(fd), read_timeout_(read_timeout), write_timeout_(write_timeout) {
-  in_.resize(read_buffer_size);
+    : fd_(fd), read_timeout_(read_timeout), write_timeout_(write_timeout) {}
+
+ssize_t Connection::transport_read(char* data, std::size_t size) {
+  for (;;) {
+    ssize_t n = ::recv(fd_, data, size, MSG_DONTWAIT);
+    if (n < 0 && errno == EINTR) continue;
+    return n;
+  }
+}
+
+ssize_t Connection::transport_write(const char* data, std::size_t size) {
+  for (;;) {
+    ssize_t n = ::send(fd_, data, size, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    return n;
+  }
+}
+
+Connection::Received Connection::receive(std::size_t capacity) {
+  bool got = false;
+  for (;;) {
+    if (in_pos_ == in_end_) {
+      in_pos_ = in_end_ = 0;
+    } else if (in_end_ == in_.size() && in_pos_ > 0) {
+      std::memmove(in_.data(), in_.data() + in_pos_, in_end_ - in_pos_);
+      in_end_ -= in_pos_;
+      in_pos_ = 0;
+    }
+    if (in_end_ == in_.size()) {
+      if (in_.size() >= capacity) return got ? Received::some : Received::nothing_yet;
+      in_.resize(std::min(std::max(in_.size() * 2, in_end_ + read_buffer_size), capacity));
+    }
+    std::size_t space = in_.size() - in_end_;
+    ssize_t n = transport_read(in_.data() + in_end_, space);
+    if (n > 0) {
+      in_end_ += static_cast<std::size_t>(n);
+      got = true;
+      if (static_cast<std::size_t>(n) < space) return Received::some;  // the socket is empty: spare a recv
+      continue;
+    }
+    if (n == 0) return got ? Received::some : Received::closed;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return got ? Received::some : Received::nothing_yet;
+    return Received::broken;
+  }
+}
+
+void Connection::release_buffers() {
+  if (in_pos_ == in_end_) {
+    std::string().swap(in_);
+    in_pos_ = in_end_ = 0;
+  } else if (in_.size() > read_buffer_size && in_end_ - in_pos_ <= read_buffer_size) {
+    std::string smaller(read_buffer_size, '\0');
+    std::memcpy(smaller.data(), in_.data() + in_pos_, in_end_ - in_pos_);
+    in_end_ -= in_pos_;
+    in_pos_ = 0;
+    in_.swap(smaller);
+  }
+  if (pending() == 0 && out_.capacity() > send_threshold) std::string().swap(out_);
+}
+
+bool Connection::wait_readable(std::chrono::milliseconds timeout) {
+  if (in_pos_ < in_end_) return true;
+  pollfd p{fd_, POLLIN, 0};
+  return ::poll(&p, 1, static_cast<int>(timeout.count())) > 0;
 }
 
 bool Connection::send_some() {
   while (pending() > 0) {
-    ssize_t n = ::send(fd_, out_.data() + out_sent_, pending(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    ssize_t n = transport_write(out_.data() + out_sent_, pending());
     if (n > 0) {
       out_sent_ += static_cast<std::size_t>(n);
       continue;
     }
-    if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
     broken_ = true;
     return false;
@@ -80,10 +142,11 @@ bool Connection::flush() {
 }
 
 int Connection::wait(std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto deadline = Clock::now() + timeout;
   for (;;) {
+    auto until = std::min(deadline, deadline_);
     pollfd p{fd_, static_cast<short>(POLLIN | (pending() > 0 ? POLLOUT : 0)), 0};
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
     int rc = ::poll(&p, 1, static_cast<int>(std::max<std::int64_t>(left.count(), 0)));
     if (rc < 0 && errno == EINTR) continue;
     if (rc < 0) return -1;
@@ -92,35 +155,39 @@ int Connection::wait(std::chrono::milliseconds timeout) {
     if (p.revents & POLLNVAL) return -1;
     // Writable only: the client is reading the answer; that is progress, not a stall.
     if (!send_some()) return -1;
-    deadline = std::chrono::steady_clock::now() + timeout;
+    deadline = Clock::now() + timeout;
   }
 }
 
-ssize_t Connection::fill(bool may_block) {
+ssize_t Connection::fill() {
   in_pos_ = in_end_ = 0;
+  if (in_.empty()) in_.resize(read_buffer_size);
   for (;;) {
-    ssize_t n = ::recv(fd_, in_.data(), in_.size(), MSG_DONTWAIT);
+    ssize_t n = transport_read(in_.data(), in_.size());
     if (n >= 0) {
       in_end_ = static_cast<std::size_t>(n);
+      if (rate_bytes_ > 0) {
+        rate_received_ += static_cast<std::size_t>(n);
+        deadline_ = rate_start_ + rate_period_ * static_cast<std::int64_t>(1 + rate_received_ / rate_bytes_);
+      }
       return n;
     }
-    if (errno == EINTR) continue;
-    if ((errno != EAGAIN && errno != EWOULDBLOCK) || !may_block) return -1;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) return -1;
     // Nothing yet: send what is pending while waiting, so the client is never waiting on us.
-    if (wait(read_timeout_) <= 0) return -1;
+    if (Clock::now() >= deadline_ || wait(read_timeout_) <= 0) return -1;
   }
 }
 
 bool Connection::is_readable() const {
   if (in_pos_ < in_end_) return true;
-  return const_cast<Connection*>(this)->fill(true) > 0;
+  return const_cast<Connection*>(this)->fill() > 0;
 }
 
 bool Connection::is_writable() const { return !broken_; }
 
 ssize_t Connection::read(char* ptr, std::size_t size) {
   if (in_pos_ == in_end_) {
-    ssize_t n = fill(true);
+    ssize_t n = fill();
     if (n <= 0) return n;
   }
   std::size_t n = std::min(size, in_end_ - in_pos_);
@@ -138,24 +205,6 @@ ssize_t Connection::write(const char* ptr, std::size_t size) {
   return static_cast<ssize_t>(size);
 }
 
-void Connection::linger() {
-  // Closing with unread input makes the kernel send a reset, which can destroy the answer
-  // before the client reads it: say we are done, then drop what the client still sends.
-  if (!flush()) return;
-  ::shutdown(fd_, SHUT_WR);
-  auto deadline = std::chrono::steady_clock::now() + linger_time;
-  std::size_t dropped = 0;
-  while (dropped < linger_bytes) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return;
-    pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return;
-    ssize_t n = ::recv(fd_, in_.data(), in_.size(), MSG_DONTWAIT);
-    if (n <= 0) return;
-    dropped += static_cast<std::size_t>(n);
-  }
-}
-
 void Connection::get_remote_ip_and_port(std::string& ip, int& port) const {
   if (remote_port_ < 0) address_of(fd_, true, remote_ip_, remote_port_);
   ip = remote_ip_;
@@ -166,25 +215,6 @@ void Connection::get_local_ip_and_port(std::string& ip, int& port) const {
   if (local_port_ < 0) address_of(fd_, false, local_ip_, local_port_);
   ip = local_ip_;
   port = local_port_;
-}
-
-bool HttpServer::process_and_close_socket(socket_t sock) {
-  using std::chrono::milliseconds;
-  auto ms = [](time_t sec, time_t usec) { return milliseconds(sec * 1000 + usec / 1000); };
-  Connection connection(sock, ms(read_timeout_sec_, read_timeout_usec_), ms(write_timeout_sec_, write_timeout_usec_));
-  auto stopping = [this] { return svr_sock_ == INVALID_SOCKET; };
-  bool ok = false;
-  for (std::size_t left = keep_alive_max_count_;
-       left > 0 && connection.wait_for_request(milliseconds(keep_alive_timeout_sec_ * 1000), stopping); --left) {
-    bool connection_closed = false;
-    ok = process_request(connection, left == 1, connection_closed, nullptr);
-    if (!connection.flush()) ok = false;
-    if (!ok || connection_closed) break;
-  }
-  if (!ok) connection.linger();
-  ::shutdown(sock, SHUT_RDWR);
-  ::close(sock);
-  return ok;
 }
 
 }  // namespace covcheck::server

@@ -1,14 +1,18 @@
-// The server's own connection loop under cpp-httplib's request handling: one buffered
-// stream per keep-alive connection, so that a request is read with one recv and an answer
-// leaves in one send (httplib's own SocketStream polls before every read and write, sends
-// the headers and the body separately and reallocates its buffer for every request), and
-// so that a streamed answer can be written while the request body is still arriving.
+// One client connection's buffered socket I/O, as the httplib::Stream that httplib parses
+// requests from and writes answers to. A request is read with one recv and an answer leaves
+// in one send (httplib's own SocketStream polls before every read and write, sends the
+// headers and the body separately and reallocates its buffer for every request), and a
+// streamed answer can be written while the request body is still arriving. The connection
+// loop (server/front_stage.hpp) fills the buffer until a request is whole; a worker then
+// answers it from the buffer.
 #pragma once
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <string_view>
 
 #include <httplib.h>
 
@@ -19,8 +23,11 @@ namespace covcheck::server {
 // `send_threshold` is waiting, or while waiting for the client to send more, so a client
 // that reads the answer while it sends the body (curl, browsers) never waits on us. Past
 // `max_pending` unsent bytes a write blocks until the client reads (bounded memory).
+// Every byte in or out goes through transport_read / transport_write, the one place a TLS
+// session would read and write.
 class Connection final : public httplib::Stream {
  public:
+  using Clock = std::chrono::steady_clock;
   static constexpr std::size_t read_buffer_size = 16 * 1024;
   static constexpr std::size_t send_threshold = 64 * 1024;
   static constexpr std::size_t max_pending = 4 * 1024 * 1024;
@@ -29,34 +36,40 @@ class Connection final : public httplib::Stream {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  // Waits up to `idle` for the next request to start; false when the client closed the
-  // connection, stayed silent, or `stopping()` turned true (checked every 100 ms).
-  template <typename Stopping>
-  bool wait_for_request(std::chrono::milliseconds idle, Stopping stopping) {
-    if (in_pos_ < in_end_) return true;
-    auto deadline = std::chrono::steady_clock::now() + idle;
-    while (!stopping()) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return false;
-      int ready = wait(std::min<std::chrono::milliseconds>(left, std::chrono::milliseconds(100)));
-      if (ready < 0) return false;
-      if (ready > 0) {
-        ssize_t n = fill(false);
-        if (n >= 0) return n > 0;  // 0: the client closed the connection
-        if (errno != EAGAIN && errno != EWOULDBLOCK) return false;
-      }
-    }
-    return false;
+  enum class Received { some, nothing_yet, closed, broken };
+  // For the connection loop: takes what the socket has without waiting, growing the buffer
+  // up to `capacity` bytes of unread input (so a whole request fits).
+  Received receive(std::size_t capacity);
+  // The input received and not yet read by httplib.
+  std::string_view buffered() const { return {in_.data() + in_pos_, in_end_ - in_pos_}; }
+  void consume(std::size_t n) { in_pos_ += std::min(n, in_end_ - in_pos_); }
+  // For a connection that waits: frees the input buffer when it is empty (an idle
+  // connection costs no buffer; the next request allocates one), else gives back what it
+  // grew for a large request, and frees an output buffer a large answer left behind.
+  void release_buffers();
+  // Reads by httplib fail once `deadline` has passed (the end of the request's time).
+  void set_deadline(Clock::time_point deadline) {
+    deadline_ = deadline;
+    rate_bytes_ = 0;
   }
+  // For a body read as it streams (/v1/batch): it must keep arriving at `bytes` per
+  // `period` on average from `start`, so the deadline moves on with every byte received.
+  void set_minimum_rate(Clock::time_point start, std::size_t bytes, std::chrono::milliseconds period) {
+    rate_start_ = start;
+    rate_bytes_ = std::max<std::size_t>(bytes, 1);
+    rate_period_ = period;
+    rate_received_ = 0;
+    deadline_ = start + period;
+  }
+  // Waits up to `timeout` for input; true when some arrived (or the client closed).
+  bool wait_readable(std::chrono::milliseconds timeout);
+
   // Sends everything written so far; false when the client stopped reading for the write
   // timeout or the connection broke.
   bool flush();
-  // For a connection closed in the middle of a request: flushes, then reads and drops what
-  // the client still sends (up to linger_bytes, for up to linger_time) so that closing does
-  // not reset the connection before the client has read the answer.
-  void linger();
-  static constexpr std::size_t linger_bytes = 1024 * 1024;
-  static constexpr std::chrono::milliseconds linger_time{1000};
+  // Sends what the socket takes now; true when nothing is left to send.
+  bool flush_now() { return send_some() && pending() == 0; }
+  bool broken() const { return broken_; }
 
   bool is_readable() const override;
   bool is_writable() const override;
@@ -67,18 +80,26 @@ class Connection final : public httplib::Stream {
   socket_t socket() const override { return fd_; }
 
  private:
+  // The transport: plain recv/send without blocking (-1 with errno EAGAIN when not ready).
+  ssize_t transport_read(char* data, std::size_t size);
+  ssize_t transport_write(const char* data, std::size_t size);
+
   // Waits until the socket has input, sending pending output whenever it can meanwhile:
   // 1 readable (or closed), 0 timed out, -1 broken.
   int wait(std::chrono::milliseconds timeout);
-  // Reads what the socket has into the buffer (waiting up to the read timeout when
-  // `may_block`); the byte count, 0 at end of input, -1 on error or timeout.
-  ssize_t fill(bool may_block);
+  // Reads what the socket has into the empty buffer (waiting up to the read timeout, never
+  // past the deadline); the byte count, 0 at end of input, -1 on error or timeout.
+  ssize_t fill();
   // Sends what the socket takes without blocking; false when the connection broke.
   bool send_some();
   std::size_t pending() const { return out_.size() - out_sent_; }
 
   int fd_;
   std::chrono::milliseconds read_timeout_, write_timeout_;
+  Clock::time_point deadline_ = Clock::time_point::max();
+  Clock::time_point rate_start_{};
+  std::size_t rate_bytes_ = 0, rate_received_ = 0;  // rate_bytes_ 0: a fixed deadline
+  std::chrono::milliseconds rate_period_{0};
   std::string in_;
   std::size_t in_pos_ = 0, in_end_ = 0;
   std::string out_;
@@ -86,13 +107,6 @@ class Connection final : public httplib::Stream {
   bool broken_ = false;
   mutable std::string remote_ip_, local_ip_;
   mutable int remote_port_ = -1, local_port_ = -1;
-};
-
-// httplib::Server with its connection loop replaced by one over Connection; routing,
-// parsing and writing answers stay httplib's.
-class HttpServer : public httplib::Server {
- private:
-  bool process_and_close_socket(socket_t sock) override;
 };
 
 }  // namespace covcheck::server

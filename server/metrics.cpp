@@ -41,6 +41,20 @@ void Metrics::record_decision(engine::Decision decision) {
 
 void Metrics::record_case_error() { case_errors_.fetch_add(1, std::memory_order_relaxed); }
 
+const char* shed_name(Shed s) {
+  switch (s) {
+    case Shed::client_rate: return "client_rate";
+    case Shed::client_connections: return "client_connections";
+    case Shed::max_connections: return "max_connections";
+    case Shed::in_flight: return "in_flight";
+    case Shed::header_timeout: return "header_timeout";
+    case Shed::body_timeout: return "body_timeout";
+    case Shed::file_limit: return "file_limit";
+    case Shed::count_: break;
+  }
+  return "other";
+}
+
 void Metrics::record_reload(bool ok) { (ok ? reloads_ok_ : reloads_failed_).fetch_add(1, std::memory_order_relaxed); }
 
 namespace {
@@ -110,6 +124,14 @@ std::string Metrics::render(const State* state) const {
   out += "# HELP covcheck_reloads_total Rule reloads, by result.\n# TYPE covcheck_reloads_total counter\n";
   out += fmt::format("covcheck_reloads_total{{result=\"ok\"}} {}\n", load(reloads_ok_));
   out += fmt::format("covcheck_reloads_total{{result=\"failed\"}} {}\n", load(reloads_failed_));
+  out +=
+      "# HELP covcheck_load_shed_total Requests and connections refused or cut off, by reason.\n"
+      "# TYPE covcheck_load_shed_total counter\n";
+  for (std::size_t i = 0; i < shed_count; ++i)
+    out +=
+        fmt::format("covcheck_load_shed_total{{reason=\"{}\"}} {}\n", shed_name(static_cast<Shed>(i)), load(shed_[i]));
+  out += "# HELP covcheck_open_connections Client connections open now.\n# TYPE covcheck_open_connections gauge\n";
+  out += fmt::format("covcheck_open_connections {}\n", open_connections_.load(std::memory_order_relaxed));
 
   if (state) {
     out += "# HELP covcheck_rules_generation Successful loads of the rules since start (1: the first).\n";

@@ -33,12 +33,29 @@ inline constexpr std::size_t endpoint_count = static_cast<std::size_t>(Endpoint:
 // The route as metrics and the access log name it: "/v1/check", "other" for unknown paths.
 const char* endpoint_name(Endpoint e);
 
+// Why the connection loop refused or cut off a request (docs/server.md, "Limits").
+enum class Shed : std::uint8_t {
+  client_rate,         // 429: the client's requests per second
+  client_connections,  // 429: the client's open connections
+  max_connections,     // 503: the server's open connections
+  in_flight,           // 503: requests admitted and not yet answered
+  header_timeout,      // the request head did not arrive in time: closed
+  body_timeout,        // the body did not arrive in time: 400
+  file_limit,          // no file descriptor left for a new connection
+  count_
+};
+inline constexpr std::size_t shed_count = static_cast<std::size_t>(Shed::count_);
+const char* shed_name(Shed s);
+
 class Metrics {
  public:
   void record_request(Endpoint endpoint, int status, std::chrono::nanoseconds latency);
   void record_decision(engine::Decision decision);
   void record_case_error();  // a case that did not load or could not be decided
   void record_reload(bool ok);
+  void record_shed(Shed why) { shed_[static_cast<std::size_t>(why)].fetch_add(1, std::memory_order_relaxed); }
+  std::uint64_t shed(Shed why) const { return shed_[static_cast<std::size_t>(why)].load(std::memory_order_relaxed); }
+  void set_open_connections(std::size_t n) { open_connections_.store(n, std::memory_order_relaxed); }
   // The exposition text; `state` supplies the policy digests (may be null).
   std::string render(const State* state) const;
 
@@ -56,6 +73,8 @@ class Metrics {
   std::array<std::atomic<std::uint64_t>, 4> decisions_{};  // by Decision
   std::atomic<std::uint64_t> case_errors_{0};
   std::atomic<std::uint64_t> reloads_ok_{0}, reloads_failed_{0};
+  std::array<std::atomic<std::uint64_t>, shed_count> shed_{};
+  std::atomic<std::size_t> open_connections_{0};
 };
 
 }  // namespace covcheck::server

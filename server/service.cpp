@@ -23,6 +23,7 @@ const char* error_code_for(int status) {
     case 404: return "not_found";
     case 405: return "method_not_allowed";
     case 408: return "timeout";
+    case 429: return "too_many_requests";
     case 413: return "payload_too_large";
     case 414: return "uri_too_long";
     case 415: return "unsupported_media_type";
@@ -33,11 +34,28 @@ const char* error_code_for(int status) {
 }  // namespace
 
 Service::Service(ServiceOptions options, AccessLog& log)
-    : options_(std::move(options)), log_(log), asset_re_(asset_pattern), file_re_(policy_file_pattern) {
-  unsigned threads = options_.threads == 0 ? 1 : options_.threads;
-  http_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+    : options_(std::move(options)),
+      log_(log),
+      asset_re_(asset_pattern),
+      file_re_(policy_file_pattern),
+      http_(log_, metrics_) {
   // httplib's own cap is the larger body limit; each route enforces its own below it.
   http_.set_payload_max_length(std::max(options_.max_body, options_.max_batch_body));
+  FrontOptions front;
+  front.threads = options_.threads == 0 ? 1 : options_.threads;
+  front.read_timeout = options_.read_timeout;
+  front.write_timeout = options_.write_timeout;
+  front.keep_alive_timeout = options_.keep_alive_timeout;
+  front.header_timeout = options_.header_timeout;
+  front.body_timeout = options_.body_timeout;
+  front.max_kept_body = options_.max_body;
+  front.max_connections = options_.max_connections;
+  front.max_in_flight = options_.max_in_flight;
+  front.max_in_flight_bytes = options_.max_in_flight_bytes;
+  front.client = options_.client;
+  http_.configure(front);
+  // httplib's own settings, for what it writes (`Keep-Alive: timeout=…, max=…`); the loop and
+  // the Connection apply the timeouts.
   auto split = [](std::chrono::milliseconds ms) {
     return std::make_pair(ms.count() / 1000, (ms.count() % 1000) * 1000);
   };
@@ -47,7 +65,6 @@ Service::Service(ServiceOptions options, AccessLog& log)
   http_.set_write_timeout(ws, wus);
   http_.set_keep_alive_timeout(options_.keep_alive_timeout.count());
   http_.set_keep_alive_max_count(100000);
-  http_.set_tcp_nodelay(true);  // small answers must not wait for Nagle and delayed ACKs
   install_routes();
 }
 
@@ -217,14 +234,14 @@ int Service::bind() {
 }
 
 bool Service::listen() {
-  bool ok = http_.listen_after_bind();
+  bool ok = http_.serve();
   log_.flush();  // every request has been answered: its line is in the log when this returns
   return ok;
 }
 
 void Service::stop() {
   stopping_ = true;
-  http_.stop();
+  http_.shutdown();
 }
 
 }  // namespace covcheck::server

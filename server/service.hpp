@@ -15,7 +15,7 @@
 #include <httplib.h>
 
 #include "server/access_log.hpp"
-#include "server/connection.hpp"
+#include "server/front_stage.hpp"
 #include "server/metrics.hpp"
 #include "server/state.hpp"
 
@@ -25,13 +25,19 @@ struct ServiceOptions {
   std::vector<std::string> rules;
   std::string host = "127.0.0.1";
   int port = 8080;                               // 0: an ephemeral port (see bind())
-  unsigned threads = 64;                         // each open keep-alive connection holds one
+  unsigned threads = 64;                         // workers: requests answered at once
   std::size_t max_body = 1u << 20;               // POST /v1/check (and reload)
   std::size_t max_batch_body = 256u << 20;       // POST /v1/batch
   std::chrono::milliseconds read_timeout{5000};  // a client that stalls this long is dropped
   std::chrono::milliseconds write_timeout{5000};
   std::chrono::seconds keep_alive_timeout{5};
-  std::optional<std::string> admin_token;  // absent: no /v1/admin/reload
+  std::chrono::milliseconds header_timeout{10000};  // a request's whole head, from its first byte
+  std::chrono::milliseconds body_timeout{30000};    // a body's whole time (not /v1/batch)
+  std::size_t max_connections = 0;                  // open connections; 0: no cap but descriptors
+  std::size_t max_in_flight = 0;                    // requests admitted, not answered; 0: no limit
+  std::size_t max_in_flight_bytes = 0;              // and their bodies' bytes; 0: no limit
+  ClientLimitOptions client;                        // per client address; 0s: off
+  std::optional<std::string> admin_token;           // absent: no /v1/admin/reload
 };
 
 struct ReloadResult {

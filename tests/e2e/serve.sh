@@ -35,6 +35,10 @@ expect "rules that do not compile exit 3" test $? -eq 3
 expect "the compile error names file:line:col" grep -q "bad.cpl:[0-9]*:[0-9]*: error" "$tmp/err"
 "$COVCHECK" serve --rules rules/acme --threads 0 2>"$tmp/err"
 expect "--threads 0 is a usage error" test $? -eq 2
+"$COVCHECK" serve --rules rules/acme --header-timeout 10min 2>"$tmp/err"
+expect "a timeout in an unknown unit is a usage error" test $? -eq 2
+"$COVCHECK" serve --rules rules/acme --body-timeout 0ms 2>"$tmp/err"
+expect "a zero timeout is a usage error" test $? -eq 2
 "$COVCHECK" serve --rules rules/acme --admin-token short 2>"$tmp/err"
 expect "a short admin token is refused" test $? -eq 2
 

@@ -1,5 +1,6 @@
-// Tests of the server's connection loop (server/connection.hpp): requests sent back to back
-// on one connection, answers gathered into one send, and a prompt stop with idle clients.
+// Tests of the server's connection handling (server/front_stage.hpp, server/connection.hpp):
+// requests sent back to back on one connection, answers gathered into one send, and a prompt
+// stop with idle clients.
 #include <catch2/catch.hpp>
 
 #include <arpa/inet.h>

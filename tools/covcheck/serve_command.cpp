@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 
 #include <fmt/format.h>
@@ -24,17 +25,27 @@ struct ServeFlags {
   std::size_t max_body = 1u << 20;
   std::size_t max_batch_body = 256u << 20;
   double read_timeout = 5, write_timeout = 5;
+  double header_timeout = 10, body_timeout = 30;
 };
+
+std::chrono::milliseconds seconds_flag(double seconds) {
+  return std::chrono::milliseconds(static_cast<long>(seconds * 1000));
+}
 
 int run_serve(const ServeFlags& flags, const CLI::App& serve) {
   server::ServiceOptions options = flags.options;
   options.max_body = flags.max_body;
   options.max_batch_body = flags.max_batch_body;
-  options.read_timeout = std::chrono::milliseconds(static_cast<long>(flags.read_timeout * 1000));
-  options.write_timeout = std::chrono::milliseconds(static_cast<long>(flags.write_timeout * 1000));
+  options.read_timeout = seconds_flag(flags.read_timeout);
+  options.write_timeout = seconds_flag(flags.write_timeout);
+  options.header_timeout = seconds_flag(flags.header_timeout);
+  options.body_timeout = seconds_flag(flags.body_timeout);
   if (options.threads == 0) return usage_error("--threads must be at least 1");
-  if (options.read_timeout.count() <= 0 || options.write_timeout.count() <= 0)
-    return usage_error("--read-timeout and --write-timeout must be positive");
+  if (options.read_timeout.count() <= 0 || options.write_timeout.count() <= 0 || options.header_timeout.count() <= 0 ||
+      options.body_timeout.count() <= 0)
+    return usage_error("--read-timeout, --write-timeout, --header-timeout and --body-timeout must be positive");
+  if (options.client.rate < 0 || options.client.burst < 0)
+    return usage_error("--client-rate and --client-burst must not be negative");
   // The token may come from the environment so that it stays out of `ps` and shell history.
   if (serve.count("--admin-token") > 0) {
     options.admin_token = flags.admin_token;
@@ -91,6 +102,8 @@ int run_serve(const ServeFlags& flags, const CLI::App& serve) {
 
 Command add_serve_command(CLI::App& app) {
   auto flags = std::make_shared<ServeFlags>();
+  // Timeouts are seconds: `10`, `10s` or `500ms`.
+  CLI::AsNumberWithUnit seconds_unit(std::map<std::string, double>{{"s", 1.0}, {"ms", 0.001}});
   CLI::App* serve = app.add_subcommand("serve", "Serve the pre-screening page and the JSON API over HTTP");
   serve->add_option("--rules", flags->options.rules, "Rule files, or directories of *.cpl files (repeatable)")
       ->required()
@@ -99,14 +112,42 @@ Command add_serve_command(CLI::App& app) {
   serve->add_option("--port", flags->options.port, "Port to listen on (0: any free port)")
       ->check(CLI::Range(0, 65535))
       ->capture_default_str();
-  serve->add_option("--threads", flags->options.threads, "Worker threads; each open keep-alive connection holds one")
+  serve->add_option("--threads", flags->options.threads, "Worker threads: requests answered at once")
       ->capture_default_str();
   serve->add_option("--max-body", flags->max_body, "Largest POST /v1/check body, in bytes")->capture_default_str();
   serve->add_option("--max-batch-body", flags->max_batch_body, "Largest POST /v1/batch body, in bytes")
       ->capture_default_str();
   serve->add_option("--read-timeout", flags->read_timeout, "Seconds a client may stall while sending")
+      ->transform(seconds_unit)
       ->capture_default_str();
   serve->add_option("--write-timeout", flags->write_timeout, "Seconds a client may stall while receiving")
+      ->transform(seconds_unit)
+      ->capture_default_str();
+  serve->add_option("--header-timeout", flags->header_timeout, "Seconds a request's head may take to arrive, in all")
+      ->transform(seconds_unit)
+      ->capture_default_str();
+  serve->add_option("--body-timeout", flags->body_timeout, "Seconds a body (not /v1/batch) may take to arrive, in all")
+      ->transform(seconds_unit)
+      ->capture_default_str();
+  serve->add_option("--max-connections", flags->options.max_connections, "Open connections at most (0: no cap)")
+      ->capture_default_str();
+  serve
+      ->add_option("--max-in-flight", flags->options.max_in_flight,
+                   "Requests admitted and not yet answered at most; past it 503 (0: no limit)")
+      ->capture_default_str();
+  serve
+      ->add_option("--max-in-flight-bytes", flags->options.max_in_flight_bytes,
+                   "Body bytes of the requests in flight at most (each counts 16 KiB more); past it 503 (0: no limit)")
+      ->capture_default_str();
+  serve->add_option("--client-rate", flags->options.client.rate, "Requests per second per client address (0: no limit)")
+      ->capture_default_str();
+  serve
+      ->add_option("--client-burst", flags->options.client.burst,
+                   "Requests a client may send at once (0: --client-rate)")
+      ->capture_default_str();
+  serve
+      ->add_option("--client-connections", flags->options.client.max_connections,
+                   "Open connections per client address (0: no limit)")
       ->capture_default_str();
   serve->add_option("--access-log", flags->access_log, "Append the JSON Lines access log here (default: stderr)")
       ->type_name("FILE");
