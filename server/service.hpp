@@ -17,6 +17,7 @@
 #include "server/access_log.hpp"
 #include "server/connection.hpp"
 #include "server/metrics.hpp"
+#include "server/questionnaire_store.hpp"
 #include "server/state.hpp"
 
 namespace covcheck::server {
@@ -32,6 +33,11 @@ struct ServiceOptions {
   std::chrono::milliseconds write_timeout{5000};
   std::chrono::seconds keep_alive_timeout{5};
   std::optional<std::string> admin_token;  // absent: no /v1/admin/reload
+  // The service's public base URL (`serve --public-url`): CDS Hooks card links and
+  // questionnaire URLs are built from it; "" leaves card links out.
+  std::string public_url;
+  std::chrono::milliseconds fetch_timeout{2000};  // one prefetch query to an EHR's FHIR server
+  std::size_t max_fetch_body = 4u << 20;          // the largest FHIR answer read back
 };
 
 struct ReloadResult {
@@ -91,6 +97,10 @@ class Service {
   void ready(const Request& req, Response& res, Exchange& x);
   void metrics(const Request& req, Response& res, Exchange& x);
   void not_routed(const Request& req, Response& res, Exchange& x);
+  // CDS Hooks (cds_hooks_routes.cpp).
+  void cds_discovery(const Request& req, Response& res, Exchange& x);
+  void cds_hook(const Request& req, Response& res, const httplib::ContentReader& body, Exchange& x);
+  void fhir_questionnaire(const Request& req, Response& res, Exchange& x);
   // The methods a known path allows ("GET", "POST"); empty for an unknown path.
   std::string allowed_methods(const std::string& path) const;
 
@@ -102,7 +112,8 @@ class Service {
   std::mutex load_mutex_;
   std::uint64_t generation_ = 0;  // guarded by load_mutex_
   std::atomic<bool> stopping_{false};
-  std::regex asset_re_, file_re_;  // for telling 405 from 404
+  std::regex asset_re_, file_re_;      // for telling 405 from 404
+  QuestionnaireStore questionnaires_;  // the questionnaires hook answers referenced
   HttpServer http_;
 };
 

@@ -108,6 +108,8 @@ Command add_serve_command(CLI::App& app) {
       ->capture_default_str();
   serve->add_option("--write-timeout", flags->write_timeout, "Seconds a client may stall while receiving")
       ->capture_default_str();
+  serve->add_option("--public-url", flags->options.public_url,
+                    "The service's public base URL: CDS Hooks card links and questionnaire URLs use it");
   serve->add_option("--access-log", flags->access_log, "Append the JSON Lines access log here (default: stderr)")
       ->type_name("FILE");
   serve
