@@ -40,6 +40,8 @@ std::string item_type(const dsl::Schema& schema, std::string_view path) {
   if (!f || f->derived) return "display";
   dsl::Type t = f->type;
   if (t.base == dsl::BaseType::record) return "display";
+  // A whole list of records (the treatments) is no single answer: the EHR sends the records
+  // (MedicationStatements) instead. A list of members is a repeating choice.
   if (t.list && !ends_in_element(path, *f)) return t.base == dsl::BaseType::enumeration ? "choice" : "display";
   switch (t.base) {
     case dsl::BaseType::boolean: return "boolean";
@@ -91,7 +93,8 @@ void write_questionnaire(JsonWriter& w, const Determination& d, const dsl::Schem
     if (type == "display") text = "Send the records for: " + text;
     w.begin_object().member("linkId", m.fact).member("text", text).member("type", type);
     if (type != "display") w.member("required", false);
-    if (type == "choice" && f && f->type.list) w.member("repeats", true);
+    bool repeats = type == "choice" && f && f->type.list;
+    if (repeats) w.member("repeats", true);
     if (!m.rules.empty() || cite) {
       w.key("code").begin_array();
       for (const std::string& rule : m.rules) {
@@ -111,6 +114,16 @@ void write_questionnaire(JsonWriter& w, const Determination& d, const dsl::Schem
             .member("display", words_of(member));
         w.end_object().end_object();
       }
+      // A list may be known to be empty: this option says so (the FHIR reader reads it as []).
+      if (repeats)
+        w.begin_object()
+            .key("valueCoding")
+            .begin_object()
+            .member("system", "urn:covcheck:none")
+            .member("code", "none")
+            .member("display", "none of these")
+            .end_object()
+            .end_object();
       w.end_array();
     }
     w.end_object();
