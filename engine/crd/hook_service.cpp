@@ -3,6 +3,7 @@
 // OperationOutcomes naming the request's own paths and line:col.
 #include "engine/crd/hook_service.hpp"
 
+#include <algorithm>
 #include <deque>
 
 #include <fmt/format.h>
@@ -212,12 +213,17 @@ HookAnswer answer_hook(DecisionSession& session, Hook hook, std::string_view bod
   // Prefetch the request left out: fetched from its FHIR server when it gave one and a token.
   std::deque<std::string> fetched;
   if (!request.absent_prefetch.empty() && settings.fetch && !request.fhir_server.empty() && request.access_token) {
+    // The keys the case cannot be read without first.
+    std::stable_partition(request.absent_prefetch.begin(), request.absent_prefetch.end(), [&](const std::string& key) {
+      return std::find(request.missing_prefetch.begin(), request.missing_prefetch.end(), key) !=
+             request.missing_prefetch.end();
+    });
     for (const std::string& key : request.absent_prefetch) {
       if (key == "order" && request.dispatched_order.empty()) continue;
       const auto& keys = prefetch_keys(hook);
       auto k = std::find_if(keys.begin(), keys.end(), [&](const PrefetchKey& p) { return p.key == key; });
       std::optional<std::string> got = settings.fetch(request, fill_prefetch_query(request, k->query));
-      if (!got) continue;
+      if (!got) break;  // a server that failed once is not asked again: the wait stays one timeout
       fetched.push_back(std::move(*got));
       ResourceText r;
       r.json = fetched.back();
@@ -317,7 +323,7 @@ HookAnswer answer_hook(DecisionSession& session, Hook hook, std::string_view bod
                                "no policy of the payer is in force on the date of service",
                                "",
                                {}});
-      answer.status = outcome.undecidable && issues.size() == 1 ? 422 : 400;
+      answer.status = outcome.undecidable ? 422 : 400;
       answer.body = outcome_body(issues);
       answer.questionnaires.clear();
       return answer;

@@ -13,9 +13,8 @@ KEYS = {"Condition": "conditions", "MedicationStatement": "medicationStatements"
         "QuestionnaireResponse": "questionnaireResponse"}
 
 
-def main():
-    bundle = json.load(open(sys.argv[1]))
-    hook = sys.argv[3] if len(sys.argv) > 3 else "order-sign"
+def to_hook(bundle, hook="order-sign"):
+    """The CDS Hooks request (a dict) for the bundle's order."""
     pid, orders, groups, prefetch = None, [], {}, {}
     searched = {}
     for e in bundle.get("entry", []):
@@ -25,7 +24,7 @@ def main():
             url = next((l["url"] for l in r.get("link", []) if l.get("relation") == "self"), "")
             searched[url.split("?")[0]] = r
             continue
-        if t in ("MedicationRequest", "ServiceRequest") and not orders_done(orders, r):
+        if t in ("MedicationRequest", "ServiceRequest"):
             r = dict(r, status="draft")
             orders.append({"resource": r})
             continue
@@ -51,11 +50,13 @@ def main():
                                          "draftOrders": {"resourceType": "Bundle", "type": "collection",
                                                          "entry": orders}},
                "prefetch": prefetch}
+    return request
+
+
+def main():
+    bundle = json.load(open(sys.argv[1]))
+    request = to_hook(bundle, sys.argv[3] if len(sys.argv) > 3 else "order-sign")
     json.dump(request, open(sys.argv[2], "w"), indent=1)
-
-
-def orders_done(orders, r):
-    return False
 
 
 def type_of(key, resources):
@@ -66,4 +67,5 @@ def type_of(key, resources):
     return {v: k for k, v in KEYS.items()}.get(key, key)
 
 
-main()
+if __name__ == "__main__":
+    main()
