@@ -228,7 +228,15 @@ class Reader {
         const YamlNode& c = fhir::element(tree_, *codings, 0);
         if (c.kind != Kind::mapping) continue;
         if (auto d = string_of(tree_, member(tree_, c, "display"))) return std::string(*d);
-        if (auto code = string_of(tree_, member(tree_, c, "code"))) return std::string(*code);
+        if (auto code = string_of(tree_, member(tree_, c, "code"))) {
+          std::string_view system = string_of(tree_, member(tree_, c, "system")).value_or("");
+          const char* name = system.find("rxnorm") != std::string_view::npos   ? "RxNorm"
+                             : system.find("snomed") != std::string_view::npos ? "SNOMED CT"
+                             : system.find("cpt") != std::string_view::npos    ? "CPT"
+                             : system.find("HCPCS") != std::string_view::npos  ? "HCPCS"
+                                                                               : "code";
+          return fmt::format("{} {}", name, *code);
+        }
       }
     }
     return "";

@@ -78,7 +78,7 @@ void write_questionnaire(JsonWriter& w, const Determination& d, const dsl::Schem
     const dsl::FieldInfo* f = field_at(schema, m.fact);
     std::string type = item_type(schema, m.fact);
     std::string doc = fact_doc(schema, m.fact);
-    if (doc.empty() && f) doc = f->doc;
+    if (doc.empty() && f) doc = words_of(f->name);
     std::string text = doc.empty() ? m.fact : fmt::format("{} ({})", doc, m.fact);
     // The criterion waiting for the fact, in the checklist's words, with its citation.
     std::optional<std::string> criterion, cite;

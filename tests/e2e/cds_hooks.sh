@@ -51,6 +51,15 @@ pretty "$tmp/body" >"$tmp/questionnaire.json"
 golden_file "questionnaire" "$tmp/questionnaire.json" "$GOLDEN/questionnaire.json"
 expect "as FHIR" grep -q '"resourceType": "Questionnaire"' "$tmp/questionnaire.json"
 
+# ---- check --questionnaire: the same questionnaire from the command line ---------------------
+run check --rules rules --case rules/acme/cases/esk-trial-end-unknown.yaml --questionnaire
+expect "check --questionnaire exits 0" test "$status" = 0
+expect "one item per missing fact, linkId the field path" grep -q '"linkId": "treatments\[1\].end"' "$tmp/out"
+expect "typed from the schema" grep -q '"type": "date"' "$tmp/out"
+run check --rules rules --case rules/acme/cases/esk-covered.yaml --questionnaire
+expect "a decided case: no items" python3 -c 'import json, sys; sys.exit(0 if not json.load(open(sys.argv[1]))["item"] else 1)' "$tmp/out"
+contains "and says so" err "no fact is missing"
+
 # ---- errors: OperationOutcome bodies with the IG's statuses ---------------------------------
 expect "an unknown service is 404" test "$(status -H 'Content-Type: application/json' -d '{}' "$url/cds-services/nothing")" = 404
 expect "a non-JSON body is 400" test "$(status -H 'Content-Type: application/json' -d '{"hook": ' "$url/cds-services/covcheck-order-sign")" = 400
