@@ -58,7 +58,7 @@ void write_card(JsonWriter& w, const Determination& d, const CoverageInformation
   for (const std::string& r : info.reasons) detail += fmt::format("- {}\n", r);
   if (!info.reasons.empty()) detail += "\n";
   for (const ChecklistEntry& e : d.checklist) {
-    if (e.applies == "false") continue;
+    if (e.applies == "false" || e.criteria.empty()) continue;
     detail += fmt::format("### {}{}\n\n", e.title.empty() ? e.rule : e.title, e.cite ? " (" + *e.cite + ")" : "");
     for (const ChecklistCriterion& c : e.criteria) detail += fmt::format("- [{}] {}\n", status_mark(c.status), c.text);
     detail += "\n";

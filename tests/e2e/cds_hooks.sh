@@ -87,6 +87,16 @@ else fail "hook differential"; sed -n '1,20p' "$tmp/out"; fi
 cat "$tmp/out" | tail -1
 expect "at least 240 cases compared" python3 -c 'import json, sys; s = json.loads(open(sys.argv[1]).read().splitlines()[-1]); sys.exit(0 if s["compared"] >= 240 and s["payers"] >= 8 and s["settled"] >= 140 else 1)' "$tmp/out"
 
+# ---- docs/cds-hooks.md shows the goldens: every block it takes from one is still in it -------
+if python3 - docs/cds-hooks.md <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+blocks = re.findall(r"<!-- golden: (\S+) -->\n```json\n(.*?)\n```", text, re.S)
+bad = [path for path, block in blocks if block not in open(path).read()]
+sys.exit(1 if bad or len(blocks) < 6 else 0)
+PY
+then pass; else fail "docs/cds-hooks.md: a block is no longer in its golden (or the blocks are gone)"; fi
+
 stop_server
 server_pid=
 finish
