@@ -143,6 +143,36 @@ CoverageInformation assess(const Determination& d, const AssertionInput& in) {
                            std::nullopt, std::nullopt});
   }
   if (in.policy_url) c.details.push_back({"policy-link", "cat-other", *in.policy_url, {}, {}, {}});
+
+  // Billing codes: the codes a met coding criterion read (`request.hcpcs` [J0013, G2082]), the
+  // ones the claim must carry for the assertion to hold.
+  if (c.covered != "not-covered")
+    for (const ChecklistEntry& e : d.checklist) {
+      if (e.section != "coding") continue;
+      for (const ChecklistCriterion& k : e.criteria) {
+        if (k.status != "met") continue;
+        for (const Evidence& ev : k.evidence) {
+          std::string_view system = ev.field == "request.hcpcs" ? hcpcs_system
+                                    : ev.field == "request.cpt" ? cpt_system
+                                                                : std::string_view();
+          if (system.empty()) continue;
+          std::string_view list = ev.value;
+          if (!list.empty() && list.front() == '[') list.remove_prefix(1);
+          if (!list.empty() && list.back() == ']') list.remove_suffix(1);
+          while (!list.empty()) {
+            std::size_t comma = list.find(',');
+            std::string_view code = list.substr(0, comma);
+            while (!code.empty() && code.front() == ' ') code.remove_prefix(1);
+            while (!code.empty() && code.back() == ' ') code.remove_suffix(1);
+            std::pair<std::string, std::string> billing{std::string(system), std::string(code)};
+            if (!code.empty() &&
+                std::find(c.billing_codes.begin(), c.billing_codes.end(), billing) == c.billing_codes.end())
+              c.billing_codes.push_back(std::move(billing));
+            list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+          }
+        }
+      }
+    }
   return c;
 }
 
@@ -169,6 +199,15 @@ void write_coverage_information(JsonWriter& w, const CoverageInformation& c) {
   for (const std::string& s : c.doc_needed) code_member(w, "doc-needed", s);
   for (const std::string& s : c.doc_purpose) code_member(w, "doc-purpose", s);
   for (const std::string& s : c.info_needed) code_member(w, "info-needed", s);
+  for (const auto& [system, code] : c.billing_codes)
+    w.begin_object()
+        .member("url", "billingCode")
+        .key("valueCoding")
+        .begin_object()
+        .member("system", system)
+        .member("code", code)
+        .end_object()
+        .end_object();
   for (const std::string& r : c.reasons)
     w.begin_object()
         .member("url", "reason")

@@ -18,6 +18,8 @@ inline constexpr std::string_view coverage_information_url =
     "http://hl7.org/fhir/us/davinci-crd/StructureDefinition/ext-coverage-information";
 // CRD's code system for detail codes and categories (CRDTempCodes).
 inline constexpr std::string_view crd_temp_codes = "http://hl7.org/fhir/us/davinci-crd/CodeSystem/temp";
+inline constexpr std::string_view cpt_system = "http://www.ama-assn.org/go/cpt";
+inline constexpr std::string_view hcpcs_system = "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets";
 
 struct CoverageDetail {
   std::string code;                      // allowed-period, allowed-quantity, instructions, policy-link
@@ -38,8 +40,9 @@ struct CoverageInformation {
   std::vector<std::string> info_needed;  // performer | location | timeframe | detail-code | OTH
   std::vector<std::string> reasons;      // text
   std::vector<CoverageDetail> details;
-  std::optional<std::string> questionnaire;  // canonical URL
-  std::string date;                          // YYYY-MM-DD
+  std::vector<std::pair<std::string, std::string>> billing_codes;  // (system, code)
+  std::optional<std::string> questionnaire;                        // canonical URL
+  std::string date;                                                // YYYY-MM-DD
   std::string assertion_id;
   std::optional<std::string> expiry_date;
   std::optional<std::string> satisfied_pa_id;

@@ -251,6 +251,16 @@ TEST_CASE("coverage-information keeps crd-ci-q1..q9 for every kind of determinat
   CHECK(ci.pa_needed == "conditional");
   CHECK(crd::assess(all[6], {}).doc_needed == std::vector<std::string>{"admin"});
   CHECK(crd::assess(all[1], {}).details.size() == 3);  // the decisive criterion, 8 units, 6 months
+  // Billing codes: those a met coding criterion read; none for a case that is not covered.
+  ChecklistEntry coding{"coding", "acme.codes", "Codes", std::nullopt, "true", {}};
+  coding.criteria.push_back({std::nullopt, "J0013 and G2082", "met", {{"request.hcpcs", "[J0013, G2082]"}}, {}});
+  coding.criteria.push_back({std::nullopt, "an office visit", "not_met", {{"request.cpt", "[99213]"}}, {}});
+  all[0].checklist.push_back(coding);
+  all[3].checklist.push_back(coding);
+  auto billed = crd::assess(all[0], {}).billing_codes;
+  CHECK(billed == std::vector<std::pair<std::string, std::string>>{{std::string(crd::hcpcs_system), "J0013"},
+                                                                  {std::string(crd::hcpcs_system), "G2082"}});
+  CHECK(crd::assess(all[3], {}).billing_codes.empty());
 }
 
 TEST_CASE("the assertion id is a digest of the case and the policies", "[crd]") {
