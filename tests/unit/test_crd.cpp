@@ -259,7 +259,7 @@ TEST_CASE("coverage-information keeps crd-ci-q1..q9 for every kind of determinat
   all[3].checklist.push_back(coding);
   auto billed = crd::assess(all[0], {}).billing_codes;
   CHECK(billed == std::vector<std::pair<std::string, std::string>>{{std::string(crd::hcpcs_system), "J0013"},
-                                                                  {std::string(crd::hcpcs_system), "G2082"}});
+                                                                   {std::string(crd::hcpcs_system), "G2082"}});
   CHECK(crd::assess(all[3], {}).billing_codes.empty());
 }
 
@@ -478,6 +478,55 @@ TEST_CASE("orders the rules do not decide get a card saying so and no system act
   REQUIRE(cards.size() == 1);
   CHECK_THAT(std::string(string_of(j.tree, get(j, cards[0], "summary")).value_or("")),
              Catch::Contains("no coverage rules for this order"));
+}
+
+TEST_CASE("appointment-book and order-dispatch answer through the order they book or dispatch", "[crd]") {
+  std::string body = esketamine_hook();
+  Json request = parse(body);
+  // The administration ServiceRequest, cut from the draft orders (without its `basedOn`).
+  const YamlNode* entries =
+      get(request, get(request, get(request, &request.root(), "context"), "draftOrders"), "entry");
+  const YamlNode* admin = get(request, items(request, entries).at(1), "resource");
+  REQUIRE(string_of(request.tree, get(request, admin, "id")) == std::optional<std::string_view>("admin1"));
+  std::size_t end = body.find("\n     }\n    }\n   ]", admin->pos);
+  REQUIRE(end != std::string::npos);
+  std::string service_request = body.substr(admin->pos, end + 7 - admin->pos);
+  std::size_t based = service_request.find("\"basedOn\"");
+  REQUIRE(based != std::string::npos);
+  service_request.replace(based, std::string_view("\"basedOn\"").size(), "\"partOf\"");
+
+  std::string booked = body;
+  replace(booked, "\"hook\": \"order-sign\"", "\"hook\": \"appointment-book\"");
+  replace(booked, "\"draftOrders\"", R"("appointments": {"resourceType": "Bundle", "entry": [{"resource": {
+    "resourceType": "Appointment", "id": "apt1", "status": "proposed", "start": "2026-03-02T09:00:00Z",
+    "basedOn": [{"reference": "ServiceRequest/admin1"}],
+    "participant": [{"actor": {"reference": "Patient/p1"}, "status": "accepted"}]}}]},
+    "unused")");
+  replace(booked, "\"prefetch\": {", "\"prefetch\": {\"serviceRequest\": " + service_request + ",");
+  crd::HookAnswer a = ask(booked, crd::Hook::appointment_book);
+  INFO(a.body);
+  REQUIRE(a.status == 200);
+  Json j = parse(a.body);
+  auto exts = coverage_extensions(j);
+  REQUIRE(exts.size() == 1);
+  CHECK(ci_problems(j, *exts[0]).empty());
+  const YamlNode* resource = get(j, items(j, get(j, &j.root(), "systemActions")).at(0), "resource");
+  CHECK(string_of(j.tree, get(j, resource, "resourceType")) == std::optional<std::string_view>("Appointment"));
+  CHECK_FALSE(sub_value(j, *exts[0], "covered").empty());
+
+  std::string dispatched = body;
+  replace(dispatched, "\"hook\": \"order-sign\"", "\"hook\": \"order-dispatch\"");
+  replace(dispatched, "\"draftOrders\"",
+          R"("order": "ServiceRequest/admin1", "performer": "Organization/o1", "unused")");
+  crd::HookAnswer missing = ask(dispatched, crd::Hook::order_dispatch);
+  CHECK(missing.status == 412);  // the dispatched order itself is prefetch
+  replace(dispatched, "\"prefetch\": {", "\"prefetch\": {\"order\": " + service_request + ",");
+  crd::HookAnswer d = ask(dispatched, crd::Hook::order_dispatch);
+  INFO(d.body);
+  REQUIRE(d.status == 200);
+  Json k = parse(d.body);
+  REQUIRE(coverage_extensions(k).size() == 1);
+  CHECK(ci_problems(k, *coverage_extensions(k)[0]).empty());
 }
 
 TEST_CASE("every Inferno hook request gets a well-formed answer or a well-formed error", "[crd]") {
