@@ -3,7 +3,8 @@
 # shipped example case becomes the bundle an EHR holds (tests/fhir/case_to_bundle.py) and the
 # order-sign request it sends (bundle_to_hook.py); the coverage-information the hook answers
 # must say what the same case in YAML decides through POST /v1/check (the facts FHIR cannot
-# carry removed from both), for every payer of the registry. Then, for every case that
+# carry removed from both), for every payer of the registry, and its questionnaire must ask
+# for exactly the facts the case waits for. Then, for every case that
 # pends with a questionnaire, the questionnaire's items are answered (rounds of questions
 # until none is left) and the case must leave `conditional` unless only a reviewer or
 # records a questionnaire cannot carry can settle it.
@@ -124,7 +125,7 @@ def settle(hook, first, name, stats, service_date):
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
     stats = {"compared": 0, "errors_alike": 0, "failed": 0, "pended": 0, "settled": 0, "reviewer": 0,
-             "records_only": 0, "second_round": 0, "no_order": 0}
+             "records_only": 0, "second_round": 0, "no_order": 0, "questionnaires_alike": 0}
     payers = set()
     for case_path in sorted(ROOT.glob("rules/*/cases/*.yaml")):
         name = f"{case_path.parent.parent.name}/{case_path.stem}"
@@ -153,6 +154,15 @@ def main():
             continue
         stats["compared"] += 1
         payers.add(check.get("payer"))
+        # The questionnaire asks exactly for the facts the YAML case waits for.
+        if got[2]:
+            asked = [i["linkId"] for i in get(got[2].replace("https://covcheck.example", BASE))["item"]]
+            waiting = [m["fact"] for m in check.get("missing", [])]
+            if asked != waiting:
+                print(f"FAIL: {name}: the questionnaire asks {asked}, the case waits for {waiting}")
+                stats["failed"] += 1
+                continue
+            stats["questionnaires_alike"] += 1
         if got[0] == "conditional" and got[2]:
             stats["pended"] += 1
             final = settle(hook, got, name, stats, str(case.get("date_of_service") or ""))

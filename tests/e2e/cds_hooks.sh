@@ -85,7 +85,7 @@ done
 if python3 tests/crd/hook_differential.py "$url" "$tmp/diff" >"$tmp/out" 2>"$tmp/err"; then pass
 else fail "hook differential"; sed -n '1,20p' "$tmp/out"; fi
 cat "$tmp/out" | tail -1
-expect "at least 240 cases compared" python3 -c 'import json, sys; s = json.loads(open(sys.argv[1]).read().splitlines()[-1]); sys.exit(0 if s["compared"] >= 240 and s["payers"] >= 8 and s["settled"] >= 140 else 1)' "$tmp/out"
+expect "at least 240 cases compared" python3 -c 'import json, sys; s = json.loads(open(sys.argv[1]).read().splitlines()[-1]); sys.exit(0 if s["compared"] >= 240 and s["payers"] >= 8 and s["settled"] >= 140 and s["questionnaires_alike"] >= 150 else 1)' "$tmp/out"
 
 # ---- docs/cds-hooks.md shows the goldens: every block it takes from one is still in it -------
 if python3 - docs/cds-hooks.md <<'PY'
