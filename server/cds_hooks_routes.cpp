@@ -118,7 +118,8 @@ void Service::cds_hook(const Request& req, Response& res, const httplib::Content
     return fetch_fhir(request.fhir_server, *request.access_token, query, options_.fetch_timeout,
                       options_.max_fetch_body);
   };
-  engine::crd::HookAnswer answer = engine::crd::answer_hook(*session, *hook, body.text, settings);
+  HookScratchShelf::Lease scratch = hook_scratch_.lend();
+  engine::crd::HookAnswer answer = engine::crd::answer_hook(*session, *hook, body.text, settings, scratch.get());
   for (engine::crd::StoredQuestionnaire& q : answer.questionnaires) questionnaires_.put(q.id, std::move(q.json));
   res.status = answer.status;
   res.set_content(std::move(answer.body), answer.status == 200 ? json_type : fhir_json);

@@ -16,6 +16,7 @@
 
 #include "server/access_log.hpp"
 #include "server/connection.hpp"
+#include "server/hook_scratch.hpp"
 #include "server/metrics.hpp"
 #include "server/questionnaire_store.hpp"
 #include "server/state.hpp"
@@ -114,6 +115,7 @@ class Service {
   std::atomic<bool> stopping_{false};
   std::regex asset_re_, file_re_;      // for telling 405 from 404
   QuestionnaireStore questionnaires_;  // the questionnaires hook answers referenced
+  HookScratchShelf hook_scratch_;      // parsers for hook requests, one per request in flight
   HttpServer http_;
 };
 

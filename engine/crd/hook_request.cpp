@@ -48,10 +48,11 @@ std::uint32_t end_of(const YamlTree& tree, const YamlNode& n, std::string_view t
 
 class Reader {
  public:
-  Reader(std::string_view text, HookRequest& out) : text_(text), out_(out) {}
+  Reader(std::string_view text, HookRequest& out, fhir::JsonTreeParser* parser)
+      : text_(text), out_(out), parser_(parser), tree_(parser ? parser->scratch() : own_) {}
 
   std::optional<HookProblem> read(Hook service) {
-    if (auto problem = fhir::parse_json_tree(text_, tree_)) {
+    if (auto problem = parser_ ? parser_->parse(text_, tree_) : fhir::parse_json_tree(text_, tree_)) {
       return HookProblem{400, problem->code == "fhir.syntax" ? "crd.syntax" : problem->code,
                          "the request is not JSON: " + problem->message, "", problem->begin};
     }
@@ -250,7 +251,9 @@ class Reader {
 
   std::string_view text_;
   HookRequest& out_;
-  YamlTree tree_;
+  fhir::JsonTreeParser* parser_;
+  YamlTree own_;
+  YamlTree& tree_;
   std::size_t resources_ = 0;
   std::vector<std::string> coverages_;
 };
@@ -278,9 +281,10 @@ const std::vector<PrefetchKey>& prefetch_keys(Hook hook) {
   return hook == Hook::order_dispatch ? dispatch : order_keys;
 }
 
-std::variant<HookRequest, HookProblem> read_hook_request(std::string_view text, Hook service) {
+std::variant<HookRequest, HookProblem> read_hook_request(std::string_view text, Hook service,
+                                                         fhir::JsonTreeParser* parser) {
   HookRequest out;
-  Reader reader(text, out);
+  Reader reader(text, out, parser);
   if (auto problem = reader.read(service)) return std::move(*problem);
   return out;
 }

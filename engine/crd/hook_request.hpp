@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "engine/cases/fhir/json_tree.hpp"
 #include "engine/cases/yaml_tree.hpp"
 
 namespace covcheck::engine::crd {
@@ -73,8 +74,11 @@ struct PrefetchKey {
 };
 const std::vector<PrefetchKey>& prefetch_keys(Hook hook);
 
-// Reads the body of `POST /cds-services/{id}` for the service's hook.
-std::variant<HookRequest, HookProblem> read_hook_request(std::string_view text, Hook service);
+// Reads the body of `POST /cds-services/{id}` for the service's hook. `parser` (optional) is
+// reused from request to request: its buffers cost more to allocate than a request to parse.
+// The request keeps views into `text`, never into the parser.
+std::variant<HookRequest, HookProblem> read_hook_request(std::string_view text, Hook service,
+                                                         fhir::JsonTreeParser* parser = nullptr);
 
 // Whether the service answers for this kind of order: a MedicationRequest, a
 // ServiceRequest, or an Appointment (through the ServiceRequest it is based on).

@@ -194,9 +194,10 @@ std::string fill_prefetch_query(const HookRequest& request, std::string_view que
   return q;
 }
 
-HookAnswer answer_hook(DecisionSession& session, Hook hook, std::string_view body, const HookSettings& settings) {
+HookAnswer answer_hook(DecisionSession& session, Hook hook, std::string_view body, const HookSettings& settings,
+                       HookScratch* scratch) {
   HookAnswer answer;
-  auto read = read_hook_request(body, hook);
+  auto read = read_hook_request(body, hook, scratch ? &scratch->parser : nullptr);
   if (auto* problem = std::get_if<HookProblem>(&read)) {
     Issue i;
     i.code = problem->code;

@@ -45,7 +45,13 @@ struct HookAnswer {
   std::size_t actions = 0;  // system actions in the answer
 };
 
-HookAnswer answer_hook(DecisionSession& session, Hook hook, std::string_view body, const HookSettings& settings);
+// What a caller answering many requests keeps between them (a server keeps a few).
+struct HookScratch {
+  fhir::JsonTreeParser parser;
+};
+
+HookAnswer answer_hook(DecisionSession& session, Hook hook, std::string_view body, const HookSettings& settings,
+                       HookScratch* scratch = nullptr);
 
 // An OperationOutcome with one issue (errors that are not a case's diagnostics).
 std::string operation_outcome(std::string_view code, std::string_view issue_type, std::string_view message,
