@@ -18,6 +18,9 @@ const char* endpoint_name(Endpoint e) {
     case Endpoint::metrics: return "/metrics";
     case Endpoint::reload: return "/v1/admin/reload";
     case Endpoint::compare: return "/v1/compare";
+    case Endpoint::cds_discovery: return "/cds-services";
+    case Endpoint::cds_hook: return "/cds-services/{id}";
+    case Endpoint::questionnaire: return "/fhir/Questionnaire/{id}";
     default: return "other";
   }
 }

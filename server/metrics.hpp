@@ -26,6 +26,9 @@ enum class Endpoint : std::uint8_t {
   metrics,
   reload,
   compare,
+  cds_discovery,
+  cds_hook,
+  questionnaire,
   other,
   count_
 };
@@ -61,7 +64,8 @@ class Metrics {
 
  private:
   // Statuses we answer with; anything else is counted under the last slot ("other").
-  static constexpr std::array<int, 14> statuses{200, 400, 401, 404, 405, 408, 413, 414, 415, 422, 500, 501, 503, 0};
+  static constexpr std::array<int, 15> statuses{200, 400, 401, 404, 405, 408, 412, 413,
+                                                414, 415, 422, 500, 501, 503, 0};
   static constexpr std::array<double, 12> bounds{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
                                                  0.01,   0.025,   0.05,   0.1,   0.5,    1.0};
   struct Histogram {

@@ -15,6 +15,8 @@ namespace covcheck::server {
 namespace {
 
 constexpr const char* policy_file_pattern = R"(/v1/policies/([^/]+)/([^/]+)/files/(.+))";
+constexpr const char* cds_hook_pattern = R"(/cds-services/([^/]+))";
+constexpr const char* questionnaire_pattern = R"(/fhir/Questionnaire/([^/]+))";
 constexpr const char* asset_pattern = R"(/|/[A-Za-z0-9_-]+\.(html|css|js))";
 
 const char* error_code_for(int status) {
@@ -128,6 +130,9 @@ void Service::install_routes() {
   http_.Get("/metrics", route(Endpoint::metrics, &Service::metrics));
   // Without a token the admin endpoint does not exist: it answers 404 like any unknown path.
   if (options_.admin_token) http_.Post("/v1/admin/reload", route_with_body(Endpoint::reload, &Service::reload));
+  http_.Get("/cds-services", route(Endpoint::cds_discovery, &Service::cds_discovery));
+  http_.Post(cds_hook_pattern, route_with_body(Endpoint::cds_hook, &Service::cds_hook));
+  http_.Get(questionnaire_pattern, route(Endpoint::questionnaire, &Service::fhir_questionnaire));
 
   // Last: whatever no route above took. httplib has already read the body, so the
   // connection stays usable after the 404 or 405.
@@ -172,6 +177,8 @@ void Service::install_routes() {
 std::string Service::allowed_methods(const std::string& path) const {
   if (path == "/v1/check" || path == "/v1/batch") return "POST";
   if (path == "/v1/admin/reload") return options_.admin_token ? "POST" : "";
+  if (path == "/cds-services" || path.rfind("/fhir/Questionnaire/", 0) == 0) return "GET, HEAD";
+  if (path.rfind("/cds-services/", 0) == 0) return "POST";
   if (path == "/v1/policies" || path == "/v1/schema" || path == "/healthz" || path == "/readyz" || path == "/metrics")
     return "GET, HEAD";
   if (std::regex_match(path, asset_re_) || std::regex_match(path, file_re_)) return "GET, HEAD";

@@ -16,7 +16,9 @@
 
 #include "server/access_log.hpp"
 #include "server/front_stage.hpp"
+#include "server/hook_scratch.hpp"
 #include "server/metrics.hpp"
+#include "server/questionnaire_store.hpp"
 #include "server/state.hpp"
 
 namespace covcheck::server {
@@ -38,6 +40,11 @@ struct ServiceOptions {
   std::size_t max_in_flight_bytes = 0;              // and their bodies' bytes; 0: no limit
   ClientLimitOptions client;                        // per client address; 0s: off
   std::optional<std::string> admin_token;           // absent: no /v1/admin/reload
+  // The service's public base URL (`serve --public-url`): CDS Hooks card links and
+  // questionnaire URLs are built from it; "" leaves card links out.
+  std::string public_url;
+  std::chrono::milliseconds fetch_timeout{2000};  // one prefetch query to an EHR's FHIR server
+  std::size_t max_fetch_body = 4u << 20;          // the largest FHIR answer read back
 };
 
 struct ReloadResult {
@@ -97,6 +104,10 @@ class Service {
   void ready(const Request& req, Response& res, Exchange& x);
   void metrics(const Request& req, Response& res, Exchange& x);
   void not_routed(const Request& req, Response& res, Exchange& x);
+  // CDS Hooks (cds_hooks_routes.cpp).
+  void cds_discovery(const Request& req, Response& res, Exchange& x);
+  void cds_hook(const Request& req, Response& res, const httplib::ContentReader& body, Exchange& x);
+  void fhir_questionnaire(const Request& req, Response& res, Exchange& x);
   // The methods a known path allows ("GET", "POST"); empty for an unknown path.
   std::string allowed_methods(const std::string& path) const;
 
@@ -108,7 +119,9 @@ class Service {
   std::mutex load_mutex_;
   std::uint64_t generation_ = 0;  // guarded by load_mutex_
   std::atomic<bool> stopping_{false};
-  std::regex asset_re_, file_re_;  // for telling 405 from 404
+  std::regex asset_re_, file_re_;      // for telling 405 from 404
+  QuestionnaireStore questionnaires_;  // the questionnaires hook answers referenced
+  HookScratchShelf hook_scratch_;      // parsers for hook requests, one per request in flight
   HttpServer http_;
 };
 

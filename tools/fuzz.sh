@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs one libFuzzer target for a bounded time: `tools/fuzz.sh TARGET SECONDS`.
-# TARGET: fuzz_cpl | fuzz_case_yaml | fuzz_case_json | fuzz_eval | fuzz_batch | fuzz_server | fuzz_lsp | fuzz_fhir | all
+# TARGET: fuzz_cpl | fuzz_case_yaml | fuzz_case_json | fuzz_eval | fuzz_batch | fuzz_server | fuzz_lsp | fuzz_fhir | fuzz_cds_hooks | all
 # (each in turn).
 # Builds build-fuzz/ with clang (ASan + UBSan + libFuzzer) when needed, seeds the corpus from
 # rules/ and tests/, and keeps the corpus in build-fuzz/corpus/TARGET between runs. A crash,
@@ -12,7 +12,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 target=${1:?usage: tools/fuzz.sh TARGET SECONDS}
 seconds=${2:?usage: tools/fuzz.sh TARGET SECONDS}
 build=${FUZZ_BUILD:-build-fuzz}
-targets=(fuzz_cpl fuzz_case_yaml fuzz_case_json fuzz_eval fuzz_batch fuzz_server fuzz_lsp fuzz_fhir)
+targets=(fuzz_cpl fuzz_case_yaml fuzz_case_json fuzz_eval fuzz_batch fuzz_server fuzz_lsp fuzz_fhir fuzz_cds_hooks)
 
 if [[ "$target" == all ]]; then
   status=0
@@ -138,6 +138,24 @@ PY
       python3 tests/fhir/case_to_bundle.py "$f" "$seeds/bundle$n.json" /dev/null 2>/dev/null || true
       n=$((n + 1))
     done < <(find rules -path '*/cases/*' -name '*.yaml' | sort | head -40) ;;
+  fuzz_cds_hooks)
+    # Byte 0 chooses the hook (0 order-sign, 1 order-select, 2 order-dispatch, 3
+    # appointment-book): the Inferno requests, and order-sign requests built from example cases.
+    for f in tests/data/crd/*_hook_request.json; do
+      case "$(basename "$f")" in
+        order_select*) b='\x01' ;; order_dispatch*) b='\x02' ;; appointment*) b='\x03' ;; *) b='\x00' ;;
+      esac
+      { printf "$b"; cat "$f"; } >"$seeds/$(basename "$f" .json)"
+    done
+    n=0
+    while IFS= read -r f; do
+      tmp_bundle="$seeds/.bundle.json" tmp_hook="$seeds/.hook.json"
+      python3 tests/fhir/case_to_bundle.py "$f" "$tmp_bundle" /dev/null 2>/dev/null &&
+        python3 tests/crd/bundle_to_hook.py "$tmp_bundle" "$tmp_hook" 2>/dev/null &&
+        { printf '\x00'; cat "$tmp_hook"; } >"$seeds/hook$n"
+      n=$((n + 1))
+    done < <(find rules -path '*/cases/*' -name '*.yaml' | sort | head -40)
+    rm -f "$seeds/.bundle.json" "$seeds/.hook.json" ;;
 esac
 
 corpus="$build/corpus/$target"

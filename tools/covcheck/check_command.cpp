@@ -18,6 +18,7 @@
 #include "engine/cases/case_readers.hpp"
 #include "engine/cases/fhir/terminology.hpp"
 #include "engine/compile/pipeline.hpp"
+#include "engine/crd/questionnaire.hpp"
 #include "engine/eval/evaluate.hpp"
 #include "engine/session/rule_source.hpp"
 #include "engine/session/session.hpp"
@@ -146,6 +147,21 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
 
   // Warnings (rule set and case) go to stderr like a compiler's; the case's are also in the answer.
   report(err, diagnostics, session.sources());
+  if (options.questionnaire) {
+    // The questionnaire's items are the missing facts; a decided case has none to ask.
+    std::string id = engine::crd::questionnaire_id(determination);
+    engine::JsonWriter w(true);
+    engine::crd::write_questionnaire(w, determination, session.program().schema(), id,
+                                     "urn:covcheck:questionnaire:" + id);
+    out << w.str() << "\n";
+    if (determination.missing.empty())
+      err << fmt::format("covcheck: the case is {}: no fact is missing, the questionnaire has no items\n",
+                         engine::decision_name(determination.decision));
+    out.flush();
+    bool fail =
+        std::find(options.fail_on.begin(), options.fail_on.end(), determination.decision) != options.fail_on.end();
+    return fail ? exit_fail_on : exit_ok;
+  }
   out << (options.json ? engine::render_json(determination, session.sources(), options.trace)
                        : engine::render_text(determination, session.sources(), options.trace));
   out.flush();
@@ -192,6 +208,8 @@ Command add_check_command(CLI::App& app) {
       ->type_name("LIST");
   check->add_flag("--trace", raw->trace, "Show the explanation trace in text (JSON carries it unless --no-trace)");
   check->add_flag("--no-trace", raw->no_trace, "Hide the explanation trace");
+  check->add_flag("--questionnaire", raw->options.questionnaire,
+                  "Print a FHIR R4 Questionnaire for the facts the decision waits for, instead of the answer");
   check
       ->add_option("--fhir-map", raw->options.fhir_map,
                    "FHIR mapping tables (*.yaml) replacing or adding to the shipped rules/fhir ones")

@@ -26,6 +26,9 @@ struct CheckOptions {
   bool trace = true;
   std::uint32_t trace_elements = engine::default_trace_elements;  // list elements shown per quantifier
   std::string fhir_map;  // `--fhir-map DIR`: FHIR mapping tables replacing or adding to the shipped ones
+  // `--questionnaire`: print the FHIR Questionnaire for the facts the decision waits for
+  // (docs/cds-hooks.md) instead of the answer.
+  bool questionnaire = false;
 };
 
 // Runs the pipeline; output goes to `out`, diagnostics to `err`. Returns the exit status.

@@ -149,6 +149,8 @@ Command add_serve_command(CLI::App& app) {
       ->add_option("--client-connections", flags->options.client.max_connections,
                    "Open connections per client address (0: no limit)")
       ->capture_default_str();
+  serve->add_option("--public-url", flags->options.public_url,
+                    "The service's public base URL: CDS Hooks card links and questionnaire URLs use it");
   serve->add_option("--access-log", flags->access_log, "Append the JSON Lines access log here (default: stderr)")
       ->type_name("FILE");
   serve

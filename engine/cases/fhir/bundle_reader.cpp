@@ -66,8 +66,9 @@ struct Res {
 
 class Reader {
  public:
-  Reader(const YamlTree& tree, dsl::FileId file, const Terminology& terms, dsl::Diagnostics& diags)
-      : t_(tree), file_(file), terms_(terms), diags_(diags) {}
+  Reader(const YamlTree& tree, dsl::FileId file, const Terminology& terms, dsl::Diagnostics& diags,
+         const dsl::Schema* schema)
+      : t_(tree), file_(file), terms_(terms), diags_(diags), schema_(schema) {}
 
   bool read(Out& root);
 
@@ -115,6 +116,9 @@ class Reader {
   void map_medications(Out& root);
   void map_observations(Out& root);
   void map_documents(Out& root);
+  void map_answers(Out& root);
+  bool answer_is_list(std::string_view link) const;
+  void map_answer_items(Out& root, const Res& r, const YamlNode* items, const std::string& path, std::size_t depth);
   void known_empty(Out& root, std::string_view field, std::string_view type);
   // The drug a MedicationStatement / MedicationRequest names: through the table, with its name.
   Coded drug(const Res& r, std::string_view table, std::string_view route, std::string& name, std::string& path);
@@ -126,6 +130,7 @@ class Reader {
   dsl::FileId file_;
   const Terminology& terms_;
   dsl::Diagnostics& diags_;
+  const dsl::Schema* schema_;
   bool failed_ = false;
   std::size_t warnings_ = 0;
   static constexpr std::size_t max_warnings = 200;
@@ -854,6 +859,143 @@ void Reader::map_documents(Out& root) {
   else known_empty(root, "documents", "DocumentReference");
 }
 
+// ---- questionnaire answers -------------------------------------------------------------------
+
+// A QuestionnaireResponse to a covcheck questionnaire (docs/cds-hooks.md): each item's linkId
+// is a case field path (`treatments[1].adequate_dose`, lists indexed from 0 in the order the
+// case was built), its first answer the value. Answers are read last, over what the record
+// gave, and go through the same schema walk as every other value (types, enumerations,
+// ranges), with the answer's FHIR path in the note.
+void Reader::map_answers(Out& root) {
+  for (const Res& r : res_) {
+    if (r.type != "QuestionnaireResponse" || r.container != SIZE_MAX || !about_patient(r)) continue;
+    std::string_view status = str(r.node, "status").value_or("");
+    if (status == "entered-in-error" || status == "stopped") continue;
+    map_answer_items(root, r, get(r.node, "item"), r.label + ".item", 0);
+  }
+}
+
+void Reader::map_answer_items(Out& root, const Res& r, const YamlNode* items, const std::string& path,
+                              std::size_t depth) {
+  if (depth > 8) return;  // covcheck's questionnaires are flat; nested groups are followed a little
+  for (std::uint32_t i = 0; i < size(items); ++i) {
+    const YamlNode* item = at(items, i);
+    std::string ipath = fmt::format("{}[{}]", path, i);
+    map_answer_items(root, r, get(item, "item"), ipath + ".item", depth + 1);
+    std::optional<std::string_view> link = str(item, "linkId");
+    const YamlNode* answers = get(item, "answer");
+    if (!link || size(answers) == 0) continue;
+    const YamlNode* a = at(answers, 0);
+    std::string apath = ipath + ".answer[0]";
+    // The value: a scalar the schema walk types, quoted where FHIR's type is text.
+    const YamlNode* v = nullptr;
+    bool quoted = true;
+    std::string text;
+    for (const char* key : {"valueBoolean", "valueInteger", "valueDecimal"})
+      if ((v = get(a, key))) {
+        quoted = false;
+        text = std::string(t_.scalar(*v));
+        apath += std::string(".") + key;
+        break;
+      }
+    if (!v)
+      for (const char* key : {"valueDate", "valueString"})
+        if ((v = get(a, key))) {
+          text = std::string(str(v).value_or(""));
+          apath += std::string(".") + key;
+          break;
+        }
+    if (!v)
+      if (const YamlNode* coding = get(a, "valueCoding")) {
+        v = get(coding, "code");
+        text = std::string(str(v).value_or(""));
+        apath += ".valueCoding.code";
+      }
+    if (!v || v->kind != Kind::scalar) {
+      warn("fhir.unread_answer", *item,
+           fmt::format("`{}` (`{}`) has no boolean, integer, decimal, date, string or coding answer; not read", ipath,
+                       *link));
+      continue;
+    }
+    // Walk the path, making the records and list elements it names.
+    Out* at_node = &root;
+    std::string_view rest = *link;
+    bool bad = rest.empty();
+    while (!rest.empty() && !bad) {
+      std::size_t dot = rest.find('.');
+      std::string_view part = rest.substr(0, dot);
+      rest = dot == std::string_view::npos ? std::string_view() : rest.substr(dot + 1);
+      std::optional<std::size_t> index;
+      if (std::size_t open = part.find('['); open != std::string_view::npos) {
+        std::string_view digits = part.substr(open + 1, part.size() - open - 2);
+        if (part.back() != ']' || digits.empty() || digits.size() > 5 ||
+            digits.find_first_not_of("0123456789") != std::string_view::npos) {
+          bad = true;
+          break;
+        }
+        index = static_cast<std::size_t>(std::stoul(std::string(digits)));
+        part = part.substr(0, open);
+      }
+      if (part.empty() || at_node->kind != Kind::mapping) {
+        bad = true;
+        break;
+      }
+      bool fresh = !at_node->has(part);
+      Out* next = &at_node->field(part);
+      if (index) {
+        if (fresh) next->kind = Kind::sequence;
+        if (next->kind != Kind::sequence || *index > next->items.size() || *index > 10'000) {
+          bad = true;  // a position past the end of what the case holds plus one
+          break;
+        }
+        if (*index == next->items.size()) next->items.emplace_back();
+        next = &next->items[*index];
+      }
+      at_node = next;
+    }
+    if (bad) {
+      warn("fhir.unread_answer", *get(item, "linkId"),
+           fmt::format("`{}.linkId` `{}` names no case field a questionnaire asks for; not read", ipath, *link));
+      continue;
+    }
+    if (answer_is_list(*link)) {
+      // A list field: every answer is one element; the `none` option says the list is empty.
+      Out list;
+      list.kind = Kind::sequence;
+      list.span = span(*answers);
+      list.source = ipath + ".answer";
+      for (std::uint32_t j = 0; j < size(answers); ++j) {
+        const YamlNode* code = get(get(at(answers, j), "valueCoding"), "code");
+        std::optional<std::string_view> system = str(get(get(at(answers, j), "valueCoding"), "system"));
+        if (!code || (system && *system == "urn:covcheck:none")) continue;
+        list.items.push_back(scalar(std::string(str(code).value_or("")), true, span(*code),
+                                    fmt::format("{}.answer[{}].valueCoding.code", ipath, j)));
+      }
+      *at_node = std::move(list);
+      continue;
+    }
+    *at_node = scalar(std::move(text), quoted, span(*v), apath);
+  }
+}
+
+bool Reader::answer_is_list(std::string_view link) const {
+  if (!schema_ || link.empty() || link.back() == ']') return false;
+  const dsl::RecordType* record = &schema_->root_record();
+  const dsl::FieldInfo* field = nullptr;
+  while (!link.empty() && record) {
+    std::size_t dot = link.find('.');
+    std::string_view part = link.substr(0, dot);
+    part = part.substr(0, part.find('['));
+    auto i = record->find(part);
+    if (!i) return false;
+    field = &record->fields[*i];
+    record =
+        field->type.base == dsl::BaseType::record && !field->type.list ? &schema_->records[field->type.ref] : nullptr;
+    link = dot == std::string_view::npos ? std::string_view() : link.substr(dot + 1);
+  }
+  return link.empty() && field && field->type.list && field->type.base == dsl::BaseType::enumeration;
+}
+
 // ---- the whole bundle ------------------------------------------------------------------------
 
 bool Reader::read(Out& root) {
@@ -951,14 +1093,16 @@ bool Reader::read(Out& root) {
   map_medications(root);
   map_observations(root);
   map_documents(root);
+  map_answers(root);
   if (failed_) return false;
 
   // What the mapping did not read, said once per kind: resources of other patients, and
   // resource types no case field comes from.
   std::map<std::string, std::pair<std::size_t, const Res*>> other_patient, unread;
   static const std::unordered_set<std::string> read_types{
-      "Patient",    "Coverage",       "Organization", "Condition",         "MedicationStatement", "MedicationRequest",
-      "Medication", "ServiceRequest", "Observation",  "DocumentReference", "PractitionerRole",    "Location"};
+      "Patient",           "Coverage",   "Organization",         "Condition",   "MedicationStatement",
+      "MedicationRequest", "Medication", "ServiceRequest",       "Observation", "DocumentReference",
+      "PractitionerRole",  "Location",   "QuestionnaireResponse"};
   for (const Res& r : res_) {
     if (r.container != SIZE_MAX) continue;
     if (!about_patient(r) && r.type != "Patient") {
@@ -1028,7 +1172,7 @@ bool is_fhir_document(std::string_view text) { return top_level_resource_type(te
 bool leads_as_fhir_document(std::string_view text) { return leading_resource_type(text).has_value(); }
 
 bool read_bundle(std::string_view text, dsl::FileId file, const Terminology& terms, dsl::Diagnostics& diagnostics,
-                 FhirCase& out, JsonTreeParser* parser) {
+                 FhirCase& out, JsonTreeParser* parser, const dsl::Schema* schema) {
   // Cleared, not replaced: a session reading bundle after bundle keeps the storage.
   out.tree.nodes.clear();
   out.tree.children.clear();
@@ -1046,7 +1190,7 @@ bool read_bundle(std::string_view text, dsl::FileId file, const Terminology& ter
     diagnostics.error(p->code, SourceSpan{file, p->begin, p->end}, p->message);
     return false;
   }
-  Reader reader(json, file, terms, diagnostics);
+  Reader reader(json, file, terms, diagnostics, schema);
   Out root;
   root.span = SourceSpan{file, json.nodes[json.root].pos, json.nodes[json.root].end};
   root.source = "Bundle";
@@ -1065,7 +1209,7 @@ bool read_fhir_case(FhirScratch& scratch, const SchemaIndex& index, std::string_
     scratch.terms = &*scratch.shipped;
   }
   FhirCase& fc = scratch.mapped;
-  if (!read_bundle(text, file, *scratch.terms, diagnostics, fc, &scratch.parser)) return false;
+  if (!read_bundle(text, file, *scratch.terms, diagnostics, fc, &scratch.parser, &index.schema())) return false;
   dsl::Diagnostics& walked = scratch.walked;
   walked.clear();
   bool ok = load_case_tree(index, fc.tree, file, walked, out);

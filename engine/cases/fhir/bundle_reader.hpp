@@ -34,8 +34,10 @@ inline constexpr std::size_t max_bundle_bytes = std::size_t{64} << 20;
 // FHIR path and the element's line:col; unmapped codes are `fhir.unmapped_code` warnings.
 // False when an error was reported.
 // `parser` (optional) is reused from call to call by callers reading many bundles.
+// `schema` (optional) tells which QuestionnaireResponse answers fill a list: without it a
+// repeated answer fills its first value only.
 bool read_bundle(std::string_view text, dsl::FileId file, const Terminology& terms, dsl::Diagnostics& diagnostics,
-                 FhirCase& out, JsonTreeParser* parser = nullptr);
+                 FhirCase& out, JsonTreeParser* parser = nullptr, const dsl::Schema* schema = nullptr);
 
 // The FHIR row's state in a session's ReaderScratch (case_readers.hpp), kept from bundle to
 // bundle: the tables, simdjson's parser, the mapped tree and the schema walk's diagnostics.
