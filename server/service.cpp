@@ -32,8 +32,28 @@ const char* error_code_for(int status) {
 
 }  // namespace
 
+namespace {
+
+std::string log_key_or_random(const std::string& key) {
+  if (!key.empty()) return key;
+  return engine::random_log_key().value_or(std::string());
+}
+
+// The routes that take or reveal case data or rules: the API. The page, health, readiness
+// and metrics stay open (they carry neither), and the reload has its own token.
+bool needs_key(Endpoint e) {
+  return e == Endpoint::check || e == Endpoint::batch || e == Endpoint::compare || e == Endpoint::policies ||
+         e == Endpoint::policy_file || e == Endpoint::schema;
+}
+
+}  // namespace
+
 Service::Service(ServiceOptions options, AccessLog& log)
-    : options_(std::move(options)), log_(log), asset_re_(asset_pattern), file_re_(policy_file_pattern) {
+    : options_(std::move(options)),
+      log_(log),
+      case_hash_(log_key_or_random(options_.log_key)),
+      asset_re_(asset_pattern),
+      file_re_(policy_file_pattern) {
   unsigned threads = options_.threads == 0 ? 1 : options_.threads;
   http_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   // httplib's own cap is the larger body limit; each route enforces its own below it.
@@ -62,9 +82,32 @@ void Service::begin(Exchange& x, Endpoint endpoint, const Request& req, Response
 
 void Service::finish(Exchange& x, int status) {
   x.record.status = status;
+  x.record.client = x.client;
+  if (x.record.case_id && !options_.log_case_ids) x.record.case_id = case_hash_(*x.record.case_id);
   x.record.latency = std::chrono::steady_clock::now() - x.start;
   metrics_.record_request(x.endpoint, status, x.record.latency);
   log_.write(x.record);
+}
+
+bool Service::admit(Exchange& x, const Request& req, Response& res) {
+  if (!options_.api_keys || !needs_key(x.endpoint)) return true;
+  Authentication a = authenticate(*options_.api_keys, req, x.record.endpoint);
+  x.client = a.client;
+  if (a.status == 0) return true;
+  res.status = a.status;
+  if (a.status == 401) res.set_header("WWW-Authenticate", "Bearer realm=\"covcheck\"");
+  res.set_content(error_body(a.code, a.reason), json_type);
+  return false;
+}
+
+engine::AuditContext Service::audit_context(const Exchange& x, std::optional<std::int32_t> as_of) const {
+  engine::AuditContext c;
+  c.route = x.record.endpoint;
+  c.answer_id = x.record.request_id;
+  c.client = x.client;
+  c.as_of = as_of;
+  c.version = options_.version;
+  return c;
 }
 
 template <typename Fn>
@@ -72,6 +115,7 @@ httplib::Server::Handler Service::route(Endpoint endpoint, Fn fn) {
   return [this, endpoint, fn](const Request& req, Response& res) {
     Exchange x;
     begin(x, endpoint, req, res);
+    if (!admit(x, req, res)) return finish(x, res.status);
     try {
       (this->*fn)(req, res, x);
     } catch (const std::exception& e) {
@@ -87,6 +131,11 @@ httplib::Server::HandlerWithContentReader Service::route_with_body(Endpoint endp
   return [this, endpoint, fn](const Request& req, Response& res, const httplib::ContentReader& body) {
     Exchange x;
     begin(x, endpoint, req, res);
+    if (!admit(x, req, res)) {
+      // The body is not read for a caller we do not know: the connection closes after the answer.
+      res.set_header("Connection", "close");
+      return finish(x, res.status);
+    }
     try {
       (this->*fn)(req, res, body, x);
     } catch (const std::exception& e) {

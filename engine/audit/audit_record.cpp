@@ -73,6 +73,7 @@ std::string render_audit_line(const AuditRecord& r) {
 }
 
 std::optional<AuditRecord> parse_audit_line(std::string_view line, std::string& error) {
+  error.clear();
   YAML::Node n;
   try {
     n = YAML::Load(std::string(line));
