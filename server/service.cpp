@@ -132,8 +132,13 @@ httplib::Server::HandlerWithContentReader Service::route_with_body(Endpoint endp
     Exchange x;
     begin(x, endpoint, req, res);
     if (!admit(x, req, res)) {
-      // The body is not read for a caller we do not know: the connection closes after the answer.
-      res.set_header("Connection", "close");
+      // The body of a refused request is read and dropped, so that the connection can carry
+      // the next request; past --max-body the read is abandoned and the connection dropped.
+      std::size_t dropped = 0;
+      int status = res.status;  // an abandoned read sets 400
+      if (req.has_header("Content-Length") || req.has_header("Transfer-Encoding"))
+        body([&](const char*, std::size_t size) { return (dropped += size) <= options_.max_body; });
+      res.status = status;
       return finish(x, res.status);
     }
     try {
