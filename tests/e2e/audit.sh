@@ -142,6 +142,26 @@ if command -v curl >/dev/null; then
   check "the client is logged" grep -q '"client":"clinic-portal"' "$tmp/access.log"
   check "the key is not logged" bash -c "! grep -q '$key' '$tmp/access.log' '$tmp/server.err'"
 
+  # /v1/compare (one record per payer's row) and /v1/batch (one per record) over the registry.
+  "$COVCHECK" serve --rules rules --port 0 --audit-log "$tmp/registry.jsonl" --access-log "$tmp/registry.log" \
+    2>"$tmp/registry.err" &
+  server_pid=$!
+  check "serve over the registry starts" wait_for_url "$tmp/registry.err"
+  check "compare: 200" test "$(code -H 'X-Request-Id: cmp-1' -H 'Content-Type: application/yaml' \
+    --data-binary @"$acme_case" "$url/v1/compare")" = 200
+  python3 -c "
+import json, yaml
+for f in ['$acme_case', 'rules/acme/cases/esk-missing-lmn.yaml']:
+    print(json.dumps(yaml.safe_load(open(f)), default=str))" >"$tmp/two-cases.jsonl"
+  check "batch: 200" test "$(code -H 'X-Request-Id: bat-1' -H 'Content-Type: application/x-ndjson' \
+    --data-binary @"$tmp/two-cases.jsonl" "$url/v1/batch")" = 200
+  stop_server
+  check "one record per compared payer" test "$(grep -c '"answer_id":"cmp-1/' "$tmp/registry.jsonl")" -ge 2
+  check "one record per batch record" test "$(grep -c '"answer_id":"bat-1:[12]"' "$tmp/registry.jsonl")" -eq 2
+  grep '"answer_id":"bat-1:1"' "$tmp/registry.jsonl" >"$tmp/bat1.jsonl"
+  run replay "$tmp/bat1.jsonl" "$acme_case" --rules rules
+  check "a /v1/batch record replays" test "$status" -eq 0
+
   "$COVCHECK" serve --rules rules/acme --port 0 --access-log "$tmp/random.log" 2>"$tmp/random.err" &
   server_pid=$!
   wait_for_url "$tmp/random.err"
