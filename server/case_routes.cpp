@@ -113,8 +113,7 @@ void Service::check(const Request& req, Response& res, const httplib::ContentRea
   x.record.decision = engine::decision_name(d.decision);
   x.record.case_id = d.case_id;
   if (options_.audit)
-    options_.audit->append(engine::render_audit_line(
-        engine::make_audit_record(audit_context(x, query.as_of), d, session->last_case(), session->program())));
+    audit(engine::make_audit_record(audit_context(x, query.as_of), d, session->last_case(), session->program()));
   for (const engine::PolicyRef& p : d.policies) {
     if (p.kind != "policy") continue;
     x.record.policy = fmt::format("{}@{} {}", p.name, p.version, p.digest);
@@ -164,8 +163,7 @@ void Service::compare(const Request& req, Response& res, const httplib::ContentR
     for (const engine::CompareRow& row : *rows) {
       if (!row.determination) continue;
       context.answer_id = fmt::format("{}/{}", x.record.request_id, row.name);
-      options_.audit->append(engine::render_audit_line(
-          engine::make_audit_record(context, *row.determination, session->last_case(), session->program())));
+      audit(engine::make_audit_record(context, *row.determination, session->last_case(), session->program()));
     }
   }
   x.record.case_id =

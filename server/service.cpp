@@ -110,6 +110,11 @@ engine::AuditContext Service::audit_context(const Exchange& x, std::optional<std
   return c;
 }
 
+void Service::audit(const engine::AuditRecord& record) {
+  if (!options_.audit->append(engine::render_audit_line(record)))
+    log_.event("audit_write_failed", fmt::format("\"answer_id\":\"{}\"", record.answer_id));
+}
+
 template <typename Fn>
 httplib::Server::Handler Service::route(Endpoint endpoint, Fn fn) {
   return [this, endpoint, fn](const Request& req, Response& res) {

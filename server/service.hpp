@@ -90,6 +90,8 @@ class Service {
   bool admit(Exchange& x, const Request& req, Response& res);
   // The audit context of a decision this exchange serves (the answer id is its request id).
   engine::AuditContext audit_context(const Exchange& x, std::optional<std::int32_t> as_of) const;
+  // Appends one audit record; a failed write is a server event in the access log.
+  void audit(const engine::AuditRecord& record);
   template <typename Fn>
   httplib::Server::Handler route(Endpoint endpoint, Fn fn);
   template <typename Fn>

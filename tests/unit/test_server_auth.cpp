@@ -122,6 +122,28 @@ TEST_CASE("/v1/* needs a known API key allowed on the route; the page and health
   CHECK(not_allowed->status == 403);
   CHECK(contains(not_allowed->body, "API key `clinic-portal` may not call /v1/policies"));
 
+  // A refused request's body is read and dropped: the same connection carries the next one.
+  {
+    int fd = covcheck::testing::connect_loopback(ts.port(), 10);
+    std::string refused = fmt::format(
+        "POST /v1/check HTTP/1.1\r\nHost: t\r\nContent-Type: application/yaml\r\nContent-Length: {}\r\n\r\n{}",
+        body.size(), body);
+    std::string allowed = fmt::format(
+        "POST /v1/check HTTP/1.1\r\nHost: t\r\nX-API-Key: portal-key-0123456789\r\nContent-Type: "
+        "application/yaml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+        body.size(), body);
+    std::string both = refused + allowed;
+    REQUIRE(::send(fd, both.data(), both.size(), 0) == static_cast<ssize_t>(both.size()));
+    std::string answers;
+    char buffer[4096];
+    for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;)
+      answers.append(buffer, static_cast<std::size_t>(n));
+    ::close(fd);
+    std::size_t first = answers.find("HTTP/1.1 401");
+    CHECK(first == 0);
+    CHECK(answers.find("HTTP/1.1 200", first) != std::string::npos);
+  }
+
   for (const char* open : {"/", "/healthz", "/readyz", "/metrics"}) {
     auto res = client.Get(open);
     REQUIRE(res);
@@ -133,12 +155,14 @@ TEST_CASE("/v1/* needs a known API key allowed on the route; the page and health
   CHECK(contains(log, R"("client":"clinic-portal")"));
   CHECK_FALSE(contains(log, "portal-key-0123456789"));
 
-  // One audit record: the one decision served, with the client and the request id.
+  // One audit record per decision served (the Bearer one, then the raw socket's); the first:
   std::ifstream in(audit_path);
-  std::string line, last;
+  std::string line, first;
   int lines = 0;
-  while (std::getline(in, line)) ++lines, last = line;
-  CHECK(lines == 1);
+  while (std::getline(in, line))
+    if (lines++ == 0) first = line;
+  CHECK(lines == 2);
+  std::string last = first;
   std::string parse_error;
   auto record = engine::parse_audit_line(last, parse_error);
   REQUIRE(record);
