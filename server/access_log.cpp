@@ -82,6 +82,7 @@ void AccessLog::write(const AccessRecord& r) {
   w.member("endpoint", r.endpoint).member("status", r.status);
   if (r.decision) w.member("decision", *r.decision);
   if (r.case_id) w.member("case", *r.case_id);
+  if (r.client) w.member("client", *r.client);
   if (r.policy) w.member("policy", *r.policy);
   if (r.records) w.member("records", *r.records);
   w.member("latency_us", static_cast<std::int64_t>(r.latency.count() / 1000)).end_object();

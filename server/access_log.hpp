@@ -1,7 +1,7 @@
-// The access log: one JSON object per line per request. It names the case by its id and
-// never carries patient details or request bodies. Lines are gathered in memory and
-// written by a background thread, so a request never waits on the log file; destroying
-// the log (or flush()) writes out every line taken so far.
+// The access log: one JSON object per line per request. It names the case by a keyed hash
+// of its id (or the id, when asked) and never carries patient details or request bodies. Lines are gathered in memory
+// and written by a background thread, so a request never waits on the log file; destroying the log (or flush()) writes
+// out every line taken so far.
 #pragma once
 
 #include <atomic>
@@ -23,7 +23,8 @@ struct AccessRecord {
   std::string endpoint;  // the route (`/v1/check`), not the raw path
   int status = 0;
   std::optional<std::string> decision;  // `/v1/check`: the decision; `/v1/batch`: absent
-  std::optional<std::string> case_id;
+  std::optional<std::string> case_id;   // as the Service gives it: a keyed hash unless --log-case-ids
+  std::optional<std::string> client;    // the API key's name
   std::optional<std::string> policy;    // "name@version sha256:..." of the policy in force
   std::optional<std::int64_t> records;  // `/v1/batch`: records answered
   std::chrono::nanoseconds latency{0};

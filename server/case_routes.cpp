@@ -3,6 +3,7 @@
 
 #include "engine/answer/determination.hpp"
 #include "engine/answer/render.hpp"
+#include "engine/audit/audit_record.hpp"
 #include "engine/batch/batch_record.hpp"
 #include "engine/session/compare.hpp"
 #include "engine/session/session.hpp"
@@ -111,6 +112,8 @@ void Service::check(const Request& req, Response& res, const httplib::ContentRea
   res.set_content(std::move(answer), json_type);
   x.record.decision = engine::decision_name(d.decision);
   x.record.case_id = d.case_id;
+  if (options_.audit)
+    audit(engine::make_audit_record(audit_context(x, query.as_of), d, session->last_case(), session->program()));
   for (const engine::PolicyRef& p : d.policies) {
     if (p.kind != "policy") continue;
     x.record.policy = fmt::format("{}@{} {}", p.name, p.version, p.digest);
@@ -154,6 +157,15 @@ void Service::compare(const Request& req, Response& res, const httplib::ContentR
   }
   res.status = 200;
   res.set_content(engine::render_compare_json(*rows), json_type);
+  if (options_.audit) {
+    // One record per payer's decision, `<request id>/<entry>`; every row read the same case.
+    engine::AuditContext context = audit_context(x, query.as_of);
+    for (const engine::CompareRow& row : *rows) {
+      if (!row.determination) continue;
+      context.answer_id = fmt::format("{}/{}", x.record.request_id, row.name);
+      audit(engine::make_audit_record(context, *row.determination, session->last_case(), session->program()));
+    }
+  }
   x.record.case_id =
       rows->empty() || !rows->front().determination ? std::nullopt : rows->front().determination->case_id;
 }
@@ -233,6 +245,8 @@ void Service::batch(const Request& req, Response& res, const httplib::ContentRea
   job->options.as_of = query.as_of;
   job->options.trace_elements = query.trace_elements;
   job->options.input_name = "request";
+  job->options.audit = options_.audit;  // each record's answer id is `<request id>:<line>`
+  job->options.audit_context = audit_context(x, query.as_of);
   job->processor = std::make_unique<engine::RecordProcessor>(job->state->rules, job->state->sources, job->options);
   auto exchange = std::make_shared<Exchange>(std::move(x));
   x.deferred = true;

@@ -35,9 +35,26 @@ const char* error_code_for(int status) {
 
 }  // namespace
 
+namespace {
+
+std::string log_key_or_random(const std::string& key) {
+  if (!key.empty()) return key;
+  return engine::random_log_key().value_or(std::string());
+}
+
+// The routes that take or reveal case data or rules: the API. The page, health, readiness
+// and metrics stay open (they carry neither), and the reload has its own token.
+bool needs_key(Endpoint e) {
+  return e == Endpoint::check || e == Endpoint::batch || e == Endpoint::compare || e == Endpoint::policies ||
+         e == Endpoint::policy_file || e == Endpoint::schema;
+}
+
+}  // namespace
+
 Service::Service(ServiceOptions options, AccessLog& log)
     : options_(std::move(options)),
       log_(log),
+      case_hash_(log_key_or_random(options_.log_key)),
       asset_re_(asset_pattern),
       file_re_(policy_file_pattern),
       http_(log_, metrics_) {
@@ -81,9 +98,37 @@ void Service::begin(Exchange& x, Endpoint endpoint, const Request& req, Response
 
 void Service::finish(Exchange& x, int status) {
   x.record.status = status;
+  x.record.client = x.client;
+  if (x.record.case_id && !options_.log_case_ids) x.record.case_id = case_hash_(*x.record.case_id);
   x.record.latency = std::chrono::steady_clock::now() - x.start;
   metrics_.record_request(x.endpoint, status, x.record.latency);
   log_.write(x.record);
+}
+
+bool Service::admit(Exchange& x, const Request& req, Response& res) {
+  if (!options_.api_keys || !needs_key(x.endpoint)) return true;
+  Authentication a = authenticate(*options_.api_keys, req, x.record.endpoint);
+  x.client = a.client;
+  if (a.status == 0) return true;
+  res.status = a.status;
+  if (a.status == 401) res.set_header("WWW-Authenticate", "Bearer realm=\"covcheck\"");
+  res.set_content(error_body(a.code, a.reason), json_type);
+  return false;
+}
+
+engine::AuditContext Service::audit_context(const Exchange& x, std::optional<std::int32_t> as_of) const {
+  engine::AuditContext c;
+  c.route = x.record.endpoint;
+  c.answer_id = x.record.request_id;
+  c.client = x.client;
+  c.as_of = as_of;
+  c.version = options_.version;
+  return c;
+}
+
+void Service::audit(const engine::AuditRecord& record) {
+  if (!options_.audit->append(engine::render_audit_line(record)))
+    log_.event("audit_write_failed", fmt::format("\"answer_id\":\"{}\"", record.answer_id));
 }
 
 template <typename Fn>
@@ -91,6 +136,7 @@ httplib::Server::Handler Service::route(Endpoint endpoint, Fn fn) {
   return [this, endpoint, fn](const Request& req, Response& res) {
     Exchange x;
     begin(x, endpoint, req, res);
+    if (!admit(x, req, res)) return finish(x, res.status);
     try {
       (this->*fn)(req, res, x);
     } catch (const std::exception& e) {
@@ -106,6 +152,16 @@ httplib::Server::HandlerWithContentReader Service::route_with_body(Endpoint endp
   return [this, endpoint, fn](const Request& req, Response& res, const httplib::ContentReader& body) {
     Exchange x;
     begin(x, endpoint, req, res);
+    if (!admit(x, req, res)) {
+      // The body of a refused request is read and dropped, so that the connection can carry
+      // the next request; past --max-body the read is abandoned and the connection dropped.
+      std::size_t dropped = 0;
+      int status = res.status;  // an abandoned read sets 400
+      if (req.has_header("Content-Length") || req.has_header("Transfer-Encoding"))
+        body([&](const char*, std::size_t size) { return (dropped += size) <= options_.max_body; });
+      res.status = status;
+      return finish(x, res.status);
+    }
     try {
       (this->*fn)(req, res, body, x);
     } catch (const std::exception& e) {

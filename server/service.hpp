@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <regex>
@@ -14,7 +15,11 @@
 
 #include <httplib.h>
 
+#include "engine/audit/audit_log.hpp"
+#include "engine/audit/audit_record.hpp"
+#include "engine/audit/keyed_hash.hpp"
 #include "server/access_log.hpp"
+#include "server/api_keys.hpp"
 #include "server/front_stage.hpp"
 #include "server/hook_scratch.hpp"
 #include "server/metrics.hpp"
@@ -45,6 +50,13 @@ struct ServiceOptions {
   std::string public_url;
   std::chrono::milliseconds fetch_timeout{2000};  // one prefetch query to an EHR's FHIR server
   std::size_t max_fetch_body = 4u << 20;          // the largest FHIR answer read back
+  // Who may call /v1/*; null: anyone who reaches the port (the CLI allows that only on a
+  // loopback address or with --insecure-no-auth). docs/security.md.
+  std::shared_ptr<const ApiKeys> api_keys;
+  engine::AuditLog* audit = nullptr;  // one audit record per decision served; owned by the caller
+  std::string version;                // covcheck's version, for audit records
+  std::string log_key;                // HMAC key for case ids in the access log; empty: a random one
+  bool log_case_ids = false;          // log case ids as given (a clinic may use medical record numbers)
 };
 
 struct ReloadResult {
@@ -80,12 +92,19 @@ class Service {
     AccessRecord record;
     std::chrono::steady_clock::time_point start;
     Endpoint endpoint = Endpoint::other;
-    bool deferred = false;  // a streamed answer finishes when its last byte is written
+    bool deferred = false;              // a streamed answer finishes when its last byte is written
+    std::optional<std::string> client;  // the API key's name, once the request authenticated
   };
 
   void install_routes();
   void begin(Exchange& x, Endpoint endpoint, const Request& req, Response& res);
   void finish(Exchange& x, int status);
+  // Checks the API key of a `/v1/*` request; false once it answered 401 or 403.
+  bool admit(Exchange& x, const Request& req, Response& res);
+  // The audit context of a decision this exchange serves (the answer id is its request id).
+  engine::AuditContext audit_context(const Exchange& x, std::optional<std::int32_t> as_of) const;
+  // Appends one audit record; a failed write is a server event in the access log.
+  void audit(const engine::AuditRecord& record);
   template <typename Fn>
   httplib::Server::Handler route(Endpoint endpoint, Fn fn);
   template <typename Fn>
@@ -113,6 +132,7 @@ class Service {
 
   ServiceOptions options_;
   AccessLog& log_;
+  engine::KeyedHash case_hash_;  // case ids in the access log
   Metrics metrics_;
   RequestIds ids_;
   StateHolder state_;

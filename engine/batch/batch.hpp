@@ -13,6 +13,8 @@
 
 #include "dsl/source/source.hpp"
 #include "engine/answer/determination.hpp"
+#include "engine/audit/audit_log.hpp"
+#include "engine/audit/audit_record.hpp"
 #include "engine/batch/batch_reader.hpp"
 #include "engine/compile/program.hpp"
 #include "engine/session/rule_source.hpp"
@@ -36,6 +38,11 @@ struct BatchOptions {
   // The FHIR mapping tables bundle records are read through (`--fhir-map`), owned by the
   // caller; null: the shipped ones (DecisionSession).
   const fhir::Terminology* fhir_map = nullptr;
+  // When set, every decided record appends an audit record there (full and trace answers;
+  // compact answers carry no policies, so the CLI refuses the pair). `audit_context.answer_id`
+  // is the prefix of each record's answer id, `<prefix>:<line>`.
+  AuditLog* audit = nullptr;
+  AuditContext audit_context;
 };
 
 struct BatchProgress {

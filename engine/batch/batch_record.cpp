@@ -4,6 +4,8 @@
 // from its line in the whole input, so locations read `cases.jsonl:12:5` as `check` prints them.
 #include "engine/batch/batch_record.hpp"
 
+#include <fmt/format.h>
+
 #include "engine/answer/json_writer.hpp"
 #include "engine/answer/render.hpp"
 #include "engine/answer/render_diagnostics.hpp"
@@ -48,9 +50,16 @@ struct RecordProcessor::Impl {
     } else if (outcome.determination) {
       ++tally.by_decision[static_cast<std::size_t>(outcome.determination->decision)];
       render_json_line(*outcome.determination, session.sources(), options.mode == OutputMode::trace, out);
+      if (options.audit) audit(*outcome.determination, line);
     } else {
       error_record(line, outcome, out, tally);
     }
+  }
+
+  void audit(const Determination& d, std::uint64_t line) {
+    AuditContext context = options.audit_context;
+    context.answer_id = fmt::format("{}:{}", options.audit_context.answer_id, line);
+    options.audit->append(render_audit_line(make_audit_record(context, d, session.last_case(), session.program())));
   }
 
   // Rule ids are per rule set: a registry session writes each with its own writer.

@@ -201,6 +201,7 @@ CaseOutcome& DecisionSession::decide_for(const PayerEntry& entry, const CaseInpu
 
 const Program& DecisionSession::program() const { return *impl_->programs[impl_->current]; }
 const PayerRegistry* DecisionSession::payer_registry() const { return impl_->payers.get(); }
+const Case& DecisionSession::last_case() const { return impl_->case_record; }
 void DecisionSession::set_fhir_map(const fhir::Terminology* fhir_map) { impl_->scratch.fhir.terms = fhir_map; }
 
 }  // namespace covcheck::engine

@@ -89,6 +89,9 @@ class DecisionSession {
   // The program that decided the last case (registry sessions: the first rule set before any).
   const Program& program() const;
   const PayerRegistry* payer_registry() const;
+  // The last case read, as laid out by the schema (the audit trail's case digest reads it).
+  // Valid until the session decides its next case.
+  const Case& last_case() const;
   // The FHIR mapping tables bundles are read through (`--fhir-map`), owned by the caller and
   // outliving the session; null (the default): the shipped tables, built on the first bundle.
   void set_fhir_map(const fhir::Terminology* fhir_map);

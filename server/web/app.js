@@ -6,6 +6,30 @@
 
 const state = { schema: null, policies: [], fileUrls: new Map(), rowCounters: new Map() };
 
+// ---- The API, with the key a server started with --api-keys asks for -------------------------
+
+// The key lives in this tab's sessionStorage only (never in a cookie, never in the URL): the
+// first 401 asks for it, and every /v1/* call sends it as X-API-Key. See docs/security.md.
+const apiKeyItem = 'covcheck.apiKey';
+
+async function api(url, init = {}) {
+  const send = () => {
+    const headers = new Headers(init.headers || {});
+    const key = sessionStorage.getItem(apiKeyItem);
+    if (key) headers.set('X-API-Key', key);
+    return fetch(url, { ...init, headers });
+  };
+  let response = await send();
+  if (response.status === 401) {
+    const key = window.prompt('This server needs an API key (ask your administrator):');
+    if (key) {
+      sessionStorage.setItem(apiKeyItem, key.trim());
+      response = await send();
+    }
+  }
+  return response;
+}
+
 // ---- Small DOM helpers -------------------------------------------------------------------
 
 function el(tag, attrs = {}, ...children) {
@@ -254,7 +278,7 @@ async function submitCase(body, contentType, asOf) {
   let response;
   let answer;
   try {
-    response = await fetch(`/v1/check?${params}`, { method: 'POST', headers: { 'Content-Type': contentType }, body });
+    response = await api(`/v1/check?${params}`, { method: 'POST', headers: { 'Content-Type': contentType }, body });
     answer = await response.json();
   } catch (e) {
     showError({ message: `The server could not be reached: ${e.message}` });
@@ -394,7 +418,7 @@ async function showSource(url, path, line) {
   pre.replaceChildren(el('span', { class: 'muted', text: 'Loading…' }));
   dialog.showModal();
   try {
-    const text = await (await fetch(url)).text();
+    const text = await (await api(url)).text();
     const lines = text.split('\n').map((t, i) => el('span', { class: i + 1 === line ? 'line hit' : 'line', 'data-n': String(i + 1), text: t }));
     pre.replaceChildren(...lines);
     const hit = pre.querySelector('.hit');
@@ -448,8 +472,9 @@ async function start() {
     submitCase(text, type, document.getElementById('as-of-text').value);
   });
 
-  const [schema, policies] = await Promise.all([
-    fetch('/v1/schema').then((r) => r.json()), fetch('/v1/policies').then((r) => r.json())]);
+  // One after the other, so that a server with API keys asks for the key once.
+  const schema = await api('/v1/schema').then((r) => r.json());
+  const policies = await api('/v1/policies').then((r) => r.json());
   state.schema = schema;
   state.policies = policies.policies;
   for (const p of state.policies) for (const f of p.files) if (!state.fileUrls.has(f.path)) state.fileUrls.set(f.path, f.url);

@@ -84,8 +84,9 @@ expect "with the diagnostics" grep -q "broken.cpl:[0-9]*:[0-9]*: error" "$tmp/se
 expect "the old rules still answer" test "$(status -H 'Content-Type: application/yaml' --data-binary @rules/acme/cases/esk-covered.yaml "$url/v1/check")" = 200
 expect "metrics count the failed reload" grep -q 'covcheck_reloads_total{result="failed"} 1' <(curl -s "$url/metrics")
 
-# The access log: JSON Lines with the case id, never patient details.
-expect "the access log names the case" grep -q '"case":"esk-covered"' "$tmp/access.log"
+# The access log: JSON Lines naming the case by a keyed hash of its id, never patient details.
+expect "the access log names the case by its keyed hash" grep -q '"case":"hmac:[0-9a-f]\{32\}"' "$tmp/access.log"
+expect "not by its id" bash -c "! grep -q esk-covered '$tmp/access.log'"
 expect "the access log has no birth dates" bash -c "! grep -q 1987-05-14 '$tmp/access.log'"
 expect "the access log is JSON Lines" python3 -c "
 import json, sys

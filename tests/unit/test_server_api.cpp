@@ -90,7 +90,8 @@ TEST_CASE("a JSON case gets the same answer as the same case in YAML", "[server]
   CHECK(bad->status == 400);
   CHECK(contains(bad->body, R"("field":"patient.sex")"));
   std::string log = ts.stop_and_read_log();
-  CHECK(contains(log, R"("case":"esk-json","policy":"acme@2026.1 sha256:)"));
+  CHECK(contains(log, R"("case":"hmac:)"));  // the case id as a keyed hash (test_server_auth.cpp)
+  CHECK_FALSE(contains(log, "esk-json"));
 }
 
 TEST_CASE("POST /v1/check takes JSON, trace=true and as_of", "[server]") {
@@ -370,7 +371,9 @@ TEST_CASE("health, readiness, metrics and the page", "[server]") {
 }
 
 TEST_CASE("the access log has one JSON line per request, with the case id and no patient data", "[server]") {
-  TestServer ts({});
+  server::ServiceOptions options;
+  options.log_case_ids = true;  // the id as given; its keyed hash is tested in test_server_auth.cpp
+  TestServer ts(options);
   {
     auto client = ts.client();
     httplib::Headers headers{{"X-Request-Id", "req-42"}};

@@ -11,11 +11,13 @@
 #include <cstring>
 #include <iostream>
 #include <memory>
+#include <random>
 #include <thread>
 
 #include <fmt/format.h>
 
 #include "dsl/source/dates.hpp"
+#include "engine/audit/audit_log.hpp"
 #include "engine/cases/fhir/terminology.hpp"
 #include "engine/compile/pipeline.hpp"
 #include "engine/eval/evaluate.hpp"
@@ -90,6 +92,15 @@ int run_batch_command(const BatchCommandOptions& options, std::ostream& err) {
   report(exit_ok);  // rule-set warnings
   diagnostics = dsl::Diagnostics{};
 
+  std::optional<engine::AuditLog> audit;
+  if (!options.audit_log.empty()) {
+    audit.emplace(options.audit_log);
+    if (!audit->ok()) {
+      diagnostics.error("io.write", dsl::SourceSpan{}, fmt::format("--audit-log: {}", audit->error()));
+      return report(exit_usage);
+    }
+  }
+
   Fd out;
   if (options.out == "-") {
     out.fd = STDOUT_FILENO;
@@ -113,6 +124,15 @@ int run_batch_command(const BatchCommandOptions& options, std::ostream& err) {
   batch.as_of = options.as_of;
   batch.fhir_map = fhir_map ? &*fhir_map : nullptr;
   batch.input_name = options.cases == "-" ? "<stdin>" : options.cases;
+  if (audit) {
+    batch.audit = &*audit;
+    batch.audit_context.route = "batch";
+    // A run id unique enough to tell runs apart in one audit file; each record adds `:<line>`.
+    std::random_device random;
+    batch.audit_context.answer_id = fmt::format("batch-{:08x}{:08x}", random(), random());
+    batch.audit_context.as_of = options.as_of;
+    batch.audit_context.version = COVCHECK_VERSION;
+  }
 
   std::function<void(const engine::BatchProgress&)> progress;
   if (options.progress) {
@@ -140,6 +160,8 @@ int run_batch_command(const BatchCommandOptions& options, std::ostream& err) {
   if (!s.input_error.empty())
     diagnostics.error("io.read", dsl::SourceSpan{},
                       fmt::format("reading `{}` failed: {}", batch.input_name, s.input_error));
+  if (audit && !audit->error().empty())
+    diagnostics.error("io.write", dsl::SourceSpan{}, fmt::format("--audit-log: {}", audit->error()));
   if (!s.output_error.empty())
     diagnostics.error(
         "io.write", dsl::SourceSpan{},
@@ -188,9 +210,16 @@ Command add_batch_command(CLI::App& app) {
                    "With --trace: list elements shown per quantifier, the rest counted (default 5; all: every one)")
       ->type_name("N|all");
   batch->add_flag("--compact", raw->compact, "Write only case, decision, basis, prior_auth, benefit and reason ids");
+  batch
+      ->add_option("--audit-log", raw->options.audit_log,
+                   "Append one audit record (JSON Lines, no patient data) per decided case; see docs/security.md")
+      ->type_name("FILE");
   return {batch, [batch, raw]() {
             BatchCommandOptions options = raw->options;
             if (raw->trace && raw->compact) return usage_error("--trace and --compact cannot be combined");
+            // A compact answer does not name the policies in force, which the audit record must.
+            if (raw->compact && !options.audit_log.empty())
+              return usage_error("--audit-log and --compact cannot be combined");
             options.mode = raw->compact ? engine::OutputMode::compact
                            : raw->trace ? engine::OutputMode::trace
                                         : engine::OutputMode::full;

@@ -28,14 +28,17 @@ namespace covcheck::cli {
 
 namespace {
 
-struct CaseText {
-  std::string name;
-  std::string text;
-};
+void report(std::ostream& err, dsl::Diagnostics& diagnostics, const dsl::SourceRegistry& sources) {
+  diagnostics.sort();
+  err << dsl::render_all(diagnostics, sources);
+  err.flush();
+}
+
+}  // namespace
 
 // Reads the case file (or stdin) up front: a case that cannot be opened is exit 2, which
 // must win over a rule set that does not compile (exit 3).
-std::optional<CaseText> read_case(const std::string& path, dsl::Diagnostics& diagnostics) {
+std::optional<CaseText> read_case_file(const std::string& path, dsl::Diagnostics& diagnostics) {
   if (path == "-") {
     std::ostringstream buffer;
     buffer << std::cin.rdbuf();
@@ -60,14 +63,6 @@ std::optional<CaseText> read_case(const std::string& path, dsl::Diagnostics& dia
   }
   return CaseText{path, std::move(buffer).str()};
 }
-
-void report(std::ostream& err, dsl::Diagnostics& diagnostics, const dsl::SourceRegistry& sources) {
-  diagnostics.sort();
-  err << dsl::render_all(diagnostics, sources);
-  err.flush();
-}
-
-}  // namespace
 
 std::optional<std::vector<engine::Decision>> parse_fail_on(const std::string& list) {
   std::vector<engine::Decision> out;
@@ -112,7 +107,7 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
     return status;
   };
 
-  std::optional<CaseText> case_text = read_case(options.case_path, diagnostics);
+  std::optional<CaseText> case_text = read_case_file(options.case_path, diagnostics);
   if (!case_text) return finish(exit_usage, sources, std::nullopt);
 
   engine::RuleSource built = engine::load_rule_source(options.rules, sources, diagnostics);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "dsl/source/diagnostics.hpp"
 #include "engine/answer/determination.hpp"
 #include "engine/compile/pipeline.hpp"
 
@@ -30,6 +31,15 @@ struct CheckOptions {
   // (docs/cds-hooks.md) instead of the answer.
   bool questionnaire = false;
 };
+
+// A case file's name and bytes (`-`: stdin, named `<stdin>`).
+struct CaseText {
+  std::string name;
+  std::string text;
+};
+// Reads the case file up front (a missing one is an `io.*` error: exit 2, which must win
+// over a rule set that does not compile); `check` and `replay` share it.
+std::optional<CaseText> read_case_file(const std::string& path, dsl::Diagnostics& diagnostics);
 
 // Runs the pipeline; output goes to `out`, diagnostics to `err`. Returns the exit status.
 int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err);

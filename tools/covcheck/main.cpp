@@ -12,6 +12,7 @@
 #include "tools/covcheck/fmt_command.hpp"
 #include "tools/covcheck/lint_command.hpp"
 #include "tools/covcheck/lsp_command.hpp"
+#include "tools/covcheck/replay_command.hpp"
 #include "tools/covcheck/serve_command.hpp"
 #include "tools/covcheck/test_command.hpp"
 
@@ -34,7 +35,7 @@ int main(int argc, char** argv) {
   std::vector<Command> commands{
       add_check_command(app), add_compare_command(app), add_fmt_command(app),       add_dump_command(app),
       add_batch_command(app), add_lint_command(app),    add_diff_command(app),      add_serve_command(app),
-      add_test_command(app),  add_lsp_command(app),     add_fhir2case_command(app),
+      add_test_command(app),  add_lsp_command(app),     add_fhir2case_command(app), add_replay_command(app),
   };
 
   try {

@@ -7,9 +7,14 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
+#include <sstream>
 
 #include <fmt/format.h>
 
+#include "engine/audit/audit_log.hpp"
+#include "engine/audit/keyed_hash.hpp"
+#include "server/api_keys.hpp"
 #include "server/service.hpp"
 #include "server/signals.hpp"
 #include "tools/covcheck/check_command.hpp"
@@ -22,6 +27,11 @@ struct ServeFlags {
   server::ServiceOptions options;
   std::string access_log;
   std::string admin_token;
+  std::string api_keys;
+  bool insecure_no_auth = false;
+  std::string audit_log;
+  std::string log_key_file;
+  bool log_case_ids = false;
   std::size_t max_body = 1u << 20;
   std::size_t max_batch_body = 256u << 20;
   double read_timeout = 5, write_timeout = 5;
@@ -55,6 +65,54 @@ int run_serve(const ServeFlags& flags, const CLI::App& serve) {
   if (options.admin_token && options.admin_token->size() < 16)
     return usage_error("the admin token must be at least 16 characters");
 
+  // Who may call: API keys, or nobody beyond this machine unless the operator says so.
+  if (!flags.api_keys.empty() && flags.insecure_no_auth)
+    return usage_error("--api-keys and --insecure-no-auth cannot be combined");
+  if (!flags.api_keys.empty()) {
+    std::string error;
+    auto keys = server::load_api_keys(flags.api_keys, error);
+    if (!keys) return usage_error(fmt::format("--api-keys: {}", error));
+    options.api_keys = std::make_shared<const server::ApiKeys>(std::move(*keys));
+  } else if (!server::is_loopback_host(options.host) && !flags.insecure_no_auth) {
+    return usage_error(fmt::format(
+        "--host {} is not a loopback address and no authentication is configured: give --api-keys FILE, "
+        "or --insecure-no-auth to serve patient data to anyone who can reach the port (see docs/security.md)",
+        options.host));
+  }
+  // Case ids in the access log: a keyed hash, unless asked for as given.
+  options.log_case_ids = flags.log_case_ids;
+  std::string key_note;
+  if (!flags.log_key_file.empty()) {
+    std::ifstream key_in(flags.log_key_file, std::ios::binary);
+    std::stringstream key;
+    key << key_in.rdbuf();
+    if (!key_in) return usage_error(fmt::format("--log-key-file: cannot read `{}`", flags.log_key_file));
+    options.log_key = key.str();
+    while (!options.log_key.empty() && (options.log_key.back() == '\n' || options.log_key.back() == '\r'))
+      options.log_key.pop_back();
+  } else if (const char* env = std::getenv("COVCHECK_LOG_KEY"); env && *env) {
+    options.log_key = env;
+  }
+  if (!options.log_key.empty() && options.log_key.size() < 16)
+    return usage_error("the log key (--log-key-file or COVCHECK_LOG_KEY) must be at least 16 bytes");
+  if (options.log_case_ids) {
+    key_note = "covcheck: warning: --log-case-ids: the access log names cases by their ids as given\n";
+  } else if (options.log_key.empty()) {
+    std::optional<std::string> random = engine::random_log_key();
+    if (!random) return usage_error("cannot make a random log key (OpenSSL's generator failed)");
+    options.log_key = *random;
+    key_note =
+        "covcheck: case ids in the access log are hashed with a random key of this process (give --log-key-file "
+        "or COVCHECK_LOG_KEY to keep them comparable across restarts)\n";
+  }
+  options.version = COVCHECK_VERSION;
+  std::optional<engine::AuditLog> audit;
+  if (!flags.audit_log.empty()) {
+    audit.emplace(flags.audit_log);
+    if (!audit->ok()) return usage_error(fmt::format("--audit-log: {}", audit->error()));
+    options.audit = &*audit;
+  }
+
   std::ofstream log_file;
   std::ostream* log_stream = &std::cerr;
   if (!flags.access_log.empty() && flags.access_log != "-") {
@@ -81,6 +139,13 @@ int run_serve(const ServeFlags& flags, const CLI::App& serve) {
   }
   std::cerr << fmt::format("covcheck: serving {} on http://{}:{}/ (generation {})\n", fmt::join(options.rules, " "),
                            options.host, port, first.generation);
+  std::cerr << key_note;
+  if (flags.insecure_no_auth) {
+    std::cerr << fmt::format(
+        "covcheck: warning: --insecure-no-auth: /v1/* answers anyone who can reach {}:{}, without authentication\n",
+        options.host, port);
+    log.event("insecure_no_auth", fmt::format("\"host\":\"{}\"", options.host));
+  }
   std::cerr.flush();
 
   server::SignalThread signals(
@@ -157,6 +222,22 @@ Command add_serve_command(CLI::App& app) {
       ->add_option("--admin-token", flags->admin_token,
                    "Enable POST /v1/admin/reload with this bearer token (or set COVCHECK_ADMIN_TOKEN)")
       ->type_name("TOKEN");
+  serve
+      ->add_option("--api-keys", flags->api_keys,
+                   "YAML file of API keys (name, sha256 of the key, routes) that /v1/* requires; docs/security.md")
+      ->type_name("FILE");
+  serve->add_flag("--insecure-no-auth", flags->insecure_no_auth,
+                  "Serve /v1/* without authentication on a non-loopback --host (warns at every start)");
+  serve
+      ->add_option("--audit-log", flags->audit_log,
+                   "Append one audit record (JSON Lines, no patient data) per decision served")
+      ->type_name("FILE");
+  serve
+      ->add_option("--log-key-file", flags->log_key_file,
+                   "Key for the HMAC of case ids in the access log (or COVCHECK_LOG_KEY; default: random per process)")
+      ->type_name("FILE");
+  serve->add_flag("--log-case-ids", flags->log_case_ids,
+                  "Write case ids to the access log as given instead of their keyed hash");
   return {serve, [flags, serve]() { return run_serve(*flags, *serve); }};
 }
 

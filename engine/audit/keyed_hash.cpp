@@ -1,0 +1,27 @@
+// HMAC-SHA256 and random keys from OpenSSL (libcrypto); nothing here is hand-made crypto.
+#include "engine/audit/keyed_hash.hpp"
+
+#include <fmt/format.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+namespace covcheck::engine {
+
+std::string KeyedHash::operator()(std::string_view id) const {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()), reinterpret_cast<const unsigned char*>(id.data()),
+       id.size(), out, &len);
+  std::string token = "hmac:";
+  for (unsigned i = 0; i < len && i < 16; ++i) token += fmt::format("{:02x}", out[i]);
+  return token;
+}
+
+std::optional<std::string> random_log_key() {
+  std::string key(32, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(key.data()), static_cast<int>(key.size())) != 1) return std::nullopt;
+  return key;
+}
+
+}  // namespace covcheck::engine

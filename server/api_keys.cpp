@@ -1,0 +1,161 @@
+// Reading the API key file and checking a request's key: the key is hashed with OpenSSL's
+// SHA-256 and compared in constant time with every registered hash, so the file holds no
+// key and a timing difference tells nothing about how much of a key matched.
+#include "server/api_keys.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <yaml-cpp/yaml.h>
+
+namespace covcheck::server {
+
+namespace {
+
+std::string at(const std::string& path, const YAML::Node& n) {
+  YAML::Mark m = n.Mark();
+  return m.is_null() ? path : fmt::format("{}:{}:{}", path, m.line + 1, m.column + 1);
+}
+
+bool is_hex64(const std::string& s) {
+  return s.size() == 64 &&
+         std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+std::string sha256_hex(std::string_view text) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(text.data(), text.size(), out, &len, EVP_sha256(), nullptr);
+  std::string hex;
+  for (unsigned i = 0; i < len; ++i) hex += fmt::format("{:02x}", out[i]);
+  return hex;
+}
+
+bool allows(const ApiKey& key, std::string_view route) {
+  for (const std::string& r : key.routes)
+    if (r == route || r == "/v1/*") return true;
+  return false;
+}
+
+}  // namespace
+
+std::optional<ApiKeys> load_api_keys(const std::string& path, std::string& error) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::BadFile&) {
+    error = fmt::format("{}: cannot be read", path);
+    return std::nullopt;
+  } catch (const YAML::Exception& e) {
+    error = fmt::format("{}:{}:{}: {}", path, e.mark.line + 1, e.mark.column + 1, e.msg);
+    return std::nullopt;
+  }
+  YAML::Node list = root.IsMap() ? root["keys"] : YAML::Node();
+  if (!list || !list.IsSequence()) {
+    error = fmt::format("{}: expected `keys:`, a list of {{name, sha256, routes}}", at(path, root));
+    return std::nullopt;
+  }
+  ApiKeys keys;
+  for (const YAML::Node& n : list) {
+    if (!n.IsMap()) {
+      error = fmt::format("{}: a key is a mapping with name, sha256 and routes", at(path, n));
+      return std::nullopt;
+    }
+    for (const auto& kv : n) {
+      std::string k = kv.first.as<std::string>();
+      if (k != "name" && k != "sha256" && k != "routes") {
+        error = fmt::format("{}: unknown key field `{}` (name, sha256, routes)", at(path, kv.first), k);
+        return std::nullopt;
+      }
+    }
+    ApiKey key;
+    if (!n["name"] || !n["name"].IsScalar() || n["name"].as<std::string>().empty()) {
+      error = fmt::format("{}: a key needs a `name`", at(path, n));
+      return std::nullopt;
+    }
+    key.name = n["name"].as<std::string>();
+    if (!n["sha256"] || !n["sha256"].IsScalar() || !is_hex64(n["sha256"].as<std::string>())) {
+      error = fmt::format("{}: key `{}`: `sha256` must be the 64 lowercase hex digits of SHA-256(key) (sha256sum)",
+                          at(path, n["sha256"] ? n["sha256"] : n), key.name);
+      return std::nullopt;
+    }
+    key.sha256 = n["sha256"].as<std::string>();
+    YAML::Node routes = n["routes"];
+    if (!routes || !routes.IsSequence() || routes.size() == 0) {
+      error = fmt::format("{}: key `{}`: `routes` must list the routes it may call (`/v1/*` for all)",
+                          at(path, routes ? routes : n), key.name);
+      return std::nullopt;
+    }
+    for (const YAML::Node& r : routes) {
+      std::string route = r.IsScalar() ? r.as<std::string>() : "";
+      if (route.rfind("/v1/", 0) != 0 || route.rfind("/v1/admin", 0) == 0) {
+        error = fmt::format(
+            "{}: key `{}`: `{}` is not an API route (`/v1/check`, `/v1/batch`, `/v1/compare`, "
+            "`/v1/policies`, `/v1/schema`, `/v1/*`)",
+            at(path, r), key.name, route);
+        return std::nullopt;
+      }
+      key.routes.push_back(route);
+    }
+    for (const ApiKey& other : keys.keys)
+      if (other.name == key.name || other.sha256 == key.sha256) {
+        error = fmt::format("{}: key `{}` repeats the name or the hash of key `{}`", at(path, n), key.name, other.name);
+        return std::nullopt;
+      }
+    keys.keys.push_back(std::move(key));
+  }
+  return keys;
+}
+
+Authentication authenticate(const ApiKeys& keys, const httplib::Request& req, std::string_view route) {
+  Authentication a;
+  std::string given;
+  if (req.has_header("Authorization")) {
+    std::string header = req.get_header_value("Authorization");
+    constexpr std::string_view scheme = "Bearer ";
+    if (header.size() <= scheme.size() || header.compare(0, scheme.size(), scheme) != 0) {
+      a.status = 401;
+      a.code = "unauthorized";
+      a.reason = "the Authorization header is not `Bearer <API key>`";
+      return a;
+    }
+    given = header.substr(scheme.size());
+  } else if (req.has_header("X-API-Key")) {
+    given = req.get_header_value("X-API-Key");
+  }
+  if (given.empty()) {
+    a.status = 401;
+    a.code = "unauthorized";
+    a.reason = fmt::format("{} needs an API key: `Authorization: Bearer <key>` or `X-API-Key: <key>`", route);
+    return a;
+  }
+  std::string hash = sha256_hex(given);
+  const ApiKey* found = nullptr;
+  for (const ApiKey& key : keys.keys)  // every hash compared, whichever matches
+    if (CRYPTO_memcmp(key.sha256.data(), hash.data(), hash.size()) == 0) found = &key;
+  if (!found) {
+    a.status = 401;
+    a.code = "unauthorized";
+    a.reason = "the API key is not known (revoked, mistyped or for another server)";
+    return a;
+  }
+  a.client = found->name;
+  if (!allows(*found, route)) {
+    a.status = 403;
+    a.code = "forbidden";
+    a.reason = fmt::format("API key `{}` may not call {}", found->name, route);
+  }
+  return a;
+}
+
+bool is_loopback_host(std::string_view host) {
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host == "localhost" || host == "::1") return true;
+  if (host.rfind("127.", 0) != 0) return false;
+  // Only a dotted IPv4 address under 127/8: `127.example.com` is a name, not loopback.
+  return std::all_of(host.begin(), host.end(), [](char c) { return (c >= '0' && c <= '9') || c == '.'; });
+}
+
+}  // namespace covcheck::server
