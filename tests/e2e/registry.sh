@@ -113,12 +113,7 @@ if command -v curl >/dev/null; then
   "$COVCHECK" serve --rules rules --port 0 2>"$tmp/server.err" &
   server_pid=$!
   trap 'kill "$server_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
-  url=
-  for _ in $(seq 1 100); do
-    url=$(grep -o 'http://127.0.0.1:[0-9]*' "$tmp/server.err" | head -1)
-    [[ -n "$url" ]] && break
-    sleep 0.1
-  done
+  url=$(server_url "$tmp/server.err")
   post() { curl -s -o "$tmp/out" -w '%{http_code}' -H 'Content-Type: application/yaml' --data-binary "@$1" "$url$2"; }
   with_payer "Cigna"
   [[ "$(post "$tmp/case.yaml" /v1/check)" == 200 ]] && pass || fail "serve: /v1/check known payer"
