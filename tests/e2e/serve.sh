@@ -50,7 +50,12 @@ rm -rf "$tmp/rules/acme/tests" "$tmp/rules/acme/cases"
 (cd "$tmp" && exec "$COVCHECK" serve --rules rules/acme --rules rules/mandates --port 0 \
   --access-log "$tmp/access.log" 2>"$tmp/server.err") &
 server_pid=$!
-url=$(server_url "$tmp/server.err")
+url=
+for _ in $(seq 1 100); do
+  url=$(grep -o 'http://127.0.0.1:[0-9]*' "$tmp/server.err" | head -1)
+  [[ -n "$url" ]] && break
+  sleep 0.1
+done
 expect "the server prints its address" test -n "$url"
 
 status() { curl -s -o "$tmp/body" -w '%{http_code}' "$@"; }
