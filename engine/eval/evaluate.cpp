@@ -226,12 +226,14 @@ void DeterminationBuilder::next_steps() {
 
 void DeterminationBuilder::advice() {
   dec_.run_advice();
+  const std::size_t before = d_.next_steps.size();
   for (std::uint32_t r = 0; r < p_.rules.size(); ++r) {
     const CompiledRule& rule = p_.rules[r];
     if (rule.kind != RuleKind::advice || !dec_.rule(r).active || dec_.rule(r).applies != Truth::yes) continue;
     for (const auto& n : rule.source->next_steps)
       d_.next_steps.push_back(rule.source->cite ? fmt::format("{} ({})", n.text, *rule.source->cite) : n.text);
   }
+  d_.advice_steps = static_cast<std::uint32_t>(d_.next_steps.size() - before);
 }
 
 void DeterminationBuilder::trace() {
