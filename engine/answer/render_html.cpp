@@ -60,7 +60,7 @@ footer { margin-top: 1.2rem; border-top: 1px solid var(--line); padding-top: 0.3
 @page { margin: 15mm; }
 @media print {
   body { max-width: none; padding: 0; font-size: 10pt; }
-  .decision, .entry, tr, dl.facts { break-inside: avoid; }
+  .decision, ul.criteria > li, tr, dl.facts { break-inside: avoid; }
   h2, h3 { break-after: avoid; }
   .decision-covered, .decision-pend, .decision-denied, .decision-excluded { -webkit-print-color-adjust: exact;
     print-color-adjust: exact; }
@@ -179,20 +179,19 @@ class HtmlRenderer {
 
   // Patient and plan (and the case's own facts: date of service, documents) head the page.
   void header_facts(const Determination& d) {
-    std::string parts;
+    out_ += "<div class=\"parts\">\n";
     for (const CaseFactGroup& g : d.case_facts) {
       if (g.rows || g.facts.empty() || (g.field != "" && g.field != "patient" && g.field != "plan")) continue;
       out_ += "<section class=\"head\" aria-label=\"";
       text(g.field.empty() ? "Case" : capitalized(words(g.field)));
       out_ += "\">\n";
-      if (!g.field.empty()) {
-        out_ += "<h2>";
-        text(capitalized(words(g.field)));
-        out_ += "</h2>\n";
-      }
+      out_ += "<h2>";
+      text(g.field.empty() ? "Case" : capitalized(words(g.field)));
+      out_ += "</h2>\n";
       fact_list(g.facts.front());
       out_ += "</section>\n";
     }
+    out_ += "</div>\n";
   }
 
   void decision(const Determination& d) {
