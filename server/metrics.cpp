@@ -18,6 +18,8 @@ const char* endpoint_name(Endpoint e) {
     case Endpoint::metrics: return "/metrics";
     case Endpoint::reload: return "/v1/admin/reload";
     case Endpoint::compare: return "/v1/compare";
+    case Endpoint::summary: return "/v1/summary";
+    case Endpoint::payers: return "/v1/payers";
     default: return "other";
   }
 }

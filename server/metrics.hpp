@@ -26,6 +26,8 @@ enum class Endpoint : std::uint8_t {
   metrics,
   reload,
   compare,
+  summary,
+  payers,
   other,
   count_
 };

@@ -53,7 +53,7 @@ ul.criteria ul { text-indent: 0; margin: 0.1rem 0; padding-left: 1rem; font-size
 .status { display: inline-block; width: 5.2rem; text-indent: 0; font-weight: 700; }
 .status-met { color: var(--covered); }
 .status-not_met { color: var(--denied); }
-.status-unknown { color: var(--pend); }
+.status-unknown, .status-applies { color: var(--pend); }
 .status-not_applicable { color: var(--muted); }
 code { font-family: "DejaVu Sans Mono", monospace; font-size: 9pt; }
 footer { margin-top: 1.2rem; border-top: 1px solid var(--line); padding-top: 0.3rem; font-size: 9pt; color: var(--muted); }
@@ -285,7 +285,11 @@ class HtmlRenderer {
       out_ += " \u00b7 rule <code>";
       text(e.rule);
       out_ += "</code></p>\n<ul class=\"criteria\">\n";
-      if (e.criteria.empty()) out_ += "<li><span class=\"status status-met\">Applies</span> This rule applies.</li>\n";
+      // A restriction without criteria applies as a whole: its reason says what it does.
+      if (e.criteria.empty())
+        out_ +=
+            "<li data-status=\"applies\"><span class=\"status status-applies\">Applies</span> This rule applies to "
+            "the case (see the rules that applied).</li>\n";
       for (const ChecklistCriterion& c : e.criteria) criterion(c);
       out_ += "</ul>\n</div>\n";
     }
