@@ -336,8 +336,8 @@ TEST_CASE("GET /v1/schema carries the field and member documentation the form la
   CHECK(contains(res->body, R"("name":"prescriber_specialty")"));
   CHECK(contains(res->body, R"("doc":"specialty of the prescriber / ordering clinician")"));
   // A member alone on its line is documented by its comment; members sharing a line are not.
-  CHECK(contains(res->body, R"("esketamine nasal spray (Spravato)")"));
-  CHECK(contains(res->body, R"("treatment-resistant depression (MDD that has not responded to prior trials)")"));
+  CHECK(contains(res->body, R"x("esketamine nasal spray (Spravato)")x"));
+  CHECK(contains(res->body, R"x("treatment-resistant depression (MDD that has not responded to prior trials)")x"));
   CHECK_FALSE(contains(res->body, R"("American Samoa, Guam, Northern Mariana Islands, Puerto Rico, US Virgin Islands")"));
 }
 
