@@ -53,7 +53,7 @@ function fieldLabel(field) {
 function fieldHelp(field) {
   const doc = (field.doc || '').replace(/^v\d+:\s*/, '');
   // Documentation written for analysts (member lists, names in backticks, options) is not help.
-  if (!doc || /[`|_]|--/.test(doc)) return '';
+  if (!doc || /[`|_;]|--/.test(doc)) return '';
   return capital(doc);
 }
 
