@@ -13,6 +13,7 @@
 
 #include "bench/baseline.hpp"
 #include "engine/cases/case_loader.hpp"
+#include "engine/cases/fhir/bundle_reader.hpp"
 #include "engine/cases/json_case_loader.hpp"
 #include "engine/compile/pipeline.hpp"
 #include "engine/eval/decider.hpp"
@@ -240,6 +241,50 @@ int main(int argc, char** argv) {
   benchmark::RegisterBenchmark("compile/acme", [&](benchmark::State& s) {
     compile_rules(s, {src + "/rules/acme", src + "/rules/mandates"});
   })->Unit(benchmark::kMillisecond);
+
+  // FHIR: a 30-resource bundle (tests/data/fhir/esketamine_30.json) read into a case, and
+  // read and decided (untraced, as `batch --compact`): the issue-17 target is 50 µs.
+  static std::unique_ptr<Built> fhir_rules = build({src + "/rules/acme"});
+  static std::string bundle = read_file(src + "/tests/data/fhir/esketamine_30.json");
+  static dsl::SourceRegistry table_sources;
+  static dsl::Diagnostics table_diags;
+  static std::optional<engine::fhir::Terminology> terms =
+      engine::fhir::build_terminology(engine::fhir::shipped_tables(), table_sources, table_diags);
+  static dsl::FileId bundle_file = fhir_rules->sources.add("esketamine_30.json", bundle);
+  auto read_fhir = [](benchmark::State& s, bool decide) {
+    // As a session reads bundles: the reader's scratch, the schema index and the Case reused.
+    engine::fhir::FhirScratch scratch;
+    scratch.terms = &*terms;
+    engine::SchemaIndex index(fhir_rules->program->schema());
+    engine::QuickDecider decider(*fhir_rules->program);
+    engine::QuickDetermination out;
+    engine::Case c;
+    dsl::Diagnostics diags;
+    for (auto _ : s) {
+      diags.clear();
+      bool ok = engine::fhir::read_fhir_case(scratch, index, bundle, bundle_file, diags, c);
+      if (!ok) s.SkipWithError("the bundle did not load");
+      if (decide && ok) benchmark::DoNotOptimize(decider.decide(c, std::nullopt, out));
+      benchmark::DoNotOptimize(c);
+    }
+  };
+  benchmark::RegisterBenchmark("fhir/read_30_resources", [&](benchmark::State& s) {
+    read_fhir(s, false);
+  })->Unit(benchmark::kMicrosecond);
+  // The same bundle with nothing kept between reads (fhir2case's one-shot load_fhir_case:
+  // a new schema index, parser and case each time), as the pre-session reader ran.
+  benchmark::RegisterBenchmark("fhir/read_30_resources_fresh", [&](benchmark::State& s) {
+    for (auto _ : s) {
+      dsl::Diagnostics diags;
+      std::optional<engine::Case> c =
+          engine::fhir::load_fhir_case(fhir_rules->program->schema(), fhir_rules->sources, bundle_file, *terms, diags);
+      if (!c) s.SkipWithError("the bundle did not load");
+      benchmark::DoNotOptimize(c);
+    }
+  })->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("fhir/read_and_decide_30_resources", [&](benchmark::State& s) {
+    read_fhir(s, true);
+  })->Unit(benchmark::kMicrosecond);
 
   // Growth series: rules, treatments, code-set size. Built once per size, kept alive.
   std::vector<std::unique_ptr<Built>> keep;

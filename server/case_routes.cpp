@@ -15,9 +15,9 @@ namespace covcheck::server {
 
 namespace {
 
-bool is_yaml_or_json(const std::string& type) {
-  return type.empty() || type == "application/json" || type == "application/yaml" || type == "application/x-yaml" ||
-         type == "text/yaml" || type == "text/x-yaml" || type == "text/plain";
+bool is_case_type(const std::string& type) {
+  return type.empty() || type == "application/json" || type == "application/fhir+json" || type == "application/yaml" ||
+         type == "application/x-yaml" || type == "text/yaml" || type == "text/x-yaml" || type == "text/plain";
 }
 
 bool is_json_lines(const std::string& type) {
@@ -36,6 +36,21 @@ bool looks_like_json_object(const std::string& text) {
 void fail(httplib::Response& res, int status, std::string_view code, std::string_view message) {
   res.status = status;
   res.set_content(error_body(code, message), json_type);
+}
+
+// A case body's media type and shape, as /v1/check and /v1/compare accept them; false
+// once it answered 415 or 400.
+bool accept_case_body(const std::string& type, const std::string& body, httplib::Response& res) {
+  if (!is_case_type(type)) {
+    fail(res, 415, "unsupported_media_type",
+         fmt::format("a case is application/json, application/fhir+json or application/yaml, not `{}`", type));
+    return false;
+  }
+  if ((type == "application/json" || type == "application/fhir+json") && !looks_like_json_object(body)) {
+    fail(res, 400, "invalid_case", "a JSON case must be one object");
+    return false;
+  }
+  return true;
 }
 
 // Reads a body and answers 413 / 400 itself when it cannot be used.
@@ -61,20 +76,18 @@ void Service::check(const Request& req, Response& res, const httplib::ContentRea
   std::optional<std::string> body = take_body(req, reader, options_.max_body, "--max-body", res);
   if (!body) return;
   std::string type = media_type(req);
-  if (!is_yaml_or_json(type))
-    return fail(res, 415, "unsupported_media_type",
-                fmt::format("a case is application/json or application/yaml, not `{}`", type));
+  if (!accept_case_body(type, *body, res)) return;
   CaseQuery query;
   if (auto error = parse_case_query(req, query)) return fail(res, 400, "bad_request", error->message);
-  if (type == "application/json" && !looks_like_json_object(*body))
-    return fail(res, 400, "invalid_case", "a JSON case must be one object");
 
   std::shared_ptr<const State> state = state_.get();
   SessionShelf::Lease session = state->sessions->lend();
   engine::CaseInput input;
   input.text = *body;
   input.name = "request";
-  input.media_type = type;  // application/json is strict JSON, as a `.json` case file is
+  // application/json is strict JSON, as a `.json` case file is (a FHIR bundle sent as
+  // application/json is still FHIR: the FHIR reader refines JSON); application/fhir+json is FHIR.
+  input.media_type = type;
   engine::SessionOptions options;
   options.as_of = query.as_of;
   options.trace = query.trace;  // `missing` is derived either way
@@ -113,13 +126,9 @@ void Service::compare(const Request& req, Response& res, const httplib::ContentR
   std::optional<std::string> body = take_body(req, reader, options_.max_body, "--max-body", res);
   if (!body) return;
   std::string type = media_type(req);
-  if (!is_yaml_or_json(type))
-    return fail(res, 415, "unsupported_media_type",
-                fmt::format("a case is application/json or application/yaml, not `{}`", type));
+  if (!accept_case_body(type, *body, res)) return;
   CaseQuery query;
   if (auto error = parse_case_query(req, query, true)) return fail(res, 400, "bad_request", error->message);
-  if (type == "application/json" && !looks_like_json_object(*body))
-    return fail(res, 400, "invalid_case", "a JSON case must be one object");
   std::shared_ptr<const State> state = state_.get();
   if (!state->rules.registry)
     return fail(res, 404, "no_registry",
@@ -174,12 +183,8 @@ void Service::summary(const Request& req, Response& res, const httplib::ContentR
     case_text = c->second;
     case_type = looks_like_json_object(case_text) ? "application/json" : "application/yaml";
   } else {
-    if (!is_yaml_or_json(type))
-      return fail(res, 415, "unsupported_media_type",
-                  fmt::format("a case is application/json or application/yaml, not `{}`", type));
+    if (!accept_case_body(type, case_text, res)) return;
     if (auto error = parse_case_query(req, query)) return fail(res, 400, "bad_request", error->message);
-    if (type == "application/json" && !looks_like_json_object(case_text))
-      return fail(res, 400, "invalid_case", "a JSON case must be one object");
   }
   std::shared_ptr<const State> state = state_.get();
   SessionShelf::Lease session = state->sessions->lend();

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs one libFuzzer target for a bounded time: `tools/fuzz.sh TARGET SECONDS`.
-# TARGET: fuzz_cpl | fuzz_case_yaml | fuzz_case_json | fuzz_eval | fuzz_batch | fuzz_server | fuzz_lsp | all
+# TARGET: fuzz_cpl | fuzz_case_yaml | fuzz_case_json | fuzz_eval | fuzz_batch | fuzz_server | fuzz_lsp | fuzz_fhir | all
 # (each in turn).
 # Builds build-fuzz/ with clang (ASan + UBSan + libFuzzer) when needed, seeds the corpus from
 # rules/ and tests/, and keeps the corpus in build-fuzz/corpus/TARGET between runs. A crash,
@@ -12,7 +12,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 target=${1:?usage: tools/fuzz.sh TARGET SECONDS}
 seconds=${2:?usage: tools/fuzz.sh TARGET SECONDS}
 build=${FUZZ_BUILD:-build-fuzz}
-targets=(fuzz_cpl fuzz_case_yaml fuzz_case_json fuzz_eval fuzz_batch fuzz_server fuzz_lsp)
+targets=(fuzz_cpl fuzz_case_yaml fuzz_case_json fuzz_eval fuzz_batch fuzz_server fuzz_lsp fuzz_fhir)
 
 if [[ "$target" == all ]]; then
   status=0
@@ -130,6 +130,14 @@ open(f"{seeds}/broken", "wb").write(b"\x00" + frame({"jsonrpc": "2.0", "id": 1, 
                                      b"Content-Length: x\r\n\r\n{}" + frame([1]) + frame({"jsonrpc": "2.0", "method": "exit"}))
 PY
     ;;
+  fuzz_fhir)
+    # The Inferno CRD bundle, the hostile bundles, and bundles generated from example cases.
+    cp tests/data/fhir/*.json "$seeds/"
+    n=0
+    while IFS= read -r f; do
+      python3 tests/fhir/case_to_bundle.py "$f" "$seeds/bundle$n.json" /dev/null 2>/dev/null || true
+      n=$((n + 1))
+    done < <(find rules -path '*/cases/*' -name '*.yaml' | sort | head -40) ;;
 esac
 
 corpus="$build/corpus/$target"

@@ -233,6 +233,8 @@ class Renderer {
 
 }  // namespace format_detail
 
+std::string format_expression(const ast::Expr& expr) { return format_detail::flat_expr(expr); }
+
 std::string format_file(const ast::File& file, std::string_view text, const FormatOptions& options) {
   using namespace format_detail;
   SourceContext src(text, file.comments);

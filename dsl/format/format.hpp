@@ -19,6 +19,10 @@ struct FormatOptions {
 // Formats `file`, parsed from `text` (comments and blank lines are read from the text).
 std::string format_file(const ast::File& file, std::string_view text, const FormatOptions& options = {});
 
+// One expression in its canonical one-line spelling, parentheses recomputed from precedence
+// (`covcheck test --mutate` prints a mutated node with it and splices it into the text).
+std::string format_expression(const ast::Expr& expr);
+
 // Parses the registered file and formats it. A file that does not parse is never formatted:
 // nullopt, with the syntax error in `diagnostics`.
 std::optional<std::string> format_source(const SourceRegistry& sources, FileId file, Diagnostics& diagnostics,

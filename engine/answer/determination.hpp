@@ -167,7 +167,13 @@ struct Determination {
   std::vector<MissingFact> missing;
   std::vector<RequirementStatus> requirements;
   std::vector<std::string> next_steps;
-  std::uint32_t advice_steps = 0;         // the last these many next steps are advice (appeal paths, deadlines)
+  std::uint32_t advice_steps = 0;  // the last these many next steps are advice (appeal paths, deadlines)
+  // Parallel to next_steps: the citations each step answers to (its criterion's, then its
+  // rule's), for `next_steps_contain` in test suites; not part of the JSON contract. Each is
+  // an index into next_step_cite_sets: a pending list of 200,000 elements has as many steps
+  // but only a few distinct citations, so a step costs 4 bytes here.
+  std::vector<std::uint32_t> next_step_cites;
+  std::vector<std::vector<std::string>> next_step_cite_sets;
   std::vector<ChecklistEntry> checklist;  // full answers only (not `batch --compact`)
   std::vector<CaseFactGroup> case_facts;  // only when asked (SessionOptions::case_facts): printed summaries
   std::vector<CaseWarning> warnings;

@@ -19,6 +19,10 @@
 
 namespace covcheck::engine {
 
+namespace fhir {
+class Terminology;
+}
+
 enum class OutputMode { full, trace, compact };
 
 struct BatchOptions {
@@ -29,6 +33,9 @@ struct BatchOptions {
   std::uint32_t trace_elements = default_trace_elements;  // OutputMode::trace: elements shown per quantifier
   std::string input_name = "<stdin>";                     // names record locations: `cases.jsonl:12:5`
   std::size_t chunk_size = 256 * 1024;
+  // The FHIR mapping tables bundle records are read through (`--fhir-map`), owned by the
+  // caller; null: the shipped ones (DecisionSession).
+  const fhir::Terminology* fhir_map = nullptr;
 };
 
 struct BatchProgress {

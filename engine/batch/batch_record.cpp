@@ -15,12 +15,16 @@ namespace covcheck::engine {
 struct RecordProcessor::Impl {
   Impl(const RuleSource& rules_in, const dsl::SourceRegistry& rules, const BatchOptions& o)
       : options(o), owned(rules_in.session(rules)), session(*owned) {
+    session.set_fhir_map(o.fhir_map);
     session_options.as_of = o.as_of;
     session_options.trace = o.mode == OutputMode::trace;  // `missing` is derived either way
     session_options.compact = o.mode == OutputMode::compact;
     session_options.trace_elements = o.trace_elements;
     input.name = options.input_name;
-    input.format = o.format == InputFormat::jsonl ? "json" : "yaml";
+    // A JSON Lines record is JSON by media type, not by name, so that the FHIR row's sniff
+    // still claims a bundle on one line (case_readers.hpp); YAML records are YAML.
+    if (o.format == InputFormat::jsonl) input.media_type = "application/json";
+    else input.format = "yaml";
     input.record = true;
   }
 

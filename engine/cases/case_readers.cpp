@@ -1,5 +1,6 @@
-// The case readers' table and its two rows: YAML (yaml-cpp events -> YamlTree -> Case) and
-// strict JSON (simdjson, with the clean fast path inside JsonCaseLoader).
+// The case readers' table and its rows: FHIR R4 bundles (engine/cases/fhir), strict JSON
+// (simdjson, with the clean fast path inside JsonCaseLoader) and YAML (yaml-cpp events ->
+// YamlTree -> Case).
 #include "engine/cases/case_readers.hpp"
 
 #include <array>
@@ -80,6 +81,22 @@ bool read_json(ReaderScratch& scratch, const SchemaIndex& index, const CaseText&
   return false;
 }
 
+bool read_fhir(ReaderScratch& scratch, const SchemaIndex& index, const CaseText& in, dsl::Diagnostics& diagnostics,
+               Case& out) {
+  // Size (fhir.too_large) and syntax are the bundle reader's own checks, with its codes.
+  return fhir::read_fhir_case(scratch.fhir, index, in.text, in.file, diagnostics, out);
+}
+
+// A FHIR resource at the top level. Any resource type is claimed, not only `Bundle`: the
+// bundle reader then says that a bundle was expected (`fhir.not_a_bundle`), where the JSON
+// reader could only call `resourceType` an unknown case field.
+bool sniff_fhir(std::string_view text) { return fhir::is_fhir_document(text); }
+// On every JSON case (a `batch` record, a `.json` file): only the first member is looked at,
+// so that JSON cases pay a few byte compares, not a scan of the text.
+bool sniff_fhir_leading(std::string_view text) { return fhir::leads_as_fhir_document(text); }
+
+constexpr std::array<std::string_view, 1> fhir_media{"application/fhir+json"};
+
 // A tree built in memory from a caller's values: no text, no spans to check or locate.
 bool read_value(ReaderScratch&, const SchemaIndex& index, const CaseText& in, dsl::Diagnostics& diagnostics,
                 Case& out) {
@@ -96,10 +113,12 @@ constexpr std::array<std::string_view, 4> yaml_media{"application/yaml", "applic
                                                      "text/x-yaml"};
 constexpr std::array<std::string_view, 2> yaml_extensions{".yaml", ".yml"};
 
-// FHIR R4 (the next issue) goes before "json": application/fhir+json, a sniff for
-// `"resourceType"`. "value" is chosen by name only. YAML stays last, the fallback.
-const std::array<CaseReader, 3> readers{{
-    {"value", {}, {}, nullptr, read_value, true},
+// FHIR has no extension of its own (a bundle is a `.json` file): it refines JSON, so its
+// leading-member sniff claims bundles the `.json` name or the JSON media type sent to the
+// JSON row. "value" is chosen by name only. YAML stays last, the fallback.
+const std::array<CaseReader, 4> readers{{
+    {"fhir", fhir_media, {}, sniff_fhir, read_fhir, "json", sniff_fhir_leading},
+    {"value", {}, {}, nullptr, read_value, {}, nullptr, true},
     {"json", json_media, json_extensions, nullptr, read_json},
     {"yaml", yaml_media, yaml_extensions, nullptr, read_yaml},
 }};
@@ -126,14 +145,20 @@ const CaseReader& choose_case_reader(std::string_view format, std::string_view m
                                      std::string_view text) {
   if (!format.empty())
     if (const CaseReader* r = case_reader_named(format)) return *r;
+  const CaseReader* chosen = nullptr;
   if (!media_type.empty())
     for (const CaseReader& r : readers)
       for (std::string_view m : r.media_types)
-        if (m == media_type) return r;
-  if (!file_name.empty())
+        if (!chosen && m == media_type) chosen = &r;
+  if (!chosen && !file_name.empty())
     for (const CaseReader& r : readers)
       for (std::string_view e : r.extensions)
-        if (ends_with_ignoring_case(file_name, e)) return r;
+        if (!chosen && ends_with_ignoring_case(file_name, e)) chosen = &r;
+  if (chosen) {
+    for (const CaseReader& r : readers)
+      if (r.sniff_refined && r.refines == chosen->name && r.sniff_refined(text)) return r;
+    return *chosen;
+  }
   for (const CaseReader& r : readers)
     if (r.sniff && r.sniff(text)) return r;
   return readers.back();

@@ -5,7 +5,10 @@
 #include <algorithm>
 #include <cctype>
 #include <istream>
+#include <optional>
 #include <streambuf>
+#include <string_view>
+#include <unordered_set>
 
 #include <fmt/format.h>
 #include <yaml-cpp/eventhandler.h>
@@ -19,6 +22,7 @@ namespace {
 
 // Longer scalars are an error: no field of a case needs them, and they would be copied.
 constexpr std::size_t max_scalar_bytes = 1u << 20;
+constexpr std::size_t max_merged_pairs = 100'000;
 
 struct TreeError {
   YAML::Mark mark;
@@ -158,6 +162,7 @@ class TreeBuilder : public YAML::EventHandler {
   void close() {
     Frame f = stack_.back();
     stack_.pop_back();
+    if (tree_.nodes[f.node].kind == YamlNode::Kind::mapping) merge_keys(f.scratch_start);
     YamlNode& n = tree_.nodes[f.node];
     n.first = static_cast<std::uint32_t>(tree_.children.size());
     n.count = static_cast<std::uint32_t>(scratch_.size() - f.scratch_start);
@@ -167,6 +172,73 @@ class TreeBuilder : public YAML::EventHandler {
     complete(f.node, f.anchor);
   }
 
+  bool is_merge_key(std::uint32_t node) const {
+    const YamlNode& k = tree_.nodes[node];
+    return k.kind == YamlNode::Kind::scalar && !k.quoted && tree_.scalar(k) == "<<";
+  }
+  // YAML merge keys (`<<: *base`, `<<: [*a, *b]`): the pairs of the merged mappings whose keys
+  // the mapping does not set itself join it, the first merged mapping winning. The mapping's
+  // pairs are in scratch_ from `start`; the merged ones are complete (aliases or nested).
+  void merge_keys(std::size_t start) {
+    bool any = false;
+    for (std::size_t i = start; i + 1 < scratch_.size(); i += 2) any = any || is_merge_key(scratch_[i]);
+    if (!any) return;
+    std::vector<std::uint32_t> own, sources;
+    for (std::size_t i = start; i + 1 < scratch_.size(); i += 2) {
+      if (!is_merge_key(scratch_[i])) {
+        own.push_back(scratch_[i]);
+        own.push_back(scratch_[i + 1]);
+        continue;
+      }
+      const YamlNode& v = tree_.nodes[scratch_[i + 1]];
+      bool bad = v.kind != YamlNode::Kind::mapping && v.kind != YamlNode::Kind::sequence;
+      if (v.kind == YamlNode::Kind::mapping) {
+        sources.push_back(scratch_[i + 1]);
+      } else if (v.kind == YamlNode::Kind::sequence) {
+        for (std::uint32_t j = 0; j < v.count; ++j) sources.push_back(tree_.children[v.first + j]);
+      }
+      for (std::uint32_t m : sources) bad = bad || tree_.nodes[m].kind != YamlNode::Kind::mapping;
+      if (bad) {
+        YAML::Mark at;
+        at.pos = static_cast<int>(tree_.nodes[scratch_[i + 1]].pos - bom_);
+        at.line = at.column = 0;
+        throw TreeError{at, "case.merge", "`<<` merges a mapping (an alias such as `*base`) or a list of mappings"};
+      }
+    }
+    // Keys already set, by their text (a non-scalar key never matches another).
+    std::unordered_set<std::string_view> keys;
+    auto text_of = [&](std::uint32_t key) -> std::optional<std::string_view> {
+      const YamlNode& k = tree_.nodes[key];
+      if (k.kind != YamlNode::Kind::scalar) return std::nullopt;
+      return tree_.scalar(k);
+    };
+    for (std::size_t i = 0; i < own.size(); i += 2)
+      if (auto t = text_of(own[i])) keys.insert(*t);
+    std::vector<std::uint32_t> merged = own;
+    for (std::uint32_t m : sources) {
+      const YamlNode& map = tree_.nodes[m];
+      // Merged pairs are copied (their values stay shared): bound the copies as aliases are
+      // bounded, so that many small merges of a large anchor cannot exhaust memory.
+      merged_pairs_ += map.count / 2;
+      if (merged_pairs_ > max_merged_pairs) {
+        YAML::Mark at;
+        at.pos = static_cast<int>(map.pos - bom_);
+        at.line = at.column = 0;
+        throw TreeError{at, "case.too_large",
+                        fmt::format("merge keys (`<<`) copy more than {} pairs", max_merged_pairs)};
+      }
+      for (std::uint32_t j = 0; j + 1 < map.count; j += 2) {
+        std::uint32_t key = tree_.children[map.first + j];
+        auto t = text_of(key);
+        if (t && !keys.insert(*t).second) continue;
+        merged.push_back(key);
+        merged.push_back(tree_.children[map.first + j + 1]);
+      }
+    }
+    scratch_.resize(start);
+    scratch_.insert(scratch_.end(), merged.begin(), merged.end());
+  }
+
   YamlTree& tree_;
   std::string_view source_;
   std::uint32_t bom_;
@@ -174,6 +246,7 @@ class TreeBuilder : public YAML::EventHandler {
   std::vector<Frame> stack_;
   std::vector<std::uint32_t> scratch_;  // children of the open collections, innermost last
   std::vector<std::uint32_t> anchors_;  // anchor id -> node
+  std::size_t merged_pairs_ = 0;
 };
 
 // Counts the documents after the first; their content is not needed. yaml-cpp 0.7 can

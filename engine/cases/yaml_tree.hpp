@@ -1,5 +1,6 @@
 // A compact, immutable YAML tree built from yaml-cpp parse events, with byte spans, the
-// quoted/plain distinction, shared (never expanded) aliases and a nesting-depth limit.
+// quoted/plain distinction, shared (never expanded) aliases, merge keys (`<<: *base`) resolved
+// into the mapping, and a nesting-depth limit.
 #pragma once
 
 #include <cstdint>
@@ -31,7 +32,7 @@ struct YamlTree {
 };
 
 struct YamlProblem {
-  std::string code;  // case.syntax, case.too_deep, case.alias, case.multiple_documents, case.too_large
+  std::string code;  // case.syntax, case.too_deep, case.alias, case.merge, case.multiple_documents, case.too_large
   std::uint32_t begin = 0;
   std::uint32_t end = 0;
   std::string message;

@@ -55,6 +55,8 @@ class DeterminationBuilder {
   void requirements_and_grants();
   void missing();
   void next_steps();
+  void add_step(std::string step, const std::optional<std::string>& criterion_cite,
+                const std::optional<std::string>& rule_cite);
   void advice();
   void trace();
 
@@ -216,12 +218,24 @@ void DeterminationBuilder::next_steps() {
         std::string step = next_step_for(dec_.expr(), c_, rule, i, t, dec_.trace_log(), dec_.criterion_entry(r, i));
         if (q.cite) step += fmt::format(" ({})", *q.cite);
         if (std::find(d_.next_steps.begin(), d_.next_steps.end(), step) == d_.next_steps.end())
-          d_.next_steps.push_back(step);
+          add_step(std::move(step), q.cite, rule.source->cite);
       }
     }
     if (s.applies == Truth::yes && rule.kind != RuleKind::advice)
-      for (const auto& n : rule.source->next_steps) d_.next_steps.push_back(n.text);
+      for (const auto& n : rule.source->next_steps) add_step(n.text, std::nullopt, rule.source->cite);
   }
+}
+
+void DeterminationBuilder::add_step(std::string step, const std::optional<std::string>& criterion_cite,
+                                    const std::optional<std::string>& rule_cite) {
+  d_.next_steps.push_back(std::move(step));
+  std::vector<std::string> cites;
+  if (criterion_cite) cites.push_back(*criterion_cite);
+  if (rule_cite) cites.push_back(*rule_cite);
+  auto& sets = d_.next_step_cite_sets;
+  auto found = std::find(sets.begin(), sets.end(), cites);
+  if (found == sets.end()) found = sets.insert(sets.end(), std::move(cites));
+  d_.next_step_cites.push_back(static_cast<std::uint32_t>(found - sets.begin()));
 }
 
 void DeterminationBuilder::advice() {
@@ -231,7 +245,8 @@ void DeterminationBuilder::advice() {
     const CompiledRule& rule = p_.rules[r];
     if (rule.kind != RuleKind::advice || !dec_.rule(r).active || dec_.rule(r).applies != Truth::yes) continue;
     for (const auto& n : rule.source->next_steps)
-      d_.next_steps.push_back(rule.source->cite ? fmt::format("{} ({})", n.text, *rule.source->cite) : n.text);
+      add_step(rule.source->cite ? fmt::format("{} ({})", n.text, *rule.source->cite) : n.text, std::nullopt,
+               rule.source->cite);
   }
   d_.advice_steps = static_cast<std::uint32_t>(d_.next_steps.size() - before);
 }
@@ -315,7 +330,7 @@ Evaluation DeterminationBuilder::run() {
     d_.basis = std::nullopt;
     d_.prior_auth = std::nullopt;
     d_.missing.push_back({"date_of_service", {}});
-    d_.next_steps.push_back("State the date of service: the policies in force depend on it");
+    add_step("State the date of service: the policies in force depend on it", std::nullopt, std::nullopt);
     out.determination = std::move(d_);
     return out;
   }

@@ -88,7 +88,8 @@ struct DecisionSession::Impl {
   // The case is registered only when something must be located in it: most cases of a
   // batch have nothing to say and cost no copy.
   void locate(const CaseInput& in) {
-    if (registry.size() == rule_files) registry.add(std::string(in.name), std::string(in.text), in.first_line);
+    if (in.file == dsl::no_file && registry.size() == rule_files)
+      registry.add(std::string(in.name), std::string(in.text), in.first_line);
   }
 
   // The reader's warnings belong to the answer; the evaluator sees only the Case.
@@ -113,7 +114,8 @@ struct DecisionSession::Impl {
     outcome.diagnostics.clear();
     outcome.case_id = nullptr;
     outcome.undecidable = false;
-    const auto file = static_cast<dsl::FileId>(rule_files);  // where the case is (or would be) registered
+    // Where the case is (or would be) registered; a tree read from a registered file names it.
+    const auto file = in.file != dsl::no_file ? in.file : static_cast<dsl::FileId>(rule_files);
     dsl::Diagnostics& diags = outcome.diagnostics;
 
     case_record.id.reset();  // a reader that stops before the case is laid out must not show the last one's id
@@ -201,5 +203,6 @@ CaseOutcome& DecisionSession::decide_for(const PayerEntry& entry, const CaseInpu
 
 const Program& DecisionSession::program() const { return *impl_->programs[impl_->current]; }
 const PayerRegistry* DecisionSession::payer_registry() const { return impl_->payers.get(); }
+void DecisionSession::set_fhir_map(const fhir::Terminology* fhir_map) { impl_->scratch.fhir.terms = fhir_map; }
 
 }  // namespace covcheck::engine

@@ -22,15 +22,23 @@
 
 namespace covcheck::engine {
 
+namespace fhir {
+class Terminology;
+}
+
 // One case to decide.
 struct CaseInput {
   std::string_view text;         // the case's bytes
   std::string_view name;         // its file name, `request`, or the batch input's name (locations)
   std::string_view media_type;   // "application/json", …; empty: chosen by format or name
-  std::string_view format;       // a reader's name ("yaml", "json"); empty: by media type, name, text
+  std::string_view format;       // a reader's name ("fhir", "json", "yaml"); empty: by media type, name, text
   std::uint32_t first_line = 1;  // the line of the whole input the text starts on (batch records)
   bool record = false;           // a record already cut by the batch reader (see CaseText)
   const void* value = nullptr;   // an in-memory value tree, for the reader named by `format` (CaseText)
+  // A case already parsed as part of a registered file (a test suite's inline case, read by
+  // the "value" reader from `value`): its spans name `file`, and nothing is registered again,
+  // so diagnostics point at that file's lines.
+  dsl::FileId file = dsl::no_file;
 };
 
 struct SessionOptions {
@@ -82,6 +90,9 @@ class DecisionSession {
   // The program that decided the last case (registry sessions: the first rule set before any).
   const Program& program() const;
   const PayerRegistry* payer_registry() const;
+  // The FHIR mapping tables bundles are read through (`--fhir-map`), owned by the caller and
+  // outliving the session; null (the default): the shipped tables, built on the first bundle.
+  void set_fhir_map(const fhir::Terminology* fhir_map);
 
  private:
   struct Impl;

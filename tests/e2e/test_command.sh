@@ -25,6 +25,13 @@ if ! $update; then
   listed=$(grep -cE '^rules/.*/tests/.*\.ya?ml: [0-9]+ tests?' "$tmp/out")
   [[ "$suites" == "$listed" ]] && pass || fail "suites run: $listed of $suites"
 
+  # Coverage counts what a suite owns: BCBSND imports the claims module, whose rules count
+  # toward rules/claims/tests only; Cigna's not-captured criterion is reported apart.
+  expect_status "bcbs-nd suite alone, coverage" 0 test rules/bcbs-nd --coverage --coverage-min 95
+  lacks "an imported module is not the importer's coverage" out "rules/claims/claims.cpl"
+  expect_status "cigna suite, not captured apart" 0 test rules/cigna-spravato --coverage --coverage-min 100
+  contains "not-captured criteria listed" out "not captured (rules tagged \`not_captured\`; not counted) (1):"
+
   # Acme and the CA mandate on their own: all pass and reach 95 %.
   expect_status "acme and mandates suites, coverage >= 95%" 0 test rules/acme rules/mandates --coverage-min 95
   last_line_is "acme + mandates count" out "$(grep -c '^  - name:' rules/acme/tests/*.yaml rules/mandates/tests/*.yaml |
@@ -79,6 +86,35 @@ if command -v python3 >/dev/null; then
   python3 -c 'import sys, xml.dom.minidom as m; d = m.parse(sys.argv[1]); assert d.documentElement.tagName == "testsuites"' \
     "$tmp/junit.xml" && pass || fail "junit xml parses"
 fi
+
+# YAML anchors and merge keys across tests; an error inside a merged case points at the suite.
+run test "$G/anchors.yaml"
+[[ "$status" == 1 ]] && pass || fail "anchors: exit $status, expected 1"
+golden "anchors and merge keys" "$tmp/out" "$G/anchors.expected"
+
+# --mutate over tiny/tiny.cpl: the survivors and the score; --mutate-min gates; JSON for tools.
+run test "$G/coverage.yaml" --mutate --threads 2
+[[ "$status" == 0 ]] && pass || fail "mutate: exit $status, expected 0"
+golden "mutation report" "$tmp/out" "$G/mutate.expected"
+expect_status "mutate below --mutate-min" 1 test "$G/coverage.yaml" --mutate-min 90
+contains "mutate-min names the file" err "mutation score of tests/golden/test_command/tiny/tiny.cpl is"
+expect_status "mutate json" 0 test "$G/coverage.yaml" --mutate --format json
+if command -v python3 >/dev/null; then
+  python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); m = d["mutation"]
+assert d["passed"] == 4 and m["mutants"] == m["killed"] + len(m["survivors"]) and m["files"][0]["file"].endswith("tiny.cpl")' \
+    "$tmp/out" && pass || fail "mutate json shape"
+fi
+expect_status "mutation needs a passing suite" 1 test "$G/failing.yaml" --mutate
+contains "mutation needs a passing suite: says so" err "mutation testing needs every selected test to pass first"
+
+# --update on a copy: the failing values are rewritten in place, comments and layout kept.
+mkdir -p "$tmp/update" && cp -r "$G/tiny" "$G/update.yaml" "$tmp/update/"
+(cd "$tmp/update" && "$COVCHECK" test update.yaml --update >"$tmp/out" 2>"$tmp/err"); status=$?
+[[ "$status" == 1 ]] && pass || fail "update with a key it cannot rewrite: exit $status, expected 1"
+golden "update report" "$tmp/out" "$G/update.expected"
+golden "updated suite" "$tmp/update/update.yaml" "$G/update.after.expected"
+(cd "$tmp/update" && "$COVCHECK" test update.yaml >"$tmp/out" 2>"$tmp/err")
+last_line_is "updated suite passes but the hand-edited key" out "3 passed, 1 failed"
 
 # Coverage report, --coverage-min and LCOV over tiny/tiny.cpl.
 run test "$G/coverage.yaml" --coverage --coverage-min 90 --lcov "$tmp/tiny.info"

@@ -48,7 +48,23 @@ TEST_CASE("the case reader follows the format, the media type, then the name", "
   CHECK(engine::choose_case_reader("", "application/yaml", "a.json", "").name == "yaml");
   CHECK(engine::choose_case_reader("", "text/plain", "request", "{}").name == "yaml");
   CHECK(engine::choose_case_reader("yaml", "application/json", "a.json", "").name == "yaml");
-  CHECK(engine::case_reader_named("fhir") == nullptr);
+  CHECK(engine::case_reader_named("xml") == nullptr);
+  // FHIR: by media type, and by its text when the name or media type chose JSON or nothing
+  // did; a YAML media type or an explicit format is not overruled.
+  const std::string_view bundle = R"({"resourceType": "Bundle", "entry": []})";
+  CHECK(engine::choose_case_reader("", "application/fhir+json", "request", "{}").name == "fhir");
+  CHECK(engine::choose_case_reader("", "", "a.json", bundle).name == "fhir");
+  CHECK(engine::choose_case_reader("", "application/json", "request", bundle).name == "fhir");
+  CHECK(engine::choose_case_reader("", "", "<stdin>", bundle).name == "fhir");
+  CHECK(engine::choose_case_reader("", "application/yaml", "request", bundle).name == "yaml");
+  CHECK(engine::choose_case_reader("json", "", "a.json", bundle).name == "json");
+  CHECK(engine::choose_case_reader("", "", "a.json", R"({"id": "x", "note": "resourceType"})").name == "json");
+  // Chosen as JSON, a text is FHIR only when `resourceType` leads (JSON cases pay no scan);
+  // chosen by nothing, it is FHIR wherever the top-level member is.
+  const std::string_view late = R"({"type": "collection", "resourceType": "Bundle", "entry": []})";
+  CHECK(engine::choose_case_reader("", "", "a.json", late).name == "json");
+  CHECK(engine::choose_case_reader("", "", "<stdin>", late).name == "fhir");
+  CHECK(engine::choose_case_reader("", "application/fhir+json", "a.json", late).name == "fhir");
 }
 
 TEST_CASE("a .json case is strict JSON; the same text as .yaml is not", "[json]") {

@@ -334,6 +334,7 @@ TEST_CASE("bounded traces: the answer apart from its trace does not depend on ho
         input.text = yaml;
         input.name = "case.yaml";
         engine::SessionOptions options;
+        options.trace = true;
         options.trace_elements = elements;
         engine::CaseOutcome& r = session.decide(input, options);
         if (!r.determination) break;

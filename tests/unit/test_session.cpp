@@ -5,6 +5,7 @@
 #include "engine/answer/json_writer.hpp"
 #include "engine/answer/render.hpp"
 #include "engine/answer/render_diagnostics.hpp"
+#include "engine/cases/yaml_tree.hpp"
 #include "engine/session/session.hpp"
 #include "pipeline_fixture.hpp"
 
@@ -75,6 +76,58 @@ TEST_CASE("one session decides YAML, JSON and bad cases in turn, nothing carried
   REQUIRE(d.determination);
   CHECK(engine::render_json_line(*d.determination, session.sources(), false) == first);
   CHECK(session.sources().size() == rule_files);
+}
+
+TEST_CASE("a case given as a YAML tree inside a registered file is read there and not registered again", "[session]") {
+  testing::Pipeline p({COVCHECK_SOURCE_DIR "/rules/acme", COVCHECK_SOURCE_DIR "/rules/mandates"});
+  REQUIRE(p.ok());
+  // A suite-like file whose `case:` value is the case, indented under it (a bad date on line 4).
+  std::string text = "name: t\ncase:\n";
+  std::string body = good_yaml;
+  std::size_t at = body.find("2026-03-02");
+  REQUIRE(at != std::string::npos);
+  body.replace(at, 10, "2026-13-45");
+  for (std::size_t start = 0; start < body.size();) {
+    std::size_t nl = body.find('\n', start);
+    text += "  " + body.substr(start, nl - start + 1);
+    start = nl + 1;
+  }
+  dsl::FileId file = p.sources().add("suite.yaml", text);
+  engine::YamlTree tree;
+  REQUIRE(engine::parse_first_yaml_document(text, tree, 64).problems.empty());
+  const engine::YamlNode& top = tree.nodes[tree.root];
+  REQUIRE(top.kind == engine::YamlNode::Kind::mapping);
+  tree.root = tree.children[top.first + 3];  // the value of the second pair, `case`
+
+  engine::DecisionSession session(p.program(), p.sources());
+  const std::size_t registered = p.sources().size();
+  engine::CaseInput in;
+  in.format = "yaml";
+  in.format = "value";
+  in.value = &tree;
+  in.file = file;
+  engine::CaseOutcome& bad = session.decide(in, {});
+  CHECK_FALSE(bad.answered());
+  CHECK(session.sources().size() == registered);  // the suite's own file names the error
+  REQUIRE_FALSE(bad.diagnostics.items().empty());
+  CHECK(session.sources().describe(bad.diagnostics.items().front().span).rfind("suite.yaml:4:", 0) == 0);
+
+  // The same tree with the case put right decides as the text does.
+  text.replace(text.find("2026-13-45"), 10, "2026-03-02");
+  dsl::FileId good_file = p.sources().add("good-suite.yaml", text);
+  engine::YamlTree good_tree;
+  REQUIRE(engine::parse_first_yaml_document(text, good_tree, 64).problems.empty());
+  good_tree.root = good_tree.children[good_tree.nodes[good_tree.root].first + 3];
+  engine::DecisionSession again(p.program(), p.sources());
+  in.format = "value";
+  in.value = &good_tree;
+  in.file = good_file;
+  engine::CaseOutcome& from_tree = again.decide(in, {});
+  REQUIRE(from_tree.determination);
+  const std::string answer = engine::render_json_line(*from_tree.determination, again.sources(), false);
+  engine::CaseOutcome& from_text = again.decide(input(good_yaml, "a.yaml"), {});
+  REQUIRE(from_text.determination);
+  CHECK(engine::render_json_line(*from_text.determination, again.sources(), false) == answer);
 }
 
 TEST_CASE("compact outcomes and undecidable cases", "[session]") {

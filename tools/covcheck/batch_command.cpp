@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "dsl/source/dates.hpp"
+#include "engine/cases/fhir/terminology.hpp"
 #include "engine/compile/pipeline.hpp"
 #include "engine/eval/evaluate.hpp"
 #include "tools/covcheck/check_command.hpp"
@@ -78,6 +79,14 @@ int run_batch_command(const BatchCommandOptions& options, std::ostream& err) {
   engine::RuleSource built = engine::load_rule_source(options.rules, sources, diagnostics);
   if (built.status == engine::RuleSetStatus::unreadable) return report(exit_usage);
   if (built.status == engine::RuleSetStatus::does_not_compile) return report(exit_rules);
+  // Bundle records are read through these tables (null: the sessions build the shipped ones).
+  std::optional<engine::fhir::Terminology> fhir_map;
+  if (!options.fhir_map.empty()) {
+    std::vector<engine::fhir::TableText> tables = engine::fhir::shipped_tables();
+    if (!engine::fhir::add_table_dir(options.fhir_map, tables, diagnostics)) return report(exit_usage);
+    fhir_map = engine::fhir::build_terminology(tables, sources, diagnostics);
+    if (!fhir_map) return report(exit_rules);
+  }
   report(exit_ok);  // rule-set warnings
   diagnostics = dsl::Diagnostics{};
 
@@ -102,6 +111,7 @@ int run_batch_command(const BatchCommandOptions& options, std::ostream& err) {
   batch.trace_elements = options.trace_elements;
   batch.threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   batch.as_of = options.as_of;
+  batch.fhir_map = fhir_map ? &*fhir_map : nullptr;
   batch.input_name = options.cases == "-" ? "<stdin>" : options.cases;
 
   std::function<void(const engine::BatchProgress&)> progress;
@@ -155,9 +165,15 @@ Command add_batch_command(CLI::App& app) {
   batch->add_option("--rules", raw->options.rules, "Rule files, or directories of *.cpl files (repeatable)")
       ->required()
       ->type_name("PATH");
-  batch->add_option("--cases", raw->options.cases, "JSON Lines or YAML stream of cases; - reads stdin")
+  batch
+      ->add_option("--cases", raw->options.cases,
+                   "JSON Lines (a case or a FHIR R4 Bundle per line) or YAML stream of cases; - reads stdin")
       ->required()
       ->type_name("FILE");
+  batch
+      ->add_option("--fhir-map", raw->options.fhir_map,
+                   "FHIR mapping tables (*.yaml) replacing or adding to the shipped rules/fhir ones")
+      ->type_name("DIR");
   batch->add_option("--out", raw->options.out, "Where to write the JSON Lines results; - is stdout")->type_name("FILE");
   batch->add_option("--threads", raw->options.threads, "Worker threads (default: the machine's hardware concurrency)")
       ->check(CLI::Range(1u, 256u))

@@ -23,6 +23,7 @@ struct BatchCommandOptions {
   std::optional<std::int32_t> as_of;
   std::uint32_t trace_elements = engine::default_trace_elements;  // with --trace
   bool progress = false;                                          // a progress line on stderr (when it is a terminal)
+  std::string fhir_map;  // `--fhir-map DIR`: FHIR tables replacing or adding to the shipped ones
 };
 
 // Runs the batch; diagnostics and the summary go to `err`. Returns the exit status: 0, 2

@@ -16,6 +16,7 @@
 #include "engine/answer/render.hpp"
 #include "engine/answer/render_diagnostics.hpp"
 #include "engine/cases/case_readers.hpp"
+#include "engine/cases/fhir/terminology.hpp"
 #include "engine/compile/pipeline.hpp"
 #include "engine/eval/evaluate.hpp"
 #include "engine/session/rule_source.hpp"
@@ -117,8 +118,19 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
   if (built.status == engine::RuleSetStatus::unreadable) return finish(exit_usage, sources, std::nullopt);
   if (built.status == engine::RuleSetStatus::does_not_compile) return finish(exit_rules, sources, std::nullopt);
 
+  // The FHIR mapping tables, when a directory overrides the shipped ones (else the session
+  // builds the shipped tables if the case is a bundle).
+  std::optional<engine::fhir::Terminology> fhir_map;
+  if (!options.fhir_map.empty()) {
+    std::vector<engine::fhir::TableText> tables = engine::fhir::shipped_tables();
+    if (!engine::fhir::add_table_dir(options.fhir_map, tables, diagnostics))
+      return finish(exit_usage, sources, std::nullopt);
+    fhir_map = engine::fhir::build_terminology(tables, sources, diagnostics);
+    if (!fhir_map) return finish(exit_rules, sources, std::nullopt);
+  }
   std::unique_ptr<engine::DecisionSession> owned = built.session(sources);
   engine::DecisionSession& session = *owned;
+  if (fhir_map) session.set_fhir_map(&*fhir_map);
   engine::CaseInput input;
   input.text = case_text->text;
   input.name = case_text->name;
@@ -165,7 +177,7 @@ Command add_check_command(CLI::App& app) {
   check->add_option("--rules", raw->options.rules, "Rule files, or directories of *.cpl files (repeatable)")
       ->required()
       ->type_name("PATH");
-  check->add_option("--case", raw->options.case_path, "The case file (YAML or JSON); - reads stdin")
+  check->add_option("--case", raw->options.case_path, "The case file (YAML, JSON or a FHIR R4 Bundle); - reads stdin")
       ->required()
       ->type_name("FILE");
   std::vector<std::string> formats;  // the case readers' names (engine/cases/case_readers.hpp)
@@ -173,7 +185,8 @@ Command add_check_command(CLI::App& app) {
     if (!r.value_tree) formats.emplace_back(r.name);
   check
       ->add_option("--case-format", raw->case_format,
-                   "Read the case as yaml or json (default: by its name; stdin is YAML)")
+                   "Read the case as fhir, json or yaml (default: by its name and text; stdin is YAML unless it is a "
+                   "FHIR resource)")
       ->check(CLI::IsMember(formats));
   check->add_option("--format", raw->format, "Output format (html: the printable prior-authorization summary)")
       ->check(CLI::IsMember({"text", "json", "html"}))
@@ -184,6 +197,10 @@ Command add_check_command(CLI::App& app) {
       ->type_name("LIST");
   check->add_flag("--trace", raw->trace, "Show the explanation trace in text (JSON carries it unless --no-trace)");
   check->add_flag("--no-trace", raw->no_trace, "Hide the explanation trace");
+  check
+      ->add_option("--fhir-map", raw->options.fhir_map,
+                   "FHIR mapping tables (*.yaml) replacing or adding to the shipped rules/fhir ones")
+      ->type_name("DIR");
   check
       ->add_option("--trace-elements", raw->trace_elements,
                    "List elements the trace shows per quantifier, the rest counted (default 5; all: every one)")

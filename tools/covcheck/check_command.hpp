@@ -26,6 +26,7 @@ struct CheckOptions {
   std::vector<engine::Decision> fail_on;
   bool trace = true;
   std::uint32_t trace_elements = engine::default_trace_elements;  // list elements shown per quantifier
+  std::string fhir_map;  // `--fhir-map DIR`: FHIR mapping tables replacing or adding to the shipped ones
 };
 
 // Runs the pipeline; output goes to `out`, diagnostics to `err`. Returns the exit status.

@@ -8,6 +8,7 @@
 #include "tools/covcheck/compare_command.hpp"
 #include "tools/covcheck/diff_command.hpp"
 #include "tools/covcheck/dump_command.hpp"
+#include "tools/covcheck/fhir2case_command.hpp"
 #include "tools/covcheck/fmt_command.hpp"
 #include "tools/covcheck/lint_command.hpp"
 #include "tools/covcheck/lsp_command.hpp"
@@ -31,9 +32,9 @@ int main(int argc, char** argv) {
 
   // One line per subcommand; each lives in its own *_command.cpp.
   std::vector<Command> commands{
-      add_check_command(app), add_compare_command(app), add_fmt_command(app),  add_dump_command(app),
-      add_batch_command(app), add_lint_command(app),    add_diff_command(app), add_serve_command(app),
-      add_test_command(app),  add_lsp_command(app),
+      add_check_command(app), add_compare_command(app), add_fmt_command(app),       add_dump_command(app),
+      add_batch_command(app), add_lint_command(app),    add_diff_command(app),      add_serve_command(app),
+      add_test_command(app),  add_lsp_command(app),     add_fhir2case_command(app),
   };
 
   try {

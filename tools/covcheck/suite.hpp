@@ -4,12 +4,14 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "dsl/source/diagnostics.hpp"
 #include "dsl/source/source.hpp"
+#include "engine/cases/yaml_tree.hpp"
 
 namespace covcheck::cli {
 
@@ -22,24 +24,32 @@ struct ExpectedAuthorization {
 // Each key is checked only when the suite gives it; `error` excludes every other key.
 struct Expectation {
   std::optional<std::string> decision;
-  std::optional<std::optional<bool>> prior_auth;                      // inner nullopt: expected null
-  std::optional<std::optional<std::string>> benefit;                  // inner nullopt: expected null
-  std::optional<std::vector<std::string>> reasons;                    // sorted rule ids
-  std::optional<std::vector<std::string>> missing;                    // sorted fact paths
-  std::optional<std::map<std::string, std::string>> requirements;     // item -> present|missing|unknown
-  std::optional<std::string> error;                                   // substring of the case's first error
-  std::vector<std::string> next_steps_contain;                        // each a substring of some next step
+  std::optional<std::optional<bool>> prior_auth;                   // inner nullopt: expected null
+  std::optional<std::optional<std::string>> benefit;               // inner nullopt: expected null
+  std::optional<std::vector<std::string>> reasons;                 // sorted rule ids
+  std::optional<std::vector<std::string>> reasons_include;         // sorted rule ids, each among the reasons
+  std::optional<std::vector<std::string>> missing;                 // sorted fact paths
+  std::optional<std::map<std::string, std::string>> requirements;  // item -> present|missing|unknown
+  std::optional<std::string> error;                                // substring of the case's first error
+  std::vector<std::string> next_steps_contain;  // each a substring, or the citation, of some next step
+  std::vector<std::string> next_steps_lack;     // each a substring of no next step
   std::optional<std::optional<ExpectedAuthorization>> authorization;  // inner nullopt: none granted
 };
 
 struct SuiteTest {
   std::string name;
-  dsl::SourceSpan at;                      // the test's `name` value
-  std::string case_path;                   // a case file, resolved against the suite's folder
-  std::optional<std::string> inline_case;  // an inline case: the suite text with all but the case blanked
+  dsl::SourceSpan at;     // the test's `name` value
+  std::string case_path;  // a case file, resolved against the suite's folder
+  // An inline case: a tree of its own (the suite's, rooted at the case), so that anchors
+  // and merge keys reach across tests and every location is the suite's line:col.
+  std::shared_ptr<const engine::YamlTree> inline_case;
   dsl::SourceSpan case_at;
   std::optional<std::int32_t> as_of;
   Expectation expect;
+  // Where the expectation is written, for `--update`: the `expect` mapping, and each key's
+  // value (the spans of the suite's own text).
+  dsl::SourceSpan expect_at;
+  std::map<std::string, dsl::SourceSpan> expect_values;
 };
 
 struct Suite {

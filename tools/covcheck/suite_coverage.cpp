@@ -65,6 +65,7 @@ std::string gap_text(const CoverageItem& item) {
 double shown_percent(const FileCoverage& f) { return std::floor(f.percent() * 10.0) / 10.0; }
 
 bool CoverageItem::gap() const {
+  if (not_captured) return false;
   if (kind == Kind::rule) return counts.yes == 0 || (can_be_off && counts.no == 0);
   return counts.yes == 0 || counts.no == 0;
 }
@@ -101,6 +102,8 @@ void Coverage::add_program(const engine::Program& program, const dsl::SourceRegi
       item.rule = rule.checked->display_id;
       return item;
     };
+    bool not_captured = std::any_of(ast.tags.begin(), ast.tags.end(),
+                                    [](const dsl::ast::Ident& t) { return t.text == "not_captured"; });
     CoverageItem r = item_at(Kind::rule, ast.span);
     r.text = ast.title.value_or("");
     r.can_be_off = ast.when != nullptr || !rule.overridden_by.empty();
@@ -120,16 +123,23 @@ void Coverage::add_program(const engine::Program& program, const dsl::SourceRegi
                                          : one_line(sources.file(q.condition->span.file).slice(q.condition->span));
       item.cite = q.cite.value_or("");
       item.rule_item = rule_index;
+      item.not_captured = not_captured;
       insert(key(q.span, kind, sources), item);
     }
   }
 }
 
-void Coverage::add(const engine::Determination& d, const dsl::SourceRegistry& sources) {
+void Coverage::add(const engine::Determination& d, const dsl::SourceRegistry& sources, const std::string& suite) {
   using Kind = CoverageItem::Kind;
   auto find = [&](dsl::SourceSpan span, Kind kind) -> CoverageItem* {
     if (span.file == dsl::no_file) return nullptr;
-    auto it = index_.find(key(span, kind, sources));
+    Key k = key(span, kind, sources);
+    if (!suite.empty()) {
+      auto [it, fresh] = counts_.try_emplace({suite, std::get<0>(k)}, false);
+      if (fresh) it->second = owners_.counts(suite, std::get<0>(k));
+      if (!it->second) return nullptr;
+    }
+    auto it = index_.find(k);
     return it == index_.end() ? nullptr : &items_[it->second];
   };
   for (const engine::RuleTrace& t : d.trace) {
@@ -168,7 +178,7 @@ std::vector<FileCoverage> Coverage::summary() const {
   FileCoverage total{"total"};
   for (const CoverageItem* item : items()) {
     if (out.empty() || out.back().file != item->file) out.push_back(FileCoverage{item->file});
-    if (!item->condition()) continue;
+    if (!item->counted()) continue;
     for (FileCoverage* f : {&out.back(), &total}) {
       f->conditions += 1;
       f->directions += static_cast<std::size_t>(item->counts.directions());
@@ -181,8 +191,9 @@ std::vector<FileCoverage> Coverage::summary() const {
 std::string render_coverage(const Coverage& coverage) {
   std::string out = "coverage: tests that made each rule and condition true / false / unknown\n";
   std::string file;
-  std::vector<const CoverageItem*> gaps;
+  std::vector<const CoverageItem*> gaps, not_captured;
   for (const CoverageItem* item : coverage.items()) {
+    if (item->not_captured) not_captured.push_back(item);
     if (item->file != file) {
       file = item->file;
       out += file + "\n";
@@ -201,6 +212,14 @@ std::string render_coverage(const Coverage& coverage) {
     out += fmt::format("not made both true and false ({}):\n", gaps.size());
     for (const CoverageItem* g : gaps)
       out += fmt::format("  {}:{}:{}: {}: {}\n", g->file, g->line, g->column, describe(*g), gap_text(*g));
+  }
+  if (!not_captured.empty()) {
+    out += fmt::format("not captured (rules tagged `not_captured`; not counted) ({}):\n", not_captured.size());
+    for (const CoverageItem* g : not_captured) {
+      const Counts& c = g->counts;
+      out += fmt::format("  {}:{}:{}: {}: {} / {} / {}\n", g->file, g->line, g->column, describe(*g), c.yes, c.no,
+                         c.unknown);
+    }
   }
   out += "criterion coverage (directions: true and false of each `when` and criterion):\n";
   std::vector<FileCoverage> files = coverage.summary();

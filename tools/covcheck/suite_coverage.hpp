@@ -11,6 +11,7 @@
 #include "dsl/source/source.hpp"
 #include "engine/answer/determination.hpp"
 #include "engine/compile/program.hpp"
+#include "tools/covcheck/suite_owner.hpp"
 
 namespace covcheck::cli {
 
@@ -37,7 +38,11 @@ struct CoverageItem {
   std::size_t rule_item = 0;  // index of the owning rule's item
   Counts counts;
   bool in_force = false;  // in force in at least one test; others are not reported
+  // A criterion of a rule tagged `not_captured`: the policy's criteria were not encoded and the
+  // rule stands in for them (a constant criterion that pends). Reported apart, not counted.
+  bool not_captured = false;
   bool condition() const { return kind != Kind::rule; }
+  bool counted() const { return condition() && !not_captured; }
   bool gap() const;  // not made both true and false
 };
 
@@ -58,8 +63,10 @@ class Coverage {
   // Registers the rules of a program; the same rule file reached by several rule sets
   // is one set of items (keyed by its canonical path and byte offsets).
   void add_program(const engine::Program& program, const dsl::SourceRegistry& sources);
-  // Counts one test's determination (which must come from a registered program).
-  void add(const engine::Determination& d, const dsl::SourceRegistry& sources);
+  // Counts one test's determination (which must come from a registered program). With the
+  // suite's path, only the rule files the suite owns count (suite_owner.hpp): an imported
+  // module counts toward its own suites.
+  void add(const engine::Determination& d, const dsl::SourceRegistry& sources, const std::string& suite = {});
 
   // Items in force in some test, by file, line and column.
   std::vector<const CoverageItem*> items() const;
@@ -74,10 +81,12 @@ class Coverage {
   std::vector<CoverageItem> items_;
   std::map<Key, std::size_t> index_;
   std::map<std::string, std::string> canonical_;  // display name -> canonical path
+  SuiteOwnership owners_;
+  std::map<std::pair<std::string, std::string>, bool> counts_;  // (suite, canonical file) -> counted
 };
 
 // The report printed by `covcheck test --coverage`: every item's counts per file, the gaps,
-// and the per-file and total percentages.
+// the criteria marked not captured, and the per-file and total percentages.
 std::string render_coverage(const Coverage& coverage);
 
 // Files (or the total) below `min_percent`, formatted for an error line each.

@@ -28,54 +28,6 @@ bool is_suite_file(const fs::path& p) {
   return (p.extension() == ".yaml" || p.extension() == ".yml") && p.parent_path().filename() == "tests";
 }
 
-// An inline case as a file of its own: the suite's bytes with everything outside the case
-// blanked (line breaks kept), so the case loader's line:col are the suite's.
-std::string inline_case_text(std::string_view text, std::uint32_t pos) {
-  std::size_t end = text.size();
-  if (pos < text.size() && text[pos] == '{') {
-    int depth = 0;
-    for (std::size_t i = pos; i < text.size(); ++i) {
-      char c = text[i];
-      if (c == '"' || c == '\'') {
-        for (++i; i < text.size() && text[i] != c; ++i)
-          if (c == '"' && text[i] == '\\') ++i;
-      } else if (c == '#' && i > 0 && (text[i - 1] == ' ' || text[i - 1] == '\t')) {
-        while (i < text.size() && text[i] != '\n') ++i;
-      } else if (c == '{' || c == '[') {
-        ++depth;
-      } else if ((c == '}' || c == ']') && --depth == 0) {
-        end = i + 1;
-        break;
-      }
-    }
-  } else {
-    // A block mapping runs on while lines are blank, comments, or indented at least as far
-    // as its first key.
-    std::size_t line_start = text.rfind('\n', pos == 0 ? 0 : pos - 1);
-    line_start = line_start == std::string_view::npos || pos == 0 ? 0 : line_start + 1;
-    std::size_t column = pos - line_start;
-    std::size_t next = text.find('\n', pos);
-    end = next == std::string_view::npos ? text.size() : next;
-    while (next != std::string_view::npos) {
-      std::size_t start = next + 1;
-      std::size_t stop = text.find('\n', start);
-      std::size_t line_end = stop == std::string_view::npos ? text.size() : stop;
-      std::size_t indent = text.find_first_not_of(" \t\r", start);
-      if (indent == std::string_view::npos || indent >= line_end || text[indent] == '#') {
-        next = stop;
-        continue;
-      }
-      if (indent - start < column) break;
-      end = line_end;
-      next = stop;
-    }
-  }
-  std::string out(text.substr(0, end));
-  for (std::size_t i = 0; i < pos && i < out.size(); ++i)
-    if (out[i] != '\n') out[i] = ' ';
-  return out;
-}
-
 class SuiteReader {
  public:
   SuiteReader(const dsl::SourceRegistry& sources, dsl::FileId file, dsl::Diagnostics& diagnostics)
@@ -118,6 +70,29 @@ class SuiteReader {
   using Fields = std::map<std::string, const YamlNode*>;
 
   dsl::SourceSpan span(const YamlNode& n) const { return {file_, n.pos, std::max(n.end, n.pos + 1)}; }
+  // A value's whole text: a collection's end is found in the text (the tree keeps its start).
+  dsl::SourceSpan value_span(const YamlNode& n) const {
+    if (n.kind == Kind::scalar) return span(n);
+    if (n.kind == Kind::null) {
+      // `null`, `~`, or nothing at all (the tree then points at the key's `:`).
+      std::string_view text = sources_.file(file_).text().substr(n.pos);
+      std::uint32_t length = text.starts_with("null") || text.starts_with("Null") || text.starts_with("NULL") ? 4
+                             : text.starts_with("~")                                                          ? 1
+                                                                                                              : 0;
+      std::uint32_t at = length == 0 && text.starts_with(":") ? n.pos + 1 : n.pos;
+      return {file_, at, at + length};
+    }
+    std::uint32_t end = n.pos + 1;
+    for (std::uint32_t i = 0; i < n.count; ++i) end = std::max(end, value_span(child(n, i)).end);
+    std::string_view text = sources_.file(file_).text();
+    if (n.pos < text.size() && (text[n.pos] == '[' || text[n.pos] == '{')) {
+      // A flow collection ends at its closing bracket, past the last item.
+      char close = text[n.pos] == '[' ? ']' : '}';
+      std::size_t at = text.find(close, end);
+      if (at != std::string_view::npos) end = static_cast<std::uint32_t>(at + 1);
+    }
+    return {file_, n.pos, end};
+  }
   dsl::Diagnostic& error(const YamlNode& n, std::string message) {
     ok_ = false;
     return diagnostics_.error("suite.invalid", span(n), std::move(message));
@@ -250,7 +225,16 @@ class SuiteReader {
           if (!test.as_of) error(*f["as_of"], fmt::format("`as_of` `{}` is not a date (YYYY-MM-DD)", *date));
         }
       }
-      if (require(f, "expect", t, "this test")) read_expect(*f["expect"], test.expect);
+      if (require(f, "expect", t, "this test")) {
+        read_expect(*f["expect"], test.expect);
+        test.expect_at = value_span(*f["expect"]);
+        if (f["expect"]->kind == Kind::mapping)
+          for (std::uint32_t k = 0; k + 1 < f["expect"]->count; k += 2) {
+            const YamlNode& key = child(*f["expect"], k);
+            if (key.kind == Kind::scalar)
+              test.expect_values[std::string(scalar(key))] = value_span(child(*f["expect"], k + 1));
+          }
+      }
       suite.tests.push_back(std::move(test));
     }
   }
@@ -258,7 +242,9 @@ class SuiteReader {
   void read_case(const YamlNode& n, SuiteTest& test) {
     test.case_at = span(n);
     if (n.kind == Kind::mapping) {
-      test.inline_case = inline_case_text(sources_.file(file_).text(), n.pos);
+      auto tree = std::make_shared<YamlTree>(tree_);
+      tree->root = static_cast<std::uint32_t>(&n - tree_.nodes.data());
+      test.inline_case = std::move(tree);
       return;
     }
     auto path = text(n, "`case`");
@@ -273,8 +259,8 @@ class SuiteReader {
   void read_expect(const YamlNode& n, Expectation& e) {
     if (!is(n, Kind::mapping, "`expect`", "a mapping of expected results")) return;
     auto f = fields(n,
-                    {"decision", "prior_auth", "benefit", "reasons", "missing", "requirements", "error",
-                     "next_steps_contain", "authorization"},
+                    {"decision", "prior_auth", "benefit", "reasons", "reasons_include", "missing", "requirements",
+                     "error", "next_steps_contain", "next_steps_lack", "authorization"},
                     "expectation");
     if (f.empty() && n.count == 0) error(n, "`expect` names nothing to check");
     if (f.count("error") && f.size() > 1) {
@@ -299,11 +285,16 @@ class SuiteReader {
       else if (auto b = text(v, "`benefit`")) e.benefit = std::optional<std::string>{*b};
     }
     if (f.count("reasons")) e.reasons = sorted(texts(*f["reasons"], "`reasons`", false));
+    if (f.count("reasons_include"))
+      e.reasons_include = sorted(texts(*f["reasons_include"], "`reasons_include`", false));
     if (f.count("missing")) e.missing = sorted(texts(*f["missing"], "`missing`", false));
     if (f.count("requirements")) read_requirements(*f["requirements"], e);
     if (f.count("error")) e.error = text(*f["error"], "`error`");
     if (f.count("next_steps_contain")) {
       if (auto steps = texts(*f["next_steps_contain"], "`next_steps_contain`", true)) e.next_steps_contain = *steps;
+    }
+    if (f.count("next_steps_lack")) {
+      if (auto steps = texts(*f["next_steps_lack"], "`next_steps_lack`", true)) e.next_steps_lack = *steps;
     }
     if (f.count("authorization")) read_authorization(*f["authorization"], e);
   }

@@ -103,12 +103,12 @@ bool filter_matches(const std::string& pattern, const std::string& name) {
 // An expected reason that is no rule of the rule set is a typo in the suite, not a change
 // in the policy: say so on the mismatch.
 void name_unknown_rules(const engine::Program& program, const Expectation& e, std::vector<Mismatch>& mismatches) {
-  if (!e.reasons) return;
+  if (!e.reasons && !e.reasons_include) return;
   std::vector<std::string> ids;
   for (const engine::CompiledRule& r : program.rules) ids.push_back(r.checked->display_id);
   for (Mismatch& m : mismatches) {
-    if (m.key != "reasons") continue;
-    for (const std::string& id : *e.reasons) {
+    if (m.key != "reasons" && m.key != "reasons_include") continue;
+    for (const std::string& id : m.key == "reasons" ? *e.reasons : *e.reasons_include) {
       if (std::find(ids.begin(), ids.end(), id) != ids.end()) continue;
       std::string line = fmt::format("`{}` is not a rule of the rule set", id);
       if (auto near = dsl::closest_match(id, ids)) line += fmt::format("; did you mean `{}`?", *near);
@@ -146,6 +146,13 @@ std::vector<Mismatch> compare(const Expectation& e, const engine::CaseOutcome& r
     std::sort(actual.begin(), actual.end());
     if (actual != *e.reasons) out.push_back({"reasons", list_text(*e.reasons), list_text(actual)});
   }
+  if (e.reasons_include) {
+    std::vector<std::string> actual;
+    for (const engine::Reason& r : d.reasons) actual.push_back(r.rule);
+    std::sort(actual.begin(), actual.end());
+    if (!std::includes(actual.begin(), actual.end(), e.reasons_include->begin(), e.reasons_include->end()))
+      out.push_back({"reasons_include", list_text(*e.reasons_include), list_text(actual)});
+  }
   if (e.missing) {
     std::vector<std::string> actual;
     for (const engine::MissingFact& m : d.missing) actual.push_back(m.fact);
@@ -158,9 +165,21 @@ std::vector<Mismatch> compare(const Expectation& e, const engine::CaseOutcome& r
     if (actual != *e.requirements) out.push_back({"requirements", map_text(*e.requirements), map_text(actual)});
   }
   for (const std::string& step : e.next_steps_contain) {
-    bool found = std::any_of(d.next_steps.begin(), d.next_steps.end(),
-                             [&](const std::string& s) { return s.find(step) != std::string::npos; });
+    // `(CITE)` or `CITE` also names a step by its criterion's or its rule's citation.
+    std::string_view cite = step;
+    if (cite.size() > 2 && cite.front() == '(' && cite.back() == ')') cite = cite.substr(1, cite.size() - 2);
+    bool found = false;
+    for (std::size_t i = 0; i < d.next_steps.size() && !found; ++i) {
+      found = d.next_steps[i].find(step) != std::string::npos;
+      if (!found && i < d.next_step_cites.size())
+        for (const std::string& c : d.next_step_cite_sets[d.next_step_cites[i]]) found = found || c == cite;
+    }
     if (!found) out.push_back({"next_steps", "a step containing `" + step + "`", list_text(d.next_steps)});
+  }
+  for (const std::string& text : e.next_steps_lack) {
+    auto hit = std::find_if(d.next_steps.begin(), d.next_steps.end(),
+                            [&](const std::string& s) { return s.find(text) != std::string::npos; });
+    if (hit != d.next_steps.end()) out.push_back({"next_steps", "no step containing `" + text + "`", *hit});
   }
   if (e.authorization) {
     const auto& want = *e.authorization;
@@ -195,43 +214,61 @@ std::vector<std::string> deciding_trace(const engine::Determination& d, const ds
   return out;
 }
 
-TestResult run_test(const SuiteTest& test, engine::DecisionSession& session) {
+PreparedCase prepare_case(const SuiteTest& test) {
+  PreparedCase prepared;
+  if (test.inline_case) return prepared;  // read with its suite
+  std::ifstream in(test.case_path, std::ios::binary);
+  std::ostringstream buffer;
+  if (in) buffer << in.rdbuf();
+  if (!in || in.bad()) {
+    prepared.unreadable = "cannot read `" + test.case_path + "`";
+    return prepared;
+  }
+  prepared.text = std::move(buffer).str();
+  return prepared;
+}
+
+engine::CaseInput case_input(const SuiteTest& test, const PreparedCase& prepared) {
+  engine::CaseInput input;
+  if (test.inline_case) {
+    input.format = "yaml";
+    input.format = "value";
+    input.value = test.inline_case.get();
+    input.file = test.case_at.file;
+  } else {
+    input.name = test.case_path;
+    input.text = prepared.text;
+  }
+  return input;
+}
+
+TestResult run_test(const SuiteTest& test, const PreparedCase& prepared, engine::DecisionSession& session, bool trace) {
   auto start = std::chrono::steady_clock::now();
   TestResult result;
   result.test = &test;
-  const dsl::SourceRegistry& sources = session.sources();
-  engine::CaseInput input;
-  std::string text;
-  if (test.inline_case) {
-    input.name = sources.file(test.case_at.file).name();
-    input.text = *test.inline_case;
-  } else {
-    std::ifstream in(test.case_path, std::ios::binary);
-    std::ostringstream buffer;
-    if (in) buffer << in.rdbuf();
-    if (!in || in.bad()) {
-      result.mismatches.push_back({"case", "a readable case file", "cannot read `" + test.case_path + "`"});
-      return result;
-    }
-    text = std::move(buffer).str();
-    input.name = test.case_path;
-    input.text = text;
+  if (!prepared.unreadable.empty()) {
+    result.mismatches.push_back({"case", "a readable case file", prepared.unreadable});
+    return result;
   }
   engine::SessionOptions options;
   options.as_of = test.as_of;
-  options.trace = true;
-  engine::CaseOutcome& decided = session.decide(input, options);
+  options.trace = trace;
+  engine::CaseOutcome& decided = session.decide(case_input(test, prepared), options);
   result.mismatches = compare(test.expect, decided);
   name_unknown_rules(session.program(), test.expect, result.mismatches);
   result.passed = result.mismatches.empty();
   if (!result.passed) {
-    if (decided.determination) result.trace = deciding_trace(*decided.determination, session.sources());
+    if (decided.determination && trace) result.trace = deciding_trace(*decided.determination, session.sources());
     if (decided.diagnostics.has_errors())
       result.case_diagnostics = dsl::render_all(decided.diagnostics, session.sources());
   }
   result.determination = std::move(decided.determination);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
+}
+
+TestResult run_test(const SuiteTest& test, engine::DecisionSession& session) {
+  return run_test(test, prepare_case(test), session, true);
 }
 
 }  // namespace covcheck::cli

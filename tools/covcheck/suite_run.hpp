@@ -54,9 +54,25 @@ engine::RuleSetStatus build_rule_sets(const std::vector<Suite>& suites, dsl::Sou
 // the pattern has glob characters, a substring otherwise. An empty filter matches all.
 bool filter_matches(const std::string& pattern, const std::string& name);
 
+// A test's case file read once, shared by every session it is decided in (the suite's rule
+// set's, and each mutant's under --mutate). An inline case needs nothing: its tree is the test's.
+struct PreparedCase {
+  std::string text;        // the case file's bytes
+  std::string unreadable;  // the case file could not be read: the message
+};
+PreparedCase prepare_case(const SuiteTest& test);
+
+// What the session reads for a test: the case file's text, or the inline case's tree in
+// the suite (already registered, so its diagnostics name the suite's lines).
+engine::CaseInput case_input(const SuiteTest& test, const PreparedCase& prepared);
+
 // Decides one test's case through the session of its rule set (made after the suites and
 // rule sets were registered, so its registry names their files) and compares it with the
-// expectation. The result's determination is located in session.sources().
+// expectation. The result's determination is located in session.sources(). Without `trace`
+// (mutants) a failure keeps no deciding trace and the determination has no trace.
+TestResult run_test(const SuiteTest& test, const PreparedCase& prepared, engine::DecisionSession& session,
+                    bool trace = true);
+// The same, preparing the case first.
 TestResult run_test(const SuiteTest& test, engine::DecisionSession& session);
 
 // Expected against actual, key by key; empty when the test passes.

@@ -21,9 +21,15 @@ struct TestOptions {
   std::optional<double> coverage_min;
   std::optional<std::string> lcov_file;
   std::optional<std::int32_t> as_of;  // for tests without their own `as_of`
+  bool json = false;                  // --format json: one JSON object on stdout, the text on stderr
+  bool update = false;                // --update: rewrite failing expectations in the suites' text
+  bool mutate = false;                // --mutate: mutation testing of the rules the suites own
+  std::optional<double> mutate_min;
+  std::optional<std::size_t> mutate_sample;  // at most this many mutants per rule file
+  unsigned threads = 0;                      // mutation workers; 0: the hardware's
 };
 
-// Exit 0 all pass, 1 a failure or coverage below the minimum, 2 usage / IO / bad suite,
+// Exit 0 all pass, 1 a failure, coverage or mutation score below the minimum, 2 usage / IO / bad suite,
 // 3 a rule set that does not compile.
 int run_tests(const TestOptions& options, std::ostream& out, std::ostream& err);
 

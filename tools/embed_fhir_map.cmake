@@ -1,0 +1,20 @@
+# Compiles the FHIR mapping tables (rules/fhir/*.yaml) into a C++ translation unit defining
+# covcheck::engine::fhir::shipped_tables(): the shipped mapping works from any directory and
+# from an installed binary; `--fhir-map DIR` overrides it file by file at run time.
+file(GLOB FILES RELATIVE ${INPUT_DIR} ${INPUT_DIR}/*.yaml)
+list(SORT FILES)
+set(BODY "// Generated from rules/fhir by tools/embed_fhir_map.cmake; do not edit.\n")
+string(APPEND BODY "#include \"engine/cases/fhir/terminology.hpp\"\n\nnamespace covcheck::engine::fhir {\n\nnamespace {\n\n")
+set(INDEX 0)
+set(TABLE "")
+foreach(NAME ${FILES})
+  file(READ ${INPUT_DIR}/${NAME} HEX HEX)
+  string(LENGTH "${HEX}" HEX_LENGTH)
+  math(EXPR SIZE "${HEX_LENGTH} / 2")
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," BYTES "${HEX}")
+  string(APPEND BODY "const unsigned char table_${INDEX}[] = {${BYTES}0x00};\n")
+  string(APPEND TABLE "      {\"rules/fhir/${NAME}\", std::string(reinterpret_cast<const char*>(table_${INDEX}), ${SIZE})},\n")
+  math(EXPR INDEX "${INDEX} + 1")
+endforeach()
+string(APPEND BODY "\n}  // namespace\n\nstd::vector<TableText> shipped_tables() {\n  return {\n${TABLE}  };\n}\n\n}  // namespace covcheck::engine::fhir\n")
+file(WRITE ${OUTPUT} "${BODY}")
