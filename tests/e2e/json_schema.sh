@@ -131,6 +131,7 @@ if command -v curl >/dev/null; then
   printf '{"id":"j", "patient": {"sex": "femal"},}' >"$tmp/bad.json"
   post http_error application/json "$tmp/bad.json" /v1/check
   post http_error text/csv rules/acme/cases/esk-covered.yaml /v1/check
+  post http_error application/yaml "$tmp/bad.json" /v1/summary
   post http_error application/yaml rules/acme/cases/esk-covered.yaml "/v1/check?as_of=soon"
   curl -s -o "$tmp/body" -H "Content-Type: application/x-ndjson" --data-binary @tests/bad/streams/mixed.jsonl "$url/v1/batch"
   valid "POST /v1/batch" "answer|batch_error" "$tmp/body" --lines
