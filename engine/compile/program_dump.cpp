@@ -42,6 +42,8 @@ const char* opcode_name(OpCode c) {
     case OpCode::is_unknown: return "is_unknown";
     case OpCode::within: return "within";
     case OpCode::years_between: return "years_between";
+    case OpCode::min_of: return "min";
+    case OpCode::max_of: return "max";
     case OpCode::any: return "any";
     case OpCode::all: return "all";
     case OpCode::count: return "count";
