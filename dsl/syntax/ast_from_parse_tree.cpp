@@ -573,10 +573,10 @@ ast::Rule Converter::rule(const Node& n) {
         std::string plural(unit);
         if (plural.back() != 's') plural += 's';
         const Node& amount = *grant->children.at(0);
-        ast::Grant g{span(*grant), 0, std::move(plural), nullptr};
-        if (amount.is_type<g::grant_expr>()) g.amount_expr = expression(*amount.children.at(0));
-        else g.amount = integer(amount);
-        r.grants.push_back(std::move(g));
+        ast::Grant granted{span(*grant), 0, std::move(plural), nullptr};
+        if (amount.is_type<g::grant_expr>()) granted.amount_expr = expression(*amount.children.at(0));
+        else granted.amount = integer(amount);
+        r.grants.push_back(std::move(granted));
       }
     } else if (c.is_type<g::next_clause>()) {
       r.next_steps.push_back(message(*c.children.at(0)));
