@@ -332,7 +332,7 @@ TEST_CASE("a criterion's effective range is checked like a rule's", "[checker][d
 }
 
 TEST_CASE("`authorize` amounts computed from the case must be integers", "[checker][grant_expr]") {
-  CHECK(policy_pipeline(header + "rule r cover authorize min(x, 8) units, max(y, 1, 2) * 2 weeks\n").ok());
+  CHECK(policy_pipeline(header + "rule r cover authorize min(x, 8) units, (max(y, 1, 2) * 2) weeks\n").ok());
   std::string dec = errors_of(header + "rule r cover authorize min(x, 1.5) units\n");
   CHECK_THAT(dec, Catch::Contains("policy.cpl:2:24: error"));
   CHECK_THAT(dec, Catch::Contains("`authorize` needs an integer amount, found decimal"));

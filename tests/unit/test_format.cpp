@@ -440,7 +440,7 @@ TEST_CASE("dated criteria and computed authorizations format to a fixed point",
   require x > 1 cite "§2" effective 2026-01-01 .. else deny "m"
   require   y   effective   ..   2025-12-31   # until the revision
   require document lmn cite "§3" effective 2026-01-01 .. 2026-12-31 else pend
-  authorize min( request.sessions,8 ) units , 28 days,(a + b) * 2 weeks
+  authorize min( request.sessions,8 ) units , 28 days,2*(a + b) weeks
 )";
   auto f = format("dated.cpl", text);
   REQUIRE(f->text);
@@ -450,7 +450,7 @@ TEST_CASE("dated criteria and computed authorizations format to a fixed point",
     else deny "m"
   require y effective .. 2025-12-31  # until the revision
   require document lmn cite "§3" effective 2026-01-01 .. 2026-12-31 else pend
-  authorize min(request.sessions, 8) units, 28 days, (a + b) * 2 weeks
+  authorize min(request.sessions, 8) units, 28 days, 2 * (a + b) weeks
 )");
   check_preserved_and_idempotent("dated.cpl", text);
   // Narrow: `effective` moves below its criterion when it does not fit after it.

@@ -1145,6 +1145,10 @@ TEST_CASE("ast: a criterion's own effective range, and authorizations computed f
         "1:39 parse.expected_range: expected `..` after the start date of the range");
   CHECK(first_error("rule r authorize min(x, 8)") ==
         "1:27 parse.expected_unit: expected `days`, `weeks`, `months` or `units` after the amount");
+  // A number right before `days`, `weeks` or `months` is a duration: parenthesize such an amount.
+  CHECK(first_error("rule r authorize x * 2 weeks") ==
+        "1:29 parse.expected_unit: expected `days`, `weeks`, `months` or `units` after the amount");
+  CHECK(first_error("rule r authorize (x * 2) weeks") == "ok");
   CHECK(first_error("rule r authorize request.sessions") ==
         "1:34 parse.expected_unit: expected `days`, `weeks`, `months` or `units` after the amount");
 }
