@@ -436,8 +436,9 @@ struct grant_amount : digits {};
 struct grant_unit : sor<kw_days, kw_weeks, kw_months, kw_units> {};
 // `authorize 28 days` (a constant), or `authorize min(request.sessions, 8) units` (an integer
 // expression evaluated on the case); a constant with no unit falls through to the expression.
-// A unit word is no amount: `authorize days` asks for the amount, not for a unit.
-struct grant_expr : seq<not_at<grant_unit>, add_expr> {};
+// A unit word is no amount (`authorize days` asks for the amount), nor is a negation
+// (`authorize -8 units`, refused here as a constant below 1 is refused by the checker).
+struct grant_expr : seq<not_at<sor<grant_unit, op_neg>>, add_expr> {};
 struct grant : sor<seq<grant_amount, sp, grant_unit>, seq<grant_expr, sp, must<grant_unit>>> {};
 struct next_grant : seq<grant> {};
 struct authorize_clause : seq<kw_authorize, sp, must<grant>, star<sp, comma, sp, must<next_grant>>> {};

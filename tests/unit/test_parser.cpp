@@ -1149,6 +1149,9 @@ TEST_CASE("ast: a criterion's own effective range, and authorizations computed f
   CHECK(first_error("rule r authorize x * 2 weeks") ==
         "1:29 parse.expected_unit: expected `days`, `weeks`, `months` or `units` after the amount");
   CHECK(first_error("rule r authorize (x * 2) weeks") == "ok");
+  CHECK(first_error("rule r authorize -x units") ==
+        "1:18 parse.expected_grant: expected an amount such as `28 days` or `min(request.sessions, 8) units` after "
+        "`authorize`");
   CHECK(first_error("rule r authorize request.sessions") ==
         "1:34 parse.expected_unit: expected `days`, `weeks`, `months` or `units` after the amount");
 }
