@@ -104,6 +104,7 @@ class Indexer {
         if (auto m = rs_.schema.enums[*rs_.document_enum].find(q.document->text))
           add(q.document->span, {Kind::enum_member, *rs_.document_enum, *m}, false);
     }
+    for (const ast::Grant& g : r.grants) expr(g.amount_expr.get());
   }
 
   void type_ref(const ast::TypeRef& t) {

@@ -148,11 +148,12 @@ void record_fields(const Analysis* a, std::uint32_t r, Json& out) {
 }
 
 const char* const keywords[] = {
-    "policy", "module",    "import", "codeset",   "define", "param",   "set",       "rule",       "advice",  "when",
-    "cover",  "require",   "else",   "deny",      "pend",   "exclude", "document",  "prior_auth", "cite",    "tag",
-    "tagged", "overrides", "route",  "authorize", "next",   "warning", "effective", "default",    "any",     "all",
-    "count",  "distinct",  "in",     "not",       "and",    "or",      "is",        "known",      "unknown", "within",
-    "before", "after",     "of",     "if",        "then",   "days",    "weeks",     "months",     "true",    "false"};
+    "policy",  "module", "import",  "codeset",   "define",   "param",     "set",     "rule",     "advice",
+    "when",    "cover",  "require", "else",      "deny",     "pend",      "exclude", "document", "prior_auth",
+    "cite",    "tag",    "tagged",  "overrides", "route",    "authorize", "next",    "warning",  "effective",
+    "default", "any",    "all",     "count",     "distinct", "in",        "not",     "and",      "or",
+    "is",      "known",  "unknown", "within",    "before",   "after",     "of",      "if",       "then",
+    "days",    "weeks",  "months",  "units",     "true",     "false"};
 
 }  // namespace
 
@@ -261,6 +262,14 @@ Json completion(const Document& document, std::uint32_t offset, const Analysis* 
   out.push_back(snippet("require … else",
                         "require ${1:criterion} cite \"${2:§}\"\n    else ${3|deny,pend,exclude|} \"${4:message}\"",
                         "a requirement with its message"));
+  out.push_back(snippet("require … effective",
+                        "require ${1:criterion} cite \"${2:§}\" effective ${3:2026-01-01} ..\n    else "
+                        "${4|deny,pend,exclude|} \"${5:message}\"",
+                        "a criterion in force from a date"));
+  out.push_back(snippet("authorize min", "authorize min(${1:request.sessions}, ${2:8}) units",
+                        "an amount from the case, at most a limit"));
+  for (const char* f : {"min", "max"})
+    out.push_back(snippet(f, std::string(f) + "(${1:a}, ${2:b})", "the smaller / larger of numbers (built-in)"));
   out.push_back(snippet("define", "define ${1:name} =\n  ${2:condition}", "a named condition"));
   out.push_back(snippet("codeset", "codeset ${1:name} = icd10 { ${2:F33.*} }", "a named code set"));
   out.push_back(snippet("any", "any ${1:diagnoses} ${2:d}: ${3:condition}", "some element matches"));

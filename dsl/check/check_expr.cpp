@@ -408,9 +408,31 @@ Type check_call(CheckContext& cx, const ast::Expr& e, const ast::Call& c, Scope&
     }
     return Type::of(BaseType::integer);
   }
+  if (c.function.text == "min" || c.function.text == "max") {
+    // `min(request.sessions, 8)`: the smallest (largest) of numbers; integer when all are.
+    cx.rules.resolutions[e.id] = RefBuiltin{c.function.text == "min" ? Builtin::min : Builtin::max};
+    if (args.size() < 2) {
+      cx.diagnostics.error("check.arity", e.span, fmt::format("`{}` takes two or more numbers", c.function.text));
+      return error_type;
+    }
+    bool decimal = false, bad = false;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+      if (is_error(args[i])) {
+        bad = true;
+      } else if (!args[i].is_numeric()) {
+        cx.diagnostics.error("check.type_mismatch", c.args[i]->span,
+                             fmt::format("`{}` takes numbers, found {}", c.function.text, describe_type(cx, args[i])));
+        bad = true;
+      } else {
+        decimal |= args[i].base == BaseType::decimal;
+      }
+    }
+    if (bad) return error_type;
+    return Type::of(decimal ? BaseType::decimal : BaseType::integer);
+  }
   auto it = cx.visible[scope.file].defines.find(c.function.text);
   if (it == cx.visible[scope.file].defines.end()) {
-    std::vector<std::string> names{"years_between"};
+    std::vector<std::string> names{"years_between", "min", "max"};
     for (const auto& [k, _] : cx.visible[scope.file].defines) names.push_back(k);
     Diagnostic& d = cx.diagnostics.error("check.unknown_function", c.function.span,
                                          fmt::format("unknown function or define `{}`", c.function.text));

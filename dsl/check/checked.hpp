@@ -16,7 +16,7 @@
 
 namespace covcheck::dsl {
 
-enum class Builtin { years_between };
+enum class Builtin { years_between, min, max };
 
 // What a name (NameRef, MemberAccess or Call) refers to.
 struct RefVariable {

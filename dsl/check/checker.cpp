@@ -502,6 +502,7 @@ void DeclarationChecker::check_rule(std::uint32_t index) {
   }
   scope.allow_benefit = true;
   for (const ast::Requirement& q : r.requirements) {
+    if (q.effective) check_date_range(cx_, *q.effective, fmt::format("a criterion of rule `{}`", r.name.text));
     if (q.kind == ast::Requirement::Kind::criterion && q.condition) {
       Type t = check_expr(cx_, *q.condition, scope);
       if (t.base != BaseType::error && (t.list || t.base != BaseType::boolean))
@@ -532,7 +533,15 @@ void DeclarationChecker::check_rule(std::uint32_t index) {
     }
   }
   for (const ast::Grant& g : r.grants) {
-    if (g.amount <= 0) cx_.diagnostics.error("check.grant", g.span, "an authorization must grant a positive amount");
+    if (g.amount_expr) {
+      // Computed from the case: an integer (a decimal count of sessions has no meaning).
+      Type t = check_expr(cx_, *g.amount_expr, scope);
+      if (t.base != BaseType::error && (t.list || t.base != BaseType::integer))
+        cx_.diagnostics.error("check.type_mismatch", g.amount_expr->span,
+                              fmt::format("`authorize` needs an integer amount, found {}", describe_type(cx_, t)));
+    } else if (g.amount <= 0) {
+      cx_.diagnostics.error("check.grant", g.span, "an authorization must grant a positive amount");
+    }
   }
   resolve_overrides(cr);
 }

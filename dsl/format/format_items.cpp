@@ -373,12 +373,17 @@ Chunk ItemLayout::rule(const ast::Rule& r) {
   for (const ast::Requirement& req : r.requirements) requirement(w, req);
   if (!r.grants.empty()) {
     w.line(2);
-    std::string text = "authorize ";
+    w.add("authorize ");
     for (std::size_t i = 0; i < r.grants.size(); ++i) {
-      text += (i ? ", " : "") + duration_text(r.grants[i].amount, r.grants[i].unit);
-      w.atom(r.grants[i].span.begin);
+      const ast::Grant& g = r.grants[i];
+      if (i) w.add(", ");
+      if (!g.amount_expr) {
+        w.add(duration_text(g.amount, g.unit), g.span.begin);
+        continue;
+      }
+      write_expr(w, *g.amount_expr, 1 + text_width(g.unit));
+      w.add(" " + g.unit);
     }
-    w.add(text);
   }
   for (const ast::Message& next : r.next_steps) {
     w.line(2);
@@ -391,9 +396,9 @@ Chunk ItemLayout::rule(const ast::Rule& r) {
   return finish(start(ChunkKind::rule, r.span), w);
 }
 
-// `require X [cite "c"] [else E]` on one line when it fits; otherwise `cite` stays after a
-// one-line condition when it fits there, and `else` moves to its own line (always, when it
-// carries a message).
+// `require X [cite "c"] [effective R] [else E]` on one line when it fits; otherwise `cite` (then
+// `effective`) stays after a one-line condition when it fits there, and `else` moves to its own
+// line (always, when it carries a message).
 void ItemLayout::requirement(Writer& w, const ast::Requirement& req) {
   w.line(2);
   w.add("require ", req.span.begin);
@@ -411,6 +416,7 @@ void ItemLayout::requirement(Writer& w, const ast::Requirement& req) {
     after = req.condition->span.end;
   }
   std::string cite = req.cite ? "cite " + escape_string(*req.cite) : "";
+  std::string effective = req.effective ? "effective " + date_range_text(*req.effective) : "";
   std::string otherwise;
   if (req.else_decision) {
     otherwise = std::string("else ") + effect_word(*req.else_decision);
@@ -418,8 +424,11 @@ void ItemLayout::requirement(Writer& w, const ast::Requirement& req) {
   }
   std::optional<std::uint32_t> cite_at = req.cite ? src_.find_word(after, req.span.end, "cite") : std::nullopt;
   std::optional<std::uint32_t> else_at = req.else_decision ? src_.find_word(after, req.span.end, "else") : std::nullopt;
+  std::optional<std::uint32_t> effective_at =
+      req.effective ? src_.find_word(after, req.span.end, "effective") : std::nullopt;
   std::string one_line = subject;
   if (!cite.empty()) one_line += " " + cite;
+  if (!effective.empty()) one_line += " " + effective;
   if (!otherwise.empty()) one_line += " " + otherwise;
   // An explanation for the analyst reads best on a line of its own, under its criterion.
   bool one = w.fits(text_width(one_line)) && !req.else_message;
@@ -432,6 +441,11 @@ void ItemLayout::requirement(Writer& w, const ast::Requirement& req) {
   if (!cite.empty()) {
     if (!cite_on_first) w.line(4);
     w.add(cite_on_first ? " " + cite : cite, cite_at);
+  }
+  if (!effective.empty()) {  // after the condition or the citation when it fits there
+    bool same_line = one || w.fits(1 + text_width(effective));
+    if (!same_line) w.line(4);
+    w.add(same_line ? " " + effective : effective, effective_at);
   }
   if (!otherwise.empty()) {
     if (!one) w.line(4);

@@ -90,6 +90,7 @@ struct Walker {
                        expr(q.condition);
                        if (q.else_message) string(q.else_message->text.size(), q.else_message->span);
                      }
+                     for (const ast::Grant& g : r.grants) expr(g.amount_expr);
                      if (r.direct && r.direct->message) string(r.direct->message->text.size(), r.direct->message->span);
                      for (const ast::Message& m : r.next_steps) string(m.text.size(), m.span);
                      for (const ast::Message& m : r.warnings) string(m.text.size(), m.span);

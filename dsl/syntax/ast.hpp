@@ -282,6 +282,8 @@ struct Requirement {
   ExprPtr condition;              // criterion
   std::optional<Ident> document;  // document
   std::optional<std::string> cite;
+  // `effective A .. B`: the criterion's own range; outside it the criterion is not applied.
+  std::optional<DateRange> effective;
   // `else deny|pend|exclude "message"`; default for a criterion: deny with no message.
   std::optional<Decision> else_decision;
   std::optional<Message> else_message;
@@ -301,11 +303,13 @@ struct DirectEffect {
   std::optional<Message> message;
 };
 
-// `authorize 6 months`, `authorize 28 days`, `authorize 8 units`: what coverage grants.
+// `authorize 6 months`, `authorize 28 days`, `authorize 8 units`: what coverage grants;
+// `authorize min(request.sessions, 8) units`: an amount computed from the case.
 struct Grant {
   SourceSpan span;
-  std::int64_t amount;
-  std::string unit; /* days|weeks|months|units */
+  std::int64_t amount = 0;  // the constant (when `amount_expr` is null)
+  std::string unit;         // days|weeks|months|units
+  ExprPtr amount_expr;      // an integer expression, or null for a constant
 };
 
 struct Rule {

@@ -126,7 +126,14 @@ class TreeDump {
     }
     if (r.route) line(d, fmt::format("route {} {}", r.route->text, at(r.route->span)));
     for (std::size_t i = 0; i < r.requirements.size(); ++i) requirement(d, i, r.requirements[i]);
-    for (const ast::Grant& g : r.grants) line(d, fmt::format("authorize {} {} {}", g.amount, g.unit, at(g.span)));
+    for (const ast::Grant& g : r.grants) {
+      if (!g.amount_expr) {
+        line(d, fmt::format("authorize {} {} {}", g.amount, g.unit, at(g.span)));
+        continue;
+      }
+      line(d, fmt::format("authorize {} {}", g.unit, at(g.span)));
+      expr(d + 1, "amount", *g.amount_expr);
+    }
     for (const ast::Message& m : r.next_steps) line(d, fmt::format("next {} {}", escape_string(m.text), at(m.span)));
     for (const ast::Message& m : r.warnings) line(d, fmt::format("warning {} {}", escape_string(m.text), at(m.span)));
   }
@@ -219,7 +226,11 @@ class TreeDump {
           else if constexpr (std::is_same_v<K, RefEnumMember>) {
             const EnumType& e = c.schema.enums.at(k.enumeration);
             return fmt::format("member {}.{}", e.name, k.member < e.members.size() ? e.members[k.member] : "?");
-          } else return "built-in years_between";
+          } else {
+            return k.function == Builtin::years_between ? "built-in years_between"
+                   : k.function == Builtin::min         ? "built-in min"
+                                                        : "built-in max";
+          }
         },
         r);
   }
@@ -246,6 +257,7 @@ class TreeDump {
          fmt::format("Requirement[{}] {}{} {}", index, kind, q.document ? " " + q.document->text : "", at(q.span)));
     if (q.condition) expr(depth + 1, "condition", *q.condition);
     if (q.cite) line(depth + 1, "cite " + escape_string(*q.cite));
+    if (q.effective) line(depth + 1, "effective " + date_range_text(*q.effective));
     if (q.else_decision) {
       line(depth + 1, fmt::format("else {}{}", decision_name(*q.else_decision),
                                   q.else_message ? " " + escape_string(q.else_message->text) : ""));

@@ -177,6 +177,7 @@ Diff requirement(const ast::Requirement& a, const ast::Requirement& b) {
   if (Diff d = under("condition", expr_ptr(a.condition, b.condition))) return d;
   if (Diff d = under("document", optional(a.document, b.document, ident))) return d;
   if (Diff d = under("cite", optional_value(a.cite, b.cite))) return d;
+  if (Diff d = under("effective", optional(a.effective, b.effective, range))) return d;
   if (Diff d = under("else", optional_value(a.else_decision, b.else_decision))) return d;
   return under("else_message", optional(a.else_message, b.else_message, message));
 }
@@ -204,6 +205,7 @@ Diff rule(const ast::Rule& a, const ast::Rule& b) {
   if (Diff d = under("requirements", list(a.requirements, b.requirements, requirement))) return d;
   auto grant = [](const ast::Grant& x, const ast::Grant& y) {
     if (Diff d = under("amount", value(x.amount, y.amount))) return d;
+    if (Diff d = under("amount_expr", expr_ptr(x.amount_expr, y.amount_expr))) return d;
     return under("unit", value(x.unit, y.unit));
   };
   if (Diff d = under("grants", list(a.grants, b.grants, grant))) return d;

@@ -503,6 +503,8 @@ ast::Requirement Converter::requirement(const Node& clause) {
     const Node& part = *n.children[i];
     if (part.is_type<g::require_cite>()) {
       req.cite = unescape(*part.children.at(0));
+    } else if (part.is_type<g::require_effective>()) {
+      req.effective = date_range(*part.children.at(0));
     } else {  // require_else: effect [message]
       req.else_decision = decision_from_word(part.children.at(0)->string_view());
       if (part.children.size() > 1) req.else_message = message(*part.children[1]);
@@ -570,7 +572,11 @@ ast::Rule Converter::rule(const Node& n) {
         std::string_view unit = grant->children.at(1)->string_view();
         std::string plural(unit);
         if (plural.back() != 's') plural += 's';
-        r.grants.push_back({span(*grant), integer(*grant->children.at(0)), std::move(plural)});
+        const Node& amount = *grant->children.at(0);
+        ast::Grant granted{span(*grant), 0, std::move(plural), nullptr};
+        if (amount.is_type<g::grant_expr>()) granted.amount_expr = expression(*amount.children.at(0));
+        else granted.amount = integer(amount);
+        r.grants.push_back(std::move(granted));
       }
     } else if (c.is_type<g::next_clause>()) {
       r.next_steps.push_back(message(*c.children.at(0)));

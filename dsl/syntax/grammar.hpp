@@ -422,14 +422,24 @@ struct else_effect : sor<kw_deny, kw_pend, kw_exclude> {};
 struct require_else : seq<kw_else, sp, must<else_effect>, opt<sp, string_literal>> {};
 struct prior_auth_requirement : kw_prior_auth {};
 struct document_name : seq<identifier> {};
-struct document_requirement : seq<kw_document, sp, must<document_name>, opt<sp, require_cite>, opt<sp, require_else>> {};
-struct criterion_requirement : seq<expression, opt<sp, require_cite>, opt<sp, require_else>> {};
+// `require X cite "c" effective 2026-01-01 .. else deny "m"`: a dated criterion. Greedy: an
+// `effective` right after a requirement's condition or citation is the criterion's own range.
+struct require_effective : seq<kw_effective, sp, must<date_range>> {};
+struct document_requirement : seq<kw_document, sp, must<document_name>, opt<sp, require_cite>,
+                                  opt<sp, require_effective>, opt<sp, require_else>> {};
+struct criterion_requirement : seq<expression, opt<sp, require_cite>, opt<sp, require_effective>,
+                                   opt<sp, require_else>> {};
 struct requirement : sor<prior_auth_requirement, document_requirement, criterion_requirement> {};
 struct require_clause : seq<kw_require, sp, must<requirement>> {};
 
 struct grant_amount : digits {};
 struct grant_unit : sor<kw_days, kw_weeks, kw_months, kw_units> {};
-struct grant : seq<grant_amount, sp, must<grant_unit>> {};
+// `authorize 28 days` (a constant), or `authorize min(request.sessions, 8) units` (an integer
+// expression evaluated on the case); a constant with no unit falls through to the expression.
+// A unit word is no amount (`authorize days` asks for the amount), nor is a negation
+// (`authorize -8 units`, refused here as a constant below 1 is refused by the checker).
+struct grant_expr : seq<not_at<sor<grant_unit, op_neg>>, add_expr> {};
+struct grant : sor<seq<grant_amount, sp, grant_unit>, seq<grant_expr, sp, must<grant_unit>>> {};
 struct next_grant : seq<grant> {};
 struct authorize_clause : seq<kw_authorize, sp, must<grant>, star<sp, comma, sp, must<next_grant>>> {};
 

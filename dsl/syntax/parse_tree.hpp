@@ -58,7 +58,8 @@ using selector = tao::pegtl::parse_tree::selector<
         g::rule_item, g::advice_item, g::tag_clause, g::cite_clause, g::effective_clause, g::when_clause,
         g::overrides_clause, g::tagged_target, g::cover_clause, g::effect_clause, g::route_clause, g::require_clause,
         g::prior_auth_requirement, g::document_requirement, g::criterion_requirement, g::require_cite,
-        g::require_else, g::authorize_clause, g::grant, g::next_clause, g::warning_clause>,
+        g::require_else, g::require_effective, g::authorize_clause, g::grant, g::grant_expr, g::next_clause,
+        g::warning_clause>,
     fold_single::on<g::or_expr, g::and_expr, g::not_expr, g::cmp_expr, g::add_expr, g::mul_expr, g::neg_expr,
                     g::postfix_expr, g::name_or_call, g::set_expr>>;
 // clang-format on

@@ -159,7 +159,7 @@ COVCHECK_ERROR(g::route_name, "parse.expected_name", "expected a benefit name af
 COVCHECK_ERROR(g::requirement, "parse.expected_requirement", "expected `prior_auth`, `document NAME` or a condition after `require`");
 COVCHECK_ERROR(g::document_name, "parse.expected_name", "expected a document name after `require document`");
 COVCHECK_ERROR(g::else_effect, "parse.expected_effect", "expected `deny`, `pend` or `exclude` after `else`");
-COVCHECK_ERROR(g::grant, "parse.expected_grant", "expected an amount such as `28 days` after `authorize`");
+COVCHECK_ERROR(g::grant, "parse.expected_grant", "expected an amount such as `28 days` or `min(request.sessions, 8) units` after `authorize`");
 COVCHECK_ERROR(g::next_grant, "parse.expected_grant", "expected an amount such as `8 units` after `,`");
 COVCHECK_ERROR(g::grant_unit, "parse.expected_unit", "expected `days`, `weeks`, `months` or `units` after the amount");
 COVCHECK_ERROR(g::next_text, "parse.expected_string", "expected a text string after `next`");

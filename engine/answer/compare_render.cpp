@@ -42,6 +42,9 @@ std::string authorization_text(const Determination& d) {
   if (d.authorization->days) parts.push_back(fmt::format("{} days", *d.authorization->days));
   if (d.authorization->months) parts.push_back(fmt::format("{} months", *d.authorization->months));
   if (d.authorization->units) parts.push_back(fmt::format("{} units", *d.authorization->units));
+  if (d.authorization->days_unknown) parts.push_back("days unknown");
+  if (d.authorization->months_unknown) parts.push_back("months unknown");
+  if (d.authorization->units_unknown) parts.push_back("units unknown");
   std::string s;
   for (const std::string& p : parts) s += (s.empty() ? "" : ", ") + p;
   return s;
@@ -200,6 +203,9 @@ std::string render_compare_json(const std::vector<CompareRow>& rows) {
       if (d.authorization->days) w.member("days", *d.authorization->days);
       if (d.authorization->months) w.member("months", *d.authorization->months);
       if (d.authorization->units) w.member("units", *d.authorization->units);
+      if (d.authorization->days_unknown) w.key("days").null();
+      if (d.authorization->months_unknown) w.key("months").null();
+      if (d.authorization->units_unknown) w.key("units").null();
       w.end_object();
     } else {
       w.null();

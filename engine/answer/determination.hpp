@@ -109,6 +109,9 @@ struct Authorization {
   std::optional<std::int64_t> days;
   std::optional<std::int64_t> months;
   std::optional<std::int64_t> units;
+  // A computed amount (`authorize min(request.sessions, 8) units`) the case leaves unknown:
+  // granted, of an amount not known (rendered null).
+  bool days_unknown = false, months_unknown = false, units_unknown = false;
 };
 
 // One fact a checklist criterion read, with its value as the case gives it.

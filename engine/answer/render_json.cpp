@@ -74,9 +74,13 @@ class JsonRenderer {
 
   void authorization(const Authorization& a) {
     w_.key("authorization").begin_object();
-    if (a.days) w_.member("days", *a.days);
-    if (a.months) w_.member("months", *a.months);
-    if (a.units) w_.member("units", *a.units);
+    auto amount = [&](const char* key, const std::optional<std::int64_t>& v, bool unknown) {
+      if (v) w_.member(key, *v);
+      else if (unknown) w_.key(key).null();
+    };
+    amount("days", a.days, a.days_unknown);
+    amount("months", a.months, a.months_unknown);
+    amount("units", a.units, a.units_unknown);
     w_.end_object();
   }
 

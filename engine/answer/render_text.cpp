@@ -130,6 +130,9 @@ class TextRenderer {
       if (d.authorization->days) parts.push_back(fmt::format("{} days", *d.authorization->days));
       if (d.authorization->months) parts.push_back(fmt::format("{} months", *d.authorization->months));
       if (d.authorization->units) parts.push_back(fmt::format("{} units", *d.authorization->units));
+      if (d.authorization->days_unknown) parts.push_back("days unknown");
+      if (d.authorization->months_unknown) parts.push_back("months unknown");
+      if (d.authorization->units_unknown) parts.push_back("units unknown");
       out_ += fmt::format("authorization: {}\n", join(parts, ", "));
     }
   }

@@ -381,11 +381,21 @@ std::uint32_t Compiler::lower_node(const ast::Expr& e) {
           [&](const ast::Call& c) -> std::uint32_t {
             std::vector<std::uint32_t> args;
             for (const auto& a : c.args) args.push_back(lower(*a));
-            if (std::holds_alternative<dsl::RefBuiltin>(res)) {
-              op.code = OpCode::years_between;
+            if (const auto* b = std::get_if<dsl::RefBuiltin>(&res)) {
+              if (b->function == dsl::Builtin::years_between) {
+                op.code = OpCode::years_between;
+                op.a = args.at(0);
+                op.b = args.at(1);
+                return emit(op);
+              }
+              // `min(a, b, c)`: `min(min(a, b), c)`, every link spanning the whole call.
+              op.code = b->function == dsl::Builtin::min ? OpCode::min_of : OpCode::max_of;
               op.a = args.at(0);
-              op.b = args.at(1);
-              return emit(op);
+              for (std::size_t i = 1; i < args.size(); ++i) {
+                op.b = args[i];
+                op.a = emit(op);
+              }
+              return op.a;
             }
             return lower_define(std::get<dsl::RefDefine>(res).define, std::move(args), e.span);
           },
@@ -503,8 +513,14 @@ void Compiler::run() {
         c.document = rs_.schema.enums[*rs_.document_enum].find(q.document->text).value_or(0);
         c.on_fail = q.else_decision.value_or(ast::Decision::pend);
       }
+      if (q.effective) {
+        c.from = q.effective->from;
+        c.to = q.effective->to;
+        p_.needs_evaluation_date = true;
+      }
       out.criteria.push_back(c);
     }
+    for (const ast::Grant& g : r.grants) out.grant_ops.push_back(g.amount_expr ? lower(*g.amount_expr) : no_op);
     if (r.effective) {
       out.from = r.effective->from;
       out.to = r.effective->to;

@@ -54,6 +54,8 @@ enum class OpCode : std::uint8_t {
   is_unknown,
   within,         // a = subject, b = amount, c = anchor; imm.integer = WindowDirection
   years_between,  // a, b
+  min_of,         // a, b: the smaller (`min(a, b, c)` chains them)
+  max_of,         // a, b: the larger
   any,
   all,
   count,
@@ -175,6 +177,8 @@ struct Criterion {
   std::uint32_t op = no_op;    // criterion condition
   std::uint32_t document = 0;  // document member ordinal
   dsl::ast::Decision on_fail = dsl::ast::Decision::denied;
+  std::optional<std::int32_t> from, to;  // the criterion's own effective range
+  bool dated() const { return from || to; }
 };
 
 struct CompiledRule {
@@ -189,6 +193,7 @@ struct CompiledRule {
   std::vector<Criterion> criteria;           // criteria and documents, in source order
   std::vector<std::uint32_t> overridden_by;  // rules that override this one
   std::optional<std::int32_t> from, to;      // rule effective range
+  std::vector<std::uint32_t> grant_ops;      // per `authorize` amount: its op, or no_op for a constant
 };
 
 struct ParamSlot {

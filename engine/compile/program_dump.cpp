@@ -42,6 +42,8 @@ const char* opcode_name(OpCode c) {
     case OpCode::is_unknown: return "is_unknown";
     case OpCode::within: return "within";
     case OpCode::years_between: return "years_between";
+    case OpCode::min_of: return "min";
+    case OpCode::max_of: return "max";
     case OpCode::any: return "any";
     case OpCode::all: return "all";
     case OpCode::count: return "count";
@@ -219,12 +221,18 @@ void dump_rules(std::string& out, const Program& p) {
     }
     out += line + "\n";
     for (const Criterion& k : r.criteria) {
+      std::string dated = k.dated() ? fmt::format(" effective {} .. {}", k.from ? dsl::format_iso_date(*k.from) : "",
+                                                  k.to ? dsl::format_iso_date(*k.to) : "")
+                                    : "";
       if (k.kind == dsl::ast::Requirement::Kind::document) {
-        out += fmt::format("    document #{} else {}\n", k.document, decision_name(k.on_fail));
+        out += fmt::format("    document #{} else {}{}\n", k.document, decision_name(k.on_fail), dated);
       } else {
-        out += fmt::format("    criterion {} else {}\n", op_ref(k.op), decision_name(k.on_fail));
+        out += fmt::format("    criterion {} else {}{}\n", op_ref(k.op), decision_name(k.on_fail), dated);
       }
     }
+    for (std::size_t g = 0; g < r.grant_ops.size(); ++g)
+      if (r.grant_ops[g] != no_op)
+        out += fmt::format("    authorize {} {}\n", op_ref(r.grant_ops[g]), r.source->grants[g].unit);
   }
 }
 

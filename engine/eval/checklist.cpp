@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "dsl/source/dates.hpp"
 #include "engine/eval/explain.hpp"
 
 namespace covcheck::engine {
@@ -94,6 +95,12 @@ void build_checklist(Decider& dec, const Case& c, Determination& d) {
         if (title_words) label = *rule.source->title;
         item.status = "not_applicable";
         item.text = fmt::format("{}: does not apply", label);
+        entry.criteria.push_back(std::move(item));
+        continue;
+      }
+      if (!dec.criterion_in_force(r, i)) {  // a dated criterion outside its range: not applied
+        item.status = "not_applicable";
+        item.text = fmt::format("{}: not in force on {}", label, dsl::format_iso_date(*dec.evaluation_date()));
         entry.criteria.push_back(std::move(item));
         continue;
       }

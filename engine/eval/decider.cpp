@@ -123,6 +123,10 @@ void Decider::outcomes() {
     Truth* crit = criteria_.data() + crit_first_[r];
     for (std::size_t i = 0; i < rule.criteria.size(); ++i) {
       const Criterion& c = rule.criteria[i];
+      if (c.dated() && !in_range(c.from, c.to, *date_)) {  // a dated rule set always has a date here
+        crit[i] = Truth::yes;
+        continue;
+      }
       if (c.kind == Req::criterion) {
         crit[i] = test(c.op, criteria_at_[crit_first_[r] + i]);
         continue;
@@ -281,6 +285,11 @@ DecideStatus Decider::decide(const Case& c, std::optional<std::int32_t> as_of, b
   combine();
   reasons_and_prior_auth();
   return DecideStatus::decided;
+}
+
+bool Decider::criterion_in_force(std::uint32_t r, std::size_t i) const {
+  const Criterion& c = p_.rules[r].criteria[i];
+  return !c.dated() || (date_ && in_range(c.from, c.to, *date_));
 }
 
 void Decider::run_advice() {

@@ -58,6 +58,8 @@ class Decider {
   ExprEvaluator& expr() { return expr_; }
   const RuleState& rule(std::uint32_t r) const { return state_[r]; }
   Truth criterion(std::uint32_t r, std::size_t i) const { return criteria_[crit_first_[r] + i]; }
+  // A dated criterion outside its range on the evaluation date is not applied (counted as met).
+  bool criterion_in_force(std::uint32_t r, std::size_t i) const;
   // The recorded traces of a rule's condition and criteria, as text (when recorded).
   std::optional<TraceNode> when_trace(std::uint32_t r) const { return node(when_at_[r]); }
   std::optional<TraceNode> criterion_trace(std::uint32_t r, std::size_t i) const {

@@ -145,7 +145,7 @@ void DeterminationBuilder::requirements_and_grants() {
     const CompiledRule& rule = p_.rules[r];
     if (!s.evaluated || s.applies != Truth::yes) continue;
     for (std::size_t i = 0; i < rule.criteria.size(); ++i) {
-      if (rule.criteria[i].kind != Req::document) continue;
+      if (rule.criteria[i].kind != Req::document || !dec_.criterion_in_force(r, i)) continue;
       Truth t = dec_.criterion(r, i);
       d_.requirements.push_back({docs.at(rule.criteria[i].document),
                                  t == Truth::yes  ? "present"
@@ -156,11 +156,19 @@ void DeterminationBuilder::requirements_and_grants() {
     if (d_.decision == Decision::covered && s.decisive && rule.kind == RuleKind::coverage &&
         !rule.source->grants.empty()) {
       Authorization a;
-      for (const auto& g : rule.source->grants) {
-        if (g.unit == "days") a.days = g.amount;
-        else if (g.unit == "weeks") a.days = g.amount * 7;
-        else if (g.unit == "months") a.months = g.amount;
-        else a.units = g.amount;
+      for (std::size_t i = 0; i < rule.source->grants.size(); ++i) {
+        const auto& g = rule.source->grants[i];
+        std::optional<std::int64_t> amount = g.amount;
+        if (rule.grant_ops[i] != no_op) {  // computed: unknown unless one integer comes out
+          Value v = dec_.expr().eval(rule.grant_ops[i]);
+          amount = v.kind == Kind::integer ? std::optional<std::int64_t>(v.integer) : std::nullopt;
+        }
+        if (amount && g.unit == "weeks") *amount *= 7;
+        bool days = g.unit == "days" || g.unit == "weeks";
+        auto& slot = days ? a.days : g.unit == "months" ? a.months : a.units;
+        bool& unknown = days ? a.days_unknown : g.unit == "months" ? a.months_unknown : a.units_unknown;
+        slot = amount;
+        unknown = !amount;
       }
       auto length = [](const Authorization& x) { return x.months.value_or(0) * 31 + x.days.value_or(0); };
       if (!d_.authorization || length(a) > length(*d_.authorization)) d_.authorization = a;
@@ -298,7 +306,10 @@ void DeterminationBuilder::trace() {
         ct.kind = q.kind == Req::document ? "document" : "criterion";
         ct.span = q.span;
         ct.cite = q.cite;
-        if (q.kind == Req::document) {
+        if (!dec_.criterion_in_force(r, i)) {
+          ct.text = q.kind == Req::document ? q.document->text : std::string(dec_.expr().text(rule.criteria[i].op));
+          ct.result = "not in force on " + dsl::format_iso_date(*dec_.evaluation_date());
+        } else if (q.kind == Req::document) {
           ct.text = q.document->text;
           ct.result = result == Truth::yes ? "present" : result == Truth::no ? "missing" : "unknown";
         } else {

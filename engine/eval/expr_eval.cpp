@@ -42,6 +42,22 @@ Value make_range(std::int64_t lo, std::int64_t hi) {
   return v;
 }
 
+// `min`/`max` of two numbers; a count's bounds give bounds (`min(count(...), 8)`).
+Value extremum(bool smaller, const Value& a, const Value& b) {
+  if (!a.known() || !b.known()) return unknown();
+  if (a.kind == Kind::none || b.kind == Kind::none) return Value::make_none();
+  if (a.kind == Kind::decimal || b.kind == Kind::decimal) {
+    if (a.kind == Kind::range || b.kind == Kind::range) return unknown();
+    double x = a.kind == Kind::decimal ? a.decimal : static_cast<double>(a.integer);
+    double y = b.kind == Kind::decimal ? b.decimal : static_cast<double>(b.integer);
+    return Value::make_decimal(smaller ? std::min(x, y) : std::max(x, y));
+  }
+  std::int64_t alo, ahi, blo, bhi;
+  if (!bounds(a, alo, ahi) || !bounds(b, blo, bhi)) return unknown();
+  return smaller ? make_range(std::min(alo, blo), std::min(ahi, bhi))
+                 : make_range(std::max(alo, blo), std::max(ahi, bhi));
+}
+
 // Byte order like std::string_view's compare, inline: codes are a few bytes, shorter than
 // what makes a call to memcmp pay.
 int compare_code(std::string_view a, std::string_view b) {
@@ -713,6 +729,12 @@ Value ExprEvaluator::eval_op(std::uint32_t index, const Op& op) {
       if (dir != dsl::ast::WindowDirection::after) lo = shift(anchor.date, -n);
       if (dir != dsl::ast::WindowDirection::before) hi = shift(anchor.date, n);
       return Value::make_bool(s.date >= lo && s.date <= hi);
+    }
+    case OpCode::min_of:
+    case OpCode::max_of: {
+      Value a = eval(op.a);
+      Value b = eval(op.b);
+      return extremum(op.code == OpCode::min_of, a, b);
     }
     case OpCode::years_between: {
       Value a = eval(op.a);

@@ -42,6 +42,12 @@ for f in rules/acme/cases/*.yaml; do
 done
 run check "${rules[@]}" --case rules/acme/cases/esk-covered.yaml --format json --no-trace
 valid "check --no-trace" answer "$tmp/out"
+# A dated criterion out of its range (trace and checklist) and an authorization amount unknown (null).
+guide=examples/analyst-guide/dated
+for f in june no-sessions; do
+  run check --rules "$guide/northwind-induction.cpl" --case "$guide/cases/$f.yaml" --format json
+  valid "check dated criteria: $f" answer "$tmp/out"
+done
 expect_status "a case no policy is in force for" 4 check "${rules[@]}" --case rules/acme/cases/dated-2027.yaml --format json
 valid "check: undecidable" case_error "$tmp/out"
 run check "${rules[@]}" --case tests/golden/cases/unknown-field.yaml --format json

@@ -92,6 +92,10 @@ run test "$G/anchors.yaml"
 [[ "$status" == 1 ]] && pass || fail "anchors: exit $status, expected 1"
 golden "anchors and merge keys" "$tmp/out" "$G/anchors.expected"
 
+# Dated criteria and computed authorizations: every test passes, every criterion both ways.
+expect_status "dated criteria suite passes with full coverage" 0 test "$G/dated.yaml" --coverage-min 100
+last_line_is "dated criteria count" out "8 passed, 0 failed"
+
 # --mutate over tiny/tiny.cpl: the survivors and the score; --mutate-min gates; JSON for tools.
 run test "$G/coverage.yaml" --mutate --threads 2
 [[ "$status" == 0 ]] && pass || fail "mutate: exit $status, expected 0"

@@ -324,3 +324,37 @@ TEST_CASE("a define named like an enumeration member hides the member", "[checke
   CHECK_THAT(out, Catch::Contains("write the member as a string: `\"b\"`"));
   CHECK_THAT(out, !Catch::Contains("takes arguments"));
 }
+
+TEST_CASE("a criterion's effective range is checked like a rule's", "[checker][dated_criteria]") {
+  std::string out = errors_of(header + "rule r cover\n  require x > 1 effective 2026-06-01 .. 2026-01-01\n");
+  CHECK_THAT(out, Catch::Contains("policy.cpl:3:27: error"));
+  CHECK_THAT(out, Catch::Contains("the effective range of a criterion of rule `r` ends before it starts"));
+  CHECK_THAT(out, Catch::Contains("write the earlier date first: `effective 2026-01-01 .. 2026-06-01`"));
+  // The criterion itself is still type-checked.
+  std::string typed = errors_of(header + "rule r cover\n  require x effective 2026-01-01 ..\n");
+  CHECK_THAT(typed, Catch::Contains("policy.cpl:3:11: error"));
+  CHECK_THAT(typed, Catch::Contains("`require` needs a condition (bool), found int"));
+  CHECK(policy_pipeline(header + "rule r cover require x > 1 effective 2026-01-01 .. require document lmn effective "
+                                 ".. 2025-12-31\n")
+            .ok());
+}
+
+TEST_CASE("`authorize` amounts computed from the case must be integers", "[checker][grant_expr]") {
+  CHECK(policy_pipeline(header + "rule r cover authorize min(x, 8) units, (max(y, 1, 2) * 2) weeks\n").ok());
+  std::string dec = errors_of(header + "rule r cover authorize min(x, 1.5) units\n");
+  CHECK_THAT(dec, Catch::Contains("policy.cpl:2:24: error"));
+  CHECK_THAT(dec, Catch::Contains("`authorize` needs an integer amount, found decimal"));
+  std::string date = errors_of(header + "rule r cover authorize date_of_service days\n");
+  CHECK_THAT(date, Catch::Contains("`authorize` needs an integer amount, found date"));
+  std::string arg = errors_of(header + "rule r cover authorize min(x, s) units\n");
+  CHECK_THAT(arg, Catch::Contains("policy.cpl:2:31: error"));
+  CHECK_THAT(arg, Catch::Contains("`min` takes numbers, found string"));
+  std::string arity = errors_of(header + "rule r cover authorize max(x) units\n");
+  CHECK_THAT(arity, Catch::Contains("`max` takes two or more numbers"));
+  std::string unknown = errors_of(header + "rule r cover authorize mni(x, 8) units\n");
+  CHECK_THAT(unknown, Catch::Contains("unknown function or define `mni`"));
+  CHECK_THAT(unknown, Catch::Contains("did you mean `min`?"));
+  // Still only in coverage rules.
+  std::string outside = errors_of(header + "rule r require x > 1 authorize min(x, 8) units\n");
+  CHECK_THAT(outside, Catch::Contains("`authorize` belongs to a coverage rule"));
+}

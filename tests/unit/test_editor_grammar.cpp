@@ -502,3 +502,20 @@ TEST_CASE("the grammar scopes a sample line by line", "[editor]") {
   CHECK(scope_of("G90.5*") == "constant.other.code.cpl");
   CHECK(scope_of("request") == "variable.other.cpl");
 }
+
+TEST_CASE("the grammar scopes dated criteria and computed authorizations", "[editor]") {
+  Grammar grammar(load_json(extension_dir / "syntaxes/cpl.tmLanguage.json"));
+  std::string text =
+      "  require request.min_dose cite \"§2\" effective 2026-01-01 .. else deny\n"
+      "  authorize max(1, min(request.sessions, 8)) units\n";
+  std::vector<std::string> s = grammar.tokenize(text);
+  auto scope_of = [&](std::string_view needle) { return s.at(text.find(needle)); };
+  CHECK(scope_of("effective") == "keyword.control.clause.cpl");
+  CHECK(scope_of("2026-01-01") == "constant.numeric.date.cpl");
+  CHECK(scope_of("authorize") == "keyword.control.clause.cpl");
+  CHECK(scope_of("max(") == "support.function.builtin.cpl");
+  CHECK(scope_of("min(") == "support.function.builtin.cpl");
+  CHECK(scope_of("units") == "keyword.other.unit.cpl");
+  // A field that happens to be called `min...` is not the built-in: only a call is.
+  CHECK(s.at(text.find("min_dose")) != "support.function.builtin.cpl");
+}

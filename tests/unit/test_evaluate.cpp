@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "engine/answer/render.hpp"
 #include "rule_text_fixture.hpp"
 
 using namespace covcheck;
@@ -537,4 +538,106 @@ TEST_CASE("synonyms load as the member they stand for", "[evaluate][synonyms]") 
   auto bad = p.run_text("case.yaml", "date_of_service: 2026-03-01\nprescriber: psychiatrst\n");
   CHECK_FALSE(bad.determination);
   CHECK_THAT(p.render(bad.case_diagnostics), Catch::Contains("did you mean `psychiatry`?"));
+}
+
+TEST_CASE("a dated criterion applies only inside its own range", "[evaluate][dated_criteria]") {
+  auto p = policy_pipeline(header + R"(
+rule r "Coverage" cover
+  require y >= 1 cite "§1"
+  require x > 5 cite "§2" effective 2026-01-01 .. else deny "x must exceed 5 from 2026"
+rule late "Old limit" require x <= 10 cite "§3" effective .. 2025-12-31 else deny "x at most 10 until 2025"
+)");
+  auto criterion = [](const engine::Determination& d, const std::string& rule, std::size_t i) {
+    for (const auto& t : d.trace)
+      if (t.rule == rule && i < t.criteria.size()) return t.criteria[i].result;
+    return std::string("absent");
+  };
+  // Before its range the §2 criterion is neither met nor failed: the path covers on §1 alone.
+  auto before = decide(p, "date_of_service: 2025-12-01\nx: 1\ny: 1\n");
+  CHECK(decision_text(before.decision) == "covered");
+  CHECK(criterion(before, "r", 1) == "not in force on 2025-12-01");
+  CHECK(criterion(before, "r", 0) == "true");
+  // In its range it decides, both ways, and pends on a missing fact.
+  auto failed = decide(p, "date_of_service: 2026-02-01\nx: 1\ny: 1\n");
+  CHECK(decision_text(failed.decision) == "denied");
+  REQUIRE(failed.reasons.size() == 1);
+  CHECK(failed.reasons[0].message == "x must exceed 5 from 2026");
+  CHECK(failed.reasons[0].cite == "§2");
+  CHECK(criterion(failed, "r", 1) == "false");
+  CHECK(decision_text(decide(p, "date_of_service: 2026-02-01\nx: 9\ny: 1\n").decision) == "covered");
+  auto open = decide(p, "date_of_service: 2026-02-01\ny: 1\n");
+  CHECK(decision_text(open.decision) == "pend");
+  CHECK(missing_facts(open) == std::vector<std::string>{"x"});
+  // A dated criterion of a restriction: out of range, it restricts nothing.
+  auto high = decide(p, "date_of_service: 2026-02-01\nx: 20\ny: 1\n");
+  CHECK(decision_text(high.decision) == "covered");
+  CHECK(reason_ids(high) == std::vector<std::string>{"r"});
+  CHECK(criterion(high, "late", 0) == "not in force on 2026-02-01");
+  auto old = decide(p, "date_of_service: 2025-06-01\nx: 20\ny: 1\n");
+  CHECK(decision_text(old.decision) == "denied");
+  CHECK(reason_ids(old) == std::vector<std::string>{"late", "r"});
+  CHECK(criterion(old, "r", 1) == "not in force on 2025-06-01");
+  // `--as-of` replaces the date of service for the range, as for rules and policies.
+  auto as_of = p.run_text("case.yaml", "date_of_service: 2025-12-01\nx: 1\ny: 1\n", dsl::parse_iso_date("2026-03-01"));
+  REQUIRE(as_of.determination);
+  CHECK(decision_text(as_of.determination->decision) == "denied");
+  // Without any date the range cannot be read: the case pends on its date.
+  auto undated = decide(p, "x: 1\ny: 1\n");
+  CHECK(decision_text(undated.decision) == "pend");
+  CHECK(missing_facts(undated) == std::vector<std::string>{"date_of_service"});
+}
+
+TEST_CASE("the checklist says a dated criterion is not in force on the date", "[evaluate][dated_criteria][checklist]") {
+  auto p = policy_pipeline(header + R"(
+rule r "Coverage" cover
+  require document lmn effective 2026-01-01 ..
+  require x > 5 cite "§2" effective 2026-01-01 .. else deny "x must exceed 5"
+)");
+  auto d = decide(p, "date_of_service: 2025-12-01\nx: 1\n");
+  CHECK(decision_text(d.decision) == "covered");
+  CHECK(d.requirements.empty());  // the letter is not required yet
+  REQUIRE(d.checklist.size() == 1);
+  REQUIRE(d.checklist[0].criteria.size() == 2);
+  CHECK(d.checklist[0].criteria[0].status == "not_applicable");
+  CHECK_THAT(d.checklist[0].criteria[0].text, Catch::EndsWith(": not in force on 2025-12-01"));
+  CHECK(d.checklist[0].criteria[1].status == "not_applicable");
+  CHECK(d.checklist[0].criteria[1].text == "x must exceed 5: not in force on 2025-12-01");
+  CHECK(d.checklist[0].criteria[1].cite == "§2");
+  auto later = decide(p, "date_of_service: 2026-01-01\nx: 1\ndocuments: [lmn]\n");
+  CHECK(decision_text(later.decision) == "denied");
+  REQUIRE(later.requirements.size() == 1);
+  CHECK(later.requirements[0].status == "present");
+  CHECK(later.checklist[0].criteria[1].status == "not_met");
+}
+
+TEST_CASE("an authorization computed from the case", "[evaluate][grant_expr]") {
+  auto p = policy_pipeline(header + R"(
+rule r cover
+  require x >= 1
+  authorize min(y, 8) units, max(1, y - 6) weeks
+)");
+  auto few = decide(p, "date_of_service: 2026-01-01\nx: 1\ny: 6\n");
+  CHECK(decision_text(few.decision) == "covered");
+  REQUIRE(few.authorization);
+  CHECK(few.authorization->units == 6);
+  CHECK(few.authorization->days == 7);
+  auto many = decide(p, "date_of_service: 2026-01-01\nx: 1\ny: 12\n");
+  REQUIRE(many.authorization);
+  CHECK(many.authorization->units == 8);
+  CHECK(many.authorization->days == 42);
+  CHECK_FALSE(many.authorization->units_unknown);
+  // The amount is unknown, the coverage is not: granted, of an amount the case leaves open.
+  auto open = decide(p, "date_of_service: 2026-01-01\nx: 1\n");
+  CHECK(decision_text(open.decision) == "covered");
+  REQUIRE(open.authorization);
+  CHECK_FALSE(open.authorization->units);
+  CHECK(open.authorization->units_unknown);
+  CHECK(open.authorization->days_unknown);
+  CHECK(open.missing.empty());
+  std::string json = engine::render_json(open, p.sources(), false);
+  CHECK_THAT(json, Catch::Contains("\"authorization\": {\n    \"days\": null,\n    \"units\": null\n  }"));
+  CHECK_THAT(engine::render_text(open, p.sources(), false),
+             Catch::Contains("authorization: days unknown, units unknown"));
+  // No coverage, no authorization, computed or not.
+  CHECK_FALSE(decide(p, "date_of_service: 2026-01-01\nx: 0\ny: 3\n").authorization);
 }

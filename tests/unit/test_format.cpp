@@ -433,3 +433,30 @@ TEST_CASE("the width promise: every line fits where CPL allows a break", "[forma
     check_lines_fit(fmt::format("generated {}", i), *g->text, 40);
   }
 }
+
+TEST_CASE("dated criteria and computed authorizations format to a fixed point",
+          "[format][dated_criteria][grant_expr]") {
+  const std::string text = R"(rule r cover
+  require x > 1 cite "§2" effective 2026-01-01 .. else deny "m"
+  require   y   effective   ..   2025-12-31   # until the revision
+  require document lmn cite "§3" effective 2026-01-01 .. 2026-12-31 else pend
+  authorize min( request.sessions,8 ) units , 28 days,2*(a + b) weeks
+)";
+  auto f = format("dated.cpl", text);
+  REQUIRE(f->text);
+  CHECK(*f->text == R"(rule r
+  cover
+  require x > 1 cite "§2" effective 2026-01-01 ..
+    else deny "m"
+  require y effective .. 2025-12-31  # until the revision
+  require document lmn cite "§3" effective 2026-01-01 .. 2026-12-31 else pend
+  authorize min(request.sessions, 8) units, 28 days, 2 * (a + b) weeks
+)");
+  check_preserved_and_idempotent("dated.cpl", text);
+  // Narrow: `effective` moves below its criterion when it does not fit after it.
+  auto narrow = format("dated.cpl", text, 40);
+  REQUIRE(narrow->text);
+  CHECK_THAT(*narrow->text,
+             Catch::Contains("  require x > 1 cite \"§2\"\n    effective 2026-01-01 ..\n    else deny \"m\"\n"));
+  check_preserved_and_idempotent("dated.cpl", text, 40);
+}

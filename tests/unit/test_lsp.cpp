@@ -471,6 +471,12 @@ TEST_CASE("completion: fields after a dot, members where expected, code sets aft
   CHECK(has(names, "require … else"));
   for (const Json& i : general["result"]["items"])
     if (i["label"] == "require … else") CHECK(i["insertTextFormat"] == 2);
+  // Dated criteria and computed authorizations: their snippets, the built-ins and `units`.
+  CHECK(has(names, "require … effective"));
+  CHECK(has(names, "authorize min"));
+  CHECK(has(names, "min"));
+  CHECK(has(names, "max"));
+  CHECK(has(names, "units"));
 }
 
 TEST_CASE("formatting, symbols and folding", "[lsp]") {

@@ -926,8 +926,9 @@ TEST_CASE("errors: every error point reports its position and message", "[parser
       {"rule r require )", "1:16 parse.expected_requirement: expected `prior_auth`, `document NAME` or a condition after `require`"},
       {"rule r require document cite \"x\"", "1:25 parse.expected_name: expected a document name after `require document`"},
       {"rule r require a else cover", "1:23 parse.expected_effect: expected `deny`, `pend` or `exclude` after `else`"},
-      {"rule r authorize days", "1:18 parse.expected_grant: expected an amount such as `28 days` after `authorize`"},
-      {"rule r authorize 1 day, x", "1:25 parse.expected_grant: expected an amount such as `8 units` after `,`"},
+      {"rule r authorize days", "1:18 parse.expected_grant: expected an amount such as `28 days` or `min(request.sessions, 8) units` after `authorize`"},
+      {"rule r authorize 1 day, days", "1:25 parse.expected_grant: expected an amount such as `8 units` after `,`"},
+      {"rule r authorize 1 day, x", "1:26 parse.expected_unit: expected `days`, `weeks`, `months` or `units` after the amount"},
       {"rule r authorize 28 years", "1:21 parse.expected_unit: expected `days`, `weeks`, `months` or `units` after the amount"},
       {"rule r next x", "1:13 parse.expected_string: expected a text string after `next`"},
       {"define a = 1\npolicy p \"t\" version \"1\" default denied", "2:1 parse.misplaced_header: a `policy`, `module` or `schema` header must come first in the file"},
@@ -1103,4 +1104,54 @@ TEST_CASE("recovery keeps the header with the first piece and reports misplaced 
   CHECK(p->diagnostics.items()[2].code == "parse.expected_close_paren");
   // A file that parses is not touched by recovery.
   CHECK(first_error("# c\npolicy p \"P\" version \"1\" default denied\nrule r when x cover\n") == "ok");
+}
+
+TEST_CASE("ast: a criterion's own effective range, and authorizations computed from the case",
+          "[parser][ast][dated_criteria][grant_expr]") {
+  auto p = parse(R"(rule r cover
+  require x > 1 cite "§2" effective 2026-01-01 .. else deny "m"
+  require document lmn effective .. 2025-12-31
+  require y effective 2026-01-01 .. 2026-06-30
+  authorize min(request.sessions, 8) units, 28 days, 2 * x weeks
+)");
+  REQUIRE(p->file);
+  const auto& r = item<ast::Rule>(*p->file, 0);
+  CHECK(!r.effective);  // every `effective` above belongs to a criterion
+  REQUIRE(r.requirements.size() == 3);
+  const auto& first = r.requirements[0];
+  CHECK(first.cite == "§2");
+  REQUIRE(first.effective);
+  CHECK(covcheck::dsl::format_iso_date(*first.effective->from) == "2026-01-01");
+  CHECK(!first.effective->to);
+  CHECK(slice(*p, first.effective->span) == "2026-01-01 ..");
+  CHECK(first.else_decision == ast::Decision::denied);
+  REQUIRE(r.requirements[1].effective);
+  CHECK(!r.requirements[1].effective->from);
+  CHECK(covcheck::dsl::format_iso_date(*r.requirements[1].effective->to) == "2025-12-31");
+  CHECK(slice(*p, r.requirements[2].span) == "require y effective 2026-01-01 .. 2026-06-30");
+  REQUIRE(r.grants.size() == 3);
+  CHECK(sexpr(r.grants[0].amount_expr.get()) == "(call min (. request sessions) 8)");
+  CHECK(r.grants[0].unit == "units");
+  CHECK(slice(*p, r.grants[0].span) == "min(request.sessions, 8) units");
+  CHECK(!r.grants[1].amount_expr);
+  CHECK(r.grants[1].amount == 28);
+  CHECK(sexpr(r.grants[2].amount_expr.get()) == "(* 2 x)");
+  CHECK(r.grants[2].unit == "weeks");
+  // The parser's messages for the new forms.
+  CHECK(first_error("rule r require x effective else deny") ==
+        "1:28 parse.expected_date_range: expected a date range after `effective` (`DATE .. DATE`, `DATE ..` or "
+        "`.. DATE`)");
+  CHECK(first_error("rule r require x effective 2026-01-01 else deny") ==
+        "1:39 parse.expected_range: expected `..` after the start date of the range");
+  CHECK(first_error("rule r authorize min(x, 8)") ==
+        "1:27 parse.expected_unit: expected `days`, `weeks`, `months` or `units` after the amount");
+  // A number right before `days`, `weeks` or `months` is a duration: parenthesize such an amount.
+  CHECK(first_error("rule r authorize x * 2 weeks") ==
+        "1:29 parse.expected_unit: expected `days`, `weeks`, `months` or `units` after the amount");
+  CHECK(first_error("rule r authorize (x * 2) weeks") == "ok");
+  CHECK(first_error("rule r authorize -x units") ==
+        "1:18 parse.expected_grant: expected an amount such as `28 days` or `min(request.sessions, 8) units` after "
+        "`authorize`");
+  CHECK(first_error("rule r authorize request.sessions") ==
+        "1:34 parse.expected_unit: expected `days`, `weeks`, `months` or `units` after the amount");
 }

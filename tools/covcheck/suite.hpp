@@ -19,6 +19,7 @@ struct ExpectedAuthorization {
   std::optional<std::int64_t> days;
   std::optional<std::int64_t> months;
   std::optional<std::int64_t> units;
+  bool days_unknown = false, months_unknown = false, units_unknown = false;  // `units: null`
 };
 
 // Each key is checked only when the suite gives it; `error` excludes every other key.

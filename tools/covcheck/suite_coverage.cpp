@@ -142,7 +142,8 @@ void Coverage::add(const engine::Determination& d, const dsl::SourceRegistry& so
       if (t.when) count(when->counts, t.when->value);
     }
     for (const engine::CriterionTrace& c : t.criteria) {
-      if (c.kind == "prior_auth") continue;
+      // A dated criterion out of its range ran for no case: it counts toward no outcome.
+      if (c.kind == "prior_auth" || c.result.rfind("not in force", 0) == 0) continue;
       if (CoverageItem* item = find(c.span, c.kind == "document" ? Kind::document : Kind::criterion))
         count(item->counts, c.result);
     }

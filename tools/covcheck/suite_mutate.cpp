@@ -347,7 +347,11 @@ class Mutator {
       if (q.else_message)
         if (auto at = word_before(q.else_message->span.begin)) swap_effect(*at);
     }
-    for (const ast::Grant& g : rule.grants) {
+    for (ast::Grant& g : rule.grants) {
+      if (g.amount_expr) {  // a computed amount: its constants and operators, like a condition's
+        walk(g.amount_expr, false);
+        continue;
+      }
       std::uint32_t i = g.span.begin;
       while (i < g.span.end && !std::isdigit(static_cast<unsigned char>(text_[i]))) ++i;
       std::uint32_t end = i;

@@ -41,6 +41,9 @@ std::string authorization_text(const std::optional<Auth>& a) {
   if (a->days) parts.push_back(fmt::format("days: {}", *a->days));
   if (a->months) parts.push_back(fmt::format("months: {}", *a->months));
   if (a->units) parts.push_back(fmt::format("units: {}", *a->units));
+  if (a->days_unknown) parts.push_back("days: null");
+  if (a->months_unknown) parts.push_back("months: null");
+  if (a->units_unknown) parts.push_back("units: null");
   std::string out = "{";
   for (const std::string& p : parts) out += (out.size() > 1 ? ", " : "") + p;
   return out + "}";
@@ -188,7 +191,9 @@ std::vector<Mismatch> compare(const Expectation& e, const engine::CaseOutcome& r
     bool same = want.has_value() == d.authorization.has_value();
     if (same && want)
       same = want->days == d.authorization->days && want->months == d.authorization->months &&
-             want->units == d.authorization->units;
+             want->units == d.authorization->units && want->days_unknown == d.authorization->days_unknown &&
+             want->months_unknown == d.authorization->months_unknown &&
+             want->units_unknown == d.authorization->units_unknown;
     if (!same) out.push_back({"authorization", authorization_text(want), authorization_text(d.authorization)});
   }
   return out;

@@ -61,6 +61,9 @@ std::optional<std::string> current_value(const std::string& key, const engine::D
     if (d.authorization->days) parts.push_back(fmt::format("days: {}", *d.authorization->days));
     if (d.authorization->months) parts.push_back(fmt::format("months: {}", *d.authorization->months));
     if (d.authorization->units) parts.push_back(fmt::format("units: {}", *d.authorization->units));
+    if (d.authorization->days_unknown) parts.push_back("days: null");
+    if (d.authorization->months_unknown) parts.push_back("months: null");
+    if (d.authorization->units_unknown) parts.push_back("units: null");
     std::string out = "{";
     for (const std::string& p : parts) out += (out.size() > 1 ? ", " : "") + p;
     return out + "}";
