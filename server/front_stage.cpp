@@ -324,15 +324,18 @@ void HttpServer::start_drain(Conn& c, Clock::time_point now) {
 void HttpServer::on_input(Conn& c, Clock::time_point now) {
   if (c.phase == Conn::Phase::worker) return;
   if (c.phase == Conn::Phase::handshake) {
-    switch (c.io.handshake()) {
-      case Connection::Handshake::want_read: return rearm(c);
-      case Connection::Handshake::want_write: return rearm(c, true);
-      case Connection::Handshake::failed: handshake_failed(c.io.tls_error()); return close_conn(c);
-      case Connection::Handshake::done:
-        // The request may have come with the handshake's last message: read on.
-        c.phase = Conn::Phase::head;
-        break;
+    Connection::Handshake step = c.io.handshake();
+    if (step == Connection::Handshake::failed) {
+      handshake_failed(c.io.tls_error());
+      return close_conn(c);
     }
+    if (step != Connection::Handshake::done) {
+      // Progress, as bytes of a head are: the read timeout starts again, the header deadline stays.
+      set_deadline(c, std::min(c.request_deadline, now + options_.read_timeout));
+      return rearm(c, step == Connection::Handshake::want_write);
+    }
+    // The request may have come with the handshake's last message: read on.
+    c.phase = Conn::Phase::head;
   }
   // Until a request is admitted only its head is read, so a refused body never fills memory.
   std::size_t capacity = c.phase == Conn::Phase::draining ? Connection::read_buffer_size
@@ -487,7 +490,7 @@ void HttpServer::expire(Clock::time_point now) {
     Conn& c = *conns_[fd];
     switch (c.phase) {
       case Conn::Phase::handshake:
-        handshake_failed("the handshake did not finish by the header deadline");
+        handshake_failed("the handshake did not finish in time (--header-timeout, --read-timeout)");
         close_conn(c);
         break;
       case Conn::Phase::head:
