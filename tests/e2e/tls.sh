@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `covcheck serve --tls-cert --tls-key` end to end, against certificates the test makes with
 # the openssl CLI: bad files at start (exit 2 naming the file and OpenSSL's reason); /healthz
-# and POST /v1/check over HTTPS; keep-alive and pipelining over TLS; TLS 1.1 refused; plain
+# and POST /v1/check over HTTPS; keep-alive, pipelining and a streamed batch over TLS; TLS 1.1 refused; plain
 # HTTP to the TLS port closed without an answer; SIGHUP serving a new certificate (and
 # keeping the old one when the new file is bad); a slow handshake cut at the header deadline
 # without holding the only worker; failed handshakes counted and logged. Every step is
@@ -88,6 +88,15 @@ with socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5) as raw
         print(data.decode(errors="replace").count("HTTP/1.1 200 OK"), "covered" if b'"decision":"covered"' in data else "-")
 PY
 if [[ "$(cat "$tmp/out")" == "3 covered" ]]; then pass; else fail "pipelining over TLS: $(cat "$tmp/out")"; fi
+
+# A streamed /v1/batch: 3,000 records in, 3,000 answer lines out (about 2 MB through SSL_write).
+for i in $(seq 1 3000); do
+  printf '{"id":"b-%d","date_of_service":"2026-03-02","request":{"service":"ketamine_oral"},"diagnoses":[{"code":"F33.2","primary":true}]}\n' "$i"
+done >"$tmp/batch.ndjson"
+tcurl --max-time 30 -H 'Content-Type: application/x-ndjson' --data-binary @"$tmp/batch.ndjson" "$url/v1/batch" >"$tmp/out"
+lines=$(grep -c '"decision":"excluded"' "$tmp/out")
+if [[ "$lines" == 3000 ]] && tail -1 "$tmp/out" | grep -q '"case":"b-3000"'; then pass; else
+  fail "a streamed batch over TLS: $lines of 3000 answers"; fi
 
 # TLS 1.1 is refused, even by a client that would accept weak ciphers.
 if tcurl --tls-max 1.1 --ciphers 'DEFAULT@SECLEVEL=0' -o /dev/null "$url/healthz"; then
