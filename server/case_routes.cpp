@@ -1,6 +1,7 @@
 // POST /v1/check, POST /v1/batch and POST /v1/admin/reload: the routes that read a body.
 #include <fmt/format.h>
 
+#include "dsl/source/dates.hpp"
 #include "engine/answer/determination.hpp"
 #include "engine/answer/render.hpp"
 #include "engine/audit/audit_record.hpp"
@@ -168,6 +169,65 @@ void Service::compare(const Request& req, Response& res, const httplib::ContentR
   }
   x.record.case_id =
       rows->empty() || !rows->front().determination ? std::nullopt : rows->front().determination->case_id;
+}
+
+// One case's printable summary (`covcheck check --format html`), as text/html. The body is
+// a case as for /v1/check, or a form post (`application/x-www-form-urlencoded`, fields `case`
+// and `as_of`): the page opens the summary in a new tab by posting a form. The document is
+// self-contained and escaped; its own policy allows only its inline stylesheet.
+void Service::summary(const Request& req, Response& res, const httplib::ContentReader& reader, Exchange& x) {
+  std::optional<std::string> body = take_body(req, reader, options_.max_body, "--max-body", res);
+  if (!body) return;
+  std::string type = media_type(req);
+  CaseQuery query;
+  std::string case_text = std::move(*body);
+  std::string case_type = type;
+  if (type == "application/x-www-form-urlencoded") {
+    httplib::Params form;
+    httplib::detail::parse_query_text(case_text, form);
+    auto c = form.find("case");
+    if (c == form.end()) return fail(res, 400, "bad_request", "the form has no `case` field");
+    auto as_of = form.find("as_of");
+    if (as_of != form.end() && !as_of->second.empty()) {
+      query.as_of = dsl::parse_iso_date(as_of->second);
+      if (!query.as_of) return fail(res, 400, "bad_request", fmt::format("as_of: `{}` is not a date", as_of->second));
+    }
+    case_text = c->second;
+    case_type = looks_like_json_object(case_text) ? "application/json" : "application/yaml";
+  } else {
+    if (!accept_case_body(type, case_text, res)) return;
+    if (auto error = parse_case_query(req, query)) return fail(res, 400, "bad_request", error->message);
+  }
+  std::shared_ptr<const State> state = state_.get();
+  SessionShelf::Lease session = state->sessions->lend();
+  engine::CaseInput input;
+  input.text = case_text;
+  input.name = "request";
+  input.media_type = case_type;
+  engine::SessionOptions options;
+  options.as_of = query.as_of;
+  options.case_facts = true;
+  engine::CaseOutcome& outcome = session->decide(input, options);
+  if (!outcome.determination) {
+    const char* code = outcome.undecidable ? "undecidable" : "invalid_case";
+    std::string message = outcome.undecidable
+                              ? "the case cannot be decided by the loaded rules"
+                              : fmt::format("the case has {} error(s)", outcome.diagnostics.error_count());
+    res.status = outcome.undecidable ? 422 : 400;
+    res.set_content(diagnostics_body(code, message, outcome.diagnostics, session->sources()), json_type);
+    if (outcome.case_id) x.record.case_id = *outcome.case_id;
+    metrics_.record_case_error();
+    return;
+  }
+  const engine::Determination& d = *outcome.determination;
+  res.status = 200;
+  res.set_header("Content-Security-Policy",
+                 "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; form-action 'none'");
+  res.set_header("X-Content-Type-Options", "nosniff");
+  res.set_content(engine::render_html(d, session->sources()), "text/html; charset=utf-8");
+  x.record.decision = engine::decision_name(d.decision);
+  x.record.case_id = d.case_id;
+  metrics_.record_decision(d.decision);
 }
 
 namespace {

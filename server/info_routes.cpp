@@ -66,6 +66,11 @@ void Service::schema(const Request&, Response& res, Exchange&) {
   res.set_content(state_.get()->schema_json, json_type);
 }
 
+void Service::payers(const Request&, Response& res, Exchange&) {
+  res.status = 200;
+  res.set_content(state_.get()->payers_json, json_type);
+}
+
 void Service::healthz(const Request&, Response& res, Exchange&) {
   res.status = 200;
   res.set_content("{\"status\":\"ok\"}\n", json_type);

@@ -21,6 +21,8 @@ const char* endpoint_name(Endpoint e) {
     case Endpoint::cds_discovery: return "/cds-services";
     case Endpoint::cds_hook: return "/cds-services/{id}";
     case Endpoint::questionnaire: return "/fhir/Questionnaire/{id}";
+    case Endpoint::summary: return "/v1/summary";
+    case Endpoint::payers: return "/v1/payers";
     default: return "other";
   }
 }

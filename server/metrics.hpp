@@ -29,6 +29,8 @@ enum class Endpoint : std::uint8_t {
   cds_discovery,
   cds_hook,
   questionnaire,
+  summary,
+  payers,
   other,
   count_
 };

@@ -192,9 +192,11 @@ void Service::install_routes() {
   http_.Post("/v1/check", route_with_body(Endpoint::check, &Service::check));
   http_.Post("/v1/batch", route_with_body(Endpoint::batch, &Service::batch));
   http_.Post("/v1/compare", route_with_body(Endpoint::compare, &Service::compare));
+  http_.Post("/v1/summary", route_with_body(Endpoint::summary, &Service::summary));
   http_.Get("/v1/policies", route(Endpoint::policies, &Service::policies));
   http_.Get(policy_file_pattern, route(Endpoint::policy_file, &Service::policy_file));
   http_.Get("/v1/schema", route(Endpoint::schema, &Service::schema));
+  http_.Get("/v1/payers", route(Endpoint::payers, &Service::payers));
   http_.Get("/healthz", route(Endpoint::healthz, &Service::healthz));
   http_.Get("/readyz", route(Endpoint::readyz, &Service::ready));
   http_.Get("/metrics", route(Endpoint::metrics, &Service::metrics));
@@ -245,11 +247,12 @@ void Service::install_routes() {
 }
 
 std::string Service::allowed_methods(const std::string& path) const {
-  if (path == "/v1/check" || path == "/v1/batch") return "POST";
+  if (path == "/v1/check" || path == "/v1/batch" || path == "/v1/compare" || path == "/v1/summary") return "POST";
   if (path == "/v1/admin/reload") return options_.admin_token ? "POST" : "";
   if (path == "/cds-services" || path.rfind("/fhir/Questionnaire/", 0) == 0) return "GET, HEAD";
   if (path.rfind("/cds-services/", 0) == 0) return "POST";
-  if (path == "/v1/policies" || path == "/v1/schema" || path == "/healthz" || path == "/readyz" || path == "/metrics")
+  if (path == "/v1/policies" || path == "/v1/schema" || path == "/v1/payers" || path == "/healthz" ||
+      path == "/readyz" || path == "/metrics")
     return "GET, HEAD";
   if (std::regex_match(path, asset_re_) || std::regex_match(path, file_re_)) return "GET, HEAD";
   return "";

@@ -119,11 +119,13 @@ class Service {
   void check(const Request& req, Response& res, const httplib::ContentReader& body, Exchange& x);
   void batch(const Request& req, Response& res, const httplib::ContentReader& body, Exchange& x);
   void compare(const Request& req, Response& res, const httplib::ContentReader& body, Exchange& x);
+  void summary(const Request& req, Response& res, const httplib::ContentReader& body, Exchange& x);
   void reload(const Request& req, Response& res, const httplib::ContentReader& body, Exchange& x);
   void page(const Request& req, Response& res, Exchange& x);
   void policies(const Request& req, Response& res, Exchange& x);
   void policy_file(const Request& req, Response& res, Exchange& x);
   void schema(const Request& req, Response& res, Exchange& x);
+  void payers(const Request& req, Response& res, Exchange& x);
   void healthz(const Request& req, Response& res, Exchange& x);
   void ready(const Request& req, Response& res, Exchange& x);
   void metrics(const Request& req, Response& res, Exchange& x);

@@ -120,6 +120,9 @@ std::string render_schema(const dsl::Schema& schema) {
   for (const dsl::EnumType& e : schema.enums) {
     w.begin_object().member("name", e.name).key("members").begin_array();
     for (const std::string& m : e.members) w.value(m);
+    // The members' documentation (the form's option labels), parallel to `members`.
+    w.end_array().key("docs").begin_array();
+    for (std::size_t i = 0; i < e.members.size(); ++i) w.value(i < e.member_docs.size() ? e.member_docs[i] : "");
     w.end_array().end_object();
   }
   w.end_array().key("records").begin_array();
@@ -128,7 +131,7 @@ std::string render_schema(const dsl::Schema& schema) {
     for (const dsl::FieldInfo& f : r.fields) {
       w.begin_object().member("name", f.name);
       write_type(w, schema, f.type);
-      w.member("derived", f.derived != nullptr);
+      w.member("derived", f.derived != nullptr).member("doc", f.doc);
       if (f.default_value) {
         w.key("default");
         std::visit(
@@ -142,6 +145,25 @@ std::string render_schema(const dsl::Schema& schema) {
       w.end_object();
     }
     w.end_array().end_object();
+  }
+  w.end_array().end_object();
+  return w.str() + "\n";
+}
+
+// The registry's entries for the page's payer picker: what to put in `plan.payer` (the
+// name; aliases and identifiers match too) and which plan type or state an entry is for.
+std::string render_payers(const engine::PayerRegistry* registry) {
+  engine::JsonWriter w(false);
+  w.begin_object().key("payers").begin_array();
+  if (registry) {
+    for (const engine::PayerEntry& e : registry->entries) {
+      w.begin_object().member("id", e.id).member("name", e.name);
+      w.key("aliases").begin_array();
+      for (const std::string& a : e.aliases) w.value(a);
+      w.end_array().key("identifiers").begin_array();
+      for (const std::string& i : e.identifiers) w.value(i);
+      w.end_array().member("plan_type", e.plan_type).member("state", e.state).end_object();
+    }
   }
   w.end_array().end_object();
   return w.str() + "\n";
@@ -178,6 +200,7 @@ LoadOutcome load_state(const std::vector<std::string>& rule_paths, std::uint64_t
   }
   state->policies_json = render_policies(*state);
   state->schema_json = render_schema(state->program->schema());
+  state->payers_json = render_payers(built.registry.get());
   state->sessions = std::make_unique<SessionShelf>(state->rules, state->sources);
   out.state = std::move(state);
   return out;

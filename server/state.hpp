@@ -47,6 +47,7 @@ struct State {
   std::string loaded_at;         // UTC, ISO 8601
   std::string policies_json;     // GET /v1/policies, rendered once
   std::string schema_json;       // GET /v1/schema, rendered once
+  std::string payers_json;       // GET /v1/payers, rendered once (`{"payers": []}` without a registry)
   // Every case a request sends is decided through one of these (sessions.hpp).
   std::unique_ptr<SessionShelf> sessions;
 };

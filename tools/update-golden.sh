@@ -13,3 +13,4 @@ COVCHECK=$binary bash tests/e2e/fmt.sh --update
 COVCHECK=$binary bash tests/e2e/dump.sh --update
 COVCHECK=$binary bash tests/e2e/bad_inputs.sh --update
 COVCHECK=$binary bash tests/e2e/answers.sh --update
+COVCHECK=$binary bash tests/e2e/summary.sh --update

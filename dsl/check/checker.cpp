@@ -680,7 +680,7 @@ std::unique_ptr<CheckedRuleSet> check_all(RuleFiles files, SourceRegistry& sourc
   if (!schema) return nullptr;
   rs->schema = std::move(*schema);
   if (!rs->schema.find_enum("decision")) {
-    rs->schema.enums.push_back(EnumType{"decision", {"covered", "pend", "denied", "excluded"}, {}, {}});
+    rs->schema.enums.push_back(EnumType{"decision", {"covered", "pend", "denied", "excluded"}, {}, {}, {}});
   }
   rs->benefit_enum = rs->schema.find_enum("benefit");
   if (auto docs = rs->schema.root_record().find("documents")) {

@@ -216,7 +216,7 @@ struct Builder {
     for (const ast::Item& item : file.items) {
       if (const auto* e = std::get_if<ast::EnumDecl>(&item)) {
         if (!claim(e->name, "enum")) continue;
-        EnumType type{e->name.text, {}, e->span, {}};
+        EnumType type{e->name.text, {}, e->span, {}, {}};
         for (const ast::Ident& m : e->members) {
           if (type.find(m.text)) {
             error("schema.duplicate_member", m.span,
@@ -509,6 +509,34 @@ std::string field_doc(const ast::File& file, const SourceFile& src, SourceSpan f
   return out;
 }
 
+// The members' trailing comments (`esketamine_nasal,  # esketamine nasal spray (Spravato)`); a
+// comment after several members on one line (`AS, GU, MP, PR, VI  # …`) names none of them alone.
+void member_docs(const ast::File& file, const SourceFile& src, Schema& schema) {
+  for (const ast::Item& item : file.items) {
+    const auto* e = std::get_if<ast::EnumDecl>(&item);
+    if (!e) continue;
+    auto index = schema.find_enum(e->name.text);
+    if (!index) continue;
+    EnumType& type = schema.enums[*index];
+    type.member_docs.assign(type.members.size(), std::string());
+    for (std::size_t i = 0; i < e->members.size(); ++i) {
+      const ast::Ident& m = e->members[i];
+      const std::uint32_t line = src.location(m.span.begin).line;
+      auto same_line = [&](std::size_t j) {
+        return j < e->members.size() && src.location(e->members[j].span.begin).line == line;
+      };
+      if ((i > 0 && same_line(i - 1)) || same_line(i + 1)) continue;
+      auto member = type.find(m.text);
+      if (!member) continue;
+      for (const ast::Comment& c : file.comments)
+        if (c.span.begin >= m.span.end && src.location(c.span.begin).line == line) {
+          type.member_docs[*member] = comment_words(c.text);
+          break;
+        }
+    }
+  }
+}
+
 }  // namespace
 
 std::optional<Schema> build_schema(const std::vector<const ast::File*>& schema_files, Diagnostics& diagnostics,
@@ -539,6 +567,7 @@ std::optional<Schema> build_schema(const std::vector<const ast::File*>& schema_f
     const SourceFile& src = sources->file(file.file);
     for (RecordType& rec : b.schema.records)
       for (FieldInfo& f : rec.fields) f.doc = field_doc(file, src, f.span);
+    member_docs(file, src, b.schema);
   }
   b.build_synonyms(file);
   b.check_cycles();

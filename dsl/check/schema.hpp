@@ -27,6 +27,9 @@ struct EnumType {
   std::vector<std::string> members;
   SourceSpan span;
   std::vector<Synonym> synonyms;
+  // Each member's documentation, parallel to `members`: the comment after it on its line when
+  // it is the line's only member, else "". What forms and summaries show beside the member.
+  std::vector<std::string> member_docs;
   std::optional<std::uint32_t> find(std::string_view member) const;
   // What case data may spell: a member exactly, a member or a synonym ignoring ASCII case.
   std::optional<std::uint32_t> match(std::string_view text) const;

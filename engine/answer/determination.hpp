@@ -137,6 +137,21 @@ struct ChecklistEntry {
   std::vector<ChecklistCriterion> criteria;
 };
 
+// One fact of the case as given, for a printed summary's header: `Birth date: 1987-05-14`.
+struct CaseFact {
+  std::string field;  // dotted, 0-based input path
+  std::string label;  // the field's name in words: "birth date"
+  std::string value;  // in plain words (members as words, booleans as yes / no)
+};
+
+// The facts of one part of the case: a record's (`patient`), or a list of records' as rows
+// (`treatments`, one row per element). Only facts the case gives; derived facts are left out.
+struct CaseFactGroup {
+  std::string field;                         // "" for the case's own scalar fields, else the root field: `patient`
+  bool rows = false;                         // a list of records: `facts` holds one row per element
+  std::vector<std::vector<CaseFact>> facts;  // a record: one row
+};
+
 struct Determination {
   std::optional<std::string> case_id;
   std::optional<std::string> payer;  // the payer registry entry that decided it (with a registry)
@@ -152,6 +167,7 @@ struct Determination {
   std::vector<MissingFact> missing;
   std::vector<RequirementStatus> requirements;
   std::vector<std::string> next_steps;
+  std::uint32_t advice_steps = 0;  // the last these many next steps are advice (appeal paths, deadlines)
   // Parallel to next_steps: the citations each step answers to (its criterion's, then its
   // rule's), for `next_steps_contain` in test suites; not part of the JSON contract. Each is
   // an index into next_step_cite_sets: a pending list of 200,000 elements has as many steps
@@ -159,6 +175,7 @@ struct Determination {
   std::vector<std::uint32_t> next_step_cites;
   std::vector<std::vector<std::string>> next_step_cite_sets;
   std::vector<ChecklistEntry> checklist;  // full answers only (not `batch --compact`)
+  std::vector<CaseFactGroup> case_facts;  // only when asked (SessionOptions::case_facts): printed summaries
   std::vector<CaseWarning> warnings;
   std::vector<RuleTrace> trace;
 };

@@ -21,6 +21,10 @@ std::string render_json_line(const Determination& d, const dsl::SourceRegistry& 
 // The same, appended to `out` (batch output buffers are reused from record to record).
 void render_json_line(const Determination& d, const dsl::SourceRegistry& sources, bool with_trace, std::string& out);
 std::string render_text(const Determination& d, const dsl::SourceRegistry& sources, bool with_trace);
+// The printable prior-authorization summary (`check --format html`, `POST /v1/summary`): one
+// self-contained HTML document, escaped throughout, with a print stylesheet for A4 and Letter.
+// Its header shows `d.case_facts`: decide with SessionOptions::case_facts to fill them.
+std::string render_html(const Determination& d, const dsl::SourceRegistry& sources);
 
 // The compact line: {"case", "decision", "basis", "prior_auth", "benefit", "reasons": [rule
 // ids]}. Built once per program: it keeps the rule ids and benefits as JSON literals, so

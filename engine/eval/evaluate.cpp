@@ -240,6 +240,7 @@ void DeterminationBuilder::add_step(std::string step, const std::optional<std::s
 
 void DeterminationBuilder::advice() {
   dec_.run_advice();
+  const std::size_t before = d_.next_steps.size();
   for (std::uint32_t r = 0; r < p_.rules.size(); ++r) {
     const CompiledRule& rule = p_.rules[r];
     if (rule.kind != RuleKind::advice || !dec_.rule(r).active || dec_.rule(r).applies != Truth::yes) continue;
@@ -251,6 +252,7 @@ void DeterminationBuilder::advice() {
     for (const auto& w : rule.source->warnings)
       d_.warnings.push_back({{}, rule.source->cite ? fmt::format("{} ({})", w.text, *rule.source->cite) : w.text});
   }
+  d_.advice_steps = static_cast<std::uint32_t>(d_.next_steps.size() - before);
 }
 
 void DeterminationBuilder::trace() {

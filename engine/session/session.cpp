@@ -7,6 +7,7 @@
 
 #include "engine/cases/case_builder.hpp"
 #include "engine/cases/case_readers.hpp"
+#include "engine/eval/case_facts.hpp"
 #include "engine/eval/decider.hpp"
 
 namespace covcheck::engine {
@@ -156,6 +157,7 @@ struct DecisionSession::Impl {
     }
     outcome.determination = std::move(e.determination);
     if (outcome.payer) outcome.determination->payer = outcome.payer->id;
+    if (options.case_facts) outcome.determination->case_facts = case_facts(program.schema(), case_record);
     attach_warnings(*outcome.determination);
     diags.sort();
     return outcome;

@@ -46,6 +46,7 @@ struct SessionOptions {
   bool trace = false;                                     // record the explanation trace
   bool explain = true;                                    // derive `missing` and undecided next steps
   bool checklist = true;                                  // build the answer's checklist (full answers)
+  bool case_facts = false;                                // list the case's facts (printed summaries)
   bool compact = false;                                   // QuickDecider: decision, basis, prior auth, benefit, reasons
   std::uint32_t trace_elements = default_trace_elements;  // quantifier elements a trace shows
 };

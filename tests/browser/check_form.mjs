@@ -46,20 +46,20 @@ try {
   check((await page.textContent('#loaded')).includes('acme 2026.1'), 'the page names the loaded policy');
 
   // The form, found by its labels.
-  await page.getByLabel('Id', { exact: true }).fill('browser-esk');
+  await page.getByLabel('ID', { exact: true }).fill('browser-esk');
   await page.getByLabel('Date of service', { exact: true }).fill('2026-03-02');
   await page.getByLabel('Service', { exact: true }).selectOption('esketamine_nasal');
-  await page.getByLabel('Hcpcs', { exact: true }).fill('J0013, G2082');
+  await page.getByLabel('HCPCS codes', { exact: true }).fill('J0013, G2082');
   await page.getByLabel('Site', { exact: true }).selectOption('office');
   await page.getByLabel('Sessions', { exact: true }).fill('8');
   await page.getByLabel('Period days', { exact: true }).fill('28');
   await page.getByLabel('Prescriber specialty', { exact: true }).selectOption('psychiatry');
-  await page.getByLabel('Rems certified site', { exact: true }).selectOption('true');
+  await page.getByRole('group', { name: 'REMS certified site', exact: true }).getByLabel('Yes').check();
   await page.getByLabel('Submitted', { exact: true }).fill('2026-03-09');
   await page.getByLabel('Birth date', { exact: true }).fill('1987-05-14');
   await page.getByLabel('Sex', { exact: true }).selectOption('female');
   await page.getByLabel('State', { exact: true }).selectOption('NY');
-  await page.getByLabel('Pregnant', { exact: true }).selectOption('false');
+  await page.getByRole('group', { name: 'Pregnant', exact: true }).getByLabel('No', { exact: true }).check();
   const plan = page.getByRole('group', { name: 'Plan', exact: true });
   await plan.getByLabel('Type', { exact: true }).selectOption('commercial');
   await plan.getByLabel('Network', { exact: true }).fill('in');
@@ -72,7 +72,7 @@ try {
   await code.fill('F33.2');
   await code.dispatchEvent('input');
   check((await code.getAttribute('aria-invalid')) === null, 'F33.2 is accepted');
-  await page.getByLabel('Primary (diagnosis 1)').selectOption('true');
+  await page.getByRole('group', { name: 'Primary (diagnosis 1)' }).getByLabel('Yes').check();
 
   const treatments = [
     ['sertraline', 'ssri', '2025-01-10', '2025-03-15', 'failed'],
@@ -88,7 +88,7 @@ try {
     await page.getByLabel(`Class (treatment ${n})`).selectOption(cls);
     await page.getByLabel(`Start (treatment ${n})`).fill(start);
     if (end) await page.getByLabel(`End (treatment ${n})`).fill(end);
-    await page.getByLabel(`Adequate dose (treatment ${n})`).selectOption('true');
+    await page.getByRole('group', { name: `Adequate dose (treatment ${n})` }).getByLabel('Yes').check();
     await page.getByLabel(`Outcome (treatment ${n})`).selectOption(outcome);
   }
   await page.getByRole('button', { name: 'Add current medication' }).click();
@@ -98,7 +98,7 @@ try {
   await page.getByLabel('Instrument (assessment 1)').selectOption('phq9');
   await page.getByLabel('Score (assessment 1)').fill('21');
   await page.getByLabel('Date (assessment 1)').fill('2026-02-20');
-  for (const doc of ['letter of medical necessity', 'treatment history', 'rems enrollment', 'prior auth form'])
+  for (const doc of ['Letter of medical necessity', 'Treatment history', 'REMS patient enrollment (esketamine)', 'Prior auth form'])
     await page.getByLabel(doc, { exact: true }).check();
   // No known conditions: "None of these", not an unchecked (unknown) list.
   await page.getByRole('group', { name: 'Conditions' }).getByLabel('None of these').check();
@@ -117,7 +117,7 @@ try {
   const rule = page.locator('details[data-rule="s3_esketamine"]');
   check(await rule.count() === 1, 'the trace lists s3_esketamine');
   check(!(await rule.evaluate((d) => d.open)), 'trace entries start collapsed');
-  await rule.locator('summary').focus();
+  await rule.locator(':scope > summary').focus();
   await page.keyboard.press('Enter');
   check(await rule.evaluate((d) => d.open), 'Enter opens a trace entry');
   check((await rule.textContent()).includes('outcome: covered'), 's3_esketamine is the covering rule');

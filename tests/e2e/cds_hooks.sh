@@ -19,12 +19,7 @@ expect() {  # NAME COMMAND...
 
 "$COVCHECK" serve --rules rules --port 0 --public-url https://covcheck.example 2>"$tmp/server.err" &
 server_pid=$!
-url=
-for _ in $(seq 1 100); do
-  url=$(grep -o 'http://127.0.0.1:[0-9]*' "$tmp/server.err" | head -1)
-  [[ -n "$url" ]] && break
-  sleep 0.1
-done
+url=$(server_url "$tmp/server.err")
 expect "the server prints its address" test -n "$url"
 status() { curl -s -o "$tmp/body" -w '%{http_code}' "$@"; }
 pretty() { python3 -m json.tool --indent 2 "$1"; }

@@ -91,12 +91,7 @@ if [[ "$status" == 1 ]]; then pass; else fail "a wrong expectation on a bundle f
 if command -v curl >/dev/null; then
   "$COVCHECK" serve --rules rules/acme --port 0 2>"$tmp/server.err" &
   server_pid=$!
-  url=
-  for _ in $(seq 1 100); do
-    url=$(grep -o 'http://127.0.0.1:[0-9]*' "$tmp/server.err" | head -1)
-    [[ -n "$url" ]] && break
-    sleep 0.1
-  done
+  url=$(server_url "$tmp/server.err")
   status_of() { curl -s -o "$tmp/body" -w '%{http_code}' "$@"; }
   code=$(status_of -H 'Content-Type: application/fhir+json' --data-binary @"$BUNDLE" "$url/v1/check")
   if [[ "$code" == 200 ]] && grep -q '"decision":"pend"' "$tmp/body"; then pass; else fail "/v1/check fhir+json: $code"; fi

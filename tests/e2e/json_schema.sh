@@ -117,12 +117,7 @@ if command -v curl >/dev/null; then
   "$COVCHECK" serve "${rules[@]}" --port 0 2>"$tmp/server.err" &
   server_pid=$!
   trap 'kill $server_pid 2>/dev/null; wait $server_pid 2>/dev/null; rm -rf "$tmp"' EXIT
-  url=
-  for _ in $(seq 1 100); do
-    url=$(grep -o 'http://127.0.0.1:[0-9]*' "$tmp/server.err" | head -1)
-    [[ -n "$url" ]] && break
-    sleep 0.1
-  done
+  url=$(server_url "$tmp/server.err")
   post() {  # post SHAPES TYPE FILE PATH
     curl -s -o "$tmp/body" -H "Content-Type: $2" --data-binary "@$3" "$url$4"
     valid "POST $4 $3 ($2)" "$1" "$tmp/body"
@@ -136,6 +131,7 @@ if command -v curl >/dev/null; then
   printf '{"id":"j", "patient": {"sex": "femal"},}' >"$tmp/bad.json"
   post http_error application/json "$tmp/bad.json" /v1/check
   post http_error text/csv rules/acme/cases/esk-covered.yaml /v1/check
+  post http_error application/yaml "$tmp/bad.json" /v1/summary
   post http_error application/yaml rules/acme/cases/esk-covered.yaml "/v1/check?as_of=soon"
   curl -s -o "$tmp/body" -H "Content-Type: application/x-ndjson" --data-binary @tests/bad/streams/mixed.jsonl "$url/v1/batch"
   valid "POST /v1/batch" "answer|batch_error" "$tmp/body" --lines

@@ -113,12 +113,7 @@ if command -v curl >/dev/null; then
   "$COVCHECK" serve --rules rules --port 0 2>"$tmp/server.err" &
   server_pid=$!
   trap 'kill "$server_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
-  url=
-  for _ in $(seq 1 100); do
-    url=$(grep -o 'http://127.0.0.1:[0-9]*' "$tmp/server.err" | head -1)
-    [[ -n "$url" ]] && break
-    sleep 0.1
-  done
+  url=$(server_url "$tmp/server.err")
   post() { curl -s -o "$tmp/out" -w '%{http_code}' -H 'Content-Type: application/yaml' --data-binary "@$1" "$url$2"; }
   with_payer "Cigna"
   [[ "$(post "$tmp/case.yaml" /v1/check)" == 200 ]] && pass || fail "serve: /v1/check known payer"
@@ -132,6 +127,14 @@ if command -v curl >/dev/null; then
   [[ "$(post rules/acme/cases/esk-covered.yaml '/v1/compare?payers=nobody')" == 400 ]] && pass || fail "serve: /v1/compare unknown payer is 400"
   contains "serve: compare lists payers" out "the known payers are"
   [[ "$(post "$tmp/case.yaml" /v1/compare)" == 200 ]] && pass || fail "serve: /v1/compare decides any payer's case for every payer"
+  # The page's payer picker and printed summary.
+  [[ "$(curl -s -o "$tmp/out" -w '%{http_code}' "$url/v1/payers")" == 200 ]] && pass || fail "serve: /v1/payers"
+  if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); ids=[p["id"] for p in d["payers"]]; assert ids[:2]==["acme","acme-ca"] and "tricare" in ids, ids; assert d["payers"][1]["state"]=="CA"' "$tmp/out"; then pass; else fail "serve: /v1/payers body"; fi
+  with_payer "Cigna"
+  [[ "$(post "$tmp/case.yaml" /v1/summary)" == 200 ]] && pass || fail "serve: /v1/summary with a registry"
+  contains "serve: the summary names the chosen rule set" out "payer rule set <strong>cigna</strong>"
+  with_payer "Nobody Health"
+  [[ "$(post "$tmp/case.yaml" /v1/summary)" == 400 ]] && pass || fail "serve: /v1/summary unknown payer is 400"
   kill "$server_pid" && wait "$server_pid" 2>/dev/null
   server_pid=
 fi

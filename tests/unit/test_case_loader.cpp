@@ -30,9 +30,9 @@ struct TestSchema {
 
   TestSchema() {
     schema.name = "test";
-    schema.enums = {{"outcome", {"failed", "intolerant", "partial", "effective", "ongoing"}, {}, {}},
-                    {"sex", {"female", "male", "other"}, {}, {}},
-                    {"document", {"letter_of_medical_necessity", "treatment_history"}, {}, {}}};
+    schema.enums = {{"outcome", {"failed", "intolerant", "partial", "effective", "ongoing"}, {}, {}, {}},
+                    {"sex", {"female", "male", "other"}, {}, {}, {}},
+                    {"document", {"letter_of_medical_necessity", "treatment_history"}, {}, {}, {}}};
     dsl::RecordType root{"case", {}, {}, {}};
     root.fields = {field("id", Type::of(BaseType::string)),
                    field("date_of_service", Type::of(BaseType::date)),

@@ -329,6 +329,78 @@ TEST_CASE("GET /v1/schema describes the enums and records of the loaded schema",
   CHECK(contains(res->body, R"("type":"icd10")"));
 }
 
+TEST_CASE("GET /v1/schema carries the field and member documentation the form labels with", "[server]") {
+  TestServer ts({});
+  auto client = ts.client();
+  auto res = client.Get("/v1/schema");
+  REQUIRE(res);
+  CHECK(contains(res->body, R"("name":"prescriber_specialty")"));
+  CHECK(contains(res->body, R"("doc":"specialty of the prescriber / ordering clinician")"));
+  // A member alone on its line is documented by its comment; members sharing a line are not.
+  CHECK(contains(res->body, R"x("esketamine nasal spray (Spravato)")x"));
+  CHECK(contains(res->body, R"x("treatment-resistant depression (MDD that has not responded to prior trials)")x"));
+  CHECK_FALSE(contains(res->body, R"("American Samoa, Guam, Northern Mariana Islands, Puerto Rico, US Virgin Islands")"));
+}
+
+TEST_CASE("POST /v1/summary answers the printable summary of check --format html", "[server]") {
+  TestServer ts({});
+  auto client = ts.client();
+  std::string text = case_text("esk-covered");
+  auto res = client.Post("/v1/summary", text, "application/yaml");
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  CHECK(res->get_header_value("Content-Type") == "text/html; charset=utf-8");
+  CHECK(contains(res->get_header_value("Content-Security-Policy"), "default-src 'none'"));
+
+  covcheck::dsl::SourceRegistry sources;
+  covcheck::dsl::Diagnostics diagnostics;
+  auto built = covcheck::engine::build_rule_set(ts.service().options().rules, sources, diagnostics);
+  REQUIRE(built.program);
+  covcheck::engine::DecisionSession session(*built.program, sources);
+  covcheck::engine::CaseInput input;
+  input.text = text;
+  input.name = "request";
+  covcheck::engine::SessionOptions options;
+  options.case_facts = true;
+  auto& result = session.decide(input, options);
+  REQUIRE(result.determination);
+  CHECK(res->body == covcheck::engine::render_html(*result.determination, session.sources()));
+  CHECK(contains(res->body, R"(data-decision="covered")"));
+
+  // The page's form post: the case in the `case` field, URL-encoded.
+  httplib::Params form{{"case", text}, {"as_of", ""}};
+  auto posted = client.Post("/v1/summary", form);
+  REQUIRE(posted);
+  CHECK(posted->status == 200);
+  CHECK(posted->body == res->body);
+  httplib::Params bad_date{{"case", text}, {"as_of", "2026-02-30"}};
+  auto bad = client.Post("/v1/summary", bad_date);
+  REQUIRE(bad);
+  CHECK(bad->status == 400);
+  auto no_case = client.Post("/v1/summary", httplib::Params{{"as_of", "2026-03-02"}});
+  REQUIRE(no_case);
+  CHECK(no_case->status == 400);
+  CHECK(contains(no_case->body, "no `case` field"));
+
+  // A bad case is the JSON error of /v1/check, never half a summary.
+  auto invalid = client.Post("/v1/summary", "id: x\ndate_of_service: 2026-13-01\n", "application/yaml");
+  REQUIRE(invalid);
+  CHECK(invalid->status == 400);
+  CHECK(contains(invalid->body, R"("error":"invalid_case")"));
+  auto get = client.Get("/v1/summary");
+  REQUIRE(get);
+  CHECK(get->status == 405);
+}
+
+TEST_CASE("GET /v1/payers is empty without a payer registry", "[server]") {
+  TestServer ts({});
+  auto client = ts.client();
+  auto res = client.Get("/v1/payers");
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  CHECK(res->body == "{\"payers\":[]}\n");
+}
+
 TEST_CASE("health, readiness, metrics and the page", "[server]") {
   TestServer ts({});
   auto client = ts.client();

@@ -134,6 +134,7 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
   engine::SessionOptions session_options;
   session_options.as_of = options.as_of;
   session_options.trace = options.trace;  // `missing` is derived either way
+  session_options.case_facts = options.html;
   session_options.trace_elements = options.trace_elements;
   engine::CaseOutcome& result = session.decide(input, session_options);
   diagnostics.append(result.diagnostics);
@@ -157,8 +158,12 @@ int run_check(const CheckOptions& options, std::ostream& out, std::ostream& err)
         std::find(options.fail_on.begin(), options.fail_on.end(), determination.decision) != options.fail_on.end();
     return fail ? exit_fail_on : exit_ok;
   }
-  out << (options.json ? engine::render_json(determination, session.sources(), options.trace)
-                       : engine::render_text(determination, session.sources(), options.trace));
+  if (options.html) {
+    out << engine::render_html(determination, session.sources());
+  } else {
+    out << (options.json ? engine::render_json(determination, session.sources(), options.trace)
+                         : engine::render_text(determination, session.sources(), options.trace));
+  }
   out.flush();
   bool fail =
       std::find(options.fail_on.begin(), options.fail_on.end(), determination.decision) != options.fail_on.end();
@@ -194,8 +199,8 @@ Command add_check_command(CLI::App& app) {
                    "Read the case as fhir, json or yaml (default: by its name and text; stdin is YAML unless it is a "
                    "FHIR resource)")
       ->check(CLI::IsMember(formats));
-  check->add_option("--format", raw->format, "Output format")
-      ->check(CLI::IsMember({"text", "json"}))
+  check->add_option("--format", raw->format, "Output format (html: the printable prior-authorization summary)")
+      ->check(CLI::IsMember({"text", "json", "html"}))
       ->capture_default_str();
   check->add_option("--as-of", raw->as_of, "Judge effective ranges on this date instead of date_of_service")
       ->type_name("DATE");
@@ -216,8 +221,10 @@ Command add_check_command(CLI::App& app) {
   return {check, [check, raw]() {
             CheckOptions options = raw->options;
             options.json = raw->format == "json";
-            // Text shows the trace only when asked; JSON keeps it unless told not to.
-            options.trace = !raw->no_trace && (options.json || raw->trace);
+            options.html = raw->format == "html";
+            // Text shows the trace only when asked; JSON keeps it unless told not to; the
+            // printed summary never shows it.
+            options.trace = !options.html && !raw->no_trace && (options.json || raw->trace);
             options.case_format = raw->case_format;
             if (check->count("--trace-elements") > 0) {
               auto n = engine::parse_trace_elements(raw->trace_elements);

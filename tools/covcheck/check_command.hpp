@@ -1,5 +1,5 @@
 // `covcheck check`: one case through the whole pipeline (a DecisionSession), rendered as
-// text or JSON; with JSON, a case that gets no answer is a JSON error object too.
+// text, JSON or the printable HTML summary; with JSON, a case that gets no answer is a JSON error object too.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +22,7 @@ struct CheckOptions {
   std::string case_path;    // `-` reads stdin
   std::string case_format;  // a case reader's name; empty: by the file name (`.json` is JSON, else YAML)
   bool json = false;
+  bool html = false;  // the printable summary (render_html); errors stay on stderr as text
   std::optional<std::int32_t> as_of;
   std::vector<engine::Decision> fail_on;
   bool trace = true;

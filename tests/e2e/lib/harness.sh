@@ -38,6 +38,18 @@ expect_status() {
   if [[ "$status" == "$want" ]]; then pass; else fail "$name: exit $status, expected $want"; fi
 }
 
+# server_url ERRFILE: the address a `covcheck serve --port 0` prints on stderr, once it has
+# (up to 10 s); empty when it never does.
+server_url() {
+  local url=
+  for _ in $(seq 1 100); do
+    url=$(grep -o 'http://127.0.0.1:[0-9]*' "$1" | head -1)
+    [[ -n "$url" ]] && break
+    sleep 0.1
+  done
+  printf '%s' "$url"
+}
+
 # contains / lacks NAME STREAM TEXT: the last run's out or err holds (or not) TEXT.
 contains() { if grep -qF -- "$3" "$tmp/$2"; then pass; else fail "$1: $2 lacks \`$3\`"; fi; }
 lacks() { if grep -qF -- "$3" "$tmp/$2"; then fail "$1: $2 has \`$3\`"; else pass; fi; }
