@@ -44,14 +44,9 @@ cp "$tmp/first.key" "$tmp/server.key"
 "$COVCHECK" serve --rules rules/acme --port 0 --threads 1 --header-timeout 2s --tls-cert "$tmp/server.crt" \
   --tls-key "$tmp/server.key" --access-log "$tmp/access.log" 2>"$tmp/server.err" &
 server_pid=$!
-port=
-for _ in $(seq 1 100); do
-  port=$(grep -o 'https://127.0.0.1:[0-9]*' "$tmp/server.err" | head -1 | sed 's/.*://')
-  [[ -n "$port" ]] && break
-  sleep 0.1
-done
-if [[ -n "$port" ]]; then pass; else fail "the server prints an https address"; cat "$tmp/server.err"; exit 1; fi
-url="https://127.0.0.1:$port"
+url=$(server_url "$tmp/server.err")
+if [[ "$url" == https://* ]]; then pass; else fail "the server prints an https address"; cat "$tmp/server.err"; exit 1; fi
+port=${url##*:}
 tcurl() { curl -s --max-time 5 --cacert "$tmp/first.crt" "$@"; }
 
 code=$(tcurl -o "$tmp/out" -w '%{http_code}' "$url/healthz")
