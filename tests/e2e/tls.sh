@@ -4,8 +4,9 @@
 # and POST /v1/check over HTTPS; keep-alive, pipelining and a streamed batch over TLS; TLS 1.1 refused; plain
 # HTTP to the TLS port closed without an answer; SIGHUP serving a new certificate (and
 # keeping the old one when the new file is bad); a slow handshake cut at the header deadline
-# without holding the only worker; failed handshakes counted and logged. Every step is
-# bounded by a timeout.
+# without holding the only worker; failed handshakes counted and logged; a connection past
+# --client-connections closed without a byte, a request past --client-rate answered 429
+# over TLS. Every step is bounded by a timeout.
 source "$(dirname "${BASH_SOURCE[0]}")/lib/harness.sh" "$@"
 
 command -v curl >/dev/null && command -v openssl >/dev/null && command -v python3 >/dev/null ||
@@ -156,4 +157,41 @@ cp "$tmp/access.log" "$tmp/out"
 contains "the access log has the failed handshakes" out '"event":"tls_handshake_failed"'
 contains "with a reason" out '"last_reason":"'
 contains "and the failed reload" out '"event":"tls_load_failed"'
+
+# Refusals under TLS: a connection past --client-connections is closed at accept without a
+# word (no plain-text 429 into a TLS client); a request past --client-rate gets its 429 over TLS.
+"$COVCHECK" serve --rules rules/acme --port 0 --client-connections 1 --client-rate 1 --client-burst 1 \
+  --tls-cert "$tmp/first.crt" --tls-key "$tmp/first.key" --access-log "$tmp/access2.log" 2>"$tmp/server2.err" &
+server_pid=$!
+url=$(server_url "$tmp/server2.err")
+port=${url##*:}
+python3 - "$port" "$tmp/first.crt" >"$tmp/out" <<'PY' &
+import socket, ssl, sys, time
+ctx = ssl.create_default_context(cafile=sys.argv[2])
+with ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5), server_hostname="127.0.0.1"):
+    print("held", flush=True)
+    time.sleep(1.5)
+PY
+holder=$!
+for _ in $(seq 1 50); do grep -q held "$tmp/out" && break; sleep 0.05; done
+# A raw connection: the refusal is the connection closing, with not one byte sent.
+python3 - "$port" >"$tmp/code" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+try:
+    got = s.recv(4096)
+    print("closed" if got == b"" else "bytes: %r" % got[:40])
+except OSError as e:
+    print("closed" if isinstance(e, ConnectionResetError) else "error: %s" % e)
+PY
+if [[ "$(cat "$tmp/code")" == closed ]]; then pass; else fail "a connection past --client-connections: $(cat "$tmp/code")"; fi
+wait "$holder"
+sleep 0.3
+tcurl -w '%{http_code} ' -o /dev/null "$url/healthz" -o "$tmp/body" "$url/v1/schema" >"$tmp/out"
+contains "a request past --client-rate is 429, over TLS" out "200 429 "
+cp "$tmp/body" "$tmp/out"
+contains "with its JSON body" out '"error":"too_many_requests"'
+kill -TERM "$server_pid"
+wait "$server_pid"
+server_pid=
 finish
