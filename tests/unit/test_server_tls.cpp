@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -81,6 +82,10 @@ struct SocketPair {
     server = fds[0];
     client = fds[1];
     ::fcntl(server, F_SETFL, ::fcntl(server, F_GETFL) | O_NONBLOCK);
+    // The client blocks, but never for long: a failed check must not hang the test.
+    timeval limit{5, 0};
+    ::setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+    ::setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
   }
   ~SocketPair() {
     ::close(server);
@@ -123,7 +128,7 @@ TEST_CASE("a connection does the TLS handshake without blocking and reads and wr
   CHECK(server.tls());
 
   std::string client_got;
-  std::thread client([&] {
+  std::jthread client([&] {
     std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx(SSL_CTX_new(TLS_client_method()), SSL_CTX_free);
     SSL_CTX_load_verify_locations(ctx.get(), cert.files.certificate.c_str(), nullptr);
     SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
@@ -162,7 +167,7 @@ TEST_CASE("a TLS 1.1 client fails the handshake, and so does plain HTTP", "[serv
     SocketPair pair;
     Connection server(pair.server, std::chrono::milliseconds(2000), std::chrono::milliseconds(2000));
     REQUIRE(server.start_tls(server_ctx.get()));
-    std::thread client([&] {
+    std::jthread client([&] {
       std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx(SSL_CTX_new(TLS_client_method()), SSL_CTX_free);
       SSL_CTX_set_security_level(ctx.get(), 0);
       SSL_CTX_set_min_proto_version(ctx.get(), TLS1_VERSION);
