@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <openssl/err.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -40,7 +41,68 @@ void address_of(int fd, bool peer, std::string& ip, int& port) {
 Connection::Connection(int fd, std::chrono::milliseconds read_timeout, std::chrono::milliseconds write_timeout)
     : fd_(fd), read_timeout_(read_timeout), write_timeout_(write_timeout) {}
 
+Connection::~Connection() {
+  if (ssl_) SSL_free(ssl_);
+}
+
+bool Connection::start_tls(SSL_CTX* context) {
+  ssl_ = SSL_new(context);
+  if (!ssl_ || SSL_set_fd(ssl_, fd_) != 1) return false;
+  SSL_set_accept_state(ssl_);
+  return true;
+}
+
+namespace {
+
+// The reason of a failed TLS call, for the log; clears OpenSSL's error queue of this thread.
+std::string tls_failure(int code) {
+  unsigned long e = ERR_get_error();
+  ERR_clear_error();
+  if (e != 0) {
+    const char* reason = ERR_reason_error_string(e);
+    return reason ? reason : "OpenSSL error";
+  }
+  if (code == SSL_ERROR_SYSCALL) return errno != 0 ? std::strerror(errno) : "the client closed the connection";
+  if (code == SSL_ERROR_ZERO_RETURN) return "the client closed the connection";
+  return "TLS error";
+}
+
+}  // namespace
+
+Connection::Handshake Connection::handshake() {
+  ERR_clear_error();  // SSL_get_error reads this thread's queue: it must hold only this call's errors
+  errno = 0;
+  int rc = SSL_do_handshake(ssl_);
+  if (rc == 1) return Handshake::done;
+  int code = SSL_get_error(ssl_, rc);
+  if (code == SSL_ERROR_WANT_READ) return Handshake::want_read;
+  if (code == SSL_ERROR_WANT_WRITE) return Handshake::want_write;
+  tls_error_ = tls_failure(code);
+  broken_ = true;
+  return Handshake::failed;
+}
+
+void Connection::close_tls() {
+  if (!ssl_ || broken_ || !SSL_is_init_finished(ssl_)) return;
+  if (SSL_shutdown(ssl_) < 0) ERR_clear_error();
+}
+
 ssize_t Connection::transport_read(char* data, std::size_t size) {
+  if (ssl_) {
+    if (size == 0) return 0;
+    ERR_clear_error();
+    int n = SSL_read(ssl_, data, static_cast<int>(std::min<std::size_t>(size, 1u << 30)));
+    if (n > 0) return n;
+    int code = SSL_get_error(ssl_, n);
+    if (code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE) {
+      errno = EAGAIN;
+      return -1;
+    }
+    ERR_clear_error();
+    if (code == SSL_ERROR_ZERO_RETURN) return 0;  // close_notify: the end of input
+    errno = EIO;
+    return -1;
+  }
   for (;;) {
     ssize_t n = ::recv(fd_, data, size, MSG_DONTWAIT);
     if (n < 0 && errno == EINTR) continue;
@@ -49,6 +111,19 @@ ssize_t Connection::transport_read(char* data, std::size_t size) {
 }
 
 ssize_t Connection::transport_write(const char* data, std::size_t size) {
+  if (ssl_) {
+    ERR_clear_error();
+    int n = SSL_write(ssl_, data, static_cast<int>(std::min<std::size_t>(size, 1u << 30)));
+    if (n > 0) return n;
+    int code = SSL_get_error(ssl_, n);
+    if (code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE) {
+      errno = EAGAIN;
+      return -1;
+    }
+    ERR_clear_error();
+    errno = EIO;
+    return -1;
+  }
   for (;;) {
     ssize_t n = ::send(fd_, data, size, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
@@ -75,7 +150,8 @@ Connection::Received Connection::receive(std::size_t capacity) {
     if (n > 0) {
       in_end_ += static_cast<std::size_t>(n);
       got = true;
-      if (static_cast<std::size_t>(n) < space) return Received::some;  // the socket is empty: spare a recv
+      // The socket is empty: spare a recv (a TLS session may hold more records than it returned).
+      if (static_cast<std::size_t>(n) < space && !ssl_) return Received::some;
       continue;
     }
     if (n == 0) return got ? Received::some : Received::closed;
@@ -99,7 +175,7 @@ void Connection::release_buffers() {
 }
 
 bool Connection::wait_readable(std::chrono::milliseconds timeout) {
-  if (in_pos_ < in_end_) return true;
+  if (in_pos_ < in_end_ || tls_pending()) return true;
   pollfd p{fd_, POLLIN, 0};
   return ::poll(&p, 1, static_cast<int>(timeout.count())) > 0;
 }
@@ -142,6 +218,7 @@ bool Connection::flush() {
 }
 
 int Connection::wait(std::chrono::milliseconds timeout) {
+  if (tls_pending()) return 1;
   auto deadline = Clock::now() + timeout;
   for (;;) {
     auto until = std::min(deadline, deadline_);

@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include <httplib.h>
+#include <openssl/ssl.h>
 
 namespace covcheck::server {
 
@@ -23,8 +24,8 @@ namespace covcheck::server {
 // `send_threshold` is waiting, or while waiting for the client to send more, so a client
 // that reads the answer while it sends the body (curl, browsers) never waits on us. Past
 // `max_pending` unsent bytes a write blocks until the client reads (bounded memory).
-// Every byte in or out goes through transport_read / transport_write, the one place a TLS
-// session would read and write.
+// Every byte in or out goes through transport_read / transport_write: recv/send, or
+// SSL_read/SSL_write once start_tls() has given the connection a TLS session.
 class Connection final : public httplib::Stream {
  public:
   using Clock = std::chrono::steady_clock;
@@ -33,8 +34,21 @@ class Connection final : public httplib::Stream {
   static constexpr std::size_t max_pending = 4 * 1024 * 1024;
 
   Connection(int fd, std::chrono::milliseconds read_timeout, std::chrono::milliseconds write_timeout);
+  ~Connection() override;
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
+
+  // TLS: the server side of a session over the socket, the handshake still to do; false
+  // when OpenSSL could not make one.
+  bool start_tls(SSL_CTX* context);
+  bool tls() const { return ssl_ != nullptr; }
+  enum class Handshake { done, want_read, want_write, failed };
+  // Moves the handshake on without waiting (the loop calls it again when the socket is
+  // ready in the direction asked); after `failed`, tls_error() says why.
+  Handshake handshake();
+  const std::string& tls_error() const { return tls_error_; }
+  // Sends a TLS close_notify without waiting (before the socket's own shutdown).
+  void close_tls();
 
   enum class Received { some, nothing_yet, closed, broken };
   // For the connection loop: takes what the socket has without waiting, growing the buffer
@@ -80,7 +94,8 @@ class Connection final : public httplib::Stream {
   socket_t socket() const override { return fd_; }
 
  private:
-  // The transport: plain recv/send without blocking (-1 with errno EAGAIN when not ready).
+  // The transport: recv/send or SSL_read/SSL_write without blocking (-1 with errno EAGAIN
+  // when not ready, 0 at the end of input).
   ssize_t transport_read(char* data, std::size_t size);
   ssize_t transport_write(const char* data, std::size_t size);
 
@@ -93,6 +108,8 @@ class Connection final : public httplib::Stream {
   // Sends what the socket takes without blocking; false when the connection broke.
   bool send_some();
   std::size_t pending() const { return out_.size() - out_sent_; }
+  // Decrypted input waiting inside the TLS session, which poll cannot see.
+  bool tls_pending() const { return ssl_ && SSL_pending(ssl_) > 0; }
 
   int fd_;
   std::chrono::milliseconds read_timeout_, write_timeout_;
@@ -105,6 +122,8 @@ class Connection final : public httplib::Stream {
   std::string out_;
   std::size_t out_sent_ = 0;
   bool broken_ = false;
+  SSL* ssl_ = nullptr;
+  std::string tls_error_;
   mutable std::string remote_ip_, local_ip_;
   mutable int remote_port_ = -1, local_port_ = -1;
 };

@@ -15,10 +15,12 @@
 
 #include <fmt/format.h>
 
+#include "engine/answer/json_writer.hpp"
+
 namespace covcheck::server {
 
 struct HttpServer::Conn {
-  enum class Phase { idle, head, body, worker, draining };
+  enum class Phase { handshake, idle, head, body, worker, draining };
   Conn(int fd, ClientAddress client, const FrontOptions& o)
       : io(fd, o.read_timeout, o.write_timeout), fd(fd), client(client) {}
   Connection io;
@@ -241,6 +243,15 @@ void HttpServer::accept_all(Clock::time_point now) {
     ++open_;
     metrics_.set_open_connections(open_);
     c.phase = Conn::Phase::head;
+    // The TLS handshake is read here like a request head, under the same deadline.
+    if (TlsContext tls = tls_.get()) {
+      c.phase = Conn::Phase::handshake;
+      if (!c.io.start_tls(tls.get())) {
+        handshake_failed("cannot start a TLS session");
+        close_conn(c);
+        continue;
+      }
+    }
     c.request_deadline = now + options_.header_timeout;
     set_deadline(c, std::min(c.request_deadline, now + options_.read_timeout));
     epoll_event ev{};
@@ -250,8 +261,14 @@ void HttpServer::accept_all(Clock::time_point now) {
   }
 }
 
-// Before the connection has a Connection (and, with TLS, before any handshake): plain bytes.
+// Before the connection has a Connection: plain bytes. With TLS the connection is closed
+// without a word: a handshake would spend the CPU the refusal is meant to save, and plain
+// text is no answer a TLS client can read. The refusal is counted all the same.
 void HttpServer::refuse_at_accept(int fd, int status, int retry_after) {
+  if (tls_.get()) {
+    ::close(fd);
+    return;
+  }
   std::string text = refusal_text(status, retry_after, false,
                                   refusal_message(status == 429 ? Shed::client_connections : Shed::max_connections));
   [[maybe_unused]] auto n = ::send(fd, text.data(), text.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -263,15 +280,21 @@ void HttpServer::set_deadline(Conn& c, Clock::time_point deadline) {
   next_deadline_ = std::min(next_deadline_, deadline);
 }
 
-void HttpServer::rearm(Conn& c) {
+void HttpServer::rearm(Conn& c, bool for_writing) {
   epoll_event ev{};
-  ev.events = EPOLLIN | EPOLLONESHOT;
+  ev.events = (for_writing ? EPOLLOUT : EPOLLIN) | EPOLLONESHOT;
   ev.data.fd = c.fd;
   if (::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, c.fd, &ev) != 0) close_conn(c);
 }
 
+void HttpServer::handshake_failed(const std::string& why) {
+  metrics_.record_shed(Shed::tls_handshake);
+  last_handshake_error_ = why;
+}
+
 void HttpServer::close_conn(Conn& c) {
   int fd = c.fd;
+  c.io.close_tls();
   if (c.counted) limits_->close(c.client);
   release(c);
   ::close(fd);
@@ -290,6 +313,7 @@ void HttpServer::close_conn(Conn& c) {
 void HttpServer::start_drain(Conn& c, Clock::time_point now) {
   // Closing with unread input makes the kernel send a reset, which can destroy the answer
   // before the client reads it: say we are done, then drop what the client still sends.
+  c.io.close_tls();
   ::shutdown(c.fd, SHUT_WR);
   c.phase = Conn::Phase::draining;
   c.drained = 0;
@@ -299,6 +323,20 @@ void HttpServer::start_drain(Conn& c, Clock::time_point now) {
 
 void HttpServer::on_input(Conn& c, Clock::time_point now) {
   if (c.phase == Conn::Phase::worker) return;
+  if (c.phase == Conn::Phase::handshake) {
+    Connection::Handshake step = c.io.handshake();
+    if (step == Connection::Handshake::failed) {
+      handshake_failed(c.io.tls_error());
+      return close_conn(c);
+    }
+    if (step != Connection::Handshake::done) {
+      // Progress, as bytes of a head are: the read timeout starts again, the header deadline stays.
+      set_deadline(c, std::min(c.request_deadline, now + options_.read_timeout));
+      return rearm(c, step == Connection::Handshake::want_write);
+    }
+    // The request may have come with the handshake's last message: read on.
+    c.phase = Conn::Phase::head;
+  }
   // Until a request is admitted only its head is read, so a refused body never fills memory.
   std::size_t capacity = c.phase == Conn::Phase::draining ? Connection::read_buffer_size
                          : c.phase == Conn::Phase::body   ? max_head + options_.max_kept_body
@@ -451,6 +489,10 @@ void HttpServer::expire(Clock::time_point now) {
     if (!conns_[fd] || conns_[fd]->phase == Conn::Phase::worker) continue;
     Conn& c = *conns_[fd];
     switch (c.phase) {
+      case Conn::Phase::handshake:
+        handshake_failed("the handshake did not finish in time (--header-timeout, --read-timeout)");
+        close_conn(c);
+        break;
       case Conn::Phase::head:
         // A slow or silent client: it has cost a descriptor, never a thread.
         metrics_.record_shed(Shed::header_timeout);
@@ -489,9 +531,15 @@ void HttpServer::every_second(Clock::time_point now) {
   for (std::size_t i = 0; i < shed_count; ++i) {
     std::uint64_t total = metrics_.shed(static_cast<Shed>(i));
     if (total == shed_logged_[i]) continue;
+    std::uint64_t before = shed_logged_[i];
     log_.event("load_shed", fmt::format("\"reason\":\"{}\",\"count\":{},\"total\":{},\"open\":{}",
                                         shed_name(static_cast<Shed>(i)), total - shed_logged_[i], total, open_));
     shed_logged_[i] = total;
+    if (static_cast<Shed>(i) == Shed::tls_handshake) {
+      std::string reason;
+      engine::JsonWriter::escape(reason, last_handshake_error_);
+      log_.event("tls_handshake_failed", fmt::format("\"count\":{},\"last_reason\":{}", total - before, reason));
+    }
   }
 }
 

@@ -23,6 +23,7 @@
 #include "server/connection.hpp"
 #include "server/metrics.hpp"
 #include "server/request_shape.hpp"
+#include "server/tls.hpp"
 
 namespace covcheck::server {
 
@@ -52,6 +53,9 @@ class HttpServer : public httplib::Server {
   bool serve();
   // Safe from any thread, before or during serve().
   void shutdown();
+  // Serves TLS with `context` from the next accepted connection on (null: plain HTTP).
+  // Safe from any thread: a reload swaps it while connections already open keep theirs.
+  void set_tls(TlsContext context) { tls_.set(std::move(context)); }
 
   static constexpr std::size_t max_head = 64 * 1024;
   // After an answer, a worker waits this long for the client's next request before handing
@@ -81,7 +85,8 @@ class HttpServer : public httplib::Server {
   void expire(Clock::time_point now);
   void every_second(Clock::time_point now);
   void set_deadline(Conn& c, Clock::time_point deadline);
-  void rearm(Conn& c);
+  void rearm(Conn& c, bool for_writing = false);
+  void handshake_failed(const std::string& why);
   void start_drain(Conn& c, Clock::time_point now);
   void close_conn(Conn& c);
   void refuse_at_accept(int fd, int status, int retry_after);
@@ -111,6 +116,8 @@ class HttpServer : public httplib::Server {
   bool at_connection_limit_ = false, at_file_limit_ = false;
   std::uint64_t refused_at_limit_ = 0;
   std::array<std::uint64_t, shed_count> shed_logged_{};
+  TlsContextHolder tls_;
+  std::string last_handshake_error_;  // the loop's: logged with the next second's count
 
   std::mutex work_mutex_;
   std::condition_variable work_ready_;

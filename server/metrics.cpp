@@ -55,6 +55,7 @@ const char* shed_name(Shed s) {
     case Shed::header_timeout: return "header_timeout";
     case Shed::body_timeout: return "body_timeout";
     case Shed::file_limit: return "file_limit";
+    case Shed::tls_handshake: return "tls_handshake";
     case Shed::count_: break;
   }
   return "other";

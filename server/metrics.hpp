@@ -47,6 +47,7 @@ enum class Shed : std::uint8_t {
   header_timeout,      // the request head did not arrive in time: closed
   body_timeout,        // the body did not arrive in time: 400
   file_limit,          // no file descriptor left for a new connection
+  tls_handshake,       // a TLS handshake failed or did not finish by the header deadline: closed
   count_
 };
 inline constexpr std::size_t shed_count = static_cast<std::size_t>(Shed::count_);

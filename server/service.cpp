@@ -87,6 +87,20 @@ Service::Service(ServiceOptions options, AccessLog& log)
   install_routes();
 }
 
+bool Service::load_tls(std::string& error) {
+  std::lock_guard lock(load_mutex_);
+  TlsContext context = load_tls_context(options_.tls, error);
+  std::string reason;
+  engine::JsonWriter::escape(reason, error);
+  if (!context) {
+    log_.event("tls_load_failed", fmt::format("\"reason\":{}", reason));
+    return false;
+  }
+  http_.set_tls(std::move(context));
+  log_.event("tls_loaded", "");
+  return true;
+}
+
 void Service::begin(Exchange& x, Endpoint endpoint, const Request& req, Response& res) {
   x.start = std::chrono::steady_clock::now();
   x.endpoint = endpoint;

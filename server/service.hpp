@@ -57,6 +57,7 @@ struct ServiceOptions {
   std::string version;                // covcheck's version, for audit records
   std::string log_key;                // HMAC key for case ids in the access log; empty: a random one
   bool log_case_ids = false;          // log case ids as given (a clinic may use medical record numbers)
+  TlsFiles tls;                       // --tls-cert / --tls-key; empty: plain HTTP
 };
 
 struct ReloadResult {
@@ -76,6 +77,10 @@ class Service {
   // now on (requests in flight finish on the program they started with). The first load
   // and every reload (SIGHUP, POST /v1/admin/reload) go through here, one at a time.
   ReloadResult load();
+  // Loads the TLS certificate and key (options().tls) and serves them from the next
+  // connection on: at start and on SIGHUP. On failure the context serving stays, `error`
+  // names the file and OpenSSL's reason, and the access log says so.
+  bool load_tls(std::string& error);
   // Binds the listening socket: the port, or -1 when it cannot be bound.
   int bind();
   // Serves until stop(); false when the socket failed.

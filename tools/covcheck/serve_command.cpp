@@ -64,6 +64,8 @@ int run_serve(const ServeFlags& flags, const CLI::App& serve) {
   }
   if (options.admin_token && options.admin_token->size() < 16)
     return usage_error("the admin token must be at least 16 characters");
+  if (options.tls.certificate.empty() != options.tls.key.empty())
+    return usage_error("--tls-cert and --tls-key go together");
 
   // Who may call: API keys, or nobody beyond this machine unless the operator says so.
   if (!flags.api_keys.empty() && flags.insecure_no_auth)
@@ -125,6 +127,8 @@ int run_serve(const ServeFlags& flags, const CLI::App& serve) {
   server::block_server_signals();
   server::AccessLog log(log_stream);
   server::Service service(options, log);
+  bool tls = !options.tls.certificate.empty();
+  if (std::string error; tls && !service.load_tls(error)) return usage_error(error);
   server::ReloadResult first = service.load();
   std::cerr << first.diagnostics;
   if (!first.ok) {
@@ -137,8 +141,8 @@ int run_serve(const ServeFlags& flags, const CLI::App& serve) {
     std::cerr << fmt::format("covcheck: error: cannot listen on {}:{}\n", options.host, options.port);
     return exit_usage;
   }
-  std::cerr << fmt::format("covcheck: serving {} on http://{}:{}/ (generation {})\n", fmt::join(options.rules, " "),
-                           options.host, port, first.generation);
+  std::cerr << fmt::format("covcheck: serving {} on {}://{}:{}/ (generation {})\n", fmt::join(options.rules, " "),
+                           tls ? "https" : "http", options.host, port, first.generation);
   std::cerr << key_note;
   if (flags.insecure_no_auth) {
     std::cerr << fmt::format(
@@ -155,6 +159,10 @@ int run_serve(const ServeFlags& flags, const CLI::App& serve) {
                   << (result.ok
                           ? fmt::format("covcheck: reloaded the rules (generation {})\n", result.generation)
                           : fmt::format("covcheck: reload failed; still serving generation {}\n", result.generation));
+        // The certificate and key too, for new connections; a bad file keeps the old ones.
+        if (std::string error; tls && !service.load_tls(error))
+          std::cerr << fmt::format("covcheck: TLS reload failed, still serving the previous certificate: {}\n", error);
+        else if (tls) std::cerr << "covcheck: reloaded the TLS certificate and key\n";
         std::cerr.flush();
       },
       [&] { service.stop(); });
@@ -214,6 +222,12 @@ Command add_serve_command(CLI::App& app) {
       ->add_option("--client-connections", flags->options.client.max_connections,
                    "Open connections per client address (0: no limit)")
       ->capture_default_str();
+  serve
+      ->add_option("--tls-cert", flags->options.tls.certificate,
+                   "Serve HTTPS (TLS 1.2+) with this PEM certificate chain; reread on SIGHUP")
+      ->type_name("FILE");
+  serve->add_option("--tls-key", flags->options.tls.key, "The PEM private key of --tls-cert; reread on SIGHUP")
+      ->type_name("FILE");
   serve->add_option("--public-url", flags->options.public_url,
                     "The service's public base URL: CDS Hooks card links and questionnaire URLs use it");
   serve->add_option("--access-log", flags->access_log, "Append the JSON Lines access log here (default: stderr)")

@@ -38,12 +38,12 @@ expect_status() {
   if [[ "$status" == "$want" ]]; then pass; else fail "$name: exit $status, expected $want"; fi
 }
 
-# server_url ERRFILE: the address a `covcheck serve --port 0` prints on stderr, once it has
+# server_url ERRFILE: the address (http or https) a `covcheck serve --port 0` prints on stderr, once it has
 # (up to 10 s); empty when it never does.
 server_url() {
   local url=
   for _ in $(seq 1 100); do
-    url=$(grep -o 'http://127.0.0.1:[0-9]*' "$1" | head -1)
+    url=$(grep -oE 'https?://127.0.0.1:[0-9]*' "$1" | head -1)
     [[ -n "$url" ]] && break
     sleep 0.1
   done
