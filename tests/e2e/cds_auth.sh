@@ -25,7 +25,7 @@ mkdir "$tmp/www"
 cat >"$tmp/jwt.py" <<'EOF'
 # jwt.py jwks DIR | token KEY.pem KID ISS AUD JTI [EXP_OFFSET]: the JWK Set of both keys,
 # or one compact JWS signed with the openssl command (ES384: DER turned into r || s).
-import base64, json, subprocess, sys, time
+import base64, json, os, subprocess, sys, time
 
 def b64(b): return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
 def der_int(b, i):  # (value, next index) of an ASN.1 INTEGER at i
@@ -44,7 +44,7 @@ if sys.argv[1] == "jwks":
 else:
     pem, kid, iss, aud, jti = sys.argv[2:7]
     offset = int(sys.argv[7]) if len(sys.argv) > 7 else 240
-    alg = "RS384" if "rsa" in pem else "ES384"
+    alg = "RS384" if os.path.basename(pem).startswith("rsa") else "ES384"
     now = int(time.time())
     head = b64(json.dumps({"alg": alg, "typ": "JWT", "kid": kid}).encode())
     body = b64(json.dumps({"iss": iss, "aud": aud, "exp": now + offset, "iat": now - 5, "jti": jti}).encode())
@@ -56,7 +56,7 @@ else:
     print(f"{head}.{body}.{b64(sig)}")
 EOF
 python3 "$tmp/jwt.py" jwks "$tmp" >"$tmp/www/jwks.json"
-python3 -m http.server 0 --bind 127.0.0.1 --directory "$tmp/www" >"$tmp/jwks.log" 2>&1 &
+python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$tmp/www" >"$tmp/jwks.log" 2>&1 &
 jwks_pid=$!
 jwks_port=
 for _ in $(seq 1 100); do
@@ -115,8 +115,8 @@ expect "the JWK Set was fetched once" test "$(grep -c 'GET /jwks.json' "$tmp/jwk
 
 expect "the same token again: 401" test "$(post -H "Authorization: Bearer $rs")" = 401
 expect "named a replay" grep -q 'auth.replayed' "$tmp/body"
-expect "the token is not in the answer" bash -c "! grep -qF '${rs:0:40}' '$tmp/body'"
-expect "nor in the access log" bash -c "! grep -qF '${rs##*.}' '$tmp/access.log'"
+expect "the token is not in the answer" bash -c "! grep -qF -- '${rs:0:40}' '$tmp/body'"
+expect "nor in the access log" bash -c "! grep -qF -- '${rs##*.}' '$tmp/access.log'"
 
 other=$(token "$tmp/rsa.pem" rsa-1 "$iss" "$public/cds-services/covcheck-order-select" jti-aud)
 expect "a token for another service: 401" test "$(post -H "Authorization: Bearer $other")" = 401
