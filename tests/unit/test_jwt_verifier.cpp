@@ -3,11 +3,17 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <httplib.h>
 
 #include "jwt_fixture.hpp"
 #include "server/jwt_verifier.hpp"
+#include "server/service.hpp"
 
 namespace {
 
@@ -313,4 +319,50 @@ TEST_CASE("JWK Sets and client files are read strictly", "[jwt]") {
   CHECK(error.find("unknown client field `secret`") != std::string::npos);
   CHECK(server::load_cds_clients(write("clients:\n  - issuer: x\n    jwks_url: http://127.0.0.1:9/jwks\n"), error));
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("serve --cds-clients: a hook without a valid JWT is 401 before it is read", "[jwt][server]") {
+  server::CdsClient client;
+  client.issuer = issuer;
+  std::string error;
+  client.inline_keys = *server::parse_jwks(ehr().jwks(), error);
+  std::ostringstream log_text;
+  server::AccessLog log(&log_text);
+  server::ServiceOptions options;
+  options.rules = {std::string(COVCHECK_SOURCE_DIR) + "/rules/acme"};
+  options.port = 0;
+  options.public_url = std::string(base) + "/";
+  options.cds_clients = std::make_shared<server::JwtVerifier>(std::vector<server::CdsClient>{client},
+                                                              server::JwtSettings{}, nullptr, nullptr);
+  server::Service service(options, log);
+  REQUIRE(service.load().ok);
+  int port = service.bind();
+  std::thread thread([&] { service.listen(); });
+  httplib::Client http("127.0.0.1", port);
+  http.set_read_timeout(10, 0);
+
+  auto refused = http.Post(path, "{}", "application/json");
+  REQUIRE(refused);
+  CHECK(refused->status == 401);
+  CHECK(refused->get_header_value("WWW-Authenticate").rfind("Bearer", 0) == 0);
+  CHECK_THAT(refused->body, Catch::Contains("\"OperationOutcome\"") && Catch::Contains("auth.missing_token"));
+
+  Claims c;
+  c.exp = std::time(nullptr) + 120;
+  c.iat = std::time(nullptr);
+  std::string token = rs384(c);
+  auto admitted = http.Post(path, httplib::Headers{{"Authorization", token}}, "{}", "application/json");
+  REQUIRE(admitted);
+  CHECK(admitted->status == 400);  // past authentication: `{}` is no hook request
+  CHECK_THAT(admitted->body, !Catch::Contains("auth."));
+  auto replayed = http.Post(path, httplib::Headers{{"Authorization", token}}, "{}", "application/json");
+  REQUIRE(replayed);
+  CHECK(replayed->status == 401);
+  CHECK_THAT(replayed->body, Catch::Contains("auth.replayed"));
+  CHECK(http.Get("/cds-services")->status == 200);  // discovery stays open
+
+  service.stop();
+  thread.join();
+  CHECK_THAT(log_text.str(), Catch::Contains(std::string("\"client\":\"") + issuer + "\""));
+  CHECK_THAT(log_text.str(), !Catch::Contains(token.substr(7)));
 }
