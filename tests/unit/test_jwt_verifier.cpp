@@ -9,6 +9,8 @@
 #include <sstream>
 #include <thread>
 
+#include <unistd.h>
+
 #include <httplib.h>
 
 #include "jwt_fixture.hpp"
@@ -296,7 +298,7 @@ TEST_CASE("JWK Sets and client files are read strictly", "[jwt]") {
   REQUIRE(skipped);
   CHECK(skipped->empty());
 
-  auto dir = std::filesystem::temp_directory_path() / "covcheck_jwt_clients";
+  auto dir = std::filesystem::temp_directory_path() / ("covcheck-jwt-clients-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   auto write = [&](const std::string& text) {
     std::ofstream(dir / "clients.yaml") << text;
