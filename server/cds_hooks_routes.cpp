@@ -80,6 +80,16 @@ void Service::cds_hook(const Request& req, Response& res, const httplib::Content
                     fhir_json);
     return;
   }
+  if (options_.cds_clients) {
+    JwtVerdict v = options_.cds_clients->verify(req.get_header_value("Authorization"), req.path, public_url_);
+    if (!v.issuer.empty()) x.client = v.issuer;
+    if (!v.ok) {
+      res.status = 401;
+      res.set_header("WWW-Authenticate", "Bearer realm=\"covcheck\"");
+      res.set_content(engine::crd::operation_outcome(v.code, "login", v.reason), fhir_json);
+      return;
+    }
+  }
   std::optional<engine::crd::Hook> hook = hook_of_service(req.matches[1].str());
   if (!hook) {
     res.status = 404;
@@ -101,8 +111,7 @@ void Service::cds_hook(const Request& req, Response& res, const httplib::Content
   std::shared_ptr<const State> state = state_.get();
   SessionShelf::Lease session = state->sessions->lend();
   engine::crd::HookSettings settings;
-  settings.public_url = options_.public_url;
-  while (!settings.public_url.empty() && settings.public_url.back() == '/') settings.public_url.pop_back();
+  settings.public_url = public_url_;
   settings.today = today_utc();
   settings.policy_info = [&state](const engine::PolicyRef& p) {
     engine::crd::PolicyInfo info;

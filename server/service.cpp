@@ -58,6 +58,8 @@ Service::Service(ServiceOptions options, AccessLog& log)
       asset_re_(asset_pattern),
       file_re_(policy_file_pattern),
       http_(log_, metrics_) {
+  public_url_ = options_.public_url;
+  while (!public_url_.empty() && public_url_.back() == '/') public_url_.pop_back();
   // httplib's own cap is the larger body limit; each route enforces its own below it.
   http_.set_payload_max_length(std::max(options_.max_body, options_.max_batch_body));
   FrontOptions front;

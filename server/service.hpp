@@ -22,6 +22,7 @@
 #include "server/api_keys.hpp"
 #include "server/front_stage.hpp"
 #include "server/hook_scratch.hpp"
+#include "server/jwt_verifier.hpp"
 #include "server/metrics.hpp"
 #include "server/questionnaire_store.hpp"
 #include "server/state.hpp"
@@ -53,6 +54,9 @@ struct ServiceOptions {
   // Who may call /v1/*; null: anyone who reaches the port (the CLI allows that only on a
   // loopback address or with --insecure-no-auth). docs/security.md.
   std::shared_ptr<const ApiKeys> api_keys;
+  // The EHRs whose signed JWT every `POST /cds-services/{id}` needs (`serve --cds-clients`);
+  // null: the hooks answer anyone (the CLI then serves loopback only). docs/security.md.
+  std::shared_ptr<JwtVerifier> cds_clients;
   engine::AuditLog* audit = nullptr;  // one audit record per decision served; owned by the caller
   std::string version;                // covcheck's version, for audit records
   std::string log_key;                // HMAC key for case ids in the access log; empty: a random one
@@ -138,6 +142,7 @@ class Service {
   std::string allowed_methods(const std::string& path) const;
 
   ServiceOptions options_;
+  std::string public_url_;  // --public-url without a trailing slash
   AccessLog& log_;
   engine::KeyedHash case_hash_;  // case ids in the access log
   Metrics metrics_;

@@ -28,6 +28,7 @@ struct ServeFlags {
   std::string access_log;
   std::string admin_token;
   std::string api_keys;
+  std::string cds_clients;
   bool insecure_no_auth = false;
   std::string audit_log;
   std::string log_key_file;
@@ -80,6 +81,18 @@ int run_serve(const ServeFlags& flags, const CLI::App& serve) {
         "--host {} is not a loopback address and no authentication is configured: give --api-keys FILE, "
         "or --insecure-no-auth to serve patient data to anyone who can reach the port (see docs/security.md)",
         options.host));
+  }
+  // Which EHRs may call the CDS Hooks: their signed JWTs, checked against their keys.
+  if (!flags.cds_clients.empty()) {
+    if (options.public_url.empty())
+      return usage_error("--cds-clients needs --public-url: a client's JWT names the service URL as its `aud`");
+    std::string error;
+    auto clients = server::load_cds_clients(flags.cds_clients, error);
+    if (!clients) return usage_error(fmt::format("--cds-clients: {}", error));
+    server::JwtSettings settings;
+    options.cds_clients = std::make_shared<server::JwtVerifier>(
+        std::move(*clients), settings, server::http_jwks_fetch(settings.fetch_timeout, settings.max_jwks_body),
+        nullptr);
   }
   // Case ids in the access log: a keyed hash, unless asked for as given.
   options.log_case_ids = flags.log_case_ids;
@@ -239,6 +252,11 @@ Command add_serve_command(CLI::App& app) {
   serve
       ->add_option("--api-keys", flags->api_keys,
                    "YAML file of API keys (name, sha256 of the key, routes) that /v1/* requires; docs/security.md")
+      ->type_name("FILE");
+  serve
+      ->add_option("--cds-clients", flags->cds_clients,
+                   "YAML file of trusted EHRs (issuer, JWKS URL or JWKS, audiences, tenants) whose signed JWT "
+                   "every POST /cds-services/{id} needs; docs/security.md")
       ->type_name("FILE");
   serve->add_flag("--insecure-no-auth", flags->insecure_no_auth,
                   "Serve /v1/* without authentication on a non-loopback --host (warns at every start)");
