@@ -127,12 +127,15 @@ void Service::cds_hook(const Request& req, Response& res, const httplib::Content
     return fetch_fhir(request.fhir_server, *request.access_token, query, options_.fetch_timeout,
                       options_.max_fetch_body);
   };
+  if (options_.audit) settings.audit = audit_context(x, std::nullopt);
   HookScratchShelf::Lease scratch = hook_scratch_.lend();
   engine::crd::HookAnswer answer = engine::crd::answer_hook(*session, *hook, body.text, settings, scratch.get());
   for (engine::crd::StoredQuestionnaire& q : answer.questionnaires) questionnaires_.put(q.id, std::move(q.json));
   res.status = answer.status;
   res.set_content(std::move(answer.body), answer.status == 200 ? json_type : fhir_json);
   x.record.records = static_cast<std::int64_t>(answer.actions);
+  if (answer.status == 200)
+    for (const engine::AuditRecord& record : answer.audit_records) audit(record);
   if (answer.status != 200) metrics_.record_case_error();
 }
 

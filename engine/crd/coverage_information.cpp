@@ -68,10 +68,11 @@ std::string digest_hex(const std::vector<std::string_view>& parts) {
   return hex;
 }
 
-std::string assertion_id(const Determination& d, std::string_view case_digest) {
+std::string assertion_id(const Determination& d, std::string_view case_digest, std::string_view order) {
   std::vector<std::string_view> parts{case_digest};
   for (const PolicyRef& p : d.policies) parts.push_back(p.digest);
   if (d.payer) parts.push_back(*d.payer);
+  parts.push_back(order);
   return digest_hex(parts);
 }
 
@@ -79,7 +80,7 @@ CoverageInformation assess(const Determination& d, const AssertionInput& in) {
   CoverageInformation c;
   c.coverage = in.coverage;
   c.date = in.date;
-  c.assertion_id = assertion_id(d, in.case_digest);
+  c.assertion_id = assertion_id(d, in.case_digest, in.order);
   c.expiry_date = in.expiry_date;
   switch (d.decision) {
     case Decision::covered: c.covered = "covered"; break;

@@ -51,7 +51,8 @@ struct CoverageInformation {
 struct AssertionInput {
   std::string coverage;                    // `Coverage/id`
   std::string date;                        // the evaluation date
-  std::string case_digest;                 // hex sha256 of the case's bundle
+  std::string case_digest;                 // the case digest of engine/audit/case_digest.hpp
+  std::string order;                       // the order's reference (`MedicationRequest/id`)
   std::optional<std::string> expiry_date;  // where the deciding policy version ends
   std::optional<std::string> questionnaire;
   std::optional<std::string> policy_url;  // the policy text, for a policy-link detail
@@ -65,8 +66,10 @@ void write_coverage_information(JsonWriter& w, const CoverageInformation& info);
 // Hex sha256 of the parts, in order (each length-prefixed so that parts cannot run together).
 std::string digest_hex(const std::vector<std::string_view>& parts);
 
-// The coverage-assertion-id: the case's digest and every deciding policy's digest.
-std::string assertion_id(const Determination& d, std::string_view case_digest);
+// The coverage-assertion-id: hex sha256 of the case digest, every deciding policy's digest, the
+// payer entry and the order's reference (two orders of one request may become the same case).
+// The audit record of the decision carries it as its answer id.
+std::string assertion_id(const Determination& d, std::string_view case_digest, std::string_view order);
 
 // The info-needed code for a missing fact (`request.site` -> location), nullopt when the
 // fact is clinical or administrative documentation rather than order detail.

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "engine/answer/json_writer.hpp"
+#include "engine/audit/case_digest.hpp"
 #include "engine/crd/card.hpp"
 #include "engine/crd/coverage_information.hpp"
 #include "engine/crd/questionnaire.hpp"
@@ -327,13 +328,17 @@ HookAnswer answer_hook(DecisionSession& session, Hook hook, std::string_view bod
       answer.status = outcome.undecidable ? 422 : 400;
       answer.body = outcome_body(issues);
       answer.questionnaires.clear();
+      answer.audit_records.clear();  // no decision was served
       return answer;
     }
     const Determination& d = *outcome.determination;
     AssertionInput in;
     in.coverage = request.active_coverages.front();
     in.date = settings.today;
-    in.case_digest = digest_hex({bundle});
+    // The digest of the case the bundle became: `covcheck fhir2case` of the same bundle, and
+    // its YAML, give the same one, so `covcheck replay` finds this decision's audit record.
+    in.case_digest = case_digest(session.last_case(), session.program().schema());
+    in.order = order_ref;
     const PolicyRef* policy = nullptr;
     for (const PolicyRef& p : d.policies)
       if (p.kind == "policy") {
@@ -355,6 +360,11 @@ HookAnswer answer_hook(DecisionSession& session, Hook hook, std::string_view bod
       answer.questionnaires.push_back(std::move(q));
     }
     CoverageInformation ci = assess(d, in);
+    if (settings.audit) {
+      AuditContext context = *settings.audit;
+      context.answer_id = ci.assertion_id;
+      answer.audit_records.push_back(make_audit_record(context, d, session.last_case(), session.program()));
+    }
     std::string extension;
     {
       JsonWriter w(false, extension);

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/audit/audit_record.hpp"
 #include "engine/crd/hook_request.hpp"
 #include "engine/session/session.hpp"
 
@@ -31,6 +32,9 @@ struct HookSettings {
   // Fetches a prefetch query the request left out (the query with its tokens filled in)
   // from the request's FHIR server; the resource or Bundle JSON, or nullopt. May be empty.
   std::function<std::optional<std::string>(const HookRequest&, std::string_view query)> fetch;
+  // When set (`serve --audit-log`): the audit context of the request; each decided order then
+  // gets an audit record whose answer id is its coverage-assertion-id.
+  std::optional<AuditContext> audit;
 };
 
 struct StoredQuestionnaire {
@@ -43,6 +47,9 @@ struct HookAnswer {
   std::string body;  // the CDS Hooks response, or an OperationOutcome
   std::vector<StoredQuestionnaire> questionnaires;
   std::size_t actions = 0;  // system actions in the answer
+  // One per in-scope order decided (none for orders the rules do not decide, none when the
+  // answer is an error); empty unless HookSettings::audit is set.
+  std::vector<AuditRecord> audit_records;
 };
 
 // What a caller answering many requests keeps between them (a server keeps a few).

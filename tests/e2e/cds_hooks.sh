@@ -4,6 +4,8 @@
 # answer, the questionnaire it links, errors, every Inferno request, and the differential
 # over every shipped example case (tests/crd/hook_differential.py: the hook decides as the
 # same case in YAML for every payer, and answering the questionnaires settles the pends).
+# With --audit-log, the order's audit record is keyed by its coverage-assertion-id and
+# `covcheck replay` of it against `covcheck fhir2case` of the order's bundle matches.
 # The request and answers shown in docs/cds-hooks.md are the goldens of tests/golden/crd/.
 source "$(dirname "${BASH_SOURCE[0]}")/lib/harness.sh" "$@"
 
@@ -17,7 +19,8 @@ expect() {  # NAME COMMAND...
   if "$@"; then pass; else fail "$name"; fi
 }
 
-"$COVCHECK" serve --rules rules --port 0 --public-url https://covcheck.example 2>"$tmp/server.err" &
+"$COVCHECK" serve --rules rules --port 0 --public-url https://covcheck.example --audit-log "$tmp/audit.jsonl" \
+  2>"$tmp/server.err" &
 server_pid=$!
 url=$(server_url "$tmp/server.err")
 expect "the server prints its address" test -n "$url"
@@ -39,6 +42,27 @@ pretty "$tmp/body" | sed -E "s/\"valueDate\": \"$(date -u +%F)\"/\"valueDate\": 
 golden_file "order-sign answer" "$tmp/answer.json" "$GOLDEN/order_sign_answer.json"
 expect "the order is conditional" grep -q '"valueCode": "conditional"' "$tmp/answer.json"
 expect "prior authorization is needed" grep -q '"valueCode": "auth-needed"' "$tmp/answer.json"
+
+# ---- its audit record: keyed by the coverage-assertion-id, replayed from the order's case ---
+assertion=$(python3 -c '
+import json, sys
+for a in json.load(open(sys.argv[1]))["systemActions"]:
+    for e in a["resource"]["extension"]:
+        for s in e.get("extension", []):
+            if s["url"] == "coverage-assertion-id": print(s["valueString"])' "$tmp/answer.json")
+expect "one audit record for the one order" test "$(wc -l <"$tmp/audit.jsonl")" -eq 1
+expect "keyed by the hook route and the coverage-assertion-id" \
+  grep -q "\"route\":\"/cds-services/{id}\",\"answer_id\":\"$assertion\"" "$tmp/audit.jsonl"
+expect "no patient id in it" bash -c "! grep -q '\"p1\"\\|Patient/' '$tmp/audit.jsonl'"
+run fhir2case tests/data/fhir/esketamine_order.json --format json
+cp "$tmp/out" "$tmp/order_case.json"
+run replay "$tmp/audit.jsonl" "$tmp/order_case.json" --rules rules
+expect "the order's case replays its audit record: exit 0" test "$status" = 0
+cp -r rules "$tmp/rules"
+echo "# an analyst's edit" >>"$tmp/rules/acme/acme-2026.1.cpl"
+run replay "$tmp/audit.jsonl" "$tmp/order_case.json" --rules "$tmp/rules"
+expect "a changed policy does not replay: exit 1" test "$status" = 1
+
 questionnaire=$(grep -o 'https://covcheck.example/fhir/Questionnaire/[a-z0-9-]*' "$tmp/answer.json" | head -1)
 expect "the answer links a questionnaire" test -n "$questionnaire"
 expect "the questionnaire is served" test "$(status "$url${questionnaire#https://covcheck.example}")" = 200

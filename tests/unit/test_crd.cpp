@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 #include <httplib.h>
 
+#include "engine/audit/case_digest.hpp"
 #include "engine/cases/fhir/json_tree.hpp"
 #include "engine/crd/card.hpp"
 #include "engine/crd/coverage_information.hpp"
@@ -225,7 +226,13 @@ TEST_CASE("coverage-information keeps crd-ci-q1..q9 for every kind of determinat
   all[1].authorization = Authorization{std::nullopt, 6, 8};
   all[1].requirements.push_back({"letter_of_medical_necessity", "missing", "acme.rule"});
   for (const Determination& d : all) {
-    crd::AssertionInput in{"Coverage/c1", "2026-03-01", "00", "2026-12-31", "https://q.example/Questionnaire/x", {}};
+    crd::AssertionInput in{"Coverage/c1",
+                           "2026-03-01",
+                           "00",
+                           "MedicationRequest/m1",
+                           "2026-12-31",
+                           "https://q.example/Questionnaire/x",
+                           {}};
     crd::CoverageInformation ci = crd::assess(d, in);
     JsonWriter w(false);
     crd::write_coverage_information(w, ci);
@@ -266,12 +273,13 @@ TEST_CASE("coverage-information keeps crd-ci-q1..q9 for every kind of determinat
 TEST_CASE("the assertion id is a digest of the case and the policies", "[crd]") {
   Determination d;
   d.policies.push_back({"policy", "acme", "2026.1", "sha256:aa"});
-  std::string a = crd::assertion_id(d, "case1");
+  std::string a = crd::assertion_id(d, "case1", "MedicationRequest/m1");
   CHECK(a.size() == 64);
-  CHECK(a == crd::assertion_id(d, "case1"));
-  CHECK(a != crd::assertion_id(d, "case2"));
+  CHECK(a == crd::assertion_id(d, "case1", "MedicationRequest/m1"));
+  CHECK(a != crd::assertion_id(d, "case2", "MedicationRequest/m1"));
+  CHECK(a != crd::assertion_id(d, "case1", "MedicationRequest/m2"));
   d.policies[0].digest = "sha256:bb";
-  CHECK(a != crd::assertion_id(d, "case1"));
+  CHECK(a != crd::assertion_id(d, "case1", "MedicationRequest/m1"));
 }
 
 TEST_CASE("card summaries stay under 140 characters, in whole UTF-8 characters", "[crd]") {
@@ -478,6 +486,48 @@ TEST_CASE("orders the rules do not decide get a card saying so and no system act
   REQUIRE(cards.size() == 1);
   CHECK_THAT(std::string(string_of(j.tree, get(j, cards[0], "summary")).value_or("")),
              Catch::Contains("no coverage rules for this order"));
+}
+
+TEST_CASE("a hook writes one audit record per decided order, keyed by its coverage-assertion-id", "[crd][audit]") {
+  crd::HookSettings s = settings();
+  s.audit = AuditContext{"/cds-services/{id}", "", std::string("https://ehr.example"), std::nullopt, "test"};
+  std::string body = esketamine_hook();
+  crd::HookAnswer a = ask(body, crd::Hook::order_sign, s);
+  REQUIRE(a.status == 200);
+  Json j = parse(a.body);
+  auto exts = coverage_extensions(j);
+  REQUIRE(exts.size() == 1);
+  REQUIRE(a.audit_records.size() == 1);
+  const AuditRecord& r = a.audit_records[0];
+  CHECK(r.answer_id == sub_value(j, *exts[0], "coverage-assertion-id"));
+  CHECK(r.route == "/cds-services/{id}");
+  CHECK(r.client == std::optional<std::string>("https://ehr.example"));
+  CHECK(r.decision == "pend");
+  CHECK(r.prior_auth == std::optional<bool>(true));
+  // The record's digest is the case digest of the bundle the request came from, decided
+  // alone: `covcheck fhir2case` of it replays against this record.
+  Registry& reg = registry();
+  auto session = reg.rules.session(reg.sources);
+  std::string bundle = read_file(repo("tests/data/fhir/esketamine_order.json"));
+  CaseInput in;
+  in.text = bundle;
+  in.name = "esketamine_order.json";
+  in.format = "fhir";
+  CaseOutcome& alone = session->decide(in, {});
+  REQUIRE(alone.determination);
+  CHECK(r.case_digest == case_digest(session->last_case(), session->program().schema()));
+  // The assertion id is recomputed from the record's case digest and policies and the order.
+  CHECK(r.answer_id == crd::assertion_id(*alone.determination, r.case_digest, "MedicationRequest/esk-covered"));
+  CHECK(r.answer_id != crd::assertion_id(*alone.determination, r.case_digest, "MedicationRequest/other"));
+
+  // No audit context, no records; orders the rules do not decide, none either.
+  CHECK(ask(body).audit_records.empty());
+  replace(body, "\"code\": \"2201623\"", "\"code\": \"197361\"");
+  replace(body, "\"code\": \"J0013\"", "\"code\": \"A4660\"");
+  replace(body, "\"code\": \"G2082\"", "\"code\": \"A4660\"");
+  crd::HookAnswer out = ask(body, crd::Hook::order_sign, s);
+  REQUIRE(out.status == 200);
+  CHECK(out.audit_records.empty());
 }
 
 TEST_CASE("appointment-book and order-dispatch answer through the order they book or dispatch", "[crd]") {
