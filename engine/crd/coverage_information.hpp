@@ -52,10 +52,10 @@ struct AssertionInput {
   std::string coverage;                    // `Coverage/id`
   std::string date;                        // the evaluation date
   std::string case_digest;                 // the case digest of engine/audit/case_digest.hpp
-  std::string order;                       // the order's reference (`MedicationRequest/id`)
   std::optional<std::string> expiry_date;  // where the deciding policy version ends
   std::optional<std::string> questionnaire;
   std::optional<std::string> policy_url;  // the policy text, for a policy-link detail
+  std::string order;                      // the order's reference (`MedicationRequest/id`)
 };
 
 CoverageInformation assess(const Determination& d, const AssertionInput& in);

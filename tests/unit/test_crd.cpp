@@ -226,13 +226,9 @@ TEST_CASE("coverage-information keeps crd-ci-q1..q9 for every kind of determinat
   all[1].authorization = Authorization{std::nullopt, 6, 8};
   all[1].requirements.push_back({"letter_of_medical_necessity", "missing", "acme.rule"});
   for (const Determination& d : all) {
-    crd::AssertionInput in{"Coverage/c1",
-                           "2026-03-01",
-                           "00",
-                           "MedicationRequest/m1",
-                           "2026-12-31",
-                           "https://q.example/Questionnaire/x",
-                           {}};
+    crd::AssertionInput in{
+        "Coverage/c1",         "2026-03-01", "00", "2026-12-31", "https://q.example/Questionnaire/x", {},
+        "MedicationRequest/m1"};
     crd::CoverageInformation ci = crd::assess(d, in);
     JsonWriter w(false);
     crd::write_coverage_information(w, ci);
@@ -252,8 +248,8 @@ TEST_CASE("coverage-information keeps crd-ci-q1..q9 for every kind of determinat
           (!d.missing.empty() && d.decision != Decision::denied && d.decision != Decision::excluded));
   }
   // Order details become info-needed codes, documentation doc-needed.
-  crd::CoverageInformation ci =
-      crd::assess(all[8], {"Coverage/c1", "2026-03-01", "00", std::nullopt, std::nullopt, std::nullopt});
+  crd::CoverageInformation ci = crd::assess(
+      all[8], {"Coverage/c1", "2026-03-01", "00", std::nullopt, std::nullopt, std::nullopt, "MedicationRequest/m1"});
   CHECK(ci.info_needed == std::vector<std::string>{"performer", "timeframe"});
   CHECK(ci.pa_needed == "conditional");
   CHECK(crd::assess(all[6], {}).doc_needed == std::vector<std::string>{"admin"});
