@@ -2,7 +2,8 @@
 # CDS Hooks client authentication end to end: `serve --cds-clients` with an EHR whose JWK Set
 # a loopback python3 http.server serves; tokens signed RS384 and ES384 with keys the openssl
 # command makes. A valid token is answered, a missing, replayed or wrongly addressed one is
-# 401 with an OperationOutcome naming the reason (never the token); the flag's usage errors.
+# 401 with an OperationOutcome naming the reason (never the token); the flag's usage errors;
+# the audit record of each answered call names the issuer, a refused call writes none.
 source "$(dirname "${BASH_SOURCE[0]}")/lib/harness.sh" "$@"
 
 server_pid=
@@ -83,7 +84,7 @@ contains "says https" err "must be an https URL"
 
 # ---- the service ----------------------------------------------------------------------------
 "$COVCHECK" serve --rules rules --port 0 --public-url "$public" --cds-clients "$tmp/clients.yaml" \
-  --access-log "$tmp/access.log" 2>"$tmp/server.err" &
+  --access-log "$tmp/access.log" --audit-log "$tmp/audit.jsonl" 2>"$tmp/server.err" &
 server_pid=$!
 url=
 for _ in $(seq 1 100); do
@@ -128,5 +129,7 @@ expired=$(token "$tmp/ec.pem" ec-1 "$iss" "$public$hook" jti-exp -600)
 expect "an expired token: 401" test "$(post -H "Authorization: Bearer $expired")" = 401
 expect "named expiry" grep -q 'auth.expired' "$tmp/body"
 expect "the access log names the client" grep -q "\"client\":\"$iss\"" "$tmp/access.log"
+expect "one audit record per answered call, none for a refused one" test "$(wc -l <"$tmp/audit.jsonl")" -eq 2
+expect "each names the JWT's issuer as the client" test "$(grep -c "\"client\":\"$iss\",\"route\":\"/cds-services/{id}\"" "$tmp/audit.jsonl")" -eq 2
 
 finish
