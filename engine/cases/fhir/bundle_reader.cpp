@@ -23,6 +23,8 @@ namespace {
 using Kind = YamlNode::Kind;
 using dsl::SourceSpan;
 
+struct OutField;
+
 // A case value under construction: a mapping, a list or a scalar, with where it came from.
 struct Out {
   Kind kind = Kind::mapping;
@@ -30,19 +32,31 @@ struct Out {
   bool quoted = true;
   SourceSpan span;
   std::string source;
-  std::vector<std::pair<std::string, Out>> fields;
+  // A mapping's members. Not a vector of std::pair<std::string, Out>: a pair needs Out
+  // complete, which clang's check of libstdc++ enforces (the fuzz build), where a struct
+  // declared ahead does not.
+  std::vector<OutField> fields;
   std::vector<Out> items;
 
-  Out& field(std::string_view name) {
-    for (auto& [k, v] : fields)
-      if (k == name) return v;
-    fields.emplace_back(std::string(name), Out{});
-    return fields.back().second;
-  }
-  bool has(std::string_view name) const {
-    return std::any_of(fields.begin(), fields.end(), [&](const auto& f) { return f.first == name; });
-  }
+  Out& field(std::string_view name);
+  bool has(std::string_view name) const;
 };
+
+struct OutField {
+  std::string first;  // the member's name
+  Out second;         // its value
+};
+
+Out& Out::field(std::string_view name) {
+  for (auto& [k, v] : fields)
+    if (k == name) return v;
+  fields.push_back(OutField{std::string(name), Out{}});
+  return fields.back().second;
+}
+
+bool Out::has(std::string_view name) const {
+  return std::any_of(fields.begin(), fields.end(), [&](const OutField& f) { return f.first == name; });
+}
 
 Out scalar(std::string text, bool quoted, SourceSpan span, std::string source) {
   Out o;
