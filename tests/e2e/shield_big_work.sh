@@ -27,7 +27,9 @@ peak_kib=$(awk '/^VmHWM:/ { print $2 }' "/proc/$server_pid/status")
 echo "  big cases: $(cat "$tmp/big.json")"
 echo "  probe: $(cat "$tmp/probe.json")"
 echo "  server peak RSS: $((peak_kib / 1024)) MiB (bound $bound_mib MiB)"
-check_that "all 200 big cases answered pend" "j['pend'] == 200 and not j['failures']" "$tmp/big.json"
+# Every case answered within the client's time limit: a time bound, so under AddressSanitizer
+# (several times slower) it is reported, not applied; the Release build keeps it.
+check_bound "all 200 big cases answered pend" "j['pend'] == 200 and not j['failures']" "$tmp/big.json"
 check_that "the probe was served" "j['failed'] == 0" "$tmp/probe.json"
 echo "{\"peak_mib\": $((peak_kib / 1024))}" >"$tmp/peak.json"
 check_bound "peak RSS under $bound_mib MiB" "j['peak_mib'] < $bound_mib" "$tmp/peak.json"

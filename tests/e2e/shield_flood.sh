@@ -22,7 +22,9 @@ echo "  probe: $(cat "$tmp/probe.json")"
 check_that "the flooder gets 429s" "j['counts'].get('429', 0) > 100" "$tmp/flood.json"
 check_that "each with Retry-After" "j['retry_after_missing'] == 0" "$tmp/flood.json"
 # 3 s at 100 per second after a burst of 100, with room for the threads starting and ending late.
-check_that "the flooder's 200s stay within its rate" "j['counts'].get('200', 0) <= 100 + 100 * 5" "$tmp/flood.json"
+# The server's clock decides: under AddressSanitizer it works through the queued flood for
+# several seconds past the client's 3, so there the bound is reported, not applied.
+check_bound "the flooder's 200s stay within its rate" "j['counts'].get('200', 0) <= 100 + 100 * 5" "$tmp/flood.json"
 check_that "the other client is served: every request" "j['failed'] == 0 and j['requests'] >= 50" "$tmp/probe.json"
 check_bound "the other client is served: p99 under 100 ms" "j['p99_ms'] < 100" "$tmp/probe.json"
 
