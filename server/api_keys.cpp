@@ -2,22 +2,17 @@
 // SHA-256 and compared in constant time with every registered hash, so the file holds no
 // key and a timing difference tells nothing about how much of a key matched.
 #include "server/api_keys.hpp"
+#include "server/yaml_config.hpp"
 
 #include <algorithm>
 
 #include <fmt/format.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <yaml-cpp/yaml.h>
 
 namespace covcheck::server {
 
 namespace {
-
-std::string at(const std::string& path, const YAML::Node& n) {
-  YAML::Mark m = n.Mark();
-  return m.is_null() ? path : fmt::format("{}:{}:{}", path, m.line + 1, m.column + 1);
-}
 
 bool is_hex64(const std::string& s) {
   return s.size() == 64 &&
@@ -42,50 +37,43 @@ bool allows(const ApiKey& key, std::string_view route) {
 }  // namespace
 
 std::optional<ApiKeys> load_api_keys(const std::string& path, std::string& error) {
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    error = fmt::format("{}: cannot be read", path);
-    return std::nullopt;
-  } catch (const YAML::Exception& e) {
-    error = fmt::format("{}:{}:{}: {}", path, e.mark.line + 1, e.mark.column + 1, e.msg);
-    return std::nullopt;
-  }
+  std::optional<YAML::Node> loaded = load_yaml_config(path, error);
+  if (!loaded) return std::nullopt;
+  const YAML::Node& root = *loaded;
   YAML::Node list = root.IsMap() ? root["keys"] : YAML::Node();
   if (!list || !list.IsSequence()) {
-    error = fmt::format("{}: expected `keys:`, a list of {{name, sha256, routes}}", at(path, root));
+    error = fmt::format("{}: expected `keys:`, a list of {{name, sha256, routes}}", yaml_at(path, root));
     return std::nullopt;
   }
   ApiKeys keys;
   for (const YAML::Node& n : list) {
     if (!n.IsMap()) {
-      error = fmt::format("{}: a key is a mapping with name, sha256 and routes", at(path, n));
+      error = fmt::format("{}: a key is a mapping with name, sha256 and routes", yaml_at(path, n));
       return std::nullopt;
     }
     for (const auto& kv : n) {
       std::string k = kv.first.as<std::string>();
       if (k != "name" && k != "sha256" && k != "routes") {
-        error = fmt::format("{}: unknown key field `{}` (name, sha256, routes)", at(path, kv.first), k);
+        error = fmt::format("{}: unknown key field `{}` (name, sha256, routes)", yaml_at(path, kv.first), k);
         return std::nullopt;
       }
     }
     ApiKey key;
     if (!n["name"] || !n["name"].IsScalar() || n["name"].as<std::string>().empty()) {
-      error = fmt::format("{}: a key needs a `name`", at(path, n));
+      error = fmt::format("{}: a key needs a `name`", yaml_at(path, n));
       return std::nullopt;
     }
     key.name = n["name"].as<std::string>();
     if (!n["sha256"] || !n["sha256"].IsScalar() || !is_hex64(n["sha256"].as<std::string>())) {
       error = fmt::format("{}: key `{}`: `sha256` must be the 64 lowercase hex digits of SHA-256(key) (sha256sum)",
-                          at(path, n["sha256"] ? n["sha256"] : n), key.name);
+                          yaml_at(path, n["sha256"] ? n["sha256"] : n), key.name);
       return std::nullopt;
     }
     key.sha256 = n["sha256"].as<std::string>();
     YAML::Node routes = n["routes"];
     if (!routes || !routes.IsSequence() || routes.size() == 0) {
       error = fmt::format("{}: key `{}`: `routes` must list the routes it may call (`/v1/*` for all)",
-                          at(path, routes ? routes : n), key.name);
+                          yaml_at(path, routes ? routes : n), key.name);
       return std::nullopt;
     }
     for (const YAML::Node& r : routes) {
@@ -94,14 +82,15 @@ std::optional<ApiKeys> load_api_keys(const std::string& path, std::string& error
         error = fmt::format(
             "{}: key `{}`: `{}` is not an API route (`/v1/check`, `/v1/batch`, `/v1/compare`, "
             "`/v1/policies`, `/v1/schema`, `/v1/*`)",
-            at(path, r), key.name, route);
+            yaml_at(path, r), key.name, route);
         return std::nullopt;
       }
       key.routes.push_back(route);
     }
     for (const ApiKey& other : keys.keys)
       if (other.name == key.name || other.sha256 == key.sha256) {
-        error = fmt::format("{}: key `{}` repeats the name or the hash of key `{}`", at(path, n), key.name, other.name);
+        error = fmt::format("{}: key `{}` repeats the name or the hash of key `{}`", yaml_at(path, n), key.name,
+                            other.name);
         return std::nullopt;
       }
     keys.keys.push_back(std::move(key));

@@ -73,6 +73,20 @@ std::optional<std::string> take_body(const httplib::Request& req, const httplib:
 
 }  // namespace
 
+bool Service::refuse_undecided(const engine::CaseOutcome& outcome, const engine::DecisionSession& session,
+                               Response& res, Exchange& x) {
+  if (outcome.determination) return false;
+  const char* code = outcome.undecidable ? "undecidable" : "invalid_case";
+  std::string message = outcome.undecidable
+                            ? "the case cannot be decided by the loaded rules"
+                            : fmt::format("the case has {} error(s)", outcome.diagnostics.error_count());
+  res.status = outcome.undecidable ? 422 : 400;
+  res.set_content(diagnostics_body(code, message, outcome.diagnostics, session.sources()), json_type);
+  if (outcome.case_id) x.record.case_id = *outcome.case_id;
+  metrics_.record_case_error();
+  return true;
+}
+
 void Service::check(const Request& req, Response& res, const httplib::ContentReader& reader, Exchange& x) {
   std::optional<std::string> body = take_body(req, reader, options_.max_body, "--max-body", res);
   if (!body) return;
@@ -94,17 +108,7 @@ void Service::check(const Request& req, Response& res, const httplib::ContentRea
   options.trace = query.trace;  // `missing` is derived either way
   options.trace_elements = query.trace_elements;
   engine::CaseOutcome& outcome = session->decide(input, options);
-  if (!outcome.determination) {
-    const char* code = outcome.undecidable ? "undecidable" : "invalid_case";
-    std::string message = outcome.undecidable
-                              ? "the case cannot be decided by the loaded rules"
-                              : fmt::format("the case has {} error(s)", outcome.diagnostics.error_count());
-    res.status = outcome.undecidable ? 422 : 400;
-    res.set_content(diagnostics_body(code, message, outcome.diagnostics, session->sources()), json_type);
-    if (outcome.case_id) x.record.case_id = *outcome.case_id;
-    metrics_.record_case_error();
-    return;
-  }
+  if (refuse_undecided(outcome, *session, res, x)) return;
   // The access log and metrics read the determination, never the rendered answer.
   const engine::Determination& d = *outcome.determination;
   std::string answer;
@@ -208,17 +212,7 @@ void Service::summary(const Request& req, Response& res, const httplib::ContentR
   options.as_of = query.as_of;
   options.case_facts = true;
   engine::CaseOutcome& outcome = session->decide(input, options);
-  if (!outcome.determination) {
-    const char* code = outcome.undecidable ? "undecidable" : "invalid_case";
-    std::string message = outcome.undecidable
-                              ? "the case cannot be decided by the loaded rules"
-                              : fmt::format("the case has {} error(s)", outcome.diagnostics.error_count());
-    res.status = outcome.undecidable ? 422 : 400;
-    res.set_content(diagnostics_body(code, message, outcome.diagnostics, session->sources()), json_type);
-    if (outcome.case_id) x.record.case_id = *outcome.case_id;
-    metrics_.record_case_error();
-    return;
-  }
+  if (refuse_undecided(outcome, *session, res, x)) return;
   const engine::Determination& d = *outcome.determination;
   res.status = 200;
   res.set_header("Content-Security-Policy",

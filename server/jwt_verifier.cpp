@@ -3,6 +3,7 @@
 // a key built from the client's JWK; the claims checked in the order that tells an EHR's
 // developer the most (who, which key, signature, then time, audience and replay).
 #include "server/jwt_verifier.hpp"
+#include "server/yaml_config.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -17,7 +18,6 @@
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
-#include <yaml-cpp/yaml.h>
 
 #include "engine/cases/fhir/json_tree.hpp"
 #include "server/api_keys.hpp"
@@ -156,11 +156,6 @@ bool verify_signature(const Jwk& key, std::string_view signed_part, const std::s
   return ok;
 }
 
-std::string at(const std::string& path, const YAML::Node& n) {
-  YAML::Mark m = n.Mark();
-  return m.is_null() ? path : fmt::format("{}:{}:{}", path, m.line + 1, m.column + 1);
-}
-
 // A JWKS URL is https, or http on this machine (a test or a sidecar): keys fetched in the
 // clear from elsewhere could be swapped on the way.
 bool acceptable_jwks_url(const std::string& url) {
@@ -223,31 +218,24 @@ std::optional<std::vector<Jwk>> parse_jwks(std::string_view json, std::string& e
 }
 
 std::optional<std::vector<CdsClient>> load_cds_clients(const std::string& path, std::string& error) {
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    error = fmt::format("{}: cannot be read", path);
-    return std::nullopt;
-  } catch (const YAML::Exception& e) {
-    error = fmt::format("{}:{}:{}: {}", path, e.mark.line + 1, e.mark.column + 1, e.msg);
-    return std::nullopt;
-  }
+  std::optional<YAML::Node> loaded = load_yaml_config(path, error);
+  if (!loaded) return std::nullopt;
+  const YAML::Node& root = *loaded;
   YAML::Node list = root.IsMap() ? root["clients"] : YAML::Node();
   if (!list || !list.IsSequence() || list.size() == 0) {
     error = fmt::format("{}: expected `clients:`, a list of {{issuer, jwks_url or jwks, audiences, tenants}}",
-                        at(path, root));
+                        yaml_at(path, root));
     return std::nullopt;
   }
   auto strings = [&](const YAML::Node& n, const char* name, std::vector<std::string>& out) {
     if (!n) return true;
     if (!n.IsSequence()) {
-      error = fmt::format("{}: `{}` is a list of strings", at(path, n), name);
+      error = fmt::format("{}: `{}` is a list of strings", yaml_at(path, n), name);
       return false;
     }
     for (const YAML::Node& s : n) {
       if (!s.IsScalar() || s.as<std::string>().empty()) {
-        error = fmt::format("{}: `{}` is a list of strings", at(path, s), name);
+        error = fmt::format("{}: `{}` is a list of strings", yaml_at(path, s), name);
         return false;
       }
       out.push_back(s.as<std::string>());
@@ -257,50 +245,50 @@ std::optional<std::vector<CdsClient>> load_cds_clients(const std::string& path, 
   std::vector<CdsClient> clients;
   for (const YAML::Node& n : list) {
     if (!n.IsMap()) {
-      error = fmt::format("{}: a client is a mapping with issuer and jwks_url or jwks", at(path, n));
+      error = fmt::format("{}: a client is a mapping with issuer and jwks_url or jwks", yaml_at(path, n));
       return std::nullopt;
     }
     for (const auto& kv : n) {
       std::string k = kv.first.as<std::string>();
       if (k != "issuer" && k != "jwks_url" && k != "jwks" && k != "audiences" && k != "tenants") {
         error = fmt::format("{}: unknown client field `{}` (issuer, jwks_url, jwks, audiences, tenants)",
-                            at(path, kv.first), k);
+                            yaml_at(path, kv.first), k);
         return std::nullopt;
       }
     }
     CdsClient c;
     if (!n["issuer"] || !n["issuer"].IsScalar() || n["issuer"].as<std::string>().empty()) {
-      error = fmt::format("{}: a client needs an `issuer` (the `iss` of its tokens)", at(path, n));
+      error = fmt::format("{}: a client needs an `issuer` (the `iss` of its tokens)", yaml_at(path, n));
       return std::nullopt;
     }
     c.issuer = n["issuer"].as<std::string>();
     for (const CdsClient& other : clients)
       if (other.issuer == c.issuer) {
-        error = fmt::format("{}: issuer `{}` is listed twice", at(path, n["issuer"]), c.issuer);
+        error = fmt::format("{}: issuer `{}` is listed twice", yaml_at(path, n["issuer"]), c.issuer);
         return std::nullopt;
       }
     bool has_url = static_cast<bool>(n["jwks_url"]), has_inline = static_cast<bool>(n["jwks"]);
     if (has_url == has_inline) {
-      error = fmt::format("{}: client `{}` needs exactly one of `jwks_url` and `jwks`", at(path, n), c.issuer);
+      error = fmt::format("{}: client `{}` needs exactly one of `jwks_url` and `jwks`", yaml_at(path, n), c.issuer);
       return std::nullopt;
     }
     if (has_url) {
       c.jwks_url = n["jwks_url"].IsScalar() ? n["jwks_url"].as<std::string>() : "";
       if (!acceptable_jwks_url(c.jwks_url)) {
         error = fmt::format("{}: client `{}`: `jwks_url` must be an https URL (http only on a loopback host)",
-                            at(path, n["jwks_url"]), c.issuer);
+                            yaml_at(path, n["jwks_url"]), c.issuer);
         return std::nullopt;
       }
     } else {
       if (!n["jwks"].IsScalar()) {
-        error = fmt::format("{}: client `{}`: `jwks` is the JWK Set's JSON text (a `|` block)", at(path, n["jwks"]),
-                            c.issuer);
+        error = fmt::format("{}: client `{}`: `jwks` is the JWK Set's JSON text (a `|` block)",
+                            yaml_at(path, n["jwks"]), c.issuer);
         return std::nullopt;
       }
       std::string why;
       auto keys = parse_jwks(n["jwks"].as<std::string>(), why);
       if (!keys || keys->empty()) {
-        error = fmt::format("{}: client `{}`: {}", at(path, n["jwks"]), c.issuer,
+        error = fmt::format("{}: client `{}`: {}", yaml_at(path, n["jwks"]), c.issuer,
                             keys ? "the JWK Set holds no RS384 (RSA 2048+) or ES384 (EC P-384) signing key" : why);
         return std::nullopt;
       }

@@ -119,6 +119,11 @@ class Service {
   template <typename Fn>
   httplib::Server::HandlerWithContentReader route_with_body(Endpoint endpoint, Fn fn);
 
+  // A case the session could not decide: answers its diagnostics (400, or 422 when the
+  // loaded rules cannot decide it) and counts a case error; false when it was decided.
+  bool refuse_undecided(const engine::CaseOutcome& outcome, const engine::DecisionSession& session, Response& res,
+                        Exchange& x);
+
   // Handlers (case_routes.cpp, info_routes.cpp).
   void check(const Request& req, Response& res, const httplib::ContentReader& body, Exchange& x);
   void batch(const Request& req, Response& res, const httplib::ContentReader& body, Exchange& x);

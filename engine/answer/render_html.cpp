@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/answer/markup.hpp"
 #include "engine/answer/render.hpp"
 #include "engine/answer/render_common.hpp"
 
@@ -66,19 +67,6 @@ footer { margin-top: 1.2rem; border-top: 1px solid var(--line); padding-top: 0.3
     print-color-adjust: exact; }
 }
 )css";
-
-void escape_into(std::string& out, std::string_view s) {
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-}
 
 std::string capitalized(std::string_view s) {
   std::string out(s);
@@ -163,7 +151,7 @@ class HtmlRenderer {
   }
 
  private:
-  void text(std::string_view s) { escape_into(out_, s); }
+  void text(std::string_view s) { escape_markup_into(out_, s); }
 
   void fact_list(const std::vector<CaseFact>& facts) {
     out_ += "<dl class=\"facts\">\n";

@@ -269,7 +269,7 @@ TEST_CASE("JUnit XML escapes names and messages", "[suite][junit]") {
   std::string xml = render_junit({result}, f.sources);
   CHECK_THAT(xml, Catch::StartsWith("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites "));
   CHECK_THAT(xml, Catch::Contains("tests=\"1\" failures=\"1\""));
-  CHECK_THAT(xml, Catch::Contains("name=\"a &lt;b&gt; &amp; &apos;c&apos;\""));
+  CHECK_THAT(xml, Catch::Contains("name=\"a &lt;b&gt; &amp; &#39;c&#39;\""));
   CHECK_THAT(xml, Catch::Contains("<failure message=\"decision: expected denied, got covered\""));
   CHECK_THAT(xml, Catch::EndsWith("</testsuites>\n"));
 }

@@ -3,27 +3,13 @@
 
 #include <fmt/format.h>
 
+#include "engine/answer/markup.hpp"
+
 namespace covcheck::cli {
 
 namespace {
 
-// Escapes text for XML attributes and content; control characters XML 1.0 forbids are dropped.
-std::string xml(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' && c != '\r') break;
-        out += c;
-    }
-  }
-  return out;
-}
+std::string xml(std::string_view s) { return engine::escape_markup(s); }
 
 }  // namespace
 
