@@ -21,6 +21,7 @@
 
 #include "engine/cases/fhir/json_tree.hpp"
 #include "server/api_keys.hpp"
+#include "server/http_fetch.hpp"
 
 namespace covcheck::server {
 
@@ -317,27 +318,7 @@ std::optional<std::vector<CdsClient>> load_cds_clients(const std::string& path, 
 
 JwksFetch http_jwks_fetch(std::chrono::milliseconds timeout, std::size_t max_body) {
   return [timeout, max_body](const std::string& url) -> std::optional<std::string> {
-    static const std::regex url_re(R"(^(https?://[^/]+)(/.*)?$)");
-    std::smatch m;
-    if (!std::regex_match(url, m, url_re)) return std::nullopt;
-    httplib::Client client(m[1].str());
-    auto seconds = timeout.count() / 1000, micros = (timeout.count() % 1000) * 1000;
-    client.set_connection_timeout(seconds, micros);
-    client.set_read_timeout(seconds, micros);
-    client.set_write_timeout(seconds, micros);
-    std::string body;
-    bool too_large = false;
-    auto result = client.Get(m[2].matched ? m[2].str() : "/", httplib::Headers{{"Accept", "application/json"}},
-                             [&](const char* data, std::size_t size) {
-                               if (body.size() + size > max_body) {
-                                 too_large = true;
-                                 return false;
-                               }
-                               body.append(data, size);
-                               return true;
-                             });
-    if (!result || too_large || result->status != 200) return std::nullopt;
-    return body;
+    return http_get(url, "application/json", timeout, max_body).body;
   };
 }
 
