@@ -2,11 +2,11 @@
 // answered by engine/crd through a session of the loaded State), GET /fhir/Questionnaire/{id},
 // and the bounded fetch of missing prefetch from the EHR's FHIR server.
 #include <ctime>
-#include <regex>
 
 #include <fmt/format.h>
 
 #include "engine/crd/hook_service.hpp"
+#include "server/http_fetch.hpp"
 #include "server/json_errors.hpp"
 #include "server/request_parsing.hpp"
 #include "server/service.hpp"
@@ -34,30 +34,9 @@ std::optional<engine::crd::Hook> hook_of_service(std::string_view id) {
 // time, bounded answer size; nullopt on any failure (the hook then answers 412).
 std::optional<std::string> fetch_fhir(const std::string& server, const std::string& token, std::string_view query,
                                       std::chrono::milliseconds timeout, std::size_t max_body) {
-  static const std::regex url_re(R"(^(https?://[^/]+)(/.*)?$)");
-  std::smatch m;
-  if (!std::regex_match(server, m, url_re)) return std::nullopt;
-  std::string base = m[2].matched ? m[2].str() : "";
+  std::string base = server;
   while (!base.empty() && base.back() == '/') base.pop_back();
-  httplib::Client client(m[1].str());
-  auto seconds = timeout.count() / 1000, micros = (timeout.count() % 1000) * 1000;
-  client.set_connection_timeout(seconds, micros);
-  client.set_read_timeout(seconds, micros);
-  client.set_write_timeout(seconds, micros);
-  client.set_bearer_token_auth(token);
-  std::string body;
-  bool too_large = false;
-  auto result = client.Get(base + "/" + std::string(query), httplib::Headers{{"Accept", fhir_json}},
-                           [&](const char* data, std::size_t size) {
-                             if (body.size() + size > max_body) {
-                               too_large = true;
-                               return false;
-                             }
-                             body.append(data, size);
-                             return true;
-                           });
-  if (!result || too_large || result->status != 200) return std::nullopt;
-  return body;
+  return http_get(base + "/" + std::string(query), fhir_json, timeout, max_body, token).body;
 }
 
 }  // namespace

@@ -9,7 +9,7 @@
 namespace covcheck::server {
 
 Fetched http_get(const std::string& url, const std::string& accept, std::chrono::milliseconds timeout,
-                 std::size_t max_body) {
+                 std::size_t max_body, const std::string& bearer) {
   Fetched out;
   static const std::regex url_re(R"(^(https?://[^/]+)(/.*)?$)");
   std::smatch m;
@@ -22,6 +22,7 @@ Fetched http_get(const std::string& url, const std::string& accept, std::chrono:
   client.set_connection_timeout(seconds, micros);
   client.set_read_timeout(seconds, micros);
   client.set_write_timeout(seconds, micros);
+  if (!bearer.empty()) client.set_bearer_token_auth(bearer);
   std::string body;
   bool too_large = false;
   auto result = client.Get(m[2].matched ? m[2].str() : "/", httplib::Headers{{"Accept", accept}},

@@ -297,11 +297,14 @@ ReloadResult Service::load() {
 std::optional<ReloadResult> Service::load_if_bundle_changed() {
   dsl::Diagnostics problems;
   std::optional<engine::Bundle> bundle = read_bundle(problems);
-  if (bundle) {
-    std::shared_ptr<const State> serving = state_.get();
-    if (serving && serving->bundle_digest == bundle->manifest.digest) return std::nullopt;
-  }
-  return install(bundle ? &*bundle : nullptr, bundle ? nullptr : &problems);
+  // What this attempt would load: the bundle serving is skipped, and so is one refused at the
+  // last poll (reported once, not every few seconds until someone fixes it).
+  std::string attempt = bundle ? bundle->manifest.digest : dsl::render_all(problems, dsl::SourceRegistry{});
+  std::shared_ptr<const State> serving = state_.get();
+  if ((serving && serving->bundle_digest == attempt) || attempt == poll_refused_) return std::nullopt;
+  ReloadResult result = install(bundle ? &*bundle : nullptr, bundle ? nullptr : &problems);
+  poll_refused_ = result.ok ? std::string() : attempt;
+  return result;
 }
 
 ReloadResult Service::install(const engine::Bundle* bundle, const dsl::Diagnostics* read_problems) {

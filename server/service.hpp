@@ -85,7 +85,8 @@ class Service {
   // and every reload (SIGHUP, POST /v1/admin/reload) go through here, one at a time.
   ReloadResult load();
   // `serve --bundle-poll`: reads the bundle again and loads it only when its digest differs
-  // from the one serving; nullopt when it is the same (nothing compiled, nothing logged).
+  // from the one serving; nullopt when it is the same, or when it is what the last call
+  // refused (nothing compiled, nothing logged). Called from one thread (the poller).
   std::optional<ReloadResult> load_if_bundle_changed();
   // Loads the TLS certificate and key (options().tls) and serves them from the next
   // connection on: at start and on SIGHUP. On failure the context serving stays, `error`
@@ -162,6 +163,7 @@ class Service {
   StateHolder state_;
   std::mutex load_mutex_;
   std::uint64_t generation_ = 0;  // guarded by load_mutex_
+  std::string poll_refused_;      // the bundle (digest or problems) the last poll refused
   std::atomic<bool> stopping_{false};
   std::regex asset_re_, file_re_;      // for telling 405 from 404
   QuestionnaireStore questionnaires_;  // the questionnaires hook answers referenced

@@ -63,11 +63,14 @@ class BundleNames {
   fs::path base_;
 };
 
-// The files one compiled rule set read, by the name it read them under.
+// The files one compiled rule set read, by the name it read them under. The default case
+// schema the checker adds (`<built-in>/…`, dsl/check/checker.cpp) is in every binary, not
+// in a bundle.
 void collect(const Program& program, const dsl::SourceRegistry& sources, std::map<std::string, std::string>& out) {
+  constexpr std::string_view built_in = "<built-in>/";
   for (const dsl::ast::File& f : program.checked->files.files) {
     const dsl::SourceFile& file = sources.file(f.file);
-    out.emplace(file.name(), std::string(file.text()));
+    if (file.name().compare(0, built_in.size(), built_in) != 0) out.emplace(file.name(), std::string(file.text()));
   }
 }
 

@@ -59,7 +59,7 @@ class BundlePoller {
           std::cerr << result->diagnostics
                     << (result->ok ? fmt::format("covcheck: the bundle changed; now serving generation {}\n",
                                                  result->generation)
-                                   : fmt::format("covcheck: the bundle changed but did not load; still serving "
+                                   : fmt::format("covcheck: the bundle changed but was refused; still serving "
                                                  "generation {}\n",
                                                  result->generation));
           std::cerr.flush();
