@@ -8,7 +8,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/harness.sh" "$@"
 command -v curl >/dev/null || { echo "SKIP: no curl"; echo "0 passed, 0 failed, 1 skipped"; exit 0; }
 
 pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$tmp"' EXIT
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; [[ -n "${KEEP:-}" ]] || rm -rf "$tmp"' EXIT
 source "$(dirname "${BASH_SOURCE[0]}")/lib/bundles.sh"
 
 # ---- building -------------------------------------------------------------------------------
@@ -114,7 +114,8 @@ for _ in $(seq 1 100); do grep -q 'port [0-9]' "$tmp/http.out" && break; sleep 0
 http_port=$(grep -o 'port [0-9]*' "$tmp/http.out" | head -1 | cut -d' ' -f2)
 "$COVCHECK" serve --bundle "http://127.0.0.1:$http_port/v2.tar" --port 0 2>"$tmp/url.err" &
 pids+=("$!")
-url_url=$(server_url "$tmp/url.err")
+server_url "$tmp/url.err" >/dev/null  # waits for the line; its first address is the bundle's URL
+url_url=$(grep -o ' on http://127.0.0.1:[0-9]*' "$tmp/url.err" | head -1 | cut -c5-)
 wait_digest "$url_url" "$v2" && pass || fail "a bundle from an http:// URL"
 "$COVCHECK" serve --bundle "http://127.0.0.1:$http_port/missing.tar" --port 0 2>"$tmp/err"
 [[ $? == 2 ]] && grep -q "answered HTTP 404" "$tmp/err" && pass || fail "a URL that answers 404 is exit 2, saying so"
