@@ -113,6 +113,7 @@ void Service::check(const Request& req, Response& res, const httplib::ContentRea
   const engine::Determination& d = *outcome.determination;
   std::string answer;
   engine::render_json_line(d, session->sources(), query.trace, answer);
+  stamp_bundle(answer, 0, *state);
   res.status = 200;
   res.set_content(std::move(answer), json_type);
   x.record.decision = engine::decision_name(d.decision);
@@ -161,7 +162,9 @@ void Service::compare(const Request& req, Response& res, const httplib::ContentR
     return;
   }
   res.status = 200;
-  res.set_content(engine::render_compare_json(*rows), json_type);
+  std::string answer = engine::render_compare_json(*rows);
+  stamp_bundle(answer, 0, *state);
+  res.set_content(std::move(answer), json_type);
   if (options_.audit) {
     // One record per payer's decision, `<request id>/<entry>`; every row read the same case.
     engine::AuditContext context = audit_context(x, query.as_of);
@@ -249,8 +252,10 @@ struct BatchJob {
 // Takes the line in job.record (without its newline), answers it into job.out.
 void batch_record(BatchJob& job, Metrics& metrics) {
   ++job.line;
+  std::size_t answer = job.out.size();
   if (job.oversized) {
     job.processor->oversized(job.line, job.out, job.tally);
+    stamp_bundle(job.out, answer, *job.state);
     metrics.record_case_error();
     job.oversized = false;
     job.record.clear();
@@ -264,6 +269,7 @@ void batch_record(BatchJob& job, Metrics& metrics) {
   }
   engine::RecordTally before = job.tally;
   job.processor->process(r, job.line, job.out, job.tally);
+  stamp_bundle(job.out, answer, *job.state);
   if (job.tally.errors != before.errors) metrics.record_case_error();
   for (std::size_t d = 0; d < before.by_decision.size(); ++d)
     if (job.tally.by_decision[d] != before.by_decision[d]) metrics.record_decision(static_cast<engine::Decision>(d));

@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "engine/crd/hook_service.hpp"
-#include "server/http_get.hpp"
+#include "server/http_fetch.hpp"
 #include "server/json_errors.hpp"
 #include "server/request_parsing.hpp"
 #include "server/service.hpp"
@@ -34,11 +34,9 @@ std::optional<engine::crd::Hook> hook_of_service(std::string_view id) {
 // time, bounded answer size; nullopt on any failure (the hook then answers 412).
 std::optional<std::string> fetch_fhir(const std::string& server, const std::string& token, std::string_view query,
                                       std::chrono::milliseconds timeout, std::size_t max_body) {
-  std::string url = server;
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  url += '/';
-  url += query;
-  return http_get(url, HttpGet{httplib::Headers{{"Accept", fhir_json}}, token, timeout, max_body});
+  std::string base = server;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  return http_get(base + "/" + std::string(query), fhir_json, timeout, max_body, token).body;
 }
 
 }  // namespace

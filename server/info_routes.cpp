@@ -86,7 +86,9 @@ void Service::ready(const Request&, Response& res, Exchange&) {
   } else {
     res.status = 200;
     w.begin_object().member("status", "ready").member("generation", static_cast<std::int64_t>(state->generation));
-    w.member("loaded_at", state->loaded_at).key("policies").begin_array();
+    w.member("loaded_at", state->loaded_at);
+    write_bundle_value(w.key("bundle"), *state);
+    w.key("policies").begin_array();
     for (const PolicyEntry& p : state->policies)
       w.begin_object().member("name", p.name).member("version", p.version).member("digest", p.digest).end_object();
     w.end_array().end_object();

@@ -3,7 +3,6 @@
 // a key built from the client's JWK; the claims checked in the order that tells an EHR's
 // developer the most (who, which key, signature, then time, audience and replay).
 #include "server/jwt_verifier.hpp"
-#include "server/http_get.hpp"
 #include "server/yaml_config.hpp"
 
 #include <algorithm>
@@ -22,6 +21,7 @@
 
 #include "engine/cases/fhir/json_tree.hpp"
 #include "server/api_keys.hpp"
+#include "server/http_fetch.hpp"
 
 namespace covcheck::server {
 
@@ -305,8 +305,8 @@ std::optional<std::vector<CdsClient>> load_cds_clients(const std::string& path, 
 }
 
 JwksFetch http_jwks_fetch(std::chrono::milliseconds timeout, std::size_t max_body) {
-  return [timeout, max_body](const std::string& url) {
-    return http_get(url, HttpGet{httplib::Headers{{"Accept", "application/json"}}, "", timeout, max_body});
+  return [timeout, max_body](const std::string& url) -> std::optional<std::string> {
+    return http_get(url, "application/json", timeout, max_body).body;
   };
 }
 

@@ -148,6 +148,12 @@ std::string Metrics::render(const State* state) const {
     for (const PolicyEntry& p : state->policies)
       out += fmt::format("covcheck_policy_info{{kind=\"{}\",name=\"{}\",version=\"{}\",digest=\"{}\"}} {}\n", p.kind,
                          label(p.name), label(p.version), label(p.digest), p.rule_count);
+    if (state->bundle_digest) {
+      out += "# HELP covcheck_bundle_info The rule bundle served (serve --bundle); always 1.\n";
+      out += "# TYPE covcheck_bundle_info gauge\n";
+      out += fmt::format("covcheck_bundle_info{{digest=\"{}\",version=\"{}\"}} 1\n", label(*state->bundle_digest),
+                         label(*state->bundle_version));
+    }
   }
   return out;
 }

@@ -7,6 +7,7 @@
 
 #include "engine/answer/json_writer.hpp"
 #include "engine/answer/render_diagnostics.hpp"
+#include "server/http_fetch.hpp"
 #include "server/json_errors.hpp"
 #include "server/web_assets.hpp"
 
@@ -273,10 +274,46 @@ void Service::not_routed(const Request& req, Response& res, Exchange&) {
                   json_type);
 }
 
+std::optional<engine::Bundle> Service::read_bundle(dsl::Diagnostics& diagnostics) const {
+  engine::BundleStatus status = engine::BundleStatus::ok;
+  if (options_.bundle.rfind("http://", 0) != 0 && options_.bundle.rfind("https://", 0) != 0)
+    return engine::read_bundle(options_.bundle, diagnostics, status);
+  std::string error;
+  std::optional<std::string> archive = fetch_bundle(options_.bundle, options_.max_bundle_download, error);
+  if (!archive) {
+    diagnostics.error("io.fetch", dsl::SourceSpan{}, error);
+    return std::nullopt;
+  }
+  return engine::read_bundle_archive(*archive, options_.bundle, diagnostics, status);
+}
+
 ReloadResult Service::load() {
+  if (options_.bundle.empty()) return install(nullptr, nullptr);
+  dsl::Diagnostics problems;
+  std::optional<engine::Bundle> bundle = read_bundle(problems);
+  return install(bundle ? &*bundle : nullptr, bundle ? nullptr : &problems);
+}
+
+std::optional<ReloadResult> Service::load_if_bundle_changed() {
+  dsl::Diagnostics problems;
+  std::optional<engine::Bundle> bundle = read_bundle(problems);
+  // What this attempt would load: the bundle serving is skipped, and so is one refused at the
+  // last poll (reported once, not every few seconds until someone fixes it).
+  std::string attempt = bundle ? bundle->manifest.digest : dsl::render_all(problems, dsl::SourceRegistry{});
+  std::shared_ptr<const State> serving = state_.get();
+  if ((serving && serving->bundle_digest == attempt) || attempt == poll_refused_) return std::nullopt;
+  ReloadResult result = install(bundle ? &*bundle : nullptr, bundle ? nullptr : &problems);
+  poll_refused_ = result.ok ? std::string() : attempt;
+  return result;
+}
+
+ReloadResult Service::install(const engine::Bundle* bundle, const dsl::Diagnostics* read_problems) {
   std::lock_guard lock(load_mutex_);
   bool first = generation_ == 0;
-  LoadOutcome outcome = load_state(options_.rules, generation_ + 1);
+  LoadOutcome outcome;
+  if (read_problems) outcome.diagnostics = *read_problems;
+  else if (bundle) outcome = load_state(*bundle, generation_ + 1);
+  else outcome = load_state(options_.rules, generation_ + 1);
   outcome.diagnostics.sort();
   ReloadResult result;
   result.ok = outcome.state != nullptr;
@@ -296,8 +333,12 @@ ReloadResult Service::load() {
     w.member("error", "reload_failed")
         .member("message", fmt::format("the rules did not load; still serving generation {}", generation_));
   }
-  w.member("generation", static_cast<std::int64_t>(generation_)).key("policies").begin_array();
-  if (auto state = state_.get())
+  w.member("generation", static_cast<std::int64_t>(generation_));
+  std::shared_ptr<const State> state = state_.get();
+  // The bundle serving after the attempt, as every answer's `bundle` says it.
+  if (state) write_bundle_value(w.key("bundle"), *state);
+  w.key("policies").begin_array();
+  if (state)
     for (const PolicyEntry& p : state->policies)
       w.begin_object().member("name", p.name).member("version", p.version).member("digest", p.digest).end_object();
   w.end_array().key("diagnostics");

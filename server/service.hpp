@@ -31,6 +31,9 @@ namespace covcheck::server {
 
 struct ServiceOptions {
   std::vector<std::string> rules;
+  // Or a rule bundle (engine/bundle/): a directory, a .tar, or an http:// URL of a .tar.
+  std::string bundle;
+  std::size_t max_bundle_download = 256u << 20;  // the largest bundle fetched from a URL
   std::string host = "127.0.0.1";
   int port = 8080;                               // 0: an ephemeral port (see bind())
   unsigned threads = 64;                         // workers: requests answered at once
@@ -81,6 +84,10 @@ class Service {
   // now on (requests in flight finish on the program they started with). The first load
   // and every reload (SIGHUP, POST /v1/admin/reload) go through here, one at a time.
   ReloadResult load();
+  // `serve --bundle-poll`: reads the bundle again and loads it only when its digest differs
+  // from the one serving; nullopt when it is the same, or when it is what the last call
+  // refused (nothing compiled, nothing logged). Called from one thread (the poller).
+  std::optional<ReloadResult> load_if_bundle_changed();
   // Loads the TLS certificate and key (options().tls) and serves them from the next
   // connection on: at start and on SIGHUP. On failure the context serving stays, `error`
   // names the file and OpenSSL's reason, and the access log says so.
@@ -106,6 +113,12 @@ class Service {
   };
 
   void install_routes();
+  // The bundle as options().bundle names it, read and verified (not compiled); nullopt with
+  // the diagnostics when it cannot be.
+  std::optional<engine::Bundle> read_bundle(dsl::Diagnostics& diagnostics) const;
+  // Compiles `bundle` (or, when null and no bundle is served, the --rules) and swaps it in;
+  // with `read_problems`, the bundle could not even be read. Holds load_mutex_.
+  ReloadResult install(const engine::Bundle* bundle, const dsl::Diagnostics* read_problems);
   void begin(Exchange& x, Endpoint endpoint, const Request& req, Response& res);
   void finish(Exchange& x, int status);
   // Checks the API key of a `/v1/*` request; false once it answered 401 or 403.
@@ -155,6 +168,7 @@ class Service {
   StateHolder state_;
   std::mutex load_mutex_;
   std::uint64_t generation_ = 0;  // guarded by load_mutex_
+  std::string poll_refused_;      // the bundle (digest or problems) the last poll refused
   std::atomic<bool> stopping_{false};
   std::regex asset_re_, file_re_;      // for telling 405 from 404
   QuestionnaireStore questionnaires_;  // the questionnaires hook answers referenced

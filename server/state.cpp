@@ -176,15 +176,32 @@ std::string now_iso() {
 
 }  // namespace
 
-LoadOutcome load_state(const std::vector<std::string>& rule_paths, std::uint64_t generation) {
-  LoadOutcome out;
-  engine::RuleSource built = engine::load_rule_source(rule_paths, out.sources, out.diagnostics);
-  if (built.status != engine::RuleSetStatus::ok) return out;
+void write_bundle_value(engine::JsonWriter& w, const State& state) {
+  if (!state.bundle_digest) {
+    w.null();
+    return;
+  }
+  w.begin_object().member("digest", *state.bundle_digest).member("version", *state.bundle_version).end_object();
+}
+
+namespace {
+
+// The State of compiled rules: the listings the read-only routes return, and the sessions.
+std::shared_ptr<State> make_state(const engine::RuleSource& built, const dsl::SourceRegistry& sources,
+                                  std::uint64_t generation, const engine::Manifest* bundle) {
   auto state = std::make_shared<State>();
   state->rules = built;
   state->program = built.program ? built.program : built.registry->programs.front();
-  state->sources = out.sources;
+  state->sources = sources;
   state->generation = generation;
+  if (bundle) {
+    state->bundle_digest = bundle->digest;
+    state->bundle_version = bundle->version;
+  }
+  state->bundle_member = "\"bundle\":";
+  engine::JsonWriter member(false, state->bundle_member);
+  write_bundle_value(member, *state);
+  state->bundle_member += ',';
   state->loaded_at = now_iso();
   if (built.registry) {
     // Every rule set's units, each once (rule sets share modules such as `appeals`).
@@ -202,7 +219,23 @@ LoadOutcome load_state(const std::vector<std::string>& rule_paths, std::uint64_t
   state->schema_json = render_schema(state->program->schema());
   state->payers_json = render_payers(built.registry.get());
   state->sessions = std::make_unique<SessionShelf>(state->rules, state->sources);
-  out.state = std::move(state);
+  return state;
+}
+
+}  // namespace
+
+LoadOutcome load_state(const std::vector<std::string>& rule_paths, std::uint64_t generation) {
+  LoadOutcome out;
+  engine::RuleSource built = engine::load_rule_source(rule_paths, out.sources, out.diagnostics);
+  if (built.status == engine::RuleSetStatus::ok) out.state = make_state(built, out.sources, generation, nullptr);
+  return out;
+}
+
+LoadOutcome load_state(const engine::Bundle& bundle, std::uint64_t generation) {
+  LoadOutcome out;
+  engine::RuleSource built = engine::load_bundle_rules(bundle, out.sources, out.diagnostics);
+  if (built.status == engine::RuleSetStatus::ok)
+    out.state = make_state(built, out.sources, generation, &bundle.manifest);
   return out;
 }
 

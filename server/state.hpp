@@ -12,6 +12,8 @@
 
 #include "dsl/source/diagnostics.hpp"
 #include "dsl/source/source.hpp"
+#include "engine/answer/json_writer.hpp"
+#include "engine/bundle/bundle.hpp"
 #include "engine/compile/program.hpp"
 #include "server/sessions.hpp"
 
@@ -48,6 +50,11 @@ struct State {
   std::string policies_json;     // GET /v1/policies, rendered once
   std::string schema_json;       // GET /v1/schema, rendered once
   std::string payers_json;       // GET /v1/payers, rendered once (`{"payers": []}` without a registry)
+  // The rule bundle served (`serve --bundle`), or none (`--rules`): replicas report it so that
+  // a load balancer can drain the ones serving another bundle (docs/deploy.md).
+  std::optional<std::string> bundle_digest, bundle_version;
+  // `"bundle":{"digest":…,"version":…},` (or `"bundle":null,`): every answer's first member.
+  std::string bundle_member;
   // Every case a request sends is decided through one of these (sessions.hpp).
   std::unique_ptr<SessionShelf> sessions;
 };
@@ -60,6 +67,17 @@ struct LoadOutcome {
 
 // Loads, checks and compiles `rule_paths` with a fresh SourceRegistry.
 LoadOutcome load_state(const std::vector<std::string>& rule_paths, std::uint64_t generation);
+// The same from a verified rule bundle, compiled from memory.
+LoadOutcome load_state(const engine::Bundle& bundle, std::uint64_t generation);
+
+// The `bundle` value: `{"digest", "version"}`, or null when the State is not from a bundle.
+void write_bundle_value(engine::JsonWriter& w, const State& state);
+
+// Gives an answer (one JSON object, as `render_json_line` or an error record writes it, from
+// `at` on) the State's `bundle` member, first, so that every answer says which bundle decided it.
+inline void stamp_bundle(std::string& answers, std::size_t at, const State& state) {
+  if (at < answers.size()) answers.insert(at + 1, state.bundle_member);
+}
 
 // The current State. A mutex guards only the pointer copy, never a request's work.
 class StateHolder {

@@ -40,13 +40,52 @@ std::string canonical_rule_path(const fs::path& p) {
   return c.generic_string();
 }
 
+std::string rule_tree_key(const fs::path& p) {
+  std::string s = p.lexically_normal().generic_string();
+  while (s.size() > 1 && s.back() == '/') s.pop_back();  // `dir/` names the directory `dir`
+  return s.empty() ? "." : s;
+}
+
 namespace {
 
-std::string canonical_key(const fs::path& p) { return canonical_rule_path(p); }
+// The keys below `dir` in an overlay-only tree start with this ("" for the tree's root).
+std::string tree_prefix(const fs::path& dir) {
+  std::string key = rule_tree_key(dir);
+  return key == "." ? std::string() : key + "/";
+}
+
+}  // namespace
+
+bool in_rule_tree(const SourceOverlay& tree, const fs::path& path) {
+  if (tree.count(rule_tree_key(path))) return true;
+  std::string prefix = tree_prefix(path);
+  auto next = tree.lower_bound(prefix);
+  return next != tree.end() && next->first.compare(0, prefix.size(), prefix) == 0;
+}
+
+namespace {
 
 bool is_hidden(const fs::path& p) {
   std::string name = p.filename().string();
   return name.size() > 1 && name[0] == '.' && name != "..";
+}
+
+// `walk_directory` in an overlay-only tree: its `*.cpl` keys below `dir`, hidden ones
+// skipped, named below `dir` as the user spelt it.
+std::vector<fs::path> walk_tree(const SourceOverlay& tree, const fs::path& dir, Diagnostics& diagnostics) {
+  std::vector<fs::path> found;
+  std::string prefix = tree_prefix(dir);
+  for (auto it = tree.lower_bound(prefix); it != tree.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+    fs::path relative(it->first.substr(prefix.size()));
+    bool hidden = std::any_of(relative.begin(), relative.end(), [](const fs::path& part) { return is_hidden(part); });
+    if (!hidden && relative.extension() == ".cpl") found.push_back(dir / relative);
+  }
+  std::sort(found.begin(), found.end(),
+            [](const fs::path& a, const fs::path& b) { return a.generic_string() < b.generic_string(); });
+  if (found.empty())
+    diagnostics.warning("load.empty_directory", SourceSpan{},
+                        fmt::format("no `*.cpl` files under `{}`", display_path(dir)));
+  return found;
 }
 
 // Every `*.cpl` below `dir`, sorted by path; hidden directories and files are skipped
@@ -85,8 +124,8 @@ std::vector<fs::path> walk_directory(const fs::path& dir, Diagnostics& diagnosti
 // Loads files one by one; `files` grows while imports are followed.
 class Loader {
  public:
-  Loader(SourceRegistry& sources, RuleFiles& out, Diagnostics& diagnostics, const SourceOverlay* overlay)
-      : sources_(sources), out_(out), diagnostics_(diagnostics), overlay_(overlay) {}
+  Loader(SourceRegistry& sources, RuleFiles& out, Diagnostics& diagnostics, const SourceOverlay* overlay, RuleTree tree)
+      : sources_(sources), out_(out), diagnostics_(diagnostics), overlay_(overlay), tree_(tree) {}
 
   // Loads one file unless already loaded. Returns its index in `out_.files`, or nullopt
   // when it could not be read or parsed. `where` is the import that reached it, if any.
@@ -142,7 +181,7 @@ class Loader {
     fs::path target = paths_[importer].parent_path() / fs::path(imp.path);
     std::string name = display_path(target);
     std::error_code ec;
-    fs::file_status st = fs::status(target, ec);
+    fs::file_status st = tree_ == RuleTree::disk ? fs::status(target, ec) : fs::file_status(fs::file_type::not_found);
     if ((!fs::exists(st) || fs::is_directory(st)) && !in_overlay(target)) {
       Diagnostic& d = diagnostics_.error(
           "load.import_not_found", imp.path_span,
@@ -186,6 +225,10 @@ class Loader {
 
   bool in_overlay(const fs::path& path) const { return overlay_ && overlay_->count(canonical_key(path)) > 0; }
 
+  std::string canonical_key(const fs::path& path) const {
+    return tree_ == RuleTree::disk ? canonical_rule_path(path) : rule_tree_key(path);
+  }
+
   std::optional<std::string> read(const fs::path& path, const std::string& key, const std::string& name,
                                   const ast::Import* where) {
     SourceSpan at = where ? where->path_span : SourceSpan{};
@@ -201,6 +244,11 @@ class Loader {
       }
     }
     bool is_root = where == nullptr;
+    if (tree_ == RuleTree::overlay_only) {
+      diagnostics_.error("io.read", at, fmt::format("cannot read `{}`: it is not in the rule tree", name));
+      root_unreadable_ = root_unreadable_ || is_root;
+      return std::nullopt;
+    }
     std::error_code ec;
     std::uintmax_t size = fs::file_size(path, ec);
     if (!ec && size > max_file_size) {
@@ -223,6 +271,7 @@ class Loader {
   RuleFiles& out_;
   Diagnostics& diagnostics_;
   const SourceOverlay* overlay_;
+  RuleTree tree_;
   std::map<std::string, std::optional<std::size_t>> by_canonical_;
   std::vector<fs::path> paths_;      // display path of each loaded file, for relative imports
   std::vector<std::size_t> depths_;  // import depth of each loaded file
@@ -233,26 +282,34 @@ class Loader {
 }  // namespace
 
 bool load_rule_files(const std::vector<std::string>& paths, SourceRegistry& sources, RuleFiles& out,
-                     Diagnostics& diagnostics, const SourceOverlay* overlay) {
+                     Diagnostics& diagnostics, const SourceOverlay* overlay, RuleTree tree) {
+  static const SourceOverlay no_files;
+  const SourceOverlay& in_memory = overlay ? *overlay : no_files;
+  bool on_disk = tree == RuleTree::disk;
   // Missing `--rules` paths are checked before anything is parsed: a usage error (exit 2)
   // should not be buried under syntax errors of the paths that do exist.
   bool all_found = true;
   for (const std::string& p : paths) {
     std::error_code ec;
-    if (!fs::exists(fs::status(p, ec)) && !(overlay && overlay->count(canonical_rule_path(p)))) {
+    bool found =
+        on_disk ? fs::exists(fs::status(p, ec)) || in_memory.count(canonical_rule_path(p)) : in_rule_tree(in_memory, p);
+    if (!found) {
       diagnostics.error("io.not_found", SourceSpan{}, fmt::format("rules path `{}` does not exist", p));
       all_found = false;
     }
   }
   if (!all_found) return false;
 
-  Loader loader(sources, out, diagnostics, overlay);
+  Loader loader(sources, out, diagnostics, overlay, tree);
   bool walk_failed = false;
   for (const std::string& p : paths) {
     std::error_code ec;
-    if (fs::is_directory(p, ec) && !(overlay && overlay->count(canonical_rule_path(p)))) {
+    bool directory = on_disk ? fs::is_directory(p, ec) && !in_memory.count(canonical_rule_path(p))
+                             : !in_memory.count(rule_tree_key(p));
+    if (directory) {
       Diagnostics walk_errors;
-      for (const fs::path& file : walk_directory(p, walk_errors)) loader.load(file, 0, nullptr);
+      std::vector<fs::path> files = on_disk ? walk_directory(p, walk_errors) : walk_tree(in_memory, p, walk_errors);
+      for (const fs::path& file : files) loader.load(file, 0, nullptr);
       walk_failed = walk_failed || walk_errors.has_errors();
       diagnostics.append(walk_errors);
     } else {

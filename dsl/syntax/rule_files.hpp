@@ -26,9 +26,20 @@ using SourceOverlay = std::map<std::string, std::string>;
 // The key under which a file is loaded once (and looked up in a SourceOverlay).
 std::string canonical_rule_path(const std::filesystem::path& path);
 
+// Where a rule set's files are: on disk, with the overlay read first (editor buffers), or only
+// in the overlay, a whole file tree held in memory (a rule bundle: `engine/bundle/`). Then the
+// disk is never read, directories are walked in the overlay, and its keys are `rule_tree_key`s.
+enum class RuleTree { disk, overlay_only };
+
+// The key of a path in an overlay-only tree: the lexically normal path as given (`a/../b` is
+// `b`), with nothing resolved against the disk.
+std::string rule_tree_key(const std::filesystem::path& path);
+// Whether an overlay-only tree holds `path` as a file or as a directory (a prefix of a file's key).
+bool in_rule_tree(const SourceOverlay& tree, const std::filesystem::path& path);
+
 // Errors (unreadable file or directory: code "io.*"; syntax errors; import cycles) go to
 // `diagnostics`. Returns false when a path cannot be opened at all (CLI exit 2).
 bool load_rule_files(const std::vector<std::string>& paths, SourceRegistry& sources, RuleFiles& out,
-                     Diagnostics& diagnostics, const SourceOverlay* overlay = nullptr);
+                     Diagnostics& diagnostics, const SourceOverlay* overlay = nullptr, RuleTree tree = RuleTree::disk);
 
 }  // namespace covcheck::dsl

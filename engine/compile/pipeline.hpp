@@ -20,8 +20,10 @@ struct RuleSetBuild {
 };
 
 // Loads, checks and compiles. Warnings and errors go to `diagnostics`. `overlay`: texts read
-// instead of files (a rule set given as a string, from Python).
+// instead of files (a rule set given as a string, from Python), or, with
+// `RuleTree::overlay_only`, the only files there are (a rule bundle in memory).
 RuleSetBuild build_rule_set(const std::vector<std::string>& paths, dsl::SourceRegistry& sources,
-                            dsl::Diagnostics& diagnostics, const dsl::SourceOverlay* overlay = nullptr);
+                            dsl::Diagnostics& diagnostics, const dsl::SourceOverlay* overlay = nullptr,
+                            dsl::RuleTree tree = dsl::RuleTree::disk);
 
 }  // namespace covcheck::engine

@@ -34,6 +34,7 @@ struct Reader {
   dsl::FileId file;
   dsl::Diagnostics& diags;
   std::string folder;
+  const dsl::SourceOverlay* tree = nullptr;  // the files, when they are a bundle in memory
 
   dsl::SourceSpan span(const YAML::Node& n) const {
     auto begin = static_cast<std::uint32_t>(std::max(0, n.Mark().pos));
@@ -137,7 +138,7 @@ struct Reader {
           if (!v[i].IsScalar()) continue;
           std::filesystem::path full = std::filesystem::path(folder) / v[i].Scalar();
           std::error_code ec;
-          if (!std::filesystem::exists(full, ec)) {
+          if (tree ? !dsl::in_rule_tree(*tree, full) : !std::filesystem::exists(full, ec)) {
             diags
                 .error("registry.rules_not_found", span(v[i]),
                        fmt::format("rule path `{}` does not exist", v[i].Scalar()))
@@ -294,18 +295,32 @@ PayerMatch match_payer(const PayerRegistry& registry, const PayerKey& key) {
   return m;
 }
 
-std::optional<PayerRegistry> read_payer_registry(const std::string& path, dsl::SourceRegistry& sources,
-                                                 dsl::Diagnostics& diagnostics) {
+namespace {
+
+std::optional<std::string> registry_text(const std::string& path, const dsl::SourceOverlay* tree) {
+  if (tree) {
+    auto it = tree->find(dsl::rule_tree_key(path));
+    return it == tree->end() ? std::nullopt : std::optional<std::string>(it->second);
+  }
   std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  if (!in) return std::nullopt;
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return std::move(buffer).str();
+}
+
+}  // namespace
+
+std::optional<PayerRegistry> read_payer_registry(const std::string& path, dsl::SourceRegistry& sources,
+                                                 dsl::Diagnostics& diagnostics, const dsl::SourceOverlay* tree) {
+  std::optional<std::string> read = registry_text(path, tree);
+  if (!read) {
     diagnostics.error("io.not_found", dsl::SourceSpan{}, fmt::format("cannot read payer registry `{}`", path));
     return std::nullopt;
   }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  std::string text = std::move(buffer).str();
+  std::string text = std::move(*read);
   dsl::FileId file = sources.add(path, text);
-  Reader r{file, diagnostics, std::filesystem::path(path).parent_path().string()};
+  Reader r{file, diagnostics, std::filesystem::path(path).parent_path().string(), tree};
   std::size_t errors_before = diagnostics.error_count();
   YAML::Node root;
   try {
@@ -346,10 +361,10 @@ std::optional<PayerRegistry> read_payer_registry(const std::string& path, dsl::S
   return registry;
 }
 
-RegistryBuild build_payer_registry(const std::string& path, dsl::SourceRegistry& sources,
-                                   dsl::Diagnostics& diagnostics) {
+RegistryBuild build_payer_registry(const std::string& path, dsl::SourceRegistry& sources, dsl::Diagnostics& diagnostics,
+                                   const dsl::SourceOverlay* tree) {
   RegistryBuild out;
-  std::optional<PayerRegistry> registry = read_payer_registry(path, sources, diagnostics);
+  std::optional<PayerRegistry> registry = read_payer_registry(path, sources, diagnostics, tree);
   if (!registry) {
     out.status = RegistryStatus::unreadable;
     return out;
@@ -359,7 +374,8 @@ RegistryBuild build_payer_registry(const std::string& path, dsl::SourceRegistry&
     auto [it, fresh] = compiled.emplace(e.rules, registry->programs.size());
     e.rule_set = it->second;
     if (!fresh) continue;
-    RuleSetBuild built = build_rule_set(e.rules, sources, diagnostics);
+    RuleSetBuild built = tree ? build_rule_set(e.rules, sources, diagnostics, tree, dsl::RuleTree::overlay_only)
+                              : build_rule_set(e.rules, sources, diagnostics);
     if (built.status != RuleSetStatus::ok) {
       out.status =
           built.status == RuleSetStatus::unreadable ? RegistryStatus::unreadable : RegistryStatus::does_not_compile;

@@ -12,6 +12,7 @@
 
 #include "dsl/source/diagnostics.hpp"
 #include "dsl/source/source.hpp"
+#include "dsl/syntax/rule_files.hpp"
 #include "engine/compile/program.hpp"
 
 namespace covcheck::engine {
@@ -65,8 +66,11 @@ PayerMatch match_payer(const PayerRegistry& registry, const PayerKey& key);
 
 // Reads and checks the registry file without compiling anything (`registry.*` diagnostics
 // at file:line:col). Rule paths are resolved against the file's folder and must exist.
+// `tree`: the registry and its rules are read from this in-memory file tree only (a rule
+// bundle, dsl::RuleTree::overlay_only), never from the disk.
 std::optional<PayerRegistry> read_payer_registry(const std::string& path, dsl::SourceRegistry& sources,
-                                                 dsl::Diagnostics& diagnostics);
+                                                 dsl::Diagnostics& diagnostics,
+                                                 const dsl::SourceOverlay* tree = nullptr);
 
 enum class RegistryStatus { ok, unreadable, does_not_compile };
 
@@ -76,8 +80,8 @@ struct RegistryBuild {
   std::shared_ptr<const PayerRegistry> registry;  // null unless ok
   RegistryStatus status = RegistryStatus::ok;
 };
-RegistryBuild build_payer_registry(const std::string& path, dsl::SourceRegistry& sources,
-                                   dsl::Diagnostics& diagnostics);
+RegistryBuild build_payer_registry(const std::string& path, dsl::SourceRegistry& sources, dsl::Diagnostics& diagnostics,
+                                   const dsl::SourceOverlay* tree = nullptr);
 
 // `DIR/payers.yaml` when `rules` is exactly one directory holding one; else empty.
 std::optional<std::string> registry_file_in(const std::vector<std::string>& rules);

@@ -35,23 +35,29 @@ struct RuleSource {
   }
 };
 
+inline RuleSource rule_source_of(const RegistryBuild& built) {
+  RuleSource out;
+  out.registry = built.registry;
+  out.status = built.status == RegistryStatus::ok           ? RuleSetStatus::ok
+               : built.status == RegistryStatus::unreadable ? RuleSetStatus::unreadable
+                                                            : RuleSetStatus::does_not_compile;
+  return out;
+}
+
+inline RuleSource rule_source_of(const RuleSetBuild& built) {
+  RuleSource out;
+  out.program = built.program;
+  out.status = built.status;
+  return out;
+}
+
 // Loads `DIR/payers.yaml` when the paths are one directory holding one, else builds the paths
 // as one rule set. Diagnostics as build_rule_set's.
 inline RuleSource load_rule_source(const std::vector<std::string>& paths, dsl::SourceRegistry& sources,
                                    dsl::Diagnostics& diagnostics) {
-  RuleSource out;
-  if (std::optional<std::string> file = registry_file_in(paths)) {
-    RegistryBuild built = build_payer_registry(*file, sources, diagnostics);
-    out.registry = built.registry;
-    out.status = built.status == RegistryStatus::ok           ? RuleSetStatus::ok
-                 : built.status == RegistryStatus::unreadable ? RuleSetStatus::unreadable
-                                                              : RuleSetStatus::does_not_compile;
-    return out;
-  }
-  RuleSetBuild built = build_rule_set(paths, sources, diagnostics);
-  out.program = built.program;
-  out.status = built.status;
-  return out;
+  if (std::optional<std::string> file = registry_file_in(paths))
+    return rule_source_of(build_payer_registry(*file, sources, diagnostics));
+  return rule_source_of(build_rule_set(paths, sources, diagnostics));
 }
 
 }  // namespace covcheck::engine

@@ -128,8 +128,8 @@ if command -v curl >/dev/null; then
     curl -s -o "$tmp/body" -H "Content-Type: $2" --data-binary "@$3" "$url$4"
     valid "POST $4 $3 ($2)" "$1" "$tmp/body"
   }
-  post answer application/yaml rules/acme/cases/esk-covered.yaml /v1/check
-  post answer application/yaml rules/acme/cases/esk-covered.yaml "/v1/check?trace=true"
+  post served_answer application/yaml rules/acme/cases/esk-covered.yaml /v1/check
+  post served_answer application/yaml rules/acme/cases/esk-covered.yaml "/v1/check?trace=true"
   for f in tests/golden/cases/*.yaml; do
     decided_with_warnings "$f" && continue
     post http_error application/yaml "$f" /v1/check
@@ -140,9 +140,26 @@ if command -v curl >/dev/null; then
   post http_error application/yaml "$tmp/bad.json" /v1/summary
   post http_error application/yaml rules/acme/cases/esk-covered.yaml "/v1/check?as_of=soon"
   curl -s -o "$tmp/body" -H "Content-Type: application/x-ndjson" --data-binary @tests/bad/streams/mixed.jsonl "$url/v1/batch"
-  valid "POST /v1/batch" "answer|batch_error" "$tmp/body" --lines
+  valid "POST /v1/batch" "served_answer|served_batch_error" "$tmp/body" --lines
   curl -s -o "$tmp/body" "$url/v1/nothing"
   valid "GET /v1/nothing" http_error "$tmp/body"
+  curl -s -o "$tmp/body" "$url/readyz"
+  valid "GET /readyz" readiness "$tmp/body"
+
+  # A rule bundle of the payer registry: its manifest, and what a server of it answers.
+  run bundle --rules rules --version 2026.1 --built-at 2026-03-01T00:00:00Z --out "$tmp/rules.tar"
+  mkdir -p "$tmp/unpacked" && tar -xf "$tmp/rules.tar" -C "$tmp/unpacked" manifest.json
+  valid "bundle manifest.json" bundle_manifest "$tmp/unpacked/manifest.json"
+  "$COVCHECK" serve --bundle "$tmp/rules.tar" --port 0 2>"$tmp/bundle-server.err" &
+  bundle_pid=$!
+  trap 'kill $server_pid $bundle_pid 2>/dev/null; wait $server_pid $bundle_pid 2>/dev/null; rm -rf "$tmp"' EXIT
+  url=$(server_url "$tmp/bundle-server.err")
+  post served_answer application/yaml rules/acme/cases/esk-covered.yaml /v1/check
+  post served_compare_report application/yaml rules/acme/cases/esk-covered.yaml /v1/compare
+  curl -s -o "$tmp/body" -H "Content-Type: application/x-ndjson" --data-binary @tests/bad/streams/mixed.jsonl "$url/v1/batch"
+  valid "POST /v1/batch from a bundle" "served_answer|served_batch_error" "$tmp/body" --lines
+  curl -s -o "$tmp/body" "$url/readyz"
+  valid "GET /readyz from a bundle" readiness "$tmp/body"
 else
   echo "(no curl: the server's bodies are not checked)"
 fi

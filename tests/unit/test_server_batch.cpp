@@ -35,8 +35,8 @@ std::string records(int from, int to) {
 
 // What each answer line names, in order: the case id, or `line N` for an error record.
 std::vector<std::string> answer_keys(const std::string& text) {
-  // An answer starts {"case":"id",…; an error record {"case":…,"line":N,"error":….
-  static const std::regex key(R"re(\{"case":(?:"([^"]*)"|null)(,"line":([0-9]+),"error")?)re");
+  // An answer starts {"bundle":null,"case":"id",…; an error record {"bundle":null,"case":…,"line":N,"error":….
+  static const std::regex key(R"re(\{"bundle":null,"case":(?:"([^"]*)"|null)(,"line":([0-9]+),"error")?)re");
   std::vector<std::string> out;
   for (auto it = std::sregex_iterator(text.begin(), text.end(), key); it != std::sregex_iterator(); ++it)
     out.push_back((*it)[2].matched ? "line " + (*it)[3].str() : (*it)[1].str());

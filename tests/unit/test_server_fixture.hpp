@@ -80,7 +80,8 @@ class TestServer {
 
  private:
   server::ServiceOptions with_rules(server::ServiceOptions options) const {
-    options.rules = {(rules_dir_ / "acme").string(), (rules_dir_ / "mandates").string()};
+    // A server of a rule bundle (test_bundle.cpp) serves that instead of the copied rules.
+    if (options.bundle.empty()) options.rules = {(rules_dir_ / "acme").string(), (rules_dir_ / "mandates").string()};
     options.host = "127.0.0.1";
     options.port = 0;
     options.threads = 8;

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "tools/covcheck/batch_command.hpp"
+#include "tools/covcheck/bundle_command.hpp"
 #include "tools/covcheck/check_command.hpp"
 #include "tools/covcheck/command.hpp"
 #include "tools/covcheck/compare_command.hpp"
@@ -33,9 +34,10 @@ int main(int argc, char** argv) {
 
   // One line per subcommand; each lives in its own *_command.cpp.
   std::vector<Command> commands{
-      add_check_command(app), add_compare_command(app), add_fmt_command(app),       add_dump_command(app),
-      add_batch_command(app), add_lint_command(app),    add_diff_command(app),      add_serve_command(app),
-      add_test_command(app),  add_lsp_command(app),     add_fhir2case_command(app), add_replay_command(app),
+      add_check_command(app),  add_compare_command(app), add_fmt_command(app),       add_dump_command(app),
+      add_batch_command(app),  add_lint_command(app),    add_diff_command(app),      add_serve_command(app),
+      add_test_command(app),   add_lsp_command(app),     add_fhir2case_command(app), add_replay_command(app),
+      add_bundle_command(app),
   };
 
   try {

@@ -1,14 +1,18 @@
 // `covcheck serve`: flags -> ServiceOptions, the first load (a rule set that does not
-// compile is exit 3, as for `check`), signals, then serving until SIGINT or SIGTERM.
+// compile, or a bundle that does not verify, is exit 3, as for `check`), signals, the bundle
+// poller, then serving until SIGINT or SIGTERM.
 #include "tools/covcheck/serve_command.hpp"
 
+#include <condition_variable>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <sstream>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -37,6 +41,50 @@ struct ServeFlags {
   std::size_t max_batch_body = 256u << 20;
   double read_timeout = 5, write_timeout = 5;
   double header_timeout = 10, body_timeout = 30;
+  double bundle_poll = 0;  // seconds; 0: no polling
+};
+
+// `--bundle-poll`: reads the bundle every `period` and swaps it in when its digest changed,
+// until stopped. A bundle that cannot be read or compiled keeps the one serving.
+class BundlePoller {
+ public:
+  BundlePoller(server::Service& service, std::chrono::milliseconds period) {
+    if (period.count() <= 0) return;
+    thread_ = std::thread([this, &service, period] {
+      std::unique_lock lock(mutex_);
+      while (!wake_.wait_for(lock, period, [this] { return stopping_; })) {
+        lock.unlock();
+        std::optional<server::ReloadResult> result = service.load_if_bundle_changed();
+        if (result) {
+          std::cerr << result->diagnostics
+                    << (result->ok ? fmt::format("covcheck: the bundle changed; now serving generation {}\n",
+                                                 result->generation)
+                                   : fmt::format("covcheck: the bundle changed but was refused; still serving "
+                                                 "generation {}\n",
+                                                 result->generation));
+          std::cerr.flush();
+        }
+        lock.lock();
+      }
+    });
+  }
+  ~BundlePoller() {
+    if (!thread_.joinable()) return;
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+  BundlePoller(const BundlePoller&) = delete;
+  BundlePoller& operator=(const BundlePoller&) = delete;
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
 };
 
 std::chrono::milliseconds seconds_flag(double seconds) {
@@ -52,6 +100,10 @@ int run_serve(const ServeFlags& flags, const CLI::App& serve) {
   options.header_timeout = seconds_flag(flags.header_timeout);
   options.body_timeout = seconds_flag(flags.body_timeout);
   if (options.threads == 0) return usage_error("--threads must be at least 1");
+  if (options.rules.empty() == options.bundle.empty())
+    return usage_error("give the rules: --rules PATH... or --bundle PATH_OR_URL, one of them");
+  if (flags.bundle_poll < 0 || (flags.bundle_poll > 0 && options.bundle.empty()))
+    return usage_error("--bundle-poll takes a positive number of seconds, with --bundle");
   if (options.read_timeout.count() <= 0 || options.write_timeout.count() <= 0 || options.header_timeout.count() <= 0 ||
       options.body_timeout.count() <= 0)
     return usage_error("--read-timeout, --write-timeout, --header-timeout and --body-timeout must be positive");
@@ -154,8 +206,12 @@ int run_serve(const ServeFlags& flags, const CLI::App& serve) {
     std::cerr << fmt::format("covcheck: error: cannot listen on {}:{}\n", options.host, options.port);
     return exit_usage;
   }
-  std::cerr << fmt::format("covcheck: serving {} on {}://{}:{}/ (generation {})\n", fmt::join(options.rules, " "),
-                           tls ? "https" : "http", options.host, port, first.generation);
+  std::shared_ptr<const server::State> serving = service.state();
+  std::string what = options.bundle.empty() ? fmt::format("{}", fmt::join(options.rules, " "))
+                                            : fmt::format("bundle {} (version {}, {})", options.bundle,
+                                                          *serving->bundle_version, *serving->bundle_digest);
+  std::cerr << fmt::format("covcheck: serving {} on {}://{}:{}/ (generation {})\n", what, tls ? "https" : "http",
+                           options.host, port, first.generation);
   std::cerr << key_note;
   if (flags.insecure_no_auth) {
     std::cerr << fmt::format(
@@ -179,6 +235,7 @@ int run_serve(const ServeFlags& flags, const CLI::App& serve) {
         std::cerr.flush();
       },
       [&] { service.stop(); });
+  BundlePoller poller(service, seconds_flag(flags.bundle_poll));
   bool ok = service.listen();
   log.event("stopped", "");
   return ok ? exit_ok : exit_usage;
@@ -192,8 +249,16 @@ Command add_serve_command(CLI::App& app) {
   CLI::AsNumberWithUnit seconds_unit(std::map<std::string, double>{{"s", 1.0}, {"ms", 0.001}});
   CLI::App* serve = app.add_subcommand("serve", "Serve the pre-screening page and the JSON API over HTTP");
   serve->add_option("--rules", flags->options.rules, "Rule files, or directories of *.cpl files (repeatable)")
-      ->required()
       ->type_name("PATH");
+  serve
+      ->add_option("--bundle", flags->options.bundle,
+                   "Serve a rule bundle (`covcheck bundle`): a directory, a .tar or an http:// URL; reloaded on "
+                   "SIGHUP and POST /v1/admin/reload")
+      ->type_name("PATH_OR_URL");
+  serve
+      ->add_option("--bundle-poll", flags->bundle_poll,
+                   "Read the bundle again every this many seconds; load it when its digest changed")
+      ->transform(seconds_unit);
   serve->add_option("--host", flags->options.host, "Address to listen on")->capture_default_str();
   serve->add_option("--port", flags->options.port, "Port to listen on (0: any free port)")
       ->check(CLI::Range(0, 65535))
