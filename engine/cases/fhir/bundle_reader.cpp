@@ -51,6 +51,8 @@ struct OutField {
 Out& Out::field(std::string_view name) {
   for (auto& [k, v] : fields)
     if (k == name) return v;
+  // A record of the case has a few members: room for them at once, not by doubling.
+  if (fields.empty()) fields.reserve(4);
   fields.push_back(OutField{std::string(name), Out{}});
   return fields.back().second;
 }
