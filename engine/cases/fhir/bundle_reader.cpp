@@ -7,7 +7,6 @@
 #include <cctype>
 #include <charconv>
 #include <map>
-#include <unordered_map>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -90,8 +89,10 @@ struct ReaderMemory {
   std::vector<Res> res;
   // The "Type/id" keys are spelt in `key_text`, reserved first so that the views stay put.
   std::string key_text;
-  std::unordered_map<std::string_view, std::size_t> by_key;       // "Type/id" -> index
-  std::unordered_map<std::string_view, std::size_t> by_full_url;  // fullUrl -> index
+  // Sorted (stably: of equal keys the first resource wins) and searched by halving: no
+  // node to allocate per resource, as a hash map has.
+  std::vector<std::pair<std::string_view, std::size_t>> by_key;       // "Type/id" -> index
+  std::vector<std::pair<std::string_view, std::size_t>> by_full_url;  // fullUrl -> index
   void clear() {
     res.clear();
     key_text.clear();
@@ -206,8 +207,14 @@ class Reader {
   // In the ReaderMemory; the reference indexes are built once every resource is indexed.
   std::vector<Res>& res_;
   std::string& key_text_;
-  std::unordered_map<std::string_view, std::size_t>& by_key_;
-  std::unordered_map<std::string_view, std::size_t>& by_full_url_;
+  std::vector<std::pair<std::string_view, std::size_t>>& by_key_;
+  std::vector<std::pair<std::string_view, std::size_t>>& by_full_url_;
+  const Res* find(const std::vector<std::pair<std::string_view, std::size_t>>& index, std::string_view key) const {
+    auto it = std::lower_bound(
+        index.begin(), index.end(), key,
+        [](const std::pair<std::string_view, std::size_t>& e, std::string_view k) { return e.first < k; });
+    return it != index.end() && it->first == key ? &res_[it->second] : nullptr;
+  }
   std::map<std::string, std::pair<const YamlNode*, std::string>> searchsets_;  // type -> (node, label) of a searchset
   std::size_t patient_ = SIZE_MAX;
   std::size_t order_ = SIZE_MAX;
@@ -277,10 +284,14 @@ void Reader::index_references() {
     if (!r.id.empty()) {
       std::size_t start = key_text_.size();
       key_text_.append(r.type).append("/").append(r.id);
-      by_key_.emplace(std::string_view(key_text_).substr(start), i);
+      by_key_.emplace_back(std::string_view(key_text_).substr(start), i);
     }
-    if (!r.full_url.empty()) by_full_url_.emplace(r.full_url, i);
+    if (!r.full_url.empty()) by_full_url_.emplace_back(r.full_url, i);
   }
+  auto by_text = [](const std::pair<std::string_view, std::size_t>& a,
+                    const std::pair<std::string_view, std::size_t>& b) { return a.first < b.first; };
+  std::stable_sort(by_key_.begin(), by_key_.end(), by_text);
+  std::stable_sort(by_full_url_.begin(), by_full_url_.end(), by_text);
 }
 
 bool Reader::index_bundle(const YamlNode& bundle, const std::string& label, std::size_t depth) {
@@ -344,8 +355,8 @@ const Res* Reader::resolve(const Res& from, const YamlNode* reference, const Ref
     for (const Res& x : res_)
       if (x.container == container && x.id == r.substr(1)) return &x;
   } else {
-    if (auto it = by_full_url_.find(r); it != by_full_url_.end()) return &res_[it->second];
-    if (auto it = by_key_.find(r); it != by_key_.end()) return &res_[it->second];
+    if (const Res* x = find(by_full_url_, r)) return x;
+    if (const Res* x = find(by_key_, r)) return x;
     // `https://server/fhir/Patient/p1` or `Patient/p1/_history/2`: the last Type/id pair.
     std::string_view s = r;
     if (std::size_t h = s.find("/_history/"); h != std::string_view::npos) s = s.substr(0, h);
@@ -353,7 +364,7 @@ const Res* Reader::resolve(const Res& from, const YamlNode* reference, const Ref
     if (slash != std::string_view::npos && slash > 0) {
       std::size_t before = s.rfind('/', slash - 1);
       std::string_view key = s.substr(before == std::string_view::npos ? 0 : before + 1);
-      if (auto it = by_key_.find(key); it != by_key_.end()) return &res_[it->second];
+      if (const Res* x = find(by_key_, key)) return x;
     }
   }
   broken = true;
