@@ -107,6 +107,7 @@ void Service::cds_hook(const Request& req, Response& res, const httplib::Content
                       options_.max_fetch_body);
   };
   if (options_.audit) settings.audit = audit_context(x, std::nullopt);
+  settings.questionnaire_known = [this](const std::string& id) { return questionnaires_.contains(id); };
   HookScratchShelf::Lease scratch = hook_scratch_.lend();
   engine::crd::HookAnswer answer = engine::crd::answer_hook(*session, *hook, body.text, settings, scratch.get());
   for (engine::crd::StoredQuestionnaire& q : answer.questionnaires) questionnaires_.put(q.id, std::move(q.json));

@@ -27,6 +27,10 @@ class QuestionnaireStore {
       order_.pop_front();
     }
   }
+  bool contains(const std::string& id) const {
+    std::lock_guard lock(mutex_);
+    return by_id_.count(id) > 0;
+  }
   std::optional<std::string> get(const std::string& id) const {
     std::lock_guard lock(mutex_);
     auto it = by_id_.find(id);

@@ -4,8 +4,9 @@
 
 #include <cstring>
 
-#include <fmt/format.h>
 #include <openssl/evp.h>
+
+#include "engine/audit/hex.hpp"
 
 namespace covcheck::engine {
 
@@ -33,7 +34,7 @@ class Hasher {
     unsigned int len = 0;
     EVP_DigestFinal_ex(ctx_, out, &len);
     std::string h = "sha256:";
-    for (unsigned i = 0; i < len; ++i) h += fmt::format("{:02x}", out[i]);
+    append_hex(h, out, len);
     return h;
   }
 

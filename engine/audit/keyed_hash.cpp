@@ -1,10 +1,13 @@
 // HMAC-SHA256 and random keys from OpenSSL (libcrypto); nothing here is hand-made crypto.
 #include "engine/audit/keyed_hash.hpp"
 
-#include <fmt/format.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
+
+#include <algorithm>
+
+#include "engine/audit/hex.hpp"
 
 namespace covcheck::engine {
 
@@ -14,7 +17,7 @@ std::string KeyedHash::operator()(std::string_view id) const {
   HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()), reinterpret_cast<const unsigned char*>(id.data()),
        id.size(), out, &len);
   std::string token = "hmac:";
-  for (unsigned i = 0; i < len && i < 16; ++i) token += fmt::format("{:02x}", out[i]);
+  append_hex(token, out, std::min(len, 16u));
   return token;
 }
 

@@ -18,7 +18,7 @@ std::vector<CorpusRecord> split_corpus(std::string_view text, const std::string&
   out.reserve(refs.size());
   for (const RecordRef& r : refs)
     out.push_back({fmt::format("{}:#{}", file_name, out.size() + 1), std::string(text.substr(r.offset, r.length)),
-                   yaml ? "yaml" : "json"});
+                   yaml ? "yaml" : "", yaml ? "" : "application/json"});
   return out;
 }
 
@@ -27,6 +27,7 @@ SideOutcome decide_record(DecisionSession& session, const CorpusRecord& record, 
   input.text = record.text;
   input.name = record.name;
   input.format = record.format;
+  input.media_type = record.media_type;
   SessionOptions options;
   options.as_of = as_of;
   options.trace = false;  // the report needs decisions and reasons, not explanations

@@ -24,7 +24,11 @@ namespace covcheck::engine {
 struct CorpusRecord {
   std::string name;
   std::string text;
-  std::string_view format = "yaml";  // the case reader: a JSON Lines record is strict JSON, as in `batch`
+  // How the session's reader table chooses its reader, as in `batch`: a YAML document is
+  // YAML (`format`); a JSON Lines record is JSON by media type, so that the FHIR row still
+  // claims a bundle on one line (case_readers.hpp).
+  std::string_view format = "yaml";
+  std::string_view media_type;
 };
 
 // Splits a corpus into records: JSON Lines (one case per non-blank line) when `yaml` is

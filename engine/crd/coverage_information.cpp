@@ -13,6 +13,8 @@
 
 #include <fmt/format.h>
 
+#include "engine/audit/hex.hpp"
+
 namespace covcheck::engine::crd {
 
 namespace {
@@ -63,8 +65,7 @@ std::string digest_hex(const std::vector<std::string_view>& parts) {
   EVP_DigestFinal_ex(ctx, out, &len);
   EVP_MD_CTX_free(ctx);
   std::string hex;
-  hex.reserve(len * 2);
-  for (unsigned int i = 0; i < len; ++i) hex += fmt::format("{:02x}", out[i]);
+  append_hex(hex, out, len);
   return hex;
 }
 

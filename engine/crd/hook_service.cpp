@@ -302,6 +302,7 @@ HookAnswer answer_hook(DecisionSession& session, Hook hook, std::string_view bod
     input.name = "request";
     input.format = "fhir";
     SessionOptions options;
+    options.locate_warnings = false;  // the answer shows none of the bundle's warnings
     CaseOutcome& outcome = session.decide(input, options);
     std::string payer_name = outcome.payer ? outcome.payer->name : "";
     std::string order_ref = reference_of(o);
@@ -353,11 +354,15 @@ HookAnswer answer_hook(DecisionSession& session, Hook hook, std::string_view bod
       StoredQuestionnaire q;
       q.id = questionnaire_id(d);
       std::string url = settings.public_url + "/fhir/Questionnaire/" + q.id;
-      JsonWriter qw(true, q.json);
-      write_questionnaire(qw, d, session.program().schema(), q.id, url);
-      q.json += "\n";
+      // The same pend asks the same questions: an EHR signing order after order gets the
+      // stored questionnaire, written once (it was a tenth of a request's work).
+      if (!settings.questionnaire_known || !settings.questionnaire_known(q.id)) {
+        JsonWriter qw(true, q.json);
+        write_questionnaire(qw, d, session.program().schema(), q.id, url);
+        q.json += "\n";
+        answer.questionnaires.push_back(std::move(q));
+      }
       in.questionnaire = url;
-      answer.questionnaires.push_back(std::move(q));
     }
     CoverageInformation ci = assess(d, in);
     if (settings.audit) {

@@ -35,6 +35,9 @@ struct HookSettings {
   // When set (`serve --audit-log`): the audit context of the request; each decided order then
   // gets an audit record whose answer id is its coverage-assertion-id.
   std::optional<AuditContext> audit;
+  // Whether the caller's questionnaire store already holds this id; its text is then not
+  // written again (a store keeps the first text of an id). May be empty: always written.
+  std::function<bool(const std::string& id)> questionnaire_known;
 };
 
 struct StoredQuestionnaire {
@@ -44,9 +47,9 @@ struct StoredQuestionnaire {
 
 struct HookAnswer {
   int status = 200;
-  std::string body;  // the CDS Hooks response, or an OperationOutcome
-  std::vector<StoredQuestionnaire> questionnaires;
-  std::size_t actions = 0;  // system actions in the answer
+  std::string body;                                 // the CDS Hooks response, or an OperationOutcome
+  std::vector<StoredQuestionnaire> questionnaires;  // those referenced that the store does not hold yet
+  std::size_t actions = 0;                          // system actions in the answer
   // One per in-scope order decided (none for orders the rules do not decide, none when the
   // answer is an error); empty unless HookSettings::audit is set.
   std::vector<AuditRecord> audit_records;

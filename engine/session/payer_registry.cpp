@@ -30,6 +30,20 @@ std::string folded(std::string_view s) {
   return out;
 }
 
+// Whether `name`, folded as folded() folds it, is `word` (folded already): without spelling
+// the folded name, since every case of a registry session compares its payer to every name.
+bool folds_to(std::string_view name, std::string_view word) {
+  std::size_t b = 0, e = name.size();
+  while (b < e && (name[b] == ' ' || name[b] == '\t')) ++b;
+  while (e > b && (name[e - 1] == ' ' || name[e - 1] == '\t')) --e;
+  if (e - b != word.size()) return false;
+  for (std::size_t i = b; i < e; ++i) {
+    char c = name[i];
+    if (((c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c) != word[i - b]) return false;
+  }
+  return true;
+}
+
 struct Reader {
   dsl::FileId file;
   dsl::Diagnostics& diags;
@@ -245,24 +259,19 @@ PayerMatch match_payer(const PayerRegistry& registry, const PayerKey& key) {
     return m;
   }
   std::string word = folded(*key.payer);
-  auto pick = [&](auto&& names_of) {
+  auto named = [&](const std::vector<std::string>& names) {
+    return std::any_of(names.begin(), names.end(), [&](const std::string& n) { return folds_to(n, word); });
+  };
+  auto pick = [&](auto&& matches) {
     std::vector<const PayerEntry*> out;
     for (const PayerEntry& e : registry.entries)
-      for (const std::string& n : names_of(e))
-        if (folded(n) == word) {
-          out.push_back(&e);
-          break;
-        }
+      if (matches(e)) out.push_back(&e);
     return out;
   };
   // Identifiers first: a clearinghouse id may equal another payer's alias.
-  std::vector<const PayerEntry*> candidates = pick([](const PayerEntry& e) { return e.identifiers; });
+  std::vector<const PayerEntry*> candidates = pick([&](const PayerEntry& e) { return named(e.identifiers); });
   if (candidates.empty())
-    candidates = pick([](const PayerEntry& e) {
-      std::vector<std::string> n = e.aliases;
-      n.push_back(e.name);
-      return n;
-    });
+    candidates = pick([&](const PayerEntry& e) { return named(e.aliases) || folds_to(e.name, word); });
   if (candidates.empty()) {
     m.error = fmt::format("unknown payer `{}`", *key.payer);
     m.help = fmt::format("the known payers are {}", registry.known_payers());

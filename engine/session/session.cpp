@@ -141,7 +141,7 @@ struct DecisionSession::Impl {
       }
       // Not decidable: the full evaluation words why.
     }
-    if (!diags.empty()) locate(in);
+    if (!diags.empty() && options.locate_warnings) locate(in);
     EvaluationOptions eo;
     eo.as_of = options.as_of;
     eo.trace = options.trace;

@@ -49,6 +49,9 @@ struct SessionOptions {
   bool case_facts = false;                                // list the case's facts (printed summaries)
   bool compact = false;                                   // QuickDecider: decision, basis, prior auth, benefit, reasons
   std::uint32_t trace_elements = default_trace_elements;  // quantifier elements a trace shows
+  // Register a decided case that has warnings, so that they print with file:line:col; a
+  // caller that never prints them (a CDS Hooks answer) spares the copy of the case's text.
+  bool locate_warnings = true;
 };
 
 // What deciding one case gave. Exactly one of `determination`, `quick` and an error in

@@ -323,6 +323,30 @@ TEST_CASE("discovery names the four hooks with their prefetch", "[crd]") {
   CHECK(hooks == std::vector<std::string>{"order-sign", "order-select", "order-dispatch", "appointment-book"});
 }
 
+TEST_CASE("a questionnaire the caller's store holds is referenced, not written again", "[crd]") {
+  std::string body = esketamine_hook();
+  crd::HookAnswer first = ask(body);
+  REQUIRE(first.status == 200);
+  REQUIRE(first.questionnaires.size() == 1);
+  std::vector<std::string> asked;
+  crd::HookSettings s = settings();
+  s.questionnaire_known = [&](const std::string& id) {
+    asked.push_back(id);
+    return id == first.questionnaires[0].id;
+  };
+  crd::HookAnswer again = ask(body, crd::Hook::order_sign, s);
+  REQUIRE(again.status == 200);
+  CHECK(asked == std::vector<std::string>{first.questionnaires[0].id});
+  CHECK(again.questionnaires.empty());
+  // The answer is the same, questionnaire link included.
+  CHECK(again.body == first.body);
+  // A store without it gets it written.
+  s.questionnaire_known = [](const std::string&) { return false; };
+  crd::HookAnswer unknown = ask(body, crd::Hook::order_sign, s);
+  REQUIRE(unknown.questionnaires.size() == 1);
+  CHECK(unknown.questionnaires[0].json == first.questionnaires[0].json);
+}
+
 TEST_CASE("an esketamine order-sign pends with a questionnaire, and its answers settle it", "[crd]") {
   std::string body = esketamine_hook();
   crd::HookAnswer a = ask(body);

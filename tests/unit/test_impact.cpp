@@ -60,6 +60,23 @@ TEST_CASE("impact: corpus splitting", "[impact]") {
   REQUIRE(yaml.size() == 2);
   CHECK(yaml[0].text.find("x: 1") != std::string::npos);
   CHECK(yaml[1].name == "c.yaml:#2");
+  // As in `batch`: a JSON Lines record is JSON by media type (the fhir row may still claim
+  // it), a YAML document is YAML by name.
+  CHECK(jsonl[0].media_type == "application/json");
+  CHECK(jsonl[0].format.empty());
+  CHECK(yaml[0].format == "yaml");
+}
+
+TEST_CASE("impact: a corpus line that is a FHIR resource is read by the fhir row", "[impact]") {
+  testing::Pipeline p = testing::policy_pipeline(old_policy);
+  REQUIRE(p.ok());
+  engine::DecisionSession session(p.program(), p.sources());
+  auto records = engine::split_corpus("{\"resourceType\": \"Patient\", \"id\": \"p1\"}\n", "c.jsonl", false);
+  REQUIRE(records.size() == 1);
+  engine::SideOutcome out = engine::decide_record(session, records[0], std::nullopt);
+  CHECK_FALSE(out.determination);
+  // The JSON reader would call `resourceType` an unknown field; the FHIR reader wants a Bundle.
+  CHECK(out.error.find("not a Bundle") != std::string::npos);
 }
 
 TEST_CASE("impact: matrix, responsible rules, routing and authorization", "[impact]") {

@@ -78,6 +78,26 @@ TEST_CASE("one session decides YAML, JSON and bad cases in turn, nothing carried
   CHECK(session.sources().size() == rule_files);
 }
 
+TEST_CASE("a case with warnings is registered to locate them, unless the caller never shows them", "[session]") {
+  testing::Pipeline& p = acme();
+  engine::DecisionSession session(p.program(), p.sources());
+  const std::size_t rule_files = p.sources().size();
+  const std::string warned = good_yaml + "unknown_field: 1\n";
+  engine::CaseOutcome& shown = session.decide(input(warned, "w.yaml"), {});
+  REQUIRE(shown.determination);
+  REQUIRE(shown.determination->warnings.size() == 1);
+  const engine::Decision decision = shown.determination->decision;
+  CHECK(session.sources().size() == rule_files + 1);  // registered: the warning prints with w.yaml:6:1
+
+  engine::SessionOptions quiet;
+  quiet.locate_warnings = false;
+  engine::CaseOutcome& hidden = session.decide(input(warned, "w.yaml"), quiet);
+  REQUIRE(hidden.determination);
+  CHECK(hidden.determination->warnings.size() == 1);  // still in the answer, without a place
+  CHECK(hidden.determination->decision == decision);
+  CHECK(session.sources().size() == rule_files);  // the text was not copied
+}
+
 TEST_CASE("a case given as a YAML tree inside a registered file is read there and not registered again", "[session]") {
   testing::Pipeline p({COVCHECK_SOURCE_DIR "/rules/acme", COVCHECK_SOURCE_DIR "/rules/mandates"});
   REQUIRE(p.ok());

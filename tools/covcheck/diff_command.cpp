@@ -252,7 +252,8 @@ Command add_diff_command(CLI::App& app) {
       app.add_subcommand("diff", "Impact of a policy change: decide a corpus of cases with old and new rules");
   diff->add_option("--old", raw->options.old_rules, "The old rule files or directories")->required()->type_name("PATH");
   diff->add_option("--new", raw->options.new_rules, "The new rule files or directories")->required()->type_name("PATH");
-  diff->add_option("--cases", raw->options.cases_path, "The corpus: JSON Lines, or a YAML stream of documents")
+  diff->add_option("--cases", raw->options.cases_path,
+                   "The corpus: JSON Lines (a case or a FHIR R4 Bundle per line), or a YAML stream of documents")
       ->required()
       ->type_name("FILE");
   diff->add_option("--old-as-of", raw->old_as_of, "Judge the old side's effective ranges on this date")

@@ -238,7 +238,6 @@ PreparedCase prepare_case(const SuiteTest& test) {
 engine::CaseInput case_input(const SuiteTest& test, const PreparedCase& prepared) {
   engine::CaseInput input;
   if (test.inline_case) {
-    input.format = "yaml";
     input.format = "value";
     input.value = test.inline_case.get();
     input.file = test.case_at.file;

@@ -5,8 +5,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <map>
-#include <unordered_map>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -50,6 +50,8 @@ struct OutField {
 Out& Out::field(std::string_view name) {
   for (auto& [k, v] : fields)
     if (k == name) return v;
+  // A record of the case has a few members: room for them at once, not by doubling.
+  if (fields.empty()) fields.reserve(4);
   fields.push_back(OutField{std::string(name), Out{}});
   return fields.back().second;
 }
@@ -68,21 +70,55 @@ Out scalar(std::string text, bool quoted, SourceSpan span, std::string source) {
   return o;
 }
 
-// One resource of the bundle (or contained in one).
+// One resource of the bundle (or contained in one). Its type, id and fullUrl are views into
+// the JSON tree, which outlives the reader.
 struct Res {
   const YamlNode* node = nullptr;
-  std::string type;
-  std::string id;
+  std::string_view type;
+  std::string_view id;
   std::string label;  // Bundle.entry[3].resource(Condition/c1)
-  std::string full_url;
+  std::string_view full_url;
   std::size_t container = SIZE_MAX;  // for contained resources: the resource holding them
 };
+
+}  // namespace
+
+// The reader's indexes of one bundle, kept by a session from bundle to bundle (FhirScratch):
+// their storage is then allocated once, not per bundle.
+struct ReaderMemory {
+  std::vector<Res> res;
+  // The "Type/id" keys are spelt in `key_text`, reserved first so that the views stay put.
+  std::string key_text;
+  // Sorted (stably: of equal keys the first resource wins) and searched by halving: no
+  // node to allocate per resource, as a hash map has.
+  std::vector<std::pair<std::string_view, std::size_t>> by_key;       // "Type/id" -> index
+  std::vector<std::pair<std::string_view, std::size_t>> by_full_url;  // fullUrl -> index
+  void clear() {
+    res.clear();
+    key_text.clear();
+    by_key.clear();
+    by_full_url.clear();
+  }
+};
+
+FhirScratch::FhirScratch() : memory(std::make_unique<ReaderMemory>()) {}
+FhirScratch::~FhirScratch() = default;
+
+namespace {
 
 class Reader {
  public:
   Reader(const YamlTree& tree, dsl::FileId file, const Terminology& terms, dsl::Diagnostics& diags,
-         const dsl::Schema* schema)
-      : t_(tree), file_(file), terms_(terms), diags_(diags), schema_(schema) {}
+         const dsl::Schema* schema, ReaderMemory& memory)
+      : t_(tree),
+        file_(file),
+        terms_(terms),
+        diags_(diags),
+        schema_(schema),
+        res_(memory.res),
+        key_text_(memory.key_text),
+        by_key_(memory.by_key),
+        by_full_url_(memory.by_full_url) {}
 
   bool read(Out& root);
 
@@ -105,8 +141,27 @@ class Reader {
 
   // ---- resources -----------------------------------------------------------------------
   bool index_bundle(const YamlNode& bundle, const std::string& label, std::size_t depth);
-  bool add_resource(const YamlNode& r, std::string label, std::string full_url, std::size_t container);
-  const Res* resolve(const Res& from, const YamlNode* reference, const std::string& path, bool& broken);
+  // Where a resource sits: `base` + `member` + `[index]` + `tail`
+  // (`Bundle` `.entry` `[3]` `.resource`), spelt as its label without fmt.
+  struct Place {
+    std::string_view base, member;
+    std::uint32_t index = 0;
+    std::string_view tail;
+    void append_to(std::string& out) const;
+    std::string str() const {
+      std::string out;
+      append_to(out);
+      return out;
+    }
+  };
+  bool add_resource(const YamlNode& r, const Place& place, std::string_view full_url, std::size_t container);
+  void index_references();
+  // A reference's FHIR path, spelt only when it is broken: `base` + `member` (+ `[index]`).
+  struct RefPath {
+    std::string_view base, member;
+    std::int64_t index = -1;
+  };
+  const Res* resolve(const Res& from, const YamlNode* reference, const RefPath& path, bool& broken);
   bool about_patient(const Res& r) const;
 
   // ---- the mapping ---------------------------------------------------------------------
@@ -149,9 +204,17 @@ class Reader {
   std::size_t warnings_ = 0;
   static constexpr std::size_t max_warnings = 200;
 
-  std::vector<Res> res_;
-  std::unordered_map<std::string, std::size_t> by_key_;                        // "Type/id" -> index
-  std::unordered_map<std::string, std::size_t> by_full_url_;                   // fullUrl -> index
+  // In the ReaderMemory; the reference indexes are built once every resource is indexed.
+  std::vector<Res>& res_;
+  std::string& key_text_;
+  std::vector<std::pair<std::string_view, std::size_t>>& by_key_;
+  std::vector<std::pair<std::string_view, std::size_t>>& by_full_url_;
+  const Res* find(const std::vector<std::pair<std::string_view, std::size_t>>& index, std::string_view key) const {
+    auto it = std::lower_bound(
+        index.begin(), index.end(), key,
+        [](const std::pair<std::string_view, std::size_t>& e, std::string_view k) { return e.first < k; });
+    return it != index.end() && it->first == key ? &res_[it->second] : nullptr;
+  }
   std::map<std::string, std::pair<const YamlNode*, std::string>> searchsets_;  // type -> (node, label) of a searchset
   std::size_t patient_ = SIZE_MAX;
   std::size_t order_ = SIZE_MAX;
@@ -160,15 +223,22 @@ class Reader {
 
 // ---- indexing ----------------------------------------------------------------------------
 
-bool Reader::add_resource(const YamlNode& r, std::string label, std::string full_url, std::size_t container) {
+void Reader::Place::append_to(std::string& out) const {
+  char digits[16];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, index);
+  (void)ec;
+  out.append(base).append(member).append(1, '[').append(digits, end).append(1, ']').append(tail);
+}
+
+bool Reader::add_resource(const YamlNode& r, const Place& place, std::string_view full_url, std::size_t container) {
   if (r.kind != Kind::mapping) {
-    error("fhir.not_a_resource", r, fmt::format("`{}` is not a FHIR resource (a JSON object)", label));
+    error("fhir.not_a_resource", r, fmt::format("`{}` is not a FHIR resource (a JSON object)", place.str()));
     return false;
   }
   std::optional<std::string_view> type = str(get(&r, "resourceType"));
   if (!type || type->empty()) {
     error("fhir.no_resource_type", r,
-          fmt::format("`{}` has no `resourceType`: every FHIR resource names its type", label));
+          fmt::format("`{}` has no `resourceType`: every FHIR resource names its type", place.str()));
     return false;
   }
   if (res_.size() >= max_bundle_resources) {
@@ -179,23 +249,49 @@ bool Reader::add_resource(const YamlNode& r, std::string label, std::string full
   }
   Res x;
   x.node = &r;
-  x.type = std::string(*type);
-  x.id = std::string(str(&r, "id").value_or(""));
-  x.label = fmt::format("{}({}/{})", label, x.type, x.id.empty() ? "?" : x.id);
-  x.full_url = std::move(full_url);
+  x.type = *type;
+  x.id = str(&r, "id").value_or("");
+  // Every mapped value's FHIR path starts with it: `Bundle.entry[3].resource(Condition/c1)`.
+  x.label.reserve(place.base.size() + place.member.size() + place.tail.size() + x.type.size() + x.id.size() + 16);
+  place.append_to(x.label);
+  x.label.append(1, '(').append(x.type).append(1, '/').append(x.id.empty() ? std::string_view("?") : x.id);
+  x.label.append(1, ')');
+  x.full_url = full_url;
   x.container = container;
   std::size_t index = res_.size();
   res_.push_back(std::move(x));
-  if (container == SIZE_MAX) {
-    if (!res_[index].id.empty()) by_key_.emplace(res_[index].type + "/" + res_[index].id, index);
-    if (!res_[index].full_url.empty()) by_full_url_.emplace(res_[index].full_url, index);
-  }
   // Contained resources are reachable only as `#id` from their container.
   const YamlNode* contained = get(&r, "contained");
   for (std::uint32_t i = 0; i < size(contained); ++i)
-    if (!add_resource(*at(contained, i), fmt::format("{}.contained[{}]", res_[index].label, i), "", index))
-      return false;
+    if (!add_resource(*at(contained, i), Place{res_[index].label, ".contained", i, ""}, "", index)) return false;
   return true;
+}
+
+// The lookups references resolve through; a key seen twice keeps its first resource.
+void Reader::index_references() {
+  std::size_t total = 0, top = 0;
+  for (const Res& r : res_)
+    if (r.container == SIZE_MAX) {
+      ++top;
+      if (!r.id.empty()) total += r.type.size() + 1 + r.id.size();
+    }
+  key_text_.reserve(total);
+  by_key_.reserve(top);
+  by_full_url_.reserve(top);
+  for (std::size_t i = 0; i < res_.size(); ++i) {
+    const Res& r = res_[i];
+    if (r.container != SIZE_MAX) continue;
+    if (!r.id.empty()) {
+      std::size_t start = key_text_.size();
+      key_text_.append(r.type).append("/").append(r.id);
+      by_key_.emplace_back(std::string_view(key_text_).substr(start), i);
+    }
+    if (!r.full_url.empty()) by_full_url_.emplace_back(r.full_url, i);
+  }
+  auto by_text = [](const std::pair<std::string_view, std::size_t>& a,
+                    const std::pair<std::string_view, std::size_t>& b) { return a.first < b.first; };
+  std::stable_sort(by_key_.begin(), by_key_.end(), by_text);
+  std::stable_sort(by_full_url_.begin(), by_full_url_.end(), by_text);
 }
 
 bool Reader::index_bundle(const YamlNode& bundle, const std::string& label, std::size_t depth) {
@@ -223,57 +319,61 @@ bool Reader::index_bundle(const YamlNode& bundle, const std::string& label, std:
   }
   for (std::uint32_t i = 0; i < size(entries); ++i) {
     const YamlNode* entry = at(entries, i);
-    std::string entry_label = fmt::format("{}.entry[{}]", label, i);
+    // The entry's path is spelt only where it is said (errors, nested bundles, labels).
+    const Place entry_place{label, ".entry", i, ""};
     if (entry->kind != Kind::mapping) {
-      error("fhir.bad_element", *entry, fmt::format("`{}` must be an object", entry_label));
+      error("fhir.bad_element", *entry, fmt::format("`{}` must be an object", entry_place.str()));
       return false;
     }
     const YamlNode* r = get(entry, "resource");
     if (!r) continue;  // a transaction entry without a resource (a DELETE): nothing to read
-    std::string full_url(str(entry, "fullUrl").value_or(""));
+    std::string_view full_url = str(entry, "fullUrl").value_or("");
     if (r->kind == Kind::mapping && str(r, "resourceType") == std::optional<std::string_view>("Bundle")) {
       // A bundle inside the bundle: a searchset of prefetch, or a bundle of the EHR's.
       if (depth >= 3) {
-        error("fhir.too_deep", *r, fmt::format("`{}.resource` nests bundles more than 3 deep", entry_label));
+        error("fhir.too_deep", *r, fmt::format("`{}.resource` nests bundles more than 3 deep", entry_place.str()));
         return false;
       }
-      std::string inner = fmt::format("{}.resource(Bundle/{})", entry_label, str(r, "id").value_or("?"));
+      std::string inner = fmt::format("{}.resource(Bundle/{})", entry_place.str(), str(r, "id").value_or("?"));
       if (!index_bundle(*r, inner, depth + 1)) return false;
       continue;
     }
-    if (!add_resource(*r, entry_label + ".resource", std::move(full_url), SIZE_MAX)) return false;
+    if (!add_resource(*r, Place{label, ".entry", i, ".resource"}, full_url, SIZE_MAX)) return false;
   }
   return true;
 }
 
 // A reference's target: `#id` (contained), `Type/id`, a fullUrl (`urn:uuid:…` or absolute),
 // or an absolute URL ending in `Type/id`. `broken` is set when it names nothing here.
-const Res* Reader::resolve(const Res& from, const YamlNode* reference, const std::string& path, bool& broken) {
+const Res* Reader::resolve(const Res& from, const YamlNode* reference, const RefPath& path, bool& broken) {
   broken = false;
   std::optional<std::string_view> ref = str(reference, "reference");
   if (!ref) return nullptr;
-  std::string r(*ref);
+  std::string_view r = *ref;
   if (!r.empty() && r[0] == '#') {
     std::size_t container = from.container == SIZE_MAX ? static_cast<std::size_t>(&from - res_.data()) : from.container;
     for (const Res& x : res_)
       if (x.container == container && x.id == r.substr(1)) return &x;
   } else {
-    if (auto it = by_full_url_.find(r); it != by_full_url_.end()) return &res_[it->second];
-    if (auto it = by_key_.find(r); it != by_key_.end()) return &res_[it->second];
+    if (const Res* x = find(by_full_url_, r)) return x;
+    if (const Res* x = find(by_key_, r)) return x;
     // `https://server/fhir/Patient/p1` or `Patient/p1/_history/2`: the last Type/id pair.
     std::string_view s = r;
     if (std::size_t h = s.find("/_history/"); h != std::string_view::npos) s = s.substr(0, h);
     std::size_t slash = s.rfind('/');
     if (slash != std::string_view::npos && slash > 0) {
       std::size_t before = s.rfind('/', slash - 1);
-      std::string key(s.substr(before == std::string_view::npos ? 0 : before + 1));
-      if (auto it = by_key_.find(key); it != by_key_.end()) return &res_[it->second];
+      std::string_view key = s.substr(before == std::string_view::npos ? 0 : before + 1);
+      if (const Res* x = find(by_key_, key)) return x;
     }
   }
   broken = true;
   if (!str(reference, "display")) {
     error("fhir.broken_reference", *get(reference, "reference"),
-          fmt::format("`{}.reference`: `{}` names no resource in the bundle", path, r));
+          path.index < 0
+              ? fmt::format("`{}{}.reference`: `{}` names no resource in the bundle", path.base, path.member, r)
+              : fmt::format("`{}{}[{}].reference`: `{}` names no resource in the bundle", path.base, path.member,
+                            path.index, r));
   }
   return nullptr;
 }
@@ -413,7 +513,7 @@ void Reader::map_coverage(Out& root) {
     const YamlNode* payor = at(payors, 0);
     std::string path = c.label + ".payor[0]";
     bool broken = false;
-    const Res* org = resolve(c, payor, path, broken);
+    const Res* org = resolve(c, payor, {path, ""}, broken);
     if (org && org->type == "Organization") {
       if (const YamlNode* name = get(org->node, "name"); str(name))
         plan.field("payer") = scalar(std::string(*str(name)), true, span(*name), org->label + ".name");
@@ -465,7 +565,7 @@ Reader::Coded Reader::medication_codes(const Res& med, std::string_view table, s
       if (k.entry) return k;
     } else if (const YamlNode* ref = get(ing, "itemReference")) {
       bool broken = false;
-      const Res* inner = resolve(med, ref, ipath + ".itemReference", broken);
+      const Res* inner = resolve(med, ref, {ipath, ".itemReference"}, broken);
       if (inner && inner->type == "Medication") {
         Coded k = medication_codes(*inner, table, route, name, path, seen);
         if (k.entry || failed_) return k;
@@ -485,7 +585,7 @@ Reader::Coded Reader::drug(const Res& r, std::string_view table, std::string_vie
   }
   if (const YamlNode* ref = get(r.node, "medicationReference")) {
     bool broken = false;
-    const Res* med = resolve(r, ref, r.label + ".medicationReference", broken);
+    const Res* med = resolve(r, ref, {r.label, ".medicationReference"}, broken);
     if (med && med->type == "Medication") {
       std::unordered_set<const YamlNode*> seen;
       Coded c = medication_codes(*med, table, route, name, path, seen);
@@ -502,7 +602,7 @@ void Reader::map_order(Out& root) {
   const Res& o = res_[order_];
   const YamlNode* n = o.node;
   bool med = o.type == "MedicationRequest";
-  if (!o.id.empty()) root.field("id") = scalar(o.id, true, span(*get(n, "id")), o.label + ".id");
+  if (!o.id.empty()) root.field("id") = scalar(std::string(o.id), true, span(*get(n, "id")), o.label + ".id");
 
   // date_of_service: the first of the contract's elements that exists.
   Out dos;
@@ -529,8 +629,7 @@ void Reader::map_order(Out& root) {
     const YamlNode* based = get(r.node, "basedOn");
     for (std::uint32_t i = 0; i < size(based); ++i) {
       bool broken = false;
-      if (resolve(r, at(based, i), fmt::format("{}.basedOn[{}]", r.label, i), broken) == &o)
-        coded.emplace_back(&r, get(r.node, "code"));
+      if (resolve(r, at(based, i), {r.label, ".basedOn", i}, broken) == &o) coded.emplace_back(&r, get(r.node, "code"));
     }
   }
   Out cpt, hcpcs;
@@ -599,7 +698,7 @@ void Reader::map_order(Out& root) {
   const YamlNode* location_refs = get(n, "locationReference");
   for (std::uint32_t i = 0; i < size(location_refs) && !site && !failed_; ++i) {
     bool broken = false;
-    const Res* loc = resolve(o, at(location_refs, i), fmt::format("{}.locationReference[{}]", o.label, i), broken);
+    const Res* loc = resolve(o, at(location_refs, i), {o.label, ".locationReference", i}, broken);
     const YamlNode* types = loc ? get(loc->node, "type") : nullptr;
     for (std::uint32_t j = 0; j < size(types) && !site; ++j) {
       Coded k = lookup("site", at(types, j), fmt::format("{}.type[{}]", loc->label, j));
@@ -628,7 +727,7 @@ void Reader::map_order(Out& root) {
   };
   if (const YamlNode* requester = get(n, "requester")) {
     bool broken = false;
-    const Res* who = resolve(o, requester, o.label + ".requester", broken);
+    const Res* who = resolve(o, requester, {o.label, ".requester"}, broken);
     if (who && who->type == "PractitionerRole") {
       from_role(*who);
     } else if (who && who->type == "Practitioner") {
@@ -636,7 +735,7 @@ void Reader::map_order(Out& root) {
       for (const Res& r : res_) {
         if (r.type != "PractitionerRole" || specialty) continue;
         bool b = false;
-        if (resolve(r, get(r.node, "practitioner"), r.label + ".practitioner", b) == who) from_role(r);
+        if (resolve(r, get(r.node, "practitioner"), {r.label, ".practitioner"}, b) == who) from_role(r);
       }
     }
   }
@@ -674,8 +773,7 @@ void Reader::map_conditions(Out& root) {
     const YamlNode* refs = get(order, "reasonReference");
     for (std::uint32_t i = 0; i < size(refs); ++i) {
       bool broken = false;
-      if (const Res* r =
-              resolve(res_[order_], at(refs, i), fmt::format("{}.reasonReference[{}]", res_[order_].label, i), broken))
+      if (const Res* r = resolve(res_[order_], at(refs, i), {res_[order_].label, ".reasonReference", i}, broken))
         reasons.push_back(r);
     }
     const YamlNode* codes = get(order, "reasonCode");
@@ -1028,8 +1126,8 @@ bool Reader::read(Out& root) {
                : std::string("`resourceType` must be the string `Bundle`"));
     return false;
   }
-  res_.reserve(std::min<std::size_t>(t_.nodes.size() / 8 + 8, max_bundle_resources));
   if (!index_bundle(b, "Bundle", 1)) return false;
+  index_references();
 
   // The order: the first MedicationRequest or ServiceRequest whose codes name a service.
   std::vector<std::size_t> orders;
@@ -1054,7 +1152,7 @@ bool Reader::read(Out& root) {
                                 const YamlNode* based = get(res_[i].node, "basedOn");
                                 for (std::uint32_t j = 0; j < size(based); ++j) {
                                   bool broken = false;
-                                  const Res* to = resolve(res_[i], at(based, j), res_[i].label + ".basedOn", broken);
+                                  const Res* to = resolve(res_[i], at(based, j), {res_[i].label, ".basedOn"}, broken);
                                   if (to && std::find(orders.begin(), orders.end(),
                                                       static_cast<std::size_t>(to - res_.data())) != orders.end())
                                     return true;
@@ -1079,7 +1177,7 @@ bool Reader::read(Out& root) {
   if (subject_of != SIZE_MAX) {
     bool broken = false;
     const Res* p =
-        resolve(res_[subject_of], get(res_[subject_of].node, "subject"), res_[subject_of].label + ".subject", broken);
+        resolve(res_[subject_of], get(res_[subject_of].node, "subject"), {res_[subject_of].label, ".subject"}, broken);
     if (failed_) return false;
     if (p && p->type == "Patient") patient_ = static_cast<std::size_t>(p - res_.data());
   }
@@ -1092,8 +1190,8 @@ bool Reader::read(Out& root) {
   }
   if (patient_ != SIZE_MAX) {
     const Res& p = res_[patient_];
-    patient_refs_.push_back("Patient/" + p.id);
-    if (!p.full_url.empty()) patient_refs_.push_back(p.full_url);
+    patient_refs_.push_back(fmt::format("Patient/{}", p.id));
+    if (!p.full_url.empty()) patient_refs_.emplace_back(p.full_url);
   }
   if (order_ == SIZE_MAX && first_request != SIZE_MAX)
     warn("fhir.no_order", *res_[first_request].node,
@@ -1120,11 +1218,11 @@ bool Reader::read(Out& root) {
   for (const Res& r : res_) {
     if (r.container != SIZE_MAX) continue;
     if (!about_patient(r) && r.type != "Patient") {
-      auto& slot = other_patient[r.type];
+      auto& slot = other_patient[std::string(r.type)];
       if (slot.first++ == 0) slot.second = &r;
-    } else if (!read_types.count(r.type) &&
+    } else if (!read_types.count(std::string(r.type)) &&
                !(r.type == "Patient" && static_cast<std::size_t>(&r - res_.data()) != patient_)) {
-      auto& slot = unread[r.type];
+      auto& slot = unread[std::string(r.type)];
       if (slot.first++ == 0) slot.second = &r;
     }
   }
@@ -1147,11 +1245,14 @@ bool Reader::read(Out& root) {
 
 // ---- the case tree ---------------------------------------------------------------------------
 
-std::uint32_t flatten(const Out& o, FhirCase& out) {
+// Lays the built case out as a tree, consuming `o` (its strings move into the tree).
+// `kids` holds the children of the open collections, innermost last, so that no collection
+// allocates a list of its own.
+std::uint32_t flatten(Out& o, FhirCase& out, std::vector<std::uint32_t>& kids) {
   YamlTree& t = out.tree;
   auto node = static_cast<std::uint32_t>(t.nodes.size());
   t.nodes.emplace_back();
-  out.sources.push_back(o.source);
+  out.sources.push_back(std::move(o.source));
   YamlNode n;
   n.kind = o.kind;
   n.quoted = o.quoted;
@@ -1162,19 +1263,34 @@ std::uint32_t flatten(const Out& o, FhirCase& out) {
     n.count = static_cast<std::uint32_t>(o.text.size());
     t.text.append(o.text);
   } else {
-    std::vector<std::uint32_t> kids;
+    const std::size_t base = kids.size();
     if (o.kind == Kind::mapping) {
-      for (const auto& [k, v] : o.fields) {
-        Out key = scalar(k, true, v.span, "");
-        kids.push_back(flatten(key, out));
-        kids.push_back(flatten(v, out));
+      for (auto& [k, v] : o.fields) {
+        // The member's name: a quoted scalar at its value's span, with no FHIR source.
+        auto key = static_cast<std::uint32_t>(t.nodes.size());
+        YamlNode& kn = t.nodes.emplace_back();
+        kn.kind = Kind::scalar;
+        kn.quoted = true;
+        kn.pos = v.span.begin;
+        kn.end = v.span.end;
+        kn.first = static_cast<std::uint32_t>(t.text.size());
+        kn.count = static_cast<std::uint32_t>(k.size());
+        t.text.append(k);
+        out.sources.emplace_back();
+        kids.push_back(key);
+        std::uint32_t value = flatten(v, out, kids);
+        kids.push_back(value);
       }
     } else {
-      for (const Out& v : o.items) kids.push_back(flatten(v, out));
+      for (Out& v : o.items) {
+        std::uint32_t item = flatten(v, out, kids);
+        kids.push_back(item);
+      }
     }
     n.first = static_cast<std::uint32_t>(t.children.size());
-    n.count = static_cast<std::uint32_t>(kids.size());
-    t.children.insert(t.children.end(), kids.begin(), kids.end());
+    n.count = static_cast<std::uint32_t>(kids.size() - base);
+    t.children.insert(t.children.end(), kids.begin() + static_cast<std::ptrdiff_t>(base), kids.end());
+    kids.resize(base);
   }
   t.nodes[node] = n;
   return node;
@@ -1186,7 +1302,7 @@ bool is_fhir_document(std::string_view text) { return top_level_resource_type(te
 bool leads_as_fhir_document(std::string_view text) { return leading_resource_type(text).has_value(); }
 
 bool read_bundle(std::string_view text, dsl::FileId file, const Terminology& terms, dsl::Diagnostics& diagnostics,
-                 FhirCase& out, JsonTreeParser* parser, const dsl::Schema* schema) {
+                 FhirCase& out, JsonTreeParser* parser, const dsl::Schema* schema, ReaderMemory* memory) {
   // Cleared, not replaced: a session reading bundle after bundle keeps the storage.
   out.tree.nodes.clear();
   out.tree.children.clear();
@@ -1204,12 +1320,16 @@ bool read_bundle(std::string_view text, dsl::FileId file, const Terminology& ter
     diagnostics.error(p->code, SourceSpan{file, p->begin, p->end}, p->message);
     return false;
   }
-  Reader reader(json, file, terms, diagnostics, schema);
+  ReaderMemory own;
+  ReaderMemory& kept = memory ? *memory : own;
+  kept.clear();
+  Reader reader(json, file, terms, diagnostics, schema, kept);
   Out root;
   root.span = SourceSpan{file, json.nodes[json.root].pos, json.nodes[json.root].end};
   root.source = "Bundle";
   if (!reader.read(root)) return false;
-  out.tree.root = flatten(root, out);
+  std::vector<std::uint32_t> kids;
+  out.tree.root = flatten(root, out, kids);
   return true;
 }
 
@@ -1223,7 +1343,8 @@ bool read_fhir_case(FhirScratch& scratch, const SchemaIndex& index, std::string_
     scratch.terms = &*scratch.shipped;
   }
   FhirCase& fc = scratch.mapped;
-  if (!read_bundle(text, file, *scratch.terms, diagnostics, fc, &scratch.parser, &index.schema())) return false;
+  if (!read_bundle(text, file, *scratch.terms, diagnostics, fc, &scratch.parser, &index.schema(), scratch.memory.get()))
+    return false;
   dsl::Diagnostics& walked = scratch.walked;
   walked.clear();
   bool ok = load_case_tree(index, fc.tree, file, walked, out);

@@ -5,6 +5,7 @@
 // line:col. Absent elements stay absent (unknown), never false or empty.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,15 +34,19 @@ inline constexpr std::size_t max_bundle_bytes = std::size_t{64} << 20;
 // Reads a bundle (the registered file `file`'s text) into `out`. Errors (`fhir.*`) name the
 // FHIR path and the element's line:col; unmapped codes are `fhir.unmapped_code` warnings.
 // False when an error was reported.
-// `parser` (optional) is reused from call to call by callers reading many bundles.
+// `parser` and `memory` (optional) are reused from call to call by callers reading many bundles.
 // `schema` (optional) tells which QuestionnaireResponse answers fill a list: without it a
 // repeated answer fills its first value only.
+struct ReaderMemory;
 bool read_bundle(std::string_view text, dsl::FileId file, const Terminology& terms, dsl::Diagnostics& diagnostics,
-                 FhirCase& out, JsonTreeParser* parser = nullptr, const dsl::Schema* schema = nullptr);
+                 FhirCase& out, JsonTreeParser* parser = nullptr, const dsl::Schema* schema = nullptr,
+                 ReaderMemory* memory = nullptr);
 
 // The FHIR row's state in a session's ReaderScratch (case_readers.hpp), kept from bundle to
 // bundle: the tables, simdjson's parser, the mapped tree and the schema walk's diagnostics.
 struct FhirScratch {
+  FhirScratch();
+  ~FhirScratch();
   // The tables the session was given (`--fhir-map`); null: the shipped ones, built into
   // `shipped` on the session's first bundle (a session that reads no FHIR never builds them).
   const Terminology* terms = nullptr;
@@ -50,6 +55,7 @@ struct FhirScratch {
   JsonTreeParser parser;
   FhirCase mapped;
   dsl::Diagnostics walked;
+  std::unique_ptr<ReaderMemory> memory;  // the mapping's resource indexes
 };
 
 // read_bundle, then the schema walk into `out` (its storage reused); each schema diagnostic

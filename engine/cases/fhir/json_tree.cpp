@@ -25,7 +25,9 @@ class Builder {
       : tree_(tree), base_(base), size_(size), kids_(kids) {}
 
   // The node's index; false when the walk failed (`problem` set, or a simdjson error).
-  bool value(od::value v, std::size_t depth, std::uint32_t& out) {
+  // `v` by reference: copying the iterator into each recursive call stalled on the store it
+  // had just made (a store-to-load forwarding failure, measured at a fifth of the parse).
+  bool value(od::value& v, std::size_t depth, std::uint32_t& out) {
     if (depth > max_json_depth)
       return fail("fhir.too_deep", at(v), fmt::format("the JSON nests deeper than {} levels", max_json_depth));
     if (tree_.nodes.size() >= max_json_nodes)
@@ -120,8 +122,9 @@ class Builder {
     if (v.get_object().get(obj)) return syntax(where);
     const std::size_t base = kids_.size();
     for (auto item : obj) {
-      od::field f;
-      if (std::move(item).get(f)) return syntax(last_or(where));
+      // The field is read in place, not moved out of `item` (see value()).
+      if (item.error()) return syntax(last_or(where));
+      od::field& f = item.value_unsafe();
       const char* key_raw = f.key().raw();
       std::string_view key;
       if (f.unescaped_key().get(key)) return syntax(key_raw);
@@ -143,8 +146,8 @@ class Builder {
     if (v.get_array().get(arr)) return syntax(where);
     const std::size_t base = kids_.size();
     for (auto item : arr) {
-      od::value e;
-      if (std::move(item).get(e)) return syntax(last_or(where));
+      if (item.error()) return syntax(last_or(where));
+      od::value& e = item.value_unsafe();
       std::uint32_t child = 0;
       if (!value(e, depth + 1, child)) return false;
       kids_.push_back(child);

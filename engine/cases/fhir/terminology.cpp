@@ -84,7 +84,24 @@ const std::vector<std::string>* Terminology::uris(std::string_view name) const {
 
 const TermEntry* Terminology::lookup(std::string_view table, std::string_view system, std::string_view code,
                                      std::string_view route) const {
-  auto it = rows_.find(system == "text" ? key(table, system, lower(code)) : key(table, system, code));
+  // The key is spelt in a buffer on the stack: a bundle looks up every coding it reads, and
+  // an allocation per lookup was a visible part of reading one.
+  char buffer[256];
+  std::size_t size = table.size() + system.size() + code.size() + 2;
+  std::string spilled;
+  char* k = buffer;
+  if (size > sizeof buffer) {
+    spilled.resize(size);
+    k = spilled.data();
+  }
+  char* p = std::copy(table.begin(), table.end(), k);
+  *p++ = '\n';
+  p = std::copy(system.begin(), system.end(), p);
+  *p++ = '\n';
+  if (system == "text")
+    for (char c : code) *p++ = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  else std::copy(code.begin(), code.end(), p);
+  auto it = rows_.find(std::string_view(k, size));
   if (it == rows_.end()) return nullptr;
   const TermEntry* unrouted = nullptr;
   for (const TermEntry& e : it->second) {

@@ -65,7 +65,7 @@ class Terminology {
   };
   std::unordered_map<std::string, std::string, Hash, std::equal_to<>> system_of_uri_;
   std::unordered_map<std::string, std::vector<std::string>> uris_;
-  std::unordered_map<std::string, std::vector<TermEntry>> rows_;  // key(table, system, code)
+  std::unordered_map<std::string, std::vector<TermEntry>, Hash, std::equal_to<>> rows_;  // key(table, system, code)
   std::unordered_map<std::string, std::vector<std::string>> keys_of_table_;
 };
 

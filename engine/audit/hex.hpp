@@ -1,0 +1,20 @@
+// Digest bytes as lowercase hex, for every digest the audit trail and the CRD answers print
+// (case digests, HMAC tokens, assertion and questionnaire ids): a table, not a format call
+// per byte, since an order-sign answer prints four of them.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+namespace covcheck::engine {
+
+inline void append_hex(std::string& out, const unsigned char* bytes, std::size_t n) {
+  constexpr char digits[] = "0123456789abcdef";
+  out.reserve(out.size() + 2 * n);
+  for (std::size_t i = 0; i < n; ++i) {
+    out += digits[bytes[i] >> 4];
+    out += digits[bytes[i] & 0x0F];
+  }
+}
+
+}  // namespace covcheck::engine
