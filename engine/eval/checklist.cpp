@@ -47,7 +47,8 @@ class SeenPaths {
 };
 
 // The facts a criterion read with their values: each fact once, absent ones left to `missing`.
-void evidence(ExprEvaluator& ev, const Case& c, const TraceLog& log, std::uint32_t at, std::vector<Evidence>& out) {
+void evidence(ExprEvaluator& ev, const ChecklistWords& words, const Case& c, const TraceLog& log, std::uint32_t at,
+              std::vector<Evidence>& out) {
   if (at == no_entry) return;
   SeenPaths seen(out, out.size());
   std::string path;
@@ -57,7 +58,7 @@ void evidence(ExprEvaluator& ev, const Case& c, const TraceLog& log, std::uint32
     // A derived fact that came out records no fact: name it by its path when it has one.
     path.clear();
     if (e.fact != TraceEntry::Fact::none) ev.append_fact_path(path, log, i);
-    else path = op_fact_path(ev.program(), e.op);
+    else if (e.op < words.op_paths.size()) path = words.op_paths[e.op];
     if (path.empty() || !seen.insert(path)) continue;
     std::string value = ev.render_value(e.value, ev.program().ops[e.op].enum_ref);
     if (e.value.kind == Kind::list) {
@@ -151,7 +152,7 @@ void build_checklist(Decider& dec, const Case& c, Determination& d) {
           item.missing.push_back(std::move(path));
         }
       } else {
-        evidence(dec.expr(), c, dec.trace_log(), at, item.evidence);
+        evidence(dec.expr(), words, c, dec.trace_log(), at, item.evidence);
         if (t == Truth::unknown) {
           std::unordered_set<std::string> seen;
           // Bounded like the trace: the answer's `missing` lists every fact, once.

@@ -24,6 +24,8 @@ ChecklistWords make_checklist_words(const Program& p) {
       words.criteria.push_back({label, fmt::format("{}: met", settled), fmt::format("{}: does not apply", settled)});
     }
   }
+  words.op_paths.reserve(p.ops.size());
+  for (std::uint32_t op = 0; op < p.ops.size(); ++op) words.op_paths.push_back(op_fact_path(p, op));
   return words;
 }
 

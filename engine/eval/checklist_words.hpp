@@ -24,6 +24,9 @@ struct ChecklistWords {
   };
   std::vector<Rule> rules;  // by rule index
   std::vector<Criterion> criteria;
+  // By op: the input path it reads when it is a path from the case root (op_fact_path()),
+  // naming the evidence of derived facts.
+  std::vector<std::string> op_paths;
 };
 
 ChecklistWords make_checklist_words(const Program& program);
