@@ -196,11 +196,11 @@ PYBIND11_MODULE(_covcheck, m) {
           [](std::shared_ptr<RuleSet> rs, py::list cases, unsigned threads, bool trace, bool compact,
              std::uint32_t trace_elements) {
             // Cases are prepared (dicts turned into value trees) with the GIL held and decided
-            // without it. One thread takes a block of cases at a time, so that a block's trees
-            // are still in cache when decided and their storage serves the next block; several
-            // threads share out the whole list at once.
+            // without it, a block at a time, so that a block's trees are still in cache when
+            // decided and their storage serves the next block. Several threads share out larger
+            // blocks, each starting its threads.
             const std::size_t n = cases.size();
-            const std::size_t block = threads <= 1 ? std::size_t{64} : n;
+            const std::size_t block = threads <= 1 ? std::size_t{64} : std::size_t{256} * threads;
             std::vector<PreparedCase> prepared(std::min(block, n));
             std::vector<CaseResult> results(n);
             ValueTreeScratch scratch;
