@@ -150,6 +150,22 @@ class Answers {
   py::object none_ = py::none();
 };
 
+// The answers check_many wraps (covcheck.Determination objects) are left out of the garbage
+// collector's generations, as CPython leaves out tuples and dicts of plain values: holding only
+// the engine's result (no reference cycle can pass through it), they cannot be part of a
+// cycle until their JSON answer is parsed into a dict, and Determination.to_dict() gives them
+// back to the collector then (`_track`). A corpus's answers, kept by the hundred thousand,
+// would otherwise make the collector walk every object of the program, the caller's cases
+// included, again and again: most of check_many's time when the cases are dicts.
+py::object untracked(py::object o) {
+  if (PyObject_IS_GC(o.ptr()) && PyObject_GC_IsTracked(o.ptr())) PyObject_GC_UnTrack(o.ptr());
+  return o;
+}
+
+void track_again(PyObject* o) {
+  if (PyObject_IS_GC(o) && !PyObject_GC_IsTracked(o)) PyObject_GC_Track(o);
+}
+
 DecideOptions options_of(bool trace, bool compact, std::uint32_t trace_elements) {
   DecideOptions o;
   o.trace = trace;
@@ -194,7 +210,7 @@ PYBIND11_MODULE(_covcheck, m) {
       .def(
           "check_many",
           [](std::shared_ptr<RuleSet> rs, py::list cases, unsigned threads, bool trace, bool compact,
-             std::uint32_t trace_elements) {
+             std::uint32_t trace_elements, py::object wrap) {
             // Cases are prepared (dicts turned into value trees) with the GIL held and decided
             // without it, a block at a time, so that a block's trees are still in cache when
             // decided and their storage serves the next block. Several threads share out larger
@@ -223,12 +239,16 @@ PYBIND11_MODULE(_covcheck, m) {
             }
             py::list out(n);
             Answers answers(rs);
-            for (std::size_t i = 0; i < n; ++i)
-              PyList_SET_ITEM(out.ptr(), static_cast<Py_ssize_t>(i), answers(std::move(results[i])).release().ptr());
+            for (std::size_t i = 0; i < n; ++i) {
+              const bool answered = results[i].compact || results[i].determination;
+              py::object answer = answers(std::move(results[i]));
+              if (answered && !wrap.is_none()) answer = untracked(wrap(answer));
+              PyList_SET_ITEM(out.ptr(), static_cast<Py_ssize_t>(i), answer.release().ptr());
+            }
             return out;
           },
           py::arg("cases"), py::arg("threads") = 1, py::arg("trace") = false, py::arg("compact") = false,
-          py::arg("trace_elements") = covcheck::engine::default_trace_elements)
+          py::arg("trace_elements") = covcheck::engine::default_trace_elements, py::arg("wrap") = py::none())
       .def(
           "batch_lines",
           [](std::shared_ptr<RuleSet> rs, py::list records, std::vector<std::uint64_t> lines, std::string name,
@@ -256,6 +276,9 @@ PYBIND11_MODULE(_covcheck, m) {
           py::arg("trace") = false, py::arg("compact") = false,
           py::arg("trace_elements") = covcheck::engine::default_trace_elements);
 
+  m.def(
+      "_track", [](py::object o) { track_again(o.ptr()); }, py::arg("o"),
+      "Lets the garbage collector follow `o` again (see check_many's `wrap`).");
   m.def(
       "load",
       [](std::vector<std::string> paths, std::optional<std::string> as_of) {
