@@ -214,9 +214,21 @@ JsonWriter& JsonWriter::end_array() {
 
 JsonWriter& JsonWriter::key(std::string_view name) {
   before_value();
+  after_key_ = true;
+  // A key is nearly always a short name with nothing to escape: `"name":` in one append.
+  char quoted[64];
+  if (name.size() + 4 <= sizeof quoted && plain_run(name.data(), name.size()) == name.size()) {
+    quoted[0] = '"';
+    std::memcpy(quoted + 1, name.data(), name.size());
+    std::size_t n = name.size() + 1;
+    quoted[n++] = '"';
+    quoted[n++] = ':';
+    if (pretty_) quoted[n++] = ' ';
+    out_->append(quoted, n);
+    return *this;
+  }
   escape(*out_, name);
   *out_ += pretty_ ? ": " : ":";
-  after_key_ = true;
   return *this;
 }
 
