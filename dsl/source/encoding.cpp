@@ -3,6 +3,10 @@
 
 #include <fmt/format.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 namespace covcheck::dsl {
 
 namespace {
@@ -29,10 +33,42 @@ std::size_t utf8_sequence(std::string_view s, std::size_t i) {
   return 0;
 }
 
+// How many bytes from `p` on need no look one by one: ASCII other than NUL and, with
+// `controls`, other than control characters (tab, line feed and carriage return are fine),
+// tested sixteen at a time where SSE2 is there; the last bytes are left to the caller's loop.
+// Cases are read by the hundred thousand (`check_many`, every request's body), nearly all
+// ASCII, so the per-byte test was a tenth of reading one.
+std::size_t ordinary_run(const char* p, std::size_t n, bool controls) {
+  std::size_t i = 0;
+#ifdef __SSE2__
+  // As signed bytes, 0x80 and above are negative: below zero, and below 0x20.
+  const __m128i zero = _mm_setzero_si128(), space = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7F);
+  const __m128i tab = _mm_set1_epi8('\t'), lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
+  for (; i + 16 <= n; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    __m128i odd;
+    if (controls) {
+      const __m128i blank =
+          _mm_or_si128(_mm_cmpeq_epi8(v, tab), _mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)));
+      odd = _mm_or_si128(_mm_andnot_si128(blank, _mm_cmplt_epi8(v, space)), _mm_cmpeq_epi8(v, del));
+    } else {
+      odd = _mm_or_si128(_mm_cmpeq_epi8(v, zero), _mm_cmplt_epi8(v, zero));
+    }
+    if (const int mask = _mm_movemask_epi8(odd))
+      return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+  }
+#else
+  (void)p, (void)n, (void)controls;
+#endif
+  return i;
+}
+
 }  // namespace
 
 std::optional<EncodingProblem> find_encoding_problem(std::string_view text, bool controls) {
   for (std::size_t i = 0; i < text.size();) {
+    i += ordinary_run(text.data() + i, text.size() - i, controls);
+    if (i == text.size()) break;
     auto c = static_cast<unsigned char>(text[i]);
     if (c == 0) return EncodingProblem{i, 1, "NUL byte (0x00) in the text"};
     if (controls && ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F)) {

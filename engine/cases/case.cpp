@@ -2,6 +2,8 @@
 // parent links only when a message needs one, and compaction of cases kept in memory.
 #include "engine/cases/case.hpp"
 
+#include <charconv>
+
 namespace covcheck::engine {
 
 namespace {
@@ -46,27 +48,51 @@ void compact_cases(std::vector<Case>& cases) {
 }
 
 std::string Case::record_path(const dsl::Schema& schema, std::uint32_t record) const {
-  if (record >= records.size()) return {};
-  const CaseRecord& r = records[record];
-  if (r.parent_list != no_parent) {
-    return list_path(schema, r.parent_list) + "[" + std::to_string(r.index_in_list) + "]";
-  }
-  if (r.parent_record != no_parent) return field_path(schema, r.parent_record, r.parent_field);
-  return {};  // the root
+  std::string path;
+  append_record_path(path, schema, record);
+  return path;
 }
 
 std::string Case::field_path(const dsl::Schema& schema, std::uint32_t record, std::uint32_t field_index) const {
-  std::string path = record_path(schema, record);
-  const std::uint32_t type = record < records.size() ? records[record].type : 0;
-  if (type >= schema.records.size() || field_index >= schema.records[type].fields.size()) return path;
-  if (!path.empty()) path += '.';
-  path += schema.records[type].fields[field_index].name;
+  std::string path;
+  append_field_path(path, schema, record, field_index);
   return path;
 }
 
 std::string Case::list_path(const dsl::Schema& schema, std::uint32_t list) const {
-  if (list >= lists.size() || lists[list].parent_record == no_parent) return {};
-  return field_path(schema, lists[list].parent_record, lists[list].parent_field);
+  std::string path;
+  append_list_path(path, schema, list);
+  return path;
+}
+
+void Case::append_record_path(std::string& out, const dsl::Schema& schema, std::uint32_t record) const {
+  if (record >= records.size()) return;
+  const CaseRecord& r = records[record];
+  if (r.parent_list != no_parent) {
+    append_list_path(out, schema, r.parent_list);
+    char index[16];
+    auto [end, ec] = std::to_chars(index, index + sizeof index, r.index_in_list);
+    out += '[';
+    out.append(index, end);
+    out += ']';
+  } else if (r.parent_record != no_parent) {
+    append_field_path(out, schema, r.parent_record, r.parent_field);
+  }  // else the root: no path
+}
+
+void Case::append_field_path(std::string& out, const dsl::Schema& schema, std::uint32_t record,
+                             std::uint32_t field_index) const {
+  const std::size_t start = out.size();
+  append_record_path(out, schema, record);
+  const std::uint32_t type = record < records.size() ? records[record].type : 0;
+  if (type >= schema.records.size() || field_index >= schema.records[type].fields.size()) return;
+  if (out.size() != start) out += '.';
+  out += schema.records[type].fields[field_index].name;
+}
+
+void Case::append_list_path(std::string& out, const dsl::Schema& schema, std::uint32_t list) const {
+  if (list >= lists.size() || lists[list].parent_record == no_parent) return;
+  append_field_path(out, schema, lists[list].parent_record, lists[list].parent_field);
 }
 
 }  // namespace covcheck::engine

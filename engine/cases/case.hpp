@@ -136,6 +136,11 @@ struct Case {
   std::string field_path(const dsl::Schema& schema, std::uint32_t record, std::uint32_t field_index) const;
   std::string record_path(const dsl::Schema& schema, std::uint32_t record) const;
   std::string list_path(const dsl::Schema& schema, std::uint32_t list) const;
+  // The same, appended to `out`: a path is built in one string, not one per level.
+  void append_field_path(std::string& out, const dsl::Schema& schema, std::uint32_t record,
+                         std::uint32_t field_index) const;
+  void append_record_path(std::string& out, const dsl::Schema& schema, std::uint32_t record) const;
+  void append_list_path(std::string& out, const dsl::Schema& schema, std::uint32_t list) const;
 };
 
 // Compacts a corpus kept in memory: every case's new arrays are allocated before any old

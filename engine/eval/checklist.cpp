@@ -22,16 +22,44 @@ constexpr std::size_t checklist_missing_limit = 100;
 const char* status_of(Truth t) { return t == Truth::yes ? "met" : t == Truth::no ? "not_met" : "unknown"; }
 const char* truth_name(Truth t) { return t == Truth::yes ? "true" : t == Truth::no ? "false" : "unknown"; }
 
+// Whether `out` already names `path` from `first` on: a criterion reads a few facts, so a
+// scan; past a few dozen (every element of a long list shown, `--trace-elements all`) a set.
+class SeenPaths {
+ public:
+  SeenPaths(const std::vector<Evidence>& out, std::size_t first) : out_(out), first_(first) {}
+  // True when `path` is new (the caller then appends it to `out`).
+  bool insert(const std::string& path) {
+    constexpr std::size_t scanned = 32;
+    if (out_.size() - first_ <= scanned) {
+      for (std::size_t k = first_; k < out_.size(); ++k)
+        if (out_[k].field == path) return false;
+      if (out_.size() - first_ == scanned)
+        for (std::size_t k = first_; k < out_.size(); ++k) set_.insert(out_[k].field);
+      if (out_.size() - first_ < scanned) return true;
+    }
+    return set_.insert(path).second;
+  }
+
+ private:
+  const std::vector<Evidence>& out_;
+  std::size_t first_;
+  std::unordered_set<std::string> set_;
+};
+
 // The facts a criterion read with their values: each fact once, absent ones left to `missing`.
-void evidence(ExprEvaluator& ev, const Case& c, const TraceLog& log, std::uint32_t at, std::vector<Evidence>& out) {
+void evidence(ExprEvaluator& ev, const ChecklistWords& words, const Case& c, const TraceLog& log, std::uint32_t at,
+              std::vector<Evidence>& out) {
   if (at == no_entry) return;
-  std::unordered_set<std::string> seen;
+  SeenPaths seen(out, out.size());
+  std::string path;
   for (std::uint32_t i = at; i < log.entries[at].end; ++i) {
     const TraceEntry& e = log.entries[i];
     if (e.element || e.absent || !e.value.known() || e.value.kind == Kind::record) continue;
     // A derived fact that came out records no fact: name it by its path when it has one.
-    std::string path = e.fact != TraceEntry::Fact::none ? ev.fact_path(log, i) : op_fact_path(ev.program(), e.op);
-    if (path.empty() || !seen.insert(path).second) continue;
+    path.clear();
+    if (e.fact != TraceEntry::Fact::none) ev.append_fact_path(path, log, i);
+    else if (e.op < words.op_paths.size()) path = words.op_paths[e.op];
+    if (path.empty() || !seen.insert(path)) continue;
     std::string value = ev.render_value(e.value, ev.program().ops[e.op].enum_ref);
     if (e.value.kind == Kind::list) {
       // A list of codes or strings shows its items (`[J0013, G2082]`), a list of records its size.
@@ -41,11 +69,14 @@ void evidence(ExprEvaluator& ev, const Case& c, const TraceLog& log, std::uint32
       for (std::uint32_t k = 0; k < l.count && scalars; ++k) {
         const Value& item = c.items[l.first + k];
         scalars = item.kind == Kind::code || item.kind == Kind::string;
-        if (scalars) items += (items.empty() ? "" : ", ") + std::string(ev.str(item));
+        if (scalars) {
+          if (!items.empty()) items += ", ";
+          items += ev.str(item);
+        }
       }
       if (scalars && l.count > 0) value = "[" + items + "]";
     }
-    out.push_back({std::move(path), std::move(value)});
+    out.push_back({path, std::move(value)});
   }
 }
 
@@ -63,6 +94,7 @@ std::string rule_section(const Program& p, const CompiledRule& rule) {
 
 void build_checklist(Decider& dec, const Case& c, Determination& d) {
   const Program& p = dec.program();
+  const ChecklistWords& words = dec.checklist_words();
   const std::uint32_t documents = p.checked->documents_field.value_or(0);
   for (std::uint32_t r = 0; r < p.rules.size(); ++r) {
     const RuleState& s = dec.rule(r);
@@ -76,32 +108,28 @@ void build_checklist(Decider& dec, const Case& c, Determination& d) {
     // A restriction without criteria that does not apply (a detector of one problem, like a
     // coding error) has nothing to list; one with criteria lists them as not applicable.
     if (applies == Truth::no && rule.criteria.empty()) continue;
-    ChecklistEntry entry;
-    entry.section = rule_section(p, rule);
+    const ChecklistWords::Rule& rule_words = words.rules[r];
+    ChecklistEntry& entry = d.checklist.emplace_back();
+    entry.section = rule_words.section;
     entry.rule = rule.checked->display_id;
-    entry.title = rule.source->title.value_or(rule.checked->display_id);
+    entry.title = rule_words.title;
     entry.cite = rule.source->cite;
     entry.applies = truth_name(applies);
+    entry.criteria.reserve(rule.criteria.size());
     for (std::size_t i = 0; i < rule.criteria.size(); ++i) {
       const Criterion& cr = rule.criteria[i];
-      ChecklistCriterion item;
+      const ChecklistWords::Criterion& criterion_words = words.criteria[rule_words.first + i];
+      ChecklistCriterion& item = entry.criteria.emplace_back();
       item.cite = cr.source->cite;
-      std::string label = criterion_label(p, rule, i);
-      // An `else` message words the failure ("filed more than 90 days after …"): a rule's
-      // only criterion, when met or not applicable, is named by the rule's title, which
-      // words the requirement.
-      const bool title_words = rule.criteria.size() == 1 && rule.source->title;
       if (!s.evaluated || applies == Truth::no) {
-        if (title_words) label = *rule.source->title;
         item.status = "not_applicable";
-        item.text = fmt::format("{}: does not apply", label);
-        entry.criteria.push_back(std::move(item));
+        item.text = criterion_words.not_applicable;
         continue;
       }
       if (!dec.criterion_in_force(r, i)) {  // a dated criterion outside its range: not applied
         item.status = "not_applicable";
-        item.text = fmt::format("{}: not in force on {}", label, dsl::format_iso_date(*dec.evaluation_date()));
-        entry.criteria.push_back(std::move(item));
+        item.text =
+            fmt::format("{}: not in force on {}", criterion_words.label, dsl::format_iso_date(*dec.evaluation_date()));
         continue;
       }
       const Truth t = dec.criterion(r, i);
@@ -113,15 +141,18 @@ void build_checklist(Decider& dec, const Case& c, Determination& d) {
         if (docs.kind == Kind::list) {
           const CaseList& l = c.lists[docs.index];
           const auto& members = p.schema().enums[*p.checked->document_enum].members;
-          std::string listed;
-          for (std::uint32_t k = 0; k < l.count; ++k)
-            listed += (listed.empty() ? "" : ", ") + members.at(c.items[l.first + k].index);
-          item.evidence.push_back({path, "[" + listed + "]"});
+          std::string listed = "[";
+          for (std::uint32_t k = 0; k < l.count; ++k) {
+            if (k > 0) listed += ", ";
+            listed += members.at(c.items[l.first + k].index);
+          }
+          listed += ']';
+          item.evidence.push_back({std::move(path), std::move(listed)});
         } else {
-          item.missing.push_back(path);
+          item.missing.push_back(std::move(path));
         }
       } else {
-        evidence(dec.expr(), c, dec.trace_log(), at, item.evidence);
+        evidence(dec.expr(), words, c, dec.trace_log(), at, item.evidence);
         if (t == Truth::unknown) {
           std::unordered_set<std::string> seen;
           // Bounded like the trace: the answer's `missing` lists every fact, once.
@@ -131,16 +162,14 @@ void build_checklist(Decider& dec, const Case& c, Determination& d) {
         }
       }
       if (t == Truth::yes) {
-        if (title_words) label = *rule.source->title;
-        item.text = fmt::format("{}: met", label);
+        item.text = criterion_words.met;
       } else {
         std::string detail = criterion_detail(dec.expr(), c, rule, i, t, dec.trace_log(), at);
-        item.text = detail.empty() ? fmt::format("{}: {}", label, t == Truth::no ? "not met" : "not yet decided")
-                                   : fmt::format("{}: {}", label, detail);
+        item.text = detail.empty()
+                        ? fmt::format("{}: {}", criterion_words.label, t == Truth::no ? "not met" : "not yet decided")
+                        : fmt::format("{}: {}", criterion_words.label, detail);
       }
-      entry.criteria.push_back(std::move(item));
     }
-    d.checklist.push_back(std::move(entry));
   }
 }
 

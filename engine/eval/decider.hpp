@@ -12,6 +12,7 @@
 #include "engine/answer/determination.hpp"
 #include "engine/cases/case.hpp"
 #include "engine/compile/program.hpp"
+#include "engine/eval/checklist_words.hpp"
 #include "engine/eval/expr_eval.hpp"
 
 namespace covcheck::engine {
@@ -71,6 +72,11 @@ class Decider {
     return record_ ? criteria_at_[crit_first_[r] + i] : no_entry;
   }
   const TraceLog& trace_log() const { return log_; }
+  // The checklist's words that depend on the program alone, made on first use.
+  const ChecklistWords& checklist_words() {
+    if (!words_) words_ = make_checklist_words(p_);
+    return *words_;
+  }
   // Elements of each quantifier a recorded trace keeps and shows (every_trace_element: all).
   void set_trace_elements(std::uint32_t n) { log_.element_limit = n; }
   bool traced() const { return record_; }
@@ -153,6 +159,7 @@ class Decider {
   Decision lo_ = Decision::covered, hi_ = Decision::covered, cov_lo_ = Decision::covered, cov_hi_ = Decision::covered;
   bool any_decisive_ = false;
   std::optional<bool> prior_auth_;
+  std::optional<ChecklistWords> words_;
 };
 
 }  // namespace covcheck::engine

@@ -85,6 +85,7 @@ class ExprEvaluator {
   TraceNode materialize(const TraceLog& log, std::uint32_t at) const;
   // The input path of the fact the entry at `at` read (`treatments[1].adequate_dose`), or "".
   std::string fact_path(const TraceLog& log, std::uint32_t at) const;
+  void append_fact_path(std::string& out, const TraceLog& log, std::uint32_t at) const;
   // Evaluates with a trace rooted at `root` (its children are the sub-expressions).
   Value eval_traced(std::uint32_t op, TraceNode& root);
   void set_self_record(std::uint32_t record) { self_record_ = record; }

@@ -68,18 +68,26 @@ void ExprEvaluator::leave_out(std::uint32_t element, std::uint32_t quantifier_at
 }
 
 std::string ExprEvaluator::fact_path(const TraceLog& log, std::uint32_t at) const {
+  std::string path;
+  append_fact_path(path, log, at);
+  return path;
+}
+
+void ExprEvaluator::append_fact_path(std::string& out, const TraceLog& log, std::uint32_t at) const {
   const TraceEntry& e = log.entries[at];
   switch (e.fact) {
-    case TraceEntry::Fact::none: return {};
-    case TraceEntry::Fact::field: return case_->field_path(program_.schema(), e.fact_record, e.fact_field);
+    case TraceEntry::Fact::none: return;
+    case TraceEntry::Fact::field: return case_->append_field_path(out, program_.schema(), e.fact_record, e.fact_field);
     case TraceEntry::Fact::child_field: {
       // The record was absent: name the field asked for under the record's own path.
       const std::uint32_t type = e.fact_record;
       const std::string& name = program_.schema().records[type].fields[program_.fact_field[type][e.fact_field]].name;
-      return fact_path(log, at + 1) + "." + name;
+      append_fact_path(out, log, at + 1);
+      out += '.';
+      out += name;
+      return;
     }
   }
-  return {};
 }
 
 ElementReason ExprEvaluator::reason_text(std::uint32_t op, std::uint8_t truth) const {

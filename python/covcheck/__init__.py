@@ -155,6 +155,9 @@ class Determination:
         """The JSON answer as a dict: exactly the keys (and order) ``check --format json`` writes."""
         if self._dict is None:
             self._dict = json.loads(self._r.json())
+            # check_many's answers are left out of the garbage collector while they hold no
+            # container (see _covcheck.check_many); holding one now, this one goes back.
+            _covcheck._track(self)
         return self._dict
 
     def to_json(self) -> str:
@@ -305,8 +308,9 @@ class RuleSet:
             chunk = [_case_input(c) for c in itertools.islice(it, chunk_size)]
             if not chunk:
                 return
-            for r in self._h.check_many(chunk, threads, trace, compact, trace_elements):
-                yield Determination(r) if r.answered else _error_record(r)
+            # The engine wraps each answer in a Determination itself (and errors not).
+            for r in self._h.check_many(chunk, threads, trace, compact, trace_elements, Determination):
+                yield r if r.__class__ is Determination else _error_record(r)
 
     def batch_lines(
         self,

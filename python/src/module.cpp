@@ -6,6 +6,7 @@
 
 #include <thread>
 
+#include "compact_answer.hpp"
 #include "dsl/source/dates.hpp"
 #include "rule_set.hpp"
 #include "value_tree.hpp"
@@ -20,25 +21,18 @@ struct Result {
   std::shared_ptr<const RuleSet> rules;
   CaseResult r;
 
-  bool answered() const { return r.determination.has_value() || r.quick.has_value(); }
+  // Full answers and errors: compact answers are _CompactAnswer objects (compact_answer.hpp).
+  bool answered() const { return r.determination != nullptr; }
   py::object decision() const {
     if (r.determination) return py::str(engine::decision_name(r.determination->decision));
-    if (r.quick) return py::str(engine::decision_name(r.quick->decision));
     return py::none();
   }
   py::object prior_auth() const {
-    std::optional<bool> p = r.determination ? r.determination->prior_auth
-                            : r.quick       ? r.quick->prior_auth
-                                            : std::nullopt;
+    std::optional<bool> p = r.determination ? r.determination->prior_auth : std::nullopt;
     return p ? py::object(py::bool_(*p)) : py::object(py::none());
   }
   py::object benefit() const {
-    if (r.determination) return r.determination->benefit ? py::object(py::str(*r.determination->benefit)) : py::none();
-    if (r.quick) {
-      const dsl::CheckedRuleSet& rs = *rules->program().checked;
-      if (r.quick->benefit != engine::no_member && rs.benefit_enum)
-        return py::str(rs.schema.enums[*rs.benefit_enum].members[r.quick->benefit]);
-    }
+    if (r.determination && r.determination->benefit) return py::str(*r.determination->benefit);
     return py::none();
   }
   py::object case_id() const { return r.case_id ? py::object(py::str(*r.case_id)) : py::object(py::none()); }
@@ -61,7 +55,7 @@ std::string_view text_format(std::string_view text) {
 
 // With the GIL held: text stays in the Python string (kept alive by the caller's list),
 // dicts become value trees.
-void prepare(PyObject* obj, PreparedCase& c) {
+void prepare(PyObject* obj, PreparedCase& c, ValueTreeScratch& scratch) {
   c.error.clear();
   if (PyUnicode_Check(obj)) {
     Py_ssize_t size = 0;
@@ -79,7 +73,7 @@ void prepare(PyObject* obj, PreparedCase& c) {
   } else if (PyDict_Check(obj)) {
     c.text = {};
     c.format = "value";
-    build_value_tree(obj, c.tree, c.error);
+    build_value_tree(obj, c.tree, scratch, c.error);
   } else {
     c.error = std::string("a case is a dict or YAML/JSON text, not a `") + Py_TYPE(obj)->tp_name + "`";
   }
@@ -114,6 +108,64 @@ void in_threads(std::size_t n, unsigned threads, Work work) {
   if (failure) std::rethrow_exception(failure);
 }
 
+// The Python objects of the answers of one call, made with the GIL held: compact answers
+// as _CompactAnswer objects sharing their decision and benefit strings, the rest as _Result.
+class Answers {
+ public:
+  explicit Answers(std::shared_ptr<const RuleSet> rules) : rules_(std::move(rules)) {
+    for (engine::Decision d :
+         {engine::Decision::covered, engine::Decision::pend, engine::Decision::denied, engine::Decision::excluded})
+      decisions_[static_cast<std::size_t>(d)] = py::str(engine::decision_name(d));
+    benefits_.resize(rules_->benefit_members().size());
+  }
+
+  py::object operator()(CaseResult&& r) {
+    if (!r.compact) return py::cast(Result{rules_, std::move(r)});
+    const CompactFields& f = *r.compact;
+    py::object case_id = r.case_id ? py::object(text(*r.case_id)) : py::none();
+    py::object line = text(r.json);
+    PyObject* prior_auth = !f.prior_auth ? Py_None : *f.prior_auth ? Py_True : Py_False;
+    PyObject* made = new_compact_answer(decisions_[static_cast<std::size_t>(f.decision)].ptr(), prior_auth,
+                                        benefit(f.benefit).ptr(), case_id.ptr(), line.ptr());
+    if (made == nullptr) throw py::error_already_set();
+    return py::reinterpret_steal<py::object>(made);
+  }
+
+ private:
+  // Case text is UTF-8 and the JSON writer keeps it so; "replace" only guards the impossible.
+  static py::str text(const std::string& s) {
+    PyObject* o = PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "replace");
+    if (o == nullptr) throw py::error_already_set();
+    return py::reinterpret_steal<py::str>(o);
+  }
+  const py::object& benefit(std::uint32_t member) {
+    if (member == engine::no_member || member >= benefits_.size()) return none_;
+    if (!benefits_[member]) benefits_[member] = py::str(rules_->benefit_members()[member]);
+    return benefits_[member];
+  }
+
+  std::shared_ptr<const RuleSet> rules_;
+  py::object decisions_[4];
+  std::vector<py::object> benefits_;  // by member, made on first use
+  py::object none_ = py::none();
+};
+
+// The answers check_many wraps (covcheck.Determination objects) are left out of the garbage
+// collector's generations, as CPython leaves out tuples and dicts of plain values: holding only
+// the engine's result (no reference cycle can pass through it), they cannot be part of a
+// cycle until their JSON answer is parsed into a dict, and Determination.to_dict() gives them
+// back to the collector then (`_track`). A corpus's answers, kept by the hundred thousand,
+// would otherwise make the collector walk every object of the program, the caller's cases
+// included, again and again: most of check_many's time when the cases are dicts.
+py::object untracked(py::object o) {
+  if (PyObject_IS_GC(o.ptr()) && PyObject_GC_IsTracked(o.ptr())) PyObject_GC_UnTrack(o.ptr());
+  return o;
+}
+
+void track_again(PyObject* o) {
+  if (PyObject_IS_GC(o) && !PyObject_GC_IsTracked(o)) PyObject_GC_Track(o);
+}
+
 DecideOptions options_of(bool trace, bool compact, std::uint32_t trace_elements) {
   DecideOptions o;
   o.trace = trace;
@@ -133,6 +185,7 @@ py::tuple compile_result(std::shared_ptr<RuleSet> rs, const CompileFailure& fail
 PYBIND11_MODULE(_covcheck, m) {
   using namespace covcheck::python;
   m.doc() = "covcheck's C++ engine; use the `covcheck` package, which wraps it.";
+  if (!add_compact_answer_type(m.ptr())) throw py::error_already_set();
 
   py::class_<Result>(m, "_Result")
       .def_property_readonly("answered", &Result::answered)
@@ -140,7 +193,7 @@ PYBIND11_MODULE(_covcheck, m) {
       .def_property_readonly("prior_auth", &Result::prior_auth)
       .def_property_readonly("benefit", &Result::benefit)
       .def_property_readonly("case_id", &Result::case_id)
-      .def_property_readonly("compact", [](const Result& x) { return x.r.quick.has_value(); })
+      .def_property_readonly("compact", [](const Result&) { return false; })
       .def_property_readonly("undecidable", [](const Result& x) { return x.r.undecidable; })
       .def_property_readonly("error", [](const Result& x) { return x.r.error; })
       .def_property_readonly("diagnostics_json", [](const Result& x) { return x.r.diagnostics_json; })
@@ -157,23 +210,45 @@ PYBIND11_MODULE(_covcheck, m) {
       .def(
           "check_many",
           [](std::shared_ptr<RuleSet> rs, py::list cases, unsigned threads, bool trace, bool compact,
-             std::uint32_t trace_elements) {
-            std::size_t n = cases.size();
-            std::vector<PreparedCase> prepared(n);
-            for (std::size_t i = 0; i < n; ++i)
-              prepare(PyList_GET_ITEM(cases.ptr(), static_cast<Py_ssize_t>(i)), prepared[i]);
+             std::uint32_t trace_elements, py::object wrap) {
+            // Cases are prepared (dicts turned into value trees) with the GIL held and decided
+            // without it, a block at a time, so that a block's trees are still in cache when
+            // decided and their storage serves the next block. Several threads share out larger
+            // blocks, each starting its threads.
+            const std::size_t n = cases.size();
+            const std::size_t block = threads <= 1 ? std::size_t{64} : std::size_t{256} * threads;
+            std::vector<PreparedCase> prepared(std::min(block, n));
             std::vector<CaseResult> results(n);
-            DecideOptions o = options_of(trace, compact, trace_elements);
-            in_threads(n, threads, [&](std::size_t b, std::size_t e) { rs->decide(prepared, b, e, o, results); });
+            ValueTreeScratch scratch;
+            const DecideOptions o = options_of(trace, compact, trace_elements);
+            for (std::size_t first = 0; first < n; first += block) {
+              const std::size_t count = std::min(block, n - first);
+              for (std::size_t k = 0; k < count; ++k) {
+                if (k > 0 && prepared[k].tree.nodes.capacity() == 0) {
+                  // Cases of a corpus are alike: one allocation per array, not one per doubling.
+                  const covcheck::engine::YamlTree& last = prepared[k - 1].tree;
+                  prepared[k].tree.nodes.reserve(last.nodes.size());
+                  prepared[k].tree.children.reserve(last.children.size());
+                  prepared[k].tree.text.reserve(last.text.size());
+                }
+                prepare(PyList_GET_ITEM(cases.ptr(), static_cast<Py_ssize_t>(first + k)), prepared[k], scratch);
+              }
+              in_threads(count, threads, [&](std::size_t b, std::size_t e) {
+                rs->decide(prepared.data() + b, results.data() + first + b, e - b, o);
+              });
+            }
             py::list out(n);
-            std::shared_ptr<const RuleSet> shared = rs;
-            for (std::size_t i = 0; i < n; ++i)
-              PyList_SET_ITEM(out.ptr(), static_cast<Py_ssize_t>(i),
-                              py::cast(Result{shared, std::move(results[i])}).release().ptr());
+            Answers answers(rs);
+            for (std::size_t i = 0; i < n; ++i) {
+              const bool answered = results[i].compact || results[i].determination;
+              py::object answer = answers(std::move(results[i]));
+              if (answered && !wrap.is_none()) answer = untracked(wrap(answer));
+              PyList_SET_ITEM(out.ptr(), static_cast<Py_ssize_t>(i), answer.release().ptr());
+            }
             return out;
           },
           py::arg("cases"), py::arg("threads") = 1, py::arg("trace") = false, py::arg("compact") = false,
-          py::arg("trace_elements") = covcheck::engine::default_trace_elements)
+          py::arg("trace_elements") = covcheck::engine::default_trace_elements, py::arg("wrap") = py::none())
       .def(
           "batch_lines",
           [](std::shared_ptr<RuleSet> rs, py::list records, std::vector<std::uint64_t> lines, std::string name,
@@ -201,6 +276,9 @@ PYBIND11_MODULE(_covcheck, m) {
           py::arg("trace") = false, py::arg("compact") = false,
           py::arg("trace_elements") = covcheck::engine::default_trace_elements);
 
+  m.def(
+      "_track", [](py::object o) { track_again(o.ptr()); }, py::arg("o"),
+      "Lets the garbage collector follow `o` again (see check_many's `wrap`).");
   m.def(
       "load",
       [](std::vector<std::string> paths, std::optional<std::string> as_of) {

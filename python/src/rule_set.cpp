@@ -82,8 +82,8 @@ void RuleSet::give_back(std::unique_ptr<engine::DecisionSession> s) const {
   pool_.push_back(std::move(s));
 }
 
-void RuleSet::decide(const std::vector<PreparedCase>& cases, std::size_t begin, std::size_t end,
-                     const DecideOptions& options, std::vector<CaseResult>& results) const {
+void RuleSet::decide(const PreparedCase* cases, CaseResult* results, std::size_t count,
+                     const DecideOptions& options) const {
   std::unique_ptr<engine::DecisionSession> session = take_session();
   engine::SessionOptions so;
   so.as_of = as_of_;
@@ -92,7 +92,7 @@ void RuleSet::decide(const std::vector<PreparedCase>& cases, std::size_t begin, 
   so.trace_elements = options.trace_elements;
   engine::CaseInput input;
   input.name = "case";
-  for (std::size_t i = begin; i < end; ++i) {
+  for (std::size_t i = 0; i < count; ++i) {
     const PreparedCase& c = cases[i];
     CaseResult& r = results[i];
     r.trace = options.trace;
@@ -114,9 +114,12 @@ void RuleSet::decide(const std::vector<PreparedCase>& cases, std::size_t begin, 
     engine::CaseOutcome& outcome = session->decide(input, so);
     if (outcome.case_id) r.case_id = *outcome.case_id;
     if (outcome.quick) {
-      r.quick = *outcome.quick;
+      const engine::QuickDetermination& q = *outcome.quick;
+      r.compact = CompactFields{q.decision, q.prior_auth, q.benefit};
+      compact_->write(q, r.case_id, r.json);
+      if (!r.json.empty() && r.json.back() == '\n') r.json.pop_back();
     } else if (outcome.determination) {
-      r.determination = std::move(*outcome.determination);
+      r.determination = std::make_unique<engine::Determination>(std::move(*outcome.determination));
       // Warnings name the case, which the session forgets with its next case.
       if (!r.determination->warnings.empty())
         r.json = engine::render_json_line(*r.determination, session->sources(), options.trace);
@@ -158,13 +161,15 @@ void RuleSet::batch_lines(const std::vector<std::string_view>& records, const st
 std::string RuleSet::json_line(const CaseResult& r) const {
   if (!r.json.empty()) return r.json.back() == '\n' ? r.json.substr(0, r.json.size() - 1) : r.json;
   std::string out;
-  if (r.quick) {
-    compact_->write(*r.quick, r.case_id, out);
-  } else if (r.determination) {
-    engine::render_json_line(*r.determination, sources_, r.trace, out);
-  }
+  if (r.determination) engine::render_json_line(*r.determination, sources_, r.trace, out);
   if (!out.empty() && out.back() == '\n') out.pop_back();
   return out;
+}
+
+const std::vector<std::string>& RuleSet::benefit_members() const {
+  static const std::vector<std::string> none;
+  const dsl::CheckedRuleSet& rs = *program_->checked;
+  return rs.benefit_enum ? rs.schema.enums[*rs.benefit_enum].members : none;
 }
 
 std::string RuleSet::text(const CaseResult& r) const {

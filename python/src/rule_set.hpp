@@ -36,13 +36,22 @@ struct PreparedCase {
   std::string error;        // the Python value could not be turned into a tree
 };
 
+// What a compact answer gives the package besides its line.
+struct CompactFields {
+  engine::Decision decision = engine::Decision::pend;
+  std::optional<bool> prior_auth;
+  std::uint32_t benefit = engine::no_member;  // a member of the `benefit` enumeration, or none
+};
+
 // What one case gave: an answer (full or compact), or the diagnostics that stopped it.
 struct CaseResult {
-  std::optional<engine::Determination> determination;
-  std::optional<engine::QuickDetermination> quick;
+  // On the heap: a call holds a result per case, most of them compact.
+  std::unique_ptr<engine::Determination> determination;
+  std::optional<CompactFields> compact;  // its line is `json`
   std::optional<std::string> case_id;
-  // Rendered at once when the answer locates warnings in the case (its text is gone later),
-  // and for every error: its JSON record, the diagnostics as JSON and as text.
+  // Rendered at once for a compact answer (its line, while the worker holds the answer), when
+  // a full answer locates warnings in the case (its text is gone later), and for every error:
+  // its JSON record, the diagnostics as JSON and as text. Without the newline.
   std::string json;
   std::string error;
   std::string diagnostics_json;
@@ -66,10 +75,9 @@ class RuleSet {
   static std::shared_ptr<RuleSet> from_source(const std::string& text, const std::string& name,
                                               std::optional<std::int32_t> as_of, CompileFailure& failure);
 
-  // Decides cases [begin, end) of `cases` into `results` with one session; callable from
+  // Decides `count` cases into the results beside them with one session; callable from
   // several threads at once (each takes its own session from the pool).
-  void decide(const std::vector<PreparedCase>& cases, std::size_t begin, std::size_t end, const DecideOptions& options,
-              std::vector<CaseResult>& results) const;
+  void decide(const PreparedCase* cases, CaseResult* results, std::size_t count, const DecideOptions& options) const;
   // As `covcheck batch` (JSON Lines records): one output line per record, identical to the
   // CLI's for the same input name and line numbers.
   void batch_lines(const std::vector<std::string_view>& records, const std::vector<std::uint64_t>& lines,
@@ -81,6 +89,8 @@ class RuleSet {
   std::string text(const CaseResult& r) const;
 
   const engine::Program& program() const { return *program_; }
+  // The members of the `benefit` enumeration (empty when the schema has none).
+  const std::vector<std::string>& benefit_members() const;
   std::vector<std::string> policies() const;  // `name version` of each policy and module
   std::optional<std::int32_t> as_of() const { return as_of_; }
 

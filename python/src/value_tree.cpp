@@ -2,6 +2,7 @@
 // and going through pybind11's object wrappers would cost more than deciding it.
 #include "value_tree.hpp"
 
+#include <charconv>
 #include <cmath>
 #include <string_view>
 
@@ -16,6 +17,7 @@ constexpr int max_depth = 64;  // as the YAML reader's limit
 
 struct Builder {
   YamlTree& tree;
+  std::vector<std::uint32_t>& stack;  // children of the open collections, innermost last
   std::string& error;
 
   std::uint32_t scalar(std::string_view text, bool quoted) {
@@ -37,14 +39,15 @@ struct Builder {
   }
 
   // A collection's children are contiguous in `children`: they are built first (each may
-  // append children of its own), then their indexes are appended together.
-  std::uint32_t collection(YamlNode::Kind kind, std::vector<std::uint32_t>& items) {
+  // append children of its own), stacked from `mark` on, then appended together.
+  std::uint32_t collection(YamlNode::Kind kind, std::size_t mark) {
     auto at = static_cast<std::uint32_t>(tree.nodes.size());
     YamlNode n;
     n.kind = kind;
     n.first = static_cast<std::uint32_t>(tree.children.size());
-    n.count = static_cast<std::uint32_t>(items.size());
-    tree.children.insert(tree.children.end(), items.begin(), items.end());
+    n.count = static_cast<std::uint32_t>(stack.size() - mark);
+    tree.children.insert(tree.children.end(), stack.begin() + static_cast<std::ptrdiff_t>(mark), stack.end());
+    stack.resize(mark);
     tree.nodes.push_back(n);
     return at;
   }
@@ -93,6 +96,20 @@ struct Builder {
       out = scalar(v == Py_True ? "true" : "false", false);
       return true;
     }
+    if (PyLong_CheckExact(v)) {
+      // An int that fits 64 bits is written here, as str() would write it, without a
+      // Python string per number; a larger one (an error later) and int subclasses go
+      // through str().
+      int overflow = 0;
+      const long long n = PyLong_AsLongLongAndOverflow(v, &overflow);
+      if (overflow == 0 && !(n == -1 && PyErr_Occurred())) {
+        char text[24];
+        auto [end, ec] = std::to_chars(text, text + sizeof text, n);
+        out = scalar(std::string_view(text, static_cast<std::size_t>(end - text)), false);
+        return true;
+      }
+      PyErr_Clear();
+    }
     if (PyLong_Check(v)) return plain_from_str(PyObject_Str(v), out);
     if (PyFloat_Check(v)) {
       double d = PyFloat_AS_DOUBLE(v);
@@ -111,8 +128,7 @@ struct Builder {
       return true;
     }
     if (PyDict_Check(v)) {
-      std::vector<std::uint32_t> items;
-      items.reserve(static_cast<std::size_t>(PyDict_Size(v)) * 2);
+      const std::size_t mark = stack.size();
       PyObject* key = nullptr;
       PyObject* value = nullptr;
       Py_ssize_t pos = 0;
@@ -126,21 +142,24 @@ struct Builder {
         } else if (!build(key, depth + 1, k)) {
           return false;
         }
+        stack.push_back(k);
         if (!build(value, depth + 1, x)) return false;
-        items.push_back(k);
-        items.push_back(x);
+        stack.push_back(x);
       }
-      out = collection(YamlNode::Kind::mapping, items);
+      out = collection(YamlNode::Kind::mapping, mark);
       return true;
     }
     if (PyList_Check(v) || PyTuple_Check(v)) {
       PyObject* seq = v;
       Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
-      std::vector<std::uint32_t> items(static_cast<std::size_t>(n));
+      const std::size_t mark = stack.size();
       PyObject** elements = PySequence_Fast_ITEMS(seq);
-      for (Py_ssize_t i = 0; i < n; ++i)
-        if (!build(elements[i], depth + 1, items[static_cast<std::size_t>(i)])) return false;
-      out = collection(YamlNode::Kind::sequence, items);
+      for (Py_ssize_t i = 0; i < n; ++i) {
+        std::uint32_t x = 0;
+        if (!build(elements[i], depth + 1, x)) return false;
+        stack.push_back(x);
+      }
+      out = collection(YamlNode::Kind::sequence, mark);
       return true;
     }
     // datetime.date / datetime / pandas.Timestamp: ISO text, read as the field's type says.
@@ -187,12 +206,13 @@ struct Builder {
 
 }  // namespace
 
-bool build_value_tree(PyObject* value, engine::YamlTree& tree, std::string& error) {
+bool build_value_tree(PyObject* value, engine::YamlTree& tree, ValueTreeScratch& scratch, std::string& error) {
   tree.nodes.clear();
   tree.children.clear();
   tree.text.clear();
   tree.root = engine::yaml_none;
-  Builder b{tree, error};
+  scratch.children.clear();  // a failed build may leave some
+  Builder b{tree, scratch.children, error};
   std::uint32_t root = 0;
   if (!b.build(value, 0, root)) return false;
   tree.root = root;

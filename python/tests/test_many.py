@@ -1,5 +1,6 @@
 # check_many, batch_lines and check_frame: input order, threads, error records, and the
 # differential tests against `covcheck batch` on the shipped corpus and the workload sample.
+import gc
 import json
 
 import pandas as pd
@@ -55,6 +56,20 @@ def test_results_keep_input_order_across_threads_and_chunks(workload, workload_l
         assert got == one
     ids = [json.loads(l)["id"] for l in workload_lines]
     assert [d.case_id for d in workload.check_many(workload_lines, threads=2)] == ids
+
+
+@pytest.mark.parametrize("compact", [False, True], ids=["full", "compact"])
+def test_answers_join_the_garbage_collector_once_they_hold_their_dict(workload, workload_lines, compact):
+    # Untracked while they hold only the engine's result (a corpus's answers would make the
+    # collector walk the caller's cases again and again); tracked once to_dict() parsed the
+    # answer, so a cycle through that dict is collected.
+    answers = list(workload.check_many(workload_lines[:50], compact=compact))
+    assert all(isinstance(a, covcheck.Determination) and not gc.is_tracked(a) for a in answers)
+    assert answers[0].decision and answers[0].to_json()
+    assert not gc.is_tracked(answers[0])
+    assert answers[0].to_dict()["decision"] == answers[0].decision
+    assert gc.is_tracked(answers[0]) and not gc.is_tracked(answers[1])
+    assert gc.is_tracked(workload.check(workload_lines[0], compact=compact))  # one case: an ordinary object
 
 
 def test_check_many_takes_a_generator_lazily(workload, workload_lines):

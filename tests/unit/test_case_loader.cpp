@@ -6,6 +6,7 @@
 #include <string>
 
 #include "dsl/source/dates.hpp"
+#include "dsl/source/encoding.hpp"
 #include "engine/cases/case_loader.hpp"
 
 using namespace covcheck;
@@ -523,4 +524,47 @@ TEST_CASE("diagnostics per case are capped", "[case_loader]") {
   REQUIRE(w->c);
   CHECK(w->diags.items().size() == 201);
   CHECK(w->find("case.too_many_warnings"));
+}
+
+TEST_CASE("encoding problems are found wherever they fall in a text of any length", "[case_loader][encoding]") {
+  // ASCII is passed over sixteen bytes at a time: put each odd byte after 0 to 40 ordinary
+  // bytes (with tabs and line ends among them) and require the first problem at its offset.
+  struct Odd {
+    std::string bytes;
+    bool bad_always;    // NUL, invalid UTF-8
+    bool bad_controls;  // also a problem with `controls`
+  };
+  const Odd odds[] = {
+      {std::string(1, '\0'), true, true},
+      {"\x01", false, true},
+      {"\x1f", false, true},
+      {"\x7f", false, true},
+      {"\x80", true, true},
+      {"\xc0\xaf", true, true},
+      {"\xff", true, true},
+      {"\xc2\xa7", false, false},
+      {"\xe2\x82\xac", false, false},
+      {"\t", false, false},
+      {"\r\n", false, false},
+  };
+  for (const Odd& odd : odds) {
+    for (std::size_t length = 0; length <= 40; ++length) {
+      for (std::size_t at = 0; at <= length; ++at) {
+        std::string text;
+        for (std::size_t i = 0; i < length; ++i) text += i % 7 == 3 ? '\n' : i % 11 == 5 ? '\t' : 'a';
+        text.insert(at, odd.bytes);
+        for (bool controls : {false, true}) {
+          INFO("byte " << static_cast<int>(static_cast<unsigned char>(odd.bytes[0])) << " at " << at << " of "
+                       << text.size() << (controls ? ", controls" : ""));
+          auto problem = dsl::find_encoding_problem(text, controls);
+          if (odd.bad_always || (controls && odd.bad_controls)) {
+            REQUIRE(problem);
+            CHECK(problem->offset == at);
+          } else {
+            CHECK_FALSE(problem);
+          }
+        }
+      }
+    }
+  }
 }

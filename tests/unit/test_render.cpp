@@ -71,24 +71,37 @@ TEST_CASE("json writer escapes control characters and keeps UTF-8", "[render]") 
   CHECK(out == "\"a\\\"b\\\\c\\n\\t\\u0001\\u001f \xc2\xa7 \\ufffd\"");
 }
 
-TEST_CASE("json writer escapes the same wherever a special byte falls in a long string", "[render]") {
-  // Plain runs are scanned sixteen bytes at a time: put each special byte at every offset of
-  // a 40-byte string and compare with escaping the pieces one by one.
-  const std::string specials[] = {"\"", "\\", "\n", "\x01", "\x1f", "\x7f", "\xc2\xa7", "\xff", "\xe2\x82"};
-  for (const std::string& special : specials) {
-    for (std::size_t at = 0; at <= 40; ++at) {
-      std::string before(at, 'a'), after(40 - at, 'b');
-      std::string whole, expected = "\"";
-      engine::JsonWriter::escape(whole, before + special + after);
-      for (const std::string& piece : {before, special, after}) {
-        std::string one;
-        engine::JsonWriter::escape(one, piece);
-        expected += one.substr(1, one.size() - 2);
+TEST_CASE("json writer escapes the same wherever a special byte falls in a string of any length", "[render]") {
+  // Plain runs are scanned sixteen bytes at a time, and strings shorter than sixteen bytes as
+  // two overlapping halves: put each special byte at every offset of plain strings of 0 to
+  // 40 bytes and compare with the plain bytes copied and the special one escaped.
+  const std::pair<std::string, std::string> specials[] = {
+      {"\"", "\\\""},
+      {"\\", "\\\\"},
+      {"\n", "\\n"},
+      {"\x01", "\\u0001"},
+      {"\x1f", "\\u001f"},
+      {"\x7f", "\x7f"},
+      {"\xc2\xa7", "\xc2\xa7"},
+      {"\xff", "\\ufffd"},
+      {"\xe2\x82", "\\ufffd\\ufffd"},  // a sequence cut short: each byte replaced
+  };
+  for (const auto& [special, escaped] : specials) {
+    for (std::size_t length = 0; length <= 40; ++length) {
+      for (std::size_t at = 0; at <= length; ++at) {
+        const std::string before(at, 'a'), after(length - at, 'b');
+        std::string whole;
+        engine::JsonWriter::escape(whole, before + special + after);
+        INFO("byte " << static_cast<int>(static_cast<unsigned char>(special[0])) << " after " << at << " of " << length
+                     << " plain bytes");
+        CHECK(whole == "\"" + before + escaped + after + "\"");
       }
-      expected += '"';
-      INFO("byte " << static_cast<int>(static_cast<unsigned char>(special[0])) << " at " << at);
-      CHECK(whole == expected);
     }
+  }
+  for (std::size_t length = 0; length <= 40; ++length) {  // and no special byte at all
+    std::string plain(length, 'p'), out;
+    engine::JsonWriter::escape(out, plain);
+    CHECK(out == "\"" + plain + "\"");
   }
 }
 
