@@ -7,6 +7,7 @@
 #include "rule_text_fixture.hpp"
 
 using namespace covcheck;
+using namespace covcheck::dsl;
 using covcheck::testing::decision_text;
 using covcheck::testing::Pipeline;
 using covcheck::testing::write_rule_dir;
