@@ -62,13 +62,13 @@ class Indexer {
         expr(s->value.get());
       } else if (const auto* e = std::get_if<ast::EnumDecl>(&item)) {
         if (auto en = rs_.schema.find_enum(e->name.text)) {
-          add(e->name.span, {Kind::enumeration, *en}, true);
+          add(e->name.span, {Kind::enumeration, *en}, !e->extended);
           for (const ast::Ident& m : e->members)
             if (auto k = rs_.schema.enums[*en].find(m.text)) add(m.span, {Kind::enum_member, *en, *k}, true);
         }
       } else if (const auto* r = std::get_if<ast::RecordDecl>(&item)) {
         auto rec = rs_.schema.find_record(r->name.text);
-        if (rec) add(r->name.span, {Kind::record, *rec}, true);
+        if (rec) add(r->name.span, {Kind::record, *rec}, !r->extended);
         for (const ast::FieldDecl& f : r->fields) {
           if (rec)
             if (auto k = rs_.schema.records[*rec].find(f.name.text)) add(f.name.span, {Kind::field, *rec, *k}, true);

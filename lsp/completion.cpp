@@ -148,12 +148,12 @@ void record_fields(const Analysis* a, std::uint32_t r, Json& out) {
 }
 
 const char* const keywords[] = {
-    "policy",  "module", "import",  "codeset",   "define",   "param",     "set",     "rule",     "advice",
-    "when",    "cover",  "require", "else",      "deny",     "pend",      "exclude", "document", "prior_auth",
-    "cite",    "tag",    "tagged",  "overrides", "route",    "authorize", "next",    "warning",  "effective",
-    "default", "any",    "all",     "count",     "distinct", "in",        "not",     "and",      "or",
-    "is",      "known",  "unknown", "within",    "before",   "after",     "of",      "if",       "then",
-    "days",    "weeks",  "months",  "units",     "true",     "false"};
+    "policy",     "module",  "import", "codeset", "define",    "param",    "set",       "rule",    "advice",
+    "extend",     "when",    "cover",  "require", "else",      "deny",     "pend",      "exclude", "document",
+    "prior_auth", "cite",    "tag",    "tagged",  "overrides", "route",    "authorize", "next",    "warning",
+    "effective",  "default", "any",    "all",     "count",     "distinct", "in",        "not",     "and",
+    "or",         "is",      "known",  "unknown", "within",    "before",   "after",     "of",      "if",
+    "then",       "days",    "weeks",  "months",  "units",     "true",     "false"};
 
 }  // namespace
 

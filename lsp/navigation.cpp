@@ -50,11 +50,11 @@ namespace {
 
 // CPL's reserved words (dsl/syntax/grammar.hpp `reserved`): never a name.
 const char* const reserved_words[] = {
-    "and",      "or",     "not",     "in",        "is",      "known",    "unknown",   "any",   "all",     "count",
-    "distinct", "within", "before",  "after",     "of",      "if",       "then",      "else",  "true",    "false",
-    "policy",   "module", "schema",  "import",    "codeset", "define",   "param",     "set",   "enum",    "record",
-    "check",    "rule",   "advice",  "tag",       "cite",    "when",     "overrides", "cover", "exclude", "deny",
-    "pend",     "route",  "require", "authorize", "next",    "effective"};
+    "and",      "or",     "not",     "in",        "is",      "known",     "unknown",   "any",   "all",     "count",
+    "distinct", "within", "before",  "after",     "of",      "if",        "then",      "else",  "true",    "false",
+    "policy",   "module", "schema",  "import",    "codeset", "define",    "param",     "set",   "enum",    "record",
+    "check",    "rule",   "advice",  "tag",       "cite",    "when",      "overrides", "cover", "exclude", "deny",
+    "pend",     "route",  "require", "authorize", "next",    "effective", "synonyms",  "extend"};
 
 bool valid_name(const std::string& name) {
   if (name.empty() || !(std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_')) return false;

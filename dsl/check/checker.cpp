@@ -106,6 +106,7 @@ class DeclarationChecker {
   void check_params();
   void check_rules();
   void check_schema_expressions();
+  void check_schema_item(const ast::File& file, const ast::Item& item);
   void check_unused();
   void check_override_cycles();
 
@@ -262,18 +263,36 @@ void DeclarationChecker::build_units() {
           cx_.diagnostics.error("check.set_outside_policy", s->span,
                                 "`set` belongs in a policy file: a policy sets the params of the modules it uses");
         }
-      } else if (auto* e = std::get_if<ast::EnumDecl>(&item);
-                 e && !(file.header && file.header->kind == ast::FileKind::schema)) {
-        cx_.diagnostics.error("check.schema_outside_schema", e->span, "enumerations belong in a `schema` file");
-      } else if (auto* rec = std::get_if<ast::RecordDecl>(&item);
-                 rec && !(file.header && file.header->kind == ast::FileKind::schema)) {
-        cx_.diagnostics.error("check.schema_outside_schema", rec->span, "records belong in a `schema` file");
-      } else if (auto* syn = std::get_if<ast::SynonymsDecl>(&item);
-                 syn && !(file.header && file.header->kind == ast::FileKind::schema)) {
-        cx_.diagnostics.error("check.schema_outside_schema", syn->span,
-                              "synonyms belong in the `schema` file, beside their enumeration");
+      } else {
+        check_schema_item(file, item);
       }
     }
+  }
+}
+
+// Where schema declarations may stand: whole in the `schema` file; in a policy or module, new
+// types and `extend`s of the schema's (merged by build_schema); nowhere else.
+void DeclarationChecker::check_schema_item(const ast::File& file, const ast::Item& item) {
+  const auto* e = std::get_if<ast::EnumDecl>(&item);
+  const auto* rec = std::get_if<ast::RecordDecl>(&item);
+  const auto* syn = std::get_if<ast::SynonymsDecl>(&item);
+  if (!e && !rec && !syn) return;
+  const SourceSpan span = e ? e->span : rec ? rec->span : syn->span;
+  const bool extended = e ? e->extended : rec ? rec->extended : syn->extended;
+  const ast::FileKind kind = file.header ? file.header->kind : ast::FileKind::library;
+  if (kind == ast::FileKind::schema) {
+    if (extended)
+      cx_.diagnostics.error("check.extend_in_schema", span,
+                            "a `schema` file declares its types whole; `extend` belongs in a policy or module");
+  } else if (kind == ast::FileKind::library) {
+    Diagnostic& d = cx_.diagnostics.error(
+        "check.schema_outside_schema", span,
+        extended ? "`extend` belongs in a policy or module file" : "schema declarations belong in a `schema` file");
+    d.help = "a policy or module may declare new types and `extend` the schema's; a library file may not";
+  } else if (syn && !extended) {
+    Diagnostic& d = cx_.diagnostics.error("check.schema_outside_schema", syn->span,
+                                          "in a policy or module, synonyms add to the schema's enumeration");
+    d.help = fmt::format("write `extend synonyms {} {{ … }}`", syn->enumeration.text);
   }
 }
 
@@ -668,6 +687,29 @@ void DeclarationChecker::check_override_cycles() {
     if (state[i] == 0) visit(i);
 }
 
+// The policies and modules that add to the schema, each after the files it imports (then in
+// load order), so that an extension can build on what an imported file declares.
+std::vector<const ast::File*> extension_order(const RuleFiles& files) {
+  std::vector<const ast::File*> order;
+  std::vector<bool> seen(files.files.size(), false);
+  auto adds = [](const ast::File& f) {
+    if (!f.header || (f.header->kind != ast::FileKind::policy && f.header->kind != ast::FileKind::module)) return false;
+    return std::any_of(f.items.begin(), f.items.end(), [](const ast::Item& i) {
+      return std::holds_alternative<ast::EnumDecl>(i) || std::holds_alternative<ast::RecordDecl>(i) ||
+             std::holds_alternative<ast::SynonymsDecl>(i);
+    });
+  };
+  std::function<void(std::size_t)> visit = [&](std::size_t i) {
+    if (seen[i]) return;
+    seen[i] = true;
+    if (i < files.imports.size())
+      for (std::size_t imp : files.imports[i]) visit(imp);
+    if (adds(files.files[i])) order.push_back(&files.files[i]);
+  };
+  for (std::size_t i = 0; i < files.files.size(); ++i) visit(i);
+  return order;
+}
+
 std::unique_ptr<CheckedRuleSet> check_all(RuleFiles files, SourceRegistry& sources, Diagnostics& diagnostics) {
   auto rs = std::make_unique<CheckedRuleSet>();
   rs->files = std::move(files);
@@ -685,7 +727,7 @@ std::unique_ptr<CheckedRuleSet> check_all(RuleFiles files, SourceRegistry& sourc
     rs->files.canonical_paths.push_back("<built-in>/rules/schema/case.cpl");
     schema_files.push_back(&rs->files.files.back());
   }
-  auto schema = build_schema(schema_files, diagnostics, &sources);
+  auto schema = build_schema(schema_files, diagnostics, &sources, extension_order(rs->files));
   if (!schema) return nullptr;
   rs->schema = std::move(*schema);
   if (!rs->schema.find_enum("decision")) {

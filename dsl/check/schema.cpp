@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include "dsl/syntax/ast_equal.hpp"
+
 namespace covcheck::dsl {
 
 std::optional<std::uint32_t> EnumType::find(std::string_view member) const {
@@ -177,7 +179,14 @@ namespace {
 struct Builder {
   Diagnostics& diags;
   Schema schema;
-  std::vector<const ast::RecordDecl*> record_decls;  // parallel to schema.records
+  // Parallel to schema.records: the record's declaration, then the `extend record`s of it in
+  // merge order (fields take slots in that order).
+  std::vector<std::vector<const ast::RecordDecl*>> record_decls;
+  // Parallel to schema.enums and their members / synonyms: where each was declared, for the
+  // notes of conflicts between a schema file and its extensions.
+  std::vector<std::vector<SourceSpan>> member_spans;
+  std::vector<std::vector<SourceSpan>> synonym_spans;
+  FileId schema_file = no_file;  // declarations there are the schema's own; others extend it
   bool failed = false;
 
   void error(std::string code, SourceSpan span, std::string message, std::optional<std::string> help = {}) {
@@ -214,24 +223,110 @@ struct Builder {
       return true;
     };
     for (const ast::Item& item : file.items) {
-      if (const auto* e = std::get_if<ast::EnumDecl>(&item)) {
+      if (const auto* e = std::get_if<ast::EnumDecl>(&item); e && !e->extended) {
         if (!claim(e->name, "enum")) continue;
-        EnumType type{e->name.text, {}, e->span, {}, {}};
-        for (const ast::Ident& m : e->members) {
-          if (type.find(m.text)) {
-            error("schema.duplicate_member", m.span,
-                  fmt::format("`{}` is listed twice in enum `{}`", m.text, e->name.text));
-            continue;
-          }
-          type.members.push_back(m.text);
-        }
-        schema.enums.push_back(std::move(type));
-      } else if (const auto* r = std::get_if<ast::RecordDecl>(&item)) {
+        schema.enums.push_back(EnumType{e->name.text, {}, e->span, {}, {}});
+        member_spans.emplace_back();
+        synonym_spans.emplace_back();
+        add_members(static_cast<std::uint32_t>(schema.enums.size() - 1), *e);
+      } else if (const auto* r = std::get_if<ast::RecordDecl>(&item); r && !r->extended) {
         if (!claim(r->name, "record")) continue;
         schema.records.push_back(RecordType{r->name.text, {}, {}, r->span});
-        record_decls.push_back(r);
+        record_decls.push_back({r});
       }
     }
+  }
+
+  // A member the schema already has is harmless in an extension (two modules may each need
+  // it); it is worth a warning only when the schema itself declares it: the extension is then
+  // left over and can go.
+  void add_members(std::uint32_t index, const ast::EnumDecl& decl) {
+    EnumType& type = schema.enums[index];
+    const std::size_t before = type.members.size();
+    for (const ast::Ident& m : decl.members) {
+      auto prev = type.find(m.text);
+      if (prev && *prev >= before) {
+        error("schema.duplicate_member", m.span, fmt::format("`{}` is listed twice in enum `{}`", m.text, type.name));
+      } else if (prev) {
+        const SourceSpan at = member_spans[index][*prev];
+        if (at.file == schema_file) {
+          Diagnostic& d = diags.warning(
+              "schema.extend_redundant", m.span,
+              fmt::format("`{}` is already a member of enum `{}`: this extension adds nothing", m.text, type.name));
+          d.notes.push_back({at, "declared here by the schema"});
+          d.help = "remove it from the `extend enum`";
+        }
+      } else {
+        type.members.push_back(m.text);
+        member_spans[index].push_back(m.span);
+      }
+    }
+  }
+
+  // A policy's or module's own enums and records (new types), and its `extend`s of existing
+  // ones, in merge order.
+  void declare_extensions(const ast::File& file) {
+    auto clash = [&](const ast::Ident& name, const char* what) {
+      std::optional<SourceSpan> at;
+      if (auto e = schema.find_enum(name.text)) at = schema.enums[*e].span;
+      if (auto r = schema.find_record(name.text)) at = schema.records[*r].span;
+      if (builtin_type(name.text)) {
+        error("schema.reserved_type", name.span,
+              fmt::format("`{}` is a built-in type; a {} cannot take its name", name.text, what));
+        return true;
+      }
+      if (!at) return false;
+      Diagnostic& d =
+          diags.error("schema.extend_conflict", name.span,
+                      fmt::format("type `{}` is already declared; a {} cannot declare it again", name.text, what));
+      d.notes.push_back({*at, "declared here"});
+      d.help = fmt::format("to add to it, write `extend {} {} {{ … }}`",
+                           schema.find_enum(name.text) ? "enum" : "record", name.text);
+      failed = true;
+      return true;
+    };
+    for (const ast::Item& item : file.items) {
+      if (const auto* e = std::get_if<ast::EnumDecl>(&item)) {
+        if (!e->extended) {
+          if (clash(e->name, "policy or module")) continue;
+          schema.enums.push_back(EnumType{e->name.text, {}, e->span, {}, {}});
+          member_spans.emplace_back();
+          synonym_spans.emplace_back();
+          add_members(static_cast<std::uint32_t>(schema.enums.size() - 1), *e);
+        } else if (auto index = extended_type(e->name, true)) {
+          add_members(*index, *e);
+        }
+      } else if (const auto* r = std::get_if<ast::RecordDecl>(&item)) {
+        if (!r->extended) {
+          if (clash(r->name, "policy or module")) continue;
+          schema.records.push_back(RecordType{r->name.text, {}, {}, r->span});
+          record_decls.push_back({r});
+        } else if (auto index = extended_type(r->name, false)) {
+          record_decls[*index].push_back(r);
+        }
+      }
+    }
+  }
+
+  // The enum (or record) an `extend` names; `schema.extend_unknown` when there is none.
+  std::optional<std::uint32_t> extended_type(const ast::Ident& name, bool enumeration) {
+    auto found = enumeration ? schema.find_enum(name.text) : schema.find_record(name.text);
+    if (found) return found;
+    const char* kind = enumeration ? "enum" : "record";
+    std::vector<std::string> names;
+    if (enumeration)
+      for (const EnumType& e : schema.enums) names.push_back(e.name);
+    else
+      for (const RecordType& r : schema.records) names.push_back(r.name);
+    std::optional<std::string> help;
+    if (enumeration ? schema.find_record(name.text) : schema.find_enum(name.text))
+      help = fmt::format("`{}` is {}: write `extend {} {}`", name.text, enumeration ? "a record" : "an enumeration",
+                         enumeration ? "record" : "enum", name.text);
+    else if (auto m = closest_match(name.text, names)) help = fmt::format("did you mean `{}`?", *m);
+    else help = fmt::format("to declare a new {0}, write `{0} {1} {{ … }}` without `extend`", kind, name.text);
+    error("schema.extend_unknown", name.span, fmt::format("the schema has no {} `{}` to extend", kind, name.text),
+          std::move(help));
+    return std::nullopt;
   }
 
   std::optional<Type> resolve(const ast::TypeRef& ref) {
@@ -309,42 +404,94 @@ struct Builder {
   }
 
   void build_fields(std::uint32_t index) {
-    const ast::RecordDecl& decl = *record_decls[index];
+    for (const ast::RecordDecl* decl : record_decls[index]) build_fields(index, *decl);
+  }
+
+  void build_fields(std::uint32_t index, const ast::RecordDecl& decl) {
     RecordType& rec = schema.records[index];
+    const std::size_t before = rec.fields.size();
     for (const ast::FieldDecl& fd : decl.fields) {
-      if (auto prev = rec.find(fd.name.text)) {
+      auto prev = rec.find(fd.name.text);
+      if (prev && *prev >= before) {
         Diagnostic& d = diags.error("schema.duplicate_field", fd.name.span,
                                     fmt::format("field `{}` is declared twice in record `{}`", fd.name.text, rec.name));
         d.notes.push_back({rec.fields[*prev].span, "first declared here"});
         failed = true;
         continue;
       }
-      FieldInfo info;
-      info.name = fd.name.text;
-      info.span = fd.span;
-      info.derived = fd.derived.get();
-      info.exclusive = fd.exclusive;
-      info.or_none = fd.or_none;
-      auto type = resolve(fd.type);
-      info.type = type.value_or(Type::of(BaseType::error));
-      if (type && fd.or_none) check_or_none(info, fd);
-      if (type) {
-        if (fd.exclusive && !(info.type.base == BaseType::boolean && !info.type.list)) {
-          error("schema.exclusive", fd.span,
-                fmt::format("`exclusive` applies to `bool` fields only; `{}` is of type `{}`", info.name,
-                            schema.type_name(info.type)));
-        }
-        if (fd.default_value) {
-          if (fd.derived) {
-            error("schema.default_type", fd.default_value->span,
-                  fmt::format("derived field `{}` cannot also have a default", info.name));
-          } else {
-            info.default_value = default_literal(info, *fd.default_value);
-          }
-        }
+      FieldInfo info = field(fd);
+      if (prev) {
+        if (info.type.base != BaseType::error) compare_extension(rec, rec.fields[*prev], info);
+        continue;
       }
       rec.fields.push_back(std::move(info));
     }
+    add_checks(rec, decl);
+  }
+
+  // An extension may repeat a field exactly (two modules may each need it); any other
+  // difference would give one fact two meanings.
+  void compare_extension(const RecordType& rec, const FieldInfo& prev, const FieldInfo& ext) {
+    auto same_expr = [](const ast::Expr* a, const ast::Expr* b) { return a == b || (a && b && ast_equal(*a, *b)); };
+    const bool same = prev.type == ext.type && prev.or_none == ext.or_none && prev.exclusive == ext.exclusive &&
+                      prev.default_value == ext.default_value && same_expr(prev.derived, ext.derived);
+    if (!same) {
+      Diagnostic& d =
+          diags.error("schema.extend_conflict", ext.span,
+                      fmt::format("field `{}.{}` is already declared as `{}`; this extension declares it as `{}`",
+                                  rec.name, ext.name, describe(prev), describe(ext)));
+      d.notes.push_back({prev.span, "declared here"});
+      d.help = "give the new field another name, or declare it exactly as it is";
+      failed = true;
+    } else if (prev.span.file == schema_file) {
+      Diagnostic& d =
+          diags.warning("schema.extend_redundant", ext.span,
+                        fmt::format("field `{}.{}` is already declared by the schema: this extension adds nothing",
+                                    rec.name, ext.name));
+      d.notes.push_back({prev.span, "declared here by the schema"});
+      d.help = "remove it from the `extend record`";
+    }
+  }
+
+  // How a field reads in its declaration, for conflict messages: `date`, `int or none`, `bool default false`.
+  std::string describe(const FieldInfo& f) const {
+    std::string out = schema.type_name(f.type);
+    if (f.or_none) out += " or none";
+    if (f.default_value) out += " with a default";
+    if (f.exclusive) out += " exclusive";
+    if (f.derived) out += " = …";
+    return out;
+  }
+
+  FieldInfo field(const ast::FieldDecl& fd) {
+    FieldInfo info;
+    info.name = fd.name.text;
+    info.span = fd.span;
+    info.derived = fd.derived.get();
+    info.exclusive = fd.exclusive;
+    info.or_none = fd.or_none;
+    auto type = resolve(fd.type);
+    info.type = type.value_or(Type::of(BaseType::error));
+    if (type && fd.or_none) check_or_none(info, fd);
+    if (type) {
+      if (fd.exclusive && !(info.type.base == BaseType::boolean && !info.type.list)) {
+        error("schema.exclusive", fd.span,
+              fmt::format("`exclusive` applies to `bool` fields only; `{}` is of type `{}`", info.name,
+                          schema.type_name(info.type)));
+      }
+      if (fd.default_value) {
+        if (fd.derived) {
+          error("schema.default_type", fd.default_value->span,
+                fmt::format("derived field `{}` cannot also have a default", info.name));
+        } else {
+          info.default_value = default_literal(info, *fd.default_value);
+        }
+      }
+    }
+    return info;
+  }
+
+  void add_checks(RecordType& rec, const ast::RecordDecl& decl) {
     for (const ast::CheckDecl& c : decl.checks) {
       // `{value}` stands for the checked value; any other brace is a typo the case would show.
       for (std::size_t at = c.message.find('{'); at != std::string::npos; at = c.message.find('{', at + 1)) {
@@ -376,10 +523,11 @@ struct Builder {
   }
 
   // `synonyms E { member: "text", ... }`: other spellings case data may use for E's members.
-  void build_synonyms(const ast::File& file) {
+  // A schema file's own `synonyms`, or a policy's `extend synonyms` (`extensions`).
+  void build_synonyms(const ast::File& file, bool extensions) {
     for (const ast::Item& item : file.items) {
       const auto* decl = std::get_if<ast::SynonymsDecl>(&item);
-      if (!decl) continue;
+      if (!decl || decl->extended != extensions) continue;
       auto en = schema.find_enum(decl->enumeration.text);
       if (!en) {
         std::vector<std::string> names;
@@ -392,7 +540,8 @@ struct Builder {
         continue;
       }
       EnumType& type = schema.enums[*en];
-      std::vector<SourceSpan> spans(type.synonyms.size());  // where each synonym was declared
+      std::vector<SourceSpan>& spans = synonym_spans[*en];  // where each synonym was declared
+      const std::size_t before = type.synonyms.size();
       for (const ast::SynonymEntry& entry : decl->entries) {
         auto member = type.find(entry.member.text);
         if (!member) {
@@ -419,6 +568,8 @@ struct Builder {
           for (std::size_t s = 0; s < type.synonyms.size() && !clash; ++s) {
             if (type.synonyms[s].folded != folded) continue;
             clash = true;
+            // Repeating another declaration's synonym for the same member is harmless.
+            if (s < before && type.synonyms[s].member == *member) continue;
             Diagnostic& d =
                 diags.error("schema.synonym", text.span,
                             type.synonyms[s].member == *member
@@ -518,7 +669,7 @@ void member_docs(const ast::File& file, const SourceFile& src, Schema& schema) {
     auto index = schema.find_enum(e->name.text);
     if (!index) continue;
     EnumType& type = schema.enums[*index];
-    type.member_docs.assign(type.members.size(), std::string());
+    type.member_docs.resize(type.members.size());
     for (std::size_t i = 0; i < e->members.size(); ++i) {
       const ast::Ident& m = e->members[i];
       const std::uint32_t line = src.location(m.span.begin).line;
@@ -527,7 +678,7 @@ void member_docs(const ast::File& file, const SourceFile& src, Schema& schema) {
       };
       if ((i > 0 && same_line(i - 1)) || same_line(i + 1)) continue;
       auto member = type.find(m.text);
-      if (!member) continue;
+      if (!member || !type.member_docs[*member].empty()) continue;
       for (const ast::Comment& c : file.comments)
         if (c.span.begin >= m.span.end && src.location(c.span.begin).line == line) {
           type.member_docs[*member] = comment_words(c.text);
@@ -540,7 +691,7 @@ void member_docs(const ast::File& file, const SourceFile& src, Schema& schema) {
 }  // namespace
 
 std::optional<Schema> build_schema(const std::vector<const ast::File*>& schema_files, Diagnostics& diagnostics,
-                                   const SourceRegistry* sources) {
+                                   const SourceRegistry* sources, const std::vector<const ast::File*>& extensions) {
   std::vector<const ast::File*> files;
   for (const ast::File* f : schema_files) {
     if (f && f->header && f->header->kind == ast::FileKind::schema) files.push_back(f);
@@ -558,23 +709,33 @@ std::optional<Schema> build_schema(const std::vector<const ast::File*>& schema_f
     return std::nullopt;
   }
   const ast::File& file = *files[0];
-  Builder b{diagnostics, {}, {}, false};
+  Builder b{diagnostics, {}, {}, {}, {}, file.file, false};
   b.schema.name = file.header->id.text;
   b.schema.version = file.header->version.value_or("");
   b.declare_names(file);
+  for (const ast::File* ext : extensions) b.declare_extensions(*ext);
   for (std::uint32_t r = 0; r < b.schema.records.size(); ++r) b.build_fields(r);
-  if (sources && file.file != no_file) {
-    const SourceFile& src = sources->file(file.file);
+  if (sources) {
+    // Each declaration's comments are in its own file.
+    std::map<FileId, const ast::File*> by_id{{file.file, &file}};
+    for (const ast::File* ext : extensions) by_id.emplace(ext->file, ext);
     for (RecordType& rec : b.schema.records)
-      for (FieldInfo& f : rec.fields) f.doc = field_doc(file, src, f.span);
-    member_docs(file, src, b.schema);
+      for (FieldInfo& f : rec.fields)
+        if (auto it = by_id.find(f.span.file); it != by_id.end() && f.span.file != no_file)
+          f.doc = field_doc(*it->second, sources->file(f.span.file), f.span);
+    for (const auto& [id, decls] : by_id)
+      if (id != no_file) member_docs(*decls, sources->file(id), b.schema);
   }
-  b.build_synonyms(file);
+  b.build_synonyms(file, false);
+  for (const ast::File* ext : extensions) b.build_synonyms(*ext, true);
   b.check_cycles();
   if (auto root = b.schema.find_record("case")) {
     b.schema.root = *root;
   } else {
-    b.error("schema.missing_root", file.header->span, "the schema declares no record `case` (the case's root)");
+    b.error("schema.missing_root", file.header->span, "the schema declares no record `case` (the case's root)",
+            "a schema file declares the whole case; to add fields, members or synonyms to the built-in "
+            "schema, write `extend record NAME { … }` (or `extend enum`, `extend synonyms`) in a policy or "
+            "module instead (docs/language.md, \"Extending the schema\")");
   }
   if (b.failed) return std::nullopt;
   return std::move(b.schema);

@@ -79,8 +79,15 @@ struct Schema {
 // Builds the schema from the files with a `schema` header (exactly one is allowed). The
 // built schema points into `files`, which must outlive it. With `sources`, fields keep their
 // documentation comments (FieldInfo::doc).
+// `extensions` are policy and module files in merge order (a file after the files it imports):
+// their own `enum`s and `record`s are new types, their `extend enum|record|synonyms` add to
+// existing ones (new fields take the next slots). A field or member declared again exactly is
+// allowed (`schema.extend_redundant`, a warning, when the schema file itself declares it);
+// any other redeclaration is `schema.extend_conflict`, naming both places; extending what the
+// schema lacks is `schema.extend_unknown`.
 std::optional<Schema> build_schema(const std::vector<const ast::File*>& schema_files, Diagnostics& diagnostics,
-                                   const SourceRegistry* sources = nullptr);
+                                   const SourceRegistry* sources = nullptr,
+                                   const std::vector<const ast::File*>& extensions = {});
 
 // Code formats per system: ICD-10-CM `F33.2`, CPT `96365` / `0001F`, HCPCS `J0013`.
 bool is_valid_code(BaseType system, std::string_view code);

@@ -222,10 +222,15 @@ Chunk ItemLayout::param_set(const ast::ParamSet& p) {
   return finish(start(ChunkKind::param_set, p.span), w);
 }
 
+namespace {
+// `enum `, or `extend enum ` for a policy's additions to the schema's enumeration.
+std::string keyword(bool extended, std::string_view word) { return (extended ? "extend " : "") + std::string(word); }
+}  // namespace
+
 Chunk ItemLayout::enumeration(const ast::EnumDecl& e) {
   Writer w(width_);
   w.line(0);
-  std::string head = "enum " + e.name.text + " {";
+  std::string head = keyword(e.extended, "enum ") + e.name.text + " {";
   std::string flat = e.members.empty() ? head + "}" : head + " " + join_idents(e.members) + " }";
   if (text_width(flat) <= width_ && !src_.has_comment(e.name.span.end, e.span.end)) {
     w.add(flat, e.span.begin);
@@ -246,10 +251,10 @@ Chunk ItemLayout::record(const ast::RecordDecl& r) {
   Writer w(width_);
   w.line(0);
   if (r.fields.empty() && r.checks.empty()) {
-    w.add("record " + r.name.text + " {}", r.span.begin);
+    w.add(keyword(r.extended, "record ") + r.name.text + " {}", r.span.begin);
     return finish(start(ChunkKind::record, r.span), w);
   }
-  w.add("record " + r.name.text + " {", r.span.begin);
+  w.add(keyword(r.extended, "record ") + r.name.text + " {", r.span.begin);
   for (const ast::FieldDecl& f : r.fields) {
     w.line(2);
     w.add(f.name.text + ": " + type_text(f.type), f.span.begin);
@@ -288,10 +293,10 @@ Chunk ItemLayout::synonyms(const ast::SynonymsDecl& s) {
   Writer w(width_);
   w.line(0);
   if (s.entries.empty()) {
-    w.add("synonyms " + s.enumeration.text + " {}", s.span.begin);
+    w.add(keyword(s.extended, "synonyms ") + s.enumeration.text + " {}", s.span.begin);
     return finish(start(ChunkKind::record, s.span), w);
   }
-  w.add("synonyms " + s.enumeration.text + " {", s.span.begin);
+  w.add(keyword(s.extended, "synonyms ") + s.enumeration.text + " {", s.span.begin);
   for (const ast::SynonymEntry& e : s.entries) {
     w.line(2);
     std::string text = e.member.text + ":";

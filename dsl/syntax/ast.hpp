@@ -217,10 +217,13 @@ struct ParamSet {
   ExprPtr value;
 };
 
+// In a policy or module, `extended` marks `extend enum|record|synonyms NAME { ... }`: additions to
+// the schema's declaration of NAME rather than a new one (the checker merges them).
 struct EnumDecl {
   SourceSpan span;
   Ident name;
   std::vector<Ident> members;
+  bool extended = false;
 };
 // `name: type [default LITERAL] [exclusive] [= derived expression]`
 struct FieldDecl {
@@ -248,6 +251,7 @@ struct RecordDecl {
   Ident name;
   std::vector<FieldDecl> fields;
   std::vector<CheckDecl> checks;
+  bool extended = false;
 };
 
 // `synonyms drug_class { ssri: "SSRI", "selective serotonin reuptake inhibitor" }`: other
@@ -265,6 +269,7 @@ struct SynonymsDecl {
   SourceSpan span;
   Ident enumeration;
   std::vector<SynonymEntry> entries;
+  bool extended = false;
 };
 
 // ---- Rules -----------------------------------------------------------------------------

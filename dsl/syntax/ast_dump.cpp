@@ -287,13 +287,14 @@ class TreeDump {
     line(depth, fmt::format("ParamSet {} {}", p.name.text, at(p.span)));
     expr(depth + 1, "value", *p.value);
   }
+  static std::string_view extended(bool yes) { return yes ? "extend " : ""; }
   void item(int depth, const ast::EnumDecl& e) {
     std::string members;
     for (std::size_t i = 0; i < e.members.size(); ++i) members += (i ? ", " : "") + e.members[i].text;
-    line(depth, fmt::format("EnumDecl {} {{ {} }} {}", e.name.text, members, at(e.span)));
+    line(depth, fmt::format("EnumDecl {}{} {{ {} }} {}", extended(e.extended), e.name.text, members, at(e.span)));
   }
   void item(int depth, const ast::SynonymsDecl& s) {
-    line(depth, fmt::format("SynonymsDecl {} {}", s.enumeration.text, at(s.span)));
+    line(depth, fmt::format("SynonymsDecl {}{} {}", extended(s.extended), s.enumeration.text, at(s.span)));
     for (const ast::SynonymEntry& e : s.entries) {
       std::string texts;
       for (std::size_t i = 0; i < e.texts.size(); ++i) texts += (i ? ", " : "") + escape_string(e.texts[i].text);
@@ -301,7 +302,7 @@ class TreeDump {
     }
   }
   void item(int depth, const ast::RecordDecl& r) {
-    line(depth, fmt::format("RecordDecl {} {}", r.name.text, at(r.span)));
+    line(depth, fmt::format("RecordDecl {}{} {}", extended(r.extended), r.name.text, at(r.span)));
     for (const ast::FieldDecl& f : r.fields) {
       line(depth + 1, fmt::format("FieldDecl {}: {}{}{} {}", f.name.text, type_text(f.type),
                                   f.or_none ? " or none" : "", f.exclusive ? " exclusive" : "", at(f.span)));

@@ -215,6 +215,7 @@ Diff rule(const ast::Rule& a, const ast::Rule& b) {
 
 Diff record(const ast::RecordDecl& a, const ast::RecordDecl& b) {
   if (Diff d = under("name", ident(a.name, b.name))) return d;
+  if (Diff d = under("extended", value(a.extended, b.extended))) return d;
   auto field = [](const ast::FieldDecl& x, const ast::FieldDecl& y) {
     if (Diff d = under("name", ident(x.name, y.name))) return d;
     if (Diff d = under("type", type_ref(x.type, y.type))) return d;
@@ -257,11 +258,13 @@ Diff item(const ast::Item& ia, const ast::Item& ib) {
           return under("value", expr_ptr(a.value, b.value));
         } else if constexpr (std::is_same_v<K, ast::EnumDecl>) {
           if (Diff d = under("name", ident(a.name, b.name))) return d;
+          if (Diff d = under("extended", value(a.extended, b.extended))) return d;
           return under("members", idents(a.members, b.members));
         } else if constexpr (std::is_same_v<K, ast::RecordDecl>) {
           return record(a, b);
         } else if constexpr (std::is_same_v<K, ast::SynonymsDecl>) {
           if (Diff d = under("enumeration", ident(a.enumeration, b.enumeration))) return d;
+          if (Diff d = under("extended", value(a.extended, b.extended))) return d;
           auto entry = [](const ast::SynonymEntry& x, const ast::SynonymEntry& y) {
             if (Diff d = under("member", ident(x.member, y.member))) return d;
             return under("texts", list(x.texts, y.texts, [](const ast::SynonymText& p, const ast::SynonymText& q) {

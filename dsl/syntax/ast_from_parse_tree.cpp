@@ -84,6 +84,7 @@ class Converter {
   ast::Header header(const Node& n);
   ast::TypeRef type_ref(const Node& n) const;
   ast::RecordDecl record(const Node& n);
+  ast::Item schema_item(const Node& n, SourceSpan whole, bool extended);
   ast::Rule rule(const Node& n);
   ast::Requirement requirement(const Node& n);
   std::vector<ast::Comment> comments() const;
@@ -607,6 +608,31 @@ std::vector<ast::Comment> Converter::comments() const {
   return out;
 }
 
+// An `enum`, `record` or `synonyms` declaration; under `extend` its span starts at `extend`.
+ast::Item Converter::schema_item(const Node& n, SourceSpan whole, bool extended) {
+  namespace g = grammar;
+  if (n.is_type<g::enum_item>()) {
+    ast::EnumDecl e{whole, ident(*n.children.at(0)), {}, extended};
+    for (std::size_t i = 1; i < n.children.size(); ++i) e.members.push_back(ident(*n.children[i]));
+    return e;
+  }
+  if (n.is_type<g::record_item>()) {
+    ast::RecordDecl r = record(n);
+    r.span = whole;
+    r.extended = extended;
+    return r;
+  }
+  ast::SynonymsDecl d{whole, ident(*n.children.at(0)), {}, extended};
+  for (std::size_t i = 1; i < n.children.size(); ++i) {
+    const Node& entry = *n.children[i];
+    ast::SynonymEntry e{span(entry), ident(*entry.children.at(0)), {}};
+    for (std::size_t j = 1; j < entry.children.size(); ++j)
+      e.texts.push_back({unescape(*entry.children[j]), span(*entry.children[j])});
+    d.entries.push_back(std::move(e));
+  }
+  return d;
+}
+
 std::optional<ast::File> Converter::convert(const Node& root) {
   namespace g = grammar;
   ast::File f;
@@ -633,22 +659,10 @@ std::optional<ast::File> Converter::convert(const Node& root) {
           ast::ParamDecl{span(n), ident(*n.children.at(0)), type_ref(*n.children.at(1)), optional_expression(value)});
     } else if (n.is_type<g::set_decl>()) {
       f.items.emplace_back(ast::ParamSet{span(n), ident(*n.children.at(0)), expression(*n.children.at(1))});
-    } else if (n.is_type<g::enum_item>()) {
-      ast::EnumDecl e{span(n), ident(*n.children.at(0)), {}};
-      for (std::size_t i = 1; i < n.children.size(); ++i) e.members.push_back(ident(*n.children[i]));
-      f.items.emplace_back(std::move(e));
-    } else if (n.is_type<g::record_item>()) {
-      f.items.emplace_back(record(n));
-    } else if (n.is_type<g::synonyms_item>()) {
-      ast::SynonymsDecl d{span(n), ident(*n.children.at(0)), {}};
-      for (std::size_t i = 1; i < n.children.size(); ++i) {
-        const Node& entry = *n.children[i];
-        ast::SynonymEntry e{span(entry), ident(*entry.children.at(0)), {}};
-        for (std::size_t j = 1; j < entry.children.size(); ++j)
-          e.texts.push_back({unescape(*entry.children[j]), span(*entry.children[j])});
-        d.entries.push_back(std::move(e));
-      }
-      f.items.emplace_back(std::move(d));
+    } else if (n.is_type<g::enum_item>() || n.is_type<g::record_item>() || n.is_type<g::synonyms_item>()) {
+      f.items.push_back(schema_item(n, span(n), false));
+    } else if (n.is_type<g::extend_item>()) {
+      f.items.push_back(schema_item(*n.children.at(0), span(n), true));
     } else {
       f.items.emplace_back(rule(n));  // rule_item, advice_item
     }

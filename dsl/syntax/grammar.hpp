@@ -81,13 +81,14 @@ struct kw_authorize : TAO_PEGTL_KEYWORD("authorize") {};
 struct kw_next : TAO_PEGTL_KEYWORD("next") {};
 struct kw_effective : TAO_PEGTL_KEYWORD("effective") {};
 struct kw_synonyms : TAO_PEGTL_KEYWORD("synonyms") {};
+struct kw_extend : TAO_PEGTL_KEYWORD("extend") {};
 
 struct expression_word : sor<kw_and, kw_or, kw_not, kw_in, kw_is, kw_known, kw_unknown, kw_any, kw_all, kw_count,
                              kw_distinct, kw_within, kw_before, kw_after, kw_of, kw_if, kw_then, kw_else, kw_true,
                              kw_false> {};
 struct header_word : sor<kw_policy, kw_module, kw_schema> {};
 struct item_word : sor<kw_import, kw_codeset, kw_define, kw_param, kw_set, kw_enum, kw_record, kw_check, kw_rule,
-                       kw_advice, kw_synonyms> {};
+                       kw_advice, kw_synonyms, kw_extend> {};
 struct clause_word : sor<kw_tag, kw_cite, kw_when, kw_overrides, kw_cover, kw_exclude, kw_deny, kw_pend, kw_route,
                          kw_require, kw_authorize, kw_next, kw_effective> {};
 struct reserved : sor<expression_word, header_word, item_word, clause_word> {};
@@ -394,6 +395,11 @@ struct synonyms_close : one<'}'> {};
 struct synonyms_item : seq<kw_synonyms, sp, must<synonyms_enum>, sp, must<synonyms_open>, sp, star<synonym_entry, sp>,
                            must<synonyms_close>> {};
 
+// `extend record treatment { start: date }`, `extend enum document { … }`, `extend synonyms E { … }`:
+// a policy or module adds to the schema's declaration of that name (dsl/check/schema.hpp).
+struct extend_target : sor<enum_item, record_item, synonyms_item> {};
+struct extend_item : seq<kw_extend, sp, must<extend_target>> {};
+
 // ---- Rules -------------------------------------------------------------------------------
 
 struct tag_name : seq<identifier> {};
@@ -466,7 +472,7 @@ struct advice_item : seq<kw_advice, sp, must<advice_name>, opt<sp, string_litera
 // ---- File --------------------------------------------------------------------------------
 
 struct item : sor<rule_item, advice_item, codeset_item, define_item, import_item, param_item, set_decl, enum_item,
-                  record_item, synonyms_item> {};
+                  record_item, synonyms_item, extend_item> {};
 struct misplaced_header : failure {};
 struct end_of_file : eof {};
 struct file : seq<opt<bom>, sp, opt<header, sp>, star<item, sp>, opt<at<header_word>, raise<misplaced_header>>,

@@ -54,6 +54,7 @@ using selector = tao::pegtl::parse_tree::selector<
         g::default_option, g::source_option, g::import_item, g::codeset_item, g::define_item, g::define_params,
         g::type_ref, g::param_item, g::set_decl, g::enum_item, g::record_item, g::field_decl, g::field_default,
         g::field_exclusive, g::field_derived, g::check_decl, g::check_when, g::check_severity, g::field_or_none, g::synonyms_item, g::synonym_entry,
+        g::extend_item,
         // rules
         g::rule_item, g::advice_item, g::tag_clause, g::cite_clause, g::effective_clause, g::when_clause,
         g::overrides_clause, g::tagged_target, g::cover_clause, g::effect_clause, g::route_clause, g::require_clause,

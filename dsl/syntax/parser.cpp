@@ -141,6 +141,8 @@ COVCHECK_ERROR(g::synonym_colon, "parse.expected_colon", "expected `:` and the m
 COVCHECK_ERROR(g::synonym_text, "parse.expected_string", "expected a synonym string after `:`");
 COVCHECK_ERROR(g::next_synonym_text, "parse.expected_string", "expected a synonym string after `,`");
 COVCHECK_ERROR(g::synonyms_close, "parse.expected_close_brace", "expected a member name or `}` to close the synonyms");
+COVCHECK_ERROR(g::extend_target, "parse.expected_extend_target",
+               "expected `record`, `enum` or `synonyms` after `extend` (what the file adds to the schema)");
 COVCHECK_ERROR(g::check_condition, "parse.expected_expression", "expected a condition after `check`");
 COVCHECK_ERROR(g::check_message, "parse.expected_string", "expected a message string after the check condition");
 COVCHECK_ERROR(g::check_guard, "parse.expected_expression", "expected a condition after `when`");
@@ -303,7 +305,7 @@ constexpr std::string_view keyword_list[] = {
     "true",      "false",    "policy",  "module", "schema", "import",   "codeset",    "define",    "param",
     "set",       "enum",     "record",  "check",  "rule",   "advice",   "tag",        "cite",      "when",
     "overrides", "cover",    "exclude", "deny",   "pend",   "route",    "require",    "authorize", "next",
-    "effective", "version",  "default", "source", "tagged", "document", "prior_auth", "exclusive"};
+    "effective", "version",  "default", "source", "tagged", "document", "prior_auth", "exclusive", "extend"};
 
 // Two-character tokens, named whole in messages.
 constexpr std::string_view symbol_pairs[] = {"==", "!=", "<=", ">=", ".."};
@@ -508,8 +510,8 @@ Diagnostic make_diagnostic(const SyntaxError& e, std::string_view text, FileId f
 // Words that start a top-level item or a header. None of them can appear inside an item at the
 // start of a line (they are reserved, strings do not span lines, `check` is a record's), so a
 // line starting with one is where parsing resumes after a syntax error.
-constexpr std::string_view resync_words[] = {"import", "codeset", "define",   "param",  "set",    "enum",  "record",
-                                             "rule",   "advice",  "synonyms", "policy", "module", "schema"};
+constexpr std::string_view resync_words[] = {"import", "codeset", "define",   "param",  "set",    "enum",   "record",
+                                             "rule",   "advice",  "synonyms", "extend", "policy", "module", "schema"};
 
 // Offsets of the first word of every line that starts an item (after its indentation).
 std::vector<std::size_t> item_starts(std::string_view text) {

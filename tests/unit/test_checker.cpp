@@ -262,11 +262,12 @@ TEST_CASE("the schema checks `or none` fields and synonyms", "[checker][schema][
   CHECK_THAT(syn, Catch::Contains("`BETA` is already the member `beta` of `e` [schema.synonym]"));
   CHECK_THAT(syn, Catch::Contains("a synonym cannot be empty"));
   CHECK_THAT(syn, Catch::Contains("`First` is already a synonym of `alpha`"));
-  // Synonyms belong in the schema file.
+  // In a policy, synonyms add to the schema's enumeration: `extend synonyms`.
   auto outside = testing::vocabulary_pipeline(header + "synonyms level { low: \"L\" }\n");
   CHECK_FALSE(outside.ok());
   CHECK_THAT(outside.diagnostics_text(),
-             Catch::Contains("synonyms belong in the `schema` file, beside their enumeration"));
+             Catch::Contains("in a policy or module, synonyms add to the schema's enumeration"));
+  CHECK_THAT(outside.diagnostics_text(), Catch::Contains("write `extend synonyms level { … }`"));
 }
 
 TEST_CASE("an unknown name is reported once per file, with its other uses and the import to add", "[checker]") {

@@ -401,6 +401,39 @@ TEST_CASE("hover, definition and references over a shipped policy and its import
   CHECK(s.diagnostics(common_uri).empty());
 }
 
+TEST_CASE("a policy's schema extension: hover, definition and completion of the added field", "[lsp]") {
+  fs::path path = fs::path(COVCHECK_SOURCE_DIR) / "examples/analyst-guide/extend/northwind-geriatric.cpl";
+  std::string text = read_text(path);
+  std::string uri = lsp::path_to_uri(fs::absolute(path).lexically_normal().string());
+  Session s;
+  s.initialize();
+  s.open(uri, text);
+  CHECK(s.diagnostics(uri).empty());
+  lsp::Position use = find(text, "t.adherence_documented", 2);
+  std::string hover = s.at("textDocument/hover", uri, use)["result"]["contents"]["value"];
+  CHECK(hover.find("field `treatment.adherence_documented`: `bool`") != std::string::npos);
+  CHECK(hover.find("pharmacy fills or pill counts") != std::string::npos);  // its comment in the policy
+  Json def = s.at("textDocument/definition", uri, use)["result"];
+  REQUIRE(def.is_object());
+  CHECK(def["range"]["start"] == lsp::to_json(find(text, "adherence_documented: bool")));
+  // `extend record treatment` names the schema's record: its definition is in the schema.
+  Json record = s.at("textDocument/definition", uri, find(text, "record treatment", 7))["result"];
+  REQUIRE(record.is_object());
+  CHECK(record["uri"].get<std::string>().find("case.cpl") != std::string::npos);
+
+  std::string typing = text + "\nrule more \"t\" cite \"§9\"\n  when any treatments t: t.";
+  s.change(uri, typing, 2);
+  lsp::Position end = lsp::LineIndex(typing).position(static_cast<std::uint32_t>(typing.size()));
+  Json items = s.at("textDocument/completion", uri, end)["result"]["items"];
+  bool added = false, shipped = false;
+  for (const Json& i : items) {
+    added |= i["label"] == "adherence_documented";
+    shipped |= i["label"] == "adequate_dose";
+  }
+  CHECK(added);
+  CHECK(shipped);
+}
+
 TEST_CASE("completion: fields after a dot, members where expected, code sets after in", "[lsp]") {
   std::string path = (acme_dir / "acme-2026.1.cpl").string();
   std::string text = read_text(path);
