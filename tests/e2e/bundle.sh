@@ -20,7 +20,7 @@ if cmp -s "$tmp/v1.tar" "$tmp/again.tar"; then pass; else fail "the same inputs 
 SOURCE_DATE_EPOCH=1772323200 "$COVCHECK" bundle --rules rules --version 2026.1 --out "$tmp/epoch.tar" >/dev/null 2>&1
 if cmp -s "$tmp/v1.tar" "$tmp/epoch.tar"; then pass; else fail "SOURCE_DATE_EPOCH stands for --built-at"; fi
 if [[ "$(tar -tf "$tmp/v1.tar" | head -1)" == manifest.json ]]; then pass; else fail "tar reads it, manifest.json first"; fi
-if tar -tf "$tmp/v1.tar" | grep -qx rules/payers.yaml; then pass; else fail "the registry is in the bundle"; fi
+if tar -tf "$tmp/v1.tar" | grep -x rules/payers.yaml >/dev/null; then pass; else fail "the registry is in the bundle"; fi
 expect_status "--registry FILE" 0 bundle --registry rules/payers.yaml --version 2026.1 --built-at $built_at --out "$tmp/registry.tar"
 if cmp -s "$tmp/v1.tar" "$tmp/registry.tar"; then pass; else fail "--registry rules/payers.yaml is --rules rules"; fi
 expect_status "--rules and --registry together" 2 bundle --rules rules --registry rules/payers.yaml --version v --built-at $built_at --out "$tmp/x.tar"
