@@ -33,7 +33,8 @@ void put_octal(Header& h, Field f, std::uint64_t value) {
 }
 
 void put_text(Header& h, Field f, std::string_view text) {
-  std::memcpy(h.data() + f.offset, text.data(), std::min(text.size(), f.length));
+  // An empty view may hold a null pointer, which memcpy must not get even for 0 bytes.
+  if (!text.empty()) std::memcpy(h.data() + f.offset, text.data(), std::min(text.size(), f.length));
 }
 
 std::uint64_t checksum_of(const unsigned char* h) {
