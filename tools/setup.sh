@@ -19,6 +19,12 @@ if ((${#missing[@]} > 0)); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update
   apt-get install -y --no-install-recommends "${missing[@]}"
+  # The tests run nginx in the foreground with their own configuration; the system service
+  # Debian starts on install would serve its default site on port 80, so when this script
+  # installed nginx it stops that service and keeps it from starting at boot.
+  if [[ " ${missing[*]} " == *" nginx "* ]] && command -v systemctl >/dev/null 2>&1; then
+    systemctl disable --now nginx >/dev/null 2>&1 || true
+  fi
 fi
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DCOVCHECK_PYTHON=ON

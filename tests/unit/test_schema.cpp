@@ -80,7 +80,7 @@ ast::File good_schema() {
   root.back().default_value = expr(ast::Unary{ast::UnaryOp::negate, expr(ast::IntLiteral{1})});
   add_record(file, "case", std::move(root), 39);
   auto& rec = std::get<ast::RecordDecl>(file.items.back());
-  rec.checks.push_back(ast::CheckDecl{at(60), expr(ast::BoolLiteral{true}), "always"});
+  rec.checks.push_back(ast::CheckDecl{at(60), expr(ast::BoolLiteral{true}), "always", nullptr, false});
   return file;
 }
 
