@@ -4,11 +4,12 @@
 #include "server/api_keys.hpp"
 #include "server/yaml_config.hpp"
 
+#include "engine/audit/hex.hpp"
+
 #include <algorithm>
 
 #include <fmt/format.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 namespace covcheck::server {
 
@@ -17,15 +18,6 @@ namespace {
 bool is_hex64(const std::string& s) {
   return s.size() == 64 &&
          std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
-}
-
-std::string sha256_hex(std::string_view text) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(text.data(), text.size(), out, &len, EVP_sha256(), nullptr);
-  std::string hex;
-  for (unsigned i = 0; i < len; ++i) hex += fmt::format("{:02x}", out[i]);
-  return hex;
 }
 
 bool allows(const ApiKey& key, std::string_view route) {
@@ -120,7 +112,7 @@ Authentication authenticate(const ApiKeys& keys, const httplib::Request& req, st
     a.reason = fmt::format("{} needs an API key: `Authorization: Bearer <key>` or `X-API-Key: <key>`", route);
     return a;
   }
-  std::string hash = sha256_hex(given);
+  std::string hash = engine::sha256_hex(given);
   const ApiKey* found = nullptr;
   for (const ApiKey& key : keys.keys)  // every hash compared, whichever matches
     if (CRYPTO_memcmp(key.sha256.data(), hash.data(), hash.size()) == 0) found = &key;

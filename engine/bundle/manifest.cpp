@@ -2,26 +2,14 @@
 #include "engine/bundle/manifest.hpp"
 
 #include <algorithm>
-#include <iterator>
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
 #include <simdjson.h>
 
 #include "engine/answer/json_writer.hpp"
 #include "engine/bundle/tar.hpp"
 
 namespace covcheck::engine {
-
-std::string sha256_hex(std::string_view bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr);
-  std::string hex;
-  hex.reserve(2 * length);
-  for (unsigned int i = 0; i < length; ++i) fmt::format_to(std::back_inserter(hex), "{:02x}", digest[i]);
-  return hex;
-}
 
 std::string bundle_digest(const Manifest& m) {
   std::string lines;

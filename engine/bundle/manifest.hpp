@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/audit/hex.hpp"  // sha256_hex, which file digests use
+
 namespace covcheck::engine {
 
 inline constexpr std::string_view bundle_format = "covcheck-bundle/1";
@@ -28,9 +30,6 @@ struct Manifest {
   std::vector<BundleFile> files;        // sorted by path
   std::string digest;                   // "sha256:<hex>": bundle_digest()
 };
-
-// Lowercase hex SHA-256 of `bytes`.
-std::string sha256_hex(std::string_view bytes);
 
 // The bundle digest: SHA-256 over one line per file, sorted by path, as `sha256sum` prints
 // them (`<hex>  <path>`), then `registry <path>` or one `rules <path>` line per rule path.
